@@ -1,0 +1,640 @@
+// Package tvauth is a client SDK for the sign-in and sign-out APIs of streaming-TV apps: Adobe Pass
+// REST API v2 (with Dynamic Client Registration), the legacy Adobe Pass REST API v1 ("clientless"),
+// NINA WebAPI auth (the AOL OpenAuth protocol, sig_sha256-signed) and OpenTV AGS.
+//
+// One Client wraps all four. Every call goes through one request pipeline that retries only what is
+// safe to retry, never follows redirects, caps reply bodies at 4 MiB, maps failures to typed errors
+// matchable with errors.Is and errors.As, and redacts secrets from every log line and error string.
+package tvauth
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/go-querystring/query"
+	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/oauth2"
+)
+
+// Client is the SDK's entry point: one value per configuration, safe for concurrent use, with a
+// service field per API family.
+type Client struct {
+	Pass       *PassService       // Adobe Pass REST API v2 + Dynamic Client Registration
+	Clientless *ClientlessService // Adobe Pass legacy REST API v1 ("clientless")
+	WebAPI     *WebAPIService     // NINA WebAPI auth (AOL OpenAuth protocol)
+	AGS        *AGSService        // OpenTV Authentication Gateway Service
+
+	common service
+	cfg    *config
+	bases  [numServices]*url.URL // nil: not configured
+	rc     *retryablehttp.Client
+}
+
+// service is shared by the four service types, as in go-github: they are views of one Client.
+type service struct{ client *Client }
+
+type (
+	// PassService is Adobe Pass REST API v2 and Dynamic Client Registration.
+	PassService service
+	// ClientlessService is the legacy Adobe Pass REST API v1 ("clientless").
+	ClientlessService service
+	// WebAPIService is NINA WebAPI auth (the AOL OpenAuth protocol).
+	WebAPIService service
+	// AGSService is the OpenTV Authentication Gateway Service.
+	AGSService service
+)
+
+// serviceID tells the pipeline which base URL, error decoder and names a call uses.
+type serviceID int
+
+const (
+	svcPass serviceID = iota
+	svcClientless
+	svcWebAPI
+	svcAGS
+	numServices
+)
+
+func (s serviceID) String() string {
+	return [...]string{"adobe pass", "clientless", "nina webapi", "opentv ags"}[s]
+}
+
+// option is the With… option that configures this service's base URL.
+func (s serviceID) option() string {
+	return [...]string{"WithPassURL", "WithClientlessURL", "WithWebAPIURL", "WithAGSURL"}[s]
+}
+
+func (s serviceID) decodeError(r *response) error {
+	switch s {
+	case svcPass, svcClientless:
+		return decodePassError(r)
+	case svcWebAPI:
+		return decodeWebAPIError(r)
+	default:
+		return decodeAGSError(r)
+	}
+}
+
+// New builds a Client. It fails, naming the option, on a malformed base URL or a plain http:// URL to a
+// host other than loopback.
+func New(opts ...Option) (*Client, error) {
+	cfg := defaultConfig()
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(cfg); err != nil {
+			return nil, err
+		}
+	}
+	c := &Client{cfg: cfg}
+	raw := [numServices]string{cfg.passURL, cfg.clientlessURL, cfg.webapiURL, cfg.agsURL}
+	for s := serviceID(0); s < numServices; s++ {
+		if raw[s] == "" && s == svcAGS {
+			continue
+		}
+		u, err := parseBaseURL(s.option(), raw[s])
+		if err != nil {
+			return nil, err
+		}
+		c.bases[s] = u
+	}
+	if cfg.device != nil {
+		if _, err := cfg.device.Info.Encode(); err != nil {
+			return nil, invalid("WithDevice", "%v", err)
+		}
+	}
+
+	hc := &http.Client{
+		Transport: &attemptTransport{client: c, base: baseTransport(cfg.httpClient)},
+		// Endpoints that answer 302 read Location themselves; following would leak Authorization
+		// headers to MVPD pages and fetch pages the caller never asked for.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	if cfg.httpClient != nil {
+		hc.Timeout = cfg.httpClient.Timeout
+	}
+	p := cfg.retry.withDefaults()
+	c.rc = &retryablehttp.Client{
+		HTTPClient:   hc,
+		Logger:       nil, // it would print URLs with tokens; the pipeline logs redacted lines itself
+		RetryWaitMin: p.MinWait,
+		RetryWaitMax: p.MaxWait,
+		RetryMax:     p.MaxRetries,
+		CheckRetry:   checkRetry,
+		Backoff:      backoff,
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+	c.common.client = c
+	c.Pass = (*PassService)(&c.common)
+	c.Clientless = (*ClientlessService)(&c.common)
+	c.WebAPI = (*WebAPIService)(&c.common)
+	c.AGS = (*AGSService)(&c.common)
+	return c, nil
+}
+
+// baseTransport is the caller's transport, or a private pooled one: never a mutated global.
+func baseTransport(hc *http.Client) http.RoundTripper {
+	if hc != nil {
+		if hc.Transport != nil {
+			return hc.Transport
+		}
+		return http.DefaultTransport
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 16
+	return t
+}
+
+// authMode says how an attempt is authorised.
+type authMode int
+
+const (
+	authNone       authMode = iota
+	authPassBearer          // Authorization: Bearer from WithPassTokenSource, fetched per attempt
+)
+
+// call describes one endpoint invocation on the wire. Endpoint methods build one and hand it to do.
+type call struct {
+	service serviceID
+	method  string
+	path    string // escaped, appended to the service root; build it with pathf
+	query   string // encoded, in wire order
+	header  http.Header
+	body    []byte // sent as is; Content-Type goes in header
+	auth    authMode
+	secrets []string // values to scrub from logs and errors (header values of secret names are added)
+	// answers are the statuses decoded as a result; nil means any 2xx.
+	answers []int
+	// decode reads an answer. A typed error it returns is passed on; any other becomes a *DecodeError.
+	decode func(*response) error
+	// decodeError replaces the service's error decoder for non-answers.
+	decodeError func(*response) error
+	// throttleFloor is the least wait after a 429 without Retry-After (Adobe: 1 s), capped by MaxWait.
+	throttleFloor time.Duration
+	// prepare runs on every attempt after the headers are set (request signing).
+	prepare func(*http.Request) error
+}
+
+// response is an HTTP reply with its body read (at most maxBodyBytes).
+type response struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte
+	Request    *url.URL // the URL that was sent
+	Base       *url.URL // the service root, for resolving relative URLs in the body
+}
+
+func (r *response) contentType() string {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt
+}
+
+func (c *call) idempotent() bool {
+	switch c.method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// attemptState is one call's state, carried in the request context so that the retry hooks (which
+// never see the request) and the per-attempt transport can reach it.
+type attemptState struct {
+	call     *call
+	red      *redactor
+	attempt  int
+	body     []byte
+	bodyRead bool
+}
+
+type stateKey struct{}
+
+func stateFrom(ctx context.Context) *attemptState {
+	st, _ := ctx.Value(stateKey{}).(*attemptState)
+	return st
+}
+
+// do is the one request pipeline: build, authorise or sign per attempt, send with retries, read a
+// bounded body, decode, map errors, log redacted.
+func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
+	if ctx == nil {
+		return nil, invalid("ctx", "nil context")
+	}
+	base := c.bases[cl.service]
+	if base == nil {
+		return nil, &RequestError{Service: cl.service.String(), Method: cl.method, Err: ErrNotConfigured,
+			msg: ErrNotConfigured.Error() + " (set " + cl.service.option() + ")"}
+	}
+	if cl.auth == authPassBearer && c.cfg.passTS == nil {
+		return nil, &RequestError{Service: cl.service.String(), Method: cl.method, Err: ErrNotConfigured,
+			msg: ErrNotConfigured.Error() + " (set WithPassTokenSource)"}
+	}
+	red := newRedactor(cl.secrets...)
+	for name, vs := range cl.header {
+		if isSecretName(name) {
+			red.add(vs...)
+			for _, v := range vs {
+				if _, tok, ok := strings.Cut(v, " "); ok { // "Bearer <token>"
+					red.add(tok)
+				}
+			}
+		}
+	}
+	rawURL := base.String() + cl.path
+	if cl.query != "" {
+		rawURL += "?" + cl.query
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, invalid("path", "cannot build URL: %v", err)
+	}
+
+	var resp *response
+	for try := 0; ; try++ {
+		resp, err = c.send(ctx, cl, u, red)
+		if err != nil {
+			return nil, err
+		}
+		// An Adobe 401 means the token was revoked or expired early: fetch a new one once.
+		if resp.StatusCode == http.StatusUnauthorized && cl.auth == authPassBearer && try == 0 {
+			if inv, ok := c.cfg.passTS.(tokenInvalidator); ok {
+				inv.invalidate()
+				continue
+			}
+		}
+		break
+	}
+	resp.Base = base
+
+	if isAnswer(cl.answers, resp.StatusCode) {
+		if cl.decode == nil {
+			return resp, nil
+		}
+		if err := cl.decode(resp); err != nil {
+			return resp, c.decodeFailure(cl, resp, red, err)
+		}
+		return resp, nil
+	}
+	decodeErr := cl.decodeError
+	if decodeErr == nil {
+		decodeErr = cl.service.decodeError
+	}
+	return resp, red.scrubError(decodeErr(resp))
+}
+
+func isAnswer(answers []int, status int) bool {
+	if answers == nil {
+		return status >= 200 && status < 300
+	}
+	return slices.Contains(answers, status)
+}
+
+func (c *Client) decodeFailure(cl *call, resp *response, red *redactor, err error) error {
+	var de *DecodeError
+	if _, typed := err.(scrubber); typed || errors.As(err, &de) {
+		return red.scrubError(err)
+	}
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return err
+	}
+	return &DecodeError{Service: cl.service.String(), HTTPStatus: resp.StatusCode,
+		ContentType: resp.contentType(), Err: errors.New(red.scrub(err.Error()))}
+}
+
+// send runs one call through retryablehttp and returns the reply with its body read.
+func (c *Client) send(ctx context.Context, cl *call, u *url.URL, red *redactor) (*response, error) {
+	st := &attemptState{call: cl, red: red}
+	ctx = context.WithValue(ctx, stateKey{}, st)
+	var body any
+	if cl.body != nil {
+		body = cl.body
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, cl.method, u.String(), body)
+	if err != nil {
+		return nil, invalid("request", "%s", red.scrub(err.Error()))
+	}
+	req.URL = u // keep the exact RawQuery and escaping that the endpoint built
+	req.Host = ""
+	for name, vs := range cl.header {
+		req.Header[name] = slices.Clone(vs)
+	}
+	req.Header.Set("User-Agent", c.cfg.userAgent)
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
+	// The body is read inside the retry loop, so a truncated idempotent reply is retried too.
+	req.SetResponseHandler(func(r *http.Response) error {
+		var readErr error
+		st.body, readErr = readBody(r.Body)
+		st.bodyRead = true
+		return readErr
+	})
+
+	hr, err := c.rc.Do(req)
+	if err != nil {
+		if hr != nil && hr.Body != nil && !st.bodyRead {
+			hr.Body.Close()
+		}
+		return nil, c.requestError(ctx, cl, u, red, err)
+	}
+	if !st.bodyRead { // retries ran out on a retryable status: the handler never ran
+		st.body, err = readBody(hr.Body)
+		if err != nil {
+			return nil, c.requestError(ctx, cl, u, red, err)
+		}
+	}
+	return &response{StatusCode: hr.StatusCode, Header: hr.Header, Body: st.body, Request: u}, nil
+}
+
+// requestError maps a failure to get a reply. A token fetch that failed with a typed error (say
+// invalid_client) is returned as that error.
+func (c *Client) requestError(ctx context.Context, cl *call, u *url.URL, red *redactor, err error) error {
+	var ae *authError
+	if errors.As(err, &ae) {
+		var typed scrubber
+		if errors.As(ae.err, &typed) {
+			return ae.err
+		}
+		err = ae.err
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+		err = ctxErr
+	}
+	return &RequestError{Service: cl.service.String(), Method: cl.method, URL: red.url(u), Err: err,
+		msg: red.scrub(err.Error())}
+}
+
+func readBody(body io.ReadCloser) ([]byte, error) {
+	defer body.Close()
+	b, err := io.ReadAll(io.LimitReader(body, maxBodyBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxBodyBytes {
+		return nil, ErrResponseTooLarge
+	}
+	return b, nil
+}
+
+// authError marks a failure to authorise an attempt (a token fetch that already went through its own
+// pipeline and retries), so that it is not retried again.
+type authError struct{ err error }
+
+func (e *authError) Error() string { return "authorisation: " + e.err.Error() }
+func (e *authError) Unwrap() error { return e.err }
+
+// tokenContexter is implemented by the SDK's own token sources: a fetch honours the calling request's
+// context, though oauth2.TokenSource.Token takes none.
+type tokenContexter interface {
+	tokenContext(ctx context.Context) (*oauth2.Token, error)
+}
+
+// tokenInvalidator is implemented by token sources that can drop a token the server rejected.
+type tokenInvalidator interface{ invalidate() }
+
+func tokenWithContext(ctx context.Context, ts oauth2.TokenSource) (*oauth2.Token, error) {
+	if tc, ok := ts.(tokenContexter); ok {
+		return tc.tokenContext(ctx)
+	}
+	return ts.Token()
+}
+
+// attemptTransport runs under the retry loop: it authorises every attempt (a token refreshed between
+// attempts is picked up), runs the signer, and logs one redacted line per attempt.
+type attemptTransport struct {
+	client *Client
+	base   http.RoundTripper
+}
+
+func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	st := stateFrom(ctx)
+	if st == nil {
+		return t.base.RoundTrip(req)
+	}
+	st.attempt++
+	req = req.Clone(ctx)
+	if st.call.auth == authPassBearer {
+		tok, err := tokenWithContext(ctx, t.client.cfg.passTS)
+		if err != nil {
+			return nil, &authError{err}
+		}
+		if tok == nil || tok.AccessToken == "" {
+			return nil, &authError{errors.New("token source returned no access token")}
+		}
+		st.red.add(tok.AccessToken)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	}
+	if st.call.prepare != nil {
+		if err := st.call.prepare(req); err != nil {
+			return nil, &authError{err}
+		}
+	}
+	start := time.Now()
+	resp, err := t.base.RoundTrip(req)
+	t.client.logAttempt(ctx, st, req, resp, err, time.Since(start))
+	return resp, err
+}
+
+func (c *Client) logAttempt(ctx context.Context, st *attemptState, req *http.Request, resp *http.Response, err error, d time.Duration) {
+	l := c.cfg.logger
+	if l == nil || !l.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("service", st.call.service.String()),
+		slog.String("method", req.Method),
+		slog.String("url", st.red.url(req.URL)),
+		slog.Int("attempt", st.attempt),
+		slog.Duration("duration", d),
+	}
+	if resp != nil {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", st.red.scrub(err.Error())))
+	}
+	l.LogAttrs(ctx, slog.LevelDebug, "tvauth: http attempt", attrs...)
+}
+
+// checkRetry decides retries: idempotent requests on transport errors, 429 and 5xx but 501; others only
+// when the server surely did nothing (429, 503, a failed dial).
+func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return false, ctxErr
+	}
+	idempotent := true
+	if st := stateFrom(ctx); st != nil {
+		idempotent = st.call.idempotent()
+	}
+	if err != nil {
+		var ae *authError
+		if errors.As(err, &ae) || errors.Is(err, ErrResponseTooLarge) {
+			return false, nil
+		}
+		if isDialError(err) {
+			return true, nil
+		}
+		return idempotent && retryableTransportError(err), nil
+	}
+	switch s := resp.StatusCode; {
+	case s == http.StatusTooManyRequests, s == http.StatusServiceUnavailable:
+		return true, nil
+	case s >= 500 && s != http.StatusNotImplemented:
+		return idempotent, nil
+	}
+	return false, nil
+}
+
+// isDialError: the connection was never made, so no byte of the request reached the server.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+func retryableTransportError(err error) bool {
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) {
+		return false
+	}
+	msg := err.Error()
+	return !strings.Contains(msg, "unsupported protocol scheme") && !strings.Contains(msg, "invalid header")
+}
+
+// backoff is exponential with jitter from MinWait, capped at MaxWait. A Retry-After on 429 or 503 is
+// honoured but capped at MaxWait; a 429 without one waits at least the call's throttle floor.
+func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			return min(d, maxWait)
+		}
+	}
+	d := maxWait
+	if attempt < 30 {
+		if exp := minWait << attempt; exp > 0 && exp < maxWait {
+			d = exp
+		}
+	}
+	d += time.Duration(rand.Int64N(int64(d)/2 + 1)) // spread clients that failed together
+	d = min(d, maxWait)
+	if resp != nil && resp.StatusCode == http.StatusTooManyRequests && resp.Request != nil {
+		if st := stateFrom(resp.Request.Context()); st != nil && st.call.throttleFloor > 0 {
+			d = max(d, min(st.call.throttleFloor, maxWait))
+		}
+	}
+	return d
+}
+
+// parseRetryAfter reads delay-seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		if secs > int64(24*time.Hour/time.Second) {
+			secs = int64(24 * time.Hour / time.Second)
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// pathf builds an escaped path: each argument is one path segment, escaped once.
+func pathf(format string, segments ...string) string {
+	args := make([]any, len(segments))
+	for i, s := range segments {
+		args[i] = url.PathEscape(s)
+	}
+	return fmt.Sprintf(format, args...)
+}
+
+// queryOf encodes a go-querystring struct (url tags). The result is sorted by key: use pairs where the
+// order matters.
+func queryOf(v any) (string, error) {
+	vals, err := query.Values(v)
+	if err != nil {
+		return "", err
+	}
+	return vals.Encode(), nil
+}
+
+// pair is one query or form parameter; pairs keep their order on the wire.
+type pair struct{ key, value string }
+
+type pairs []pair
+
+// encode joins the pairs in order, each name and value percent-encoded per RFC 3986 (space is %20).
+func (p pairs) encode() string {
+	var b strings.Builder
+	for i, kv := range p {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(percentEncode(kv.key))
+		b.WriteByte('=')
+		b.WriteString(percentEncode(kv.value))
+	}
+	return b.String()
+}
+
+// decodeJSON returns a decoder that unmarshals an answer's body into v.
+func decodeJSON(v any) func(*response) error {
+	return func(r *response) error {
+		return json.Unmarshal(trimBOM(r.Body), v)
+	}
+}
+
+// formHeader and jsonHeader start the header of a call with a body.
+func formHeader() http.Header {
+	return http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+}
+
+func jsonHeader() http.Header {
+	return http.Header{"Content-Type": {"application/json;charset=utf-8"}}
+}
+
+// resolve makes a URL from a reply absolute against the service root (RFC 3986 §5).
+func (r *response) resolve(ref string) (*url.URL, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return nil, err
+	}
+	if r.Base == nil {
+		return u, nil
+	}
+	return r.Base.ResolveReference(u), nil
+}

@@ -1,0 +1,353 @@
+package tvauth
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sentinels name the decision a caller has to make; every typed error below matches one of them with
+// errors.Is where it applies.
+var (
+	// ErrInvalidRequest: the SDK refused the call before any network I/O.
+	ErrInvalidRequest = errors.New("tvauth: invalid request")
+	// ErrUnauthorized: 401, a bad or expired token, a bad signature, or credentials that are gone.
+	// WebAPI statusCode 401 and 440–444 match it (441 matches ErrRateLimited too), as does 330/3011.
+	ErrUnauthorized = errors.New("tvauth: unauthorized")
+	// ErrRateLimited: 429, or WebAPI statusCode 430, 441 or 607.
+	ErrRateLimited = errors.New("tvauth: rate limited")
+	// ErrNotConfigured: the service was used without the option it needs (AGS without WithAGSURL,
+	// Pass without WithPassTokenSource, …).
+	ErrNotConfigured = errors.New("tvauth: service not configured")
+	// ErrResponseTooLarge: a reply body passed the 4 MiB cap; the SDK stopped reading it.
+	ErrResponseTooLarge = errors.New("tvauth: response body too large")
+)
+
+// ValidationError reports bad input caught before any network I/O. It matches ErrInvalidRequest.
+type ValidationError struct {
+	Field  string // the request field or option that is wrong
+	Reason string
+}
+
+func (e *ValidationError) Error() string {
+	return "tvauth: invalid " + e.Field + ": " + e.Reason
+}
+
+// Is makes errors.Is(err, ErrInvalidRequest) true.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalidRequest }
+
+func invalid(field, format string, args ...any) *ValidationError {
+	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// PassError is an Adobe Pass failure: an Enhanced Error Code object (REST API v2 and v1), a DCR
+// {"error":…} body, a legacy v1 {"status":…,"message":…} or XML <error> body, or a bare HTTP status
+// (the throttling layer's HTML 429 page, an unexpected redirect, an HTML error page).
+type PassError struct {
+	HTTPStatus int    // the status of the HTTP reply
+	Action     string // EEC action: none, configuration, application-registration, authentication, …
+	Code       string // EEC code, or the DCR "error" value (invalid_client, …)
+	Message    string
+	Details    string
+	HelpURL    string
+	Trace      string
+	Status     int           // the status inside the body, which may differ from HTTPStatus
+	RetryAfter time.Duration // from a Retry-After header, when the server sent one
+}
+
+func (e *PassError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "tvauth: adobe pass: HTTP %d", e.HTTPStatus)
+	if e.Code != "" {
+		b.WriteString(" " + e.Code)
+	}
+	if e.Status != 0 && e.Status != e.HTTPStatus {
+		fmt.Fprintf(&b, " (status %d)", e.Status)
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if e.Details != "" {
+		b.WriteString(" (" + e.Details + ")")
+	}
+	if e.Action != "" && e.Action != "none" {
+		b.WriteString(" [action " + e.Action + "]")
+	}
+	return b.String()
+}
+
+// Is matches ErrUnauthorized for 401s and for DCR invalid_client (the credentials are gone), and
+// ErrRateLimited for 429s.
+func (e *PassError) Is(target error) bool {
+	switch target {
+	case ErrUnauthorized:
+		return e.HTTPStatus == http.StatusUnauthorized || e.Status == http.StatusUnauthorized ||
+			e.Code == "invalid_client"
+	case ErrRateLimited:
+		return e.HTTPStatus == http.StatusTooManyRequests || e.Status == http.StatusTooManyRequests
+	}
+	return false
+}
+
+func (e *PassError) scrub(r *redactor) {
+	for _, s := range []*string{&e.Action, &e.Code, &e.Message, &e.Details, &e.HelpURL, &e.Trace} {
+		*s = r.scrub(*s)
+	}
+}
+
+// passErrorBody is every shape of Adobe error body in one: Enhanced Error Codes, DCR OAuth errors and
+// the legacy v1 bodies. message and status arrive with loose types, hence the raw fields.
+type passErrorBody struct {
+	Action  string          `json:"action" xml:"action"`
+	Status  json.RawMessage `json:"status"`
+	Code    string          `json:"code" xml:"code"`
+	Message json.RawMessage `json:"message"`
+	Details json.RawMessage `json:"details"`
+	HelpURL string          `json:"helpUrl" xml:"helpUrl"`
+	Trace   string          `json:"trace" xml:"trace"`
+	Error   json.RawMessage `json:"error"`
+	// OAuth error_description, sent by some DCR deployments
+	ErrorDescription string `json:"error_description"`
+}
+
+type passXMLError struct {
+	XMLName xml.Name `xml:"error"`
+	Action  string   `xml:"action"`
+	Status  string   `xml:"status"`
+	Code    string   `xml:"code"`
+	Message string   `xml:"message"`
+	Details string   `xml:"details"`
+	HelpURL string   `xml:"helpUrl"`
+	Trace   string   `xml:"trace"`
+}
+
+// decodePassError turns any non-answer reply from Adobe into a *PassError. It never fails: a body it
+// cannot read leaves only HTTPStatus (and RetryAfter) set.
+func decodePassError(r *response) error {
+	e := &PassError{HTTPStatus: r.StatusCode}
+	if d, ok := parseRetryAfter(r.Header.Get("Retry-After"), time.Now()); ok {
+		e.RetryAfter = d
+	}
+	body := trimBOM(r.Body)
+	switch {
+	case len(body) > 0 && body[0] == '{':
+		var b passErrorBody
+		if json.Unmarshal(body, &b) == nil {
+			e.fillFromJSON(&b)
+		}
+	case len(body) > 0 && body[0] == '<':
+		var x passXMLError
+		if xml.Unmarshal(body, &x) == nil {
+			e.Action, e.Code, e.HelpURL, e.Trace = strings.TrimSpace(x.Action), strings.TrimSpace(x.Code), strings.TrimSpace(x.HelpURL), strings.TrimSpace(x.Trace)
+			e.Message, e.Details = strings.TrimSpace(x.Message), strings.TrimSpace(x.Details)
+			e.Status, _ = strconv.Atoi(strings.TrimSpace(x.Status))
+		}
+	}
+	return e
+}
+
+func (e *PassError) fillFromJSON(b *passErrorBody) {
+	e.Action, e.Code, e.HelpURL, e.Trace = b.Action, b.Code, b.HelpURL, b.Trace
+	e.Status = looseInt(b.Status)
+	e.Message = looseString(b.Message)
+	e.Details = looseString(b.Details)
+	// DCR and OAuth: {"error":"invalid_client"}. An EEC item may also carry "error" as an object.
+	if s := looseString(b.Error); s != "" && e.Code == "" && len(b.Error) > 0 && b.Error[0] == '"' {
+		e.Code = s
+		if e.Message == "" {
+			e.Message = b.ErrorDescription
+		}
+	} else if len(b.Error) > 0 && b.Error[0] == '{' && e.Code == "" {
+		var inner passErrorBody
+		if json.Unmarshal(b.Error, &inner) == nil {
+			e.fillFromJSON(&inner)
+		}
+	}
+}
+
+// looseString reads a JSON value that should be a string but may be null, a number or an object.
+func looseString(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}
+
+// looseInt reads a JSON number that may arrive as a string.
+func looseInt(raw json.RawMessage) int {
+	if len(raw) == 0 {
+		return 0
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		if i, err := n.Int64(); err == nil {
+			return int(i)
+		}
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		i, _ := strconv.Atoi(strings.TrimSpace(s))
+		return i
+	}
+	return 0
+}
+
+// trimBOM drops leading white space and a UTF-8 byte order mark, which some gateways prepend.
+func trimBOM(b []byte) []byte {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	return bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\ufeff")), " \t\r\n")
+}
+
+// Challenge is what NINA asks a client to answer before clientLogin succeeds (statusCode 330):
+// a captcha, a SecurID code, or a second factor.
+type Challenge struct {
+	Info    string // what is asked: captcha, securid, …
+	Context string // to send back with the answer
+	URL     string // e.g. the captcha image
+}
+
+// WebAPIError is a NINA WebAPI reply whose statusCode is not 200, whatever the HTTP status.
+type WebAPIError struct {
+	HTTPStatus       int
+	StatusCode       int
+	StatusDetailCode int
+	StatusText       string
+	RequestID        string
+	Challenge        *Challenge // on 330
+}
+
+func (e *WebAPIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "tvauth: nina webapi: statusCode %d", e.StatusCode)
+	if e.StatusDetailCode != 0 {
+		fmt.Fprintf(&b, "/%d", e.StatusDetailCode)
+	}
+	if e.StatusText != "" {
+		b.WriteString(" " + e.StatusText)
+	}
+	if e.HTTPStatus != 0 && e.HTTPStatus != e.StatusCode {
+		fmt.Fprintf(&b, " (HTTP %d)", e.HTTPStatus)
+	}
+	if e.Challenge != nil && e.Challenge.Info != "" {
+		b.WriteString(" [challenge " + e.Challenge.Info + "]")
+	}
+	return b.String()
+}
+
+// Is: statusCode 401, 440–444, 330/3011 (bad password) and 401/3019 match ErrUnauthorized;
+// 430, 441 and 607 match ErrRateLimited.
+func (e *WebAPIError) Is(target error) bool {
+	switch target {
+	case ErrUnauthorized:
+		return e.StatusCode == 401 || (e.StatusCode >= 440 && e.StatusCode <= 444) ||
+			(e.StatusCode == 330 && e.StatusDetailCode == 3011) ||
+			(e.StatusCode == 0 && e.HTTPStatus == http.StatusUnauthorized)
+	case ErrRateLimited:
+		return e.StatusCode == 430 || e.StatusCode == 441 || e.StatusCode == 607 ||
+			(e.StatusCode == 0 && e.HTTPStatus == http.StatusTooManyRequests)
+	}
+	return false
+}
+
+func (e *WebAPIError) scrub(r *redactor) {
+	e.StatusText = r.scrub(e.StatusText)
+	e.RequestID = r.scrub(e.RequestID)
+	if e.Challenge != nil {
+		c := *e.Challenge
+		c.Info, c.Context, c.URL = r.scrub(c.Info), r.scrub(c.Context), r.scrub(c.URL)
+		e.Challenge = &c
+	}
+}
+
+// AGSError is an OpenTV AGS failure: {"code":…,"message":…} or any other body with a non-answer status.
+type AGSError struct {
+	HTTPStatus int
+	Code       string
+	Message    string
+}
+
+func (e *AGSError) Error() string {
+	s := fmt.Sprintf("tvauth: opentv ags: HTTP %d", e.HTTPStatus)
+	if e.Code != "" {
+		s += " code " + e.Code
+	}
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	return s
+}
+
+// Is matches ErrUnauthorized for 401 and ErrRateLimited for 429.
+func (e *AGSError) Is(target error) bool {
+	switch target {
+	case ErrUnauthorized:
+		return e.HTTPStatus == http.StatusUnauthorized
+	case ErrRateLimited:
+		return e.HTTPStatus == http.StatusTooManyRequests
+	}
+	return false
+}
+
+func (e *AGSError) scrub(r *redactor) {
+	e.Code, e.Message = r.scrub(e.Code), r.scrub(e.Message)
+}
+
+// decodeAGSError never fails: code may be a number or a string, and a body that is not JSON leaves
+// Code and Message empty.
+func decodeAGSError(r *response) error {
+	e := &AGSError{HTTPStatus: r.StatusCode}
+	var b struct {
+		Code    json.RawMessage `json:"code"`
+		Message json.RawMessage `json:"message"`
+	}
+	if body := trimBOM(r.Body); len(body) > 0 && body[0] == '{' && json.Unmarshal(body, &b) == nil {
+		e.Code = strings.Trim(looseString(b.Code), " ")
+		e.Message = looseString(b.Message)
+	}
+	return e
+}
+
+// DecodeError reports a reply with an answer status whose body could not be read as documented
+// (an HTML page instead of JSON, a truncated body, a wrong type).
+type DecodeError struct {
+	Service     string // "adobe pass", "clientless", "nina webapi", "opentv ags"
+	HTTPStatus  int
+	ContentType string
+	Err         error
+}
+
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("tvauth: %s: cannot decode HTTP %d reply (%s): %v", e.Service, e.HTTPStatus, e.ContentType, e.Err)
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// RequestError is a failure to get any reply: a transport error, an exhausted deadline, a body over the
+// cap. Its URL is redacted; Unwrap gives the cause (context.DeadlineExceeded, *net.OpError,
+// ErrResponseTooLarge, …) so errors.Is and errors.As work through it.
+type RequestError struct {
+	Service string
+	Method  string
+	URL     string // redacted
+	Err     error
+	msg     string // the cause's text, scrubbed of this request's secrets
+}
+
+func (e *RequestError) Error() string {
+	return fmt.Sprintf("tvauth: %s: %s %s: %s", e.Service, e.Method, e.URL, e.msg)
+}
+
+func (e *RequestError) Unwrap() error { return e.Err }
+
+// scrubber is implemented by every error type that carries text a server sent.
+type scrubber interface{ scrub(*redactor) }

@@ -1,0 +1,221 @@
+package tvauth
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// Version is this SDK's version, sent in the default User-Agent.
+const Version = "0.1.0"
+
+// Default base URLs. AGS has none: every operator runs its own.
+const (
+	DefaultPassURL       = "https://sp.auth.adobe.com"
+	DefaultClientlessURL = "https://api.auth.adobe.com"
+	DefaultWebAPIURL     = "https://api.screenname.nina.bz"
+)
+
+// Default retry policy: RetryPolicy{MaxRetries: 3, MinWait: 200ms, MaxWait: 5s}.
+const (
+	defaultMaxRetries = 3
+	defaultMinWait    = 200 * time.Millisecond
+	defaultMaxWait    = 5 * time.Second
+)
+
+// maxBodyBytes caps every reply body: a larger one is an error (ErrResponseTooLarge), never an OOM.
+const maxBodyBytes = 4 << 20
+
+// Option configures a Client. Options validate their input; New reports the first error.
+type Option func(*config) error
+
+// RetryPolicy says how often and how long the client retries. Only safe retries happen: idempotent
+// requests on transport errors, 429 and 5xx (not 501); non-idempotent ones only when the server surely
+// did nothing (429, 503, connection refused).
+type RetryPolicy struct {
+	MaxRetries int           // retries after the first attempt; 0 = none
+	MinWait    time.Duration // 0 = 200ms
+	MaxWait    time.Duration // 0 = 5s; also caps a server's Retry-After
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.MaxRetries < 0 {
+		p.MaxRetries = 0
+	}
+	if p.MinWait <= 0 {
+		p.MinWait = defaultMinWait
+	}
+	if p.MaxWait <= 0 {
+		p.MaxWait = defaultMaxWait
+	}
+	if p.MaxWait < p.MinWait {
+		p.MaxWait = p.MinWait
+	}
+	return p
+}
+
+type config struct {
+	httpClient     *http.Client
+	passURL        string
+	clientlessURL  string
+	webapiURL      string
+	agsURL         string
+	retry          RetryPolicy
+	logger         *slog.Logger
+	userAgent      string
+	device         *Device
+	passTS         oauth2.TokenSource
+	webapiDevID    string
+	agsTenant      string
+	agsAuthService string
+	agsHeaders     http.Header
+}
+
+func defaultConfig() *config {
+	return &config{
+		passURL:       DefaultPassURL,
+		clientlessURL: DefaultClientlessURL,
+		webapiURL:     DefaultWebAPIURL,
+		retry:         RetryPolicy{MaxRetries: defaultMaxRetries, MinWait: defaultMinWait, MaxWait: defaultMaxWait},
+		userAgent:     "tvauth-go/" + Version,
+		agsHeaders:    http.Header{},
+	}
+}
+
+// WithHTTPClient sets the HTTP client whose Transport (and per-attempt Timeout) the SDK uses. The SDK
+// copies it: retries, redirect refusal and authorisation wrap the transport, and hc is never modified.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return invalid("WithHTTPClient", "nil *http.Client")
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithPassURL sets the Adobe Pass REST API v2 and DCR root (default https://sp.auth.adobe.com).
+func WithPassURL(u string) Option {
+	return func(c *config) error { c.passURL = u; return nil }
+}
+
+// WithClientlessURL sets the Adobe Pass REST API v1 root (default https://api.auth.adobe.com).
+func WithClientlessURL(u string) Option {
+	return func(c *config) error { c.clientlessURL = u; return nil }
+}
+
+// WithWebAPIURL sets the NINA WebAPI root (default https://api.screenname.nina.bz).
+func WithWebAPIURL(u string) Option {
+	return func(c *config) error { c.webapiURL = u; return nil }
+}
+
+// WithAGSURL sets the OpenTV AGS root, e.g. "https://host:port/ags". Without it AGS calls fail with
+// ErrNotConfigured.
+func WithAGSURL(u string) Option {
+	return func(c *config) error { c.agsURL = u; return nil }
+}
+
+// WithRetry replaces the default RetryPolicy{MaxRetries: 3, MinWait: 200ms, MaxWait: 5s}.
+func WithRetry(p RetryPolicy) Option {
+	return func(c *config) error {
+		if p.MaxRetries < 0 {
+			return invalid("WithRetry", "MaxRetries %d is negative", p.MaxRetries)
+		}
+		if p.MinWait < 0 || p.MaxWait < 0 {
+			return invalid("WithRetry", "negative wait")
+		}
+		c.retry = p
+		return nil
+	}
+}
+
+// WithLogger sets a logger for one debug line per HTTP attempt. nil (the default) is silent. Secrets
+// are always redacted.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error { c.logger = l; return nil }
+}
+
+// WithUserAgent replaces the default User-Agent "tvauth-go/<version>".
+func WithUserAgent(ua string) Option {
+	return func(c *config) error {
+		if strings.ContainsAny(ua, "\r\n") {
+			return invalid("WithUserAgent", "contains a line break")
+		}
+		c.userAgent = ua
+		return nil
+	}
+}
+
+// WithDevice sets the default device for the Adobe Pass device headers.
+func WithDevice(d Device) Option {
+	return func(c *config) error { c.device = &d; return nil }
+}
+
+// WithPassTokenSource sets where Adobe Pass (v2 and v1) calls get their "Authorization: Bearer" token,
+// typically client.Pass.TokenSource(creds).
+func WithPassTokenSource(ts oauth2.TokenSource) Option {
+	return func(c *config) error { c.passTS = ts; return nil }
+}
+
+// WithWebAPIDevID sets the NINA developer id (devId) sent on every WebAPI call.
+func WithWebAPIDevID(devID string) Option {
+	return func(c *config) error { c.webapiDevID = devID; return nil }
+}
+
+// WithAGSTenant sets the nv-tenant-id header of AGS calls.
+func WithAGSTenant(tenantID string) Option {
+	return func(c *config) error { c.agsTenant = tenantID; return nil }
+}
+
+// WithAGSAuthService sets the default x-auth-service-id of AGS calls.
+func WithAGSAuthService(authServiceID string) Option {
+	return func(c *config) error { c.agsAuthService = authServiceID; return nil }
+}
+
+// WithAGSHeader adds a header sent on every AGS call, such as Nagra-Device-Type or Nagra-Target.
+func WithAGSHeader(name, value string) Option {
+	return func(c *config) error {
+		if name == "" || strings.ContainsAny(name+value, "\r\n") {
+			return invalid("WithAGSHeader", "bad header %q", name)
+		}
+		c.agsHeaders.Add(name, value)
+		return nil
+	}
+}
+
+// parseBaseURL checks a service root: absolute http(s), no query or fragment, and plain http only to a
+// loopback host (test servers), so that tokens never cross a network in clear text.
+func parseBaseURL(option, raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, invalid(option, "malformed URL: %v", err)
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return nil, invalid(option, "scheme must be https, got %q", u.Scheme)
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return nil, invalid(option, "URL %q has no host", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, invalid(option, "a base URL takes no query, fragment or userinfo")
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return nil, invalid(option, "plain http is allowed only to a loopback host, not %q", u.Hostname())
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = strings.TrimRight(u.RawPath, "/")
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,225 @@
+package tvauth
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// SessionKey = base64(HMAC-SHA256(key=password, data=sessionSecret)), standard padding. NINA signs
+// with the base64 text of this key, not its 32 raw bytes.
+func SessionKey(password, sessionSecret string) string {
+	return base64.StdEncoding.EncodeToString(hmacSHA256([]byte(password), []byte(sessionSecret)))
+}
+
+func hmacSHA256(key, data []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write(data)
+	return m.Sum(nil)
+}
+
+// SignatureBaseString = METHOD & enc(url without query, scheme and host lower-cased, default port
+// dropped) & enc(params as enc(k)=enc(v), sorted by name then value, joined by &), where enc keeps the
+// RFC 3986 unreserved characters and writes every other byte as upper-case %XX. sig_sha256 itself is
+// excluded. Query parameters written in rawURL join the signed set (OAuth 1.0 §9.1.1).
+func SignatureBaseString(method, rawURL string, params url.Values) (string, error) {
+	if method == "" {
+		return "", &ValidationError{Field: "method", Reason: "empty"}
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", &ValidationError{Field: "rawURL", Reason: "malformed URL"}
+	}
+	if u.Scheme == "" || u.Host == "" {
+		return "", &ValidationError{Field: "rawURL", Reason: "not an absolute URL"}
+	}
+	all := url.Values{}
+	if u.RawQuery != "" {
+		q, err := url.ParseQuery(u.RawQuery)
+		if err != nil {
+			return "", &ValidationError{Field: "rawURL", Reason: "malformed query"}
+		}
+		for k, vs := range q {
+			all[k] = append(all[k], vs...)
+		}
+	}
+	for k, vs := range params {
+		all[k] = append(all[k], vs...)
+	}
+	return strings.ToUpper(method) + "&" + percentEncode(baseStringURL(u)) + "&" +
+		percentEncode(canonicalPairs(all).encode()), nil
+}
+
+// baseStringURL is scheme://host[:port]/path with scheme and host lower-cased and the default port
+// dropped (OAuth 1.0 §9.1.2).
+func baseStringURL(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	host := strings.ToLower(u.Hostname())
+	if strings.Contains(host, ":") { // IPv6 literal
+		host = "[" + host + "]"
+	}
+	if p := u.Port(); p != "" && !(scheme == "http" && p == "80") && !(scheme == "https" && p == "443") {
+		host += ":" + p
+	}
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	return scheme + "://" + host + path
+}
+
+// canonicalPairs sorts the parameters by encoded name, then encoded value, without sig_sha256: the
+// order both the base string and the wire use.
+func canonicalPairs(params url.Values) pairs {
+	var ps pairs
+	for k, vs := range params {
+		if k == "sig_sha256" {
+			continue
+		}
+		for _, v := range vs {
+			ps = append(ps, pair{k, v})
+		}
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		ki, kj := percentEncode(ps[i].key), percentEncode(ps[j].key)
+		if ki != kj {
+			return ki < kj
+		}
+		return percentEncode(ps[i].value) < percentEncode(ps[j].value)
+	})
+	return ps
+}
+
+// Sign returns base64(HMAC-SHA256(key=sessionKey text, data=SignatureBaseString(method, rawURL, params))).
+func Sign(method, rawURL string, params url.Values, sessionKey string) (string, error) {
+	base, err := SignatureBaseString(method, rawURL, params)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(hmacSHA256([]byte(sessionKey), []byte(base))), nil
+}
+
+// percentEncode is RFC 3986 encoding: unreserved characters kept, every other byte upper-case %XX
+// (space is %20, never +).
+func percentEncode(s string) string {
+	const hex = "0123456789ABCDEF"
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !unreserved(s[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if unreserved(c) {
+			b = append(b, c)
+		} else {
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return string(b)
+}
+
+func unreserved(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~'
+}
+
+// Device is the streaming device on whose behalf Adobe Pass calls are made.
+type Device struct {
+	ID           string     // stable device id; sent as "AP-Device-Identifier: fingerprint <base64(ID)>"
+	Info         DeviceInfo // sent as "X-Device-Info: <base64(compact JSON)>"
+	ForwardedFor string     // end-user IP for server-to-server callers: X-Forwarded-For
+}
+
+// Identifier is the AP-Device-Identifier value: "fingerprint " + base64.StdEncoding(ID).
+func (d Device) Identifier() string {
+	return "fingerprint " + base64.StdEncoding.EncodeToString([]byte(d.ID))
+}
+
+// DeviceInfo is the X-Device-Info payload; its JSON keys are spelled as the Adobe Pass docs spell
+// them, and empty fields are omitted.
+type DeviceInfo struct {
+	PrimaryHardwareType string `json:"primaryHardwareType,omitempty"`
+	Model               string `json:"model,omitempty"`
+	Version             string `json:"version,omitempty"`
+	Manufacturer        string `json:"manufacturer,omitempty"`
+	Vendor              string `json:"vendor,omitempty"`
+	OSName              string `json:"osName,omitempty"`
+	OSFamily            string `json:"osFamily,omitempty"`
+	OSVendor            string `json:"osVendor,omitempty"`
+	OSVersion           string `json:"osVersion,omitempty"`
+	BrowserName         string `json:"browserName,omitempty"`
+	BrowserVendor       string `json:"browserVendor,omitempty"`
+	BrowserVersion      string `json:"browserVersion,omitempty"`
+	UserAgent           string `json:"userAgent,omitempty"`
+	DisplayWidth        int    `json:"displayWidth,omitempty"`
+	DisplayHeight       int    `json:"displayHeight,omitempty"`
+	DisplayPPI          int    `json:"displayPpi,omitempty"`
+	DiagonalScreenSize  string `json:"diagonalScreenSize,omitempty"`
+	ConnectionIP        string `json:"connectionIp,omitempty"`
+	ConnectionPort      int    `json:"connectionPort,omitempty"`
+	ConnectionType      string `json:"connectionType,omitempty"`
+	ConnectionSecure    *bool  `json:"connectionSecure,omitempty"`
+	ApplicationID       string `json:"applicationId,omitempty"`
+}
+
+// Encode returns the X-Device-Info value: standard base64 of the compact JSON. The keys Adobe marks
+// required (model, version, osName, osVersion, connectionType) must be set; the error names the first
+// one missing.
+func (i DeviceInfo) Encode() (string, error) {
+	for _, req := range []struct{ key, value string }{
+		{"model", i.Model}, {"version", i.Version}, {"osName", i.OSName},
+		{"osVersion", i.OSVersion}, {"connectionType", i.ConnectionType},
+	} {
+		if strings.TrimSpace(req.value) == "" {
+			return "", &ValidationError{Field: "DeviceInfo." + req.key, Reason: "required key " + req.key + " is missing"}
+		}
+	}
+	b, err := json.Marshal(i)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
+}
+
+// deviceHeaders sets AP-Device-Identifier, X-Device-Info and X-Forwarded-For from d, or from the
+// client's default device when d is nil. With required set, having no device at all is an error.
+func (c *Client) deviceHeaders(h http.Header, d *Device, required bool) error {
+	if d == nil {
+		d = c.cfg.device
+	}
+	if d == nil {
+		if required {
+			return &ValidationError{Field: "Device", Reason: "no device: set the request's Device or WithDevice"}
+		}
+		return nil
+	}
+	if strings.TrimSpace(d.ID) == "" {
+		return &ValidationError{Field: "Device.ID", Reason: "empty"}
+	}
+	info, err := d.Info.Encode()
+	if err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			ve.Field = "Device.Info." + strings.TrimPrefix(ve.Field, "DeviceInfo.")
+		}
+		return err
+	}
+	h.Set("AP-Device-Identifier", d.Identifier())
+	h.Set("X-Device-Info", info)
+	if d.ForwardedFor != "" {
+		h.Set("X-Forwarded-For", d.ForwardedFor)
+	}
+	return nil
+}

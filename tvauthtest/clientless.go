@@ -1,0 +1,9 @@
+package tvauthtest
+
+import "net/http"
+
+type clientlessState struct{}
+
+func newClientlessState() *clientlessState { return &clientlessState{} }
+
+func (s *Server) registerClientless(mux *http.ServeMux) {}
