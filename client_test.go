@@ -1,0 +1,951 @@
+package tvauth
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"golang.org/x/oauth2"
+)
+
+// rawCall is a minimal call for pipeline tests: the endpoints proper are tested beside their files.
+func rawCall(svc serviceID, method, path string) *call {
+	return &call{service: svc, method: method, path: path}
+}
+
+// countingServer answers every request with the statuses in order (the last one repeats) and counts.
+func countingServer(t *testing.T, statuses ...int) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		i := int(n.Add(1)) - 1
+		st := statuses[min(i, len(statuses)-1)]
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(st)
+		fmt.Fprintf(w, `{"status":%d,"code":"c%d","message":"attempt %d"}`, st, st, i+1)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+func newTestClient(t *testing.T, opts ...Option) *Client {
+	t.Helper()
+	c, err := New(append([]Option{WithRetry(fastRetry), WithDevice(testDevice),
+		WithPassTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "test-token"}))}, opts...)...)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return c
+}
+
+func TestRetryCountsPerMethodAndStatus(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		method   string
+		statuses []int
+		want     int // attempts
+		status   int // final HTTP status in the error
+	}{
+		{"GET", []int{500}, 4, 500},
+		{"GET", []int{502, 200}, 2, 200},
+		{"GET", []int{503}, 4, 503},
+		{"GET", []int{504, 504, 200}, 3, 200},
+		{"GET", []int{501}, 1, 501},
+		{"GET", []int{429}, 4, 429},
+		{"GET", []int{404}, 1, 404},
+		{"GET", []int{400}, 1, 400},
+		{"DELETE", []int{500, 200}, 2, 200},
+		{"POST", []int{500}, 1, 500},
+		{"POST", []int{502}, 1, 502},
+		{"POST", []int{504}, 1, 504},
+		{"POST", []int{503}, 4, 503},
+		{"POST", []int{503, 201}, 2, 201},
+		{"POST", []int{429, 429, 200}, 3, 200},
+		{"POST", []int{501}, 1, 501},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s %v", tt.method, tt.statuses), func(t *testing.T) {
+			t.Parallel()
+			srv, n := countingServer(t, tt.statuses...)
+			c := newTestClient(t, WithPassURL(srv.URL))
+			cl := rawCall(svcPass, tt.method, "/x")
+			if tt.method == "POST" {
+				cl.body = []byte("a=1")
+				cl.header = formHeader()
+			}
+			resp, err := c.do(context.Background(), cl)
+			if got := int(n.Load()); got != tt.want {
+				t.Errorf("attempts = %d, want %d", got, tt.want)
+			}
+			if tt.status < 300 {
+				if err != nil || resp.StatusCode != tt.status {
+					t.Fatalf("got %v, %v; want status %d", resp, err, tt.status)
+				}
+				return
+			}
+			var pe *PassError
+			if !errors.As(err, &pe) || pe.HTTPStatus != tt.status || pe.Code != fmt.Sprintf("c%d", tt.status) {
+				t.Fatalf("err = %#v, want *PassError with HTTP %d", err, tt.status)
+			}
+		})
+	}
+}
+
+// The retry decisions on mocked transports: httpmock sequences, with the body replayed on a POST retry.
+func TestRetryWithHTTPMock(t *testing.T) {
+	t.Parallel()
+	mock := httpmock.NewMockTransport()
+	mock.RegisterNoResponder(httpmock.NewNotFoundResponder(t.Fatal))
+	var bodies []string
+	var mu sync.Mutex
+	mock.RegisterResponder("POST", "https://pass.test/o/client/token",
+		func(r *http.Request) (*http.Response, error) {
+			b, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			bodies = append(bodies, string(b))
+			n := len(bodies)
+			mu.Unlock()
+			if n < 3 {
+				return httpmock.NewStringResponse(503, "busy"), nil
+			}
+			return httpmock.NewStringResponse(201, `{"access_token":"x"}`), nil
+		})
+	var flaky atomic.Int32
+	mock.RegisterResponder("GET", "https://pass.test/flaky", func(r *http.Request) (*http.Response, error) {
+		if flaky.Add(1) <= 2 {
+			return nil, errors.New("connection reset by peer")
+		}
+		return httpmock.NewStringResponse(200, `{}`), nil
+	})
+	mock.RegisterResponder("POST", "https://pass.test/reset",
+		httpmock.NewErrorResponder(errors.New("connection reset by peer")))
+
+	c := newTestClient(t, WithPassURL("https://pass.test"), WithHTTPClient(&http.Client{Transport: mock}))
+	ctx := context.Background()
+
+	cl := rawCall(svcPass, "POST", "/o/client/token")
+	cl.body = []byte("client_id=a&grant_type=client_credentials")
+	cl.header = formHeader()
+	if _, err := c.do(ctx, cl); err != nil {
+		t.Fatalf("POST after 503s: %v", err)
+	}
+	if len(bodies) != 3 || bodies[0] != bodies[2] || bodies[2] != "client_id=a&grant_type=client_credentials" {
+		t.Errorf("POST bodies = %q, want the same body three times", bodies)
+	}
+
+	if _, err := c.do(ctx, rawCall(svcPass, "GET", "/flaky")); err != nil {
+		t.Fatalf("GET after two transport errors: %v", err)
+	}
+	// A POST whose connection broke may have reached the server: no retry.
+	_, err := c.do(ctx, rawCall(svcPass, "POST", "/reset"))
+	var re *RequestError
+	if !errors.As(err, &re) {
+		t.Fatalf("err = %v, want *RequestError", err)
+	}
+	info := mock.GetCallCountInfo()
+	if info["GET https://pass.test/flaky"] != 3 || info["POST https://pass.test/reset"] != 1 {
+		t.Errorf("call counts = %v", info)
+	}
+}
+
+// countingTransport counts round trips, including those that never reach a server.
+type countingTransport struct {
+	base http.RoundTripper
+	n    atomic.Int32
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.base.RoundTrip(r)
+}
+
+func TestPOSTRetriedOnlyWhenNothingReachedServer(t *testing.T) {
+	t.Parallel()
+	// A port nobody listens on: the dial is refused, so a POST is safe to retry.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	ct := &countingTransport{base: http.DefaultTransport.(*http.Transport).Clone()}
+	c := newTestClient(t, WithPassURL("http://"+addr), WithHTTPClient(&http.Client{Transport: ct}))
+	cl := rawCall(svcPass, "POST", "/o/client/register")
+	cl.body = []byte(`{}`)
+	_, err = c.do(context.Background(), cl)
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "dial" {
+		t.Fatalf("err = %v, want a dial error", err)
+	}
+	if got := ct.n.Load(); got != 4 {
+		t.Errorf("attempts on refused dial = %d, want 4", got)
+	}
+
+	// A server that accepts and then drops the connection may have acted: a POST is not retried, a GET is.
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}))
+	defer srv.Close()
+	c = newTestClient(t, WithPassURL(srv.URL))
+	if _, err := c.do(context.Background(), &call{service: svcPass, method: "POST", path: "/p", body: []byte("x")}); err == nil {
+		t.Fatal("POST to a dropping server succeeded")
+	}
+	if got := hits.Load(); got != 1 {
+		t.Errorf("POST attempts = %d, want 1", got)
+	}
+	hits.Store(0)
+	if _, err := c.do(context.Background(), rawCall(svcPass, "GET", "/g")); err == nil {
+		t.Fatal("GET to a dropping server succeeded")
+	}
+	if got := hits.Load(); got != 4 {
+		t.Errorf("GET attempts = %d, want 4", got)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	resp := func(status int, retryAfter string) *http.Response {
+		h := http.Header{}
+		if retryAfter != "" {
+			h.Set("Retry-After", retryAfter)
+		}
+		return &http.Response{StatusCode: status, Header: h}
+	}
+	tests := []struct {
+		name     string
+		resp     *http.Response
+		attempt  int
+		min, max time.Duration
+		lo, hi   time.Duration
+	}{
+		{"first wait", nil, 0, 200 * time.Millisecond, 5 * time.Second, 200 * time.Millisecond, 300 * time.Millisecond},
+		{"exponential", resp(500, ""), 3, 200 * time.Millisecond, 5 * time.Second, 1600 * time.Millisecond, 2400 * time.Millisecond},
+		{"capped", resp(500, ""), 10, 200 * time.Millisecond, 5 * time.Second, 5 * time.Second, 5 * time.Second},
+		{"huge attempt", resp(500, ""), 200, time.Millisecond, time.Second, time.Second, time.Second},
+		{"retry-after seconds", resp(429, "3"), 0, 200 * time.Millisecond, 5 * time.Second, 3 * time.Second, 3 * time.Second},
+		{"retry-after capped", resp(429, "3600"), 0, 200 * time.Millisecond, 5 * time.Second, 5 * time.Second, 5 * time.Second},
+		{"retry-after on 503", resp(503, "2"), 0, 200 * time.Millisecond, 5 * time.Second, 2 * time.Second, 2 * time.Second},
+		{"retry-after zero", resp(429, "0"), 2, 200 * time.Millisecond, 5 * time.Second, 0, 0},
+		{"retry-after date", resp(429, now.Add(4*time.Second).UTC().Format(http.TimeFormat)), 0, 200 * time.Millisecond, 10 * time.Second, 2 * time.Second, 4 * time.Second},
+		{"retry-after past date", resp(429, now.Add(-time.Hour).UTC().Format(http.TimeFormat)), 0, 200 * time.Millisecond, 10 * time.Second, 0, 0},
+		{"retry-after garbage", resp(429, "soon"), 0, 200 * time.Millisecond, 5 * time.Second, 200 * time.Millisecond, 300 * time.Millisecond},
+		{"retry-after ignored on 500", resp(500, "3"), 0, 200 * time.Millisecond, 5 * time.Second, 200 * time.Millisecond, 300 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 50 {
+				d := backoff(tt.min, tt.max, tt.attempt, tt.resp)
+				if d < tt.lo || d > tt.hi {
+					t.Fatalf("backoff = %v, want in [%v, %v]", d, tt.lo, tt.hi)
+				}
+			}
+		})
+	}
+}
+
+func TestThrottleFloorOn429(t *testing.T) {
+	t.Parallel()
+	st := &attemptState{call: &call{throttleFloor: time.Second}}
+	req := httptest.NewRequest("GET", "/", nil).WithContext(context.WithValue(context.Background(), stateKey{}, st))
+	resp := &http.Response{StatusCode: 429, Header: http.Header{}, Request: req}
+	if d := backoff(time.Millisecond, 5*time.Second, 0, resp); d != time.Second {
+		t.Errorf("429 without Retry-After waited %v, want the 1s floor", d)
+	}
+	if d := backoff(time.Millisecond, 300*time.Millisecond, 0, resp); d != 300*time.Millisecond {
+		t.Errorf("floor not capped by MaxWait: %v", d)
+	}
+	resp.Header.Set("Retry-After", "0")
+	if d := backoff(time.Millisecond, 5*time.Second, 0, resp); d != 0 {
+		t.Errorf("Retry-After: 0 gave %v, want 0: the server's word beats the floor", d)
+	}
+}
+
+func TestRetryAfterHonouredAndCappedOnTheWire(t *testing.T) {
+	t.Parallel()
+	var times []time.Time
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		times = append(times, time.Now())
+		n := len(times)
+		mu.Unlock()
+		if n == 1 {
+			w.Header().Set("Retry-After", "3600") // an hour: must be capped at MaxWait
+			w.WriteHeader(429)
+			return
+		}
+		fmt.Fprint(w, `{}`)
+	}))
+	defer srv.Close()
+	c := newTestClient(t, WithPassURL(srv.URL), WithRetry(RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 150 * time.Millisecond}))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.do(ctx, rawCall(svcPass, "GET", "/")); err != nil {
+		t.Fatalf("do: %v", err)
+	}
+	if len(times) != 2 {
+		t.Fatalf("attempts = %d, want 2", len(times))
+	}
+	if gap := times[1].Sub(times[0]); gap < 150*time.Millisecond {
+		t.Errorf("retried after %v: Retry-After (capped to MaxWait 150ms) not honoured", gap)
+	}
+}
+
+func TestContextCancellation(t *testing.T) {
+	t.Parallel()
+	t.Run("during request", func(t *testing.T) {
+		t.Parallel()
+		release := make(chan struct{})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}))
+		defer srv.Close()
+		defer close(release)
+		c := newTestClient(t, WithPassURL(srv.URL))
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		_, err := c.do(ctx, rawCall(svcPass, "GET", "/slow"))
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want context.DeadlineExceeded", err)
+		}
+	})
+	t.Run("during backoff", func(t *testing.T) {
+		t.Parallel()
+		srv, n := countingServer(t, 503)
+		c := newTestClient(t, WithPassURL(srv.URL), WithRetry(RetryPolicy{MaxRetries: 5, MinWait: time.Hour, MaxWait: time.Hour}))
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		done := make(chan error, 1)
+		go func() { _, err := c.do(ctx, rawCall(svcPass, "GET", "/")); done <- err }()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("err = %v, want context.DeadlineExceeded", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("backoff wait did not end with the context")
+		}
+		if n.Load() != 1 {
+			t.Errorf("attempts = %d, want 1", n.Load())
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		t.Parallel()
+		srv, n := countingServer(t, 200)
+		c := newTestClient(t, WithPassURL(srv.URL))
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := c.do(ctx, rawCall(svcPass, "GET", "/"))
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+		if n.Load() != 0 {
+			t.Errorf("a cancelled context still sent %d requests", n.Load())
+		}
+	})
+}
+
+func TestBodyCap(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		size    int
+		wantErr bool
+	}{
+		{maxBodyBytes, false},
+		{maxBodyBytes + 1, true},
+		{16 << 20, true},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.size), func(t *testing.T) {
+			t.Parallel()
+			srv, n := sizedServer(t, tt.size)
+			c := newTestClient(t, WithPassURL(srv.URL))
+			resp, err := c.do(context.Background(), rawCall(svcPass, "GET", "/big"))
+			if tt.wantErr {
+				if !errors.Is(err, ErrResponseTooLarge) {
+					t.Fatalf("err = %v, want ErrResponseTooLarge", err)
+				}
+				if n.Load() != 1 {
+					t.Errorf("an oversized body was fetched %d times, want 1 (no retry)", n.Load())
+				}
+				return
+			}
+			if err != nil || len(resp.Body) != tt.size {
+				t.Fatalf("err = %v, body %d bytes", err, len(resp.Body))
+			}
+		})
+	}
+}
+
+func sizedServer(t *testing.T, size int) (*httptest.Server, *atomic.Int32) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		chunk := bytes.Repeat([]byte("x"), 64<<10)
+		for left := size; left > 0; left -= len(chunk) {
+			if _, err := w.Write(chunk[:min(left, len(chunk))]); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+func TestTruncatedBodyRetriedWhenIdempotent(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			w.Header().Set("Content-Length", "100")
+			_, _ = w.Write([]byte(`{"trunc`)) // the server then closes: unexpected EOF
+			return
+		}
+		fmt.Fprint(w, `{"ok":true}`)
+	}))
+	defer srv.Close()
+	c := newTestClient(t, WithPassURL(srv.URL))
+	var v struct{ OK bool }
+	cl := rawCall(svcPass, "GET", "/")
+	cl.decode = decodeJSON(&v)
+	if _, err := c.do(context.Background(), cl); err != nil || !v.OK {
+		t.Fatalf("err = %v, v = %+v", err, v)
+	}
+	if n.Load() != 2 {
+		t.Errorf("attempts = %d, want 2", n.Load())
+	}
+}
+
+func TestNoRedirectFollowed(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t)
+	mux.HandleFunc("/start", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/elsewhere", http.StatusFound)
+	})
+	mux.HandleFunc("/elsewhere", func(w http.ResponseWriter, r *http.Request) {
+		t.Error("redirect was followed")
+	})
+	_, err := c.do(context.Background(), rawCall(svcPass, "GET", "/start"))
+	var pe *PassError
+	if !errors.As(err, &pe) || pe.HTTPStatus != http.StatusFound {
+		t.Fatalf("err = %v, want *PassError with HTTP 302", err)
+	}
+
+	// An endpoint that expects the 302 reads Location itself.
+	cl := rawCall(svcPass, "GET", "/start")
+	cl.answers = []int{http.StatusFound}
+	resp, err := c.do(context.Background(), cl)
+	if err != nil || resp.Header.Get("Location") != "/elsewhere" {
+		t.Fatalf("resp = %v, err = %v", resp, err)
+	}
+}
+
+func TestConnectionReuse(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	remotes := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		remotes[r.RemoteAddr]++
+		mu.Unlock()
+		fmt.Fprint(w, `{"a":"`+strings.Repeat("b", 10000)+`"}`)
+	}))
+	defer srv.Close()
+	c := newTestClient(t, WithPassURL(srv.URL)) // the SDK's own pooled transport
+	for i := range 100 {
+		var v map[string]string
+		cl := rawCall(svcPass, "GET", "/r")
+		cl.decode = decodeJSON(&v)
+		if _, err := c.do(context.Background(), cl); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	// Error replies are drained too.
+	for range 10 {
+		_, _ = c.do(context.Background(), rawCall(svcPass, "GET", "/r?x"))
+	}
+	if len(remotes) != 1 {
+		t.Errorf("100 sequential calls used %d connections, want 1", len(remotes))
+	}
+}
+
+func TestConnectionReuseAfterErrorReplies(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	remotes := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		remotes[r.RemoteAddr]++
+		mu.Unlock()
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, `{"code":"invalid_parameter_mvpd","message":"`+strings.Repeat("m", 20000)+`"}`)
+	}))
+	defer srv.Close()
+	c := newTestClient(t, WithPassURL(srv.URL))
+	for range 50 {
+		if _, err := c.do(context.Background(), rawCall(svcPass, "GET", "/e")); err == nil {
+			t.Fatal("want an error")
+		}
+	}
+	if len(remotes) != 1 {
+		t.Errorf("50 sequential 400s used %d connections, want 1", len(remotes))
+	}
+}
+
+// logBuffer collects slog output for redaction assertions.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func debugLogger(b *logBuffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func TestRedactionInLogsAndErrors(t *testing.T) {
+	t.Parallel()
+	names := []string{"a", "pwd", "sig_sha256", "client_secret", "access_token", "refresh_token",
+		"software_statement", "password", "id_token", "token", "SAMLResponse", "session_key"}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			secret := "S3cr3t-" + name + "-v/al+ue="
+			var logs logBuffer
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_ = r.ParseForm()
+				w.WriteHeader(http.StatusBadRequest)
+				// A server that echoes what it got, raw and encoded, in every field.
+				echo := r.Form.Get(name) + " " + r.URL.RawQuery
+				fmt.Fprintf(w, `{"code":%q,"message":%q,"details":%q,"trace":%q}`, echo, echo, echo, r.Header.Get("Authorization"))
+			}))
+			defer srv.Close()
+			c := newTestClient(t, WithPassURL(srv.URL), WithLogger(debugLogger(&logs)))
+			cl := rawCall(svcPass, "GET", "/x")
+			cl.query = pairs{{"mvpd", "Cablevision"}, {name, secret}}.encode()
+			cl.secrets = []string{secret}
+			cl.auth = authPassBearer
+			_, err := c.do(context.Background(), cl)
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			for _, leak := range []string{secret, percentEncode(secret), "test-token"} {
+				if strings.Contains(err.Error(), leak) {
+					t.Errorf("error leaks %q: %v", leak, err)
+				}
+				if strings.Contains(logs.String(), leak) {
+					t.Errorf("log leaks %q: %s", leak, logs.String())
+				}
+			}
+			if !strings.Contains(logs.String(), name+"="+redacted) || !strings.Contains(logs.String(), "mvpd=Cablevision") {
+				t.Errorf("log line does not show the redacted URL: %s", logs.String())
+			}
+		})
+	}
+}
+
+func TestRedactionOfSecretHeaders(t *testing.T) {
+	t.Parallel()
+	for _, h := range []string{"Authorization", "User-Token", "Adobe-Subject-Token", "AD-Service-Token"} {
+		t.Run(h, func(t *testing.T) {
+			t.Parallel()
+			secret := "hdr-secret-" + h
+			var logs logBuffer
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusForbidden)
+				fmt.Fprintf(w, `{"code":"x","message":"you sent %s"}`, r.Header.Get(h))
+			}))
+			defer srv.Close()
+			c := newTestClient(t, WithAGSURL(srv.URL), WithLogger(debugLogger(&logs)))
+			cl := rawCall(svcAGS, "POST", "/signOut")
+			value := secret
+			if h == "Authorization" {
+				value = "Bearer " + secret
+			}
+			cl.header = http.Header{h: {value}}
+			_, err := c.do(context.Background(), cl)
+			var ae *AGSError
+			if !errors.As(err, &ae) || ae.HTTPStatus != 403 {
+				t.Fatalf("err = %v", err)
+			}
+			if strings.Contains(err.Error(), secret) || strings.Contains(ae.Message, secret) || strings.Contains(logs.String(), secret) {
+				t.Errorf("secret leaked: err=%v logs=%s", err, logs.String())
+			}
+		})
+	}
+}
+
+func TestRedactionOfTransportErrors(t *testing.T) {
+	t.Parallel()
+	mock := httpmock.NewMockTransport()
+	mock.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+		return nil, fmt.Errorf("proxy refused %s", r.URL)
+	})
+	var logs logBuffer
+	c := newTestClient(t, WithWebAPIURL("https://webapi.test"), WithHTTPClient(&http.Client{Transport: mock}),
+		WithLogger(debugLogger(&logs)), WithRetry(RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
+	cl := rawCall(svcWebAPI, "GET", "/auth/logout")
+	cl.query = pairs{{"a", "tok/en+1"}, {"f", "json"}, {"sig_sha256", "c2lnbmF0dXJl+/=="}}.encode()
+	cl.secrets = []string{"tok/en+1", "c2lnbmF0dXJl+/=="}
+	_, err := c.do(context.Background(), cl)
+	var re *RequestError
+	if !errors.As(err, &re) {
+		t.Fatalf("err = %v, want *RequestError", err)
+	}
+	for _, leak := range []string{"tok", "c2lnbmF0dXJl"} {
+		if strings.Contains(err.Error(), leak) || strings.Contains(logs.String(), leak) {
+			t.Errorf("%q leaked: err=%v logs=%s", leak, err, logs.String())
+		}
+	}
+	if want := "https://webapi.test/auth/logout?a=REDACTED&f=json&sig_sha256=REDACTED"; re.URL != want {
+		t.Errorf("URL = %q, want %q", re.URL, want)
+	}
+	if n := strings.Count(logs.String(), "tvauth: http attempt"); n != 2 {
+		t.Errorf("%d log lines, want one per attempt (2)", n)
+	}
+}
+
+func TestLogLinePerAttempt(t *testing.T) {
+	t.Parallel()
+	srv, _ := countingServer(t, 503, 503, 200)
+	var logs logBuffer
+	c := newTestClient(t, WithPassURL(srv.URL), WithLogger(debugLogger(&logs)))
+	if _, err := c.do(context.Background(), rawCall(svcPass, "GET", "/cfg")); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d log lines, want 3:\n%s", len(lines), logs.String())
+	}
+	for i, want := range []string{"status=503 attempt=1", "status=503 attempt=2", "status=200 attempt=3"} {
+		_ = want
+		for _, part := range []string{"service=\"adobe pass\"", "method=GET", "url=" + srv.URL + "/cfg", fmt.Sprintf("attempt=%d", i+1), "duration="} {
+			if !strings.Contains(lines[i], part) {
+				t.Errorf("line %d lacks %q: %s", i, part, lines[i])
+			}
+		}
+	}
+	if !strings.Contains(lines[2], "status=200") || !strings.Contains(lines[0], "status=503") {
+		t.Errorf("statuses missing:\n%s", logs.String())
+	}
+
+	// Silent by default.
+	c = newTestClient(t, WithPassURL(srv.URL))
+	if c.cfg.logger != nil {
+		t.Error("a client without WithLogger has a logger")
+	}
+}
+
+func TestNewValidatesOptions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		opt   Option
+		field string
+	}{
+		{WithPassURL("://nope"), "WithPassURL"},
+		{WithPassURL("ftp://sp.auth.adobe.com"), "WithPassURL"},
+		{WithPassURL("http://sp.auth.adobe.com"), "WithPassURL"},
+		{WithClientlessURL("https://"), "WithClientlessURL"},
+		{WithClientlessURL("api.auth.adobe.com"), "WithClientlessURL"},
+		{WithWebAPIURL("http://10.0.0.1"), "WithWebAPIURL"},
+		{WithWebAPIURL("https://api.screenname.nina.bz?x=1"), "WithWebAPIURL"},
+		{WithAGSURL("http://ags.example.com/ags"), "WithAGSURL"},
+		{WithAGSURL("https://user:pw@ags.example.com/ags"), "WithAGSURL"},
+		{WithRetry(RetryPolicy{MaxRetries: -1}), "WithRetry"},
+		{WithHTTPClient(nil), "WithHTTPClient"},
+		{WithUserAgent("a\r\nX-Evil: 1"), "WithUserAgent"},
+		{WithAGSHeader("Nagra-Target", "x\ny"), "WithAGSHeader"},
+		{WithDevice(Device{ID: "d", Info: DeviceInfo{Model: "m"}}), "WithDevice"},
+	}
+	for _, tt := range tests {
+		_, err := New(tt.opt)
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Field != tt.field || !errors.Is(err, ErrInvalidRequest) {
+			t.Errorf("New(%s option) err = %v, want *ValidationError naming %s", tt.field, err, tt.field)
+		}
+	}
+	for _, ok := range []Option{
+		WithPassURL("http://127.0.0.1:8080"), WithPassURL("http://localhost:1"), WithPassURL("http://[::1]:9"),
+		WithAGSURL("https://ags.example.com:8443/ags/"), WithPassURL("https://sp.auth-staging.adobe.com/"),
+	} {
+		if _, err := New(ok); err != nil {
+			t.Errorf("New: %v", err)
+		}
+	}
+}
+
+func TestNotConfigured(t *testing.T) {
+	t.Parallel()
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.do(context.Background(), rawCall(svcAGS, "GET", "/servicediscovery"))
+	if !errors.Is(err, ErrNotConfigured) || !strings.Contains(err.Error(), "WithAGSURL") {
+		t.Errorf("AGS without URL: %v", err)
+	}
+	cl := rawCall(svcPass, "GET", "/api/v2/x/configuration")
+	cl.auth = authPassBearer
+	_, err = c.do(context.Background(), cl)
+	if !errors.Is(err, ErrNotConfigured) || !strings.Contains(err.Error(), "WithPassTokenSource") {
+		t.Errorf("Pass without token source: %v", err)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.rc.RetryMax != 3 || c.rc.RetryWaitMin != 200*time.Millisecond || c.rc.RetryWaitMax != 5*time.Second {
+		t.Errorf("retry defaults = %d/%v/%v", c.rc.RetryMax, c.rc.RetryWaitMin, c.rc.RetryWaitMax)
+	}
+	if c.rc.Logger != nil {
+		t.Error("retryablehttp logger is set: it would print URLs with tokens")
+	}
+	for s, want := range map[serviceID]string{svcPass: DefaultPassURL, svcClientless: DefaultClientlessURL, svcWebAPI: DefaultWebAPIURL} {
+		if got := c.bases[s].String(); got != want {
+			t.Errorf("%v base = %s, want %s", s, got, want)
+		}
+	}
+	if c.bases[svcAGS] != nil {
+		t.Error("AGS has a default base URL")
+	}
+}
+
+func TestUserAgentAndAccept(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t)
+	mux.HandleFunc("/ua", func(w http.ResponseWriter, r *http.Request) {
+		testHeader(t, r, "User-Agent", "tvauth-go/"+Version)
+		testHeader(t, r, "Accept", "application/json")
+	})
+	if _, err := c.do(context.Background(), rawCall(svcPass, "GET", "/ua")); err != nil {
+		t.Fatal(err)
+	}
+	c2, mux2, _ := setup(t, WithUserAgent("MyApp/2.1 tvauth-go/"+Version))
+	mux2.HandleFunc("/ua", func(w http.ResponseWriter, r *http.Request) {
+		testHeader(t, r, "User-Agent", "MyApp/2.1 tvauth-go/"+Version)
+	})
+	if _, err := c2.do(context.Background(), rawCall(svcPass, "GET", "/ua")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWithHTTPClientNotMutated(t *testing.T) {
+	t.Parallel()
+	hc := &http.Client{Timeout: 7 * time.Second}
+	c, err := New(WithHTTPClient(hc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hc.Transport != nil || hc.CheckRedirect != nil {
+		t.Error("New modified the caller's http.Client")
+	}
+	if c.rc.HTTPClient.Timeout != 7*time.Second {
+		t.Errorf("per-attempt timeout = %v, want the caller's 7s", c.rc.HTTPClient.Timeout)
+	}
+}
+
+func TestDecodeErrorOnHTMLAnswer(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t)
+	mux.HandleFunc("/html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<html><body>Service Unavailable</body></html>")
+	})
+	var v struct{ A string }
+	cl := rawCall(svcPass, "GET", "/html")
+	cl.decode = decodeJSON(&v)
+	_, err := c.do(context.Background(), cl)
+	var de *DecodeError
+	if !errors.As(err, &de) || de.HTTPStatus != 200 || de.ContentType != "text/html" || de.Service != "adobe pass" {
+		t.Fatalf("err = %#v, want *DecodeError", err)
+	}
+}
+
+// The Pass bearer is fetched per attempt, and a 401 makes the call fetch a new token once.
+func TestPassBearerRefetchOn401(t *testing.T) {
+	t.Parallel()
+	var fetches atomic.Int32
+	ts := newTokenCache(time.Minute, func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
+		n := fetches.Add(1)
+		return &oauth2.Token{AccessToken: fmt.Sprintf("tok-%d", n), Expiry: time.Now().Add(time.Hour)}, nil
+	})
+	tests := []struct {
+		name        string
+		okAfter     int // the server accepts tok-N for N >= okAfter
+		wantErr     bool
+		wantFetches int32
+	}{
+		{"first token good", 1, false, 1},
+		{"refetch once", 2, false, 2},
+		{"second 401 returned", 99, true, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fetches.Store(0)
+			ts.invalidate()
+			c, mux, _ := setup(t, WithPassTokenSource(ts))
+			mux.HandleFunc("/api/v2/REF/profiles", func(w http.ResponseWriter, r *http.Request) {
+				var n int
+				fmt.Sscanf(r.Header.Get("Authorization"), "Bearer tok-%d", &n)
+				if n < tt.okAfter {
+					w.WriteHeader(401)
+					fmt.Fprint(w, `{"action":"application-registration","status":401,"code":"invalid_access_token_client_application","message":"bad token"}`)
+					return
+				}
+				fmt.Fprint(w, `{"profiles":{}}`)
+			})
+			cl := rawCall(svcPass, "GET", "/api/v2/REF/profiles")
+			cl.auth = authPassBearer
+			_, err := c.do(context.Background(), cl)
+			if got := fetches.Load(); got != tt.wantFetches {
+				t.Errorf("fetches = %d, want %d", got, tt.wantFetches)
+			}
+			if !tt.wantErr {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var pe *PassError
+			if !errors.As(err, &pe) || !errors.Is(err, ErrUnauthorized) || pe.Action != "application-registration" {
+				t.Fatalf("err = %v, want *PassError matching ErrUnauthorized", err)
+			}
+		})
+	}
+}
+
+func TestTokenFetchFailureIsReturnedTyped(t *testing.T) {
+	t.Parallel()
+	ts := newTokenCache(time.Minute, func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
+		return nil, &PassError{HTTPStatus: 400, Code: "invalid_client"}
+	})
+	c, mux, _ := setup(t, WithPassTokenSource(ts))
+	mux.HandleFunc("/p", func(w http.ResponseWriter, r *http.Request) { t.Error("request sent without a token") })
+	cl := rawCall(svcPass, "GET", "/p")
+	cl.auth = authPassBearer
+	_, err := c.do(context.Background(), cl)
+	var pe *PassError
+	if !errors.As(err, &pe) || pe.Code != "invalid_client" || !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t)
+	mux.HandleFunc("/c", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"n":1}`) })
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var v struct{ N int }
+			cl := rawCall(svcPass, "GET", "/c")
+			cl.decode = decodeJSON(&v)
+			if _, err := c.do(context.Background(), cl); err != nil || v.N != 1 {
+				t.Errorf("err = %v, v = %+v", err, v)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestPathfEscapesSegmentsOnce(t *testing.T) {
+	t.Parallel()
+	got := pathf("/api/v2/%s/logout/%s", "REF 30/x", "Cable%vision?")
+	if want := "/api/v2/REF%2030%2Fx/logout/Cable%25vision%3F"; got != want {
+		t.Errorf("pathf = %q, want %q", got, want)
+	}
+	c, mux, srvURL := setup(t)
+	_ = srvURL
+	mux.HandleFunc("/api/v2/{sp}/logout/{mvpd}", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.EscapedPath() != "/api/v2/REF%2030%2Fx/logout/Cable%25vision%3F" {
+			t.Errorf("path on the wire = %s", r.URL.EscapedPath())
+		}
+		if r.PathValue("sp") != "REF 30/x" || r.PathValue("mvpd") != "Cable%vision?" {
+			t.Errorf("segments = %q, %q", r.PathValue("sp"), r.PathValue("mvpd"))
+		}
+	})
+	if _, err := c.do(context.Background(), rawCall(svcPass, "GET", got)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestQueryOrderKept(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t)
+	want := "reg_code=AB12&requestor_id=REF&redirect_url=https%3A%2F%2Fx.example%2Fa%3Fb%3D1%26c%3Dd%20e"
+	mux.HandleFunc("/q", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RawQuery != want {
+			t.Errorf("raw query = %q, want %q", r.URL.RawQuery, want)
+		}
+	})
+	cl := rawCall(svcClientless, "GET", "/q")
+	cl.query = pairs{{"reg_code", "AB12"}, {"requestor_id", "REF"}, {"redirect_url", "https://x.example/a?b=1&c=d e"}}.encode()
+	if _, err := c.do(context.Background(), cl); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"", 0, false},
+		{"0", 0, true},
+		{" 12 ", 12 * time.Second, true},
+		{"-1", 0, false},
+		{"1.5", 0, false},
+		{"99999999999", 24 * time.Hour, true},
+		{"Sun, 22 Nov 2026 06:00:30 GMT", 30 * time.Second, true},
+		{"Sun, 22 Nov 2026 05:00:00 GMT", 0, true},
+		{"tomorrow", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := parseRetryAfter(tt.in, now)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
