@@ -1,1 +1,482 @@
 package tvauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// Adobe Pass sign-in side: Dynamic Client Registration (client credentials and access tokens), the
+// service provider's configuration, authentication sessions and the browser URL that starts an MVPD
+// login. Profiles, decisions and partner SSO are in pass_profiles.go and pass_decisions.go.
+
+// ClientCredentials are what Dynamic Client Registration issues for one application instance. Adobe
+// requires them to persist across restarts (losing them forces users to sign in again): keep them in a
+// CredentialStore. They never expire, but Adobe may revoke them (a token fetch then fails with
+// invalid_client, which matches ErrUnauthorized): register again.
+type ClientCredentials struct {
+	ClientID     string    `json:"client_id"`
+	ClientSecret string    `json:"client_secret"`
+	IssuedAt     time.Time `json:"issued_at,omitzero"` // client_id_issued_at
+	RedirectURIs []string  `json:"redirect_uris,omitempty"`
+	GrantTypes   []string  `json:"grant_types,omitempty"`
+	Scopes       []string  `json:"scopes,omitempty"` // e.g. api:client:v2
+}
+
+// String masks the client secret.
+func (c ClientCredentials) String() string {
+	return fmt.Sprintf("ClientCredentials{ClientID: %q, ClientSecret: %s}", c.ClientID, mask(c.ClientSecret))
+}
+
+// GoString masks the client secret in %#v too.
+func (c ClientCredentials) GoString() string { return "tvauth." + c.String() }
+
+// LogValue masks the client secret.
+func (c ClientCredentials) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("client_id", c.ClientID), slog.String("client_secret", mask(c.ClientSecret)))
+}
+
+// validate names the first required field that is missing.
+func (c ClientCredentials) validate(field string) error {
+	switch {
+	case c.ClientID == "":
+		return invalid(field+".ClientID", "empty")
+	case c.ClientSecret == "":
+		return invalid(field+".ClientSecret", "empty")
+	}
+	return nil
+}
+
+// RegisterRequest is a Dynamic Client Registration request.
+type RegisterRequest struct {
+	SoftwareStatement string  // software_statement: the JWT from the TVE Dashboard; secret
+	RedirectURI       string  // redirect_uri, optional
+	Device            *Device // for X-Device-Info; nil = the client's default device
+}
+
+// String masks the software statement.
+func (r RegisterRequest) String() string {
+	return fmt.Sprintf("RegisterRequest{SoftwareStatement: %s, RedirectURI: %q}", mask(r.SoftwareStatement), r.RedirectURI)
+}
+
+// GoString masks the software statement in %#v too.
+func (r RegisterRequest) GoString() string { return "tvauth." + r.String() }
+
+// LogValue masks the software statement.
+func (r RegisterRequest) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("software_statement", mask(r.SoftwareStatement)),
+		slog.String("redirect_uri", r.RedirectURI))
+}
+
+// Register obtains client credentials for a software statement (POST /o/client/register). Store them:
+// see CredentialStore and LoadOrRegister.
+func (s *PassService) Register(ctx context.Context, softwareStatement string) (*ClientCredentials, error) {
+	return s.RegisterClient(ctx, RegisterRequest{SoftwareStatement: softwareStatement})
+}
+
+// RegisterClient is Register with the optional redirect_uri and a per-request device.
+func (s *PassService) RegisterClient(ctx context.Context, req RegisterRequest) (*ClientCredentials, error) {
+	if req.SoftwareStatement == "" {
+		return nil, invalid("softwareStatement", "empty")
+	}
+	if req.RedirectURI != "" {
+		if _, err := url.Parse(req.RedirectURI); err != nil {
+			return nil, invalid("RedirectURI", "malformed URL")
+		}
+	}
+	body, err := marshalPlain(struct {
+		SoftwareStatement string `json:"software_statement"`
+		RedirectURI       string `json:"redirect_uri,omitempty"`
+	}{req.SoftwareStatement, req.RedirectURI})
+	if err != nil {
+		return nil, invalid("softwareStatement", "%v", err)
+	}
+	cl := &call{service: svcPass, method: http.MethodPost, path: "/o/client/register", header: jsonHeader(),
+		body: body, secrets: []string{req.SoftwareStatement}, throttleFloor: passThrottleFloor,
+		answers: []int{http.StatusOK, http.StatusCreated}}
+	if err := s.setDevice(cl.header, req.Device, deviceInfoOnly); err != nil {
+		return nil, err
+	}
+	var creds *ClientCredentials
+	cl.decode = func(r *response) (err error) { creds, err = decodeRegistration(r); return err }
+	if _, err := s.client.do(ctx, cl); err != nil {
+		return nil, err
+	}
+	return creds, nil
+}
+
+// decodeRegistration reads a DCR registration reply; credentials without an id or a secret are an
+// error.
+func decodeRegistration(r *response) (*ClientCredentials, error) {
+	var wire struct {
+		ClientID     string          `json:"client_id"`
+		ClientSecret string          `json:"client_secret"`
+		IssuedAt     json.RawMessage `json:"client_id_issued_at"`
+		RedirectURIs []string        `json:"redirect_uris"`
+		GrantTypes   []string        `json:"grant_types"`
+		Scopes       []string        `json:"scopes"`
+	}
+	if err := passUnmarshal(r.Body, &wire); err != nil {
+		return nil, err
+	}
+	if wire.ClientID == "" || wire.ClientSecret == "" {
+		return nil, errors.New("registration reply has no client_id or client_secret")
+	}
+	creds := &ClientCredentials{ClientID: wire.ClientID, ClientSecret: wire.ClientSecret,
+		RedirectURIs: wire.RedirectURIs, GrantTypes: wire.GrantTypes, Scopes: wire.Scopes}
+	// client_id_issued_at is seconds (RFC 7591), not Adobe's usual milliseconds.
+	if secs := looseInt(wire.IssuedAt); secs > 0 {
+		creds.IssuedAt = time.Unix(int64(secs), 0)
+	}
+	return creds, nil
+}
+
+// AccessToken fetches a new access token for the credentials (POST /o/client/token), bypassing any
+// cache. Most callers want TokenSource instead.
+func (s *PassService) AccessToken(ctx context.Context, creds ClientCredentials) (*oauth2.Token, error) {
+	if err := creds.validate("creds"); err != nil {
+		return nil, err
+	}
+	return s.fetchToken(ctx, creds)
+}
+
+func (s *PassService) fetchToken(ctx context.Context, creds ClientCredentials) (*oauth2.Token, error) {
+	form := pairs{{"client_id", creds.ClientID}, {"client_secret", creds.ClientSecret},
+		{"grant_type", "client_credentials"}}.encode()
+	cl := &call{service: svcPass, method: http.MethodPost, path: "/o/client/token", header: formHeader(),
+		body: []byte(form), secrets: []string{creds.ClientSecret}, throttleFloor: passThrottleFloor,
+		answers: []int{http.StatusOK, http.StatusCreated}}
+	if err := s.setDevice(cl.header, nil, deviceInfoOnly); err != nil {
+		return nil, err
+	}
+	var tok *oauth2.Token
+	cl.decode = func(r *response) (err error) { tok, err = decodeAccessToken(r, time.Now()); return err }
+	if _, err := s.client.do(ctx, cl); err != nil {
+		return nil, err
+	}
+	return tok, nil
+}
+
+// decodeAccessToken reads a DCR token reply received at now. Expiry counts from now, the local clock
+// at receipt, not from created_at: the server's clock may be skewed from ours.
+func decodeAccessToken(r *response, now time.Time) (*oauth2.Token, error) {
+	var wire struct {
+		AccessToken string          `json:"access_token"`
+		TokenType   string          `json:"token_type"`
+		ExpiresIn   json.RawMessage `json:"expires_in"`
+		CreatedAt   passTime        `json:"created_at"`
+		ID          string          `json:"id"`
+	}
+	if err := passUnmarshal(r.Body, &wire); err != nil {
+		return nil, err
+	}
+	if wire.AccessToken == "" {
+		return nil, errors.New("token reply has no access_token")
+	}
+	tok := &oauth2.Token{AccessToken: wire.AccessToken, TokenType: "Bearer"}
+	// An absurd expires_in is capped rather than left to overflow time.Duration.
+	if secs := min(looseInt(wire.ExpiresIn), maxTokenLifetimeSecs); secs > 0 {
+		lifetime := time.Duration(secs) * time.Second
+		tok.Expiry = now.Add(lifetime - refetchMargin(lifetime))
+	}
+	return tok.WithExtra(map[string]any{"id": wire.ID, "created_at": wire.CreatedAt.Time(),
+		"token_type": wire.TokenType}), nil
+}
+
+// maxTokenLifetimeSecs caps expires_in at a year.
+const maxTokenLifetimeSecs = 365 * 24 * 3600
+
+// refetchMargin is how long before expires_in runs out a token counts as expired: a tenth of its
+// lifetime, at most five minutes, so that a call never carries a token about to die in flight.
+func refetchMargin(lifetime time.Duration) time.Duration {
+	return min(lifetime/10, 5*time.Minute)
+}
+
+// TokenSource returns an oauth2.TokenSource for Authorization: Bearer on Pass calls: pass it to
+// WithPassTokenSource. It caches the token, refetches it before expires_in runs out (Expiry is set a
+// tenth of the lifetime early, at most five minutes), and runs one fetch at a time however many
+// goroutines ask. Fetches go through this client's pipeline (retries, redaction, body cap) and, when
+// a Pass call of a client needs the token, honour that call's context; a cancelled caller makes only
+// its own fetch fail. A 401 on a Pass call drops the cached token and retries once with a new one.
+// Credentials Adobe revoked fail with a *PassError whose Code is invalid_client (ErrUnauthorized):
+// register again.
+func (s *PassService) TokenSource(creds ClientCredentials) oauth2.TokenSource {
+	ts := &passTokenSource{clientID: creds.ClientID}
+	ts.cache = newTokenCache(0, func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
+		if err := creds.validate("creds"); err != nil {
+			return nil, err
+		}
+		return s.fetchToken(ctx, creds)
+	})
+	return ts
+}
+
+// passTokenSource wraps the cache so that printing it shows the client id and nothing secret.
+type passTokenSource struct {
+	clientID string
+	cache    *tokenCache
+}
+
+func (t *passTokenSource) Token() (*oauth2.Token, error) { return t.cache.Token() }
+
+func (t *passTokenSource) tokenContext(ctx context.Context) (*oauth2.Token, error) {
+	return t.cache.tokenContext(ctx)
+}
+
+func (t *passTokenSource) invalidate() { t.cache.invalidate() }
+
+func (t *passTokenSource) String() string {
+	return fmt.Sprintf("tvauth.PassTokenSource{ClientID: %q}", t.clientID)
+}
+
+var (
+	_ oauth2.TokenSource = (*passTokenSource)(nil)
+	_ tokenContexter     = (*passTokenSource)(nil)
+	_ tokenInvalidator   = (*passTokenSource)(nil)
+)
+
+// LoadOrRegister returns the credentials in store, or registers with softwareStatement and saves the
+// new credentials when the store has none (ErrNoCredentials). Other store errors are returned as they
+// are: registering again over credentials that exist but could not be read would sign users out.
+func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore, softwareStatement string) (ClientCredentials, error) {
+	if store == nil {
+		return ClientCredentials{}, invalid("store", "nil CredentialStore")
+	}
+	creds, err := store.Load(ctx)
+	if err == nil {
+		return creds, nil
+	}
+	if !errors.Is(err, ErrNoCredentials) {
+		return ClientCredentials{}, err
+	}
+	c, err := s.Register(ctx, softwareStatement)
+	if err != nil {
+		return ClientCredentials{}, err
+	}
+	if err := store.Save(ctx, *c); err != nil {
+		return ClientCredentials{}, fmt.Errorf("tvauth: saving registered client credentials: %w", err)
+	}
+	return *c, nil
+}
+
+// SessionRequest creates or resumes an authentication session. MVPD, DomainName and RedirectURL are
+// all documented as required, but a device that cannot supply them may leave them out: the reply then
+// asks (ActionResume, MissingParameters) for another device to resume the session with the code.
+type SessionRequest struct {
+	ServiceProvider string      // path {serviceProvider}
+	MVPD            string      // form mvpd
+	DomainName      string      // form domainName: one of the service provider's registered domains
+	RedirectURL     string      // form redirectUrl: absolute; where the user agent lands after login
+	Device          *Device     // nil = the client's default device
+	Headers         PassHeaders // optional: VisitorID and the SSO tokens (create only)
+}
+
+// Session is the reply of the sessions endpoints: what the application does next.
+type Session struct {
+	ActionName        ActionName
+	ActionType        ActionType
+	ReasonType        ReasonType
+	MissingParameters []string // as Adobe spells them ("domain", not "domainName", in its samples)
+	URL               *url.URL // absolute (resolved against the Pass base URL); nil when absent
+	Code              string   // the authentication code to show for second-screen login
+	SessionID         string
+	MVPD              string
+	ServiceProvider   string
+	NotBefore         time.Time // the code's validity window
+	NotAfter          time.Time
+	// AuthenticationRequest is set by partner SSO sessions (ActionPartnerProfile): the SAML request
+	// to hand to the partner framework.
+	AuthenticationRequest *AuthenticationRequest
+}
+
+// NeedsUserAgent reports whether URL must be opened in a browser (authenticate/interactive).
+func (s *Session) NeedsUserAgent() bool { return s.ActionType == ActionTypeInteractive && s.URL != nil }
+
+// AuthenticationRequest is a partner SSO authentication request.
+type AuthenticationRequest struct {
+	Type            string   // "saml"
+	Request         string   // Base64 SAML request
+	AttributesNames []string // attributes the partner should release
+}
+
+type sessionWire struct {
+	ActionName            ActionName             `json:"actionName"`
+	ActionType            ActionType             `json:"actionType"`
+	ReasonType            ReasonType             `json:"reasonType"`
+	MissingParameters     []string               `json:"missingParameters"`
+	URL                   string                 `json:"url"`
+	Code                  string                 `json:"code"`
+	SessionID             string                 `json:"sessionId"`
+	MVPD                  string                 `json:"mvpd"`
+	ServiceProvider       string                 `json:"serviceProvider"`
+	NotBefore             passTime               `json:"notBefore"`
+	NotAfter              passTime               `json:"notAfter"`
+	AuthenticationRequest *AuthenticationRequest `json:"authenticationRequest"`
+}
+
+// decodeSession reads a SessionResponse; url is resolved against the Pass base URL.
+func decodeSession(r *response) (*Session, error) {
+	var w sessionWire
+	if err := passUnmarshal(r.Body, &w); err != nil {
+		return nil, err
+	}
+	u, err := r.resolve(w.URL)
+	if err != nil {
+		return nil, fmt.Errorf("session url: %w", err)
+	}
+	return &Session{ActionName: w.ActionName, ActionType: w.ActionType, ReasonType: w.ReasonType,
+		MissingParameters: w.MissingParameters, URL: u, Code: w.Code, SessionID: w.SessionID, MVPD: w.MVPD,
+		ServiceProvider: w.ServiceProvider, NotBefore: w.NotBefore.Time(), NotAfter: w.NotAfter.Time(),
+		AuthenticationRequest: w.AuthenticationRequest}, nil
+}
+
+// sessionForm is the documented form body: mvpd, domainName, redirectUrl, in that order, each sent
+// only when given.
+func sessionForm(req SessionRequest) ([]byte, error) {
+	var p pairs
+	if req.MVPD != "" {
+		if err := requireSegment("MVPD", req.MVPD); err != nil {
+			return nil, err
+		}
+		p = append(p, pair{"mvpd", req.MVPD})
+	}
+	if req.DomainName != "" {
+		p = append(p, pair{"domainName", req.DomainName})
+	}
+	if req.RedirectURL != "" {
+		if err := requireAbsoluteURL("RedirectURL", req.RedirectURL); err != nil {
+			return nil, err
+		}
+		p = append(p, pair{"redirectUrl", req.RedirectURL})
+	}
+	return []byte(p.encode()), nil
+}
+
+// CreateSession starts an authentication session (POST /api/v2/{serviceProvider}/sessions). The reply
+// says what to do next: ActionAuthenticate (open Session.URL in a browser, or show Session.Code for a
+// second screen), ActionResume (parameters missing), or ActionAuthorize (a profile exists already).
+func (s *PassService) CreateSession(ctx context.Context, req SessionRequest) (*Session, error) {
+	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
+		return nil, err
+	}
+	body, err := sessionForm(req)
+	if err != nil {
+		return nil, err
+	}
+	cl := s.v2call(http.MethodPost, pathf("/api/v2/%s/sessions", req.ServiceProvider))
+	cl.header = formHeader()
+	cl.body = body
+	return s.doSession(ctx, cl, req.Device, deviceRequired, req.Headers, hdrVisitor|hdrSSO)
+}
+
+// ResumeSession supplies the parameters a session was missing (POST
+// /api/v2/{serviceProvider}/sessions/{code}), typically from a second screen.
+func (s *PassService) ResumeSession(ctx context.Context, code string, req SessionRequest) (*Session, error) {
+	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
+		return nil, err
+	}
+	if err := requireSegment("code", code); err != nil {
+		return nil, err
+	}
+	body, err := sessionForm(req)
+	if err != nil {
+		return nil, err
+	}
+	cl := s.v2call(http.MethodPost, pathf("/api/v2/%s/sessions/%s", req.ServiceProvider, code))
+	cl.header = formHeader()
+	cl.body = body
+	return s.doSession(ctx, cl, req.Device, forwardedOnly, req.Headers, hdrVisitor)
+}
+
+func (s *PassService) doSession(ctx context.Context, cl *call, d *Device, mode passDeviceMode, h PassHeaders, allowed passHeader) (*Session, error) {
+	if err := s.setDevice(cl.header, d, mode); err != nil {
+		return nil, err
+	}
+	secrets, err := h.apply(cl.header, allowed)
+	if err != nil {
+		return nil, err
+	}
+	cl.secrets = append(cl.secrets, secrets...)
+	var out *Session
+	cl.decode = func(r *response) (err error) { out, err = decodeSession(r); return err }
+	if _, err := s.client.do(ctx, cl); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SessionInfo is what an authentication session already has and still misses, and the device that
+// created it (for a second screen to show and validate).
+type SessionInfo struct {
+	ExistingParameters map[string]string // keys as Adobe sends them: mvpd, domain or domainName, redirectUrl, serviceProvider
+	MissingParameters  []string
+	Device             json.RawMessage // Adobe's Device object; its member types vary between replies
+	NotBefore          time.Time
+	NotAfter           time.Time
+}
+
+func decodeSessionInfo(r *response) (*SessionInfo, error) {
+	var w struct {
+		ExistingParameters map[string]json.RawMessage `json:"existingParameters"`
+		MissingParameters  []string                   `json:"missingParameters"`
+		Device             json.RawMessage            `json:"device"`
+		NotBefore          passTime                   `json:"notBefore"`
+		NotAfter           passTime                   `json:"notAfter"`
+	}
+	if err := passUnmarshal(r.Body, &w); err != nil {
+		return nil, err
+	}
+	info := &SessionInfo{MissingParameters: w.MissingParameters, NotBefore: w.NotBefore.Time(),
+		NotAfter: w.NotAfter.Time()}
+	if len(w.Device) > 0 && string(w.Device) != "null" {
+		info.Device = append(json.RawMessage(nil), w.Device...)
+	}
+	if w.ExistingParameters != nil {
+		info.ExistingParameters = make(map[string]string, len(w.ExistingParameters))
+		for k, v := range w.ExistingParameters {
+			info.ExistingParameters[k] = looseString(v)
+		}
+	}
+	return info, nil
+}
+
+// SessionInfo retrieves an authentication session by its code (GET
+// /api/v2/{serviceProvider}/sessions/{code}). Only X-Forwarded-For of the client's device is sent.
+func (s *PassService) SessionInfo(ctx context.Context, serviceProvider, code string) (*SessionInfo, error) {
+	if err := requireSegment("serviceProvider", serviceProvider); err != nil {
+		return nil, err
+	}
+	if err := requireSegment("code", code); err != nil {
+		return nil, err
+	}
+	cl := s.v2call(http.MethodGet, pathf("/api/v2/%s/sessions/%s", serviceProvider, code))
+	if err := s.setDevice(cl.header, nil, forwardedOnly); err != nil {
+		return nil, err
+	}
+	var out *SessionInfo
+	cl.decode = func(r *response) (err error) { out, err = decodeSessionInfo(r); return err }
+	if _, err := s.client.do(ctx, cl); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// AuthenticateURL is the page a user agent opens to log in with the MVPD for an authentication code:
+// <Pass base>/api/v2/authenticate/{serviceProvider}/{code}. It is for a browser (it answers with a
+// chain of redirects to the MVPD login page), so no request is made here.
+func (s *PassService) AuthenticateURL(serviceProvider, code string) (string, error) {
+	if err := requireSegment("serviceProvider", serviceProvider); err != nil {
+		return "", err
+	}
+	if err := requireSegment("code", code); err != nil {
+		return "", err
+	}
+	return s.client.bases[svcPass].String() + pathf("/api/v2/authenticate/%s/%s", serviceProvider, code), nil
+}

@@ -271,9 +271,10 @@ func (e *WebAPIError) scrub(r *redactor) {
 
 // AGSError is an OpenTV AGS failure: {"code":…,"message":…} or any other body with a non-answer status.
 type AGSError struct {
-	HTTPStatus int
-	Code       string
-	Message    string
+	HTTPStatus    int
+	Code          string
+	Message       string
+	CorrelationID string // the x-correlation-id the failed call sent, to join with the operator's logs
 }
 
 func (e *AGSError) Error() string {
@@ -283,6 +284,9 @@ func (e *AGSError) Error() string {
 	}
 	if e.Message != "" {
 		s += ": " + e.Message
+	}
+	if e.CorrelationID != "" {
+		s += " (correlation id " + e.CorrelationID + ")"
 	}
 	return s
 }

@@ -116,10 +116,10 @@ func TestDecodeAGSError(t *testing.T) {
 		body   string
 		want   AGSError
 	}{
-		{403, `{"code":20001,"message":"Account suspended"}`, AGSError{403, "20001", "Account suspended"}},
-		{400, `{"code":"40001","message":"Bad request"}`, AGSError{400, "40001", "Bad request"}},
-		{404, `<html>Not Found</html>`, AGSError{404, "", ""}},
-		{500, ``, AGSError{500, "", ""}},
+		{403, `{"code":20001,"message":"Account suspended"}`, AGSError{HTTPStatus: 403, Code: "20001", Message: "Account suspended"}},
+		{400, `{"code":"40001","message":"Bad request"}`, AGSError{HTTPStatus: 400, Code: "40001", Message: "Bad request"}},
+		{404, `<html>Not Found</html>`, AGSError{HTTPStatus: 404}},
+		{500, ``, AGSError{HTTPStatus: 500}},
 	}
 	for _, tt := range tests {
 		err := decodeAGSError(&response{StatusCode: tt.status, Header: http.Header{}, Body: []byte(tt.body)})

@@ -1,1 +1,134 @@
 package tvauth
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// Adobe Pass REST API v2 logout. The server deletes the device's profiles for the MVPD (regular and
+// single sign-on ones) and answers with one next action per deleted profile: open an MVPD logout page
+// in a user agent, ask the user to sign out at partner (Apple) level, or nothing. The other families
+// keep their sign-out next to the rest of their API (clientless.go, webapi.go, signon.go).
+
+// LogoutRequest is a Pass v2 logout.
+type LogoutRequest struct {
+	ServiceProvider string      // path {serviceProvider}
+	MVPD            string      // path {mvpd}
+	RedirectURL     string      // query redirectUrl, URL-encoded: absolute; where the user agent lands last
+	Device          *Device     // nil = the client's default device
+	Headers         PassHeaders // optional: VisitorID and the SSO tokens (single logout)
+}
+
+// LogoutResult is one LogoutAction per entry of "logouts", sorted by MVPD.
+type LogoutResult struct{ Actions []LogoutAction }
+
+// LogoutAction is what the application does to finish the logout of one profile.
+type LogoutAction struct {
+	MVPD string     // the entry's "mvpd" field; the map key when that is empty
+	Name ActionName // actionName: logout, partner_logout, complete, invalid, or a newer value as-is
+	Type ActionType // actionType: interactive, partner_interactive, none, or a newer value as-is
+	URL  *url.URL   // absolute: a relative url is resolved against the Pass base URL (RFC 3986); nil when absent
+}
+
+// NeedsUserAgent reports whether URL must be opened in a user agent (a browser) to log out at the MVPD.
+func (a LogoutAction) NeedsUserAgent() bool { return a.Type == ActionTypeInteractive && a.URL != nil }
+
+// NeedsPartnerLogout reports whether the user must also sign out at partner (system) level, e.g. the
+// TV provider account in Apple's settings.
+func (a LogoutAction) NeedsPartnerLogout() bool { return a.Type == ActionTypePartnerInteractive }
+
+// IsComplete reports whether nothing is left to do for this profile (complete or invalid).
+func (a LogoutAction) IsComplete() bool { return a.Type == ActionTypeNone }
+
+// IsComplete reports whether every action is complete: no user agent or partner step remains.
+func (r *LogoutResult) IsComplete() bool {
+	for _, a := range r.Actions {
+		if !a.IsComplete() {
+			return false
+		}
+	}
+	return true
+}
+
+// Logout logs the device out of an MVPD (GET /api/v2/{serviceProvider}/logout/{mvpd}?redirectUrl=…)
+// and returns the next actions. It fails with ErrNotConfigured without WithPassTokenSource, and with a
+// *ValidationError{Field: "Device"} when neither req.Device nor WithDevice gives a device.
+//
+// Adobe's degradation sample has a trailing comma ({"mvpd": "…",}); such a reply is accepted. Other
+// malformed replies are a *DecodeError.
+func (s *PassService) Logout(ctx context.Context, req LogoutRequest) (*LogoutResult, error) {
+	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
+		return nil, err
+	}
+	if err := requireSegment("MVPD", req.MVPD); err != nil {
+		return nil, err
+	}
+	if err := requireAbsoluteURL("RedirectURL", req.RedirectURL); err != nil {
+		return nil, err
+	}
+	cl := s.v2call(http.MethodGet, pathf("/api/v2/%s/logout/%s", req.ServiceProvider, req.MVPD))
+	cl.query = pairs{{"redirectUrl", req.RedirectURL}}.encode()
+	if err := s.setDevice(cl.header, req.Device, deviceRequired); err != nil {
+		return nil, err
+	}
+	secrets, err := req.Headers.apply(cl.header, hdrVisitor|hdrSSO)
+	if err != nil {
+		return nil, err
+	}
+	cl.secrets = secrets
+	var out *LogoutResult
+	cl.decode = func(r *response) (err error) { out, err = decodeLogout(r); return err }
+	if _, err := s.client.do(ctx, cl); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// decodeLogout reads a LogoutResponse. Unknown action names and types are kept; a url that cannot be
+// parsed is an error (the caller could not act on it).
+func decodeLogout(r *response) (*LogoutResult, error) {
+	var w struct {
+		Logouts map[string]struct {
+			ActionName ActionName `json:"actionName"`
+			ActionType ActionType `json:"actionType"`
+			MVPD       string     `json:"mvpd"`
+			URL        string     `json:"url"`
+		} `json:"logouts"`
+	}
+	if err := passUnmarshal(r.Body, &w); err != nil {
+		return nil, err
+	}
+	type keyed struct {
+		key    string
+		action LogoutAction
+	}
+	entries := make([]keyed, 0, len(w.Logouts))
+	for key, l := range w.Logouts {
+		a := LogoutAction{MVPD: l.MVPD, Name: l.ActionName, Type: l.ActionType}
+		if a.MVPD == "" {
+			a.MVPD = key
+		}
+		u, err := r.resolve(l.URL)
+		if err != nil {
+			return nil, fmt.Errorf("logout url for %q: %w", key, err)
+		}
+		a.URL = u
+		entries = append(entries, keyed{key, a})
+	}
+	// The map key breaks ties so that the order never depends on map iteration.
+	slices.SortFunc(entries, func(a, b keyed) int {
+		if c := strings.Compare(a.action.MVPD, b.action.MVPD); c != 0 {
+			return c
+		}
+		return strings.Compare(a.key, b.key)
+	})
+	out := &LogoutResult{Actions: make([]LogoutAction, len(entries))}
+	for i, e := range entries {
+		out.Actions[i] = e.action
+	}
+	return out, nil
+}

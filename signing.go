@@ -29,14 +29,14 @@ func hmacSHA256(key, data []byte) []byte {
 // RFC 3986 unreserved characters and writes every other byte as upper-case %XX. sig_sha256 itself is
 // excluded. Query parameters written in rawURL join the signed set (OAuth 1.0 §9.1.1).
 func SignatureBaseString(method, rawURL string, params url.Values) (string, error) {
-	if method == "" {
-		return "", &ValidationError{Field: "method", Reason: "empty"}
+	if err := checkSigningMethod(method); err != nil {
+		return "", err
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return "", &ValidationError{Field: "rawURL", Reason: "malformed URL"}
 	}
-	if u.Scheme == "" || u.Host == "" {
+	if u.Scheme == "" || u.Host == "" || u.Opaque != "" {
 		return "", &ValidationError{Field: "rawURL", Reason: "not an absolute URL"}
 	}
 	all := url.Values{}
@@ -52,12 +52,31 @@ func SignatureBaseString(method, rawURL string, params url.Values) (string, erro
 	for k, vs := range params {
 		all[k] = append(all[k], vs...)
 	}
-	return strings.ToUpper(method) + "&" + percentEncode(baseStringURL(u)) + "&" +
-		percentEncode(canonicalPairs(all).encode()), nil
+	return signatureBase(method, u, canonicalPairs(all)), nil
+}
+
+// signatureBase is the base string of already canonical pairs; the SDK's own signed calls use it so
+// that what is signed and what is sent come from one list.
+func signatureBase(method string, u *url.URL, canonical pairs) string {
+	return strings.ToUpper(method) + "&" + percentEncode(baseStringURL(u)) + "&" + percentEncode(canonical.encode())
+}
+
+// checkSigningMethod refuses methods that would make the base string ambiguous ("GET&x" or "").
+func checkSigningMethod(method string) error {
+	if method == "" {
+		return &ValidationError{Field: "method", Reason: "empty"}
+	}
+	for i := 0; i < len(method); i++ {
+		c := method[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return &ValidationError{Field: "method", Reason: "not an HTTP method token"}
+		}
+	}
+	return nil
 }
 
 // baseStringURL is scheme://host[:port]/path with scheme and host lower-cased and the default port
-// dropped (OAuth 1.0 §9.1.2).
+// dropped (OAuth 1.0 §9.1.2). The path stays as the server receives it (escaped).
 func baseStringURL(u *url.URL) string {
 	scheme := strings.ToLower(u.Scheme)
 	host := strings.ToLower(u.Hostname())
@@ -74,35 +93,53 @@ func baseStringURL(u *url.URL) string {
 	return scheme + "://" + host + path
 }
 
-// canonicalPairs sorts the parameters by encoded name, then encoded value, without sig_sha256: the
-// order both the base string and the wire use.
+// canonicalPairs sorts the parameters by encoded name, then encoded value (byte order, as OAuth 1.0
+// §9.1.1 and the NINA servers compare them), without sig_sha256: the order both the base string and the
+// wire use.
 func canonicalPairs(params url.Values) pairs {
-	var ps pairs
+	type sortable struct {
+		encKey, encValue string
+		p                pair
+	}
+	var all []sortable
 	for k, vs := range params {
 		if k == "sig_sha256" {
 			continue
 		}
+		ek := percentEncode(k)
 		for _, v := range vs {
-			ps = append(ps, pair{k, v})
+			all = append(all, sortable{ek, percentEncode(v), pair{k, v}})
 		}
 	}
-	sort.Slice(ps, func(i, j int) bool {
-		ki, kj := percentEncode(ps[i].key), percentEncode(ps[j].key)
-		if ki != kj {
-			return ki < kj
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].encKey != all[j].encKey {
+			return all[i].encKey < all[j].encKey
 		}
-		return percentEncode(ps[i].value) < percentEncode(ps[j].value)
+		return all[i].encValue < all[j].encValue
 	})
+	ps := make(pairs, len(all))
+	for i, s := range all {
+		ps[i] = s.p
+	}
 	return ps
 }
 
 // Sign returns base64(HMAC-SHA256(key=sessionKey text, data=SignatureBaseString(method, rawURL, params))).
 func Sign(method, rawURL string, params url.Values, sessionKey string) (string, error) {
+	if sessionKey == "" {
+		return "", &ValidationError{Field: "sessionKey", Reason: "empty"}
+	}
 	base, err := SignatureBaseString(method, rawURL, params)
 	if err != nil {
 		return "", err
 	}
-	return base64.StdEncoding.EncodeToString(hmacSHA256([]byte(sessionKey), []byte(base))), nil
+	return signBase(base, sessionKey), nil
+}
+
+// signBase keys the HMAC with the session key's base64 text, as AOL's own SDK and every working client
+// do, not with the 32 bytes it encodes.
+func signBase(base, sessionKey string) string {
+	return base64.StdEncoding.EncodeToString(hmacSHA256([]byte(sessionKey), []byte(base)))
 }
 
 // percentEncode is RFC 3986 encoding: unreserved characters kept, every other byte upper-case %XX

@@ -1,1 +1,456 @@
 package tvauth
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// OpenTV AGS (Authentication Gateway Service): service discovery, signOn with its HTTP 300 "choose an
+// account" answer, subsequentSignOn, refresh, signOut, the TVkey register pair and the session-token
+// sign-on. Every call carries x-auth-service-id, nv-tenant-id, x-correlation-id and the client's extra
+// AGS headers; the AGS root (…/ags) comes from WithAGSURL.
+
+// Parameter is one provider-defined parameter of an AGS request body. Names come from service
+// discovery and are case-sensitive.
+type Parameter struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// SignOnRequest is what an AGS call sends besides its tokens. Endpoints use the fields their
+// documentation lists: Refresh, SignOut and the subsequent calls ignore DeviceInformation.
+//
+// Parameter values whose names look secret (password, pin, token, secret, otp, key, …) are scrubbed
+// from logs and errors.
+type SignOnRequest struct {
+	Parameters        []Parameter
+	ClientID          string          // n-th sign-on (from a previous Tokens.ClientID)
+	DeviceInformation json.RawMessage // first sign-on only; exactly one of ClientID / DeviceInformation
+	AuthService       string          // x-auth-service-id; "" = the client's default
+	CorrelationID     string          // x-correlation-id; "" = a fresh random id
+}
+
+// SignOnResult is a signOn (or register) answer: Tokens on 201, Accounts on 300.
+type SignOnResult struct {
+	Tokens   *Tokens   // set on 201
+	Accounts []Account // set on 300: choose one and call SubsequentSignOn
+	// CorrelationID is the x-correlation-id the call was sent with (the request's, or the fresh one).
+	CorrelationID string
+}
+
+// ServiceDiscoveryRequest holds the optional headers of GET /servicediscovery.
+type ServiceDiscoveryRequest struct {
+	Token         string // the "token" header (request authentication token), sent when set
+	AuthService   string // x-auth-service-id, sent when set (or the client's default)
+	CorrelationID string // x-correlation-id; "" = a fresh random id
+}
+
+// NewCorrelationID returns a fresh random x-correlation-id (a version 4 UUID). Set it as a request's
+// CorrelationID before the call when you need it to match a failure against the server's logs.
+func NewCorrelationID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// ServiceDiscovery lists the operator's SSO services (GET /servicediscovery). 404 means none.
+func (s *AGSService) ServiceDiscovery(ctx context.Context) (*ServiceDiscovery, error) {
+	return s.ServiceDiscoveryWith(ctx, ServiceDiscoveryRequest{})
+}
+
+// ServiceDiscoveryWith is ServiceDiscovery with the optional token, x-auth-service-id and
+// x-correlation-id headers.
+func (s *AGSService) ServiceDiscoveryWith(ctx context.Context, req ServiceDiscoveryRequest) (*ServiceDiscovery, error) {
+	cl, _, err := s.newCall(http.MethodGet, "/servicediscovery",
+		&SignOnRequest{AuthService: req.AuthService, CorrelationID: req.CorrelationID}, agsNoBody)
+	if err != nil {
+		return nil, err
+	}
+	if req.Token != "" {
+		if err := agsSecretHeader(cl, "Token", "Token", "", req.Token); err != nil {
+			return nil, err
+		}
+	}
+	cl.answers = []int{http.StatusOK}
+	var d ServiceDiscovery
+	cl.decode = decodeJSON(&d)
+	if _, err := s.client.do(ctx, cl); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// SignOn signs a subscriber in (POST /signOn). Set exactly one of req.ClientID (a device that signed
+// on before: keep Tokens.ClientID) and req.DeviceInformation (first sign-on: registers a new device,
+// every time it is sent). 201 gives Tokens; 300 gives Accounts, one per OPF account the login matches:
+// let the user choose and call SubsequentSignOn. A 300 is an answer, never an error.
+//
+// SignOn is not idempotent: it is retried only on 429, 503 and refused connections.
+func (s *AGSService) SignOn(ctx context.Context, req SignOnRequest) (*SignOnResult, error) {
+	return s.signOnLike(ctx, "/signOn", req, agsExactlyOneDevice, true)
+}
+
+// SubsequentSignOn finishes a sign-on that answered 300 with the account the user chose
+// (POST /subsequentSignOn, User-Token: account.UserAccountToken). The body is req.Parameters, plus
+// clientId when req.ClientID is set; DeviceInformation is not sent.
+func (s *AGSService) SubsequentSignOn(ctx context.Context, account Account, req SignOnRequest) (*Tokens, error) {
+	cl, cid, err := s.newCall(http.MethodPost, "/subsequentSignOn", &req, agsClientIDOnly)
+	if err != nil {
+		return nil, err
+	}
+	if err := agsSecretHeader(cl, "User-Token", "UserAccountToken", "", account.UserAccountToken); err != nil {
+		return nil, err
+	}
+	return s.tokenCall(ctx, cl, cid)
+}
+
+// Refresh trades a refresh token for new tokens (POST /refresh, Authorization: Bearer <refreshToken>,
+// answer 200). AGS rotates the refresh token: store the returned one. When a reply carries no
+// refresh_token, the result keeps the one sent. The body is req.Parameters.
+func (s *AGSService) Refresh(ctx context.Context, refreshToken string, req SignOnRequest) (*Tokens, error) {
+	cl, cid, err := s.newCall(http.MethodPost, "/refresh", &req, agsParametersOnly)
+	if err != nil {
+		return nil, err
+	}
+	if err := agsSecretHeader(cl, "Authorization", "refreshToken", "Bearer ", refreshToken); err != nil {
+		return nil, err
+	}
+	t, err := s.tokenCall(ctx, cl, cid)
+	if err != nil {
+		return nil, err
+	}
+	if t.RefreshToken == "" {
+		t.RefreshToken = agsStripBearer(refreshToken)
+	}
+	return t, nil
+}
+
+// SignOut ends the session of an access token (POST /signOut, Authorization: Bearer <accessToken>).
+// The body is req.Parameters.
+func (s *AGSService) SignOut(ctx context.Context, accessToken string, req SignOnRequest) error {
+	cl, _, err := s.newCall(http.MethodPost, "/signOut", &req, agsParametersOnly)
+	if err != nil {
+		return err
+	}
+	if err := agsSecretHeader(cl, "Authorization", "accessToken", "Bearer ", accessToken); err != nil {
+		return err
+	}
+	_, err = s.client.do(ctx, cl)
+	return err
+}
+
+// Register activates a TVkey device (POST /register/{regType}; the valid types are listed by service
+// discovery). It answers like SignOn: Tokens on 201 (nil when the 201 has no body, as some releases
+// send), Accounts on 300, then SubsequentRegister. ClientID and DeviceInformation are optional here;
+// at most one may be set.
+func (s *AGSService) Register(ctx context.Context, regType string, req SignOnRequest) (*SignOnResult, error) {
+	if strings.TrimSpace(regType) == "" {
+		return nil, invalid("regType", "empty registration type (see service discovery)")
+	}
+	return s.signOnLike(ctx, pathf("/register/%s", regType), req, agsAtMostOneDevice, false)
+}
+
+// SubsequentRegister finishes a Register that answered 300 with the chosen account
+// (POST /subsequentRegister, User-Token: account.UserAccountToken). Tokens is nil when the 201 has no
+// body.
+func (s *AGSService) SubsequentRegister(ctx context.Context, account Account, req SignOnRequest) (*SignOnResult, error) {
+	cl, cid, err := s.newCall(http.MethodPost, "/subsequentRegister", &req, agsClientIDOnly)
+	if err != nil {
+		return nil, err
+	}
+	if err := agsSecretHeader(cl, "User-Token", "UserAccountToken", "", account.UserAccountToken); err != nil {
+		return nil, err
+	}
+	res := &SignOnResult{CorrelationID: cid}
+	cl.answers = []int{http.StatusOK, http.StatusCreated}
+	cl.decode = res.decoder(false)
+	if _, err := s.client.do(ctx, cl); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// SignOnWithSessionToken signs in with a session token that an operator head-end obtained for this
+// user (POST /signOnWithSessionToken): it is sent as the first parameter, "sessionToken", followed by
+// req.Parameters. Exactly one of req.ClientID and req.DeviceInformation must be set, as for SignOn.
+func (s *AGSService) SignOnWithSessionToken(ctx context.Context, sessionToken string, req SignOnRequest) (*Tokens, error) {
+	if sessionToken == "" {
+		return nil, invalid("sessionToken", "empty")
+	}
+	req.Parameters = append([]Parameter{{Name: "sessionToken", Value: sessionToken}}, req.Parameters...)
+	cl, cid, err := s.newCall(http.MethodPost, "/signOnWithSessionToken", &req, agsExactlyOneDevice)
+	if err != nil {
+		return nil, err
+	}
+	cl.secrets = append(cl.secrets, sessionToken)
+	return s.tokenCall(ctx, cl, cid)
+}
+
+// GetSessionToken asks AGS for a session token (POST /getSessionToken, answer 200
+// {"sessionToken":…}). It is for operator head-ends, which authenticate with parameters such as a
+// signed OperatorAuthToken; end-user apps never call it.
+func (s *AGSService) GetSessionToken(ctx context.Context, req SignOnRequest) (string, error) {
+	cl, _, err := s.newCall(http.MethodPost, "/getSessionToken", &req, agsParametersOnly)
+	if err != nil {
+		return "", err
+	}
+	cl.answers = []int{http.StatusOK, http.StatusCreated}
+	var token string
+	cl.decode = func(r *response) error {
+		var w struct {
+			SessionToken json.RawMessage `json:"sessionToken"`
+		}
+		if err := json.Unmarshal(trimBOM(r.Body), &w); err != nil {
+			return err
+		}
+		t, err := agsString(w.SessionToken)
+		if err != nil {
+			return err
+		}
+		if t == "" {
+			return errors.New("reply has no sessionToken")
+		}
+		token = t
+		return nil
+	}
+	if _, err := s.client.do(ctx, cl); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// signOnLike runs signOn and register/{type}: answers 201 (tokens) and 300 (accounts).
+func (s *AGSService) signOnLike(ctx context.Context, path string, req SignOnRequest, rule agsBodyRule, tokensRequired bool) (*SignOnResult, error) {
+	cl, cid, err := s.newCall(http.MethodPost, path, &req, rule)
+	if err != nil {
+		return nil, err
+	}
+	res := &SignOnResult{CorrelationID: cid}
+	cl.answers = []int{http.StatusOK, http.StatusCreated, http.StatusMultipleChoices}
+	cl.decode = res.decoder(tokensRequired)
+	if _, err := s.client.do(ctx, cl); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// decoder fills res from a 300 (accounts) or a 2xx (tokens). Without tokensRequired a 2xx whose body
+// has no access token (register's documented empty 201) leaves Tokens nil.
+func (res *SignOnResult) decoder(tokensRequired bool) func(*response) error {
+	return func(r *response) error {
+		if r.StatusCode == http.StatusMultipleChoices {
+			accounts, err := agsDecodeAccounts(r.Body)
+			if err != nil {
+				return err
+			}
+			res.Accounts = accounts
+			return nil
+		}
+		if !tokensRequired {
+			body := trimBOM(r.Body)
+			if len(body) == 0 {
+				return nil
+			}
+			var t Tokens
+			if err := json.Unmarshal(body, &t); err != nil {
+				return err
+			}
+			if t.AccessToken == "" {
+				return nil
+			}
+		}
+		t, err := agsDecodeTokens(r.Body, time.Now(), res.CorrelationID)
+		if err != nil {
+			return err
+		}
+		res.Tokens = t
+		return nil
+	}
+}
+
+// tokenCall runs a call whose answer (200 or 201) is a token body.
+func (s *AGSService) tokenCall(ctx context.Context, cl *call, correlationID string) (*Tokens, error) {
+	cl.answers = []int{http.StatusOK, http.StatusCreated}
+	var t *Tokens
+	cl.decode = func(r *response) error {
+		var err error
+		t, err = agsDecodeTokens(r.Body, time.Now(), correlationID)
+		return err
+	}
+	if _, err := s.client.do(ctx, cl); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// agsBodyRule says which body an endpoint sends and which of clientId / deviceInformation it takes.
+type agsBodyRule int
+
+const (
+	agsNoBody           agsBodyRule = iota // GET
+	agsParametersOnly                      // refresh, signOut, getSessionToken
+	agsClientIDOnly                        // subsequent calls: clientId when set
+	agsAtMostOneDevice                     // register: either, or neither
+	agsExactlyOneDevice                    // signOn, signOnWithSessionToken
+)
+
+// agsRequestBody is every AGS POST body; the field order is the documented one.
+type agsRequestBody struct {
+	Parameters        []Parameter     `json:"parameters"`
+	ClientID          string          `json:"clientId,omitempty"`
+	DeviceInformation json.RawMessage `json:"deviceInformation,omitempty"`
+}
+
+// newCall validates req and starts an AGS call with the headers and body every AGS endpoint takes. It
+// returns the correlation id it sends.
+func (s *AGSService) newCall(method, path string, req *SignOnRequest, rule agsBodyRule) (*call, string, error) {
+	cfg := s.client.cfg
+	authService := req.AuthService
+	if authService == "" {
+		authService = cfg.agsAuthService
+	}
+	if authService == "" && method != http.MethodGet {
+		return nil, "", invalid("AuthService", "no x-auth-service-id: set SignOnRequest.AuthService or WithAGSAuthService (the authServiceName from service discovery)")
+	}
+	if err := agsHeaderValue("AuthService", authService); err != nil {
+		return nil, "", err
+	}
+	cid := req.CorrelationID
+	if cid == "" {
+		cid = NewCorrelationID()
+	} else if err := agsHeaderValue("CorrelationID", cid); err != nil {
+		return nil, "", err
+	}
+
+	h := http.Header{}
+	for name, vs := range cfg.agsHeaders {
+		for _, v := range vs {
+			h.Add(name, v)
+		}
+	}
+	if h.Get("Accept") == "" {
+		h.Set("Accept", "application/json")
+	}
+	if authService != "" {
+		h.Set("X-Auth-Service-Id", authService)
+	}
+	if cfg.agsTenant != "" {
+		h.Set("Nv-Tenant-Id", cfg.agsTenant)
+	}
+	h.Set("X-Correlation-Id", cid)
+	cl := &call{service: svcAGS, method: method, path: path, header: h,
+		decodeError: func(r *response) error {
+			err := decodeAGSError(r)
+			if ae, ok := err.(*AGSError); ok {
+				ae.CorrelationID = cid
+			}
+			return err
+		}}
+	if rule == agsNoBody {
+		return cl, cid, nil
+	}
+
+	body := agsRequestBody{Parameters: req.Parameters}
+	if body.Parameters == nil {
+		body.Parameters = []Parameter{} // the key is mandatory: send [] rather than null
+	}
+	for i, p := range req.Parameters {
+		if p.Name == "" {
+			return nil, "", invalid("Parameters", "parameter %d has no name", i)
+		}
+		if agsSecretParameter(p.Name) {
+			cl.secrets = append(cl.secrets, p.Value)
+		}
+	}
+	device := bytes.TrimSpace(req.DeviceInformation)
+	if string(device) == "null" {
+		device = nil
+	}
+	switch rule {
+	case agsExactlyOneDevice, agsAtMostOneDevice:
+		if req.ClientID != "" && len(device) > 0 {
+			return nil, "", invalid("ClientID", "set exactly one of ClientID (a known device) and DeviceInformation (first sign-on), not both")
+		}
+		if rule == agsExactlyOneDevice && req.ClientID == "" && len(device) == 0 {
+			return nil, "", invalid("ClientID", "set exactly one of ClientID (a known device) and DeviceInformation (first sign-on)")
+		}
+		if len(device) > 0 {
+			if !json.Valid(device) || device[0] != '{' {
+				return nil, "", invalid("DeviceInformation", "not a JSON object")
+			}
+			body.DeviceInformation = json.RawMessage(device)
+		}
+		body.ClientID = req.ClientID
+	case agsClientIDOnly:
+		body.ClientID = req.ClientID
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // passwords with < > & go out as typed
+	if err := enc.Encode(body); err != nil {
+		return nil, "", invalid("Parameters", "cannot encode body: %v", err)
+	}
+	cl.body = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	h.Set("Content-Type", "application/json")
+	return cl, cid, nil
+}
+
+// agsSecretHeader sets a header carrying a secret (prefix + value), validating the value first.
+func agsSecretHeader(cl *call, name, field, prefix, value string) error {
+	value = agsStripBearer(value)
+	if value == "" {
+		return invalid(field, "empty")
+	}
+	if err := agsHeaderValue(field, value); err != nil {
+		return err
+	}
+	cl.header.Set(name, prefix+value)
+	cl.secrets = append(cl.secrets, value)
+	return nil
+}
+
+// agsStripBearer accepts a token given as a whole "Bearer <token>" header value.
+func agsStripBearer(v string) string {
+	v = strings.TrimSpace(v)
+	scheme, rest, _ := strings.Cut(v, " ")
+	if strings.EqualFold(scheme, "bearer") {
+		return strings.TrimSpace(rest)
+	}
+	return v
+}
+
+// agsHeaderValue refuses control characters, which net/http would reject only after the retries began
+// (and whose error would quote the header).
+func agsHeaderValue(field, v string) error {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+			return invalid(field, "contains a control character")
+		}
+	}
+	return nil
+}
+
+// agsSecretParameter guesses from a provider-defined parameter name whether its value is a secret.
+// Guessing wide only costs a scrubbed word in an error message.
+func agsSecretParameter(name string) bool {
+	n := strings.ToLower(name)
+	if isSecretName(n) {
+		return true
+	}
+	for _, w := range []string{"pass", "pwd", "pin", "secret", "token", "otp", "key", "challenge", "credential", "code"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}

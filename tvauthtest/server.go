@@ -2,13 +2,25 @@
 // v2 (with DCR), Adobe Pass REST API v1 ("clientless"), NINA WebAPI auth and OpenTV AGS. It checks
 // requests the way the real services do and answers with the documented shapes, so that test suites
 // and examples run with no network.
+//
+// A Server can be reached four ways: over its loopback listener (URL, Options, Client), as an
+// http.Handler (ServeHTTP), as an http.RoundTripper that serves in-process with no connection at all
+// (Transport), and as an httpmock responder (Responder). Every Server has its own state, so parallel
+// tests each start their own.
+//
+// For reliability tests it injects faults (FailNext, FailNextWith), latency (SetLatency,
+// SetPathLatency) and Adobe's throttle (SetThrottle).
 package tvauthtest
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
+	"time"
 
 	"github.com/tvauth/tvauth"
 )
@@ -18,9 +30,15 @@ type Server struct {
 	srv *httptest.Server
 	mux *http.ServeMux
 
-	mu       sync.Mutex
-	faults   []*fault
-	requests []Request
+	mu          sync.Mutex
+	faults      []*Fault
+	requests    []Request
+	latency     time.Duration
+	pathLatency []pathDelay
+	throttle    *throttle
+
+	clockMu sync.RWMutex
+	clock   func() time.Time
 
 	pass       *passState
 	clientless *clientlessState
@@ -31,18 +49,11 @@ type Server struct {
 // Request is what the fake recorded of one request it received.
 type Request struct {
 	Method   string
+	Host     string // the host the client addressed (the Host header)
 	Path     string
 	RawQuery string
 	Header   http.Header
 	Body     []byte
-}
-
-type fault struct {
-	method, path string
-	status       int
-	body         string
-	header       http.Header
-	times        int
 }
 
 // NewServer starts an in-process server for all four families: Pass, Clientless and WebAPI paths at
@@ -64,10 +75,12 @@ func NewServer() *Server {
 // URL is the root URL of the fake.
 func (s *Server) URL() string { return s.srv.URL }
 
-// Close shuts the fake down.
+// Close shuts the listener down. Transport and Responder keep working: they need no listener.
 func (s *Server) Close() { s.srv.Close() }
 
-// Options point every service of a tvauth client at this server.
+// Options point every service of a tvauth client at this server, with the WebAPI devId and the AGS
+// tenant and auth service the fake expects. Options appended after these override them: append
+// tvauth.WithHTTPClient(&http.Client{Transport: s.Transport()}) to skip the listener.
 func (s *Server) Options() []tvauth.Option {
 	return []tvauth.Option{
 		tvauth.WithHTTPClient(s.srv.Client()),
@@ -75,6 +88,9 @@ func (s *Server) Options() []tvauth.Option {
 		tvauth.WithClientlessURL(s.URL()),
 		tvauth.WithWebAPIURL(s.URL()),
 		tvauth.WithAGSURL(s.URL() + "/ags"),
+		tvauth.WithWebAPIDevID(WebAPIDevID),
+		tvauth.WithAGSTenant(AGSTenant),
+		tvauth.WithAGSAuthService(AGSAuthService),
 	}
 }
 
@@ -88,12 +104,24 @@ func (s *Server) Client() *tvauth.Client {
 	return c
 }
 
-// FailNext makes the next times requests with this method and path answer status (with an empty
-// body) instead of being served.
-func (s *Server) FailNext(method, path string, status int, times int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, &fault{method: strings.ToUpper(method), path: path, status: status, times: times})
+// SetClock replaces the clock of the WebAPI and AGS fakes (token lifetimes, hostTime, ts checks) and
+// of the throttle; nil restores the wall clock. Move it forward to expire what the fake issued
+// without waiting. (The Pass and Clientless fakes move theirs with AdvanceAdobeClock.)
+func (s *Server) SetClock(now func() time.Time) {
+	s.clockMu.Lock()
+	defer s.clockMu.Unlock()
+	s.clock = now
+}
+
+// now is the fake's clock: every family reads time through it, so SetClock moves them all.
+func (s *Server) now() time.Time {
+	s.clockMu.RLock()
+	c := s.clock
+	s.clockMu.RUnlock()
+	if c == nil {
+		return time.Now()
+	}
+	return c()
 }
 
 // Requests returns a copy of every request received so far, in order.
@@ -105,32 +133,159 @@ func (s *Server) Requests() []Request {
 
 // ServeHTTP makes the fake an http.Handler, for suites that serve it themselves.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body := readAll(r)
-	s.mu.Lock()
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
-		Header: r.Header.Clone(), Body: body})
-	f := s.takeFault(r.Method, r.URL.Path)
-	s.mu.Unlock()
-	if f != nil {
-		for k, vs := range f.header {
-			w.Header()[k] = vs
-		}
-		w.WriteHeader(f.status)
-		_, _ = w.Write([]byte(f.body))
+	if !s.serve(w, r) {
 		return
 	}
-	s.mux.ServeHTTP(w, r)
-}
-
-func (s *Server) takeFault(method, path string) *fault {
-	for i, f := range s.faults {
-		if f.method == method && f.path == path && f.times > 0 {
-			f.times--
-			if f.times == 0 {
-				s.faults = append(s.faults[:i], s.faults[i+1:]...)
-			}
-			return f
+	// A dropped connection is the client-side symptom of a crashed or overloaded peer.
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			conn.Close()
+			return
 		}
 	}
-	return nil
+	http.Error(w, "tvauthtest: fault injection asked to drop the connection, but this ResponseWriter cannot be hijacked",
+		http.StatusBadGateway)
 }
+
+// serve answers r, after the injected latency, throttle and faults. It reports whether the
+// connection must be dropped instead of answered.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) (drop bool) {
+	body := readAll(r)
+	now := s.now()
+	s.mu.Lock()
+	s.requests = append(s.requests, Request{Method: r.Method, Host: requestHost(r), Path: r.URL.Path,
+		RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Body: body})
+	delay := s.latencyFor(r.URL.Path)
+	throttled := s.throttled(r, now)
+	var f *Fault
+	if !throttled {
+		f = s.takeFault(r.Method, r.URL.Path)
+	}
+	s.mu.Unlock()
+
+	if f != nil {
+		delay += f.Delay
+	}
+	if !waitOrDone(r.Context(), delay) {
+		return false // the client gave up; nobody reads an answer
+	}
+	switch {
+	case throttled:
+		writeThrottled(w)
+	case f != nil && f.Drop:
+		return true
+	case f != nil:
+		f.write(w)
+	default:
+		s.mux.ServeHTTP(w, r)
+	}
+	return false
+}
+
+// errDropped is what a client sees through Transport when a Fault drops the connection.
+var errDropped = fmt.Errorf("tvauthtest: connection closed without a response (injected fault): %w", io.ErrUnexpectedEOF)
+
+// Transport returns the fake as an http.RoundTripper that serves every request in-process, whatever
+// its host: no listener, no sockets. Give it to tvauth.WithHTTPClient, or to any http.Client.
+func (s *Server) Transport() http.RoundTripper { return roundTripper{s} }
+
+// Responder returns the fake as an httpmock responder: register it with
+// (*httpmock.MockTransport).RegisterNoResponder so that every request without a responder of its own
+// is served by the fake. Its type is httpmock.Responder's underlying type, so this package does not
+// import httpmock.
+func (s *Server) Responder() func(*http.Request) (*http.Response, error) { return s.roundTrip }
+
+type roundTripper struct{ s *Server }
+
+func (t roundTripper) RoundTrip(req *http.Request) (*http.Response, error) { return t.s.roundTrip(req) }
+
+// roundTrip serves req as if it had arrived over a connection: a server-side copy of the request, an
+// answer recorded in memory. The caller's request is never modified (RoundTripper contract).
+func (s *Server) roundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	var body []byte
+	if req.Body != nil {
+		b, err := io.ReadAll(io.LimitReader(req.Body, maxRequestBody))
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		body = b
+	}
+	if req.URL == nil {
+		return nil, errors.New("tvauthtest: request without URL")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	in := req.Clone(ctx)
+	in.Body = io.NopCloser(bytes.NewReader(body))
+	in.ContentLength = int64(len(body))
+	if in.Host == "" {
+		in.Host = in.URL.Host
+	}
+	in.RequestURI = in.URL.RequestURI()
+	in.RemoteAddr = "127.0.0.1:0"
+	if in.Proto == "" {
+		in.Proto, in.ProtoMajor, in.ProtoMinor = "HTTP/1.1", 1, 1
+	}
+
+	rec := httptest.NewRecorder()
+	if s.serve(rec, in) {
+		return nil, errDropped
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	resp := rec.Result()
+	resp.Request = req
+	if resp.ContentLength < 0 {
+		resp.ContentLength = int64(rec.Body.Len())
+	}
+	return resp, nil
+}
+
+// pathDelay is latency added to requests whose path matches pattern.
+type pathDelay struct {
+	pattern string
+	d       time.Duration
+}
+
+// SetLatency delays every answer by d (0 removes it), for timeout and cancellation tests. The wait
+// ends early when the client gives up.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
+}
+
+// SetPathLatency delays answers to paths matching pattern (an exact path, or a prefix ending in "*")
+// by d instead of the SetLatency delay; 0 removes the rule.
+func (s *Server) SetPathLatency(pattern string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, p := range s.pathLatency {
+		if p.pattern == pattern {
+			s.pathLatency = append(s.pathLatency[:i], s.pathLatency[i+1:]...)
+			break
+		}
+	}
+	if d > 0 {
+		s.pathLatency = append(s.pathLatency, pathDelay{pattern, d})
+	}
+}
+
+func (s *Server) latencyFor(path string) time.Duration {
+	for _, p := range s.pathLatency {
+		if pathMatches(p.pattern, path) {
+			return p.d
+		}
+	}
+	return s.latency
+}
+
+// ensure the fake stays usable wherever a handler or transport is expected.
+var (
+	_ http.Handler      = (*Server)(nil)
+	_ http.RoundTripper = roundTripper{}
+)

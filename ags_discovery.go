@@ -1,0 +1,148 @@
+package tvauth
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ServiceDiscovery is the reply of GET /servicediscovery: the SSO services an operator offers and the
+// parameters each endpoint takes.
+type ServiceDiscovery struct {
+	AvailableServices []AuthService `json:"availableServices"`
+}
+
+// AuthService is one SSO service. DisplayAttributes is what to show the user (a name and a logo URL).
+type AuthService struct {
+	AuthServiceName string `json:"authServiceName"` // the value for x-auth-service-id
+	// DisplayAttributes has no tags (its type is part of the API); JSON keys match it regardless of case.
+	DisplayAttributes struct{ Logo, Name string } `json:"displayAttributes"`
+	Endpoints         []Endpoint                  `json:"endpoints"`
+}
+
+// Endpoint is one AGS endpoint of a service with the parameters it takes.
+type Endpoint struct {
+	Name                string              `json:"name"` // "SIGNON", …
+	Path                string              `json:"path"` // "/signOn"
+	ParameterProperties []ParameterProperty `json:"parameterProperties"`
+}
+
+// ParameterProperty describes one provider-defined parameter. Names are case-sensitive and are sent
+// exactly as discovery spells them.
+type ParameterProperty struct {
+	Name       string `json:"name"`
+	Mandatory  bool   `json:"mandatory"`
+	IsPassword bool   `json:"isPassword"`
+}
+
+// EndpointSignOn is the Endpoint.Name of POST /signOn in discovery replies.
+const EndpointSignOn = "SIGNON"
+
+// Service finds the service whose AuthServiceName is name.
+func (d *ServiceDiscovery) Service(name string) (AuthService, bool) {
+	if d != nil {
+		for _, s := range d.AvailableServices {
+			if s.AuthServiceName == name {
+				return s, true
+			}
+		}
+	}
+	return AuthService{}, false
+}
+
+// Endpoint finds the endpoint called name ("SIGNON", …); endpoint names are compared case-insensitively.
+func (a AuthService) Endpoint(name string) (Endpoint, bool) {
+	for _, e := range a.Endpoints {
+		if strings.EqualFold(e.Name, name) {
+			return e, true
+		}
+	}
+	return Endpoint{}, false
+}
+
+// CheckSignOn checks params against the service's SIGNON endpoint (see Endpoint.CheckParameters). A
+// service that lists no SIGNON endpoint has nothing to check against, so any params pass.
+func (a AuthService) CheckSignOn(params []Parameter) error {
+	e, ok := a.Endpoint(EndpointSignOn)
+	if !ok {
+		return nil
+	}
+	return e.CheckParameters(params)
+}
+
+// CheckParameters returns a *ValidationError naming the first mandatory parameter that params lacks or
+// leaves empty. Names must match exactly: discovery's spelling is the one the provider accepts.
+func (e Endpoint) CheckParameters(params []Parameter) error {
+	for _, p := range e.ParameterProperties {
+		if !p.Mandatory {
+			continue
+		}
+		found := false
+		for _, q := range params {
+			if q.Name == p.Name && q.Value != "" {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return invalid("Parameters", "mandatory parameter %q of endpoint %s is missing", p.Name, e.Name)
+		}
+	}
+	return nil
+}
+
+// IsPassword reports whether discovery marks the parameter called name as a password.
+func (e Endpoint) IsPassword(name string) bool {
+	for _, p := range e.ParameterProperties {
+		if p.Name == name {
+			return p.IsPassword
+		}
+	}
+	return false
+}
+
+// UnmarshalJSON reads the documented keys; booleans may also arrive as "true"/"false" strings, as
+// hand-configured gateways write them.
+func (p *ParameterProperty) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Name       json.RawMessage `json:"name"`
+		Mandatory  json.RawMessage `json:"mandatory"`
+		IsPassword json.RawMessage `json:"isPassword"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	var out ParameterProperty
+	var err error
+	if out.Name, err = agsString(w.Name); err != nil {
+		return fmt.Errorf("name: %w", err)
+	}
+	if out.Mandatory, err = agsBool(w.Mandatory); err != nil {
+		return fmt.Errorf("mandatory: %w", err)
+	}
+	if out.IsPassword, err = agsBool(w.IsPassword); err != nil {
+		return fmt.Errorf("isPassword: %w", err)
+	}
+	*p = out
+	return nil
+}
+
+func agsBool(raw json.RawMessage) (bool, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return false, nil
+	}
+	s := string(raw)
+	if raw[0] == '"' {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return false, err
+		}
+	}
+	b, err := strconv.ParseBool(strings.TrimSpace(s))
+	if err != nil {
+		return false, fmt.Errorf("want a boolean, got %q", agsTruncate(s, 40))
+	}
+	return b, nil
+}

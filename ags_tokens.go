@@ -1,0 +1,374 @@
+package tvauth
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// Tokens is what AGS answers a successful signOn, subsequentSignOn, refresh or signOnWithSessionToken
+// with. Lifetimes arrive in seconds and are kept as durations counted from ReceivedAt.
+//
+// Tokens marshals to and from JSON in the AGS wire form (access_token, expires_in in seconds, …) plus
+// "received_at", so that a callback can persist it and a later run can resume with json.Unmarshal.
+// Printing or logging it masks the access and refresh tokens.
+type Tokens struct {
+	AccessToken           string
+	RefreshToken          string
+	ClientID              string // client_id: send it as SignOnRequest.ClientID from now on
+	AccountID             string // accountId
+	TokenType             string // token_type, "bearer" in the docs
+	ExpiresIn             time.Duration
+	RefreshExpiresIn      time.Duration
+	FixedRefreshExpiresIn time.Duration // a cap that refreshing does not extend
+
+	// ReceivedAt is the local clock when the reply arrived; the lifetimes count from it.
+	ReceivedAt time.Time
+	// CorrelationID is the x-correlation-id of the call that returned these tokens. It is not
+	// persisted by MarshalJSON.
+	CorrelationID string
+}
+
+// Expiry is when the access token expires, or the zero time when AGS gave no lifetime.
+func (t *Tokens) Expiry() time.Time { return t.after(t.ExpiresIn) }
+
+// RefreshExpiry is when the refresh token expires: the earlier of refresh_expires_in and
+// fixed_refresh_expires_in, or the zero time when AGS gave neither.
+func (t *Tokens) RefreshExpiry() time.Time {
+	a, b := t.after(t.RefreshExpiresIn), t.after(t.FixedRefreshExpiresIn)
+	switch {
+	case a.IsZero():
+		return b
+	case b.IsZero() || a.Before(b):
+		return a
+	}
+	return b
+}
+
+func (t *Tokens) after(d time.Duration) time.Time {
+	if t == nil || d <= 0 || t.ReceivedAt.IsZero() {
+		return time.Time{}
+	}
+	return t.ReceivedAt.Add(d)
+}
+
+// OAuth2 returns the access token as an *oauth2.Token whose Expiry is ReceivedAt + ExpiresIn (zero when
+// unknown). client_id and accountId are available through Extra.
+func (t *Tokens) OAuth2() *oauth2.Token {
+	if t == nil {
+		return nil
+	}
+	tok := &oauth2.Token{
+		AccessToken:  t.AccessToken,
+		TokenType:    t.TokenType,
+		RefreshToken: t.RefreshToken,
+		Expiry:       t.Expiry(),
+		ExpiresIn:    int64(t.ExpiresIn / time.Second),
+	}
+	return tok.WithExtra(map[string]any{"client_id": t.ClientID, "accountId": t.AccountID})
+}
+
+// String masks the tokens, so that %v and %+v print nothing secret.
+func (t Tokens) String() string {
+	return fmt.Sprintf("Tokens{AccessToken:%s RefreshToken:%s ClientID:%q AccountID:%q TokenType:%q ExpiresIn:%s RefreshExpiresIn:%s FixedRefreshExpiresIn:%s ReceivedAt:%s}",
+		agsMask(t.AccessToken), agsMask(t.RefreshToken), t.ClientID, t.AccountID, t.TokenType,
+		t.ExpiresIn, t.RefreshExpiresIn, t.FixedRefreshExpiresIn, t.ReceivedAt.Format(time.RFC3339))
+}
+
+// GoString masks the tokens for %#v too.
+func (t Tokens) GoString() string { return "tvauth." + t.String() }
+
+// LogValue masks the tokens in structured logs.
+func (t Tokens) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("access_token", agsMask(t.AccessToken)),
+		slog.String("refresh_token", agsMask(t.RefreshToken)),
+		slog.String("client_id", t.ClientID),
+		slog.String("account_id", t.AccountID),
+		slog.String("token_type", t.TokenType),
+		slog.Duration("expires_in", t.ExpiresIn),
+		slog.Duration("refresh_expires_in", t.RefreshExpiresIn),
+		slog.Duration("fixed_refresh_expires_in", t.FixedRefreshExpiresIn),
+		slog.Time("received_at", t.ReceivedAt),
+		slog.String("correlation_id", t.CorrelationID),
+	)
+}
+
+// mask shows whether a secret is there without showing it.
+func agsMask(secret string) string {
+	if secret == "" {
+		return `""`
+	}
+	return redacted
+}
+
+// agsTokensWire is the AGS token reply. Types are loose on purpose: gateways send accountId as a number
+// and lifetimes as strings often enough.
+type agsTokensWire struct {
+	AccessToken           json.RawMessage `json:"access_token"`
+	RefreshToken          json.RawMessage `json:"refresh_token"`
+	ClientID              json.RawMessage `json:"client_id"`
+	AccountID             json.RawMessage `json:"accountId"`
+	TokenType             json.RawMessage `json:"token_type"`
+	ExpiresIn             json.RawMessage `json:"expires_in"`
+	RefreshExpiresIn      json.RawMessage `json:"refresh_expires_in"`
+	FixedRefreshExpiresIn json.RawMessage `json:"fixed_refresh_expires_in"`
+	ReceivedAt            *time.Time      `json:"received_at"` // only in the SDK's persisted form
+}
+
+// UnmarshalJSON reads the AGS wire form (and the SDK's persisted form, which adds received_at).
+func (t *Tokens) UnmarshalJSON(b []byte) error {
+	var w agsTokensWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	var out Tokens
+	var err error
+	strs := []struct {
+		name string
+		raw  json.RawMessage
+		dst  *string
+	}{
+		{"access_token", w.AccessToken, &out.AccessToken},
+		{"refresh_token", w.RefreshToken, &out.RefreshToken},
+		{"client_id", w.ClientID, &out.ClientID},
+		{"accountId", w.AccountID, &out.AccountID},
+		{"token_type", w.TokenType, &out.TokenType},
+	}
+	for _, f := range strs {
+		if *f.dst, err = agsString(f.raw); err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+	}
+	durs := []struct {
+		name string
+		raw  json.RawMessage
+		dst  *time.Duration
+	}{
+		{"expires_in", w.ExpiresIn, &out.ExpiresIn},
+		{"refresh_expires_in", w.RefreshExpiresIn, &out.RefreshExpiresIn},
+		{"fixed_refresh_expires_in", w.FixedRefreshExpiresIn, &out.FixedRefreshExpiresIn},
+	}
+	for _, f := range durs {
+		if *f.dst, err = agsSeconds(f.raw); err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+	}
+	if w.ReceivedAt != nil {
+		out.ReceivedAt = *w.ReceivedAt
+	}
+	*t = out
+	return nil
+}
+
+// MarshalJSON writes the AGS wire form plus received_at: the form to persist tokens in.
+func (t Tokens) MarshalJSON() ([]byte, error) {
+	type persisted struct {
+		AccessToken           string     `json:"access_token,omitempty"`
+		RefreshToken          string     `json:"refresh_token,omitempty"`
+		ClientID              string     `json:"client_id,omitempty"`
+		AccountID             string     `json:"accountId,omitempty"`
+		TokenType             string     `json:"token_type,omitempty"`
+		ExpiresIn             int64      `json:"expires_in,omitempty"`
+		RefreshExpiresIn      int64      `json:"refresh_expires_in,omitempty"`
+		FixedRefreshExpiresIn int64      `json:"fixed_refresh_expires_in,omitempty"`
+		ReceivedAt            *time.Time `json:"received_at,omitempty"`
+	}
+	p := persisted{
+		AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, ClientID: t.ClientID,
+		AccountID: t.AccountID, TokenType: t.TokenType,
+		ExpiresIn:             int64(t.ExpiresIn / time.Second),
+		RefreshExpiresIn:      int64(t.RefreshExpiresIn / time.Second),
+		FixedRefreshExpiresIn: int64(t.FixedRefreshExpiresIn / time.Second),
+	}
+	if !t.ReceivedAt.IsZero() {
+		at := t.ReceivedAt
+		p.ReceivedAt = &at
+	}
+	return json.Marshal(p)
+}
+
+// agsString reads a JSON string, or a number as its text; null is "". Objects, arrays and booleans
+// are errors: a token that arrives as one is a broken reply, not a value to guess at.
+func agsString(raw json.RawMessage) (string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", nil
+	}
+	switch c := raw[0]; {
+	case c == '"':
+		var s string
+		err := json.Unmarshal(raw, &s)
+		return s, err
+	case c == '-' || (c >= '0' && c <= '9'):
+		var n json.Number
+		if err := json.Unmarshal(raw, &n); err != nil {
+			return "", err
+		}
+		return n.String(), nil
+	}
+	return "", errors.New("want a string, got " + agsJSONKind(raw))
+}
+
+// agsMaxLifetime bounds lifetimes so that seconds × 1e9 cannot overflow a time.Duration.
+const agsMaxLifetime = 100 * 365 * 24 * time.Hour
+
+// seconds reads a lifetime in seconds: a number (fractions allowed) or a numeric string; null is 0.
+func agsSeconds(raw json.RawMessage) (time.Duration, error) {
+	s, err := agsString(raw)
+	if err != nil || s == "" {
+		return 0, err
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("want seconds, got %q", agsTruncate(s, 40))
+	}
+	if f < 0 {
+		return 0, fmt.Errorf("negative lifetime %v", f)
+	}
+	if f*float64(time.Second) >= float64(agsMaxLifetime) {
+		return agsMaxLifetime, nil
+	}
+	return time.Duration(f * float64(time.Second)), nil
+}
+
+func agsJSONKind(raw json.RawMessage) string {
+	switch raw[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		return "a boolean"
+	}
+	return "invalid JSON"
+}
+
+func agsTruncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// agsDecodeTokens reads a token answer; a reply without an access token is not one.
+func agsDecodeTokens(body []byte, receivedAt time.Time, correlationID string) (*Tokens, error) {
+	var t Tokens
+	if err := json.Unmarshal(trimBOM(body), &t); err != nil {
+		return nil, err
+	}
+	if t.AccessToken == "" {
+		return nil, errors.New("reply has no access_token")
+	}
+	t.ReceivedAt = receivedAt
+	t.CorrelationID = correlationID
+	return &t, nil
+}
+
+// Account is one selectable OPF account of a 300 reply ("more than one account matches"): show the
+// user AccountInformation, then pass the chosen one to SubsequentSignOn (or SubsequentRegister).
+type Account struct {
+	UserAccountToken   string          // for the User-Token header of SubsequentSignOn
+	AccountInformation string          // the raw provider JSON string
+	Raw                json.RawMessage // the whole account element
+}
+
+// Information decodes AccountInformation, a JSON object encoded as a string whose keys are the
+// operator's CRM's own (the documented sample has apellido, cuenta, nombre, …). Numbers decode as
+// json.Number so that account numbers keep every digit. An empty AccountInformation gives a nil map.
+func (a Account) Information() (map[string]any, error) {
+	if strings.TrimSpace(a.AccountInformation) == "" {
+		return nil, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(a.AccountInformation))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, &DecodeError{Service: svcAGS.String(), HTTPStatus: 300, ContentType: "application/json",
+			Err: fmt.Errorf("accountInformation: %w", err)}
+	}
+	return m, nil
+}
+
+// String masks the user account token (Raw, which holds it too, is left out).
+func (a Account) String() string {
+	return fmt.Sprintf("Account{UserAccountToken:%s AccountInformation:%q}", agsMask(a.UserAccountToken), a.AccountInformation)
+}
+
+// GoString masks the user account token for %#v too.
+func (a Account) GoString() string { return "tvauth." + a.String() }
+
+// LogValue masks the user account token in structured logs.
+func (a Account) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("user_account_token", agsMask(a.UserAccountToken)),
+		slog.String("account_information", a.AccountInformation),
+	)
+}
+
+// agsDecodeAccounts reads a 300 body: {"accounts":[{…},…]} with an optional top-level userAccountToken,
+// which is copied into every account that has none of its own.
+func agsDecodeAccounts(body []byte) ([]Account, error) {
+	var w struct {
+		Accounts         *[]json.RawMessage `json:"accounts"`
+		UserAccountToken json.RawMessage    `json:"userAccountToken"`
+	}
+	if err := json.Unmarshal(trimBOM(body), &w); err != nil {
+		return nil, err
+	}
+	if w.Accounts == nil || len(*w.Accounts) == 0 {
+		return nil, errors.New("300 reply lists no accounts")
+	}
+	shared, err := agsString(w.UserAccountToken)
+	if err != nil {
+		return nil, fmt.Errorf("userAccountToken: %w", err)
+	}
+	accounts := make([]Account, 0, len(*w.Accounts))
+	for i, raw := range *w.Accounts {
+		raw = bytes.TrimSpace(raw)
+		if len(raw) == 0 || raw[0] != '{' {
+			return nil, fmt.Errorf("accounts[%d]: want an object, got %s", i, agsJSONKind(raw))
+		}
+		var e struct {
+			AccountInformation json.RawMessage `json:"accountInformation"`
+			UserAccountToken   json.RawMessage `json:"userAccountToken"`
+		}
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return nil, fmt.Errorf("accounts[%d]: %w", i, err)
+		}
+		a := Account{Raw: append(json.RawMessage(nil), raw...)}
+		if a.UserAccountToken, err = agsString(e.UserAccountToken); err != nil {
+			return nil, fmt.Errorf("accounts[%d].userAccountToken: %w", i, err)
+		}
+		if a.UserAccountToken == "" {
+			a.UserAccountToken = shared
+		}
+		a.AccountInformation = agsAccountInformation(e.AccountInformation)
+		accounts = append(accounts, a)
+	}
+	return accounts, nil
+}
+
+// accountInformation is documented as a JSON-encoded string; a gateway that sends the object itself
+// gets its JSON text kept as is, so Information works on both.
+func agsAccountInformation(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	if raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+	}
+	return string(raw)
+}

@@ -1,0 +1,226 @@
+package tvauth
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestAGSTokensOAuth2(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	tok := &Tokens{AccessToken: "a.b.c", RefreshToken: "r.s.t", ClientID: "PUB_989", AccountID: "1663", TokenType: "bearer",
+		ExpiresIn: time.Hour, RefreshExpiresIn: 48 * time.Hour, FixedRefreshExpiresIn: 24 * time.Hour, ReceivedAt: at}
+	o := tok.OAuth2()
+	if o.AccessToken != "a.b.c" || o.RefreshToken != "r.s.t" || o.Type() != "Bearer" || !o.Expiry.Equal(at.Add(time.Hour)) || o.ExpiresIn != 3600 {
+		t.Errorf("OAuth2 = %+v", o)
+	}
+	if o.Extra("client_id") != "PUB_989" || o.Extra("accountId") != "1663" {
+		t.Errorf("extras = %v %v", o.Extra("client_id"), o.Extra("accountId"))
+	}
+	// The fixed cap wins when it is earlier than the sliding refresh lifetime.
+	if !tok.RefreshExpiry().Equal(at.Add(24 * time.Hour)) {
+		t.Errorf("RefreshExpiry = %v", tok.RefreshExpiry())
+	}
+	if got := (&Tokens{RefreshExpiresIn: time.Hour, ReceivedAt: at}).RefreshExpiry(); !got.Equal(at.Add(time.Hour)) {
+		t.Errorf("RefreshExpiry without cap = %v", got)
+	}
+	if got := (&Tokens{AccessToken: "x", ExpiresIn: time.Hour}).OAuth2(); !got.Expiry.IsZero() {
+		t.Errorf("expiry without ReceivedAt = %v, want zero (unknown)", got.Expiry)
+	}
+	if (*Tokens)(nil).OAuth2() != nil {
+		t.Errorf("nil Tokens gave a token")
+	}
+}
+
+func TestAGSSecretTypesMask(t *testing.T) {
+	t.Parallel()
+	tok := Tokens{AccessToken: "at-very-secret", RefreshToken: "rt-very-secret", ClientID: "PUB_989", ExpiresIn: time.Hour}
+	acct := Account{UserAccountToken: "uat-very-secret", AccountInformation: `{"cuenta":"1660"}`,
+		Raw: json.RawMessage(`{"userAccountToken":"uat-very-secret"}`)}
+	res := SignOnResult{Tokens: &tok, Accounts: []Account{acct}}
+	var logs bytes.Buffer
+	l := slog.New(slog.NewJSONHandler(&logs, nil))
+	l.Info("t", "tokens", tok, "account", acct, "ptr", &tok)
+	l.Info("t", slog.Any("tokens", tok))
+	outputs := []string{
+		fmt.Sprint(tok), fmt.Sprintf("%+v", tok), fmt.Sprintf("%#v", tok), fmt.Sprintf("%v", &tok),
+		fmt.Sprint(acct), fmt.Sprintf("%+v", acct), fmt.Sprintf("%#v", acct),
+		fmt.Sprintf("%+v", res), fmt.Sprintf("%v", []Account{acct}), logs.String(),
+	}
+	for _, out := range outputs {
+		for _, secret := range []string{"at-very-secret", "rt-very-secret", "uat-very-secret"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%q leaks %s", out, secret)
+			}
+		}
+	}
+	if !strings.Contains(outputs[0], "PUB_989") || !strings.Contains(outputs[0], "REDACTED") || !strings.Contains(outputs[4], "1660") {
+		t.Errorf("masked too much: %s / %s", outputs[0], outputs[4])
+	}
+	if !strings.Contains(logs.String(), `"client_id":"PUB_989"`) {
+		t.Errorf("log = %s", logs.String())
+	}
+}
+
+func TestAGSTokensPersistRoundTrip(t *testing.T) {
+	t.Parallel()
+	in := Tokens{AccessToken: "a", RefreshToken: "r", ClientID: "PUB_989", AccountID: "1663", TokenType: "bearer",
+		ExpiresIn: time.Hour, RefreshExpiresIn: 48 * time.Hour, FixedRefreshExpiresIn: 90 * 24 * time.Hour,
+		ReceivedAt: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC), CorrelationID: "not persisted"}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"access_token":"a","refresh_token":"r","client_id":"PUB_989","accountId":"1663","token_type":"bearer","expires_in":3600,"refresh_expires_in":172800,"fixed_refresh_expires_in":7776000,"received_at":"2026-03-01T12:00:00Z"}`
+	if string(b) != want {
+		t.Errorf("Marshal:\n got %s\nwant %s", b, want)
+	}
+	var out Tokens
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	in.CorrelationID = ""
+	if out != in {
+		t.Errorf("round trip: %+v, want %+v", out, in)
+	}
+}
+
+func TestAGSAccountInformation(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		body    string
+		want    string // AccountInformation
+		wantErr bool   // from Information
+	}{
+		{"string", `{"accounts":[{"accountInformation":"{\"cuenta\":1660123456789012345}","userAccountToken":"u"}]}`, `{"cuenta":1660123456789012345}`, false},
+		{"object sent as is", `{"accounts":[{"accountInformation":{"cuenta":"1660"},"userAccountToken":"u"}]}`, `{"cuenta":"1660"}`, false},
+		{"null", `{"accounts":[{"accountInformation":null,"userAccountToken":"u"}]}`, ``, false},
+		{"not JSON inside", `{"accounts":[{"accountInformation":"cuenta=1660","userAccountToken":"u"}]}`, `cuenta=1660`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			accts, err := agsDecodeAccounts([]byte(tt.body))
+			if err != nil || len(accts) != 1 {
+				t.Fatalf("decode: %v %v", accts, err)
+			}
+			if accts[0].AccountInformation != tt.want {
+				t.Errorf("AccountInformation = %q, want %q", accts[0].AccountInformation, tt.want)
+			}
+			info, err := accts[0].Information()
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("Information err = %v", err)
+			}
+			if tt.name == "string" && info["cuenta"] != json.Number("1660123456789012345") {
+				t.Errorf("big account number lost digits: %v", info["cuenta"])
+			}
+		})
+	}
+	// An account's own token wins over the top-level one.
+	accts, err := agsDecodeAccounts([]byte(`{"userAccountToken":"top","accounts":[{"userAccountToken":"own"},{"userAccountToken":null}]}`))
+	if err != nil || accts[0].UserAccountToken != "own" || accts[1].UserAccountToken != "top" {
+		t.Errorf("tokens = %v, %v", accts, err)
+	}
+}
+
+func agsSeedFixtures(f *testing.F, names ...string) {
+	for _, n := range names {
+		matches, _ := filepath.Glob(filepath.Join("testdata", "ags", n))
+		for _, m := range matches {
+			b, err := os.ReadFile(m)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b)
+		}
+	}
+}
+
+func FuzzAGSTokens(f *testing.F) {
+	agsSeedFixtures(f, "*_201.json", "refresh_200.json", "error_*.json")
+	f.Add([]byte(`{"access_token":1,"expires_in":"1e30","refresh_expires_in":"NaN"}`))
+	f.Add([]byte(`{"access_token":"a","expires_in":9.5,"accountId":-0.0}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		tok, err := agsDecodeTokens(body, time.Unix(1e9, 0), "c")
+		if err != nil {
+			return
+		}
+		if tok.AccessToken == "" {
+			t.Fatal("accepted a reply without an access token")
+		}
+		for _, d := range []time.Duration{tok.ExpiresIn, tok.RefreshExpiresIn, tok.FixedRefreshExpiresIn} {
+			if d < 0 || d > agsMaxLifetime {
+				t.Fatalf("lifetime %v out of range", d)
+			}
+		}
+		_ = tok.String()
+		_ = tok.OAuth2()
+		// What the SDK persists it reads back the same, to the second.
+		b, err := json.Marshal(tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Tokens
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("persisted form unreadable: %v (%s)", err, b)
+		}
+		if back.AccessToken != tok.AccessToken || back.RefreshToken != tok.RefreshToken || back.ClientID != tok.ClientID ||
+			back.ExpiresIn != tok.ExpiresIn.Truncate(time.Second) || !back.ReceivedAt.Equal(tok.ReceivedAt) {
+			t.Fatalf("round trip %+v → %+v", *tok, back)
+		}
+	})
+}
+
+func FuzzAGSAccounts(f *testing.F) {
+	agsSeedFixtures(f, "*_300*.json")
+	f.Add([]byte(`{"accounts":[{},{"userAccountToken":5}],"userAccountToken":"t"}`))
+	f.Add([]byte(`{"accounts":[1]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		accts, err := agsDecodeAccounts(body)
+		if err != nil {
+			return
+		}
+		if len(accts) == 0 {
+			t.Fatal("accepted a 300 without accounts")
+		}
+		var top struct {
+			UserAccountToken json.RawMessage `json:"userAccountToken"`
+		}
+		_ = json.Unmarshal(trimBOM(body), &top)
+		shared, _ := agsString(top.UserAccountToken)
+		for _, a := range accts {
+			if !json.Valid(a.Raw) || a.Raw[0] != '{' {
+				t.Fatalf("Raw %q is not an object", a.Raw)
+			}
+			if shared != "" && a.UserAccountToken == "" {
+				t.Fatal("top-level userAccountToken not copied")
+			}
+			_, _ = a.Information()
+			_ = a.String()
+		}
+	})
+}
+
+func FuzzAGSServiceDiscovery(f *testing.F) {
+	agsSeedFixtures(f, "servicediscovery*.json")
+	f.Add([]byte(`{"availableServices":[{"endpoints":[{"parameterProperties":[{"name":7,"mandatory":"1"}]}]}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var d ServiceDiscovery
+		if err := json.Unmarshal(body, &d); err != nil {
+			return
+		}
+		for _, s := range d.AvailableServices {
+			for _, e := range s.Endpoints {
+				_ = e.CheckParameters(nil)
+			}
+			_ = s.CheckSignOn([]Parameter{{"username", "x"}})
+		}
+	})
+}

@@ -1,0 +1,237 @@
+package tvauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// agsRefreshServer answers /ags/refresh with rotating tokens "at-N"/"rt-N" and records the refresh
+// tokens it was sent. delay slows each refresh so that concurrent callers pile up behind it.
+type agsRefreshServer struct {
+	mu      sync.Mutex
+	sent    []string
+	hits    atomic.Int32
+	delay   time.Duration
+	status  func(n int) int // nil = always 200
+	omitIDs bool
+}
+
+func (s *agsRefreshServer) register(t *testing.T, mux *http.ServeMux) {
+	mux.HandleFunc("/ags/refresh", func(w http.ResponseWriter, r *http.Request) {
+		testMethod(t, r, http.MethodPost)
+		_, _ = io.Copy(io.Discard, r.Body)
+		n := int(s.hits.Add(1))
+		s.mu.Lock()
+		s.sent = append(s.sent, r.Header.Get("Authorization"))
+		s.mu.Unlock()
+		time.Sleep(s.delay)
+		if s.status != nil {
+			if st := s.status(n); st != http.StatusOK {
+				agsReply(w, st, []byte(`{"code":"x","message":"no"}`))
+				return
+			}
+		}
+		body := map[string]any{"access_token": fmt.Sprintf("at-%d", n), "refresh_token": fmt.Sprintf("rt-%d", n),
+			"token_type": "bearer", "expires_in": 3600, "refresh_expires_in": 172800}
+		if !s.omitIDs {
+			body["client_id"], body["accountId"] = "PUB_989", "1663"
+		}
+		b, _ := json.Marshal(body)
+		agsReply(w, http.StatusOK, b)
+	})
+}
+
+func (s *agsRefreshServer) sentTokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.sent...)
+}
+
+func TestAGSTokenSourceConcurrentCallersOneRefresh(t *testing.T) {
+	t.Parallel()
+	c, mux := agsSetup(t)
+	srv := &agsRefreshServer{delay: 30 * time.Millisecond}
+	srv.register(t, mux)
+	var mu sync.Mutex
+	var persisted []Tokens
+	// Expired tokens: every caller needs a refresh, and only one may run.
+	start := &Tokens{AccessToken: "at-0", RefreshToken: "rt-0", ClientID: "PUB_989", ExpiresIn: time.Hour,
+		ReceivedAt: time.Now().Add(-2 * time.Hour)}
+	ts := c.AGS.TokenSource(start, SignOnRequest{Parameters: []Parameter{{"username", "dave"}}}, func(t Tokens) {
+		mu.Lock()
+		persisted = append(persisted, t)
+		mu.Unlock()
+	})
+	var wg sync.WaitGroup
+	got := make([]string, 20)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok, err := ts.Token()
+			if err != nil {
+				t.Errorf("Token: %v", err)
+				return
+			}
+			got[i] = tok.AccessToken
+		}()
+	}
+	wg.Wait()
+	if srv.hits.Load() != 1 {
+		t.Fatalf("%d refreshes for 20 concurrent callers, want 1", srv.hits.Load())
+	}
+	for i, g := range got {
+		if g != "at-1" {
+			t.Errorf("caller %d got %q", i, g)
+		}
+	}
+	if sent := srv.sentTokens(); sent[0] != "Bearer rt-0" {
+		t.Errorf("refresh sent %v", sent)
+	}
+	if len(persisted) != 1 || persisted[0].RefreshToken != "rt-1" || persisted[0].ClientID != "PUB_989" || persisted[0].ReceivedAt.IsZero() {
+		t.Fatalf("callback got %+v, want one call with the rotated tokens", persisted)
+	}
+	if cur := ts.Tokens(); cur.RefreshToken != "rt-1" || cur.AccessToken != "at-1" {
+		t.Errorf("Tokens() = %+v", cur)
+	}
+	// A valid token is served from the cache; after Invalidate the rotated refresh token is used.
+	if tok, _ := ts.Token(); tok.AccessToken != "at-1" || srv.hits.Load() != 1 {
+		t.Errorf("cached Token = %v after %d refreshes", tok.AccessToken, srv.hits.Load())
+	}
+	ts.Invalidate()
+	if tok, err := ts.Token(); err != nil || tok.AccessToken != "at-2" {
+		t.Errorf("after Invalidate: %v, %v", tok, err)
+	}
+	if sent := srv.sentTokens(); len(sent) != 2 || sent[1] != "Bearer rt-1" {
+		t.Errorf("refreshes sent %v, want the rotated token second", sent)
+	}
+}
+
+func TestAGSTokenSourceRefreshesBeforeExpiry(t *testing.T) {
+	t.Parallel()
+	c, mux := agsSetup(t)
+	srv := &agsRefreshServer{omitIDs: true}
+	srv.register(t, mux)
+	now := time.Now()
+	ts := c.AGS.TokenSource(&Tokens{AccessToken: "at-0", RefreshToken: "rt-0", ClientID: "PUB_989", AccountID: "1663",
+		ExpiresIn: time.Hour, ReceivedAt: now}, SignOnRequest{}, nil)
+	var clock atomic.Int64
+	clock.Store(int64(50 * time.Minute))
+	ts.cache.now = func() time.Time { return now.Add(time.Duration(clock.Load())) }
+
+	if tok, _ := ts.Token(); tok.AccessToken != "at-0" || srv.hits.Load() != 0 {
+		t.Fatalf("10 minutes before expiry: %s after %d refreshes, want the original", tok.AccessToken, srv.hits.Load())
+	}
+	clock.Store(int64(56 * time.Minute)) // inside the 5-minute margin
+	tok, err := ts.Token()
+	if err != nil || tok.AccessToken != "at-1" {
+		t.Fatalf("4 minutes before expiry: %v, %v; want a refresh", tok, err)
+	}
+	// A refresh reply without client_id and accountId keeps the known ones.
+	if cur := ts.Tokens(); cur.ClientID != "PUB_989" || cur.AccountID != "1663" || tok.Extra("client_id") != "PUB_989" {
+		t.Errorf("Tokens() = %+v", cur)
+	}
+}
+
+func TestAGSTokenSourceStartStates(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		start       *Tokens
+		wantToken   string
+		wantRefresh bool
+	}{
+		{"fresh", &Tokens{AccessToken: "at-0", RefreshToken: "rt-0", ExpiresIn: time.Hour, ReceivedAt: time.Now()}, "at-0", false},
+		{"unknown age refreshes", &Tokens{AccessToken: "at-0", RefreshToken: "rt-0", ExpiresIn: time.Hour}, "at-1", true},
+		{"no lifetime is used as is", &Tokens{AccessToken: "at-0", RefreshToken: "rt-0"}, "at-0", false},
+		{"persisted JSON", func() *Tokens {
+			var tk Tokens
+			_ = json.Unmarshal([]byte(`{"access_token":"at-0","refresh_token":"rt-0","expires_in":3600,"received_at":"2020-01-01T00:00:00Z"}`), &tk)
+			return &tk
+		}(), "at-1", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, mux := agsSetup(t)
+			srv := &agsRefreshServer{}
+			srv.register(t, mux)
+			tok, err := c.AGS.TokenSource(tt.start, SignOnRequest{}, nil).Token()
+			if err != nil || tok.AccessToken != tt.wantToken || (srv.hits.Load() == 1) != tt.wantRefresh {
+				t.Errorf("Token = %v, %v after %d refreshes", tok, err, srv.hits.Load())
+			}
+		})
+	}
+}
+
+func TestAGSTokenSourceFailures(t *testing.T) {
+	t.Parallel()
+	expired := func() *Tokens {
+		return &Tokens{AccessToken: "at-0", RefreshToken: "rt-0", ExpiresIn: time.Hour, ReceivedAt: time.Now().Add(-time.Hour)}
+	}
+	t.Run("refusal is final", func(t *testing.T) {
+		t.Parallel()
+		c, mux := agsSetup(t)
+		srv := &agsRefreshServer{status: func(int) int { return http.StatusUnauthorized }}
+		srv.register(t, mux)
+		ts := c.AGS.TokenSource(expired(), SignOnRequest{}, func(Tokens) { t.Error("callback after a failed refresh") })
+		for range 3 {
+			if _, err := ts.Token(); !errors.Is(err, ErrUnauthorized) {
+				t.Errorf("err = %v, want ErrUnauthorized", err)
+			}
+		}
+		if srv.hits.Load() != 1 {
+			t.Errorf("%d refresh attempts after a 401, want 1", srv.hits.Load())
+		}
+	})
+	t.Run("server error is not final", func(t *testing.T) {
+		t.Parallel()
+		c, mux := agsSetup(t)
+		srv := &agsRefreshServer{status: func(n int) int {
+			if n == 1 {
+				return http.StatusInternalServerError
+			}
+			return http.StatusOK
+		}}
+		srv.register(t, mux)
+		ts := c.AGS.TokenSource(expired(), SignOnRequest{}, nil)
+		var ae *AGSError
+		if _, err := ts.Token(); !errors.As(err, &ae) || ae.HTTPStatus != 500 {
+			t.Fatalf("first: %v", err)
+		}
+		if tok, err := ts.Token(); err != nil || tok.AccessToken != "at-2" {
+			t.Errorf("second: %v, %v", tok, err)
+		}
+	})
+	t.Run("no refresh token", func(t *testing.T) {
+		t.Parallel()
+		c, _ := agsSetup(t)
+		_, err := c.AGS.TokenSource(&Tokens{AccessToken: "a", ExpiresIn: time.Hour}, SignOnRequest{}, nil).Token()
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Field != "RefreshToken" {
+			t.Errorf("err = %v", err)
+		}
+		if _, err := c.AGS.TokenSource(nil, SignOnRequest{}, nil).Token(); !errors.As(err, &ve) {
+			t.Errorf("nil tokens: err = %v", err)
+		}
+	})
+	t.Run("cancelled context", func(t *testing.T) {
+		t.Parallel()
+		c, mux := agsSetup(t)
+		srv := &agsRefreshServer{}
+		srv.register(t, mux)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := c.AGS.TokenSource(expired(), SignOnRequest{}, nil).TokenContext(ctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v", err)
+		}
+	})
+}

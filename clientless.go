@@ -1,0 +1,586 @@
+package tvauth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// The legacy Adobe Pass REST API v1 ("clientless"). A streaming device without a browser asks the
+// registration service (reggie) for a code, shows it, and polls CheckAuthN while the user signs in
+// with the MVPD on a second screen: that login web app lists MVPDs (Config) and sends the browser to
+// AuthenticateURL. The device then authorises resources and fetches short media tokens.
+//
+// Authorisation: the calls a streaming device makes need WithPassTokenSource (ErrNotConfigured
+// otherwise) and a device (the request's, or WithDevice) for X-Device-Info, AP-Device-Identifier and
+// the deviceId parameter. The calls the login web app makes (Config, AuthenticateURL, Authenticate,
+// RegCode, CheckAuthNByRegCode, PreauthorizeByRegCode) send the bearer token only when a token source
+// is configured, and no device headers: they run on behalf of a browser, not of the device.
+
+// v1Throttle is the least wait after a 429 without Retry-After: Adobe's token bucket refills one
+// request per second.
+const v1Throttle = time.Second
+
+// v1MaxRegCodeTTL is reggie's documented ceiling; a larger ttl is a 400.
+const v1MaxRegCodeTTL = 10 * time.Hour
+
+// AuthenticateRequest is the login web app's /api/v1/authenticate call.
+type AuthenticateRequest struct {
+	RequestorID string     // requestor_id
+	MSOID       string     // mso_id
+	RegCode     string     // reg_code
+	DomainName  string     // domain_name
+	RedirectURL string     // redirect_url: always the last parameter, always URL-encoded
+	GenericData string     // generic_data (optional, Promotional TempPass)
+	Extra       url.Values // optional further parameters
+}
+
+// v1AuthenticateFixed are the parameters AuthenticateURL writes itself; Extra may not repeat them.
+var v1AuthenticateFixed = []string{"reg_code", "requestor_id", "mso_id", "domain_name", "noflash",
+	"no_iframe", "generic_data", "redirect_url"}
+
+// v1AuthenticateQuery builds the query by hand: url.Values.Encode sorts keys, which would put
+// "&reg_code" mid-query (old browsers read "&reg" as ®, losing the code) and redirect_url mid-query
+// (Adobe requires it last).
+func v1AuthenticateQuery(req AuthenticateRequest) (string, error) {
+	for _, f := range []struct{ name, value string }{
+		{"RegCode", req.RegCode}, {"RequestorID", req.RequestorID}, {"MSOID", req.MSOID},
+		{"DomainName", req.DomainName}, {"RedirectURL", req.RedirectURL},
+	} {
+		if strings.TrimSpace(f.value) == "" {
+			return "", invalid(f.name, "required")
+		}
+	}
+	ru, err := url.Parse(req.RedirectURL)
+	if err != nil {
+		return "", invalid("RedirectURL", "malformed URL")
+	}
+	if !ru.IsAbs() || (ru.Scheme == "http" || ru.Scheme == "https") && ru.Host == "" {
+		return "", invalid("RedirectURL", "not an absolute URL")
+	}
+	ps := pairs{
+		{"reg_code", req.RegCode}, {"requestor_id", req.RequestorID}, {"mso_id", req.MSOID},
+		{"domain_name", req.DomainName}, {"noflash", "true"}, {"no_iframe", "true"},
+	}
+	if req.GenericData != "" {
+		ps = append(ps, pair{"generic_data", req.GenericData})
+	}
+	keys := make([]string, 0, len(req.Extra))
+	for k := range req.Extra {
+		if k == "" {
+			return "", invalid("Extra", "empty parameter name")
+		}
+		if slices.Contains(v1AuthenticateFixed, k) {
+			return "", invalid("Extra", "parameter %q is set by its own field", k)
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		for _, v := range req.Extra[k] {
+			ps = append(ps, pair{k, v})
+		}
+	}
+	ps = append(ps, pair{"redirect_url", req.RedirectURL})
+	return v1EntitySafe(ps.encode()), nil
+}
+
+// v1EntitySafe percent-encodes the "r" of any "&reg" an extra parameter name starts (say "&region="),
+// so that no browser can read the ® entity in the URL; the server decodes %72 back to "r".
+func v1EntitySafe(q string) string {
+	var b strings.Builder
+	for {
+		i := v1IndexFold(q, "&reg")
+		if i < 0 {
+			b.WriteString(q)
+			return b.String()
+		}
+		b.WriteString(q[:i+1])
+		b.WriteString(v1PercentEncodeAll(q[i+1 : i+2]))
+		q = q[i+2:]
+	}
+}
+
+func v1IndexFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
+}
+
+// v1PercentEncodeAll writes every byte as %XX, unreserved or not.
+func v1PercentEncodeAll(s string) string {
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, 3*len(s))
+	for i := 0; i < len(s); i++ {
+		b = append(b, '%', hex[s[i]>>4], hex[s[i]&15])
+	}
+	return string(b)
+}
+
+// AuthenticateURL builds <Clientless base>/api/v1/authenticate?reg_code=…&requestor_id=…&mso_id=…
+// &domain_name=…&noflash=true&no_iframe=true[&generic_data=…][&extra…]&redirect_url=… for the login
+// web app to open in the user's browser: reg_code first (never "&reg_code"), Extra sorted by name,
+// redirect_url last, every name and value RFC 3986-encoded. Missing mandatory fields, a RedirectURL
+// that is not absolute, or an Extra that repeats a fixed parameter are a *ValidationError.
+func (s *ClientlessService) AuthenticateURL(req AuthenticateRequest) (string, error) {
+	q, err := v1AuthenticateQuery(req)
+	if err != nil {
+		return "", err
+	}
+	return s.client.bases[svcClientless].String() + "/api/v1/authenticate?" + q, nil
+}
+
+// Authenticate sends the AuthenticateURL request without following redirects and returns the
+// Location of the 302: the MVPD login page, resolved against the request URL when relative. The MVPD
+// page is never fetched. Any other status is a *PassError.
+func (s *ClientlessService) Authenticate(ctx context.Context, req AuthenticateRequest) (*url.URL, error) {
+	q, err := v1AuthenticateQuery(req)
+	if err != nil {
+		return nil, err
+	}
+	var loc *url.URL
+	_, err = s.client.do(ctx, &call{
+		service: svcClientless, method: http.MethodGet, path: "/api/v1/authenticate", query: q,
+		header: http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer(),
+		answers: []int{http.StatusFound}, throttleFloor: v1Throttle,
+		decode: func(r *response) error {
+			raw := r.Header.Get("Location")
+			if strings.TrimSpace(raw) == "" {
+				return errors.New("302 without Location")
+			}
+			u, err := url.Parse(strings.TrimSpace(raw))
+			if err != nil {
+				return errors.New("302 Location is not a URL")
+			}
+			loc = r.Request.ResolveReference(u)
+			return nil
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return loc, nil
+}
+
+// optionalBearer authorises the login web app's calls when the client has a token source.
+func (s *ClientlessService) optionalBearer() authMode {
+	if s.client.cfg.passTS != nil {
+		return authPassBearer
+	}
+	return authNone
+}
+
+// deviceCall starts a device-side call: JSON wanted, device headers set, the device's ID returned for
+// the deviceId parameter.
+func (s *ClientlessService) deviceCall(requestorID string, d *Device) (http.Header, string, error) {
+	if strings.TrimSpace(requestorID) == "" {
+		return nil, "", invalid("RequestorID", "required")
+	}
+	h := http.Header{"Accept": {"application/json"}}
+	if err := s.client.deviceHeaders(h, d, true); err != nil {
+		return nil, "", err
+	}
+	if d == nil {
+		d = s.client.cfg.device
+	}
+	return h, d.ID, nil
+}
+
+// v1DeviceQuery is the query of the device-side calls without a resource.
+type v1DeviceQuery struct {
+	Requestor string `url:"requestor"`
+	DeviceID  string `url:"deviceId"`
+}
+
+// v1ResourceQuery adds the resource (and, for authorize, generic_data).
+type v1ResourceQuery struct {
+	Requestor   string `url:"requestor"`
+	DeviceID    string `url:"deviceId"`
+	Resource    string `url:"resource"`
+	GenericData string `url:"generic_data,omitempty"`
+}
+
+// v1RegCodeForm is the body of POST /reggie/v1/{requestor}/regcode.
+type v1RegCodeForm struct {
+	DeviceID string `url:"deviceId"`
+	MVPD     string `url:"mvpd,omitempty"`
+	TTL      int64  `url:"ttl,omitempty"`
+}
+
+// v1FreePreviewForm is the body of POST /api/v1/authenticate/freepreview.
+type v1FreePreviewForm struct {
+	RequestorID string `url:"requestor_id"`
+	DeviceID    string `url:"deviceId"`
+	MSOID       string `url:"mso_id"`
+	DomainName  string `url:"domain_name"`
+	GenericData string `url:"generic_data,omitempty"`
+}
+
+// v1RequestorQuery is the query of the login web app's calls.
+type v1RequestorQuery struct {
+	Requestor string `url:"requestor"`
+	Resource  string `url:"resource,omitempty"`
+}
+
+// CreateRegCode asks reggie for a registration code (POST /reggie/v1/{requestor}/regcode, 201). The
+// parameters go in a form body, as every working client sends them.
+func (s *ClientlessService) CreateRegCode(ctx context.Context, req RegCodeRequest) (*RegCode, error) {
+	h, deviceID, err := s.deviceCall(req.RequestorID, req.Device)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case req.TTL < 0:
+		return nil, invalid("TTL", "negative")
+	case req.TTL > v1MaxRegCodeTTL:
+		return nil, invalid("TTL", "%v is over the 10 h maximum", req.TTL)
+	case req.TTL > 0 && req.TTL%time.Second != 0:
+		return nil, invalid("TTL", "%v is not a whole number of seconds", req.TTL)
+	}
+	body, err := queryOf(v1RegCodeForm{DeviceID: deviceID, MVPD: req.MVPD, TTL: int64(req.TTL / time.Second)})
+	if err != nil {
+		return nil, invalid("RegCodeRequest", "%v", err)
+	}
+	h.Set("Content-Type", "application/x-www-form-urlencoded")
+	var rc *RegCode
+	_, err = s.client.do(ctx, &call{
+		service: svcClientless, method: http.MethodPost, path: pathf("/reggie/v1/%s/regcode", req.RequestorID),
+		header: h, body: []byte(body), auth: authPassBearer, throttleFloor: v1Throttle,
+		answers: []int{http.StatusCreated, http.StatusOK},
+		decode:  func(r *response) (err error) { rc, err = v1DecodeRegCode(r.Body); return err },
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rc, nil
+}
+
+// RegCode returns the record of a registration code (GET /reggie/v1/{requestor}/regcode/{code}).
+func (s *ClientlessService) RegCode(ctx context.Context, requestorID, code string) (*RegCode, error) {
+	if err := v1Require("RequestorID", requestorID, "RegCode", code); err != nil {
+		return nil, err
+	}
+	var rc *RegCode
+	_, err := s.client.do(ctx, &call{
+		service: svcClientless, method: http.MethodGet,
+		path:   pathf("/reggie/v1/%s/regcode/%s", requestorID, code),
+		header: http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer(), throttleFloor: v1Throttle,
+		decode: func(r *response) (err error) { rc, err = v1DecodeRegCode(r.Body); return err },
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rc, nil
+}
+
+// DeleteRegCode deletes a registration code record and frees the code (DELETE …/regcode/{code}, 204).
+func (s *ClientlessService) DeleteRegCode(ctx context.Context, requestorID, code string) error {
+	if err := v1Require("RequestorID", requestorID, "RegCode", code); err != nil {
+		return err
+	}
+	_, err := s.client.do(ctx, &call{
+		service: svcClientless, method: http.MethodDelete,
+		path:   pathf("/reggie/v1/%s/regcode/%s", requestorID, code),
+		header: http.Header{"Accept": {"application/json"}}, auth: authPassBearer, throttleFloor: v1Throttle,
+	})
+	return err
+}
+
+// Config returns the requestor's MVPD list (GET /api/v1/config/{requestor}).
+func (s *ClientlessService) Config(ctx context.Context, requestorID string) (*ClientlessConfig, error) {
+	if err := v1Require("RequestorID", requestorID); err != nil {
+		return nil, err
+	}
+	var cfg *ClientlessConfig
+	_, err := s.client.do(ctx, &call{
+		service: svcClientless, method: http.MethodGet, path: pathf("/api/v1/config/%s", requestorID),
+		header: http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer(), throttleFloor: v1Throttle,
+		decode: func(r *response) (err error) { cfg, err = v1DecodeConfig(r.Body); return err },
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// CheckAuthN reports whether the device holds an unexpired authentication token
+// (GET /api/v1/checkauthn): true on 200, false on 403. Other statuses are a *PassError.
+func (s *ClientlessService) CheckAuthN(ctx context.Context, req ClientlessRequest) (bool, error) {
+	h, deviceID, err := s.deviceCall(req.RequestorID, req.Device)
+	if err != nil {
+		return false, err
+	}
+	q, err := queryOf(v1DeviceQuery{Requestor: req.RequestorID, DeviceID: deviceID})
+	if err != nil {
+		return false, invalid("ClientlessRequest", "%v", err)
+	}
+	return s.checkAuthN(ctx, &call{path: "/api/v1/checkauthn", query: q, header: h, auth: authPassBearer})
+}
+
+// CheckAuthNByRegCode lets the login web app confirm that the sign-in with the MVPD completed
+// (GET /api/v1/checkauthn/{code}): true on 200, false on 403.
+func (s *ClientlessService) CheckAuthNByRegCode(ctx context.Context, requestorID, code string) (bool, error) {
+	if err := v1Require("RequestorID", requestorID, "RegCode", code); err != nil {
+		return false, err
+	}
+	q, err := queryOf(v1RequestorQuery{Requestor: requestorID})
+	if err != nil {
+		return false, invalid("RequestorID", "%v", err)
+	}
+	return s.checkAuthN(ctx, &call{path: pathf("/api/v1/checkauthn/%s", code), query: q,
+		header: http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer()})
+}
+
+func (s *ClientlessService) checkAuthN(ctx context.Context, cl *call) (bool, error) {
+	cl.service, cl.method, cl.throttleFloor = svcClientless, http.MethodGet, v1Throttle
+	cl.answers = []int{http.StatusOK, http.StatusNoContent, http.StatusForbidden}
+	resp, err := s.client.do(ctx, cl)
+	if err != nil {
+		return false, err
+	}
+	return resp.StatusCode != http.StatusForbidden, nil
+}
+
+// WaitForAuthN polls CheckAuthN every interval (0 = 5 s) until the device is authenticated, an error
+// other than "not yet" occurs, or ctx ends. Adobe recommends a "Continue" button over polling; when
+// polling, keep the interval well above the 1 request/s throttle.
+func (s *ClientlessService) WaitForAuthN(ctx context.Context, req ClientlessRequest, interval time.Duration) error {
+	if interval < 0 {
+		return invalid("interval", "negative")
+	}
+	if interval == 0 {
+		interval = 5 * time.Second
+	}
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+		ok, err := s.CheckAuthN(ctx, req)
+		if err != nil || ok {
+			return err
+		}
+		t.Reset(interval)
+	}
+}
+
+// AuthNToken returns the device's authentication token (GET /api/v1/tokens/authn). 404 (none) and 410
+// (expired) are a *PassError: start the registration flow again.
+func (s *ClientlessService) AuthNToken(ctx context.Context, req ClientlessRequest) (*AuthNToken, error) {
+	var tok *AuthNToken
+	err := s.deviceGet(ctx, "/api/v1/tokens/authn", req.RequestorID, req.Device, nil,
+		func(r *response) (err error) { tok, err = v1DecodeAuthNToken(r.Body); return err })
+	if err != nil {
+		return nil, err
+	}
+	return tok, nil
+}
+
+// Authorize asks the MVPD whether the user may watch req.Resource (GET /api/v1/authorize). A denial is
+// a *PassError (403, often with the MVPD's Details).
+func (s *ClientlessService) Authorize(ctx context.Context, req ClientlessAuthorizeRequest) (*AuthZToken, error) {
+	if strings.TrimSpace(req.Resource) == "" {
+		return nil, invalid("Resource", "required")
+	}
+	var tok *AuthZToken
+	err := s.deviceGet(ctx, "/api/v1/authorize", req.RequestorID, req.Device,
+		&v1ResourceQuery{Resource: req.Resource, GenericData: req.GenericData},
+		func(r *response) (err error) { tok, err = v1DecodeAuthZToken(r.Body); return err })
+	if err != nil {
+		return nil, err
+	}
+	return tok, nil
+}
+
+// AuthZToken returns the stored authorisation for a resource (GET /api/v1/tokens/authz): 412 means no
+// authentication, 404 no authorisation, 410 an expired one, each a *PassError.
+func (s *ClientlessService) AuthZToken(ctx context.Context, req ClientlessResourceRequest) (*AuthZToken, error) {
+	if strings.TrimSpace(req.Resource) == "" {
+		return nil, invalid("Resource", "required")
+	}
+	var tok *AuthZToken
+	err := s.deviceGet(ctx, "/api/v1/tokens/authz", req.RequestorID, req.Device, &v1ResourceQuery{Resource: req.Resource},
+		func(r *response) (err error) { tok, err = v1DecodeAuthZToken(r.Body); return err })
+	if err != nil {
+		return nil, err
+	}
+	return tok, nil
+}
+
+// MediaToken obtains a short media token for a resource the user is authorised for
+// (GET /api/v1/tokens/media, the same as /api/v1/mediatoken).
+func (s *ClientlessService) MediaToken(ctx context.Context, req ClientlessResourceRequest) (*ShortMediaToken, error) {
+	if strings.TrimSpace(req.Resource) == "" {
+		return nil, invalid("Resource", "required")
+	}
+	var tok *ShortMediaToken
+	err := s.deviceGet(ctx, "/api/v1/tokens/media", req.RequestorID, req.Device, &v1ResourceQuery{Resource: req.Resource},
+		func(r *response) (err error) { tok, err = v1DecodeShortMediaToken(r.Body); return err })
+	if err != nil {
+		return nil, err
+	}
+	return tok, nil
+}
+
+// Preauthorize returns a decision per resource (GET /api/v1/preauthorize). A denied resource carries
+// its own Enhanced Error Code in PreauthorizedResource.Error; the call itself still succeeds.
+func (s *ClientlessService) Preauthorize(ctx context.Context, req ClientlessPreauthorizeRequest) (*Preauthorization, error) {
+	list, err := v1ResourceList(req.Resources)
+	if err != nil {
+		return nil, err
+	}
+	var p *Preauthorization
+	err = s.deviceGet(ctx, "/api/v1/preauthorize", req.RequestorID, req.Device, &v1ResourceQuery{Resource: list},
+		func(r *response) (err error) { p, err = v1DecodePreauthorizationReply(r); return err })
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// PreauthorizeByRegCode is Preauthorize for the login web app (GET /api/v1/preauthorize/{code});
+// req.Device is not used.
+func (s *ClientlessService) PreauthorizeByRegCode(ctx context.Context, code string, req ClientlessPreauthorizeRequest) (*Preauthorization, error) {
+	if err := v1Require("RegCode", code, "RequestorID", req.RequestorID); err != nil {
+		return nil, err
+	}
+	list, err := v1ResourceList(req.Resources)
+	if err != nil {
+		return nil, err
+	}
+	q, err := queryOf(v1RequestorQuery{Requestor: req.RequestorID, Resource: list})
+	if err != nil {
+		return nil, invalid("ClientlessPreauthorizeRequest", "%v", err)
+	}
+	var p *Preauthorization
+	_, err = s.client.do(ctx, &call{
+		service: svcClientless, method: http.MethodGet, path: pathf("/api/v1/preauthorize/%s", code), query: q,
+		header: http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer(), throttleFloor: v1Throttle,
+		decode: func(r *response) (err error) { p, err = v1DecodePreauthorizationReply(r); return err },
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func v1DecodePreauthorizationReply(r *response) (*Preauthorization, error) {
+	p, err := v1DecodePreauthorization(r.Body, r.StatusCode)
+	if err != nil {
+		return nil, err
+	}
+	p.RequestID = r.Header.Get("Adobe-Request-Id")
+	p.ResponseConfidence = r.Header.Get("Adobe-Response-Confidence")
+	return p, nil
+}
+
+func v1ResourceList(ids []string) (string, error) {
+	if len(ids) == 0 {
+		return "", invalid("Resources", "required")
+	}
+	for i, id := range ids {
+		if strings.TrimSpace(id) == "" {
+			return "", invalid("Resources", "resource %d is empty", i)
+		}
+		if strings.Contains(id, ",") {
+			return "", invalid("Resources", "resource %d contains a comma, the list separator", i)
+		}
+	}
+	return strings.Join(ids, ","), nil
+}
+
+// Logout deletes the device's authentication and authorisation tokens on Adobe's side
+// (DELETE /api/v1/logout, 204). It does not sign the user out of the MVPD.
+func (s *ClientlessService) Logout(ctx context.Context, req ClientlessRequest) error {
+	h, deviceID, err := s.deviceCall(req.RequestorID, req.Device)
+	if err != nil {
+		return err
+	}
+	q, err := queryOf(v1DeviceQuery{Requestor: req.RequestorID, DeviceID: deviceID})
+	if err != nil {
+		return invalid("ClientlessRequest", "%v", err)
+	}
+	_, err = s.client.do(ctx, &call{
+		service: svcClientless, method: http.MethodDelete, path: "/api/v1/logout", query: q,
+		header: h, auth: authPassBearer, throttleFloor: v1Throttle,
+	})
+	return err
+}
+
+// UserMetadata returns what the MVPD shared about the user (GET /api/v1/tokens/usermetadata): 404
+// means none, 412 an invalid authentication, each a *PassError.
+func (s *ClientlessService) UserMetadata(ctx context.Context, req ClientlessRequest) (*UserMetadata, error) {
+	var m *UserMetadata
+	err := s.deviceGet(ctx, "/api/v1/tokens/usermetadata", req.RequestorID, req.Device, nil,
+		func(r *response) (err error) { m, err = v1DecodeUserMetadata(r.Body); return err })
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// FreePreview creates a TempPass authentication for the device without a second screen
+// (POST /api/v1/authenticate/freepreview, 204).
+func (s *ClientlessService) FreePreview(ctx context.Context, req FreePreviewRequest) error {
+	h, deviceID, err := s.deviceCall(req.RequestorID, req.Device)
+	if err != nil {
+		return err
+	}
+	if err := v1Require("MSOID", req.MSOID, "DomainName", req.DomainName); err != nil {
+		return err
+	}
+	body, err := queryOf(v1FreePreviewForm{RequestorID: req.RequestorID, DeviceID: deviceID, MSOID: req.MSOID,
+		DomainName: req.DomainName, GenericData: req.GenericData})
+	if err != nil {
+		return invalid("FreePreviewRequest", "%v", err)
+	}
+	h.Set("Content-Type", "application/x-www-form-urlencoded")
+	_, err = s.client.do(ctx, &call{
+		service: svcClientless, method: http.MethodPost, path: "/api/v1/authenticate/freepreview",
+		header: h, body: []byte(body), auth: authPassBearer, throttleFloor: v1Throttle,
+	})
+	return err
+}
+
+// deviceGet runs a device-side GET: requestor and deviceId always, plus the resource fields of rq.
+func (s *ClientlessService) deviceGet(ctx context.Context, path, requestorID string, d *Device, rq *v1ResourceQuery, decode func(*response) error) error {
+	h, deviceID, err := s.deviceCall(requestorID, d)
+	if err != nil {
+		return err
+	}
+	var q string
+	if rq == nil {
+		q, err = queryOf(v1DeviceQuery{Requestor: requestorID, DeviceID: deviceID})
+	} else {
+		rq.Requestor, rq.DeviceID = requestorID, deviceID
+		q, err = queryOf(rq)
+	}
+	if err != nil {
+		return invalid("request", "%v", err)
+	}
+	_, err = s.client.do(ctx, &call{
+		service: svcClientless, method: http.MethodGet, path: path, query: q, header: h,
+		auth: authPassBearer, throttleFloor: v1Throttle, decode: decode,
+	})
+	return err
+}
+
+// v1Require checks name/value pairs and names the first empty one.
+func v1Require(nameValues ...string) error {
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		if strings.TrimSpace(nameValues[i+1]) == "" {
+			return invalid(nameValues[i], "required")
+		}
+	}
+	return nil
+}

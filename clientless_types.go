@@ -1,0 +1,202 @@
+package tvauth
+
+import (
+	"encoding/json"
+	"log/slog"
+	"slices"
+	"time"
+)
+
+// ClientlessRequest names the requestor and the device of a device-side v1 call.
+type ClientlessRequest struct {
+	RequestorID string  // requestor
+	Device      *Device // nil = the client's default device; its ID is sent as deviceId
+}
+
+// RegCodeRequest asks reggie for a registration code.
+type RegCodeRequest struct {
+	RequestorID string        // path {requestor}
+	MVPD        string        // optional mvpd
+	TTL         time.Duration // optional ttl, whole seconds up to 10 h; 0 = Adobe's default (30 min)
+	Device      *Device       // nil = the client's default device
+}
+
+// RegCode is a registration code record.
+type RegCode struct {
+	ID        string // UUID of the record
+	Code      string // what the user types into the login web app
+	Requestor string
+	MVPD      string
+	Generated time.Time
+	Expires   time.Time
+	Info      RegCodeInfo
+}
+
+// RegCodeInfo is the device information reggie stored with a code. Which fields are set depends on
+// how the code was created (DCR-authorised creations report UserAgent and Application).
+type RegCodeInfo struct {
+	DeviceID          string // base64, as Adobe stores it
+	DeviceInfo        string // base64 of Adobe's normalised device information
+	DeviceType        string // deprecated
+	DeviceUser        string // deprecated
+	AppID             string // deprecated
+	AppVersion        string
+	RegistrationURL   string
+	UserAgent         string
+	OriginalUserAgent string
+	AuthorizationType string // "OAUTH2" for DCR-authorised calls
+	Application       *SourceApplication
+}
+
+// SourceApplication is the DCR application that created a code.
+type SourceApplication struct{ ID, Name, Version string }
+
+// ClientlessConfig is the requestor's MVPD list from /api/v1/config.
+type ClientlessConfig struct {
+	MVPDs []ClientlessMVPD
+	Raw   json.RawMessage // the whole reply, for properties this type does not model
+}
+
+// ClientlessMVPD is one MVPD of the list. The Platform SSO properties are set only for MVPDs
+// integrated through Apple or Amazon single sign-on.
+type ClientlessMVPD struct {
+	ID                      string
+	DisplayName             string
+	LogoURL                 string
+	IFrameRequired          bool
+	IFrameWidth             int
+	IFrameHeight            int
+	EnablePlatformServices  bool
+	BoardingStatus          string // SUPPORTED or PICKER
+	DisplayInPlatformPicker bool
+	PlatformMappingID       string
+	RequiredMetadataFields  []string
+	Raw                     json.RawMessage
+}
+
+// AuthNToken is the metadata of the device's authentication token.
+type AuthNToken struct {
+	Requestor string
+	MVPD      string
+	UserID    string
+	Expires   time.Time
+}
+
+// ClientlessAuthorizeRequest asks whether the device's user may watch a resource.
+type ClientlessAuthorizeRequest struct {
+	RequestorID string  // requestor
+	Resource    string  // resource: a resource id or an MRSS fragment
+	GenericData string  // optional generic_data (Promotional TempPass)
+	Device      *Device // nil = the client's default device
+}
+
+// ClientlessResourceRequest names a resource for the token lookups.
+type ClientlessResourceRequest struct {
+	RequestorID string  // requestor
+	Resource    string  // resource: a resource id or an MRSS fragment
+	Device      *Device // nil = the client's default device
+}
+
+// AuthZToken is an authorisation: from Authorize, or the stored one from AuthZToken.
+type AuthZToken struct {
+	Requestor string
+	MVPD      string
+	ProxyMVPD string // set when a proxy MVPD answered
+	Resource  string
+	Expires   time.Time
+}
+
+// ShortMediaToken is the short media token a player hands to the Media Verification Library.
+// SerializedToken is a credential: String and LogValue v1Mask it.
+type ShortMediaToken struct {
+	Requestor       string
+	Resource        string
+	MVPD            string // mvpdId
+	UserID          string
+	SerializedToken string // base64, verify with Adobe's Media Verification Library
+	Expires         time.Time
+}
+
+// String masks SerializedToken, so %v and %+v print no credential.
+func (t ShortMediaToken) String() string {
+	return "ShortMediaToken{Requestor:" + t.Requestor + " Resource:" + t.Resource + " MVPD:" + t.MVPD +
+		" UserID:" + t.UserID + " SerializedToken:" + v1Mask(t.SerializedToken) +
+		" Expires:" + t.Expires.Format(time.RFC3339) + "}"
+}
+
+// LogValue masks SerializedToken in structured logs.
+func (t ShortMediaToken) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("requestor", t.Requestor), slog.String("resource", t.Resource),
+		slog.String("mvpd", t.MVPD), slog.String("user_id", t.UserID),
+		slog.String("serialized_token", v1Mask(t.SerializedToken)), slog.Time("expires", t.Expires))
+}
+
+func v1Mask(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return redacted
+}
+
+// ClientlessPreauthorizeRequest asks which of several resources the user may watch.
+type ClientlessPreauthorizeRequest struct {
+	RequestorID string   // requestor
+	Resources   []string // resource, sent comma-delimited: ids must not contain commas
+	Device      *Device  // nil = the client's default device; unused by PreauthorizeByRegCode
+}
+
+// Preauthorization is a preauthorize reply: one decision per resource, in the server's order.
+type Preauthorization struct {
+	Resources          []PreauthorizedResource
+	RequestID          string // Adobe-Request-Id
+	ResponseConfidence string // Adobe-Response-Confidence, e.g. "full"
+}
+
+// PreauthorizedResource is one decision. Error is the item-level Enhanced Error Code, when Adobe sent
+// one: its Status is the item's status, HTTPStatus that of the whole reply. Retry only items whose
+// Error.Action is "retry".
+type PreauthorizedResource struct {
+	ID         string
+	Authorized bool
+	Error      *PassError
+}
+
+// Authorized lists the ids of the resources the user may watch.
+func (p *Preauthorization) Authorized() []string {
+	var ids []string
+	for _, r := range p.Resources {
+		if r.Authorized {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}
+
+// UserMetadata is what the MVPD shared about the authenticated user.
+type UserMetadata struct {
+	Updated   time.Time
+	Encrypted []string                   // keys of Data whose values are RSA-encrypted, base64
+	Data      map[string]json.RawMessage // values are strings, lists or objects, as the MVPD sent them
+}
+
+// IsEncrypted reports whether the value of key is encrypted with the programmer's certificate.
+func (m *UserMetadata) IsEncrypted(key string) bool { return slices.Contains(m.Encrypted, key) }
+
+// StringValue returns the value of key when it is a JSON string.
+func (m *UserMetadata) StringValue(key string) (string, bool) {
+	var s string
+	if raw, ok := m.Data[key]; ok && json.Unmarshal(raw, &s) == nil {
+		return s, true
+	}
+	return "", false
+}
+
+// FreePreviewRequest creates a TempPass (or Promotional TempPass) authentication without a second
+// screen.
+type FreePreviewRequest struct {
+	RequestorID string  // requestor_id
+	MSOID       string  // mso_id: the TempPass MVPD
+	DomainName  string  // domain_name
+	GenericData string  // optional generic_data, scopes a Promotional TempPass
+	Device      *Device // nil = the client's default device
+}

@@ -1,0 +1,154 @@
+package tvauth
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var storedCreds = ClientCredentials{ClientID: "s6BhdRkqt3", ClientSecret: "t7AkePiru4", IssuedAt: time.Unix(1723227212, 0).UTC(),
+	RedirectURIs: []string{"app://com.programmer.adobe#sdasdsadas"}, GrantTypes: []string{"client_credentials"},
+	Scopes: []string{"api:client:v2"}}
+
+func TestCredentialStoreImplementations(t *testing.T) {
+	t.Parallel()
+	stores := map[string]func(t *testing.T) CredentialStore{
+		"memory": func(t *testing.T) CredentialStore { return NewMemoryCredentialStore() },
+		"file": func(t *testing.T) CredentialStore {
+			return NewFileCredentialStore(filepath.Join(t.TempDir(), "creds.json"))
+		},
+	}
+	for name, newStore := range stores {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			s := newStore(t)
+			if _, err := s.Load(ctx); !errors.Is(err, ErrNoCredentials) {
+				t.Fatalf("empty store: %v, want ErrNoCredentials", err)
+			}
+			if err := s.Save(ctx, storedCreds); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Load(ctx)
+			if err != nil || !reflect.DeepEqual(got, storedCreds) {
+				t.Fatalf("Load = %#v, %v\nwant %#v", got, err, storedCreds)
+			}
+			// Saving again replaces; the caller's slices are not shared with the store.
+			next := storedCreds
+			next.ClientSecret = "rotated-secret"
+			next.Scopes = []string{"api:client:v2"}
+			if err := s.Save(ctx, next); err != nil {
+				t.Fatal(err)
+			}
+			next.Scopes[0] = "mutated"
+			got, _ = s.Load(ctx)
+			if got.ClientSecret != "rotated-secret" || got.Scopes[0] != "api:client:v2" {
+				t.Errorf("after second save: %#v", got)
+			}
+			if err := s.Save(ctx, ClientCredentials{ClientID: "only-id"}); !errors.Is(err, ErrInvalidRequest) {
+				t.Errorf("incomplete credentials saved: %v", err)
+			}
+			cancelled, cancel := context.WithCancel(ctx)
+			cancel()
+			if _, err := s.Load(cancelled); !errors.Is(err, context.Canceled) {
+				t.Errorf("Load with a cancelled context: %v", err)
+			}
+		})
+	}
+}
+
+func TestCredentialStoreFileModeAndAtomicity(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "creds.json")
+	s := NewFileCredentialStore(path)
+	if s.Path() != path {
+		t.Errorf("Path = %q", s.Path())
+	}
+	// An existing world-readable file is replaced by a 0600 one, not rewritten in place.
+	if err := os.WriteFile(path, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.Stat(path)
+	if err := s.Save(context.Background(), storedCreds); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS != "windows" && after.Mode().Perm() != 0o600 {
+		t.Errorf("mode = %v, want 0600", after.Mode().Perm())
+	}
+	if os.SameFile(before, after) {
+		t.Error("file rewritten in place; want a rename over it")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("directory holds %d entries (temporary files left behind?)", len(entries))
+	}
+
+	// Concurrent saves and loads never see a torn file.
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			c := storedCreds
+			c.ClientSecret = strings.Repeat("s", 1000+i)
+			if err := s.Save(context.Background(), c); err != nil {
+				t.Error(err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			c, err := NewFileCredentialStore(path).Load(context.Background())
+			whole := c.ClientSecret == storedCreds.ClientSecret ||
+				(len(c.ClientSecret) >= 1000 && strings.Trim(c.ClientSecret, "s") == "")
+			if err != nil || !whole {
+				t.Errorf("load during saves: %v (secret of %d bytes)", err, len(c.ClientSecret))
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestCredentialStoreFileErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := context.Background()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// A malformed file is an error but not ErrNoCredentials (that would trigger a re-registration),
+	// and its contents (the secret) are not quoted.
+	for name, body := range map[string]string{
+		"torn.json":       `{"client_id":"s6BhdRkqt3","client_secret":"t7AkePiru4`,
+		"wrong-type.json": `{"client_id":"s6BhdRkqt3","client_secret":["t7AkePiru4"]}`,
+		"no-secret.json":  `{"client_id":"s6BhdRkqt3"}`,
+	} {
+		_, err := NewFileCredentialStore(write(name, body)).Load(ctx)
+		if err == nil || errors.Is(err, ErrNoCredentials) || strings.Contains(err.Error(), "t7AkePiru4") {
+			t.Errorf("%s: error %v", name, err)
+		}
+	}
+	if err := NewFileCredentialStore(filepath.Join(dir, "missing-dir", "creds.json")).Save(ctx, storedCreds); err == nil {
+		t.Error("save into a missing directory succeeded")
+	}
+	_, err := NewFileCredentialStore("").Load(ctx)
+	asValidation(t, err, "path")
+	if err := NewFileCredentialStore("").Save(ctx, storedCreds); !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("empty path: %v", err)
+	}
+}

@@ -1,0 +1,407 @@
+package tvauth
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// What the Adobe Pass REST API v2 calls share: next-action names, the optional request headers, the
+// device header modes, timestamps that arrive as numbers or strings, and a decoder that tolerates the
+// trailing commas of Adobe's published samples.
+
+// passThrottleFloor is Adobe's rule for its throttling layer: after a 429, wait at least one second.
+const passThrottleFloor = time.Second
+
+// ActionName is the next step Adobe Pass asks of the application ("actionName"). Values the server
+// adds later decode as-is.
+type ActionName string
+
+// Documented action names. Logout answers with logout, partner_logout, complete or invalid; sessions
+// with authenticate, resume, authorize or retry; partner SSO sessions also with partner_profile.
+const (
+	ActionLogout         ActionName = "logout"
+	ActionPartnerLogout  ActionName = "partner_logout"
+	ActionComplete       ActionName = "complete"
+	ActionInvalid        ActionName = "invalid"
+	ActionAuthenticate   ActionName = "authenticate" // sessions
+	ActionResume         ActionName = "resume"
+	ActionAuthorize      ActionName = "authorize"
+	ActionRetry          ActionName = "retry"
+	ActionPartnerProfile ActionName = "partner_profile" // partner SSO sessions
+)
+
+// ActionType says how to perform an ActionName ("actionType"). Values the server adds later decode
+// as-is.
+type ActionType string
+
+// Documented action types.
+const (
+	ActionTypeInteractive        ActionType = "interactive"         // open the URL in a user agent
+	ActionTypePartnerInteractive ActionType = "partner_interactive" // ask the user to act at partner level
+	ActionTypeDirect             ActionType = "direct"              // call the URL with an HTTP client
+	ActionTypeNone               ActionType = "none"                // nothing left to do
+)
+
+// ReasonType explains a session's ActionName ("reasonType"). Values the server adds later decode as-is.
+type ReasonType string
+
+// Documented reason types.
+const (
+	ReasonNone                      ReasonType = "none"
+	ReasonAuthenticated             ReasonType = "authenticated"
+	ReasonTemporary                 ReasonType = "temporary"
+	ReasonDegraded                  ReasonType = "degraded"
+	ReasonAuthenticatedSSO          ReasonType = "authenticatedSSO"
+	ReasonPFSFallback               ReasonType = "pfs_fallback"
+	ReasonConfigurationFallback     ReasonType = "configuration_fallback"
+	ReasonMissingParametersFallback ReasonType = "missing_parameters_fallback"
+)
+
+// PassHeaders are the optional Adobe Pass REST API v2 request headers. Empty fields are not sent. Each
+// endpoint takes only the headers its documentation lists; setting another one is a *ValidationError
+// rather than a header silently dropped.
+type PassHeaders struct {
+	VisitorID              string // AP-Visitor-Identifier: the Experience Cloud ID (ECID)
+	SubjectToken           string // Adobe-Subject-Token: platform identity SSO payload (JWS/JWE); secret
+	RokuConnectToken       string // X-Roku-Reserved-Roku-Connect-Token: Roku's SSO payload; secret
+	ServiceToken           string // AD-Service-Token: service token SSO payload (JWS); secret
+	PartnerFrameworkStatus string // AP-Partner-Framework-Status: Base64 JSON (see FrameworkStatus)
+	TempPassIdentity       string // AP-TempPass-Identity: Base64 JSON user identity (Promotional TempPass)
+}
+
+// String masks the SSO tokens and the TempPass identity (an e-mail address).
+func (h PassHeaders) String() string {
+	return fmt.Sprintf("PassHeaders{VisitorID: %q, SubjectToken: %s, RokuConnectToken: %s, ServiceToken: %s, PartnerFrameworkStatus: %q, TempPassIdentity: %s}",
+		h.VisitorID, mask(h.SubjectToken), mask(h.RokuConnectToken), mask(h.ServiceToken),
+		h.PartnerFrameworkStatus, mask(h.TempPassIdentity))
+}
+
+// GoString masks them in %#v too.
+func (h PassHeaders) GoString() string { return "tvauth." + h.String() }
+
+// MarshalJSON masks them too, so that a request logged as JSON (slog's JSONHandler marshals structs)
+// leaks nothing. PassHeaders are request options, not data to store.
+func (h PassHeaders) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		VisitorID              string `json:"VisitorID,omitempty"`
+		SubjectToken           string `json:"SubjectToken,omitempty"`
+		RokuConnectToken       string `json:"RokuConnectToken,omitempty"`
+		ServiceToken           string `json:"ServiceToken,omitempty"`
+		PartnerFrameworkStatus string `json:"PartnerFrameworkStatus,omitempty"`
+		TempPassIdentity       string `json:"TempPassIdentity,omitempty"`
+	}{h.VisitorID, maskIfSet(h.SubjectToken), maskIfSet(h.RokuConnectToken), maskIfSet(h.ServiceToken),
+		h.PartnerFrameworkStatus, maskIfSet(h.TempPassIdentity)})
+}
+
+func maskIfSet(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return redacted
+}
+
+// LogValue masks the SSO tokens and the TempPass identity.
+func (h PassHeaders) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("visitor_id", h.VisitorID),
+		slog.String("subject_token", mask(h.SubjectToken)),
+		slog.String("roku_connect_token", mask(h.RokuConnectToken)),
+		slog.String("service_token", mask(h.ServiceToken)),
+		slog.String("partner_framework_status", h.PartnerFrameworkStatus),
+		slog.String("temppass_identity", mask(h.TempPassIdentity)),
+	)
+}
+
+// mask hides a secret but says whether one is there.
+func mask(secret string) string {
+	if secret == "" {
+		return `""`
+	}
+	return redacted
+}
+
+// passHeader names one optional header; the bit set says which ones an endpoint takes.
+type passHeader uint8
+
+const (
+	hdrVisitor passHeader = 1 << iota
+	hdrSSO                // Adobe-Subject-Token / X-Roku-Reserved-Roku-Connect-Token and AD-Service-Token
+	hdrPFS
+	hdrTempPass
+)
+
+// apply validates the headers against what the endpoint takes and writes the non-empty ones. Secret
+// values are returned for the call's redactor (the SSO header names are secret names already, but the
+// TempPass identity is not).
+func (h PassHeaders) apply(dst http.Header, allowed passHeader) (secrets []string, err error) {
+	fields := []struct {
+		field, name, value string
+		kind               passHeader
+	}{
+		{"VisitorID", "AP-Visitor-Identifier", h.VisitorID, hdrVisitor},
+		{"SubjectToken", "Adobe-Subject-Token", h.SubjectToken, hdrSSO},
+		{"RokuConnectToken", "X-Roku-Reserved-Roku-Connect-Token", h.RokuConnectToken, hdrSSO},
+		{"ServiceToken", "AD-Service-Token", h.ServiceToken, hdrSSO},
+		{"PartnerFrameworkStatus", "AP-Partner-Framework-Status", h.PartnerFrameworkStatus, hdrPFS},
+		{"TempPassIdentity", "AP-TempPass-Identity", h.TempPassIdentity, hdrTempPass},
+	}
+	if h.SubjectToken != "" && h.RokuConnectToken != "" {
+		return nil, invalid("Headers.RokuConnectToken", "send either Adobe-Subject-Token or X-Roku-Reserved-Roku-Connect-Token, not both")
+	}
+	for _, f := range fields {
+		if f.value == "" {
+			continue
+		}
+		if allowed&f.kind == 0 {
+			return nil, invalid("Headers."+f.field, "this endpoint does not take the %s header", f.name)
+		}
+		if strings.ContainsAny(f.value, "\r\n\x00") {
+			return nil, invalid("Headers."+f.field, "contains a control character")
+		}
+		dst.Set(f.name, f.value)
+		if f.kind == hdrSSO || f.kind == hdrTempPass {
+			secrets = append(secrets, f.value)
+		}
+	}
+	return secrets, nil
+}
+
+// FrameworkStatus is the AP-Partner-Framework-Status payload that partner (Apple) SSO needs: the
+// user's permission to the TV provider account and the provider the platform reports.
+type FrameworkStatus struct {
+	AccessStatus   string    // frameworkPermissionInfo.accessStatus: granted, denied, restricted, notDetermined
+	ProviderID     string    // frameworkProviderInfo.id: the platform mapping id of the MVPD
+	ExpirationDate time.Time // frameworkProviderInfo.expirationDate (sent as a millisecond string)
+}
+
+// Encode returns the header value: standard Base64 of the compact JSON.
+func (f FrameworkStatus) Encode() (string, error) {
+	if f.AccessStatus == "" {
+		return "", invalid("FrameworkStatus.AccessStatus", "empty")
+	}
+	type permission struct {
+		AccessStatus string `json:"accessStatus"`
+	}
+	type provider struct {
+		ID             string `json:"id,omitempty"`
+		ExpirationDate string `json:"expirationDate,omitempty"`
+	}
+	body := struct {
+		Permission permission `json:"frameworkPermissionInfo"`
+		Provider   provider   `json:"frameworkProviderInfo"`
+	}{Permission: permission{f.AccessStatus}, Provider: provider{ID: f.ProviderID}}
+	if !f.ExpirationDate.IsZero() {
+		body.Provider.ExpirationDate = strconv.FormatInt(f.ExpirationDate.UnixMilli(), 10)
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
+}
+
+// passDeviceMode says which device headers an endpoint takes.
+type passDeviceMode int
+
+const (
+	// deviceRequired: AP-Device-Identifier and X-Device-Info must be sent (X-Forwarded-For when known).
+	deviceRequired passDeviceMode = iota
+	// deviceOptional: the same three headers, sent when a device is known.
+	deviceOptional
+	// deviceInfoOnly: X-Device-Info (and X-Forwarded-For) when a device is known (DCR endpoints).
+	deviceInfoOnly
+	// forwardedOnly: only X-Forwarded-For, when the device has one (reads by code, resume).
+	forwardedOnly
+)
+
+// setDevice writes the device headers an endpoint takes from d, or the client's default device.
+func (s *PassService) setDevice(h http.Header, d *Device, mode passDeviceMode) error {
+	switch mode {
+	case deviceRequired, deviceOptional:
+		return s.client.deviceHeaders(h, d, mode == deviceRequired)
+	}
+	if d == nil {
+		d = s.client.cfg.device
+	}
+	if d == nil {
+		return nil
+	}
+	if mode == deviceInfoOnly {
+		info, err := d.Info.Encode()
+		if err != nil {
+			var ve *ValidationError
+			if errors.As(err, &ve) {
+				ve.Field = "Device.Info." + strings.TrimPrefix(ve.Field, "DeviceInfo.")
+			}
+			return err
+		}
+		h.Set("X-Device-Info", info)
+	}
+	if d.ForwardedFor != "" {
+		if strings.ContainsAny(d.ForwardedFor, "\r\n\x00") {
+			return invalid("Device.ForwardedFor", "contains a control character")
+		}
+		h.Set("X-Forwarded-For", d.ForwardedFor)
+	}
+	return nil
+}
+
+// v2call starts the description of an Adobe Pass REST API v2 call: bearer-authorised, with Adobe's
+// one-second floor after a 429.
+func (s *PassService) v2call(method, path string) *call {
+	return &call{service: svcPass, method: method, path: path, header: http.Header{},
+		auth: authPassBearer, throttleFloor: passThrottleFloor}
+}
+
+// requireSegment checks a value that becomes one path segment: present, and not a dot segment that a
+// server or proxy would resolve away.
+func requireSegment(field, v string) error {
+	switch {
+	case strings.TrimSpace(v) == "":
+		return invalid(field, "empty")
+	case v == "." || v == "..":
+		return invalid(field, "%q is not a valid path segment", v)
+	case strings.ContainsAny(v, "\x00\r\n"):
+		return invalid(field, "contains a control character")
+	}
+	return nil
+}
+
+// requireAbsoluteURL checks a redirect URL Adobe will send a user agent to: absolute, with a host.
+func requireAbsoluteURL(field, v string) error {
+	if strings.TrimSpace(v) == "" {
+		return invalid(field, "empty")
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return invalid(field, "malformed URL")
+	}
+	if u.Scheme == "" || u.Host == "" {
+		return invalid(field, "%q is not an absolute URL", v)
+	}
+	return nil
+}
+
+// passTime is a millisecond epoch timestamp that Adobe sends as a JSON number in some replies
+// (profiles, decisions, tokens) and as a JSON string in others (sessions). null, "" and absent mean
+// "not given" (the zero time).
+type passTime time.Time
+
+func (t *passTime) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || string(b) == "null" {
+		*t = passTime{}
+		return nil
+	}
+	if b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		b = []byte(strings.TrimSpace(s))
+		if len(b) == 0 {
+			*t = passTime{}
+			return nil
+		}
+	}
+	ms, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(string(b), 64)
+		if ferr != nil || f != f || f > 1<<62 || f < -(1<<62) {
+			return fmt.Errorf("timestamp %.40q is not milliseconds since the epoch", b)
+		}
+		ms = int64(f)
+	}
+	*t = passTime(time.UnixMilli(ms))
+	return nil
+}
+
+// Time returns the timestamp; the zero time when none was given.
+func (t passTime) Time() time.Time { return time.Time(t) }
+
+// passUnmarshal decodes a JSON reply. Adobe's own samples carry trailing commas ({"a":1,}); when
+// strict decoding fails on a syntax error, the body is decoded once more with those commas dropped.
+// Any other defect (a missing comma, unescaped quotes, an HTML page) stays an error, which the
+// pipeline returns as a *DecodeError.
+func passUnmarshal(body []byte, v any) error {
+	body = trimBOM(body)
+	err := json.Unmarshal(body, v)
+	var se *json.SyntaxError
+	if err == nil || !errors.As(err, &se) {
+		return err
+	}
+	if fixed, changed := dropTrailingCommas(body); changed && json.Unmarshal(fixed, v) == nil {
+		return nil
+	}
+	return err
+}
+
+// dropTrailingCommas removes each comma that, outside a string, ends a value and is followed only by
+// white space and a closing bracket or brace ({"a":1,} but not {,}).
+func dropTrailingCommas(b []byte) ([]byte, bool) {
+	out := make([]byte, 0, len(b))
+	inString, escaped, changed := false, false, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if inString {
+			out = append(out, c)
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		if c == '"' {
+			inString = true
+		}
+		if c == ',' && followsValue(out) {
+			j := i + 1
+			for j < len(b) && isJSONSpace(b[j]) {
+				j++
+			}
+			if j < len(b) && (b[j] == '}' || b[j] == ']') {
+				changed = true
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out, changed
+}
+
+// followsValue reports whether the JSON written so far ends with a value (not with { [ , or :).
+func followsValue(out []byte) bool {
+	for i := len(out) - 1; i >= 0; i-- {
+		if !isJSONSpace(out[i]) {
+			return !strings.ContainsRune("{[,:", rune(out[i]))
+		}
+	}
+	return false
+}
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// marshalPlain is json.Marshal without the HTML escaping of < > & (request bodies carry MRSS and
+// URLs, which Adobe's samples show unescaped).
+func marshalPlain(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}

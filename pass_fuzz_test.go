@@ -1,0 +1,221 @@
+package tvauth
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Fuzz targets for every Adobe Pass v2 / DCR decoder, seeded with the documented samples (Adobe's
+// malformed ones included). They run as ordinary tests on the seeds; `go test -fuzz FuzzPassX` explores.
+
+var fuzzBase = &url.URL{Scheme: "https", Host: "sp.auth.adobe.com"}
+
+func fuzzResponse(body []byte) *response {
+	return &response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: body, Base: fuzzBase}
+}
+
+func seed(f *testing.F, globs ...string) {
+	for _, g := range globs {
+		for _, b := range passFixtures(f, g) {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte(``))
+	f.Add([]byte(`null`))
+	f.Add([]byte("\ufeff{}"))
+	f.Add([]byte(`<html>429</html>`))
+}
+
+func FuzzPassDecodeLogout(f *testing.F) {
+	seed(f, "logout_*.json")
+	f.Add([]byte(`{"logouts":{"":{"url":"//evil.example/x"}}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		res, err := decodeLogout(fuzzResponse(body))
+		if err != nil {
+			return
+		}
+		for i, a := range res.Actions {
+			if a.URL != nil && !a.URL.IsAbs() {
+				t.Errorf("action %d: URL %v not absolute", i, a.URL)
+			}
+			if a.NeedsUserAgent() && a.URL == nil {
+				t.Errorf("action %d needs a user agent but has no URL", i)
+			}
+		}
+		if !slices.IsSortedFunc(res.Actions, func(a, b LogoutAction) int { return strings.Compare(a.MVPD, b.MVPD) }) {
+			t.Errorf("actions not sorted by MVPD: %+v", res.Actions)
+		}
+	})
+}
+
+func FuzzPassDecodeSession(f *testing.F) {
+	seed(f, "session_create_*.json", "session_resume_*.json", "partner_session_*.json")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		s, err := decodeSession(fuzzResponse(body))
+		if err == nil && s.URL != nil && !s.URL.IsAbs() {
+			t.Errorf("URL %v not absolute", s.URL)
+		}
+	})
+}
+
+func FuzzPassDecodeSessionInfo(f *testing.F) {
+	seed(f, "session_info_*.json")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		info, err := decodeSessionInfo(fuzzResponse(body))
+		if err == nil && info.Device != nil && !json.Valid(info.Device) {
+			t.Errorf("Device %q is not JSON", info.Device)
+		}
+	})
+}
+
+func FuzzPassDecodeProfiles(f *testing.F) {
+	seed(f, "profile*.json", "partner_profile_*.json")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		res, err := decodeProfiles(fuzzResponse(body))
+		if err != nil {
+			return
+		}
+		if !slices.IsSortedFunc(res.Profiles, func(a, b Profile) int { return strings.Compare(a.MVPD, b.MVPD) }) {
+			t.Errorf("profiles not sorted")
+		}
+		for _, p := range res.Profiles {
+			for k, a := range p.Attributes {
+				_ = a.Text() // must not panic on any value
+				if len(a.Value) > 0 && !json.Valid(a.Value) {
+					t.Errorf("attribute %s value %q is not JSON", k, a.Value)
+				}
+			}
+		}
+	})
+}
+
+func FuzzPassDecodeDecisions(f *testing.F) {
+	seed(f, "decisions_*.json")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		res, err := decodeDecisions(fuzzResponse(body))
+		if err != nil {
+			return
+		}
+		for _, d := range res.Decisions {
+			if d.Error != nil {
+				_ = d.Error.Error()
+				if d.Error.HTTPStatus != http.StatusOK {
+					t.Errorf("item error HTTPStatus %d, want the reply's 200", d.Error.HTTPStatus)
+				}
+			}
+		}
+	})
+}
+
+func FuzzPassDecodeConfiguration(f *testing.F) {
+	seed(f, "configuration.json")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if c, err := decodeConfiguration(fuzzResponse(body)); err == nil && !json.Valid(c.Raw) {
+			// The raw reply is kept as sent; it was accepted, so it is JSON (possibly with trailing commas).
+			if fixed, _ := dropTrailingCommas(c.Raw); !json.Valid(fixed) {
+				t.Errorf("Raw %q is not JSON", c.Raw)
+			}
+		}
+	})
+}
+
+func FuzzPassDecodeDCR(f *testing.F) {
+	seed(f, "dcr_*.json")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if c, err := decodeRegistration(fuzzResponse(body)); err == nil && (c.ClientID == "" || c.ClientSecret == "") {
+			t.Errorf("accepted credentials without id or secret: %+v", c)
+		}
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		if tok, err := decodeAccessToken(fuzzResponse(body), now); err == nil {
+			if tok.AccessToken == "" || (!tok.Expiry.IsZero() && !tok.Expiry.After(now)) {
+				t.Errorf("token %+v", tok)
+			}
+		}
+	})
+}
+
+func FuzzPassTime(f *testing.F) {
+	for _, s := range []string{`1733735289035`, `"1733735289035"`, `" 1 "`, `""`, `null`, `1.5e12`, `"x"`, `-1`, `1e400`, `"NaN"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var pt passTime
+		if err := pt.UnmarshalJSON(b); err != nil {
+			return
+		}
+		if pt.Time().IsZero() {
+			return
+		}
+		var again passTime
+		ms := pt.Time().UnixMilli()
+		if err := again.UnmarshalJSON([]byte(strconv.FormatInt(ms, 10))); err != nil || !again.Time().Equal(pt.Time()) {
+			t.Errorf("%q: %v does not round-trip (%v)", b, pt.Time(), err)
+		}
+	})
+}
+
+func FuzzPassDropTrailingCommas(f *testing.F) {
+	seed(f, "*.json")
+	f.Add([]byte(`{"a":"x,}","b":[1,2,],}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		out, changed := dropTrailingCommas(b)
+		if json.Valid(b) && (changed || !bytes.Equal(out, b)) {
+			t.Errorf("valid JSON %q changed to %q", b, out)
+		}
+		if !changed && !bytes.Equal(out, b) {
+			t.Errorf("unchanged flag but %q became %q", b, out)
+		}
+		if changed && len(out) >= len(b) {
+			t.Errorf("changed but not shorter: %q → %q", b, out)
+		}
+	})
+}
+
+func TestPassTimeDecodes(t *testing.T) {
+	t.Parallel()
+	want := time.UnixMilli(1733735289035)
+	for _, in := range []string{`1733735289035`, `"1733735289035"`, `" 1733735289035 "`, `1733735289035.0`} {
+		var pt passTime
+		if err := json.Unmarshal([]byte(in), &pt); err != nil || !pt.Time().Equal(want) {
+			t.Errorf("%s → %v, %v; want %v", in, pt.Time(), err, want)
+		}
+	}
+	for _, in := range []string{`null`, `""`} {
+		var pt passTime
+		if err := json.Unmarshal([]byte(in), &pt); err != nil || !pt.Time().IsZero() {
+			t.Errorf("%s → %v, %v; want the zero time", in, pt.Time(), err)
+		}
+	}
+	for _, in := range []string{`"soon"`, `true`, `{}`, `"NaN"`, `1e400`} {
+		var pt passTime
+		if err := json.Unmarshal([]byte(in), &pt); err == nil {
+			t.Errorf("%s accepted as %v", in, pt.Time())
+		}
+	}
+}
+
+func TestPassUnmarshalTrailingCommas(t *testing.T) {
+	t.Parallel()
+	var v struct {
+		A []int          `json:"a"`
+		B map[string]int `json:"b"`
+		S string         `json:"s"`
+	}
+	if err := passUnmarshal([]byte(`{"a":[1,2,],"b":{"x":1,},"s":"keep ,} this",}`), &v); err != nil ||
+		len(v.A) != 2 || v.B["x"] != 1 || v.S != "keep ,} this" {
+		t.Errorf("got %+v, %v", v, err)
+	}
+	// Other defects stay errors.
+	for _, in := range []string{`{"a":[1 2]}`, `{"s":"x" "t":1}`, `{,}`, `[,]`} {
+		if err := passUnmarshal([]byte(in), &v); err == nil {
+			t.Errorf("%s accepted", in)
+		}
+	}
+}

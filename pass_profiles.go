@@ -1,0 +1,334 @@
+package tvauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Adobe Pass REST API v2 profiles: the authenticated MVPD sessions of a device, by service provider, by
+// MVPD or by authentication code, the poll that waits for a second-screen login to create one, and the
+// partner (Apple) SSO endpoints that create one from a partner authentication response.
+
+// ErrCodeExpired: the authentication code's validity window (notAfter) ended before a profile appeared.
+var ErrCodeExpired = errors.New("tvauth: authentication code expired")
+
+// ProfileType says how a profile was created. Values the server adds later decode as-is.
+type ProfileType string
+
+// Documented profile types.
+const (
+	ProfileRegular         ProfileType = "regular"
+	ProfileDegraded        ProfileType = "degraded"
+	ProfileTemporary       ProfileType = "temporary"
+	ProfileAppleSSO        ProfileType = "appleSSO"
+	ProfilePlatformSSO     ProfileType = "platformSSO"
+	ProfileServiceTokenSSO ProfileType = "serviceTokenSSO"
+)
+
+// Profile is one authenticated MVPD profile.
+type Profile struct {
+	MVPD       string // the key of the profiles map
+	NotBefore  time.Time
+	NotAfter   time.Time
+	Issuer     string // the MVPD, "Apple" (partner SSO) or "Adobe" (degraded, temporary)
+	Type       ProfileType
+	SessionID  string
+	Attributes map[string]ProfileAttribute // user metadata: userID, householdID, zip, …
+}
+
+// ProfileAttribute is one user metadata value. Value is the raw JSON: a string, number, list or map.
+type ProfileAttribute struct {
+	Value json.RawMessage
+	State string // "plain", or "enc" when Value is encrypted
+}
+
+// Text returns a string value as the string, anything else as its JSON text.
+func (a ProfileAttribute) Text() string { return looseString(a.Value) }
+
+// Encrypted reports whether the value is encrypted ("enc").
+func (a ProfileAttribute) Encrypted() bool { return a.State == "enc" }
+
+// ProfilesResult is the reply of the profiles endpoints, one Profile per entry of "profiles", sorted by
+// MVPD. No profiles means the user is not authenticated: create a session.
+type ProfilesResult struct {
+	Profiles []Profile
+}
+
+// Profile returns the profile for an MVPD.
+func (r *ProfilesResult) Profile(mvpd string) (Profile, bool) {
+	for _, p := range r.Profiles {
+		if p.MVPD == mvpd {
+			return p, true
+		}
+	}
+	return Profile{}, false
+}
+
+func decodeProfiles(r *response) (*ProfilesResult, error) {
+	var w struct {
+		Profiles map[string]struct {
+			NotBefore  passTime    `json:"notBefore"`
+			NotAfter   passTime    `json:"notAfter"`
+			Issuer     string      `json:"issuer"`
+			Type       ProfileType `json:"type"`
+			SessionID  string      `json:"sessionId"`
+			Attributes map[string]struct {
+				Value json.RawMessage `json:"value"`
+				State string          `json:"state"`
+			} `json:"attributes"`
+		} `json:"profiles"`
+	}
+	if err := passUnmarshal(r.Body, &w); err != nil {
+		return nil, err
+	}
+	out := &ProfilesResult{Profiles: make([]Profile, 0, len(w.Profiles))}
+	for mvpd, p := range w.Profiles {
+		pr := Profile{MVPD: mvpd, NotBefore: p.NotBefore.Time(), NotAfter: p.NotAfter.Time(), Issuer: p.Issuer,
+			Type: p.Type, SessionID: p.SessionID}
+		if p.Attributes != nil {
+			pr.Attributes = make(map[string]ProfileAttribute, len(p.Attributes))
+			for k, a := range p.Attributes {
+				pr.Attributes[k] = ProfileAttribute{Value: append(json.RawMessage(nil), a.Value...), State: a.State}
+			}
+		}
+		out.Profiles = append(out.Profiles, pr)
+	}
+	slices.SortFunc(out.Profiles, func(a, b Profile) int { return strings.Compare(a.MVPD, b.MVPD) })
+	return out, nil
+}
+
+// ProfileRequest reads profiles.
+type ProfileRequest struct {
+	ServiceProvider string      // path {serviceProvider}
+	MVPD            string      // path {mvpd}: ProfileForMVPD only
+	Code            string      // path {code}: ProfileForCode only
+	Device          *Device     // nil = the client's default device
+	Headers         PassHeaders // optional: VisitorID, SSO tokens, PartnerFrameworkStatus, TempPassIdentity (see each method)
+}
+
+// Profiles retrieves every valid profile of the device (GET /api/v2/{serviceProvider}/profiles).
+// Headers may carry VisitorID, the SSO tokens and PartnerFrameworkStatus.
+func (s *PassService) Profiles(ctx context.Context, req ProfileRequest) (*ProfilesResult, error) {
+	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
+		return nil, err
+	}
+	cl := s.v2call(http.MethodGet, pathf("/api/v2/%s/profiles", req.ServiceProvider))
+	return s.doProfiles(ctx, cl, req, deviceRequired, hdrVisitor|hdrSSO|hdrPFS)
+}
+
+// ProfileForMVPD retrieves the device's profile for one MVPD (GET
+// /api/v2/{serviceProvider}/profiles/{mvpd}). Headers may also carry TempPassIdentity. A TempPass
+// whose time or resources ran out answers 403 (*PassError, e.g. temporary_access_duration_limit_exceeded).
+func (s *PassService) ProfileForMVPD(ctx context.Context, req ProfileRequest) (*ProfilesResult, error) {
+	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
+		return nil, err
+	}
+	if err := requireSegment("MVPD", req.MVPD); err != nil {
+		return nil, err
+	}
+	cl := s.v2call(http.MethodGet, pathf("/api/v2/%s/profiles/%s", req.ServiceProvider, req.MVPD))
+	return s.doProfiles(ctx, cl, req, deviceRequired, hdrVisitor|hdrSSO|hdrPFS|hdrTempPass)
+}
+
+// ProfileForCode retrieves the profile an authentication code produced (GET
+// /api/v2/{serviceProvider}/profiles/code/{code}); empty until the user completes the MVPD login.
+// Only X-Forwarded-For of the device is sent; Headers may carry VisitorID and TempPassIdentity.
+func (s *PassService) ProfileForCode(ctx context.Context, req ProfileRequest) (*ProfilesResult, error) {
+	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
+		return nil, err
+	}
+	if err := requireSegment("Code", req.Code); err != nil {
+		return nil, err
+	}
+	cl := s.v2call(http.MethodGet, pathf("/api/v2/%s/profiles/code/%s", req.ServiceProvider, req.Code))
+	return s.doProfiles(ctx, cl, req, forwardedOnly, hdrVisitor|hdrTempPass)
+}
+
+func (s *PassService) doProfiles(ctx context.Context, cl *call, req ProfileRequest, mode passDeviceMode, allowed passHeader) (*ProfilesResult, error) {
+	if err := s.setDevice(cl.header, req.Device, mode); err != nil {
+		return nil, err
+	}
+	secrets, err := req.Headers.apply(cl.header, allowed)
+	if err != nil {
+		return nil, err
+	}
+	cl.secrets = append(cl.secrets, secrets...)
+	var out *ProfilesResult
+	cl.decode = func(r *response) (err error) { out, err = decodeProfiles(r); return err }
+	if _, err := s.client.do(ctx, cl); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Adobe asks pollers to wait 3–5 s between polls of profiles/code.
+const (
+	profilePollMin = 3 * time.Second
+	profilePollMax = 5 * time.Second
+)
+
+// WaitForProfile polls the profile of an authentication code (GET …/profiles/code/{code}) every 3–5 s
+// until a profile appears, and returns it. It stops with ErrCodeExpired once the code's notAfter
+// passes (read once from the session, GET …/sessions/{code}), or with the context's error. Throttling
+// (after the pipeline's own retries) and server errors do not end the wait; any other error of the
+// profile poll does (an unknown or expired code is a *PassError).
+func (s *PassService) WaitForProfile(ctx context.Context, serviceProvider, code string) (*Profile, error) {
+	return s.waitForProfile(ctx, serviceProvider, code, func() time.Duration {
+		return profilePollMin + rand.N(profilePollMax-profilePollMin)
+	})
+}
+
+func (s *PassService) waitForProfile(ctx context.Context, serviceProvider, code string, interval func() time.Duration) (*Profile, error) {
+	if err := requireSegment("serviceProvider", serviceProvider); err != nil {
+		return nil, err
+	}
+	if err := requireSegment("code", code); err != nil {
+		return nil, err
+	}
+	var notAfter time.Time
+	knowDeadline := false
+	for {
+		res, err := s.ProfileForCode(ctx, ProfileRequest{ServiceProvider: serviceProvider, Code: code})
+		switch {
+		case err == nil && len(res.Profiles) > 0:
+			p := res.Profiles[0]
+			return &p, nil
+		case err != nil && !transientPollError(err):
+			return nil, err
+		}
+		if !knowDeadline {
+			// The session may be gone once the login completed (a race with the poll above): then
+			// the deadline stays unknown, and the profile poll's own errors and ctx bound the wait.
+			info, err := s.SessionInfo(ctx, serviceProvider, code)
+			switch {
+			case err == nil:
+				notAfter, knowDeadline = info.NotAfter, true
+			case ctx.Err() != nil:
+				return nil, ctx.Err()
+			case !transientPollError(err):
+				knowDeadline = true
+			}
+		}
+		wait := interval()
+		if knowDeadline && !notAfter.IsZero() {
+			left := time.Until(notAfter)
+			if left <= 0 {
+				return nil, ErrCodeExpired
+			}
+			wait = min(wait, left)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// transientPollError: worth polling again (throttled, server trouble, no reply), unless the caller's
+// context is what ended.
+func transientPollError(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if errors.Is(err, ErrRateLimited) {
+		return true
+	}
+	var pe *PassError
+	if errors.As(err, &pe) {
+		return pe.HTTPStatus >= 500
+	}
+	var re *RequestError
+	return errors.As(err, &re) && !errors.Is(err, ErrNotConfigured)
+}
+
+// PartnerSessionRequest asks for a partner (Apple) SSO authentication request.
+type PartnerSessionRequest struct {
+	ServiceProvider string      // path {serviceProvider}
+	Partner         string      // path {partner}, e.g. "Apple"
+	DomainName      string      // form domainName (for a fallback to basic authentication)
+	RedirectURL     string      // form redirectUrl: absolute (for a fallback to basic authentication)
+	Device          *Device     // nil = the client's default device
+	Headers         PassHeaders // PartnerFrameworkStatus (missing or invalid ⇒ ReasonPFSFallback) and VisitorID
+}
+
+// PartnerSession retrieves a partner authentication request (POST
+// /api/v2/{serviceProvider}/sessions/sso/{partner}). ActionPartnerProfile carries the SAML request in
+// Session.AuthenticationRequest; the fallbacks (ActionAuthenticate, ActionResume) continue as basic
+// authentication, ActionAuthorize means a profile exists.
+func (s *PassService) PartnerSession(ctx context.Context, req PartnerSessionRequest) (*Session, error) {
+	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
+		return nil, err
+	}
+	if err := requireSegment("Partner", req.Partner); err != nil {
+		return nil, err
+	}
+	var p pairs
+	if req.DomainName != "" {
+		p = append(p, pair{"domainName", req.DomainName})
+	}
+	if req.RedirectURL != "" {
+		if err := requireAbsoluteURL("RedirectURL", req.RedirectURL); err != nil {
+			return nil, err
+		}
+		p = append(p, pair{"redirectUrl", req.RedirectURL})
+	}
+	cl := s.v2call(http.MethodPost, pathf("/api/v2/%s/sessions/sso/%s", req.ServiceProvider, req.Partner))
+	cl.header = formHeader()
+	cl.body = []byte(p.encode())
+	return s.doSession(ctx, cl, req.Device, deviceRequired, req.Headers, hdrVisitor|hdrPFS)
+}
+
+// PartnerProfileRequest creates a profile from a partner authentication response.
+type PartnerProfileRequest struct {
+	ServiceProvider string      // path {serviceProvider}
+	Partner         string      // path {partner}, e.g. "Apple"
+	SAMLResponse    string      // form SAMLResponse: the partner's Base64 SAML response (URL-encoded here); secret
+	Device          *Device     // nil = the client's default device
+	Headers         PassHeaders // PartnerFrameworkStatus and VisitorID
+}
+
+// String masks the SAML response.
+func (r PartnerProfileRequest) String() string {
+	return fmt.Sprintf("PartnerProfileRequest{ServiceProvider: %q, Partner: %q, SAMLResponse: %s, Headers: %v}",
+		r.ServiceProvider, r.Partner, mask(r.SAMLResponse), r.Headers)
+}
+
+// GoString masks the SAML response in %#v too.
+func (r PartnerProfileRequest) GoString() string { return "tvauth." + r.String() }
+
+// LogValue masks the SAML response.
+func (r PartnerProfileRequest) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("service_provider", r.ServiceProvider), slog.String("partner", r.Partner),
+		slog.String("saml_response", mask(r.SAMLResponse)), slog.Any("headers", r.Headers.LogValue()))
+}
+
+// PartnerProfile creates and returns the profile for a partner authentication response (POST
+// /api/v2/{serviceProvider}/profiles/sso/{partner}; 201, or 200 when degradation applies).
+func (s *PassService) PartnerProfile(ctx context.Context, req PartnerProfileRequest) (*ProfilesResult, error) {
+	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
+		return nil, err
+	}
+	if err := requireSegment("Partner", req.Partner); err != nil {
+		return nil, err
+	}
+	if req.SAMLResponse == "" {
+		return nil, invalid("SAMLResponse", "empty")
+	}
+	cl := s.v2call(http.MethodPost, pathf("/api/v2/%s/profiles/sso/%s", req.ServiceProvider, req.Partner))
+	cl.header = formHeader()
+	cl.body = []byte(pairs{{"SAMLResponse", req.SAMLResponse}}.encode())
+	cl.secrets = []string{req.SAMLResponse}
+	cl.answers = []int{http.StatusOK, http.StatusCreated}
+	return s.doProfiles(ctx, cl, ProfileRequest{Device: req.Device, Headers: req.Headers}, deviceRequired, hdrVisitor|hdrPFS)
+}

@@ -1,0 +1,1 @@
+cb1({"response":{"statusCode":200,"statusText":"OK","requestId":"req-7","data":{"hostTime":1311369996,"loginId":"alice","sessionSecret":"Olpq7NboSbO0gxym","token":{"a":"/wEAAAAAhEha+b/c=","expiresIn":86400}}}});

@@ -1,0 +1,1 @@
+statusCode=200&statusText=OK&requestId=req%201
