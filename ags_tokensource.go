@@ -74,9 +74,9 @@ func (ts *AGSTokenSource) tokenContext(ctx context.Context) (*oauth2.Token, erro
 
 // Invalidate drops the current access token, say after an API rejected it with 401: the next Token
 // refreshes.
-func (ts *AGSTokenSource) Invalidate() { ts.cache.invalidate() }
+func (ts *AGSTokenSource) Invalidate() { ts.cache.invalidate("") }
 
-func (ts *AGSTokenSource) invalidate() { ts.cache.invalidate() }
+func (ts *AGSTokenSource) invalidate(rejected string) { ts.cache.invalidate(rejected) }
 
 // Tokens returns a copy of the current tokens, including the latest rotated refresh token.
 func (ts *AGSTokenSource) Tokens() Tokens {

@@ -230,7 +230,7 @@ func (t *passTokenSource) tokenContext(ctx context.Context) (*oauth2.Token, erro
 	return t.cache.tokenContext(ctx)
 }
 
-func (t *passTokenSource) invalidate() { t.cache.invalidate() }
+func (t *passTokenSource) invalidate(rejected string) { t.cache.invalidate(rejected) }
 
 func (t *passTokenSource) String() string {
 	return fmt.Sprintf("tvauth.PassTokenSource{ClientID: %q}", t.clientID)

@@ -145,6 +145,9 @@ func New(opts ...Option) (*Client, error) {
 	c.Clientless = (*ClientlessService)(&c.common)
 	c.WebAPI = (*WebAPIService)(&c.common)
 	c.AGS = (*AGSService)(&c.common)
+	if cfg.passCreds != nil && cfg.passTS == nil {
+		cfg.passTS = c.Pass.TokenSource(*cfg.passCreds)
+	}
 	return c, nil
 }
 
@@ -198,6 +201,9 @@ type response struct {
 	Body       []byte
 	Request    *url.URL // the URL that was sent
 	Base       *url.URL // the service root, for resolving relative URLs in the body
+
+	bearer string    // the Pass bearer token the last attempt carried
+	red    *redactor // this call's secrets, for decoders that keep server text as data
 }
 
 func (r *response) contentType() string {
@@ -219,6 +225,7 @@ type attemptState struct {
 	call     *call
 	red      *redactor
 	attempt  int
+	bearer   string
 	body     []byte
 	bodyRead bool
 }
@@ -274,7 +281,7 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		// An Adobe 401 means the token was revoked or expired early: fetch a new one once.
 		if resp.StatusCode == http.StatusUnauthorized && cl.auth == authPassBearer && try == 0 {
 			if inv, ok := c.cfg.passTS.(tokenInvalidator); ok {
-				inv.invalidate()
+				inv.invalidate(resp.bearer)
 				continue
 			}
 		}
@@ -360,7 +367,7 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, red *redactor) 
 			return nil, c.requestError(ctx, cl, u, red, err)
 		}
 	}
-	return &response{StatusCode: hr.StatusCode, Header: hr.Header, Body: st.body, Request: u}, nil
+	return &response{StatusCode: hr.StatusCode, Header: hr.Header, Body: st.body, Request: u, bearer: st.bearer, red: red}, nil
 }
 
 // requestError maps a failure to get a reply. A token fetch that failed with a typed error (say
@@ -410,8 +417,9 @@ type tokenContexter interface {
 	tokenContext(ctx context.Context) (*oauth2.Token, error)
 }
 
-// tokenInvalidator is implemented by token sources that can drop a token the server rejected.
-type tokenInvalidator interface{ invalidate() }
+// tokenInvalidator is implemented by token sources that can drop a token the server rejected. Only that
+// token is dropped: when many calls are rejected with it at once, one refetch serves them all.
+type tokenInvalidator interface{ invalidate(rejected string) }
 
 func tokenWithContext(ctx context.Context, ts oauth2.TokenSource) (*oauth2.Token, error) {
 	if tc, ok := ts.(tokenContexter); ok {
@@ -435,6 +443,7 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	st.attempt++
 	req = req.Clone(ctx)
+	st.bearer = ""
 	if st.call.auth == authPassBearer {
 		tok, err := tokenWithContext(ctx, t.client.cfg.passTS)
 		if err != nil {
@@ -444,6 +453,7 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 			return nil, &authError{errors.New("token source returned no access token")}
 		}
 		st.red.add(tok.AccessToken)
+		st.bearer = tok.AccessToken
 		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	}
 	if st.call.prepare != nil {

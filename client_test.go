@@ -819,7 +819,7 @@ func TestPassBearerRefetchOn401(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fetches.Store(0)
-			ts.invalidate()
+			ts.invalidate("")
 			c, mux, _ := setup(t, WithPassTokenSource(ts))
 			mux.HandleFunc("/api/v2/REF/profiles", func(w http.ResponseWriter, r *http.Request) {
 				var n int
@@ -947,5 +947,39 @@ func TestParseRetryAfter(t *testing.T) {
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
+	}
+}
+
+func TestWithPassCredentials(t *testing.T) {
+	t.Parallel()
+	var fetches atomic.Int32
+	c, mux, _ := setup(t, WithPassCredentials(ClientCredentials{ClientID: "cid", ClientSecret: "csecret"}))
+	_ = c
+	// setup's static token source was set explicitly and wins; build a client with credentials only.
+	c2, err := New(WithPassURL(c.bases[svcPass].String()), WithDevice(testDevice), WithRetry(fastRetry),
+		WithPassCredentials(ClientCredentials{ClientID: "cid", ClientSecret: "csecret"}),
+		WithHTTPClient(c.cfg.httpClient))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux.HandleFunc("POST /o/client/token", func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		testBody(t, r, "client_id=cid&client_secret=csecret&grant_type=client_credentials")
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprint(w, `{"access_token":"from-creds","expires_in":3600,"token_type":"bearer"}`)
+	})
+	mux.HandleFunc("GET /p", func(w http.ResponseWriter, r *http.Request) {
+		testHeader(t, r, "Authorization", "Bearer from-creds")
+	})
+	for range 3 {
+		if _, err := c2.do(context.Background(), &call{service: svcPass, method: "GET", path: "/p", auth: authPassBearer}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fetches.Load() != 1 {
+		t.Errorf("token fetches = %d, want 1", fetches.Load())
+	}
+	if _, err := New(WithPassCredentials(ClientCredentials{ClientID: "x"})); !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("empty secret: err = %v", err)
 	}
 }

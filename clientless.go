@@ -479,6 +479,12 @@ func v1DecodePreauthorizationReply(r *response) (*Preauthorization, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Item errors are server text handed back as data, outside the pipeline's error scrubbing.
+	for _, item := range p.Resources {
+		if item.Error != nil {
+			item.Error.scrub(r.red)
+		}
+	}
 	p.RequestID = r.Header.Get("Adobe-Request-Id")
 	p.ResponseConfidence = r.Header.Get("Adobe-Response-Confidence")
 	return p, nil

@@ -14,9 +14,6 @@ import (
 // Adobe requires Dynamic Client Registration credentials to persist across restarts: profiles are
 // bound to the client, so registering again signs every user out. A CredentialStore keeps them.
 
-// ErrNoCredentials: the store holds no client credentials yet (register, then save).
-var ErrNoCredentials = errors.New("tvauth: no stored client credentials")
-
 // CredentialStore loads and saves client credentials. Implementations must be safe for concurrent
 // use. Load returns ErrNoCredentials (possibly wrapped) when nothing is stored.
 type CredentialStore interface {

@@ -27,6 +27,10 @@ var (
 	ErrNotConfigured = errors.New("tvauth: service not configured")
 	// ErrResponseTooLarge: a reply body passed the 4 MiB cap; the SDK stopped reading it.
 	ErrResponseTooLarge = errors.New("tvauth: response body too large")
+	// ErrNoCredentials: a CredentialStore holds no client credentials yet (register, then save).
+	ErrNoCredentials = errors.New("tvauth: no stored client credentials")
+	// ErrCodeExpired: the authentication code's validity window (notAfter) ended before a profile appeared.
+	ErrCodeExpired = errors.New("tvauth: authentication code expired")
 )
 
 // ValidationError reports bad input caught before any network I/O. It matches ErrInvalidRequest.

@@ -70,6 +70,7 @@ type config struct {
 	userAgent      string
 	device         *Device
 	passTS         oauth2.TokenSource
+	passCreds      *ClientCredentials
 	webapiDevID    string
 	agsTenant      string
 	agsAuthService string
@@ -160,6 +161,19 @@ func WithDevice(d Device) Option {
 // typically client.Pass.TokenSource(creds).
 func WithPassTokenSource(ts oauth2.TokenSource) Option {
 	return func(c *config) error { c.passTS = ts; return nil }
+}
+
+// WithPassCredentials makes the client fetch its own Pass bearer tokens with these DCR client
+// credentials (client.Pass.TokenSource(creds)), so one client can register once and then call. An
+// explicit WithPassTokenSource wins over it.
+func WithPassCredentials(creds ClientCredentials) Option {
+	return func(c *config) error {
+		if err := creds.validate("WithPassCredentials"); err != nil {
+			return err
+		}
+		c.passCreds = &creds
+		return nil
+	}
 }
 
 // WithWebAPIDevID sets the NINA developer id (devId) sent on every WebAPI call.

@@ -194,14 +194,13 @@ func (s *PassService) decide(ctx context.Context, kind string, req DecisionReque
 	cl.secrets = secrets
 	var out *DecisionsResult
 	// Item errors are server text handed back as data, outside the pipeline's error scrubbing: scrub
-	// them here of every secret this call sent.
-	red := newRedactor(secrets...)
+	// them here of every secret this call sent, the bearer token included.
 	cl.decode = func(r *response) (err error) {
 		out, err = decodeDecisions(r)
 		if err == nil {
 			for _, d := range out.Decisions {
 				if d.Error != nil {
-					d.Error.scrub(red)
+					d.Error.scrub(r.red)
 				}
 			}
 		}

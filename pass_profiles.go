@@ -17,9 +17,6 @@ import (
 // MVPD or by authentication code, the poll that waits for a second-screen login to create one, and the
 // partner (Apple) SSO endpoints that create one from a partner authentication response.
 
-// ErrCodeExpired: the authentication code's validity window (notAfter) ended before a profile appeared.
-var ErrCodeExpired = errors.New("tvauth: authentication code expired")
-
 // ProfileType says how a profile was created. Values the server adds later decode as-is.
 type ProfileType string
 

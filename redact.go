@@ -35,6 +35,7 @@ var secretNames = map[string]bool{
 	"ad-service-token":                   true,
 	"x-roku-reserved-roku-connect-token": true,
 	"securid":                            true,
+	"ap-temppass-identity":               true, // the user's e-mail
 	"proxy-authorization":                true,
 	"cookie":                             true,
 	"set-cookie":                         true,

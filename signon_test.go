@@ -326,7 +326,8 @@ func TestAGSValidationBeforeIO(t *testing.T) {
 			return err
 		}, "ClientID"},
 		{"nil context", func() error {
-			_, err := c.AGS.SignOn(nil, SignOnRequest{Parameters: params, ClientID: "c"}) //nolint:staticcheck // the point of the test
+			var noCtx context.Context // a nil context: the point of the test
+			_, err := c.AGS.SignOn(noCtx, SignOnRequest{Parameters: params, ClientID: "c"})
 			return err
 		}, "ctx"},
 	}

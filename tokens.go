@@ -53,17 +53,14 @@ func (c *tokenCache) valid(t *oauth2.Token) bool {
 }
 
 // invalidate drops the cached token after a server rejected it, so the next call fetches a new one.
-func (c *tokenCache) invalidate() {
+// With rejected set, the token is dropped only if it is still that one: another caller may already
+// have replaced it.
+func (c *tokenCache) invalidate(rejected string) {
 	c.sem <- struct{}{}
-	c.tok = nil
+	if rejected == "" || (c.tok != nil && c.tok.AccessToken == rejected) {
+		c.tok = nil
+	}
 	<-c.sem
-}
-
-// peek returns the cached token, valid or not, without fetching.
-func (c *tokenCache) peek() *oauth2.Token {
-	c.sem <- struct{}{}
-	defer func() { <-c.sem }()
-	return c.tok
 }
 
 var (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -62,7 +63,7 @@ func TestTokenCacheRefetchesEarly(t *testing.T) {
 	if tok.AccessToken != "1" || tok2.AccessToken != "1" || tok3.AccessToken != "2" {
 		t.Errorf("tokens = %s %s %s, want 1 1 2", tok.AccessToken, tok2.AccessToken, tok3.AccessToken)
 	}
-	c.invalidate()
+	c.invalidate("")
 	if tok4, _ := c.Token(); tok4.AccessToken != "3" {
 		t.Errorf("after invalidate got %s, want 3", tok4.AccessToken)
 	}
@@ -97,7 +98,7 @@ func TestTokenCacheContext(t *testing.T) {
 	}
 	close(release)
 	// A cancelled caller's fetch fails, and does not poison later callers.
-	c.invalidate()
+	c.invalidate("")
 	cctx, ccancel := context.WithCancel(context.Background())
 	ccancel()
 	if _, err := c.tokenContext(cctx); !errors.Is(err, context.Canceled) {
@@ -105,5 +106,56 @@ func TestTokenCacheContext(t *testing.T) {
 	}
 	if tok, err := c.tokenContext(context.Background()); err != nil || tok.AccessToken != "ok" {
 		t.Errorf("later caller: %v, %v", tok, err)
+	}
+}
+
+func TestTokenCacheInvalidateOnlyTheRejectedToken(t *testing.T) {
+	t.Parallel()
+	var fetches atomic.Int32
+	c := newTokenCache(0, func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
+		return &oauth2.Token{AccessToken: fmt.Sprint("tok-", fetches.Add(1)), Expiry: time.Now().Add(time.Hour)}, nil
+	})
+	first, _ := c.Token()
+	c.invalidate(first.AccessToken)
+	second, _ := c.Token()
+	// A late caller rejected with the old token must not throw away the new one.
+	c.invalidate(first.AccessToken)
+	third, _ := c.Token()
+	if first.AccessToken != "tok-1" || second.AccessToken != "tok-2" || third.AccessToken != "tok-2" || fetches.Load() != 2 {
+		t.Errorf("tokens %s %s %s after %d fetches", first.AccessToken, second.AccessToken, third.AccessToken, fetches.Load())
+	}
+}
+
+// Many calls rejected with the same token at once cause one refetch, not one each.
+func TestConcurrent401sRefetchOnce(t *testing.T) {
+	t.Parallel()
+	var fetches atomic.Int32
+	ts := newTokenCache(0, func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
+		return &oauth2.Token{AccessToken: fmt.Sprint("tok-", fetches.Add(1)), Expiry: time.Now().Add(time.Hour)}, nil
+	})
+	c, mux, _ := setup(t, WithPassTokenSource(ts))
+	var stale sync.WaitGroup
+	stale.Add(20)
+	mux.HandleFunc("/p", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "Bearer tok-1" {
+			stale.Done()
+			stale.Wait() // every call is rejected with tok-1 before any refetch happens
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+	})
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := c.do(context.Background(), &call{service: svcPass, method: "GET", path: "/p", auth: authPassBearer}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := fetches.Load(); got != 2 {
+		t.Errorf("fetches = %d, want 2 (the first token and one refetch)", got)
 	}
 }

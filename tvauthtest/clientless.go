@@ -301,7 +301,8 @@ func (s *Server) clAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	path := strings.Join(seg, "/")
-	method, handle := "", func() {}
+	var method string
+	var handle func()
 	switch {
 	case path == "authenticate":
 		// The browser endpoint: its query is checked byte for byte, so no format handling.

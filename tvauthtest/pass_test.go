@@ -103,7 +103,7 @@ func passWith(h http.Header, kv ...string) http.Header {
 
 // adobeAdvance moves the fake's clock forward by d (through SetClock, as a user's test would).
 func adobeAdvance(s *Server, d time.Duration) {
-	offset := s.now().Sub(time.Now()) + d
+	offset := time.Until(s.now()) + d
 	s.SetClock(func() time.Time { return time.Now().Add(offset) })
 }
 
