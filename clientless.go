@@ -505,24 +505,6 @@ func v1ResourceList(ids []string) (string, error) {
 	return strings.Join(ids, ","), nil
 }
 
-// Logout deletes the device's authentication and authorisation tokens on Adobe's side
-// (DELETE /api/v1/logout, 204). It does not sign the user out of the MVPD.
-func (s *ClientlessService) Logout(ctx context.Context, req ClientlessRequest) error {
-	h, deviceID, err := s.deviceCall(req.RequestorID, req.Device)
-	if err != nil {
-		return err
-	}
-	q, err := queryOf(v1DeviceQuery{Requestor: req.RequestorID, DeviceID: deviceID})
-	if err != nil {
-		return invalid("ClientlessRequest", "%v", err)
-	}
-	_, err = s.client.do(ctx, &call{
-		service: svcClientless, method: http.MethodDelete, path: "/api/v1/logout", query: q,
-		header: h, auth: authPassBearer, throttleFloor: v1Throttle,
-	})
-	return err
-}
-
 // UserMetadata returns what the MVPD shared about the user (GET /api/v1/tokens/usermetadata): 404
 // means none, 412 an invalid authentication, each a *PassError.
 func (s *ClientlessService) UserMetadata(ctx context.Context, req ClientlessRequest) (*UserMetadata, error) {

@@ -9,10 +9,13 @@ import (
 	"strings"
 )
 
-// Adobe Pass REST API v2 logout. The server deletes the device's profiles for the MVPD (regular and
+// Every sign-out of the four families lives here: Adobe Pass REST API v2 logout with its next actions,
+// Clientless v1 logout, the signed NINA WebAPI logout and the OpenTV AGS signOut. Their request types
+// and helpers stay with the rest of each family (clientless*.go, webapi*.go, signon.go, ags_*.go).
+//
+// Adobe Pass REST API v2 logout: the server deletes the device's profiles for the MVPD (regular and
 // single sign-on ones) and answers with one next action per deleted profile: open an MVPD logout page
-// in a user agent, ask the user to sign out at partner (Apple) level, or nothing. The other families
-// keep their sign-out next to the rest of their API (clientless.go, webapi.go, signon.go).
+// in a user agent, ask the user to sign out at partner (Apple) level, or nothing.
 
 // LogoutRequest is a Pass v2 logout.
 type LogoutRequest struct {
@@ -131,4 +134,87 @@ func decodeLogout(r *response) (*LogoutResult, error) {
 		out.Actions[i] = e.action
 	}
 	return out, nil
+}
+
+// Adobe Pass REST API v1 (clientless): Adobe-side tokens only, no MVPD logout.
+// Logout deletes the device's authentication and authorisation tokens on Adobe's side
+// (DELETE /api/v1/logout, 204). It does not sign the user out of the MVPD.
+func (s *ClientlessService) Logout(ctx context.Context, req ClientlessRequest) error {
+	h, deviceID, err := s.deviceCall(req.RequestorID, req.Device)
+	if err != nil {
+		return err
+	}
+	q, err := queryOf(v1DeviceQuery{Requestor: req.RequestorID, DeviceID: deviceID})
+	if err != nil {
+		return invalid("ClientlessRequest", "%v", err)
+	}
+	_, err = s.client.do(ctx, &call{
+		service: svcClientless, method: http.MethodDelete, path: "/api/v1/logout", query: q,
+		header: h, auth: authPassBearer, throttleFloor: v1Throttle,
+	})
+	return err
+}
+
+// NINA WebAPI: the one signed call the SDK makes for the user.
+
+// Logout ends the session's sign-in (/auth/logout, signed). Any statusCode other than 200 is a
+// *WebAPIError: 401 and 440–444 match ErrUnauthorized; 430, 441 and 607 match ErrRateLimited.
+func (s *WebAPIService) Logout(ctx context.Context, req WebAPILogoutRequest) (*WebAPIResponse, error) {
+	method := strings.ToUpper(req.Method)
+	switch method {
+	case "":
+		method = http.MethodGet
+	case http.MethodGet, http.MethodPost:
+	default:
+		return nil, invalid("Method", "%q: logout is GET or POST", req.Method)
+	}
+	if err := req.Session.checkSigning("Session"); err != nil {
+		return nil, err
+	}
+	if err := req.Format.check("Format"); err != nil {
+		return nil, err
+	}
+	if err := webapiCheckLanguage(req.Language); err != nil {
+		return nil, err
+	}
+	if req.Callback != "" {
+		if req.Format.orDefault() != FormatJSON {
+			return nil, invalid("Callback", "JSONP needs FormatJSON, not %q", string(req.Format))
+		}
+		if err := webapiCheckCallback(req.Callback); err != nil {
+			return nil, err
+		}
+	}
+	devID, err := s.devID(method)
+	if err != nil {
+		return nil, err
+	}
+	params := url.Values{"a": {req.Session.Token}, "devId": {devID}, "f": {string(req.Format.orDefault())}}
+	for k, v := range map[string]string{"s": req.LoginID, "language": req.Language, "c": req.Callback, "r": req.RequestID} {
+		if v != "" {
+			params.Set(k, v)
+		}
+	}
+	rep, err := s.signed(ctx, method, "/auth/logout", params, req.Session, req.SendTS)
+	if err != nil {
+		return nil, err
+	}
+	return &WebAPIResponse{StatusCode: rep.StatusCode, StatusText: rep.StatusText,
+		StatusDetailCode: rep.StatusDetailCode, RequestID: rep.RequestID, Data: rep.Data}, nil
+}
+
+// OpenTV AGS.
+
+// SignOut ends the session of an access token (POST /signOut, Authorization: Bearer <accessToken>).
+// The body is req.Parameters.
+func (s *AGSService) SignOut(ctx context.Context, accessToken string, req SignOnRequest) error {
+	cl, _, err := s.newCall(http.MethodPost, "/signOut", &req, agsParametersOnly)
+	if err != nil {
+		return err
+	}
+	if err := agsSecretHeader(cl, "Authorization", "accessToken", "Bearer ", accessToken); err != nil {
+		return err
+	}
+	_, err = s.client.do(ctx, cl)
+	return err
 }

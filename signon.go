@@ -135,20 +135,6 @@ func (s *AGSService) Refresh(ctx context.Context, refreshToken string, req SignO
 	return t, nil
 }
 
-// SignOut ends the session of an access token (POST /signOut, Authorization: Bearer <accessToken>).
-// The body is req.Parameters.
-func (s *AGSService) SignOut(ctx context.Context, accessToken string, req SignOnRequest) error {
-	cl, _, err := s.newCall(http.MethodPost, "/signOut", &req, agsParametersOnly)
-	if err != nil {
-		return err
-	}
-	if err := agsSecretHeader(cl, "Authorization", "accessToken", "Bearer ", accessToken); err != nil {
-		return err
-	}
-	_, err = s.client.do(ctx, cl)
-	return err
-}
-
 // Register activates a TVkey device (POST /register/{regType}; the valid types are listed by service
 // discovery). It answers like SignOn: Tokens on 201 (nil when the 201 has no body, as some releases
 // send), Accounts on 300, then SubsequentRegister. ClientID and DeviceInformation are optional here;

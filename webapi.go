@@ -427,52 +427,6 @@ type WebAPIResponse struct {
 	Data map[string]string
 }
 
-// Logout ends the session's sign-in (/auth/logout, signed). Any statusCode other than 200 is a
-// *WebAPIError: 401 and 440–444 match ErrUnauthorized; 430, 441 and 607 match ErrRateLimited.
-func (s *WebAPIService) Logout(ctx context.Context, req WebAPILogoutRequest) (*WebAPIResponse, error) {
-	method := strings.ToUpper(req.Method)
-	switch method {
-	case "":
-		method = http.MethodGet
-	case http.MethodGet, http.MethodPost:
-	default:
-		return nil, invalid("Method", "%q: logout is GET or POST", req.Method)
-	}
-	if err := req.Session.checkSigning("Session"); err != nil {
-		return nil, err
-	}
-	if err := req.Format.check("Format"); err != nil {
-		return nil, err
-	}
-	if err := webapiCheckLanguage(req.Language); err != nil {
-		return nil, err
-	}
-	if req.Callback != "" {
-		if req.Format.orDefault() != FormatJSON {
-			return nil, invalid("Callback", "JSONP needs FormatJSON, not %q", string(req.Format))
-		}
-		if err := webapiCheckCallback(req.Callback); err != nil {
-			return nil, err
-		}
-	}
-	devID, err := s.devID(method)
-	if err != nil {
-		return nil, err
-	}
-	params := url.Values{"a": {req.Session.Token}, "devId": {devID}, "f": {string(req.Format.orDefault())}}
-	for k, v := range map[string]string{"s": req.LoginID, "language": req.Language, "c": req.Callback, "r": req.RequestID} {
-		if v != "" {
-			params.Set(k, v)
-		}
-	}
-	rep, err := s.signed(ctx, method, "/auth/logout", params, req.Session, req.SendTS)
-	if err != nil {
-		return nil, err
-	}
-	return &WebAPIResponse{StatusCode: rep.StatusCode, StatusText: rep.StatusText,
-		StatusDetailCode: rep.StatusDetailCode, RequestID: rep.RequestID, Data: rep.Data}, nil
-}
-
 // webapiCheckCallback allows what NINA-style servers accept as a JSONP callback name.
 func webapiCheckCallback(cb string) error {
 	if len(cb) > 100 {
