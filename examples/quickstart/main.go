@@ -174,6 +174,9 @@ func (q *quickstart) client(extra ...tvauth.Option) (*tvauth.Client, error) {
 			opts = append(opts, o.opt(o.url))
 		}
 	}
+	if q.agsURL != "" { // the fake's tenant and auth service mean nothing to a real AGS
+		opts = append(opts, tvauth.WithAGSTenant(q.agsTenant), tvauth.WithAGSAuthService(q.agsAuthService))
+	}
 	if q.passURL != "" || q.clientlessURL != "" || q.webapiURL != "" || q.agsURL != "" {
 		// Real hosts need the real network, not the fake's loopback-only client.
 		opts = append(opts, tvauth.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}))
@@ -478,11 +481,7 @@ func (q *quickstart) ags(ctx context.Context) error {
 	} else if password == "" {
 		return failf("signOn", "set TVAUTH_AGS_PASSWORD for -ags-url")
 	}
-	var opts []tvauth.Option
-	if q.agsTenant != "" {
-		opts = append(opts, tvauth.WithAGSTenant(q.agsTenant))
-	}
-	c, err := q.client(opts...)
+	c, err := q.client()
 	if err != nil {
 		return fail("client", err)
 	}
