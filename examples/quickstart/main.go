@@ -227,21 +227,31 @@ func (q *quickstart) browse(ctx context.Context, fakeFamily bool, url, redirectU
 	return landed, nil
 }
 
-func (q *quickstart) pass(ctx context.Context) error {
-	onFake := q.passURL == ""
+// register gets DCR client credentials with the fake's software statement, or the real one from the
+// environment. A real app registers once and keeps them (CredentialStore): Adobe binds profiles to them.
+func (q *quickstart) register(ctx context.Context, onFake bool, urlFlag string) (*tvauth.Client, *tvauth.ClientCredentials, error) {
 	statement := q.passStatement
 	if onFake {
 		statement = q.fake.SoftwareStatement()
 	} else if statement == "" {
-		return failf("register", "set TVAUTH_PASS_SOFTWARE_STATEMENT for -pass-url")
+		return nil, nil, failf("register", "set TVAUTH_PASS_SOFTWARE_STATEMENT for %s", urlFlag)
 	}
 	reg, err := q.client(tvauth.WithDevice(device))
 	if err != nil {
-		return fail("client", err)
+		return nil, nil, fail("client", err)
 	}
 	creds, err := reg.Pass.Register(ctx, statement)
 	if err != nil {
-		return fail("register", err)
+		return nil, nil, fail("register", err)
+	}
+	return reg, creds, nil
+}
+
+func (q *quickstart) pass(ctx context.Context) error {
+	onFake := q.passURL == ""
+	reg, creds, err := q.register(ctx, onFake, "-pass-url")
+	if err != nil {
+		return err
 	}
 	q.ok("register", "client credentials issued (client_id %s); keep them: see CredentialStore", creds.ClientID)
 
@@ -354,19 +364,9 @@ func orWaiting(landed string) string {
 
 func (q *quickstart) clientless(ctx context.Context) error {
 	onFake := q.clientlessURL == ""
-	statement := q.passStatement
-	if onFake {
-		statement = q.fake.SoftwareStatement()
-	} else if statement == "" {
-		return failf("register", "set TVAUTH_PASS_SOFTWARE_STATEMENT for -clientless-url")
-	}
-	reg, err := q.client(tvauth.WithDevice(device))
+	reg, creds, err := q.register(ctx, onFake, "-clientless-url")
 	if err != nil {
-		return fail("client", err)
-	}
-	creds, err := reg.Pass.Register(ctx, statement)
-	if err != nil {
-		return fail("register", err)
+		return err
 	}
 	c, err := q.client(tvauth.WithDevice(device), tvauth.WithPassTokenSource(reg.Pass.TokenSource(*creds)))
 	if err != nil {
