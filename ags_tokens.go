@@ -79,7 +79,7 @@ func (t *Tokens) OAuth2() *oauth2.Token {
 // String masks the tokens, so that %v and %+v print nothing secret.
 func (t Tokens) String() string {
 	return fmt.Sprintf("Tokens{AccessToken:%s RefreshToken:%s ClientID:%q AccountID:%q TokenType:%q ExpiresIn:%s RefreshExpiresIn:%s FixedRefreshExpiresIn:%s ReceivedAt:%s}",
-		agsMask(t.AccessToken), agsMask(t.RefreshToken), t.ClientID, t.AccountID, t.TokenType,
+		maskQuoted(t.AccessToken), maskQuoted(t.RefreshToken), t.ClientID, t.AccountID, t.TokenType,
 		t.ExpiresIn, t.RefreshExpiresIn, t.FixedRefreshExpiresIn, t.ReceivedAt.Format(time.RFC3339))
 }
 
@@ -89,8 +89,8 @@ func (t Tokens) GoString() string { return "tvauth." + t.String() }
 // LogValue masks the tokens in structured logs.
 func (t Tokens) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("access_token", agsMask(t.AccessToken)),
-		slog.String("refresh_token", agsMask(t.RefreshToken)),
+		slog.String("access_token", maskQuoted(t.AccessToken)),
+		slog.String("refresh_token", maskQuoted(t.RefreshToken)),
 		slog.String("client_id", t.ClientID),
 		slog.String("account_id", t.AccountID),
 		slog.String("token_type", t.TokenType),
@@ -100,14 +100,6 @@ func (t Tokens) LogValue() slog.Value {
 		slog.Time("received_at", t.ReceivedAt),
 		slog.String("correlation_id", t.CorrelationID),
 	)
-}
-
-// mask shows whether a secret is there without showing it.
-func agsMask(secret string) string {
-	if secret == "" {
-		return `""`
-	}
-	return redacted
 }
 
 // agsTokensWire is the AGS token reply. Types are loose on purpose: gateways send accountId as a number
@@ -300,7 +292,7 @@ func (a Account) Information() (map[string]any, error) {
 
 // String masks the user account token (Raw, which holds it too, is left out).
 func (a Account) String() string {
-	return fmt.Sprintf("Account{UserAccountToken:%s AccountInformation:%q}", agsMask(a.UserAccountToken), a.AccountInformation)
+	return fmt.Sprintf("Account{UserAccountToken:%s AccountInformation:%q}", maskQuoted(a.UserAccountToken), a.AccountInformation)
 }
 
 // GoString masks the user account token for %#v too.
@@ -309,7 +301,7 @@ func (a Account) GoString() string { return "tvauth." + a.String() }
 // LogValue masks the user account token in structured logs.
 func (a Account) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("user_account_token", agsMask(a.UserAccountToken)),
+		slog.String("user_account_token", maskQuoted(a.UserAccountToken)),
 		slog.String("account_information", a.AccountInformation),
 	)
 }

@@ -69,6 +69,79 @@ func TestAGSSecretTypesMask(t *testing.T) {
 	}
 }
 
+// TestAGSRequestAndResultTypesMask: the types that carry AGS secrets inside them (a password parameter,
+// nested Tokens and Accounts, a discovery token, a token source's current tokens) print and log
+// masked, with fmt and with both slog handlers; the JSON one would otherwise marshal them in clear.
+func TestAGSRequestAndResultTypesMask(t *testing.T) {
+	t.Parallel()
+	const (
+		password = "pw-very-secret"
+		clave    = "clave-very-secret"
+		access   = "at-very-secret"
+		refresh  = "rt-very-secret"
+		uat      = "uat-very-secret"
+		token    = "disc-very-secret"
+	)
+	secrets := []string{password, clave, access, refresh, uat, token}
+	c, _ := agsSetup(t)
+	tok := &Tokens{AccessToken: access, RefreshToken: refresh, ClientID: "PUB_989", ExpiresIn: time.Hour}
+	req := SignOnRequest{Parameters: []Parameter{{"username", "dave"}, {"password", password}, {"Clave", clave}},
+		ClientID: "PUB_989", CorrelationID: "corr-1"}
+	res := SignOnResult{Tokens: tok, Accounts: []Account{{UserAccountToken: uat, AccountInformation: `{"cuenta":"1660"}`,
+		Raw: json.RawMessage(`{"userAccountToken":"` + uat + `"}`)}}, CorrelationID: "corr-1"}
+	disc := ServiceDiscoveryRequest{Token: token, AuthService: "4iGSSO"}
+	ts := c.AGS.TokenSource(tok, req, nil)
+	values := []struct {
+		name string
+		v    any
+		want []string // what must still show
+	}{
+		{"Parameter", req.Parameters[1], []string{"password", "REDACTED"}},
+		{"SignOnRequest", req, []string{"dave", "PUB_989", "corr-1", "REDACTED"}},
+		{"SignOnResult", res, []string{"PUB_989", "1660", "corr-1", "REDACTED"}},
+		{"ServiceDiscoveryRequest", disc, []string{"4iGSSO", "REDACTED"}},
+		{"AGSTokenSource", ts, []string{"PUB_989", "REDACTED"}},
+	}
+	for _, tt := range values {
+		t.Run(tt.name, func(t *testing.T) {
+			var jsonLog, textLog bytes.Buffer
+			slog.New(slog.NewJSONHandler(&jsonLog, nil)).Info("m", "v", tt.v)
+			slog.New(slog.NewTextHandler(&textLog, nil)).Info("m", "v", tt.v)
+			outputs := []string{fmt.Sprint(tt.v), fmt.Sprintf("%+v", tt.v), fmt.Sprintf("%#v", tt.v), jsonLog.String(), textLog.String()}
+			for i, out := range outputs {
+				for _, secret := range secrets {
+					if strings.Contains(out, secret) {
+						t.Errorf("output %d leaks %s: %s", i, secret, out)
+					}
+				}
+				for _, w := range tt.want {
+					if !strings.Contains(out, w) {
+						t.Errorf("output %d lacks %q: %s", i, w, out)
+					}
+				}
+			}
+		})
+	}
+	// Masking is for printing only: the wire body still carries the values.
+	b, _ := json.Marshal(req.Parameters)
+	if !strings.Contains(string(b), password) {
+		t.Errorf("Parameter JSON lost the value: %s", b)
+	}
+}
+
+func TestAGSSecretParameterNames(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string]bool{
+		"password": true, "Password": true, "passwd": true, "pin": true, "parentalPin": true, "OperatorAuthToken": true,
+		"sessionToken": true, "tvKeyChallenge": true, "clave": true, "contraseña": true, "senha": true, "Kennwort": true,
+		"jelszo": true, "jelszó": true, "hasło": true, "username": false, "email": false, "locale": false, "deviceName": false,
+	} {
+		if got := agsSecretParameter(name); got != want {
+			t.Errorf("agsSecretParameter(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
 func TestAGSTokensPersistRoundTrip(t *testing.T) {
 	t.Parallel()
 	in := Tokens{AccessToken: "a", RefreshToken: "r", ClientID: "PUB_989", AccountID: "1663", TokenType: "bearer",
@@ -204,6 +277,37 @@ func FuzzAGSAccounts(f *testing.F) {
 			}
 			_, _ = a.Information()
 			_ = a.String()
+		}
+	})
+}
+
+// FuzzAGSSignOnReply drives the signOn/register answer decoder as the pipeline does: 300 bodies as
+// accounts, 201 bodies as tokens (required for signOn, optional for register).
+func FuzzAGSSignOnReply(f *testing.F) {
+	for _, st := range []int{201, 300} {
+		for _, b := range [][]byte{[]byte(`{}`), []byte(``), []byte(`<html>`), []byte(`{"accounts":[{"userAccountToken":"u"}]}`)} {
+			f.Add(st, b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		if status != 300 {
+			status = 201
+		}
+		for _, required := range []bool{true, false} {
+			res := &SignOnResult{CorrelationID: "c"}
+			err := res.decoder(required)(&response{StatusCode: status, Body: body})
+			if err != nil {
+				continue
+			}
+			switch {
+			case status == 300 && (len(res.Accounts) == 0 || res.Tokens != nil):
+				t.Fatalf("300 decoded as %+v", res)
+			case status == 201 && res.Accounts != nil:
+				t.Fatalf("201 decoded accounts %+v", res)
+			case status == 201 && required && (res.Tokens == nil || res.Tokens.AccessToken == ""):
+				t.Fatalf("signOn 201 accepted without tokens: %+v", res)
+			}
+			_ = res.String()
 		}
 	})
 }

@@ -3,6 +3,7 @@ package tvauth
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -16,8 +17,10 @@ import (
 // to the callback so the caller can persist the new tokens (with their ClientID: signing on again with
 // DeviceInformation would register a brand-new device).
 //
-// A refresh that AGS refuses (400, 401, 403: the refresh token is expired or revoked) is final: later
-// calls return the same error without asking again, and the user has to sign on anew.
+// A refresh that AGS refuses (400, 401, 403: the refresh token is expired or revoked, the account or
+// device is gone) is final: later calls return the same error without asking again, and the user has
+// to sign on anew. A location refusal (AGSGeoBlocked: VPN, geo-blocking) is not final: the refresh
+// token is still good once the user connects from an allowed place.
 type AGSTokenSource struct {
 	svc       *AGSService
 	req       SignOnRequest
@@ -100,7 +103,7 @@ func (ts *AGSTokenSource) refresh(ctx context.Context, _ *oauth2.Token) (*oauth2
 	nt, err := ts.svc.Refresh(ctx, cur.RefreshToken, ts.req)
 	if err != nil {
 		var ae *AGSError
-		if errors.As(err, &ae) && (ae.HTTPStatus == http.StatusBadRequest ||
+		if errors.As(err, &ae) && !AGSGeoBlocked(err) && (ae.HTTPStatus == http.StatusBadRequest ||
 			ae.HTTPStatus == http.StatusUnauthorized || ae.HTTPStatus == http.StatusForbidden) {
 			ts.mu.Lock()
 			ts.final = err
@@ -126,6 +129,26 @@ func (ts *AGSTokenSource) refresh(ctx context.Context, _ *oauth2.Token) (*oauth2
 		ts.onRefresh(*nt)
 	}
 	return nt.OAuth2(), nil
+}
+
+// String masks the tokens. (The pointer receiver is forced by the mutex; without a String method %+v
+// would print the current tokens field by field, in clear.)
+func (ts *AGSTokenSource) String() string {
+	if ts == nil {
+		return "<nil>"
+	}
+	return "AGSTokenSource{" + ts.Tokens().String() + "}"
+}
+
+// GoString masks the tokens for %#v too.
+func (ts *AGSTokenSource) GoString() string { return "&tvauth." + ts.String() }
+
+// LogValue masks the tokens in structured logs.
+func (ts *AGSTokenSource) LogValue() slog.Value {
+	if ts == nil {
+		return slog.StringValue("<nil>")
+	}
+	return ts.Tokens().LogValue()
 }
 
 var (

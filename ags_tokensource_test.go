@@ -21,6 +21,7 @@ type agsRefreshServer struct {
 	hits    atomic.Int32
 	delay   time.Duration
 	status  func(n int) int // nil = always 200
+	code    string          // the AGS code of a refusal; "" = "x"
 	omitIDs bool
 }
 
@@ -35,7 +36,11 @@ func (s *agsRefreshServer) register(t *testing.T, mux *http.ServeMux) {
 		time.Sleep(s.delay)
 		if s.status != nil {
 			if st := s.status(n); st != http.StatusOK {
-				agsReply(w, st, []byte(`{"code":"x","message":"no"}`))
+				code := s.code
+				if code == "" {
+					code = "x"
+				}
+				agsReply(w, st, []byte(`{"code":"`+code+`","message":"no"}`))
 				return
 			}
 		}
@@ -192,6 +197,43 @@ func TestAGSTokenSourceFailures(t *testing.T) {
 			t.Errorf("%d refresh attempts after a 401, want 1", srv.hits.Load())
 		}
 	})
+	// 403 is final when the account or device is gone, but a location refusal passes once the user
+	// leaves the VPN or the blocked region: the refresh token is still good.
+	for _, tt := range []struct {
+		code      string
+		wantFinal bool
+	}{
+		{AGSCodeDeviceDeleted, true},
+		{AGSCodeAccountSuspended, true},
+		{AGSCodeProxyOrVPN, false},
+		{AGSCodeGeoFiltered, false},
+	} {
+		t.Run("403 "+tt.code, func(t *testing.T) {
+			t.Parallel()
+			c, mux := agsSetup(t)
+			srv := &agsRefreshServer{code: tt.code, status: func(n int) int {
+				if n == 1 {
+					return http.StatusForbidden
+				}
+				return http.StatusOK
+			}}
+			srv.register(t, mux)
+			ts := c.AGS.TokenSource(expired(), SignOnRequest{}, nil)
+			if _, err := ts.Token(); !IsAGSCode(err, tt.code) {
+				t.Fatalf("first: err = %v, want code %s", err, tt.code)
+			}
+			tok, err := ts.Token()
+			if tt.wantFinal {
+				if !IsAGSCode(err, tt.code) || srv.hits.Load() != 1 {
+					t.Errorf("second: %v, %v after %d refreshes; want the same refusal, not asked again", tok, err, srv.hits.Load())
+				}
+				return
+			}
+			if err != nil || tok.AccessToken != "at-2" || srv.hits.Load() != 2 {
+				t.Errorf("second: %v, %v after %d refreshes; want a new refresh", tok, err, srv.hits.Load())
+			}
+		})
+	}
 	t.Run("server error is not final", func(t *testing.T) {
 		t.Parallel()
 		c, mux := agsSetup(t)

@@ -32,7 +32,7 @@ type ClientCredentials struct {
 
 // String masks the client secret.
 func (c ClientCredentials) String() string {
-	return fmt.Sprintf("ClientCredentials{ClientID: %q, ClientSecret: %s}", c.ClientID, mask(c.ClientSecret))
+	return fmt.Sprintf("ClientCredentials{ClientID: %q, ClientSecret: %s}", c.ClientID, maskQuoted(c.ClientSecret))
 }
 
 // GoString masks the client secret in %#v too.
@@ -40,7 +40,7 @@ func (c ClientCredentials) GoString() string { return "tvauth." + c.String() }
 
 // LogValue masks the client secret.
 func (c ClientCredentials) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("client_id", c.ClientID), slog.String("client_secret", mask(c.ClientSecret)))
+	return slog.GroupValue(slog.String("client_id", c.ClientID), slog.String("client_secret", maskQuoted(c.ClientSecret)))
 }
 
 // validate names the first required field that is missing.
@@ -63,7 +63,7 @@ type RegisterRequest struct {
 
 // String masks the software statement.
 func (r RegisterRequest) String() string {
-	return fmt.Sprintf("RegisterRequest{SoftwareStatement: %s, RedirectURI: %q}", mask(r.SoftwareStatement), r.RedirectURI)
+	return fmt.Sprintf("RegisterRequest{SoftwareStatement: %s, RedirectURI: %q}", maskQuoted(r.SoftwareStatement), r.RedirectURI)
 }
 
 // GoString masks the software statement in %#v too.
@@ -71,17 +71,19 @@ func (r RegisterRequest) GoString() string { return "tvauth." + r.String() }
 
 // LogValue masks the software statement.
 func (r RegisterRequest) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("software_statement", mask(r.SoftwareStatement)),
+	return slog.GroupValue(slog.String("software_statement", maskQuoted(r.SoftwareStatement)),
 		slog.String("redirect_uri", r.RedirectURI))
 }
 
-// Register obtains client credentials for a software statement (POST /o/client/register). Store them:
-// see CredentialStore and LoadOrRegister.
+// Register obtains client credentials for a software statement (POST /o/client/register), sending
+// X-Device-Info of the client's device (WithDevice). Store them: see CredentialStore and LoadOrRegister.
 func (s *PassService) Register(ctx context.Context, softwareStatement string) (*ClientCredentials, error) {
 	return s.RegisterClient(ctx, RegisterRequest{SoftwareStatement: softwareStatement})
 }
 
-// RegisterClient is Register with the optional redirect_uri and a per-request device.
+// RegisterClient is Register with the optional redirect_uri and a per-request device. Adobe requires
+// X-Device-Info on registration: without req.Device or WithDevice it fails with a
+// *ValidationError{Field: "Device"} before any I/O.
 func (s *PassService) RegisterClient(ctx context.Context, req RegisterRequest) (*ClientCredentials, error) {
 	if req.SoftwareStatement == "" {
 		return nil, invalid("softwareStatement", "empty")
@@ -101,7 +103,7 @@ func (s *PassService) RegisterClient(ctx context.Context, req RegisterRequest) (
 	cl := &call{service: svcPass, method: http.MethodPost, path: "/o/client/register", header: jsonHeader(),
 		body: body, secrets: []string{req.SoftwareStatement}, throttleFloor: passThrottleFloor,
 		answers: []int{http.StatusOK, http.StatusCreated}}
-	if err := s.setDevice(cl.header, req.Device, deviceInfoOnly); err != nil {
+	if err := s.setDevice(cl.header, req.Device, deviceInfoRequired); err != nil {
 		return nil, err
 	}
 	var creds *ClientCredentials

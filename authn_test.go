@@ -104,6 +104,30 @@ func TestPassRegisterErrors(t *testing.T) {
 		bad.Info.Model = ""
 		_, err = c.Pass.RegisterClient(context.Background(), RegisterRequest{SoftwareStatement: "x", Device: &bad})
 		asValidation(t, err, "Device.Info.model")
+		crlf := testDevice
+		crlf.ForwardedFor = "192.0.2.1\r\nX-Evil: 1"
+		_, err = c.Pass.RegisterClient(context.Background(), RegisterRequest{SoftwareStatement: "x", Device: &crlf})
+		asValidation(t, err, "Device.ForwardedFor")
+	})
+	// Adobe requires X-Device-Info on registration: no device at all is refused before any I/O (setup's
+	// mux fails the test on any request)...
+	t.Run("no device", func(t *testing.T) {
+		t.Parallel()
+		_, mux, srvURL := setup(t)
+		c, err := New(WithPassURL(srvURL), WithRetry(fastRetry))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Pass.Register(context.Background(), testSoftwareStatement)
+		asValidation(t, err, "Device")
+		// ...but a per-request device is enough.
+		rec := serve(mux, "POST /o/client/register", http.StatusCreated, passFixture(t, "dcr_register_created.json"))
+		creds, err := c.Pass.RegisterClient(context.Background(), RegisterRequest{SoftwareStatement: testSoftwareStatement, Device: &testDevice})
+		if err != nil || creds.ClientID != "s6BhdRkqt3" {
+			t.Fatalf("RegisterClient with a device: %v, %v", creds, err)
+		}
+		_, devInfo := testDeviceHeaders(t)
+		wantHeaders(t, rec.last(t).Header, map[string]string{"X-Device-Info": devInfo})
 	})
 }
 
@@ -137,6 +161,24 @@ func TestPassAccessToken(t *testing.T) {
 			t.Errorf("Extra(created_at) = %v", tok.Extra("created_at"))
 		}
 	}
+}
+
+// A token source serves every device of a server-to-server backend: without a default device the
+// token request goes out without X-Device-Info rather than failing.
+func TestPassAccessTokenWithoutDevice(t *testing.T) {
+	t.Parallel()
+	_, mux, srvURL := setup(t)
+	rec := serve(mux, "POST /o/client/token", http.StatusCreated, passFixture(t, "dcr_token_created.json"))
+	c, err := New(WithPassURL(srvURL), WithRetry(fastRetry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := c.Pass.TokenSource(ClientCredentials{ClientID: "s6BhdRkqt3", ClientSecret: "t7AkePiru4"}).Token()
+	if err != nil || tok.AccessToken != "2YotnFZFEjr1zCsicMWpAA" {
+		t.Fatalf("token = %v, %v", tok, err)
+	}
+	wantHeaders(t, rec.last(t).Header, map[string]string{"X-Device-Info": "", "X-Forwarded-For": "",
+		"Content-Type": "application/x-www-form-urlencoded"})
 }
 
 func TestPassAccessTokenErrors(t *testing.T) {

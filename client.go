@@ -588,6 +588,35 @@ func pathf(format string, segments ...string) string {
 	return fmt.Sprintf(format, args...)
 }
 
+// requireSegment checks a value that becomes one path segment: present, and not a dot segment that a
+// server or proxy would resolve away.
+func requireSegment(field, v string) error {
+	switch {
+	case strings.TrimSpace(v) == "":
+		return invalid(field, "empty")
+	case v == "." || v == "..":
+		return invalid(field, "%q is not a valid path segment", v)
+	case strings.ContainsAny(v, "\x00\r\n"):
+		return invalid(field, "contains a control character")
+	}
+	return nil
+}
+
+// requireAbsoluteURL checks a redirect URL Adobe will send a user agent to: absolute, with a host.
+func requireAbsoluteURL(field, v string) error {
+	if strings.TrimSpace(v) == "" {
+		return invalid(field, "empty")
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return invalid(field, "malformed URL")
+	}
+	if u.Scheme == "" || u.Host == "" {
+		return invalid(field, "%q is not an absolute URL", v)
+	}
+	return nil
+}
+
 // queryOf encodes a go-querystring struct (url tags). The result is sorted by key: use pairs where the
 // order matters.
 func queryOf(v any) (string, error) {

@@ -55,12 +55,10 @@ func v1AuthenticateQuery(req AuthenticateRequest) (string, error) {
 			return "", invalid(f.name, "required")
 		}
 	}
-	ru, err := url.Parse(req.RedirectURL)
-	if err != nil {
-		return "", invalid("RedirectURL", "malformed URL")
-	}
-	if !ru.IsAbs() || (ru.Scheme == "http" || ru.Scheme == "https") && ru.Host == "" {
-		return "", invalid("RedirectURL", "not an absolute URL")
+	// Adobe sends the browser there after the MVPD login: it needs a scheme and a host, which also
+	// keeps out javascript:, data: and other URLs that are not a page of the login web app.
+	if err := requireAbsoluteURL("RedirectURL", req.RedirectURL); err != nil {
+		return "", err
 	}
 	ps := pairs{
 		{"reg_code", req.RegCode}, {"requestor_id", req.RequestorID}, {"mso_id", req.MSOID},
@@ -128,7 +126,8 @@ func v1PercentEncodeAll(s string) string {
 // &domain_name=…&noflash=true&no_iframe=true[&generic_data=…][&extra…]&redirect_url=… for the login
 // web app to open in the user's browser: reg_code first (never "&reg_code"), Extra sorted by name,
 // redirect_url last, every name and value RFC 3986-encoded. Missing mandatory fields, a RedirectURL
-// that is not absolute, or an Extra that repeats a fixed parameter are a *ValidationError.
+// that is not absolute (a scheme and a host), or an Extra that repeats a fixed parameter are a
+// *ValidationError.
 func (s *ClientlessService) AuthenticateURL(req AuthenticateRequest) (string, error) {
 	q, err := v1AuthenticateQuery(req)
 	if err != nil {
@@ -230,8 +229,12 @@ type v1RequestorQuery struct {
 }
 
 // CreateRegCode asks reggie for a registration code (POST /reggie/v1/{requestor}/regcode, 201). The
-// parameters go in a form body, as every working client sends them.
+// parameters go in a form body, as yt-dlp and the Kodi add-on send them; Adobe's table calls them
+// query parameters, which a servlet reads through the same getParameter.
 func (s *ClientlessService) CreateRegCode(ctx context.Context, req RegCodeRequest) (*RegCode, error) {
+	if err := v1Segments("RequestorID", req.RequestorID); err != nil {
+		return nil, err
+	}
 	h, deviceID, err := s.deviceCall(req.RequestorID, req.Device)
 	if err != nil {
 		return nil, err
@@ -264,7 +267,7 @@ func (s *ClientlessService) CreateRegCode(ctx context.Context, req RegCodeReques
 
 // RegCode returns the record of a registration code (GET /reggie/v1/{requestor}/regcode/{code}).
 func (s *ClientlessService) RegCode(ctx context.Context, requestorID, code string) (*RegCode, error) {
-	if err := v1Require("RequestorID", requestorID, "RegCode", code); err != nil {
+	if err := v1Segments("RequestorID", requestorID, "RegCode", code); err != nil {
 		return nil, err
 	}
 	var rc *RegCode
@@ -282,7 +285,7 @@ func (s *ClientlessService) RegCode(ctx context.Context, requestorID, code strin
 
 // DeleteRegCode deletes a registration code record and frees the code (DELETE …/regcode/{code}, 204).
 func (s *ClientlessService) DeleteRegCode(ctx context.Context, requestorID, code string) error {
-	if err := v1Require("RequestorID", requestorID, "RegCode", code); err != nil {
+	if err := v1Segments("RequestorID", requestorID, "RegCode", code); err != nil {
 		return err
 	}
 	_, err := s.client.do(ctx, &call{
@@ -295,7 +298,7 @@ func (s *ClientlessService) DeleteRegCode(ctx context.Context, requestorID, code
 
 // Config returns the requestor's MVPD list (GET /api/v1/config/{requestor}).
 func (s *ClientlessService) Config(ctx context.Context, requestorID string) (*ClientlessConfig, error) {
-	if err := v1Require("RequestorID", requestorID); err != nil {
+	if err := v1Segments("RequestorID", requestorID); err != nil {
 		return nil, err
 	}
 	var cfg *ClientlessConfig
@@ -327,7 +330,10 @@ func (s *ClientlessService) CheckAuthN(ctx context.Context, req ClientlessReques
 // CheckAuthNByRegCode lets the login web app confirm that the sign-in with the MVPD completed
 // (GET /api/v1/checkauthn/{code}): true on 200, false on 403.
 func (s *ClientlessService) CheckAuthNByRegCode(ctx context.Context, requestorID, code string) (bool, error) {
-	if err := v1Require("RequestorID", requestorID, "RegCode", code); err != nil {
+	if err := v1Require("RequestorID", requestorID); err != nil {
+		return false, err
+	}
+	if err := v1Segments("RegCode", code); err != nil {
 		return false, err
 	}
 	q, err := queryOf(v1RequestorQuery{Requestor: requestorID})
@@ -451,7 +457,10 @@ func (s *ClientlessService) Preauthorize(ctx context.Context, req ClientlessPrea
 // PreauthorizeByRegCode is Preauthorize for the login web app (GET /api/v1/preauthorize/{code});
 // req.Device is not used.
 func (s *ClientlessService) PreauthorizeByRegCode(ctx context.Context, code string, req ClientlessPreauthorizeRequest) (*Preauthorization, error) {
-	if err := v1Require("RegCode", code, "RequestorID", req.RequestorID); err != nil {
+	if err := v1Segments("RegCode", code); err != nil {
+		return nil, err
+	}
+	if err := v1Require("RequestorID", req.RequestorID); err != nil {
 		return nil, err
 	}
 	list, err := v1ResourceList(req.Resources)
@@ -561,6 +570,17 @@ func (s *ClientlessService) deviceGet(ctx context.Context, path, requestorID str
 		auth: authPassBearer, throttleFloor: v1Throttle, decode: decode,
 	})
 	return err
+}
+
+// v1Segments checks name/value pairs that become path segments: a "." or ".." would be resolved away
+// by the server or a proxy, sending a DELETE or GET to another resource than the caller named.
+func v1Segments(nameValues ...string) error {
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		if err := requireSegment(nameValues[i], nameValues[i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // v1Require checks name/value pairs and names the first empty one.

@@ -161,6 +161,9 @@ func TestClientlessAuthenticateURLValidation(t *testing.T) {
 		{"scheme-relative redirect", func(r *AuthenticateRequest) { r.RedirectURL = "//loginwebapp.com/done" }, "RedirectURL"},
 		{"https without host", func(r *AuthenticateRequest) { r.RedirectURL = "https:///done" }, "RedirectURL"},
 		{"malformed redirect", func(r *AuthenticateRequest) { r.RedirectURL = "https://x/%zz" }, "RedirectURL"},
+		{"javascript redirect", func(r *AuthenticateRequest) { r.RedirectURL = "javascript:alert(document.cookie)" }, "RedirectURL"},
+		{"data redirect", func(r *AuthenticateRequest) { r.RedirectURL = "data:text/html,<p>done</p>" }, "RedirectURL"},
+		{"opaque app redirect", func(r *AuthenticateRequest) { r.RedirectURL = "myapp:done" }, "RedirectURL"},
 		{"extra repeats redirect_url", func(r *AuthenticateRequest) { r.Extra = url.Values{"redirect_url": {"x"}} }, "Extra"},
 		{"extra repeats reg_code", func(r *AuthenticateRequest) { r.Extra = url.Values{"reg_code": {"x"}} }, "Extra"},
 		{"extra with empty name", func(r *AuthenticateRequest) { r.Extra = url.Values{"": {"x"}} }, "Extra"},
@@ -921,6 +924,23 @@ func TestClientlessValidation(t *testing.T) {
 			return err
 		}, "Device.Info.model"},
 		{"get regcode code", func() error { _, err := c.Clientless.RegCode(ctx, "r", " "); return err }, "RegCode"},
+		{"get regcode dot-dot code", func() error { _, err := c.Clientless.RegCode(ctx, "r", ".."); return err }, "RegCode"},
+		{"get regcode dot requestor", func() error { _, err := c.Clientless.RegCode(ctx, ".", "c"); return err }, "RequestorID"},
+		{"delete regcode dot-dot code", func() error { return c.Clientless.DeleteRegCode(ctx, "r", "..") }, "RegCode"},
+		{"regcode dot-dot requestor", func() error {
+			_, err := c.Clientless.CreateRegCode(ctx, RegCodeRequest{RequestorID: ".."})
+			return err
+		}, "RequestorID"},
+		{"config dot-dot requestor", func() error { _, err := c.Clientless.Config(ctx, ".."); return err }, "RequestorID"},
+		{"checkauthn by dot-dot code", func() error { _, err := c.Clientless.CheckAuthNByRegCode(ctx, "r", ".."); return err }, "RegCode"},
+		{"preauthorize by dot code", func() error {
+			_, err := c.Clientless.PreauthorizeByRegCode(ctx, ".", ClientlessPreauthorizeRequest{RequestorID: "r", Resources: []string{"a"}})
+			return err
+		}, "RegCode"},
+		{"preauthorize by code, no requestor", func() error {
+			_, err := c.Clientless.PreauthorizeByRegCode(ctx, "c", ClientlessPreauthorizeRequest{Resources: []string{"a"}})
+			return err
+		}, "RequestorID"},
 		{"delete regcode requestor", func() error { return c.Clientless.DeleteRegCode(ctx, "", "c") }, "RequestorID"},
 		{"config requestor", func() error { _, err := c.Clientless.Config(ctx, ""); return err }, "RequestorID"},
 		{"checkauthn requestor", func() error { _, err := c.Clientless.CheckAuthN(ctx, ClientlessRequest{}); return err }, "RequestorID"},
@@ -1080,7 +1100,8 @@ func TestClientlessSecretsStayOut(t *testing.T) {
 	tok := ShortMediaToken{Requestor: "r", Resource: "x", SerializedToken: "PHNpZ25hdHVyZT4uLi4=", Expires: ms(1348649614000)}
 	buf.Reset()
 	logger.Info("got", "token", tok)
-	for _, s := range []string{fmt.Sprint(tok), fmt.Sprintf("%+v", tok), fmt.Sprintf("%v", &tok), buf.String()} {
+	for _, s := range []string{fmt.Sprint(tok), fmt.Sprintf("%+v", tok), fmt.Sprintf("%v", &tok), fmt.Sprintf("%#v", tok),
+		fmt.Sprintf("%#v", &tok), buf.String()} {
 		if strings.Contains(s, "PHNpZ25hdHVyZT4") || !strings.Contains(s, redacted) {
 			t.Errorf("media token not masked: %s", s)
 		}
@@ -1159,5 +1180,162 @@ func TestClientlessConfigShapes(t *testing.T) {
 		if _, err := v1DecodeConfig([]byte(bad)); err == nil {
 			t.Errorf("%s: no error", bad)
 		}
+	}
+}
+
+// The login web app's calls run on behalf of a browser and may be made without DCR credentials;
+// every call the device makes needs them.
+func TestClientlessTokenSourceUse(t *testing.T) {
+	ctx := context.Background()
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if h := r.Header.Get("Authorization"); h != "" {
+			t.Errorf("%s %s: Authorization = %q, want none without a token source", r.Method, r.URL.Path, h)
+		}
+		testHeader(t, r, "X-Device-Info", "")
+		switch {
+		case r.URL.Path == "/api/v1/config/r":
+			io.WriteString(w, `{"mvpds":[{"id":"m"}]}`)
+		case r.URL.Path == "/reggie/v1/r/regcode/C":
+			io.WriteString(w, `{"code":"C"}`)
+		case r.URL.Path == "/api/v1/preauthorize/C":
+			io.WriteString(w, `{"resources":[{"id":"a","authorized":true}]}`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(WithClientlessURL(srv.URL), WithHTTPClient(srv.Client()), WithDevice(testDevice))
+	if err != nil {
+		t.Fatal(err)
+	}
+	webApp := []struct {
+		name string
+		call func() error
+	}{
+		{"config", func() error { _, err := c.Clientless.Config(ctx, "r"); return err }},
+		{"get regcode", func() error { _, err := c.Clientless.RegCode(ctx, "r", "C"); return err }},
+		{"checkauthn by regcode", func() error {
+			ok, err := c.Clientless.CheckAuthNByRegCode(ctx, "r", "C")
+			if err == nil && !ok {
+				t.Error("CheckAuthNByRegCode = false on 200")
+			}
+			return err
+		}},
+		{"preauthorize by regcode", func() error {
+			_, err := c.Clientless.PreauthorizeByRegCode(ctx, "C", ClientlessPreauthorizeRequest{RequestorID: "r", Resources: []string{"a"}})
+			return err
+		}},
+	}
+	for _, tt := range webApp {
+		t.Run("web app: "+tt.name, func(t *testing.T) {
+			before := hits.Load()
+			if err := tt.call(); err != nil {
+				t.Fatalf("err = %v", err)
+			}
+			if hits.Load() != before+1 {
+				t.Errorf("server hits = %d, want 1", hits.Load()-before)
+			}
+		})
+	}
+
+	device := []struct {
+		name string
+		call func() error
+	}{
+		{"create regcode", func() error {
+			_, err := c.Clientless.CreateRegCode(ctx, RegCodeRequest{RequestorID: "r"})
+			return err
+		}},
+		{"delete regcode", func() error { return c.Clientless.DeleteRegCode(ctx, "r", "C") }},
+		{"checkauthn", func() error { _, err := c.Clientless.CheckAuthN(ctx, ClientlessRequest{RequestorID: "r"}); return err }},
+		{"authn token", func() error { _, err := c.Clientless.AuthNToken(ctx, ClientlessRequest{RequestorID: "r"}); return err }},
+		{"authorize", func() error {
+			_, err := c.Clientless.Authorize(ctx, ClientlessAuthorizeRequest{RequestorID: "r", Resource: "a"})
+			return err
+		}},
+		{"authz token", func() error {
+			_, err := c.Clientless.AuthZToken(ctx, ClientlessResourceRequest{RequestorID: "r", Resource: "a"})
+			return err
+		}},
+		{"media token", func() error {
+			_, err := c.Clientless.MediaToken(ctx, ClientlessResourceRequest{RequestorID: "r", Resource: "a"})
+			return err
+		}},
+		{"preauthorize", func() error {
+			_, err := c.Clientless.Preauthorize(ctx, ClientlessPreauthorizeRequest{RequestorID: "r", Resources: []string{"a"}})
+			return err
+		}},
+		{"user metadata", func() error {
+			_, err := c.Clientless.UserMetadata(ctx, ClientlessRequest{RequestorID: "r"})
+			return err
+		}},
+		{"free preview", func() error {
+			return c.Clientless.FreePreview(ctx, FreePreviewRequest{RequestorID: "r", MSOID: "m", DomainName: "d"})
+		}},
+	}
+	for _, tt := range device {
+		t.Run("device: "+tt.name, func(t *testing.T) {
+			before := hits.Load()
+			if err := tt.call(); !errors.Is(err, ErrNotConfigured) {
+				t.Fatalf("err = %v, want ErrNotConfigured", err)
+			}
+			if hits.Load() != before {
+				t.Errorf("server hits = %d, want 0", hits.Load()-before)
+			}
+		})
+	}
+}
+
+// Only calls that cannot change server state twice are retried after a 5xx: the POSTs (regcode,
+// free preview) only when the server surely did nothing (503).
+func TestClientlessRetrySafety(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		path   string
+		status int
+		call   func(c *Client) error
+		tries  int32
+	}{
+		{"create regcode, 500: not retried", "/reggie/v1/r/regcode", 500, func(c *Client) error {
+			_, err := c.Clientless.CreateRegCode(ctx, RegCodeRequest{RequestorID: "r"})
+			return err
+		}, 1},
+		{"create regcode, 503: retried", "/reggie/v1/r/regcode", 503, func(c *Client) error {
+			_, err := c.Clientless.CreateRegCode(ctx, RegCodeRequest{RequestorID: "r"})
+			return err
+		}, 4},
+		{"free preview, 502: not retried", "/api/v1/authenticate/freepreview", 502, func(c *Client) error {
+			return c.Clientless.FreePreview(ctx, FreePreviewRequest{RequestorID: "r", MSOID: "m", DomainName: "d"})
+		}, 1},
+		{"media token, 500: retried", "/api/v1/tokens/media", 500, func(c *Client) error {
+			_, err := c.Clientless.MediaToken(ctx, ClientlessResourceRequest{RequestorID: "r", Resource: "a"})
+			return err
+		}, 4},
+		{"delete regcode, 502: retried", "/reggie/v1/r/regcode/C", 502, func(c *Client) error {
+			return c.Clientless.DeleteRegCode(ctx, "r", "C")
+		}, 4},
+		{"authenticate, 501: not retried", "/api/v1/authenticate", 501, func(c *Client) error {
+			_, err := c.Clientless.Authenticate(ctx, v1AuthnRequest("https://loginwebapp.com/"))
+			return err
+		}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, mux, _ := setup(t, WithRetry(RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond}))
+			var hits atomic.Int32
+			mux.HandleFunc(tt.path, func(w http.ResponseWriter, r *http.Request) {
+				hits.Add(1)
+				w.WriteHeader(tt.status)
+			})
+			err := tt.call(c)
+			var pe *PassError
+			if !errors.As(err, &pe) || pe.HTTPStatus != tt.status {
+				t.Fatalf("err = %v, want *PassError HTTP %d", err, tt.status)
+			}
+			if hits.Load() != tt.tries {
+				t.Errorf("attempts = %d, want %d", hits.Load(), tt.tries)
+			}
+		})
 	}
 }

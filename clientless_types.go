@@ -107,7 +107,7 @@ type AuthZToken struct {
 }
 
 // ShortMediaToken is the short media token a player hands to the Media Verification Library.
-// SerializedToken is a credential: String and LogValue v1Mask it.
+// SerializedToken is a credential: String, GoString and LogValue mask it.
 type ShortMediaToken struct {
 	Requestor       string
 	Resource        string
@@ -120,22 +120,18 @@ type ShortMediaToken struct {
 // String masks SerializedToken, so %v and %+v print no credential.
 func (t ShortMediaToken) String() string {
 	return "ShortMediaToken{Requestor:" + t.Requestor + " Resource:" + t.Resource + " MVPD:" + t.MVPD +
-		" UserID:" + t.UserID + " SerializedToken:" + v1Mask(t.SerializedToken) +
+		" UserID:" + t.UserID + " SerializedToken:" + maskIfSet(t.SerializedToken) +
 		" Expires:" + t.Expires.Format(time.RFC3339) + "}"
 }
+
+// GoString masks SerializedToken in %#v too.
+func (t ShortMediaToken) GoString() string { return "tvauth." + t.String() }
 
 // LogValue masks SerializedToken in structured logs.
 func (t ShortMediaToken) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("requestor", t.Requestor), slog.String("resource", t.Resource),
 		slog.String("mvpd", t.MVPD), slog.String("user_id", t.UserID),
-		slog.String("serialized_token", v1Mask(t.SerializedToken)), slog.Time("expires", t.Expires))
-}
-
-func v1Mask(secret string) string {
-	if secret == "" {
-		return ""
-	}
-	return redacted
+		slog.String("serialized_token", maskIfSet(t.SerializedToken)), slog.Time("expires", t.Expires))
 }
 
 // ClientlessPreauthorizeRequest asks which of several resources the user may watch.

@@ -74,6 +74,7 @@ func TestDeviceHeaders(t *testing.T) {
 		t.Errorf("default device headers = %v", h)
 	}
 	// A per-request device overrides the client default, and ForwardedFor becomes X-Forwarded-For.
+	var ve *ValidationError
 	other := testDevice
 	other.ID = "other"
 	other.ForwardedFor = "198.51.100.4"
@@ -84,9 +85,13 @@ func TestDeviceHeaders(t *testing.T) {
 	if h.Get("AP-Device-Identifier") != "fingerprint b3RoZXI=" || h.Get("X-Forwarded-For") != "198.51.100.4" {
 		t.Errorf("override headers = %v", h)
 	}
+	evil := testDevice
+	evil.ForwardedFor = "1.2.3.4\r\nX-Injected: 1"
+	if err := c.deviceHeaders(http.Header{}, &evil, true); !errors.As(err, &ve) || ve.Field != "Device.ForwardedFor" {
+		t.Errorf("header injection: err = %v", err)
+	}
 	bare, _ := New()
 	err := bare.deviceHeaders(http.Header{}, nil, true)
-	var ve *ValidationError
 	if !errors.As(err, &ve) || ve.Field != "Device" {
 		t.Errorf("no device: err = %v", err)
 	}

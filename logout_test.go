@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -290,6 +291,59 @@ func TestLogoutErrors(t *testing.T) {
 	}
 }
 
+// OAS:v2 lists a 302 for logout (copied from the authenticate endpoint). The SDK never follows it: it
+// is an error, and the Location (which would get the bearer token) is never requested.
+func TestLogoutRedirectIsAnError(t *testing.T) {
+	t.Parallel()
+	c, mux, srvURL := setup(t)
+	rec := serve(mux, "GET /mvpd/logout", http.StatusOK, nil)
+	mux.HandleFunc("GET /api/v2/REF30/logout/Cablevision", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, srvURL+"/mvpd/logout", http.StatusFound)
+	})
+	_, err := c.Pass.Logout(context.Background(), cablevisionLogout)
+	if pe := asPassError(t, err); pe.HTTPStatus != http.StatusFound {
+		t.Errorf("PassError = %+v, want HTTP 302", *pe)
+	}
+	if n := len(rec.all()); n != 0 {
+		t.Errorf("the redirect was followed %d times", n)
+	}
+}
+
+// Logout is a GET: a 5xx or a dropped connection is retried, and the retry succeeds.
+func TestLogoutRetriesServerErrors(t *testing.T) {
+	t.Parallel()
+	for _, fail := range []string{"500", "502", "dropped connection"} {
+		t.Run(fail, func(t *testing.T) {
+			t.Parallel()
+			c, mux, _ := setup(t)
+			var attempts atomic.Int32
+			mux.HandleFunc("GET /api/v2/REF30/logout/Cablevision", func(w http.ResponseWriter, r *http.Request) {
+				if attempts.Add(1) > 1 {
+					reply(w, http.StatusOK, passFixture(t, "logout_logout_interactive.json"))
+					return
+				}
+				switch fail {
+				case "dropped connection":
+					conn, _, err := w.(http.Hijacker).Hijack()
+					if err == nil {
+						conn.Close()
+					}
+				default:
+					status, _ := strconv.Atoi(fail)
+					reply(w, status, []byte(`{"action":"retry","status":`+fail+`,"code":"internal_server_error"}`))
+				}
+			})
+			res, err := c.Pass.Logout(context.Background(), cablevisionLogout)
+			if err != nil || len(res.Actions) != 1 || res.Actions[0].Name != ActionLogout {
+				t.Fatalf("got %+v, %v", res, err)
+			}
+			if n := attempts.Load(); n != 2 {
+				t.Errorf("%d attempts, want 2", n)
+			}
+		})
+	}
+}
+
 func TestLogoutEmptyLogouts(t *testing.T) {
 	t.Parallel()
 	for _, body := range []string{`{"logouts": {}}`, `{}`, `null`} {
@@ -329,6 +383,8 @@ func TestLogoutValidationBeforeIO(t *testing.T) {
 			Headers: PassHeaders{SubjectToken: "a.b.c", RokuConnectToken: "d.e.f"}}, "Headers.RokuConnectToken"},
 		{"header with a line break", LogoutRequest{ServiceProvider: "REF30", MVPD: "Dish", RedirectURL: "https://adobe.com",
 			Headers: PassHeaders{VisitorID: "a\r\nX-Evil: 1"}}, "Headers.VisitorID"},
+		{"X-Forwarded-For with a line break", LogoutRequest{ServiceProvider: "REF30", MVPD: "Dish", RedirectURL: "https://adobe.com",
+			Device: &Device{ID: "d", Info: testDevice.Info, ForwardedFor: "192.0.2.1\r\nX-Evil: 1"}}, "Device.ForwardedFor"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -339,6 +395,14 @@ func TestLogoutValidationBeforeIO(t *testing.T) {
 		})
 	}
 
+	t.Run("default device with a bad X-Forwarded-For", func(t *testing.T) {
+		t.Parallel()
+		dev := testDevice
+		dev.ForwardedFor = "192.0.2.1\nX-Evil: 1"
+		c, _, _ := setup(t, WithDevice(dev))
+		_, err := c.Pass.Logout(context.Background(), cablevisionLogout)
+		asValidation(t, err, "Device.ForwardedFor")
+	})
 	t.Run("no device at all", func(t *testing.T) {
 		t.Parallel()
 		_, _, srvURL := setup(t)
@@ -393,6 +457,39 @@ func TestLogoutThrottled(t *testing.T) {
 		if gap := at[i].Sub(at[i-1]); gap < maxWait-5*time.Millisecond {
 			t.Errorf("attempt %d came %v after the previous one, want ≥ %v", i+1, gap, maxWait)
 		}
+	}
+}
+
+// With the default MaxWait (5 s) the floor is Adobe's full second, though backoff from MinWait alone
+// would retry after a few milliseconds.
+func TestLogoutThrottledWaitsOneSecond(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t, WithRetry(RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond}))
+	var mu sync.Mutex
+	var at []time.Time
+	mux.HandleFunc("GET /api/v2/REF30/logout/Cablevision", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		at = append(at, time.Now())
+		n := len(at)
+		mu.Unlock()
+		if n == 1 {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusTooManyRequests)
+			w.Write(passFixture(t, "throttle_429.html"))
+			return
+		}
+		reply(w, http.StatusOK, passFixture(t, "logout_temppass.json"))
+	})
+	if _, err := c.Pass.Logout(context.Background(), cablevisionLogout); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(at) != 2 {
+		t.Fatalf("%d attempts, want 2", len(at))
+	}
+	if gap := at[1].Sub(at[0]); gap < passThrottleFloor || gap > 3*time.Second {
+		t.Errorf("retried %v after the 429, want about %v", gap, passThrottleFloor)
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -81,8 +80,8 @@ type PassHeaders struct {
 // String masks the SSO tokens and the TempPass identity (an e-mail address).
 func (h PassHeaders) String() string {
 	return fmt.Sprintf("PassHeaders{VisitorID: %q, SubjectToken: %s, RokuConnectToken: %s, ServiceToken: %s, PartnerFrameworkStatus: %q, TempPassIdentity: %s}",
-		h.VisitorID, mask(h.SubjectToken), mask(h.RokuConnectToken), mask(h.ServiceToken),
-		h.PartnerFrameworkStatus, mask(h.TempPassIdentity))
+		h.VisitorID, maskQuoted(h.SubjectToken), maskQuoted(h.RokuConnectToken), maskQuoted(h.ServiceToken),
+		h.PartnerFrameworkStatus, maskQuoted(h.TempPassIdentity))
 }
 
 // GoString masks them in %#v too.
@@ -102,31 +101,16 @@ func (h PassHeaders) MarshalJSON() ([]byte, error) {
 		h.PartnerFrameworkStatus, maskIfSet(h.TempPassIdentity)})
 }
 
-func maskIfSet(secret string) string {
-	if secret == "" {
-		return ""
-	}
-	return redacted
-}
-
 // LogValue masks the SSO tokens and the TempPass identity.
 func (h PassHeaders) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("visitor_id", h.VisitorID),
-		slog.String("subject_token", mask(h.SubjectToken)),
-		slog.String("roku_connect_token", mask(h.RokuConnectToken)),
-		slog.String("service_token", mask(h.ServiceToken)),
+		slog.String("subject_token", maskQuoted(h.SubjectToken)),
+		slog.String("roku_connect_token", maskQuoted(h.RokuConnectToken)),
+		slog.String("service_token", maskQuoted(h.ServiceToken)),
 		slog.String("partner_framework_status", h.PartnerFrameworkStatus),
-		slog.String("temppass_identity", mask(h.TempPassIdentity)),
+		slog.String("temppass_identity", maskQuoted(h.TempPassIdentity)),
 	)
-}
-
-// mask hides a secret but says whether one is there.
-func mask(secret string) string {
-	if secret == "" {
-		return `""`
-	}
-	return redacted
 }
 
 // passHeader names one optional header; the bit set says which ones an endpoint takes.
@@ -217,25 +201,38 @@ const (
 	deviceRequired passDeviceMode = iota
 	// deviceOptional: the same three headers, sent when a device is known.
 	deviceOptional
-	// deviceInfoOnly: X-Device-Info (and X-Forwarded-For) when a device is known (DCR endpoints).
+	// deviceInfoOnly: X-Device-Info (and X-Forwarded-For) when a device is known (the DCR token
+	// endpoint: a token source serves every device of a server-to-server backend and has no request
+	// of its own to take a device from).
 	deviceInfoOnly
+	// deviceInfoRequired: X-Device-Info must be sent (DCR registration, where Adobe requires it and the
+	// request can carry its own device).
+	deviceInfoRequired
 	// forwardedOnly: only X-Forwarded-For, when the device has one (reads by code, resume).
 	forwardedOnly
 )
 
 // setDevice writes the device headers an endpoint takes from d, or the client's default device.
 func (s *PassService) setDevice(h http.Header, d *Device, mode passDeviceMode) error {
+	if d == nil {
+		d = s.client.cfg.device
+	}
+	// A line break would smuggle in headers. Go's transport would refuse it too, but only inside the
+	// pipeline, as a transport error rather than as bad input.
+	if d != nil && strings.ContainsAny(d.ForwardedFor, "\r\n\x00") {
+		return invalid("Device.ForwardedFor", "contains a control character")
+	}
 	switch mode {
 	case deviceRequired, deviceOptional:
 		return s.client.deviceHeaders(h, d, mode == deviceRequired)
 	}
 	if d == nil {
-		d = s.client.cfg.device
-	}
-	if d == nil {
+		if mode == deviceInfoRequired {
+			return invalid("Device", "no device: X-Device-Info is required; set the request's Device or WithDevice")
+		}
 		return nil
 	}
-	if mode == deviceInfoOnly {
+	if mode == deviceInfoOnly || mode == deviceInfoRequired {
 		info, err := d.Info.Encode()
 		if err != nil {
 			var ve *ValidationError
@@ -247,9 +244,6 @@ func (s *PassService) setDevice(h http.Header, d *Device, mode passDeviceMode) e
 		h.Set("X-Device-Info", info)
 	}
 	if d.ForwardedFor != "" {
-		if strings.ContainsAny(d.ForwardedFor, "\r\n\x00") {
-			return invalid("Device.ForwardedFor", "contains a control character")
-		}
 		h.Set("X-Forwarded-For", d.ForwardedFor)
 	}
 	return nil
@@ -260,35 +254,6 @@ func (s *PassService) setDevice(h http.Header, d *Device, mode passDeviceMode) e
 func (s *PassService) v2call(method, path string) *call {
 	return &call{service: svcPass, method: method, path: path, header: http.Header{},
 		auth: authPassBearer, throttleFloor: passThrottleFloor}
-}
-
-// requireSegment checks a value that becomes one path segment: present, and not a dot segment that a
-// server or proxy would resolve away.
-func requireSegment(field, v string) error {
-	switch {
-	case strings.TrimSpace(v) == "":
-		return invalid(field, "empty")
-	case v == "." || v == "..":
-		return invalid(field, "%q is not a valid path segment", v)
-	case strings.ContainsAny(v, "\x00\r\n"):
-		return invalid(field, "contains a control character")
-	}
-	return nil
-}
-
-// requireAbsoluteURL checks a redirect URL Adobe will send a user agent to: absolute, with a host.
-func requireAbsoluteURL(field, v string) error {
-	if strings.TrimSpace(v) == "" {
-		return invalid(field, "empty")
-	}
-	u, err := url.Parse(v)
-	if err != nil {
-		return invalid(field, "malformed URL")
-	}
-	if u.Scheme == "" || u.Host == "" {
-		return invalid(field, "%q is not an absolute URL", v)
-	}
-	return nil
 }
 
 // passTime is a millisecond epoch timestamp that Adobe sends as a JSON number in some replies

@@ -72,7 +72,7 @@ type MediaToken struct {
 // String masks the serialized token.
 func (t MediaToken) String() string {
 	return fmt.Sprintf("MediaToken{NotBefore: %s, NotAfter: %s, SerializedToken: %s}",
-		t.NotBefore.UTC().Format(time.RFC3339), t.NotAfter.UTC().Format(time.RFC3339), mask(t.SerializedToken))
+		t.NotBefore.UTC().Format(time.RFC3339), t.NotAfter.UTC().Format(time.RFC3339), maskQuoted(t.SerializedToken))
 }
 
 // GoString masks the serialized token in %#v too.
@@ -81,7 +81,7 @@ func (t MediaToken) GoString() string { return "tvauth." + t.String() }
 // LogValue masks the serialized token.
 func (t MediaToken) LogValue() slog.Value {
 	return slog.GroupValue(slog.Time("not_before", t.NotBefore), slog.Time("not_after", t.NotAfter),
-		slog.String("serialized_token", mask(t.SerializedToken)))
+		slog.String("serialized_token", maskQuoted(t.SerializedToken)))
 }
 
 // DecisionsResult is the reply of the decisions endpoints, one Decision per resource in reply order.

@@ -178,9 +178,12 @@ const (
 // (after the pipeline's own retries) and server errors do not end the wait; any other error of the
 // profile poll does (an unknown or expired code is a *PassError).
 func (s *PassService) WaitForProfile(ctx context.Context, serviceProvider, code string) (*Profile, error) {
-	return s.waitForProfile(ctx, serviceProvider, code, func() time.Duration {
-		return profilePollMin + rand.N(profilePollMax-profilePollMin)
-	})
+	return s.waitForProfile(ctx, serviceProvider, code, profilePollInterval)
+}
+
+// profilePollInterval is random in [3 s, 5 s) so that devices that started together drift apart.
+func profilePollInterval() time.Duration {
+	return profilePollMin + rand.N(profilePollMax-profilePollMin)
 }
 
 func (s *PassService) waitForProfile(ctx context.Context, serviceProvider, code string, interval func() time.Duration) (*Profile, error) {
@@ -233,9 +236,10 @@ func (s *PassService) waitForProfile(ctx context.Context, serviceProvider, code 
 }
 
 // transientPollError: worth polling again (throttled, server trouble, no reply), unless the caller's
-// context is what ended.
+// context is what ended or the request itself is wrong (say, a token source whose credentials are
+// incomplete): polling again would fail the same way until the code expired.
 func transientPollError(err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrInvalidRequest) {
 		return false
 	}
 	if errors.Is(err, ErrRateLimited) {
@@ -298,7 +302,7 @@ type PartnerProfileRequest struct {
 // String masks the SAML response.
 func (r PartnerProfileRequest) String() string {
 	return fmt.Sprintf("PartnerProfileRequest{ServiceProvider: %q, Partner: %q, SAMLResponse: %s, Headers: %v}",
-		r.ServiceProvider, r.Partner, mask(r.SAMLResponse), r.Headers)
+		r.ServiceProvider, r.Partner, maskQuoted(r.SAMLResponse), r.Headers)
 }
 
 // GoString masks the SAML response in %#v too.
@@ -307,7 +311,7 @@ func (r PartnerProfileRequest) GoString() string { return "tvauth." + r.String()
 // LogValue masks the SAML response.
 func (r PartnerProfileRequest) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("service_provider", r.ServiceProvider), slog.String("partner", r.Partner),
-		slog.String("saml_response", mask(r.SAMLResponse)), slog.Any("headers", r.Headers.LogValue()))
+		slog.String("saml_response", maskQuoted(r.SAMLResponse)), slog.Any("headers", r.Headers.LogValue()))
 }
 
 // PartnerProfile creates and returns the profile for a partner authentication response (POST

@@ -317,6 +317,21 @@ func TestPassWaitForProfile(t *testing.T) {
 		}
 	})
 
+	// A token source whose credentials are incomplete fails every poll the same way: that ends the
+	// wait at once instead of polling until the code expires.
+	t.Run("a request error ends the wait", func(t *testing.T) {
+		t.Parallel()
+		_, _, srvURL := setup(t) // the mux fails the test on any request
+		reg := clientWithTokenSource(t, srvURL, nil)
+		c := clientWithTokenSource(t, srvURL, reg.Pass.TokenSource(ClientCredentials{ClientID: "id"}))
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, err := c.Pass.waitForProfile(ctx, "REF30", "XTC98W", fast)
+		if !errors.Is(err, ErrInvalidRequest) || ctx.Err() != nil {
+			t.Errorf("error = %v, want ErrInvalidRequest before the context ends", err)
+		}
+	})
+
 	t.Run("exported poll interval is 3-5 s", func(t *testing.T) {
 		t.Parallel()
 		c, mux, _ := setup(t)
@@ -325,8 +340,17 @@ func TestPassWaitForProfile(t *testing.T) {
 		if err != nil || p.MVPD != "Cablevision" {
 			t.Errorf("got %+v, %v", p, err)
 		}
-		if profilePollMin != 3*time.Second || profilePollMax != 5*time.Second {
-			t.Errorf("poll interval [%v, %v), want [3s, 5s)", profilePollMin, profilePollMax)
+		lo, hi := profilePollMax, profilePollMin
+		for range 2000 {
+			d := profilePollInterval()
+			if d < 3*time.Second || d >= 5*time.Second {
+				t.Fatalf("poll interval %v outside [3s, 5s)", d)
+			}
+			lo, hi = min(lo, d), max(hi, d)
+		}
+		// Jittered, not fixed: devices that started together drift apart.
+		if hi-lo < time.Second {
+			t.Errorf("2000 intervals spread over only [%v, %v]", lo, hi)
 		}
 	})
 }

@@ -145,3 +145,20 @@ func (r *redactor) scrubError(err error) error {
 	}
 	return err
 }
+
+// maskIfSet is how secret fields print in String, GoString and LogValue: REDACTED when set, empty when
+// not, so a log still tells a missing secret from a present one.
+func maskIfSet(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return redacted
+}
+
+// maskQuoted is maskIfSet for %s verbs inside Go-syntax-like output, where an empty value prints "".
+func maskQuoted(secret string) string {
+	if secret == "" {
+		return `""`
+	}
+	return redacted
+}

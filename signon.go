@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -50,6 +52,95 @@ type ServiceDiscoveryRequest struct {
 	Token         string // the "token" header (request authentication token), sent when set
 	AuthService   string // x-auth-service-id, sent when set (or the client's default)
 	CorrelationID string // x-correlation-id; "" = a fresh random id
+}
+
+// String masks the value of a parameter whose name looks secret (password, pin, token, …), so that %v
+// and %+v print no password.
+func (p Parameter) String() string {
+	return fmt.Sprintf("{Name:%s Value:%s}", p.Name, p.maskedValue())
+}
+
+// GoString masks secret values for %#v too.
+func (p Parameter) GoString() string { return "tvauth.Parameter" + p.String() }
+
+// LogValue masks secret values in structured logs.
+func (p Parameter) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("name", p.Name), slog.String("value", p.maskedValue()))
+}
+
+func (p Parameter) maskedValue() string {
+	if agsSecretParameter(p.Name) {
+		return maskQuoted(p.Value)
+	}
+	return p.Value
+}
+
+// String masks secret parameter values (a JSON log handler would otherwise marshal Parameters in
+// clear).
+func (r SignOnRequest) String() string {
+	return fmt.Sprintf("SignOnRequest{Parameters:%v ClientID:%q DeviceInformation:%s AuthService:%q CorrelationID:%q}",
+		r.Parameters, r.ClientID, r.DeviceInformation, r.AuthService, r.CorrelationID)
+}
+
+// GoString masks secret parameter values for %#v too.
+func (r SignOnRequest) GoString() string { return "tvauth." + r.String() }
+
+// LogValue masks secret parameter values in structured logs.
+func (r SignOnRequest) LogValue() slog.Value {
+	params := make([]string, len(r.Parameters))
+	for i, p := range r.Parameters {
+		params[i] = p.Name + "=" + p.maskedValue()
+	}
+	return slog.GroupValue(
+		slog.Any("parameters", params),
+		slog.String("client_id", r.ClientID),
+		slog.String("device_information", string(r.DeviceInformation)),
+		slog.String("auth_service", r.AuthService),
+		slog.String("correlation_id", r.CorrelationID),
+	)
+}
+
+// String masks the tokens and user account tokens.
+func (r SignOnResult) String() string {
+	tokens := "<nil>"
+	if r.Tokens != nil {
+		tokens = r.Tokens.String()
+	}
+	return fmt.Sprintf("SignOnResult{Tokens:%s Accounts:%v CorrelationID:%q}", tokens, r.Accounts, r.CorrelationID)
+}
+
+// GoString masks the secrets for %#v too.
+func (r SignOnResult) GoString() string { return "tvauth." + r.String() }
+
+// LogValue masks the tokens and user account tokens in structured logs: a JSON handler would otherwise
+// marshal the nested Tokens and Accounts in clear.
+func (r SignOnResult) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.String("correlation_id", r.CorrelationID)}
+	if r.Tokens != nil {
+		attrs = append(attrs, slog.Attr{Key: "tokens", Value: r.Tokens.LogValue()})
+	}
+	if r.Accounts != nil {
+		accounts := make([]any, len(r.Accounts))
+		for i, a := range r.Accounts {
+			accounts[i] = slog.Attr{Key: fmt.Sprint(i), Value: a.LogValue()}
+		}
+		attrs = append(attrs, slog.Group("accounts", accounts...))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// String masks the token header.
+func (r ServiceDiscoveryRequest) String() string {
+	return fmt.Sprintf("ServiceDiscoveryRequest{Token:%s AuthService:%q CorrelationID:%q}", maskQuoted(r.Token), r.AuthService, r.CorrelationID)
+}
+
+// GoString masks the token header for %#v too.
+func (r ServiceDiscoveryRequest) GoString() string { return "tvauth." + r.String() }
+
+// LogValue masks the token header in structured logs.
+func (r ServiceDiscoveryRequest) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("token", maskQuoted(r.Token)), slog.String("auth_service", r.AuthService),
+		slog.String("correlation_id", r.CorrelationID))
 }
 
 // NewCorrelationID returns a fresh random x-correlation-id (a version 4 UUID). Set it as a request's
@@ -362,6 +453,9 @@ func (s *AGSService) newCall(method, path string, req *SignOnRequest, rule agsBo
 	if string(device) == "null" {
 		device = nil
 	}
+	if req.ClientID != "" && strings.TrimSpace(req.ClientID) == "" {
+		return nil, "", invalid("ClientID", "blank: leave it empty or set the client_id of a previous sign-on")
+	}
 	switch rule {
 	case agsExactlyOneDevice, agsAtMostOneDevice:
 		if req.ClientID != "" && len(device) > 0 {
@@ -427,13 +521,16 @@ func agsHeaderValue(field, v string) error {
 }
 
 // agsSecretParameter guesses from a provider-defined parameter name whether its value is a secret.
-// Guessing wide only costs a scrubbed word in an error message.
+// Operators name parameters in their own language, hence the translations of "password" (Spanish,
+// Portuguese, German, Dutch, Italian, Hungarian, Polish, Finnish, Croatian/Serbian, Czech). Guessing wide
+// only costs a scrubbed word in an error message.
 func agsSecretParameter(name string) bool {
 	n := strings.ToLower(name)
 	if isSecretName(n) {
 		return true
 	}
-	for _, w := range []string{"pass", "pwd", "pin", "secret", "token", "otp", "key", "challenge", "credential", "code"} {
+	for _, w := range []string{"pass", "pwd", "pin", "secret", "token", "otp", "key", "challenge", "credential", "code",
+		"clave", "contrase", "senha", "kennwort", "wachtwoord", "parola", "jelsz", "haslo", "hasło", "salasana", "lozink", "heslo"} {
 		if strings.Contains(n, w) {
 			return true
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -84,6 +86,28 @@ func agsTestCommonHeaders(t *testing.T, r *http.Request, correlationID string) {
 		t.Errorf("x-correlation-id = %q, want a fresh UUID", id)
 	}
 }
+
+// agsSeen records header values a handler saw, in order.
+type agsSeen struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (s *agsSeen) Add(v string) {
+	s.mu.Lock()
+	s.seen = append(s.seen, v)
+	s.mu.Unlock()
+}
+
+func (s *agsSeen) list() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.seen...)
+}
+
+type agsRoundTripper func(*http.Request) (*http.Response, error)
+
+func (f agsRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func agsTestJSONBody(t *testing.T, r *http.Request, want string) {
 	t.Helper()
@@ -243,13 +267,19 @@ func TestAGSSubsequentSignOnWithClientID(t *testing.T) {
 	t.Parallel()
 	c, mux := agsSetup(t)
 	mux.HandleFunc("/ags/subsequentSignOn", func(w http.ResponseWriter, r *http.Request) {
+		testMethod(t, r, http.MethodPost)
+		agsTestCommonHeaders(t, r, "")
+		testHeader(t, r, "User-Token", "uat-x-1663")
 		agsTestJSONBody(t, r, `{"parameters":[{"name":"username","value":"dave"}],"clientId":"PUB_989"}`)
 		agsReply(w, http.StatusCreated, agsFixture(t, "subsequent_signon_201.json"))
 	})
-	_, err := c.AGS.SubsequentSignOn(context.Background(), Account{UserAccountToken: "uat-x"},
+	tok, err := c.AGS.SubsequentSignOn(context.Background(), Account{UserAccountToken: "uat-x-1663"},
 		SignOnRequest{Parameters: []Parameter{{"username", "dave"}}, ClientID: "PUB_989"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if tok.ClientID != "PUB_989" || tok.AccountID != "1663" || !uuidV4.MatchString(tok.CorrelationID) {
+		t.Errorf("tokens = %+v", *tok)
 	}
 }
 
@@ -270,6 +300,14 @@ func TestAGSValidationBeforeIO(t *testing.T) {
 			return err
 		}, "ClientID"},
 		{"signOn neither", func() error { _, err := c.AGS.SignOn(ctx, SignOnRequest{Parameters: params}); return err }, "ClientID"},
+		{"signOn blank clientId", func() error {
+			_, err := c.AGS.SignOn(ctx, SignOnRequest{Parameters: params, ClientID: " \t"})
+			return err
+		}, "ClientID"},
+		{"subsequentSignOn blank clientId", func() error {
+			_, err := c.AGS.SubsequentSignOn(ctx, Account{UserAccountToken: "uat-1"}, SignOnRequest{Parameters: params, ClientID: " "})
+			return err
+		}, "ClientID"},
 		{"signOn null device counts as none", func() error {
 			_, err := c.AGS.SignOn(ctx, SignOnRequest{Parameters: params, DeviceInformation: json.RawMessage(" null ")})
 			return err
@@ -505,6 +543,31 @@ func TestAGSRetries(t *testing.T) {
 			t.Errorf("err = %v after %d attempts, want a *RequestError after 1", err, hits.Load())
 		}
 	})
+	t.Run("refused connection retried", func(t *testing.T) {
+		t.Parallel()
+		_, mux, url := setup(t)
+		var hits atomic.Int32
+		mux.HandleFunc("/ags/signOn", func(w http.ResponseWriter, r *http.Request) {
+			hits.Add(1)
+			agsReply(w, http.StatusCreated, agsFixture(t, "signon_201.json"))
+		})
+		var dials atomic.Int32
+		refuseFirst := agsRoundTripper(func(r *http.Request) (*http.Response, error) {
+			if dials.Add(1) == 1 {
+				return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+			}
+			return http.DefaultTransport.RoundTrip(r)
+		})
+		c, err := New(WithAGSURL(url+"/ags"), WithAGSAuthService("s"), WithRetry(fastRetry),
+			WithHTTPClient(&http.Client{Transport: refuseFirst}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.AGS.SignOn(context.Background(), SignOnRequest{DeviceInformation: json.RawMessage(`{"deviceType":"OPEN"}`)})
+		if err != nil || res.Tokens == nil || dials.Load() != 2 || hits.Load() != 1 {
+			t.Errorf("SignOn = %+v, %v after %d attempts (%d reached the server); want success after 2 (1)", res, err, dials.Load(), hits.Load())
+		}
+	})
 	t.Run("discovery GET retried on 500", func(t *testing.T) {
 		t.Parallel()
 		c, mux := agsSetup(t)
@@ -711,6 +774,24 @@ func TestAGSSignOnWithSessionTokenWire(t *testing.T) {
 	}
 }
 
+func TestAGSGetSessionTokenBadReplies(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{`{}`, `{"sessionToken":""}`, `{"sessionToken":{"v":1}}`, `<html>OK</html>`, `{"sessionTok`} {
+		t.Run(body, func(t *testing.T) {
+			t.Parallel()
+			c, mux := agsSetup(t)
+			mux.HandleFunc("/ags/getSessionToken", func(w http.ResponseWriter, r *http.Request) {
+				agsReply(w, http.StatusOK, []byte(body))
+			})
+			st, err := c.AGS.GetSessionToken(context.Background(), SignOnRequest{Parameters: []Parameter{{"OperatorAuthToken", "jwt-1"}}})
+			var de *DecodeError
+			if !errors.As(err, &de) || de.HTTPStatus != 200 || st != "" {
+				t.Errorf("GetSessionToken = %q, %v; want a *DecodeError", st, err)
+			}
+		})
+	}
+}
+
 func TestAGSGetSessionTokenWire(t *testing.T) {
 	t.Parallel()
 	c, mux := agsSetup(t)
@@ -728,15 +809,14 @@ func TestAGSGetSessionTokenWire(t *testing.T) {
 func TestAGSServiceDiscoveryWire(t *testing.T) {
 	t.Parallel()
 	c, mux := agsSetup(t)
+	var tokens agsSeen
 	mux.HandleFunc("/ags/servicediscovery", func(w http.ResponseWriter, r *http.Request) {
 		testMethod(t, r, http.MethodGet)
 		agsTestCommonHeaders(t, r, "")
 		if r.URL.RawQuery != "" {
 			t.Errorf("query %q", r.URL.RawQuery)
 		}
-		if tok := r.Header.Get("Token"); tok != "" && tok != "req-auth-token" {
-			t.Errorf("token header %q", tok)
-		}
+		tokens.Add(r.Header.Get("Token"))
 		agsReply(w, http.StatusOK, agsFixture(t, "servicediscovery.json"))
 	})
 	want := &ServiceDiscovery{AvailableServices: []AuthService{{
@@ -753,6 +833,10 @@ func TestAGSServiceDiscoveryWire(t *testing.T) {
 	}
 	if d, err = c.AGS.ServiceDiscoveryWith(context.Background(), ServiceDiscoveryRequest{Token: "req-auth-token"}); err != nil || !reflect.DeepEqual(d, want) {
 		t.Fatalf("ServiceDiscoveryWith = %+v, %v", d, err)
+	}
+	// The token header goes out only when set, and as given.
+	if got := tokens.list(); !reflect.DeepEqual(got, []string{"", "req-auth-token"}) {
+		t.Errorf("token headers sent: %q", got)
 	}
 	svc, ok := d.Service("Customer Auth Service")
 	if !ok || svc.CheckSignOn(nil) != nil {

@@ -133,14 +133,18 @@ func (c *webapiClock) set(hostTime time.Time) {
 // Sign signs a call of another WebAPI method with this session and returns the parameters to send:
 // params plus a (the session token, unless params has one) in canonical order and encoding, then
 // &sig_sha256=<signature>. For GET append it to rawURL after "?"; for POST send it as an
-// application/x-www-form-urlencoded body to rawURL. Query parameters already written in rawURL are
-// signed but not repeated; prefer passing every parameter in params, so that the wire order is the
-// signed order. Methods that need ts take it from TS:
+// application/x-www-form-urlencoded body to rawURL. rawURL must have no query: every parameter goes in
+// params, so that the request carries exactly the signed pairs in the signed order (a query kept in
+// the URL would come first on the wire and break servers that verify the raw string). Methods that
+// need ts take it from TS:
 //
 //	q, err := sess.Sign("GET", base+"/auth/getInfo", url.Values{"devId": {devID}, "f": {"json"}, "ts": {sess.TS()}})
 func (s *WebAPISession) Sign(method, rawURL string, params url.Values) (string, error) {
 	if err := s.checkSigning("session"); err != nil {
 		return "", err
+	}
+	if u, err := url.Parse(rawURL); err == nil && (u.RawQuery != "" || u.ForceQuery) {
+		return "", invalid("rawURL", "has a query: pass every parameter in params")
 	}
 	all := make(url.Values, len(params)+1)
 	for k, vs := range params {
@@ -177,17 +181,10 @@ func webapiWire(canonical pairs, sig string) string {
 	return canonical.encode() + "&sig_sha256=" + percentEncode(sig)
 }
 
-func webapiMask(s string) string {
-	if s == "" {
-		return ""
-	}
-	return redacted
-}
-
 // String prints the session with Token, SessionSecret and SessionKey masked.
 func (s WebAPISession) String() string {
 	return fmt.Sprintf("WebAPISession{LoginID: %q, Token: %s, ExpiresIn: %v, SessionSecret: %s, SessionKey: %s, HostTime: %s, ReceivedAt: %s}",
-		s.LoginID, webapiMask(s.Token), s.ExpiresIn, webapiMask(s.SessionSecret), webapiMask(s.SessionKey),
+		s.LoginID, maskIfSet(s.Token), s.ExpiresIn, maskIfSet(s.SessionSecret), maskIfSet(s.SessionKey),
 		webapiTimeText(s.HostTime), webapiTimeText(s.ReceivedAt))
 }
 
@@ -198,10 +195,10 @@ func (s WebAPISession) GoString() string { return "tvauth." + s.String() }
 func (s WebAPISession) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("login_id", s.LoginID),
-		slog.String("token", webapiMask(s.Token)),
+		slog.String("token", maskIfSet(s.Token)),
 		slog.Duration("expires_in", s.ExpiresIn),
-		slog.String("session_secret", webapiMask(s.SessionSecret)),
-		slog.String("session_key", webapiMask(s.SessionKey)),
+		slog.String("session_secret", maskIfSet(s.SessionSecret)),
+		slog.String("session_key", maskIfSet(s.SessionKey)),
 		slog.Time("host_time", s.HostTime),
 		slog.Time("received_at", s.ReceivedAt),
 	)

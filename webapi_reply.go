@@ -91,11 +91,13 @@ func webapiReplyFrom(env, data map[string]string) (*webapiReply, error) {
 	return r, nil
 }
 
-// webapiAtoi reads an integer sent as a number or a string ("200", " 200 ", 200, 200.0).
+// webapiAtoi reads an integer sent as a number or a string ("200", " 200 ", 200, 200.0). Both forms
+// are bounded to 32 bits: no status code or lifetime is larger, and a huge expiresIn would otherwise
+// overflow time.Duration into a negative lifetime.
 func webapiAtoi(s string) (int, bool) {
 	s = strings.TrimSpace(s)
-	if n, err := strconv.Atoi(s); err == nil {
-		return n, true
+	if n, err := strconv.ParseInt(s, 10, 32); err == nil {
+		return int(n), true
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || f != math.Trunc(f) || math.Abs(f) > math.MaxInt32 {

@@ -79,6 +79,7 @@ func TestWebAPIReplyBroken(t *testing.T) {
 		"text":                  "Bad Gateway",
 		"qs without statusCode": "statusText=OK",
 		"qs statusCode text":    "statusCode=OK",
+		"statusCode past int32": `{"response":{"statusCode":9223372036854775807}}`,
 		"XML bad charset":       `<?xml version="1.0" encoding="EBCDIC"?><response/>`,
 	} {
 		if got, err := parseWebAPIReply([]byte(body)); err == nil {

@@ -439,6 +439,8 @@ func TestWebAPIClientLoginBrokenReplies(t *testing.T) {
 		{"no token", `{"response":{"statusCode":200,"data":{"sessionSecret":"abc"}}}`, 200, true},
 		{"no sessionSecret", `{"response":{"statusCode":200,"data":{"token":{"a":"abc"}}}}`, 200, true},
 		{"expiresIn not a number", `{"response":{"statusCode":200,"data":{"sessionSecret":"s3cr3t","token":{"a":"abc","expiresIn":"soon"}}}}`, 200, true},
+		{"expiresIn overflows a Duration", `{"response":{"statusCode":200,"data":{"sessionSecret":"s3cr3t","token":{"a":"abc","expiresIn":9223372036854775807}}}}`, 200, true},
+		{"expiresIn past 32 bits", `{"response":{"statusCode":200,"data":{"sessionSecret":"s3cr3t","token":{"a":"abc","expiresIn":"20000000000"}}}}`, 200, true},
 		{"hostTime not a time", `{"response":{"statusCode":200,"data":{"sessionSecret":"s3cr3t","hostTime":"noon","token":{"a":"abc"}}}}`, 200, true},
 		{"JSON array", `[1,2,3]`, 200, true},
 		{"plain text", "Service temporarily unavailable", 200, true},
@@ -997,6 +999,14 @@ func TestWebAPISessionSignValidation(t *testing.T) {
 		var ve *ValidationError
 		if !errors.As(err, &ve) || ve.Field != tt.field {
 			t.Errorf("err = %v, want field %q", err, tt.field)
+		}
+	}
+	// A query left in the URL would go on the wire before the signed pairs, out of the signed order.
+	for _, rawURL := range []string{vecLogoutURL + "?f=json", vecLogoutURL + "?", "/auth/logout", "https://api.screenname.nina.bz/%zz"} {
+		_, err := testSession().Sign("GET", rawURL, url.Values{"devId": {vecDevID}})
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Field != "rawURL" || !errors.Is(err, ErrInvalidRequest) {
+			t.Errorf("Sign(%q): err = %v, want field rawURL", rawURL, err)
 		}
 	}
 	// An explicit a wins over the session's token; sig_sha256 in params is dropped, not signed.
