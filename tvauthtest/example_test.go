@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 
 	"github.com/jarcoal/httpmock"
@@ -203,4 +204,120 @@ func ExampleServer_AddAGSUser() {
 	// Output:
 	// signOn: 300 accounts: 2
 	// subsequentSignOn: 201 accountId: 1663 devices: 1
+}
+
+// The fake is an http.Handler: mount it in a suite's own server, next to the suite's own handlers.
+// Here it serves AGS under /ags while the suite serves its CRM itself.
+func ExampleServer_ServeHTTP() {
+	fake := tvauthtest.NewServer()
+	defer fake.Close()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/crm/accounts", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, `[]`) })
+	mux.Handle("/", fake)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	client, err := tvauth.New(
+		tvauth.WithHTTPClient(srv.Client()),
+		tvauth.WithAGSURL(srv.URL+"/ags"),
+		tvauth.WithAGSTenant(tvauthtest.AGSTenant),
+		tvauth.WithAGSAuthService(tvauthtest.AGSAuthService),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	d, err := client.AGS.ServiceDiscovery(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("auth service:", d.AvailableServices[0].AuthServiceName)
+	fmt.Println("the fake saw:", fake.Requests()[0].Method, fake.Requests()[0].Path)
+	// Output:
+	// auth service: Customer Auth Service
+	// the fake saw: GET /ags/servicediscovery
+}
+
+// The fake is an http.RoundTripper: a client keeps the vendors' real base URLs and never opens a
+// socket. The fake answers for every host, and signatures verify against the URL the SDK signed.
+func ExampleServer_Transport() {
+	fake := tvauthtest.NewServer()
+	fake.Close() // the transport needs no listener
+	fake.AddWebAPIUser("alice", "s3cret")
+
+	client, err := tvauth.New(
+		tvauth.WithHTTPClient(&http.Client{Transport: fake.Transport()}),
+		tvauth.WithWebAPIDevID(tvauthtest.WebAPIDevID),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	sess, err := client.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: "alice", Password: "s3cret"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := client.WebAPI.Logout(ctx, tvauth.WebAPILogoutRequest{Session: sess, Format: tvauth.FormatQS}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, r := range fake.Requests() {
+		fmt.Println(r.Method, r.Host+r.Path)
+	}
+	fmt.Println("session active:", fake.WebAPISessionActive(sess.Token))
+	// Output:
+	// POST api.screenname.nina.bz/auth/clientLogin
+	// GET api.screenname.nina.bz/auth/logout
+	// session active: false
+}
+
+// A Pass logout at an MVPD with a logout endpoint asks the app to open a URL in a WebView. Browse
+// follows that chain as a WebView with cookies would and stops where the app would close it.
+func ExampleServer_Browse() {
+	fake := tvauthtest.NewServer()
+	defer fake.Close()
+	fake.AddMVPD("Cablevision", true)
+	ctx := context.Background()
+	device := tvauth.Device{ID: "living-room-tv", Info: tvauth.DeviceInfo{Model: "STB-9", Version: "2", OSName: "Linux",
+		OSVersion: "6.1", ConnectionType: "WiFi"}}
+	fake.AddProfile(tvauthtest.Profile{ServiceProvider: "REF30", MVPD: "Cablevision", DeviceID: device.ID})
+
+	reg, err := tvauth.New(append(fake.Options(), tvauth.WithDevice(device))...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	creds, err := reg.Pass.Register(ctx, fake.SoftwareStatement())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	client, err := tvauth.New(append(fake.Options(), tvauth.WithDevice(device), tvauth.WithPassTokenSource(reg.Pass.TokenSource(*creds)))...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	const done = "https://app.example/signed-out"
+	res, err := client.Pass.Logout(ctx, tvauth.LogoutRequest{ServiceProvider: "REF30", MVPD: "Cablevision", RedirectURL: done})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	action := res.Actions[0]
+	fmt.Println("next:", action.Name, action.Type, "in a user agent:", action.NeedsUserAgent())
+
+	landed, err := fake.Browse(ctx, fake.UserAgent(), action.URL.String(), done)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("WebView closes at", landed, tvauthtest.ReachedRedirect(landed, done))
+	fmt.Println("MVPD logouts completed:", fake.CompletedLogouts("Cablevision"))
+	// Output:
+	// next: logout interactive in a user agent: true
+	// WebView closes at https://app.example/signed-out true
+	// MVPD logouts completed: 1
 }

@@ -3,6 +3,7 @@ package tvauthtest
 import (
 	"net/http"
 	"regexp"
+	"slices"
 	"time"
 )
 
@@ -123,10 +124,7 @@ func (s *Server) SetThrottle(t *Throttle) {
 	if cfg.Burst <= 0 {
 		cfg.Burst = 10
 	}
-	cfg.Paths = append([]string(nil), t.Paths...)
-	if t.Paths == nil {
-		cfg.Paths = nil
-	}
+	cfg.Paths = slices.Clone(t.Paths) // nil stays nil (Adobe's paths); empty stays empty (none)
 	s.throttle = &throttle{cfg: cfg, buckets: map[string]*bucket{}}
 }
 

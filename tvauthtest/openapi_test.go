@@ -261,7 +261,9 @@ func TestOpenAPIDCRReplies(t *testing.T) {
 				t.Fatal(err)
 			}
 			var body any
-			_ = json.Unmarshal(c.reply.body, &body)
+			if err := json.Unmarshal(c.reply.body, &body); err != nil {
+				t.Fatalf("not JSON: %v\n%s", err, c.reply.body)
+			}
 			var errs []string
 			dcr.check(schema, "", "$", body, &errs)
 			if len(errs) > 0 {

@@ -481,3 +481,24 @@ func TestPassConcurrentFlows(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// FuzzVerifyMediaToken feeds arbitrary tokens to the media verifier: it must never panic, and must
+// accept only tokens this fake signed.
+func FuzzVerifyMediaToken(f *testing.F) {
+	s := adobeTestServer(f)
+	good := s.adobeMediaToken("REF30", "Cablevision", "REF30", "u", s.adobeNow())
+	raw, _ := base64.StdEncoding.DecodeString(good)
+	f.Add(good)
+	f.Add(base64.StdEncoding.EncodeToString([]byte(strings.Replace(string(raw), "REF30", "REF31", 1))))
+	f.Add(base64.StdEncoding.EncodeToString([]byte("<signatureInfo></signatureInfo><authToken>")))
+	f.Add("")
+	f.Fuzz(func(t *testing.T, tok string) {
+		if _, err := s.VerifyMediaToken(tok); err == nil {
+			// Only the one token issued here verifies (a non-canonical Base64 spelling of the same
+			// bytes is the same token).
+			if got, _ := base64.StdEncoding.DecodeString(tok); string(got) != string(raw) {
+				t.Fatalf("verified a token the fake did not issue: %q", tok)
+			}
+		}
+	})
+}

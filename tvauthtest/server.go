@@ -104,9 +104,10 @@ func (s *Server) Client() *tvauth.Client {
 	return c
 }
 
-// SetClock replaces the clock of the WebAPI and AGS fakes (token lifetimes, hostTime, ts checks) and
-// of the throttle; nil restores the wall clock. Move it forward to expire what the fake issued
-// without waiting. (The Pass and Clientless fakes move theirs with AdvanceAdobeClock.)
+// SetClock replaces the clock of every family (Pass tokens, codes, profiles and media tokens,
+// Clientless regcodes and tokens, WebAPI lifetimes, hostTime and ts checks, AGS tokens) and of the
+// throttle; nil restores the wall clock. Move it forward to expire what the fake issued without
+// waiting.
 func (s *Server) SetClock(now func() time.Time) {
 	s.clockMu.Lock()
 	defer s.clockMu.Unlock()

@@ -288,6 +288,23 @@ func TestServerThrottleCustom(t *testing.T) {
 	if want := []int{200, 200, 429}; !equalInts(got, want) {
 		t.Errorf("statuses %v, want %v", got, want)
 	}
+
+	// An empty, non-nil Paths throttles nothing (nil would mean Adobe's paths), and the fake keeps its
+	// own copy of the caller's slice.
+	paths := []string{}
+	s.SetThrottle(&Throttle{Burst: 1, Paths: paths})
+	for i := range 3 {
+		if st, _, _ := do(t, hc, "GET", s.URL()+"/api/v2/sp/configuration", nil, ""); st == 429 {
+			t.Fatalf("request %d throttled with no throttled paths", i+1)
+		}
+	}
+	paths = append(paths[:0], "/ags/*")
+	s.SetThrottle(&Throttle{Burst: 1, Paths: paths})
+	paths[0] = "/nothing"
+	got = []int{discovery(t, hc, s.URL()), discovery(t, hc, s.URL())}
+	if want := []int{200, 429}; !equalInts(got, want) {
+		t.Errorf("after the caller reused its slice: statuses %v, want %v", got, want)
+	}
 }
 
 func TestAdobeThrottledPaths(t *testing.T) {
