@@ -137,6 +137,7 @@ func decodeLogout(r *response) (*LogoutResult, error) {
 }
 
 // Adobe Pass REST API v1 (clientless): Adobe-side tokens only, no MVPD logout.
+
 // Logout deletes the device's authentication and authorisation tokens on Adobe's side
 // (DELETE /api/v1/logout, 204). It does not sign the user out of the MVPD.
 func (s *ClientlessService) Logout(ctx context.Context, req ClientlessRequest) error {
