@@ -309,15 +309,20 @@ func isAnswer(answers []int, status int) bool {
 
 func (c *Client) decodeFailure(cl *call, resp *response, red *redactor, err error) error {
 	var de *DecodeError
-	if _, typed := err.(scrubber); typed || errors.As(err, &de) {
+	if errors.As(err, &de) {
+		de.CorrelationID = cl.header.Get("X-Correlation-Id")
+		de.scrub(red)
+		return err
+	}
+	if _, typed := err.(scrubber); typed {
 		return red.scrubError(err)
 	}
 	var ve *ValidationError
 	if errors.As(err, &ve) {
 		return err
 	}
-	return &DecodeError{Service: cl.service.String(), HTTPStatus: resp.StatusCode,
-		ContentType: resp.contentType(), Err: errors.New(red.scrub(err.Error()))}
+	return &DecodeError{Service: cl.service.String(), HTTPStatus: resp.StatusCode, ContentType: resp.contentType(),
+		Err: errors.New(red.scrub(err.Error())), CorrelationID: cl.header.Get("X-Correlation-Id")}
 }
 
 // send runs one call through retryablehttp and returns the reply with its body read.
@@ -384,7 +389,7 @@ func (c *Client) requestError(ctx context.Context, cl *call, u *url.URL, red *re
 		err = ctxErr
 	}
 	return &RequestError{Service: cl.service.String(), Method: cl.method, URL: red.url(u), Err: err,
-		msg: red.scrub(err.Error())}
+		CorrelationID: cl.header.Get("X-Correlation-Id"), msg: red.scrub(err.Error())}
 }
 
 func readBody(body io.ReadCloser) ([]byte, error) {

@@ -3,6 +3,7 @@ package tvauth
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -896,5 +897,47 @@ func TestWithPassCredentials(t *testing.T) {
 	}
 	if _, err := New(WithPassCredentials(ClientCredentials{ClientID: "x"})); !errors.Is(err, ErrInvalidRequest) {
 		t.Errorf("empty secret: err = %v", err)
+	}
+}
+
+// A failure without an AGS error body still names the correlation id the call sent, and a decoder's
+// error text is scrubbed of the call's secrets.
+func TestCorrelationIDAndScrubOnEveryFailure(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t)
+	mux.HandleFunc("/ags/html", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "<html>maintenance</html>") })
+	mux.HandleFunc("/ags/slow", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	mux.HandleFunc("/ags/echo", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"v":"pw-123456"}`) })
+	cid := "3f1c0ad2-6f2e-4a55-9a43-6d0f3b1f2b11"
+	ags := func(path string) *call {
+		return &call{service: svcAGS, method: "GET", path: path, header: http.Header{"X-Correlation-Id": {cid}}, secrets: []string{"pw-123456"}}
+	}
+
+	cl := ags("/html")
+	var v map[string]any
+	cl.decode = decodeJSON(&v)
+	_, err := c.do(context.Background(), cl)
+	var de *DecodeError
+	if !errors.As(err, &de) || de.CorrelationID != cid || !strings.Contains(err.Error(), cid) {
+		t.Errorf("decode failure: %v", err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	_, err = c.do(ctx, ags("/slow"))
+	var re *RequestError
+	if !errors.As(err, &re) || re.CorrelationID != cid || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("timeout: %v", err)
+	}
+
+	cl = ags("/echo")
+	cl.decode = func(r *response) error {
+		var w struct{ V string }
+		_ = json.Unmarshal(r.Body, &w)
+		return fmt.Errorf("unexpected value %q", w.V) // a decoder quoting the server, secret included
+	}
+	_, err = c.do(context.Background(), cl)
+	if !errors.As(err, &de) || strings.Contains(err.Error(), "pw-123456") {
+		t.Errorf("decoder error leaks the secret: %v", err)
 	}
 }

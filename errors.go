@@ -289,10 +289,7 @@ func (e *AGSError) Error() string {
 	if e.Message != "" {
 		s += ": " + e.Message
 	}
-	if e.CorrelationID != "" {
-		s += " (correlation id " + e.CorrelationID + ")"
-	}
-	return s
+	return s + correlationSuffix(e.CorrelationID)
 }
 
 // Is matches ErrUnauthorized for 401 and ErrRateLimited for 429.
@@ -328,14 +325,34 @@ func decodeAGSError(r *response) error {
 // DecodeError reports a reply with an answer status whose body could not be read as documented
 // (an HTML page instead of JSON, a truncated body, a wrong type).
 type DecodeError struct {
-	Service     string // "adobe pass", "clientless", "nina webapi", "opentv ags"
-	HTTPStatus  int
-	ContentType string
-	Err         error
+	Service       string // "adobe pass", "clientless", "nina webapi", "opentv ags"
+	HTTPStatus    int
+	ContentType   string
+	Err           error
+	CorrelationID string // the x-correlation-id the call sent (AGS), to join with the server's logs
 }
 
 func (e *DecodeError) Error() string {
-	return fmt.Sprintf("tvauth: %s: cannot decode HTTP %d reply (%s): %v", e.Service, e.HTTPStatus, e.ContentType, e.Err)
+	return fmt.Sprintf("tvauth: %s: cannot decode HTTP %d reply (%s): %v%s", e.Service, e.HTTPStatus, e.ContentType, e.Err,
+		correlationSuffix(e.CorrelationID))
+}
+
+// scrub replaces the cause with its scrubbed text only when it held a secret, so errors.As still
+// reaches a *json.SyntaxError and the like otherwise.
+func (e *DecodeError) scrub(r *redactor) {
+	if e.Err == nil {
+		return
+	}
+	if text := e.Err.Error(); r.scrub(text) != text {
+		e.Err = errors.New(r.scrub(text))
+	}
+}
+
+func correlationSuffix(id string) string {
+	if id == "" {
+		return ""
+	}
+	return " (correlation id " + id + ")"
 }
 
 func (e *DecodeError) Unwrap() error { return e.Err }
@@ -344,15 +361,16 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // cap. Its URL is redacted; Unwrap gives the cause (context.DeadlineExceeded, *net.OpError,
 // ErrResponseTooLarge, …) so errors.Is and errors.As work through it.
 type RequestError struct {
-	Service string
-	Method  string
-	URL     string // redacted
-	Err     error
-	msg     string // the cause's text, scrubbed of this request's secrets
+	Service       string
+	Method        string
+	URL           string // redacted
+	Err           error
+	CorrelationID string // the x-correlation-id the call sent (AGS): a timeout is when the server's logs matter
+	msg           string // the cause's text, scrubbed of this request's secrets
 }
 
 func (e *RequestError) Error() string {
-	return fmt.Sprintf("tvauth: %s: %s %s: %s", e.Service, e.Method, e.URL, e.msg)
+	return fmt.Sprintf("tvauth: %s: %s %s: %s%s", e.Service, e.Method, e.URL, e.msg, correlationSuffix(e.CorrelationID))
 }
 
 func (e *RequestError) Unwrap() error { return e.Err }
