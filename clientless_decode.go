@@ -17,21 +17,7 @@ import (
 // any date after 1973, so they are read as seconds: one type then serves every v1 field safely.
 type msTime time.Time
 
-func (t *msTime) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if string(b) == "null" {
-		*t = msTime{}
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		return t.UnmarshalText([]byte(s))
-	}
-	return t.UnmarshalText(b)
-}
+func (t *msTime) UnmarshalJSON(b []byte) error { return unmarshalTextOrString(b, t) }
 
 // UnmarshalText reads the XML element text form, and the inside of the JSON string form.
 func (t *msTime) UnmarshalText(b []byte) error {
@@ -68,36 +54,6 @@ func v1UnixAuto(n int64) time.Time {
 }
 
 func (t msTime) time() time.Time { return time.Time(t) }
-
-// v1Bool reads true/false sent as a JSON boolean, a string ("true") or XML text, as converters
-// between Adobe's XML and JSON forms produce all three.
-type v1Bool bool
-
-func (v *v1Bool) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch string(b) {
-	case "null", `""`:
-		*v = false
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		return v.UnmarshalText([]byte(s))
-	}
-	return v.UnmarshalText(b)
-}
-
-func (v *v1Bool) UnmarshalText(b []byte) error {
-	p, err := strconv.ParseBool(strings.TrimSpace(string(b)))
-	if err != nil {
-		return fmt.Errorf("boolean %q: %w", v1Truncate(string(b), 20), strconv.ErrSyntax)
-	}
-	*v = v1Bool(p)
-	return nil
-}
 
 // v1Strings reads a list of strings that a single-element XML-to-JSON conversion may have
 // flattened into one string.
@@ -262,7 +218,7 @@ func v1DecodeShortMediaToken(body []byte) (*ShortMediaToken, error) {
 type v1PreauthWire struct {
 	Resources []struct {
 		ID         string          `json:"id" xml:"id"`
-		Authorized v1Bool          `json:"authorized" xml:"authorized"`
+		Authorized flexBool        `json:"authorized" xml:"authorized"`
 		Error      json.RawMessage `json:"error" xml:"-"`
 		XMLError   *passXMLError   `json:"-" xml:"error"`
 	} `json:"resources" xml:"resource"`
@@ -322,12 +278,12 @@ type v1MVPDWire struct {
 	ID                      string      `json:"id"`
 	DisplayName             string      `json:"displayName"`
 	LogoURL                 string      `json:"logoUrl"`
-	IFrameRequired          v1Bool      `json:"iFrameRequired"`
+	IFrameRequired          flexBool    `json:"iFrameRequired"`
 	IFrameWidth             json.Number `json:"iFrameWidth"`
 	IFrameHeight            json.Number `json:"iFrameHeight"`
-	EnablePlatformServices  v1Bool      `json:"enablePlatformServices"`
+	EnablePlatformServices  flexBool    `json:"enablePlatformServices"`
 	BoardingStatus          string      `json:"boardingStatus"`
-	DisplayInPlatformPicker v1Bool      `json:"displayInPlatformPicker"`
+	DisplayInPlatformPicker flexBool    `json:"displayInPlatformPicker"`
 	PlatformMappingID       string      `json:"platformMappingId"`
 	RequiredMetadataFields  v1Strings   `json:"requiredMetadataFields"`
 }

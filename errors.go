@@ -1,7 +1,6 @@
 package tvauth
 
 import (
-	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -173,43 +172,6 @@ func (e *PassError) fillFromJSON(b *passErrorBody) {
 			e.fillFromJSON(&inner)
 		}
 	}
-}
-
-// looseString reads a JSON value that should be a string but may be null, a number or an object.
-func looseString(raw json.RawMessage) string {
-	if len(raw) == 0 || string(raw) == "null" {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	return string(raw)
-}
-
-// looseInt reads a JSON number that may arrive as a string.
-func looseInt(raw json.RawMessage) int {
-	if len(raw) == 0 {
-		return 0
-	}
-	var n json.Number
-	if json.Unmarshal(raw, &n) == nil {
-		if i, err := n.Int64(); err == nil {
-			return int(i)
-		}
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		i, _ := strconv.Atoi(strings.TrimSpace(s))
-		return i
-	}
-	return 0
-}
-
-// trimBOM drops leading white space and a UTF-8 byte order mark, which some gateways prepend.
-func trimBOM(b []byte) []byte {
-	b = bytes.TrimLeft(b, " \t\r\n")
-	return bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\ufeff")), " \t\r\n")
 }
 
 // Challenge is what NINA asks a client to answer before clientLogin succeeds (statusCode 330):

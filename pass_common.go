@@ -261,22 +261,13 @@ func (s *PassService) v2call(method, path string) *call {
 // "not given" (the zero time).
 type passTime time.Time
 
-func (t *passTime) UnmarshalJSON(b []byte) error {
+func (t *passTime) UnmarshalJSON(b []byte) error { return unmarshalTextOrString(b, t) }
+
+func (t *passTime) UnmarshalText(b []byte) error {
 	b = bytes.TrimSpace(b)
-	if len(b) == 0 || string(b) == "null" {
+	if len(b) == 0 {
 		*t = passTime{}
 		return nil
-	}
-	if b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		b = []byte(strings.TrimSpace(s))
-		if len(b) == 0 {
-			*t = passTime{}
-			return nil
-		}
 	}
 	ms, err := strconv.ParseInt(string(b), 10, 64)
 	if err != nil {

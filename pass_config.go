@@ -3,7 +3,6 @@ package tvauth
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 )
 
@@ -51,35 +50,20 @@ type ConfigMVPD struct {
 	EnforcePlatformPermissions bool
 }
 
-// looseBool is a flag that may arrive as true/false or as "true"/"false".
-type looseBool bool
-
-func (b *looseBool) UnmarshalJSON(data []byte) error {
-	switch string(data) {
-	case "true", `"true"`:
-		*b = true
-	case "false", `"false"`, "null", `""`:
-		*b = false
-	default:
-		return fmt.Errorf("flag %.20s is not a boolean", data)
-	}
-	return nil
-}
-
 type configMVPDWire struct {
-	ID                         string    `json:"id"`
-	DisplayName                string    `json:"displayName"`
-	LogoURL                    string    `json:"logoUrl"`
-	IsTempPass                 looseBool `json:"isTempPass"`
-	IsProxy                    looseBool `json:"isProxy"`
-	AuthPerAggregator          looseBool `json:"authPerAggregator"`
-	AuthPerBrowserSession      looseBool `json:"authPerBrowserSession"`
-	PassiveAuthnEnabled        looseBool `json:"passiveAuthnEnabled"`
-	BoardingStatus             string    `json:"boardingStatus"`
-	PlatformMappingID          string    `json:"platformMappingId"`
-	EnablePlatformServices     looseBool `json:"enablePlatformServices"`
-	DisplayInPlatformPicker    looseBool `json:"displayInPlatformPicker"`
-	EnforcePlatformPermissions looseBool `json:"enforcePlatformPermissions"`
+	ID                         string   `json:"id"`
+	DisplayName                string   `json:"displayName"`
+	LogoURL                    string   `json:"logoUrl"`
+	IsTempPass                 flexBool `json:"isTempPass"`
+	IsProxy                    flexBool `json:"isProxy"`
+	AuthPerAggregator          flexBool `json:"authPerAggregator"`
+	AuthPerBrowserSession      flexBool `json:"authPerBrowserSession"`
+	PassiveAuthnEnabled        flexBool `json:"passiveAuthnEnabled"`
+	BoardingStatus             string   `json:"boardingStatus"`
+	PlatformMappingID          string   `json:"platformMappingId"`
+	EnablePlatformServices     flexBool `json:"enablePlatformServices"`
+	DisplayInPlatformPicker    flexBool `json:"displayInPlatformPicker"`
+	EnforcePlatformPermissions flexBool `json:"enforcePlatformPermissions"`
 }
 
 func (m configMVPDWire) public() ConfigMVPD {
@@ -102,8 +86,8 @@ func decodeConfiguration(r *response) (*Configuration, error) {
 			ID      string `json:"id"`
 			Name    string `json:"name"`
 			Domains []struct {
-				Name          string    `json:"name"`
-				MVPDInitiated looseBool `json:"mvpdInitiated"`
+				Name          string   `json:"name"`
+				MVPDInitiated flexBool `json:"mvpdInitiated"`
 			} `json:"domains"`
 			MVPDs []configMVPDWire `json:"mvpds"`
 		} `json:"requestor"`

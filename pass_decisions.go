@@ -108,7 +108,7 @@ func decodeDecisions(r *response) (*DecisionsResult, error) {
 			Resource        string         `json:"resource"`
 			ServiceProvider string         `json:"serviceProvider"`
 			MVPD            string         `json:"mvpd"`
-			Authorized      looseBool      `json:"authorized"`
+			Authorized      flexBool       `json:"authorized"`
 			Source          DecisionSource `json:"source"`
 			Token           *struct {
 				NotBefore       passTime `json:"notBefore"`
