@@ -869,9 +869,7 @@ func TestQueryOrderKept(t *testing.T) {
 func TestWithPassCredentials(t *testing.T) {
 	t.Parallel()
 	var fetches atomic.Int32
-	c, mux, _ := setup(t, WithPassCredentials(ClientCredentials{ClientID: "cid", ClientSecret: "csecret"}))
-	_ = c
-	// setup's static token source was set explicitly and wins; build a client with credentials only.
+	c, mux, _ := setup(t) // its server; setup's own client has a static token source, which would win
 	c2, err := New(WithPassURL(c.bases[svcPass].String()), WithDevice(testDevice), WithRetry(fastRetry),
 		WithPassCredentials(ClientCredentials{ClientID: "cid", ClientSecret: "csecret"}),
 		WithHTTPClient(c.cfg.httpClient))
