@@ -179,6 +179,19 @@ func (s *Server) AGSDevices(username string) []string {
 	return ids
 }
 
+// AGSDeviceInformation returns the deviceInformation a device registered with (the JSON as it
+// arrived), and whether the device exists.
+func (s *Server) AGSDeviceInformation(clientID string) (json.RawMessage, bool) {
+	st := s.ags
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	d := st.devices[clientID]
+	if d == nil {
+		return nil, false
+	}
+	return append(json.RawMessage(nil), d.info...), true
+}
+
 // DeleteAGSDevice removes a registered device, as an operator would: the next sign-on with its
 // clientId answers 403 code 20003, and its tokens stop working.
 func (s *Server) DeleteAGSDevice(clientID string) {
