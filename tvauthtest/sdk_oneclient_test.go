@@ -1,9 +1,11 @@
 package tvauthtest_test
 
 import (
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -254,5 +256,82 @@ func TestSDKPassClientDevices(t *testing.T) {
 	}
 	if _, err := c.Pass.Configuration(ctx, sdkSP); err == nil {
 		t.Fatal("a token from another fake was accepted")
+	}
+}
+
+// TestSDKPassCredentialStore: one client, built once, registers on its first call and saves the
+// credentials; a client of a later start loads them and registers nothing. A rejected registration
+// fails only the call that ran it.
+func TestSDKPassCredentialStore(t *testing.T) {
+	t.Parallel()
+	fake := sdkFake(t)
+	ctx := t.Context()
+	store := tvauth.NewMemoryCredentialStore()
+
+	other := tvauthtest.NewServer()
+	defer other.Close()
+	bad, err := tvauth.New(append(fake.Options(), tvauth.WithPassCredentialStore(store, other.SoftwareStatement()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = bad.Pass.Configuration(ctx, sdkSP)
+	var pe *tvauth.PassError
+	if !errors.As(err, &pe) || pe.Code != "invalid_software_statement" {
+		t.Fatalf("rejected statement: %v", err)
+	}
+	if _, err := store.Load(ctx); !errors.Is(err, tvauth.ErrNoCredentials) {
+		t.Fatalf("a failed registration saved something: %v", err)
+	}
+
+	// The store wins over the preset credentials of fake.Options().
+	c, err := tvauth.New(append(fake.Options(), tvauth.WithPassCredentialStore(store, fake.SoftwareStatement()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.Pass.Configuration(ctx, sdkSP)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	saved, err := store.Load(ctx)
+	if err != nil || saved.ClientID == fake.PassCredentials().ClientID {
+		t.Fatalf("saved %v, %v", saved.ClientID, err)
+	}
+	// register: one rejected (the other fake's statement) and one accepted, however many callers.
+	if n := sdkCount(fake, "POST", "/o/client/register"); n != 2 {
+		t.Fatalf("%d registrations, want 2", n)
+	}
+	if _, err := c.Clientless.Config(ctx, sdkSP); err != nil {
+		t.Fatal(err)
+	}
+
+	// A later start: same store, no registration.
+	again, err := tvauth.New(append(fake.Options(), tvauth.WithPassCredentialStore(store, fake.SoftwareStatement()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := again.Pass.Profiles(ctx, tvauth.ProfileRequest{ServiceProvider: sdkSP}); err != nil {
+		t.Fatal(err)
+	}
+	if n := sdkCount(fake, "POST", "/o/client/register"); n != 2 {
+		t.Fatalf("%d registrations after a restart, want still 2", n)
+	}
+	for _, bad := range []tvauth.Option{tvauth.WithPassCredentialStore(nil, "x"), tvauth.WithPassCredentialStore(store, " ")} {
+		var ve *tvauth.ValidationError
+		if _, err := tvauth.New(bad); !errors.As(err, &ve) || ve.Field != "WithPassCredentialStore" {
+			t.Errorf("bad option: %v", err)
+		}
 	}
 }
