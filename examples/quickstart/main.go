@@ -13,7 +13,8 @@
 //	TVAUTH_AGS_PASSWORD=… go run ./examples/quickstart -only ags -ags-url https://host/ags -ags-user …
 //
 // Against a real host the browser steps print a URL to open and then poll, as a TV app would.
-// The exit status is 0 only if every step behaved as documented.
+// -v prints the SDK's per-attempt log lines to stderr (method, redacted URL, status, attempt,
+// duration). The exit status is 0 only if every step behaved as documented.
 package main
 
 import (
@@ -23,6 +24,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
@@ -41,6 +43,7 @@ func main() {
 type settings struct {
 	only    string
 	timeout time.Duration
+	verbose bool
 
 	passURL, clientlessURL, passSP, passMVPD, passResource, domain, redirectURL string
 	webapiURL, webapiDevID, webapiLogin                                         string
@@ -55,6 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&s.only, "only", "", "run one family: pass, clientless, webapi or ags (default: all)")
+	fs.BoolVar(&s.verbose, "v", false, "log every HTTP attempt of the SDK to stderr (debug level, secrets redacted)")
 	fs.DurationVar(&s.timeout, "timeout", 2*time.Minute, "give up after this long (browser steps against real hosts wait for you)")
 	fs.StringVar(&s.passURL, "pass-url", "", "Adobe Pass REST API v2 root (software statement in TVAUTH_PASS_SOFTWARE_STATEMENT)")
 	fs.StringVar(&s.clientlessURL, "clientless-url", "", "Adobe Pass REST API v1 root (uses the same software statement)")
@@ -82,7 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	fake := tvauthtest.NewServer()
 	defer fake.Close()
-	q := &quickstart{settings: s, fake: fake, out: stdout}
+	q := &quickstart{settings: s, fake: fake, out: stdout, errOut: stderr}
 	q.seedFake()
 	fmt.Fprintf(stdout, "tvauth quickstart (fake services at %s)\n", fake.URL())
 
@@ -121,9 +125,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 type quickstart struct {
 	settings
-	fake  *tvauthtest.Server
-	out   io.Writer
-	steps int
+	fake   *tvauthtest.Server
+	out    io.Writer
+	errOut io.Writer // -v log lines
+	steps  int
 }
 
 // The fake's seeding: an MVPD with a logout page (logout/interactive), one without (complete/none), a
@@ -180,6 +185,9 @@ func (q *quickstart) client(extra ...tvauth.Option) (*tvauth.Client, error) {
 	if q.passURL != "" || q.clientlessURL != "" || q.webapiURL != "" || q.agsURL != "" {
 		// Real hosts need the real network, not the fake's loopback-only client.
 		opts = append(opts, tvauth.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}))
+	}
+	if q.verbose {
+		opts = append(opts, tvauth.WithLogger(slog.New(slog.NewTextHandler(q.errOut, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	}
 	return tvauth.New(append(opts, extra...)...)
 }
