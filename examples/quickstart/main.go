@@ -235,49 +235,41 @@ func (q *quickstart) browse(ctx context.Context, fakeFamily bool, url, redirectU
 	return landed, nil
 }
 
-// register gets DCR client credentials with the fake's software statement, or the real one from the
-// environment. A real app registers once and keeps them (CredentialStore): Adobe binds profiles to them.
-func (q *quickstart) register(ctx context.Context, onFake bool, urlFlag string) (*tvauth.Client, *tvauth.ClientCredentials, error) {
+// passClient is the one client of a Pass family. Its DCR credentials come from a CredentialStore: the
+// first call that needs a token registers with the software statement (the fake's, or the real one
+// from the environment) and saves them. A real app uses tvauth.NewFileCredentialStore (or its own
+// store) so that it registers once per install: Adobe binds profiles to the credentials.
+func (q *quickstart) passClient(onFake bool, urlFlag string) (*tvauth.Client, tvauth.CredentialStore, error) {
 	statement := q.passStatement
 	if onFake {
 		statement = q.fake.SoftwareStatement()
 	} else if statement == "" {
 		return nil, nil, failf("register", "set TVAUTH_PASS_SOFTWARE_STATEMENT for %s", urlFlag)
 	}
-	reg, err := q.client(tvauth.WithDevice(device))
+	store := tvauth.NewMemoryCredentialStore()
+	c, err := q.client(tvauth.WithDevice(device), tvauth.WithPassCredentialStore(store, statement))
 	if err != nil {
 		return nil, nil, fail("client", err)
 	}
-	creds, err := reg.Pass.Register(ctx, statement)
-	if err != nil {
-		return nil, nil, fail("register", err)
-	}
-	return reg, creds, nil
+	return c, store, nil
 }
 
 func (q *quickstart) pass(ctx context.Context) error {
 	onFake := q.passURL == ""
-	reg, creds, err := q.register(ctx, onFake, "-pass-url")
+	c, store, err := q.passClient(onFake, "-pass-url")
 	if err != nil {
 		return err
 	}
-	q.ok("register", "client credentials issued (client_id %s); keep them: see CredentialStore", creds.ClientID)
-
-	ts := reg.Pass.TokenSource(*creds)
-	tok, err := ts.Token()
-	if err != nil {
-		return fail("token", err)
-	}
-	q.ok("token", "bearer token, valid for %s, refetched before it expires", time.Until(tok.Expiry).Round(time.Minute))
-
-	c, err := q.client(tvauth.WithDevice(device), tvauth.WithPassTokenSource(ts))
-	if err != nil {
-		return fail("client", err)
-	}
-	cfg, err := c.Pass.Configuration(ctx, q.passSP)
+	cfg, err := c.Pass.Configuration(ctx, q.passSP) // the first call: registers, saves, fetches a token
 	if err != nil {
 		return fail("configuration", err)
 	}
+	creds, err := store.Load(ctx)
+	if err != nil {
+		return fail("register", err)
+	}
+	q.ok("register", "on the first call: client_id %s, saved in the CredentialStore", creds.ClientID)
+	q.ok("token", "bearer token fetched with them; the client refetches it before it expires")
 	var mvpds []string
 	for _, m := range cfg.Requestor.MVPDs {
 		mvpds = append(mvpds, m.ID)
@@ -372,13 +364,9 @@ func orWaiting(landed string) string {
 
 func (q *quickstart) clientless(ctx context.Context) error {
 	onFake := q.clientlessURL == ""
-	reg, creds, err := q.register(ctx, onFake, "-clientless-url")
+	c, _, err := q.passClient(onFake, "-clientless-url")
 	if err != nil {
 		return err
-	}
-	c, err := q.client(tvauth.WithDevice(device), tvauth.WithPassTokenSource(reg.Pass.TokenSource(*creds)))
-	if err != nil {
-		return fail("client", err)
 	}
 	me := tvauth.ClientlessRequest{RequestorID: q.passSP}
 
