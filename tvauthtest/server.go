@@ -3,6 +3,14 @@
 // requests the way the real services do and answers with the documented shapes, so that test suites
 // and examples run with no network.
 //
+// One line makes a client ready for every family: fake.Client() carries a default device
+// (DefaultDevice) and DCR credentials the fake registered when it started (PassCredentials), so Pass
+// v2 and Clientless calls work at once, beside WebAPI and AGS; fake.PassClient(device) plays another
+// device. Seed what a test needs (AddMVPD, AddProfile, AddWebAPIUser, AddAGSUser, …) and, where a
+// test needs them, partner single sign-on (PartnerSAMLResponse), WebAPI challenges
+// (SetWebAPIChallenge), AGS session tokens (AGSOperatorAuthToken) and the tenant check
+// (RequireAGSTenant).
+//
 // A Server can be reached four ways: over its loopback listener (URL, Options, Client), as an
 // http.Handler (ServeHTTP), as an http.RoundTripper that serves in-process with no connection at all
 // (Transport), and as an httpmock responder (Responder). Every Server has its own state, so parallel
