@@ -194,3 +194,23 @@ func TestPassErrorShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestClientlessMethodNotAllowedEEC: the v1 405s carry the Enhanced Error Code Adobe's v1 catalog lists
+// (internal_error, 405), in JSON or XML as asked.
+func TestClientlessMethodNotAllowedEEC(t *testing.T) {
+	t.Parallel()
+	s := adobeTestServer(t)
+	h := http.Header{"Authorization": {"Bearer " + s.IssuePassToken()}}
+	for _, target := range []string{"/reggie/v1/REF30/regcode.json", "/api/v1/logout.json?" + url.Values{"requestor": {"REF30"}, "deviceId": {"d"}}.Encode()} {
+		r := adobeSend(t, s, "PUT", target, h, "")
+		wantEEC(t, r, 405, "none", "internal_error")
+		if r.Header.Get("Allow") == "" {
+			t.Errorf("%s: no Allow", target)
+		}
+	}
+	r := adobeSend(t, s, "PUT", "/reggie/v1/REF30/regcode", h, "")
+	if r.StatusCode != 405 || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/xml") ||
+		!strings.Contains(string(r.body), "<code>internal_error</code>") || !strings.Contains(string(r.body), "<status>405</status>") {
+		t.Fatalf("XML 405: %d %s", r.StatusCode, r.body)
+	}
+}
