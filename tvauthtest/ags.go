@@ -353,6 +353,9 @@ func (s *Server) agsSignOn(w http.ResponseWriter, r *http.Request) {
 	if b == nil {
 		return
 	}
+	if !agsDeviceBody(w, b, true) {
+		return
+	}
 	st := s.ags
 	now := s.now()
 	st.mu.Lock()
@@ -361,7 +364,7 @@ func (s *Server) agsSignOn(w http.ResponseWriter, r *http.Request) {
 	if u == nil {
 		return
 	}
-	clientID, ok := st.agsDeviceBody(w, b, true)
+	clientID, ok := st.knownDevice(w, b)
 	if !ok {
 		return
 	}

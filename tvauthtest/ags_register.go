@@ -90,24 +90,30 @@ func (st *agsState) agsCredentials(w http.ResponseWriter, b *agsBody) *agsUser {
 	return u
 }
 
-// agsDeviceBody checks clientId and deviceInformation: exactly one when exactly, at most one
-// otherwise. It returns the known device's client_id ("" for a new device), or ok false with the error
-// reply written. Call with st.mu held.
-func (st *agsState) agsDeviceBody(w http.ResponseWriter, b *agsBody, exactly bool) (clientID string, ok bool) {
+// agsDeviceBody checks the form of clientId and deviceInformation: exactly one when exactly, at most
+// one otherwise. It answers 400 itself and returns false when the body is malformed.
+func agsDeviceBody(w http.ResponseWriter, b *agsBody, exactly bool) bool {
 	if b.hasDevice() && b.ClientID != nil || exactly && !b.hasDevice() && b.ClientID == nil {
 		agsError(w, http.StatusBadRequest, "BAD_REQUEST", "send exactly one of clientId (n-th sign-on) and deviceInformation (first sign-on)")
-		return "", false
+		return false
 	}
 	if b.hasDevice() && b.DeviceInformation[0] != '{' {
 		agsError(w, http.StatusBadRequest, "BAD_REQUEST", "deviceInformation must be an object")
-		return "", false
+		return false
 	}
+	if b.ClientID != nil && *b.ClientID == "" {
+		agsError(w, http.StatusBadRequest, "BAD_REQUEST", "clientId is empty")
+		return false
+	}
+	return true
+}
+
+// knownDevice returns the body's clientId ("" for a new device), or answers 403 code 20003 and
+// returns false when no such device is registered. Call with st.mu held, after authenticating the
+// caller: a stranger learns nothing of which devices exist.
+func (st *agsState) knownDevice(w http.ResponseWriter, b *agsBody) (string, bool) {
 	if b.ClientID == nil {
 		return "", true
-	}
-	if *b.ClientID == "" {
-		agsError(w, http.StatusBadRequest, "BAD_REQUEST", "clientId is empty")
-		return "", false
 	}
 	if st.devices[*b.ClientID] == nil {
 		agsError(w, http.StatusForbidden, AGSDeviceDeleted, agsCodeMessage(AGSDeviceDeleted))
@@ -129,6 +135,9 @@ func (s *Server) agsRegister(w http.ResponseWriter, r *http.Request) {
 		agsError(w, http.StatusNotFound, "NOT_FOUND", "specified registration type does not exist")
 		return
 	}
+	if !agsDeviceBody(w, b, false) {
+		return
+	}
 	st := s.ags
 	now := s.now()
 	st.mu.Lock()
@@ -137,7 +146,7 @@ func (s *Server) agsRegister(w http.ResponseWriter, r *http.Request) {
 	if u == nil {
 		return
 	}
-	clientID, ok := st.agsDeviceBody(w, b, false)
+	clientID, ok := st.knownDevice(w, b)
 	if !ok {
 		return
 	}
@@ -281,14 +290,13 @@ func (s *Server) agsSignOnWithSessionToken(w http.ResponseWriter, r *http.Reques
 		agsError(w, http.StatusBadRequest, "BAD_REQUEST", "mandatory parameter is "+AGSSessionTokenParam)
 		return
 	}
+	if !agsDeviceBody(w, b, true) {
+		return
+	}
 	st := s.ags
 	now := s.now()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	clientID, ok := st.agsDeviceBody(w, b, true)
-	if !ok {
-		return
-	}
 	t := st.sessionTokens[tok]
 	if t == nil || !now.Before(t.expires) {
 		agsError(w, http.StatusUnauthorized, "UNAUTHORIZED", "session token is invalid, expired or already used")
@@ -301,6 +309,10 @@ func (s *Server) agsSignOnWithSessionToken(w http.ResponseWriter, r *http.Reques
 	}
 	if u.errCode != 0 {
 		agsError(w, http.StatusForbidden, u.errCode, agsCodeMessage(u.errCode))
+		return
+	}
+	clientID, ok := st.knownDevice(w, b)
+	if !ok {
 		return
 	}
 	delete(st.sessionTokens, tok)
