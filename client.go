@@ -140,6 +140,9 @@ func New(opts ...Option) (*Client, error) {
 	c.Clientless = (*ClientlessService)(&c.common)
 	c.WebAPI = (*WebAPIService)(&c.common)
 	c.AGS = (*AGSService)(&c.common)
+	if cfg.passStore != nil && cfg.passTS == nil {
+		cfg.passTS = c.Pass.storeTokenSource(cfg.passStore)
+	}
 	if cfg.passCreds != nil && cfg.passTS == nil {
 		cfg.passTS = c.Pass.TokenSource(*cfg.passCreds)
 	}

@@ -71,6 +71,7 @@ type config struct {
 	device         *Device
 	passTS         oauth2.TokenSource
 	passCreds      *ClientCredentials
+	passStore      *passStoreConfig // WithPassCredentialStore
 	webapiDevID    string
 	agsTenant      string
 	agsAuthService string

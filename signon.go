@@ -37,6 +37,10 @@ type SignOnRequest struct {
 	DeviceInformation json.RawMessage // first sign-on only; exactly one of ClientID / DeviceInformation
 	AuthService       string          // x-auth-service-id; "" = the client's default
 	CorrelationID     string          // x-correlation-id; "" = a fresh random id
+
+	// Device is DeviceInformation in typed form, encoded by the SDK (see AGSDeviceInformation): set
+	// one of Device and DeviceInformation, not both. DeviceInformation stays for keys Device lacks.
+	Device *AGSDeviceInformation
 }
 
 // SignOnResult is a signOn (or register) answer: Tokens on 201, Accounts on 300.
@@ -449,9 +453,9 @@ func (s *AGSService) newCall(method, path string, req *SignOnRequest, rule agsBo
 			cl.secrets = append(cl.secrets, p.Value)
 		}
 	}
-	device := bytes.TrimSpace(req.DeviceInformation)
-	if string(device) == "null" {
-		device = nil
+	device, err := req.deviceInformation()
+	if err != nil {
+		return nil, "", err
 	}
 	if req.ClientID != "" && strings.TrimSpace(req.ClientID) == "" {
 		return nil, "", invalid("ClientID", "blank: leave it empty or set the client_id of a previous sign-on")

@@ -2,7 +2,6 @@ package tvauthtest
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/json"
 	"mime"
 	"net/http"
@@ -58,6 +57,10 @@ type agsState struct {
 	refresh    map[string]*agsGrant  // refresh token → grant
 	nextDevice int
 	jwtKey     []byte
+
+	tenant        string                      // RequireAGSTenant: the nv-tenant-id every request must carry
+	sessionTokens map[string]*agsSessionToken // getSessionToken → signOnWithSessionToken
+	operatorKey   []byte                      // signs OperatorAuthToken JWTs (AGSOperatorAuthToken)
 }
 
 type agsUser struct {
@@ -78,6 +81,7 @@ type agsChoice struct {
 	clientID      string          // the n-th sign-on's device, or ""
 	info          json.RawMessage // the first sign-on's device, registered once an account is chosen
 	expires       time.Time
+	register      bool // from register/{type}: for subsequentRegister, not subsequentSignOn
 }
 
 // agsGrant is one signed-on device session: its current refresh token and every access token issued.
@@ -92,15 +96,24 @@ func newAGSState() *agsState {
 	return &agsState{
 		users: map[string]*agsUser{}, devices: map[string]*agsDevice{}, choices: map[string]*agsChoice{},
 		access: map[string]*agsGrant{}, refresh: map[string]*agsGrant{}, nextDevice: 989, jwtKey: randBytes(32),
+		sessionTokens: map[string]*agsSessionToken{}, operatorKey: randBytes(32),
 	}
 }
 
 func (s *Server) registerAGS(mux *http.ServeMux) {
-	mux.HandleFunc("/ags/servicediscovery", s.agsDiscovery)
-	mux.HandleFunc("/ags/signOn", s.agsSignOn)
-	mux.HandleFunc("/ags/subsequentSignOn", s.agsSubsequentSignOn)
-	mux.HandleFunc("/ags/refresh", s.agsRefresh)
-	mux.HandleFunc("/ags/signOut", s.agsSignOut)
+	for path, h := range map[string]http.HandlerFunc{
+		"/ags/servicediscovery":       s.agsDiscovery,
+		"/ags/signOn":                 s.agsSignOn,
+		"/ags/subsequentSignOn":       s.agsSubsequentSignOn,
+		"/ags/refresh":                s.agsRefresh,
+		"/ags/signOut":                s.agsSignOut,
+		"/ags/register/":              s.agsRegister,
+		"/ags/subsequentRegister":     s.agsSubsequentRegister,
+		"/ags/getSessionToken":        s.agsGetSessionToken,
+		"/ags/signOnWithSessionToken": s.agsSignOnWithSessionToken,
+	} {
+		mux.HandleFunc(path, s.agsTenantChecked(h))
+	}
 	mux.HandleFunc("/ags/", func(w http.ResponseWriter, r *http.Request) {
 		agsError(w, http.StatusNotFound, "NOT_FOUND", "specified endpoint does not exist")
 	})
@@ -164,6 +177,19 @@ func (s *Server) AGSDevices(username string) []string {
 	}
 	sort.Strings(ids)
 	return ids
+}
+
+// AGSDeviceInformation returns the deviceInformation a device registered with (the JSON as it
+// arrived), and whether the device exists.
+func (s *Server) AGSDeviceInformation(clientID string) (json.RawMessage, bool) {
+	st := s.ags
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	d := st.devices[clientID]
+	if d == nil {
+		return nil, false
+	}
+	return append(json.RawMessage(nil), d.info...), true
 }
 
 // DeleteAGSDevice removes a registered device, as an operator would: the next sign-on with its
@@ -238,10 +264,16 @@ func (s *Server) agsDiscovery(w http.ResponseWriter, r *http.Request) {
 	writeAGSJSON(w, http.StatusOK, map[string][]service{"availableServices": {{
 		AuthServiceName:   AGSAuthService,
 		DisplayAttributes: map[string]string{"logo": "http://customer.com/auth.jpg", "name": "Customer Authentication"},
-		Endpoints: []endpoint{{Name: "SIGNON", Path: "/signOn", ParameterProperties: []prop{
-			{Name: AGSUsernameParam, Mandatory: true},
-			{Name: AGSPasswordParam, Mandatory: true, IsPassword: true},
-		}}},
+		Endpoints: []endpoint{
+			{Name: "SIGNON", Path: "/signOn", ParameterProperties: []prop{
+				{Name: AGSUsernameParam, Mandatory: true},
+				{Name: AGSPasswordParam, Mandatory: true, IsPassword: true},
+			}},
+			{Name: "REGISTER", Path: "/register/" + AGSRegisterType, ParameterProperties: []prop{
+				{Name: AGSUsernameParam, Mandatory: true},
+				{Name: AGSPasswordParam, Mandatory: true, IsPassword: true},
+			}},
+		},
 	}}})
 }
 
@@ -321,61 +353,23 @@ func (s *Server) agsSignOn(w http.ResponseWriter, r *http.Request) {
 	if b == nil {
 		return
 	}
-	if b.hasDevice() == (b.ClientID != nil) {
-		agsError(w, http.StatusBadRequest, "BAD_REQUEST", "send exactly one of clientId (n-th sign-on) and deviceInformation (first sign-on)")
+	if !agsDeviceBody(w, b, true) {
 		return
 	}
-	if b.ClientID != nil && *b.ClientID == "" {
-		agsError(w, http.StatusBadRequest, "BAD_REQUEST", "clientId is empty")
-		return
-	}
-	if b.hasDevice() && b.DeviceInformation[0] != '{' {
-		agsError(w, http.StatusBadRequest, "BAD_REQUEST", "deviceInformation must be an object")
-		return
-	}
-	username, okU := b.param(AGSUsernameParam)
-	password, okP := b.param(AGSPasswordParam)
-	if !okU || !okP {
-		agsError(w, http.StatusBadRequest, "BAD_REQUEST", "mandatory parameters are username and password")
-		return
-	}
-
 	st := s.ags
 	now := s.now()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	u := st.users[username]
-	if u == nil || subtle.ConstantTimeCompare([]byte(password), []byte(u.password)) != 1 {
-		agsError(w, http.StatusUnauthorized, "UNAUTHORIZED", "incorrect username or password")
+	u := st.agsCredentials(w, b)
+	if u == nil {
 		return
 	}
-	if u.errCode != 0 {
-		agsError(w, http.StatusForbidden, u.errCode, agsCodeMessage(u.errCode))
+	clientID, ok := st.knownDevice(w, b)
+	if !ok {
 		return
-	}
-	clientID := ""
-	if b.ClientID != nil {
-		clientID = *b.ClientID
-		if st.devices[clientID] == nil {
-			agsError(w, http.StatusForbidden, AGSDeviceDeleted, agsCodeMessage(AGSDeviceDeleted))
-			return
-		}
 	}
 	if len(u.accounts) > 1 {
-		type account struct {
-			AccountInformation string `json:"accountInformation"`
-			UserAccountToken   string `json:"userAccountToken"`
-		}
-		var accounts []account
-		batch := randURLToken(12)
-		for _, id := range u.accounts {
-			tok := randURLToken(24)
-			st.choices[tok] = &agsChoice{user: u.name, account: id, batch: batch, clientID: clientID,
-				info: append(json.RawMessage(nil), b.DeviceInformation...), expires: now.Add(agsUserTokenLifetime)}
-			info, _ := json.Marshal(map[string]string{"accountId": id, "name": u.name, "status": "ACTIVE"})
-			accounts = append(accounts, account{AccountInformation: string(info), UserAccountToken: tok})
-		}
-		writeAGSJSON(w, http.StatusMultipleChoices, map[string]any{"accounts": accounts})
+		writeAGSJSON(w, http.StatusMultipleChoices, st.agsChoices(u, clientID, b.DeviceInformation, false, now))
 		return
 	}
 	if clientID == "" {
@@ -387,6 +381,12 @@ func (s *Server) agsSignOn(w http.ResponseWriter, r *http.Request) {
 // agsSubsequentSignOn is POST /ags/subsequentSignOn: the User-Token must be a userAccountToken the
 // fake sent in a 300, unexpired and unused.
 func (s *Server) agsSubsequentSignOn(w http.ResponseWriter, r *http.Request) {
+	s.agsSubsequent(w, r, false)
+}
+
+// agsSubsequent serves subsequentSignOn and (register) subsequentRegister: the same check of a
+// User-Token from the matching 300.
+func (s *Server) agsSubsequent(w http.ResponseWriter, r *http.Request, register bool) {
 	b := s.agsCommon(w, r)
 	if b == nil {
 		return
@@ -401,7 +401,7 @@ func (s *Server) agsSubsequentSignOn(w http.ResponseWriter, r *http.Request) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	c := st.choices[tok]
-	if c == nil || !now.Before(c.expires) {
+	if c == nil || !now.Before(c.expires) || c.register != register {
 		agsError(w, http.StatusUnauthorized, "UNAUTHORIZED", "User-Token is not a userAccountToken of a pending sign-on")
 		return
 	}

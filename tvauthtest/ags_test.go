@@ -119,6 +119,8 @@ func TestAGSDiscovery(t *testing.T) {
 	const want = `{"availableServices":[{"authServiceName":"Customer Auth Service",` +
 		`"displayAttributes":{"logo":"http://customer.com/auth.jpg","name":"Customer Authentication"},` +
 		`"endpoints":[{"name":"SIGNON","path":"/signOn","parameterProperties":[` +
+		`{"name":"username","mandatory":true,"isPassword":false},{"name":"password","mandatory":true,"isPassword":true}]},` +
+		`{"name":"REGISTER","path":"/register/tvkey","parameterProperties":[` +
 		`{"name":"username","mandatory":true,"isPassword":false},{"name":"password","mandatory":true,"isPassword":true}]}]}]}`
 	if body != want {
 		t.Errorf("body\n got %s\nwant %s", body, want)

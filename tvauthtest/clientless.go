@@ -202,16 +202,14 @@ func (s *Server) clReggie(w http.ResponseWriter, r *http.Request) {
 	requestor := seg[0]
 	if len(seg) == 2 {
 		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", "POST")
-			clError(w, f, http.StatusMethodNotAllowed, "Method Not Allowed")
+			clMethodNotAllowed(w, f, "POST")
 			return
 		}
 		s.clCreateRegCode(w, r, f, requestor)
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodDelete {
-		w.Header().Set("Allow", "GET, DELETE")
-		clError(w, f, http.StatusMethodNotAllowed, "Method Not Allowed")
+		clMethodNotAllowed(w, f, "GET, DELETE")
 		return
 	}
 	// Reading a record is also done by Adobe's own login web app, which has no DCR token;
@@ -336,8 +334,7 @@ func (s *Server) clAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method != method {
-		w.Header().Set("Allow", method)
-		clError(w, f, http.StatusMethodNotAllowed, "Method Not Allowed")
+		clMethodNotAllowed(w, f, method)
 		return
 	}
 	handle()

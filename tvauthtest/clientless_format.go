@@ -167,5 +167,16 @@ func clError(w http.ResponseWriter, f clFormat, status int, message string, extr
 	clRender(w, f, status, "error", "", append(obj, extra...))
 }
 
+// clMethodNotAllowed answers 405 with Allow and the Enhanced Error Code object Adobe's v1 catalog
+// lists for it (action none, code internal_error, status 405), in the request's format.
+func clMethodNotAllowed(w http.ResponseWriter, f clFormat, allow string) {
+	w.Header().Set("Allow", allow)
+	clRender(w, f, http.StatusMethodNotAllowed, "error", "", clObj{
+		{"action", "none"}, {"status", http.StatusMethodNotAllowed}, {"code", adobeGenericCode},
+		{"message", "The request method is not supported: use " + strings.ReplaceAll(allow, ", ", " or ") + "."},
+		{"helpUrl", adobeHelpURL}, {"trace", adobeUUID()},
+	})
+}
+
 // clNullDetails is the "details": null member some documented v1 error samples carry.
 func clNullDetails() clField { return clField{"details", nil} }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tvauth/tvauth"
 )
 
 // Lifetimes the fake hands out. They follow Adobe's documented samples: access tokens of 6 h
@@ -36,6 +38,9 @@ type passState struct {
 	logins      map[string]*mvpdLogin
 	logouts     map[string]*mvpdLogout
 	logoutsDone map[string]int // MVPD → completed MVPD logout chains
+	preset      *passClient    // the DCR client PassCredentials returns, registered at start
+	partners    map[string]bool
+	partnerKey  []byte // signs the partner SAML responses PartnerSAMLResponse issues
 }
 
 type passClient struct {
@@ -89,7 +94,11 @@ func newPassState() *passState {
 		logouts:     map[string]*mvpdLogout{},
 		logoutsDone: map[string]int{},
 		mediaKey:    adobeRandomBytes(32),
+		partners:    map[string]bool{PartnerApple: true},
+		partnerKey:  adobeRandomBytes(32),
 	}
+	p.preset = &passClient{id: adobeSecret(12), secret: adobeSecret(24), issuedAt: time.Now()}
+	p.clients[p.preset.id] = p.preset
 	// A JWS-shaped statement, as the TVE Dashboard hands out; only its exact bytes matter here.
 	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256"}`))
 	payload, _ := json.Marshal(map[string]any{
@@ -117,6 +126,28 @@ func (s *Server) adobeNow() time.Time { return s.now() }
 
 // SoftwareStatement is the one software statement the fake's DCR register endpoint accepts.
 func (s *Server) SoftwareStatement() string { return s.pass.statement }
+
+// PassCredentials are the DCR client credentials of a client the fake registered when it started, as
+// if the app had registered once and stored them: Options passes them to
+// tvauth.WithPassCredentials, so a client needs no Register call of its own. Each Server has its own.
+func (s *Server) PassCredentials() tvauth.ClientCredentials {
+	return tvauth.ClientCredentials{ClientID: s.pass.preset.id, ClientSecret: s.pass.preset.secret}
+}
+
+// DefaultDeviceID is the ID of DefaultDevice: what the fake keys Pass profiles and Clientless
+// authentications of a client built from Options by (Profile.DeviceID, AddClientlessAuthn).
+const DefaultDeviceID = "tvauthtest-device"
+
+// DefaultDevice is the device Options gives a client: a set-top box with every X-Device-Info field
+// Adobe requires.
+func DefaultDevice() tvauth.Device {
+	secure := true
+	return tvauth.Device{ID: DefaultDeviceID, Info: tvauth.DeviceInfo{
+		PrimaryHardwareType: "SetTopBox", Model: "tvauthtest-stb", Version: "1.0", Manufacturer: "tvauth",
+		OSName: "Linux", OSVersion: "6.1", ConnectionType: "Ethernet", ConnectionSecure: &secure,
+		DisplayWidth: 1920, DisplayHeight: 1080,
+	}}
+}
 
 // AddMVPD seeds an MVPD, integrated with every service provider (v2) and requestor (v1). With
 // hasLogoutEndpoint a v2 logout answers logout/interactive with a URL whose chain the fake serves;

@@ -27,7 +27,9 @@ func (s *Server) passAPI(w http.ResponseWriter, r *http.Request) {
 	// The browser endpoint carries no access token: it is opened in a user agent.
 	if seg[0] == "authenticate" && len(seg) == 3 {
 		if r.Method != http.MethodGet {
-			adobeMethodNotAllowed(w, http.MethodGet)
+			// A page for user agents: its errors are text/html, like Adobe's (spec §2.5).
+			w.Header().Set("Allow", http.MethodGet)
+			adobeHTML(w, http.StatusMethodNotAllowed, "Use GET.")
 			return
 		}
 		s.passBrowserAuthenticate(w, r, seg[1], seg[2])
@@ -50,8 +52,10 @@ func (s *Server) passAPI(w http.ResponseWriter, r *http.Request) {
 		} else {
 			rt = route{http.MethodPost, func() { s.passResumeSession(w, r, sp, seg[2]) }}
 		}
-	case len(seg) == 4 && (seg[1] == "sessions" || seg[1] == "profiles") && seg[2] == "sso":
-		rt = route{http.MethodPost, func() { s.passPartnerSSO(w, r) }}
+	case len(seg) == 4 && seg[1] == "sessions" && seg[2] == "sso":
+		rt = route{http.MethodPost, func() { s.passPartnerSession(w, r, sp, seg[3]) }}
+	case len(seg) == 4 && seg[1] == "profiles" && seg[2] == "sso":
+		rt = route{http.MethodPost, func() { s.passPartnerProfile(w, r, sp, seg[3]) }}
 	case len(seg) == 2 && seg[1] == "profiles":
 		rt = route{http.MethodGet, func() { s.passProfiles(w, r, sp, "") }}
 	case len(seg) == 3 && seg[1] == "profiles":
@@ -114,9 +118,7 @@ func passForm(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
 		return url.Values{}, true
 	}
 	if !adobeMediaType(r.Header, "application/x-www-form-urlencoded") {
-		adobeJSON(w, http.StatusUnsupportedMediaType, map[string]any{
-			"status": http.StatusUnsupportedMediaType, "message": "Content-Type must be application/x-www-form-urlencoded",
-		})
+		adobeUnsupportedMediaType(w, "application/x-www-form-urlencoded")
 		return nil, false
 	}
 	form, err := url.ParseQuery(string(body))
@@ -175,8 +177,11 @@ func (s *Server) passConfiguration(w http.ResponseWriter, r *http.Request, sp st
 // passProfileObject is an MvpdProfileResponse (timestamps as JSON numbers of ms).
 func passProfileObject(p *Profile) map[string]any {
 	issuer := p.MVPD
-	if p.Type == "temporary" || p.Type == "degraded" {
+	switch p.Type {
+	case "temporary", "degraded":
 		issuer = "Adobe"
+	case PartnerProfileType:
+		issuer = PartnerApple
 	}
 	return map[string]any{
 		"notBefore": p.NotBefore.UnixMilli(), "notAfter": p.NotAfter.UnixMilli(),
@@ -248,9 +253,7 @@ func (s *Server) passDecisions(w http.ResponseWriter, r *http.Request, sp, mvpd 
 		return
 	}
 	if !adobeMediaType(r.Header, "application/json") {
-		adobeJSON(w, http.StatusUnsupportedMediaType, map[string]any{
-			"status": http.StatusUnsupportedMediaType, "message": "Content-Type must be application/json",
-		})
+		adobeUnsupportedMediaType(w, "application/json")
 		return
 	}
 	var req struct {
@@ -354,6 +357,9 @@ func (s *Server) passLogout(w http.ResponseWriter, r *http.Request, sp, mvpd str
 	switch {
 	case p == nil || !now.Before(p.NotAfter):
 		action["actionName"], action["actionType"] = "invalid", "none"
+	case p.Type == PartnerProfileType:
+		// The user signed in through the partner framework: Adobe cannot sign them out of it.
+		action["actionName"], action["actionType"] = "partner_logout", "partner_interactive"
 	case m.logoutEndpoint && p.Type == "regular":
 		action["actionName"], action["actionType"] = "logout", "interactive"
 		// Relative, like Adobe's SSO samples: the client resolves it against the Pass base URL.
@@ -363,12 +369,4 @@ func (s *Server) passLogout(w http.ResponseWriter, r *http.Request, sp, mvpd str
 		action["actionName"], action["actionType"] = "complete", "none"
 	}
 	adobeJSON(w, http.StatusOK, map[string]any{"logouts": map[string]any{mvpd: action}})
-}
-
-func (s *Server) passPartnerSSO(w http.ResponseWriter, r *http.Request) {
-	if _, ok := passDeviceHeaders(w, r, true); !ok {
-		return
-	}
-	adobeEEC(w, http.StatusBadRequest, "none", "invalid_parameter_partner",
-		"The partner parameter value is missing or invalid: the fake integrates no single sign-on partner.")
 }

@@ -407,14 +407,6 @@ func TestPassBrowserPagesReject(t *testing.T) {
 	}
 }
 
-func TestPassPartnerSSOUnsupported(t *testing.T) {
-	t.Parallel()
-	s := adobeTestServer(t)
-	h := passWith(passHeaders(s.IssuePassToken()), "Content-Type", "application/x-www-form-urlencoded")
-	wantEEC(t, adobeSend(t, s, "POST", "/api/v2/REF30/sessions/sso/Apple", h, "domainName=adobe.com&redirectUrl=https%3A%2F%2Fadobe.com"),
-		400, "none", "invalid_parameter_partner")
-}
-
 func TestPassRouting(t *testing.T) {
 	t.Parallel()
 	s := adobeTestServer(t)

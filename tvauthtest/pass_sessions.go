@@ -38,6 +38,12 @@ func (s *Server) passSessionParams(w http.ResponseWriter, form url.Values, ss *p
 // passSessionReply answers a create or resume: authorize when the device already has a profile for
 // the MVPD, resume while parameters are missing, authenticate otherwise.
 func (s *Server) passSessionReply(w http.ResponseWriter, ss *passSession, now time.Time) {
+	s.passSessionReplyReason(w, ss, now, "none")
+}
+
+// passSessionReplyReason is passSessionReply with the reasonType of a resume or authenticate answer
+// (a partner session's fallback says why it fell back).
+func (s *Server) passSessionReplyReason(w http.ResponseWriter, ss *passSession, now time.Time, reason string) {
 	reply := map[string]any{"sessionId": ss.id, "serviceProvider": ss.serviceProvider}
 	if ss.mvpd != "" {
 		reply["mvpd"] = ss.mvpd
@@ -46,10 +52,7 @@ func (s *Server) passSessionReply(w http.ResponseWriter, ss *passSession, now ti
 		valid := p != nil && now.Before(p.NotAfter)
 		s.pass.mu.Unlock()
 		if valid {
-			reply["actionName"], reply["actionType"], reply["reasonType"] = "authorize", "direct", "authenticated"
-			if p.Type == "temporary" || p.Type == "degraded" {
-				reply["reasonType"] = p.Type
-			}
+			reply["actionName"], reply["actionType"], reply["reasonType"] = "authorize", "direct", passAuthorizedReason(p.Type)
 			reply["url"] = "/api/v2/" + url.PathEscape(ss.serviceProvider) + "/decisions/authorize/" + url.PathEscape(ss.mvpd)
 			adobeJSON(w, http.StatusOK, reply)
 			return
@@ -58,7 +61,7 @@ func (s *Server) passSessionReply(w http.ResponseWriter, ss *passSession, now ti
 	reply["code"] = ss.code
 	reply["notBefore"] = strconv.FormatInt(ss.notBefore.UnixMilli(), 10)
 	reply["notAfter"] = strconv.FormatInt(ss.notAfter.UnixMilli(), 10)
-	reply["reasonType"] = "none"
+	reply["reasonType"] = reason
 	if missing := ss.missing(); len(missing) > 0 {
 		reply["actionName"], reply["actionType"] = "resume", "direct"
 		reply["missingParameters"] = missing
@@ -102,15 +105,20 @@ func (s *Server) passCreateSession(w http.ResponseWriter, r *http.Request, sp st
 		return
 	}
 	s.pass.mu.Lock()
+	s.pass.addSession(ss)
+	s.pass.mu.Unlock()
+	s.passSessionReply(w, ss, now)
+}
+
+// addSession gives ss a fresh code and stores it. Call with p.mu held.
+func (p *passState) addSession(ss *passSession) {
 	for {
 		ss.code = adobeCode()
-		if _, taken := s.pass.sessions[ss.code]; !taken {
+		if _, taken := p.sessions[ss.code]; !taken {
 			break
 		}
 	}
-	s.pass.sessions[ss.code] = ss
-	s.pass.mu.Unlock()
-	s.passSessionReply(w, ss, now)
+	p.sessions[ss.code] = ss
 }
 
 // passLookupSession finds a live session of this service provider; the error reply is written.

@@ -121,12 +121,24 @@ func adobeRedirect(w http.ResponseWriter, loc string) {
 	w.WriteHeader(http.StatusFound)
 }
 
-// adobeMethodNotAllowed answers 405 with Allow, as the docs list for every endpoint.
+// adobeGenericCode is the code of the fake's 405 and 415 Enhanced Error Codes. Adobe's catalog
+// lists no v2 code for either status; "internal_error" is the one code it documents with status
+// 405 (in the v1 list), and the OpenAPI document gives 405 the ErrorInformation schema.
+const adobeGenericCode = "internal_error"
+
+// adobeMethodNotAllowed answers 405 with Allow and an Enhanced Error Code object, as the OpenAPI
+// document lists for every endpoint.
 func adobeMethodNotAllowed(w http.ResponseWriter, allow ...string) {
 	w.Header().Set("Allow", strings.Join(allow, ", "))
-	adobeJSON(w, http.StatusMethodNotAllowed, map[string]any{
-		"status": http.StatusMethodNotAllowed, "message": "Request method is not supported",
-	})
+	adobeEEC(w, http.StatusMethodNotAllowed, "none", adobeGenericCode,
+		"The request method is not supported: use "+strings.Join(allow, " or ")+".")
+}
+
+// adobeUnsupportedMediaType answers 415 for a body of the wrong Content-Type, with an Enhanced Error
+// Code object like every other v2 error.
+func adobeUnsupportedMediaType(w http.ResponseWriter, want string) {
+	adobeEEC(w, http.StatusUnsupportedMediaType, "none", adobeGenericCode,
+		"The request body is not supported: Content-Type must be "+want+".")
 }
 
 // adobeMediaType reports whether the Content-Type header names want (e.g. "application/json"),

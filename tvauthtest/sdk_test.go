@@ -55,6 +55,19 @@ func sdkClient(t *testing.T, fake *tvauthtest.Server, opts ...tvauth.Option) *tv
 	return c
 }
 
+// sdkBareClient points a client at the fake with neither the device nor the Pass credentials that
+// fake.Options() brings.
+func sdkBareClient(t *testing.T, fake *tvauthtest.Server, opts ...tvauth.Option) *tvauth.Client {
+	t.Helper()
+	base := []tvauth.Option{tvauth.WithHTTPClient(&http.Client{Transport: fake.Transport()}),
+		tvauth.WithPassURL(fake.URL()), tvauth.WithClientlessURL(fake.URL()), tvauth.WithRetry(sdkFastRetry)}
+	c, err := tvauth.New(append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // sdkPassClient registers through DCR with the fake's software statement and returns a client
 // whose Pass and Clientless calls carry a token the fake issued, for dev.
 func sdkPassClient(t *testing.T, fake *tvauthtest.Server, dev tvauth.Device) *tvauth.Client {
@@ -353,11 +366,12 @@ func TestSDKPassTokenRefetch(t *testing.T) {
 	// Without a token source the SDK refuses before any I/O; so it does without a device where the
 	// fake requires the device headers.
 	n := len(fake.Requests())
-	bare := sdkClient(t, fake, tvauth.WithDevice(sdkDevice("refetch")))
+	// fake.Options() brings a device and credentials: these two clients are built without one of them.
+	bare := sdkBareClient(t, fake, tvauth.WithDevice(sdkDevice("refetch")))
 	if _, err := bare.Pass.Profiles(ctx, tvauth.ProfileRequest{ServiceProvider: sdkSP}); !errors.Is(err, tvauth.ErrNotConfigured) {
 		t.Errorf("no token source: %v", err)
 	}
-	noDevice := sdkClient(t, fake, tvauth.WithPassTokenSource(c.Pass.TokenSource(tvauth.ClientCredentials{ClientID: "x", ClientSecret: "y"})))
+	noDevice := sdkBareClient(t, fake, tvauth.WithPassTokenSource(c.Pass.TokenSource(tvauth.ClientCredentials{ClientID: "x", ClientSecret: "y"})))
 	_, err := noDevice.Pass.Logout(ctx, tvauth.LogoutRequest{ServiceProvider: sdkSP, MVPD: "Dish", RedirectURL: sdkRedirect})
 	var ve *tvauth.ValidationError
 	if !errors.As(err, &ve) || ve.Field != "Device" {

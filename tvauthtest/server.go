@@ -3,6 +3,14 @@
 // requests the way the real services do and answers with the documented shapes, so that test suites
 // and examples run with no network.
 //
+// One line makes a client ready for every family: fake.Client() carries a default device
+// (DefaultDevice) and DCR credentials the fake registered when it started (PassCredentials), so Pass
+// v2 and Clientless calls work at once, beside WebAPI and AGS; fake.PassClient(device) plays another
+// device. Seed what a test needs (AddMVPD, AddProfile, AddWebAPIUser, AddAGSUser, …) and, where a
+// test needs them, partner single sign-on (PartnerSAMLResponse), WebAPI challenges
+// (SetWebAPIChallenge), AGS session tokens (AGSOperatorAuthToken) and the tenant check
+// (RequireAGSTenant).
+//
 // A Server can be reached four ways: over its loopback listener (URL, Options, Client), as an
 // http.Handler (ServeHTTP), as an http.RoundTripper that serves in-process with no connection at all
 // (Transport), and as an httpmock responder (Responder). Every Server has its own state, so parallel
@@ -78,8 +86,13 @@ func (s *Server) URL() string { return s.srv.URL }
 // Close shuts the listener down. Transport and Responder keep working: they need no listener.
 func (s *Server) Close() { s.srv.Close() }
 
-// Options point every service of a tvauth client at this server, with the WebAPI devId and the AGS
-// tenant and auth service the fake expects. Options appended after these override them: append
+// Options point every service of a tvauth client at this server and make it ready for every family
+// at once: the WebAPI devId and the AGS tenant and auth service the fake expects, DefaultDevice for
+// the Adobe Pass device headers, and PassCredentials (a DCR client the fake registered when it
+// started) as the source of the Pass and Clientless bearer tokens.
+//
+// Options appended after these override them: tvauth.WithDevice for another device,
+// tvauth.WithPassTokenSource for tokens from a registration of your own,
 // tvauth.WithHTTPClient(&http.Client{Transport: s.Transport()}) to skip the listener.
 func (s *Server) Options() []tvauth.Option {
 	return []tvauth.Option{
@@ -91,13 +104,26 @@ func (s *Server) Options() []tvauth.Option {
 		tvauth.WithWebAPIDevID(WebAPIDevID),
 		tvauth.WithAGSTenant(AGSTenant),
 		tvauth.WithAGSAuthService(AGSAuthService),
+		tvauth.WithDevice(DefaultDevice()),
+		tvauth.WithPassCredentials(s.PassCredentials()),
 	}
 }
 
-// Client is a tvauth client built from Options. It panics only if tvauth rejects the fake's own
-// options, which would be a bug in this package.
+// Client is a tvauth client built from Options: every Pass v2, Clientless, WebAPI and AGS method can
+// be called on it at once, as DefaultDevice, with no set-up. It panics only if tvauth rejects the
+// fake's own options, which would be a bug in this package.
 func (s *Server) Client() *tvauth.Client {
-	c, err := tvauth.New(s.Options()...)
+	return s.newClient(s.Options())
+}
+
+// PassClient is Client for another device: Pass and Clientless calls carry d's device headers (and
+// Clientless's deviceId is d.ID), so that one test can play several devices against one fake.
+func (s *Server) PassClient(d tvauth.Device) *tvauth.Client {
+	return s.newClient(append(s.Options(), tvauth.WithDevice(d)))
+}
+
+func (s *Server) newClient(opts []tvauth.Option) *tvauth.Client {
+	c, err := tvauth.New(opts...)
 	if err != nil {
 		panic("tvauthtest: " + err.Error())
 	}

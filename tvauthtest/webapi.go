@@ -32,6 +32,7 @@ type webapiState struct {
 	percentTokens bool
 	// rawSignatureCheck also requires the wire to carry the parameters in canonical form.
 	rawSignatureCheck bool
+	challenges        map[string]*webapiChallenge // loginId → seeded challenge (SetWebAPIChallenge)
 }
 
 type webapiSession struct {
@@ -40,12 +41,14 @@ type webapiSession struct {
 }
 
 func newWebAPIState() *webapiState {
-	return &webapiState{users: map[string]string{}, sessions: map[string]*webapiSession{}}
+	return &webapiState{users: map[string]string{}, sessions: map[string]*webapiSession{},
+		challenges: map[string]*webapiChallenge{}}
 }
 
 func (s *Server) registerWebAPI(mux *http.ServeMux) {
 	mux.HandleFunc("/auth/clientLogin", s.webapiClientLogin)
 	mux.HandleFunc("/auth/logout", s.webapiLogout)
+	mux.HandleFunc("/auth/captcha", s.webapiCaptcha)
 }
 
 // AddWebAPIUser seeds a NINA account: clientLogin with this loginId and password succeeds; any other
@@ -182,7 +185,14 @@ func (s *Server) webapiClientLogin(w http.ResponseWriter, r *http.Request) {
 	st.mu.Lock()
 	want, known := st.users[loginID]
 	percent := st.percentTokens
+	replied, skipPassword := st.challenged(w, r, fm, params, rid)
 	st.mu.Unlock()
+	if replied {
+		return
+	}
+	if skipPassword && known {
+		pwd = want // a SecurID next code answered without pwd: the session is the user's all the same
+	}
 	if loginID == "" || pwd == "" || !known || subtle.ConstantTimeCompare([]byte(pwd), []byte(want)) != 1 {
 		fm.write(w, waError(330, 3011, "Password/LoginId Required/Invalid", rid,
 			waObj("challenge", waStr("info", "password"), waStr("context", randURLToken(18)))))

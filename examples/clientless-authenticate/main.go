@@ -2,19 +2,21 @@
 // second-screen login web app sends the browser to — reg_code first, redirect_url last and
 // URL-encoded, never "&reg" — and, against the built-in fake, shows the 302 to the MVPD login page.
 //
-//	go run ./examples/clientless-authenticate -redirect-url 'https://example.com/done?from=tv&x=ü'
+// -v prints the SDK's per-attempt log lines (secrets redacted).
+//
+//	go run ./examples/clientless-authenticate -v -redirect-url 'https://example.com/done?from=tv&x=ü'
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
 	"github.com/tvauth/tvauth"
 	"github.com/tvauth/tvauth/tvauthtest"
-	"golang.org/x/oauth2"
 )
 
 func main() {
@@ -24,23 +26,28 @@ func main() {
 	flag.StringVar(&req.RegCode, "reg-code", "", "reg_code shown on the TV (default: one from the fake)")
 	flag.StringVar(&req.DomainName, "domain", "adobe.com", "domain_name")
 	flag.StringVar(&req.RedirectURL, "redirect-url", "https://example.com/activate/done?from=tv&step=2", "redirect_url")
+	verbose := flag.Bool("v", false, "log every HTTP attempt of the SDK to stderr (debug level, secrets redacted)")
 	flag.Parse()
-	if err := run(req); err != nil {
+	if err := run(req, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "clientless-authenticate:", err)
 		os.Exit(1)
 	}
 }
 
-func run(req tvauth.AuthenticateRequest) error {
+func run(req tvauth.AuthenticateRequest, verbose bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	fake := tvauthtest.NewServer()
 	defer fake.Close()
 	fake.AddMVPD(req.MSOID, true)
-	tv, err := tvauth.New(append(fake.Options(), // A token the fake issued stands in for the DCR token source (see examples/pass-logout).
-		tvauth.WithPassTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: fake.IssuePassToken()})),
-		tvauth.WithDevice(tvauth.Device{ID: "tv-1", Info: tvauth.DeviceInfo{Model: "M", Version: "1",
-			OSName: "Linux", OSVersion: "6", ConnectionType: "WiFi"}}))...)
+	// fake.Options() brings DCR credentials the fake registered (see examples/pass-logout for a real
+	// registration kept in a file); the device is the TV showing the code.
+	opts := append(fake.Options(), tvauth.WithDevice(tvauth.Device{ID: "tv-1", Info: tvauth.DeviceInfo{Model: "M", Version: "1",
+		OSName: "Linux", OSVersion: "6", ConnectionType: "WiFi"}}))
+	if verbose {
+		opts = append(opts, tvauth.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	}
+	tv, err := tvauth.New(opts...)
 	if err != nil {
 		return err
 	}

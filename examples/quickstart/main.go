@@ -13,7 +13,8 @@
 //	TVAUTH_AGS_PASSWORD=… go run ./examples/quickstart -only ags -ags-url https://host/ags -ags-user …
 //
 // Against a real host the browser steps print a URL to open and then poll, as a TV app would.
-// The exit status is 0 only if every step behaved as documented.
+// -v prints the SDK's per-attempt log lines to stderr (method, redacted URL, status, attempt,
+// duration). The exit status is 0 only if every step behaved as documented.
 package main
 
 import (
@@ -23,6 +24,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
@@ -41,6 +43,7 @@ func main() {
 type settings struct {
 	only    string
 	timeout time.Duration
+	verbose bool
 
 	passURL, clientlessURL, passSP, passMVPD, passResource, domain, redirectURL string
 	webapiURL, webapiDevID, webapiLogin                                         string
@@ -55,6 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&s.only, "only", "", "run one family: pass, clientless, webapi or ags (default: all)")
+	fs.BoolVar(&s.verbose, "v", false, "log every HTTP attempt of the SDK to stderr (debug level, secrets redacted)")
 	fs.DurationVar(&s.timeout, "timeout", 2*time.Minute, "give up after this long (browser steps against real hosts wait for you)")
 	fs.StringVar(&s.passURL, "pass-url", "", "Adobe Pass REST API v2 root (software statement in TVAUTH_PASS_SOFTWARE_STATEMENT)")
 	fs.StringVar(&s.clientlessURL, "clientless-url", "", "Adobe Pass REST API v1 root (uses the same software statement)")
@@ -82,7 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	fake := tvauthtest.NewServer()
 	defer fake.Close()
-	q := &quickstart{settings: s, fake: fake, out: stdout}
+	q := &quickstart{settings: s, fake: fake, out: stdout, errOut: stderr}
 	q.seedFake()
 	fmt.Fprintf(stdout, "tvauth quickstart (fake services at %s)\n", fake.URL())
 
@@ -121,9 +125,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 type quickstart struct {
 	settings
-	fake  *tvauthtest.Server
-	out   io.Writer
-	steps int
+	fake   *tvauthtest.Server
+	out    io.Writer
+	errOut io.Writer // -v log lines
+	steps  int
 }
 
 // The fake's seeding: an MVPD with a logout page (logout/interactive), one without (complete/none), a
@@ -181,6 +186,9 @@ func (q *quickstart) client(extra ...tvauth.Option) (*tvauth.Client, error) {
 		// Real hosts need the real network, not the fake's loopback-only client.
 		opts = append(opts, tvauth.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}))
 	}
+	if q.verbose {
+		opts = append(opts, tvauth.WithLogger(slog.New(slog.NewTextHandler(q.errOut, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	}
 	return tvauth.New(append(opts, extra...)...)
 }
 
@@ -227,49 +235,41 @@ func (q *quickstart) browse(ctx context.Context, fakeFamily bool, url, redirectU
 	return landed, nil
 }
 
-// register gets DCR client credentials with the fake's software statement, or the real one from the
-// environment. A real app registers once and keeps them (CredentialStore): Adobe binds profiles to them.
-func (q *quickstart) register(ctx context.Context, onFake bool, urlFlag string) (*tvauth.Client, *tvauth.ClientCredentials, error) {
+// passClient is the one client of a Pass family. Its DCR credentials come from a CredentialStore: the
+// first call that needs a token registers with the software statement (the fake's, or the real one
+// from the environment) and saves them. A real app uses tvauth.NewFileCredentialStore (or its own
+// store) so that it registers once per install: Adobe binds profiles to the credentials.
+func (q *quickstart) passClient(onFake bool, urlFlag string) (*tvauth.Client, tvauth.CredentialStore, error) {
 	statement := q.passStatement
 	if onFake {
 		statement = q.fake.SoftwareStatement()
 	} else if statement == "" {
 		return nil, nil, failf("register", "set TVAUTH_PASS_SOFTWARE_STATEMENT for %s", urlFlag)
 	}
-	reg, err := q.client(tvauth.WithDevice(device))
+	store := tvauth.NewMemoryCredentialStore()
+	c, err := q.client(tvauth.WithDevice(device), tvauth.WithPassCredentialStore(store, statement))
 	if err != nil {
 		return nil, nil, fail("client", err)
 	}
-	creds, err := reg.Pass.Register(ctx, statement)
-	if err != nil {
-		return nil, nil, fail("register", err)
-	}
-	return reg, creds, nil
+	return c, store, nil
 }
 
 func (q *quickstart) pass(ctx context.Context) error {
 	onFake := q.passURL == ""
-	reg, creds, err := q.register(ctx, onFake, "-pass-url")
+	c, store, err := q.passClient(onFake, "-pass-url")
 	if err != nil {
 		return err
 	}
-	q.ok("register", "client credentials issued (client_id %s); keep them: see CredentialStore", creds.ClientID)
-
-	ts := reg.Pass.TokenSource(*creds)
-	tok, err := ts.Token()
-	if err != nil {
-		return fail("token", err)
-	}
-	q.ok("token", "bearer token, valid for %s, refetched before it expires", time.Until(tok.Expiry).Round(time.Minute))
-
-	c, err := q.client(tvauth.WithDevice(device), tvauth.WithPassTokenSource(ts))
-	if err != nil {
-		return fail("client", err)
-	}
-	cfg, err := c.Pass.Configuration(ctx, q.passSP)
+	cfg, err := c.Pass.Configuration(ctx, q.passSP) // the first call: registers, saves, fetches a token
 	if err != nil {
 		return fail("configuration", err)
 	}
+	creds, err := store.Load(ctx)
+	if err != nil {
+		return fail("register", err)
+	}
+	q.ok("register", "on the first call: client_id %s, saved in the CredentialStore", creds.ClientID)
+	q.ok("token", "bearer token fetched with them; the client refetches it before it expires")
 	var mvpds []string
 	for _, m := range cfg.Requestor.MVPDs {
 		mvpds = append(mvpds, m.ID)
@@ -364,13 +364,9 @@ func orWaiting(landed string) string {
 
 func (q *quickstart) clientless(ctx context.Context) error {
 	onFake := q.clientlessURL == ""
-	reg, creds, err := q.register(ctx, onFake, "-clientless-url")
+	c, _, err := q.passClient(onFake, "-clientless-url")
 	if err != nil {
 		return err
-	}
-	c, err := q.client(tvauth.WithDevice(device), tvauth.WithPassTokenSource(reg.Pass.TokenSource(*creds)))
-	if err != nil {
-		return fail("client", err)
 	}
 	me := tvauth.ClientlessRequest{RequestorID: q.passSP}
 

@@ -36,6 +36,27 @@ func TestQuickstartRunsEveryFlow(t *testing.T) {
 	}
 }
 
+// TestQuickstartVerbose: -v logs one line per HTTP attempt to stderr, secrets redacted.
+func TestQuickstartVerbose(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"-v", "-only", "webapi"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	logs := errOut.String()
+	for _, want := range []string{"level=DEBUG", "method=POST", "/auth/clientLogin", "status=200", "attempt=1", "duration="} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("-v output lacks %q:\n%s", want, logs)
+		}
+	}
+	if strings.Contains(logs, "correct horse battery staple") || strings.Contains(logs, "sig_sha256=") && !strings.Contains(logs, "sig_sha256=REDACTED") {
+		t.Errorf("-v output leaks a secret:\n%s", logs)
+	}
+	errOut.Reset()
+	if code := run(context.Background(), []string{"-only", "webapi"}, &out, &errOut); code != 0 || errOut.Len() != 0 {
+		t.Errorf("without -v: exit %d, stderr %q", code, errOut.String())
+	}
+}
+
 func TestQuickstartOneFamilyAndBadFlags(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := run(context.Background(), []string{"-only", "webapi"}, &out, &errOut); code != 0 || strings.Contains(out.String(), "OpenTV") {

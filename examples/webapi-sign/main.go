@@ -1,15 +1,18 @@
 // Command webapi-sign logs in to NINA WebAPI and signs a request by hand with the session, the way an
 // app calls WebAPI methods the SDK does not wrap: sig_sha256 over the sorted, RFC 3986-encoded
 // parameters, keyed with the session key, sent in exactly the order that was signed. It runs against
-// the built-in fake, which verifies the signature independently.
+// the built-in fake, which verifies the signature independently. -v prints the SDK's per-attempt log
+// lines (secrets redacted).
 //
-//	go run ./examples/webapi-sign
+//	go run ./examples/webapi-sign -v
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -21,19 +24,28 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	verbose := flag.Bool("v", false, "log every HTTP attempt of the SDK to stderr (debug level, secrets redacted)")
+	flag.Parse()
+	if err := run(*verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "webapi-sign:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+func run(verbose bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	fake := tvauthtest.NewServer()
 	defer fake.Close()
 	fake.AddWebAPIUser("viewer@example.com", "s3cret pass")
-	client := fake.Client()
+	opts := fake.Options()
+	if verbose {
+		opts = append(opts, tvauth.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	}
+	client, err := tvauth.New(opts...)
+	if err != nil {
+		return err
+	}
 
 	sess, err := client.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: "viewer@example.com", Password: "s3cret pass"})
 	if err != nil {
