@@ -2,7 +2,6 @@ package tvauth_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -80,18 +79,10 @@ func signOutOfAdobe(ctx context.Context, deviceID, softwareStatement, credsPath 
 	device := tvauth.Device{ID: deviceID, Info: tvauth.DeviceInfo{Model: "TV 5th Gen", Version: "5",
 		OSName: "tvOS", OSVersion: "17.0", ConnectionType: "WiFi"}}
 
-	// Register once and keep the credentials (a file here; see "Running many replicas" for Redis).
-	reg, err := tvauth.New(tvauth.WithDevice(device))
-	if err != nil {
-		return err
-	}
-	store := tvauth.NewFileCredentialStore(credsPath) // 0600, atomic writes
-	creds, err := reg.Pass.LoadOrRegister(ctx, store, softwareStatement)
-	if err != nil {
-		return err
-	}
-
-	client, err := tvauth.New(tvauth.WithDevice(device), tvauth.WithPassCredentials(creds))
+	// The first Pass call registers once and saves the credentials; later starts just load them.
+	// Registering again would sign every user out: see "Running many replicas" for a fleet.
+	client, err := tvauth.New(tvauth.WithDevice(device),
+		tvauth.WithPassCredentialStore(tvauth.NewFileCredentialStore(credsPath), softwareStatement)) // 0600, atomic writes
 	if err != nil {
 		return err
 	}
@@ -211,19 +202,7 @@ func TestREADMEClientless(t *testing.T) {
 	const deviceID = "readme-stb"
 	// The second-screen login is the user's part: here it has already happened for this device.
 	fake.AddClientlessAuthn("REF30", deviceID, "Cablevision")
-	reg, err := tvauth.New(append(fake.Options(), tvauth.WithDevice(readmeDevice(deviceID)))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	creds, err := reg.Pass.Register(context.Background(), fake.SoftwareStatement())
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := tvauth.New(append(fake.Options(), tvauth.WithPassCredentials(*creds),
-		tvauth.WithDevice(readmeDevice(deviceID)))...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := fake.PassClient(readmeDevice(deviceID))
 	played = nil
 	w := httptest.NewRecorder()
 	if err := watchOnTV(context.Background(), client, w, httptest.NewRequest("GET", "/activate", nil)); err != nil {
@@ -352,10 +331,12 @@ func signOnToAGS(ctx context.Context, username, pw string, choose func([]tvauth.
 	service := disc.AvailableServices[0].AuthServiceName
 
 	params := []tvauth.Parameter{{Name: "username", Value: username}, {Name: "password", Value: pw}}
-	devInfo := json.RawMessage(`{"deviceName":"Living room","deviceType":"Browser"}`)
+	device := &tvauth.AGSDeviceInformation{DeviceType: "OPEN",
+		Hardware: &tvauth.AGSHardware{Type: "STB"}, OS: &tvauth.AGSOS{Type: "Linux", Version: "6.1"}}
 
-	// The first sign-on on a device sends DeviceInformation; later ones send ClientID (exactly one of the two).
-	res, err := client.AGS.SignOn(ctx, tvauth.SignOnRequest{Parameters: params, DeviceInformation: devInfo, AuthService: service})
+	// The first sign-on on a device sends its Device information (or raw DeviceInformation JSON);
+	// later ones send the ClientID it got.
+	res, err := client.AGS.SignOn(ctx, tvauth.SignOnRequest{Parameters: params, Device: device, AuthService: service})
 	if err != nil {
 		return err // *tvauth.AGSError; tvauth.IsAGSCode(err, tvauth.AGSCodeDeviceLimitReached), …
 	}
