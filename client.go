@@ -38,6 +38,7 @@ type Client struct {
 	cfg    *config
 	bases  [numServices]*url.URL // nil: not configured
 	rc     *retryablehttp.Client
+	base   *baseTransport // chooses the transport per attempt; owns the SDK's pooled connections
 }
 
 // service is shared by the four service types, as in go-github: they are views of one Client.
@@ -87,6 +88,19 @@ func (s serviceID) decodeError(r *response) error {
 
 // New builds a Client. It fails, naming the option, on a malformed base URL or a plain http:// URL to a
 // host other than loopback.
+//
+// The transport is chosen at every attempt, not once here, so a test suite may swap it before or
+// after New (httpmock.Activate, httpmock.ActivateNonDefault):
+//   - With WithHTTPClient(hc) and a non-nil hc.Transport: hc.Transport as it is at that attempt.
+//   - Otherwise, while http.DefaultTransport is still the *http.Transport it was when New ran: a
+//     private clone of it made for this client, with up to 16 idle connections per host and the
+//     timeouts of WithTransportTimeouts (by default DefaultDialTimeout, DefaultTLSHandshakeTimeout and
+//     DefaultResponseHeaderTimeout). Client.CloseIdleConnections releases its connections.
+//   - Otherwise (http.DefaultTransport was replaced, with a value of any type, before or after New):
+//     the current http.DefaultTransport as is, with its own timeouts.
+//
+// hc.Timeout, when set, bounds each attempt (reading the body included) and is read at every attempt
+// too. The context bounds the whole call, retries included.
 func New(opts ...Option) (*Client, error) {
 	cfg := defaultConfig()
 	for _, opt := range opts {
@@ -115,14 +129,15 @@ func New(opts ...Option) (*Client, error) {
 		}
 	}
 
+	c.base = newBaseTransport(cfg.httpClient, cfg.timeouts)
 	hc := &http.Client{
-		Transport: &attemptTransport{client: c, base: baseTransport(cfg.httpClient)},
+		// No Timeout here: the caller's is read per attempt by c.base. attemptTransport has no
+		// CloseIdleConnections, so retryablehttp's calls to hc.CloseIdleConnections after a failure do
+		// not empty the pool, nor close the idle connections of a transport the caller shares.
+		Transport: &attemptTransport{client: c, base: c.base},
 		// Endpoints that answer 302 read Location themselves; following would leak Authorization
 		// headers to MVPD pages and fetch pages the caller never asked for.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	if cfg.httpClient != nil {
-		hc.Timeout = cfg.httpClient.Timeout
 	}
 	p := cfg.retry.withDefaults()
 	c.rc = &retryablehttp.Client{
@@ -149,17 +164,14 @@ func New(opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// baseTransport is the caller's transport, or a private pooled one: never a mutated global.
-func baseTransport(hc *http.Client) http.RoundTripper {
-	if hc != nil {
-		if hc.Transport != nil {
-			return hc.Transport
-		}
-		return http.DefaultTransport
-	}
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 16
-	return t
+// CloseIdleConnections closes the idle keep-alive connections of the transport the SDK built for this
+// client (see New); connections in use are left alone, and the client stays usable: a later call dials
+// again. Calling it is optional, as with http.Client.CloseIdleConnections: idle connections also close
+// after the transport's idle timeout (90 s). It is useful when a program makes many short-lived
+// clients. A transport the caller supplied (WithHTTPClient's, or a replaced http.DefaultTransport) is
+// not touched: call its own CloseIdleConnections.
+func (c *Client) CloseIdleConnections() {
+	c.base.closeIdle()
 }
 
 // authMode says how an attempt is authorised.

@@ -715,8 +715,8 @@ func TestWithHTTPClientNotMutated(t *testing.T) {
 	if hc.Transport != nil || hc.CheckRedirect != nil {
 		t.Error("New modified the caller's http.Client")
 	}
-	if c.rc.HTTPClient.Timeout != 7*time.Second {
-		t.Errorf("per-attempt timeout = %v, want the caller's 7s", c.rc.HTTPClient.Timeout)
+	if c.base.caller != hc { // its Timeout is read per attempt: TestCallerTimeoutPerAttempt
+		t.Error("the caller's http.Client is not the one read per attempt")
 	}
 }
 

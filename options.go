@@ -61,6 +61,7 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 
 type config struct {
 	httpClient     *http.Client
+	timeouts       TransportTimeouts
 	passURL        string
 	clientlessURL  string
 	webapiURL      string
@@ -89,14 +90,31 @@ func defaultConfig() *config {
 	}
 }
 
-// WithHTTPClient sets the HTTP client whose Transport (and per-attempt Timeout) the SDK uses. The SDK
-// copies it: retries, redirect refusal and authorisation wrap the transport, and hc is never modified.
+// WithHTTPClient sets the HTTP client whose Transport and per-attempt Timeout the SDK uses. Both are
+// read at every attempt, so httpmock.ActivateNonDefault(hc) intercepts whether it runs before or after
+// New; a nil Transport means the default rule described at New. Retries, redirect refusal and
+// authorisation wrap the transport, and hc is never modified.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
 			return invalid("WithHTTPClient", "nil *http.Client")
 		}
 		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithTransportTimeouts replaces the timeouts of the transport the SDK builds itself (by default
+// DefaultDialTimeout, DefaultTLSHandshakeTimeout and DefaultResponseHeaderTimeout); a zero field keeps
+// its default. They bound each attempt's phases; a context deadline bounds the whole call. A transport
+// the caller supplies (a non-nil Transport of WithHTTPClient's client, or a replaced
+// http.DefaultTransport) keeps its own timeouts: see New.
+func WithTransportTimeouts(t TransportTimeouts) Option {
+	return func(c *config) error {
+		if t.Dial < 0 || t.TLSHandshake < 0 || t.ResponseHeader < 0 {
+			return invalid("WithTransportTimeouts", "negative timeout")
+		}
+		c.timeouts = t
 		return nil
 	}
 }
