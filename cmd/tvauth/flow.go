@@ -28,8 +28,8 @@ type flowFlags struct {
 	timeout             time.Duration
 
 	passURL, clientlessURL, passSP, passMVPD, passResource, domain, redirectURL, deviceID, creds string
-	webapiURL, webapiDevID, webapiLogin                                                         string
-	agsURL, agsAuthService, agsTenant, agsUser                                                  string
+	webapiURL, webapiDevID, webapiLogin                                                          string
+	agsURL, agsAuthService, agsTenant, agsUser                                                   string
 }
 
 // Which flags a subcommand takes.

@@ -31,7 +31,9 @@ func webapiCommand(env *environment) *ffcli.Command {
 				fs.StringVar(&method, "method", "GET", "HTTP method of the signed request")
 				fs.StringVar(&rawURL, "url", "", "URL of the signed request (default: the logout endpoint under -webapi-url)")
 			},
-			func(ctx context.Context, fl *flow, args []string) error { return webapiSign(ctx, fl, method, rawURL, args) }),
+			func(ctx context.Context, fl *flow, args []string) error {
+				return webapiSign(ctx, fl, method, rawURL, args)
+			}),
 	)
 }
 
