@@ -192,7 +192,7 @@ func (a *Standalone) admin(w http.ResponseWriter, r *http.Request, route string)
 		}
 		ok(map[string]string{"status": "reset"})
 	case "POST seed":
-		seed, err := ParseSeed(body)
+		seed, err := parseSeedFor(srv, body)
 		if err != nil {
 			adminError(w, http.StatusBadRequest, err)
 			return

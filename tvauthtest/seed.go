@@ -108,7 +108,7 @@ func DefaultSeed() Seed {
 // latency and throttle settings are replaced when seed sets them. Apply a seed before the fake serves
 // requests that depend on it. An invalid seed changes nothing.
 func (s *Server) ApplySeed(seed Seed) error {
-	if err := seed.Validate(); err != nil {
+	if err := seed.validate(noPosition, s.hasMVPD); err != nil {
 		return err
 	}
 	if seed.SoftwareStatement != "" {
@@ -174,12 +174,20 @@ func (e *SeedError) Error() string {
 	return b.String()
 }
 
-// Validate reports the first field of seed the fake cannot honour, as a *SeedError.
+// Validate reports the first field of seed the fake cannot honour, as a *SeedError. A profile's MVPD
+// must be among the seed's MVPDs (ApplySeed also accepts one the Server already has).
 func (seed Seed) Validate() error {
-	return seed.validate(func(string) (int, int) { return 0, 0 })
+	return seed.validate(noPosition, nil)
 }
 
-func (seed Seed) validate(at func(field string) (line, col int)) error {
+func noPosition(string) (int, int) { return 0, 0 }
+
+// hasMVPD reports whether the Server already has an MVPD, for seeds that add to it.
+func (s *Server) hasMVPD(id string) bool { return s.pass.mvpd(id) != nil }
+
+// validate checks seed; at locates a field in the JSON it came from, known (nil for none) tells the
+// MVPDs that exist besides the seed's own.
+func (seed Seed) validate(at func(field string) (line, col int), known func(mvpd string) bool) error {
 	bad := func(field, format string, args ...any) error {
 		line, col := at(field)
 		return &SeedError{Line: line, Column: col, Field: field, Reason: fmt.Sprintf(format, args...)}
@@ -202,7 +210,7 @@ func (seed Seed) validate(at func(field string) (line, col int)) error {
 			return bad(f+".service_provider", "a profile needs a service provider")
 		case p.MVPD == "":
 			return bad(f+".mvpd", "a profile needs an MVPD")
-		case !mvpds[p.MVPD]:
+		case !mvpds[p.MVPD] && (known == nil || !known(p.MVPD)):
 			return bad(f+".mvpd", "MVPD %q is not among the seed's mvpds", p.MVPD)
 		case p.DeviceID == "":
 			return bad(f+".device_id", "a profile needs a device id")
@@ -280,7 +288,20 @@ func ParseSeed(data []byte) (Seed, error) {
 	if err != nil {
 		return Seed{}, err
 	}
-	if err := seed.validate(r.position); err != nil {
+	if err := seed.validate(r.position, nil); err != nil {
+		return Seed{}, err
+	}
+	return seed, nil
+}
+
+// parseSeedFor reads a seed that adds to s: a profile may name an MVPD s already has.
+func parseSeedFor(s *Server, data []byte) (Seed, error) {
+	var seed Seed
+	r, err := decodeLocated(data, &seed)
+	if err != nil {
+		return Seed{}, err
+	}
+	if err := seed.validate(r.position, s.hasMVPD); err != nil {
 		return Seed{}, err
 	}
 	return seed, nil
