@@ -571,3 +571,14 @@ type seedPathLatency struct {
 	Path    string `json:"path"`
 	Latency string `json:"latency"`
 }
+
+// UnmarshalJSON reads what MarshalJSON writes (durations as "250ms"), refusing unknown fields and
+// wrong types like ParseSeed, but without validating the values: use ParseSeed or Validate for that.
+func (seed *Seed) UnmarshalJSON(data []byte) error {
+	var s Seed
+	if _, err := decodeLocated(data, &s); err != nil {
+		return err
+	}
+	*seed = s
+	return nil
+}

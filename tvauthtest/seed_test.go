@@ -53,6 +53,10 @@ func TestParseSeedReadsEveryField(t *testing.T) {
 	if !reflect.DeepEqual(again, want) {
 		t.Fatalf("round trip =\n%+v\nwant\n%+v", again, want)
 	}
+	var unmarshalled Seed
+	if err := json.Unmarshal(out, &unmarshalled); err != nil || !reflect.DeepEqual(unmarshalled, want) {
+		t.Fatalf("json.Unmarshal(Marshal(seed)) = %+v, %v", unmarshalled, err)
+	}
 }
 
 func TestParseSeedNamesLineAndField(t *testing.T) {

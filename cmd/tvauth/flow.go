@@ -290,8 +290,7 @@ type stepLine struct {
 
 func (o *output) step(status, step string, data map[string]any, msg string) {
 	if o.json {
-		b, _ := json.Marshal(stepLine{status, step, msg, data})
-		o.write(string(b) + "\n")
+		o.write(jsonLine(stepLine{status, step, msg, data}))
 		return
 	}
 	o.write(fmt.Sprintf("  %-5s%-20s %s\n", status, step, msg))
@@ -324,8 +323,7 @@ func (o *output) finish(cmd string, code int, err error) {
 		if err != nil {
 			r.Error = err.Error()
 		}
-		b, _ := json.Marshal(r)
-		o.write(string(b) + "\n")
+		o.write(jsonLine(r))
 		return
 	}
 	if err != nil {
@@ -388,6 +386,15 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// jsonLine is v as one line of JSON, with & < > as they are (URLs stay readable).
+func jsonLine(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return b.String()
 }
 
 // indentJSON is v as indented JSON, for the human form of structured answers.

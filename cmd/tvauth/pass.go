@@ -106,7 +106,7 @@ func passToken(ctx context.Context, fl *flow, _ []string) error {
 		return fail("token", err)
 	}
 	fl.out.addSecret(tok.AccessToken)
-	fl.ok("token", map[string]any{"access_token": "REDACTED", "token_type": tok.TokenType, "expires_in_seconds": int(time.Until(tok.Expiry).Round(time.Second).Seconds())},
+	fl.ok("token", map[string]any{"access_token": "REDACTED", "token_type": tok.TokenType, "expires_in_seconds": int(time.Until(tok.Expiry).Round(time.Minute).Seconds())},
 		"%s token %s, valid for %s", tok.TokenType, masked(tok.AccessToken), round(time.Until(tok.Expiry)))
 	return nil
 }
