@@ -396,12 +396,3 @@ func jsonLine(v any) string {
 	_ = enc.Encode(v)
 	return b.String()
 }
-
-// indentJSON is v as indented JSON, for the human form of structured answers.
-func indentJSON(v any) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetIndent("       ", "  ")
-	_ = enc.Encode(v)
-	return b.String()
-}
