@@ -98,6 +98,16 @@ func TestStandaloneSeedAndReset(t *testing.T) {
 	if _, err := c.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: "new@example.com", Password: "pw"}); err != nil {
 		t.Fatalf("clientLogin of a seeded user: %v", err)
 	}
+	// A profile may name an MVPD the fake already has (the starting seed's).
+	if code := admin(t, "POST", base+"/_tvauth/seed", `{"profiles": [{"service_provider": "REF30", "mvpd": "Dish", "device_id": "stb-7"}]}`, &e); code != 200 {
+		t.Fatalf("seeding a profile of a known MVPD: %d %v", code, e)
+	}
+	if got := a.Server().Profiles("REF30", "stb-7"); len(got) != 1 {
+		t.Errorf("profiles after seeding: %+v", got)
+	}
+	if code := admin(t, "POST", base+"/_tvauth/seed", `{"profiles": [{"service_provider": "REF30", "mvpd": "Nope", "device_id": "stb-7"}]}`, &e); code != 400 || e["field"] != "profiles[0].mvpd" {
+		t.Errorf("a profile of an unknown MVPD: %d %v", code, e)
+	}
 	var reqs []adminRequest
 	admin(t, "GET", base+"/_tvauth/requests?path=/auth/*", "", &reqs)
 	if len(reqs) != 1 || reqs[0].Path != "/auth/clientLogin" || reqs[0].Method != "POST" {

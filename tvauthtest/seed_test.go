@@ -3,6 +3,7 @@ package tvauthtest
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -122,4 +123,13 @@ func TestApplySeedSeedsEveryFamily(t *testing.T) {
 	if err := s.ApplySeed(Seed{MVPDs: []SeedMVPD{{}}}); err == nil {
 		t.Error("ApplySeed took an MVPD without id")
 	}
+}
+
+func ExampleParseSeed() {
+	_, err := ParseSeed([]byte(`{
+  "mvpds": [{"id": "Cablevision", "logout_endpoint": true}],
+  "ags_users": [{"username": "dave", "acounts": ["1660"]}]
+}`))
+	fmt.Println(err)
+	// Output: tvauthtest: seed line 3, column 38: ags_users[0].acounts: unknown field (known: accounts, error, password, username)
 }
