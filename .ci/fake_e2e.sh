@@ -4,6 +4,9 @@
 # the WebAPI logout with its own hmac module), asserting on every reply. Stops the server at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for tool in curl python3 base64; do
+  command -v "$tool" >/dev/null || { echo "FAIL: $0 needs $tool (the machine image has it)" >&2; exit 1; }
+done
 
 work=$(mktemp -d)
 pid=""
