@@ -298,3 +298,24 @@ func TestActivationInterrupted(t *testing.T) {
 		t.Errorf("output does not say interrupted:\n%s", stdout.String())
 	}
 }
+
+// -v prints one line per HTTP attempt: a retried call shows both.
+func TestVerboseShowsEveryAttempt(t *testing.T) {
+	sa, err := tvauthtest.NewStandalone(tvauthtest.DefaultSeed())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(sa)
+	defer hs.Close()
+	defer sa.Close()
+	sa.Server().FailNext("GET", "/ags/servicediscovery", 503, 1)
+	res := runCmd(t, nil, nil, "ags", "discover", "-v", "-ags-url", hs.URL+"/ags", "-ags-tenant", tvauthtest.AGSTenant)
+	if res.code != exitOK {
+		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(res.stderr), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "attempt=1") || !strings.Contains(lines[0], "status=503") ||
+		!strings.Contains(lines[1], "attempt=2") || !strings.Contains(lines[1], "status=200") {
+		t.Errorf("per-attempt lines:\n%s", res.stderr)
+	}
+}
