@@ -64,7 +64,7 @@ func agsDiscover(ctx context.Context, fl *flow) (*tvauth.Client, tvauth.AuthServ
 			list = append(list, map[string]any{"name": e.Name, "path": e.Path, "parameters": e.ParameterProperties})
 		}
 		fl.ok("service", map[string]any{"auth_service": s.AuthServiceName, "display_name": s.DisplayAttributes.Name, "endpoints": list},
-			"%q (%s), %d endpoints", s.AuthServiceName, s.DisplayAttributes.Name, len(s.Endpoints))
+			"%q (%s), %s", s.AuthServiceName, s.DisplayAttributes.Name, plural(len(s.Endpoints), "endpoint"))
 		fl.out.text("       " + strings.Join(eps, "\n       ") + "\n")
 	}
 	svc := disc.AvailableServices[0]
@@ -177,4 +177,11 @@ func agsSignOut(ctx context.Context, fl *flow, account int) error {
 	}
 	fl.ok("signOut", data, "session revoked: the access and refresh tokens no longer work")
 	return nil
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
