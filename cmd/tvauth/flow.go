@@ -1,0 +1,398 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/peterbourgon/ff/v3"
+	"github.com/peterbourgon/ff/v3/ffcli"
+
+	"github.com/tvauth/tvauth"
+	"github.com/tvauth/tvauth/tvauthtest"
+)
+
+// flowFlags are the flags of the flow subcommands: examples/quickstart's, plus -fake, -json, -v.
+type flowFlags struct {
+	fake, json, verbose bool
+	timeout             time.Duration
+
+	passURL, clientlessURL, passSP, passMVPD, passResource, domain, redirectURL, deviceID, creds string
+	webapiURL, webapiDevID, webapiLogin                                                          string
+	agsURL, agsAuthService, agsTenant, agsUser                                                   string
+}
+
+// Which flags a subcommand takes.
+const (
+	famPass = 1 << iota
+	famClientless
+	famWebAPI
+	famAGS
+)
+
+func (f *flowFlags) register(fs *flag.FlagSet, families int) {
+	fs.BoolVar(&f.fake, "fake", false, "run against an in-process fake (tvauthtest) instead of the real host")
+	fs.BoolVar(&f.json, "json", false, "print JSON Lines (one object per step, then a result) instead of text")
+	fs.BoolVar(&f.verbose, "v", false, "print one line per HTTP attempt (redacted) on stderr")
+	fs.DurationVar(&f.timeout, "timeout", 15*time.Minute, "give up after this long (activation flows wait for the user)")
+	if families&(famPass|famClientless) != 0 {
+		fs.StringVar(&f.passURL, "pass-url", "", "Adobe Pass REST API v2 and DCR root (default: Adobe's production host; software statement in TVAUTH_PASS_SOFTWARE_STATEMENT)")
+		fs.StringVar(&f.passSP, "pass-sp", tvauthtest.DefaultServiceProvider, "Adobe service provider (requestor) id")
+		fs.StringVar(&f.passMVPD, "pass-mvpd", tvauthtest.DefaultMVPD, "MVPD to sign in with")
+		fs.StringVar(&f.passResource, "pass-resource", tvauthtest.DefaultServiceProvider, "resource(s) to authorise, comma-separated")
+		fs.StringVar(&f.domain, "domain", "adobe.com", "registered domain name of the app")
+		fs.StringVar(&f.redirectURL, "redirect-url", "https://app.example/tvauth/done", "where the user agent lands after login or logout")
+		fs.StringVar(&f.deviceID, "device-id", "tvauth-cli-0001", "the device id the calls are made for")
+		fs.StringVar(&f.creds, "creds", "", "file that keeps the DCR client credentials between runs (register once); empty registers on every run")
+	}
+	if families&famClientless != 0 {
+		fs.StringVar(&f.clientlessURL, "clientless-url", "", "Adobe Pass REST API v1 root (default: Adobe's production host)")
+	}
+	if families&famWebAPI != 0 {
+		fs.StringVar(&f.webapiURL, "webapi-url", "", "NINA WebAPI root (password in TVAUTH_WEBAPI_PASSWORD)")
+		fs.StringVar(&f.webapiDevID, "webapi-devid", "", "NINA developer id (devId)")
+		fs.StringVar(&f.webapiLogin, "webapi-login", tvauthtest.DefaultWebAPILogin, "NINA login id")
+	}
+	if families&famAGS != 0 {
+		fs.StringVar(&f.agsURL, "ags-url", "", "OpenTV AGS root, e.g. https://host:port/ags (password in TVAUTH_AGS_PASSWORD)")
+		fs.StringVar(&f.agsAuthService, "ags-auth-service", "", "x-auth-service-id (default: the first service discovery lists)")
+		fs.StringVar(&f.agsTenant, "ags-tenant", "", "nv-tenant-id")
+		fs.StringVar(&f.agsUser, "ags-user", tvauthtest.DefaultAGSUser, "AGS username")
+	}
+}
+
+// flowCommand builds one flow subcommand: flags, then do with a ready flow, then the report.
+func flowCommand(env *environment, family, name, args, short string, families int,
+	extra func(fs *flag.FlagSet), do func(ctx context.Context, fl *flow, args []string) error) *ffcli.Command {
+	full := "tvauth " + family + " " + name
+	fs := flag.NewFlagSet(full, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	f := &flowFlags{}
+	f.register(fs, families)
+	if extra != nil {
+		extra(fs)
+	}
+	return &ffcli.Command{
+		Name:       name,
+		ShortUsage: strings.TrimSpace(full + " [flags] " + args),
+		ShortHelp:  short,
+		FlagSet:    fs,
+		// Non-secret flags may come from TVAUTH_<FLAG> too (TVAUTH_PASS_URL, …); secrets never are flags.
+		Options: []ff.Option{ff.WithEnvVarPrefix("TVAUTH"), ff.WithEnvVars()},
+		Exec: func(ctx context.Context, rest []string) error {
+			if args == "" && len(rest) > 0 {
+				return usagef("%s: unexpected argument %q (flags go before arguments; secrets go in the environment)", full, rest[0])
+			}
+			return runFlow(ctx, env, full, f, func(ctx context.Context, fl *flow) error { return do(ctx, fl, rest) })
+		},
+	}
+}
+
+// flow is one run of a flow subcommand.
+type flow struct {
+	*flowFlags
+	env  *environment
+	cmd  string
+	fake *tvauthtest.Server
+	out  *output
+}
+
+func runFlow(ctx context.Context, env *environment, cmd string, f *flowFlags, do func(context.Context, *flow) error) error {
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	fl := &flow{flowFlags: f, env: env, cmd: cmd, out: newOutput(env.stdout, f.json)}
+	if f.fake {
+		fl.fake = tvauthtest.NewServer()
+		defer fl.fake.Close()
+		if err := fl.fake.ApplySeed(tvauthtest.DefaultSeed()); err != nil {
+			return err
+		}
+		fl.out.addSecret(fl.fake.SoftwareStatement())
+		fl.note("fake", map[string]any{"url": fl.fake.URL()}, "in-process fake at %s, seeded with the quickstart's identities", fl.fake.URL())
+	}
+	err := do(ctx, fl)
+	code := exitOK
+	if err != nil {
+		code = exitCode(err)
+		if code == exitInterrupted {
+			err = fmt.Errorf("interrupted: %w", err)
+		}
+	}
+	fl.out.finish(cmd, code, err)
+	if code != exitOK {
+		return &errReported{code}
+	}
+	return nil
+}
+
+// exitCode sorts an error into the documented exit codes.
+func exitCode(err error) int {
+	var ue *usageError
+	var re *tvauth.RequestError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
+	case errors.As(err, &ue), errors.Is(err, tvauth.ErrInvalidRequest), errors.Is(err, tvauth.ErrNotConfigured):
+		return exitUsage
+	case errors.As(err, &re), errors.Is(err, context.DeadlineExceeded):
+		return exitNetwork
+	}
+	return exitRefused
+}
+
+// stepError names the step that failed.
+type stepError struct {
+	step string
+	err  error
+}
+
+func (e *stepError) Error() string { return e.step + ": " + e.err.Error() }
+func (e *stepError) Unwrap() error { return e.err }
+
+func fail(step string, err error) error { return &stepError{step, err} }
+
+// ok reports a step that behaved as documented.
+func (fl *flow) ok(step string, data map[string]any, format string, args ...any) {
+	fl.out.step("ok", step, data, fmt.Sprintf(format, args...))
+}
+
+// note reports something the run did that is not a service's answer (seeding the fake, …).
+func (fl *flow) note(step string, data map[string]any, format string, args ...any) {
+	fl.out.step("note", step, data, fmt.Sprintf(format, args...))
+}
+
+// secret reads a secret from the environment, else from a prompt; with -fake the fake's own value.
+func (fl *flow) secret(envName, label string, fakeValue func() string) (string, error) {
+	var v string
+	if fl.fake != nil {
+		v = fakeValue()
+	} else {
+		v = fl.env.getenv(envName)
+		if v == "" && fl.env.prompt != nil {
+			var err error
+			if v, err = fl.env.prompt(fmt.Sprintf("%s (or set %s)", label, envName)); err != nil {
+				return "", usagef("reading %s: %v", label, err)
+			}
+		}
+		if v == "" {
+			return "", usagef("%s: set %s, or run from a terminal to be asked (secrets are never flags)", label, envName)
+		}
+	}
+	fl.out.addSecret(v)
+	return v, nil
+}
+
+var device = tvauth.DeviceInfo{PrimaryHardwareType: "SetTopBox", Model: "tvauth-cli", Version: "1.0", Manufacturer: "tvauth",
+	OSName: "Linux", OSVersion: "6.1", ConnectionType: "Ethernet"}
+
+func (fl *flow) device() tvauth.Device { return tvauth.Device{ID: fl.deviceID, Info: device} }
+
+// client builds a tvauth client for the real hosts the flags name, or for the fake.
+func (fl *flow) client(extra ...tvauth.Option) (*tvauth.Client, error) {
+	var opts []tvauth.Option
+	if fl.fake != nil {
+		opts = fl.fake.Options()
+	} else {
+		opts = append(opts, tvauth.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}))
+		for _, o := range []struct {
+			url string
+			opt func(string) tvauth.Option
+		}{
+			{fl.passURL, tvauth.WithPassURL}, {fl.clientlessURL, tvauth.WithClientlessURL},
+			{fl.webapiURL, tvauth.WithWebAPIURL}, {fl.agsURL, tvauth.WithAGSURL},
+		} {
+			if o.url != "" {
+				opts = append(opts, o.opt(o.url))
+			}
+		}
+		if fl.webapiDevID != "" {
+			opts = append(opts, tvauth.WithWebAPIDevID(fl.webapiDevID))
+		}
+		if fl.agsTenant != "" {
+			opts = append(opts, tvauth.WithAGSTenant(fl.agsTenant))
+		}
+		if fl.agsAuthService != "" {
+			opts = append(opts, tvauth.WithAGSAuthService(fl.agsAuthService))
+		}
+	}
+	if fl.verbose {
+		opts = append(opts, tvauth.WithLogger(slog.New(slog.NewTextHandler(&redactingWriter{w: fl.env.stderr, o: fl.out},
+			&slog.HandlerOptions{Level: slog.LevelDebug}))))
+	}
+	c, err := tvauth.New(append(opts, extra...)...)
+	if err != nil {
+		return nil, fail("client", err)
+	}
+	return c, nil
+}
+
+// output prints steps as text or JSON Lines, with every secret the run learnt replaced by REDACTED
+// (the library's marker).
+type output struct {
+	w    io.Writer
+	json bool
+
+	mu      sync.Mutex
+	secrets []string
+}
+
+func newOutput(w io.Writer, asJSON bool) *output { return &output{w: w, json: asJSON} }
+
+// minSecret: shorter values cannot be told from ordinary text (the library's rule too).
+const minSecret = 3
+
+func (o *output) addSecret(s string) {
+	if len(s) < minSecret {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.secrets = append(o.secrets, s)
+	if b, err := json.Marshal(s); err == nil { // its JSON spelling, when it needs escapes
+		if e := string(b[1 : len(b)-1]); e != s {
+			o.secrets = append(o.secrets, e)
+		}
+	}
+	slices.SortFunc(o.secrets, func(a, b string) int { return len(b) - len(a) }) // longest first
+}
+
+func (o *output) redact(s string) string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, sec := range o.secrets {
+		s = strings.ReplaceAll(s, sec, "REDACTED")
+	}
+	return s
+}
+
+func (o *output) write(s string) {
+	_, _ = io.WriteString(o.w, o.redact(s))
+}
+
+type stepLine struct {
+	Status  string         `json:"status"`
+	Step    string         `json:"step"`
+	Message string         `json:"message"`
+	Data    map[string]any `json:"data,omitempty"`
+}
+
+func (o *output) step(status, step string, data map[string]any, msg string) {
+	if o.json {
+		o.write(jsonLine(stepLine{status, step, msg, data}))
+		return
+	}
+	o.write(fmt.Sprintf("  %-5s%-20s %s\n", status, step, msg))
+}
+
+// text prints free text (a QR code, a list) in the human form only.
+func (o *output) text(s string) {
+	if !o.json {
+		o.write(s)
+	}
+}
+
+type resultLine struct {
+	Command  string `json:"command"`
+	OK       bool   `json:"ok"`
+	ExitCode int    `json:"exit_code"`
+	Error    string `json:"error,omitempty"`
+	Step     string `json:"failed_step,omitempty"`
+}
+
+func (o *output) finish(cmd string, code int, err error) {
+	var step string
+	var se *stepError
+	if errors.As(err, &se) {
+		step = se.step
+		err = se.err
+	}
+	if o.json {
+		r := resultLine{Command: cmd, OK: code == exitOK, ExitCode: code, Step: step}
+		if err != nil {
+			r.Error = err.Error()
+		}
+		o.write(jsonLine(r))
+		return
+	}
+	if err != nil {
+		if step == "" {
+			step = "error"
+		}
+		o.write(fmt.Sprintf("  %-5s%-20s %v\n", "FAIL", step, err))
+		o.write(fmt.Sprintf("exit %d (%s)\n", code, exitMeaning(code)))
+	}
+}
+
+func exitMeaning(code int) string {
+	switch code {
+	case exitRefused:
+		return "the service refused"
+	case exitUsage:
+		return "bad usage"
+	case exitNetwork:
+		return "network: no usable reply"
+	case exitInterrupted:
+		return "interrupted"
+	}
+	return "ok"
+}
+
+// redactingWriter scrubs the per-attempt log lines too (the library already redacts them; this adds
+// the secrets only the command knows).
+type redactingWriter struct {
+	w io.Writer
+	o *output
+}
+
+func (r *redactingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(r.w, r.o.redact(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// masked shows that a secret exists without showing it.
+func masked(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return fmt.Sprintf("REDACTED (%d chars)", len(s))
+}
+
+func round(d time.Duration) string {
+	if d >= time.Minute {
+		return d.Round(time.Minute).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// jsonLine is v as one line of JSON, with & < > as they are (URLs stay readable).
+func jsonLine(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return b.String()
+}
