@@ -64,6 +64,9 @@ func (r *LogoutResult) IsComplete() bool {
 // Adobe's degradation sample has a trailing comma ({"mvpd": "…",}); such a reply is accepted. Other
 // malformed replies are a *DecodeError.
 func (s *PassService) Logout(ctx context.Context, req LogoutRequest) (*LogoutResult, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodGet, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}
@@ -141,6 +144,9 @@ func decodeLogout(r *response) (*LogoutResult, error) {
 // Logout deletes the device's authentication and authorisation tokens on Adobe's side
 // (DELETE /api/v1/logout, 204). It does not sign the user out of the MVPD.
 func (s *ClientlessService) Logout(ctx context.Context, req ClientlessRequest) error {
+	if err := s.client.requireConfigured(svcClientless, http.MethodDelete, authPassBearer); err != nil {
+		return err
+	}
 	h, deviceID, err := s.deviceCall(req.RequestorID, req.Device)
 	if err != nil {
 		return err
@@ -162,11 +168,13 @@ func (s *ClientlessService) Logout(ctx context.Context, req ClientlessRequest) e
 // *WebAPIError: 401 and 440–444 match ErrUnauthorized; 430, 441 and 607 match ErrRateLimited.
 func (s *WebAPIService) Logout(ctx context.Context, req WebAPILogoutRequest) (*WebAPIResponse, error) {
 	method := strings.ToUpper(req.Method)
-	switch method {
-	case "":
+	if method == "" {
 		method = http.MethodGet
-	case http.MethodGet, http.MethodPost:
-	default:
+	}
+	if err := s.client.requireConfigured(svcWebAPI, method, authNone); err != nil {
+		return nil, err
+	}
+	if method != http.MethodGet && method != http.MethodPost {
 		return nil, invalid("Method", "%q: logout is GET or POST", req.Method)
 	}
 	if err := req.Session.checkSigning("Session"); err != nil {
@@ -186,11 +194,7 @@ func (s *WebAPIService) Logout(ctx context.Context, req WebAPILogoutRequest) (*W
 			return nil, err
 		}
 	}
-	devID, err := s.devID(method)
-	if err != nil {
-		return nil, err
-	}
-	params := url.Values{"a": {req.Session.Token}, "devId": {devID}, "f": {string(req.Format.orDefault())}}
+	params := url.Values{"a": {req.Session.Token}, "devId": {s.client.cfg.webapiDevID}, "f": {string(req.Format.orDefault())}}
 	for k, v := range map[string]string{"s": req.LoginID, "language": req.Language, "c": req.Callback, "r": req.RequestID} {
 		if v != "" {
 			params.Set(k, v)
@@ -209,6 +213,9 @@ func (s *WebAPIService) Logout(ctx context.Context, req WebAPILogoutRequest) (*W
 // SignOut ends the session of an access token (POST /signOut, Authorization: Bearer <accessToken>).
 // The body is req.Parameters.
 func (s *AGSService) SignOut(ctx context.Context, accessToken string, req SignOnRequest) error {
+	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
+		return err
+	}
 	cl, _, err := s.newCall(http.MethodPost, "/signOut", &req, agsParametersOnly)
 	if err != nil {
 		return err

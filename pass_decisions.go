@@ -160,6 +160,9 @@ func (s *PassService) Preauthorize(ctx context.Context, req DecisionRequest) (*D
 }
 
 func (s *PassService) decide(ctx context.Context, kind string, req DecisionRequest, allowed passHeader) (*DecisionsResult, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodPost, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}

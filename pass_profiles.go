@@ -114,6 +114,9 @@ type ProfileRequest struct {
 // Profiles retrieves every valid profile of the device (GET /api/v2/{serviceProvider}/profiles).
 // Headers may carry VisitorID, the SSO tokens and PartnerFrameworkStatus.
 func (s *PassService) Profiles(ctx context.Context, req ProfileRequest) (*ProfilesResult, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodGet, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}
@@ -125,6 +128,9 @@ func (s *PassService) Profiles(ctx context.Context, req ProfileRequest) (*Profil
 // /api/v2/{serviceProvider}/profiles/{mvpd}). Headers may also carry TempPassIdentity. A TempPass
 // whose time or resources ran out answers 403 (*PassError, e.g. temporary_access_duration_limit_exceeded).
 func (s *PassService) ProfileForMVPD(ctx context.Context, req ProfileRequest) (*ProfilesResult, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodGet, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}
@@ -139,6 +145,9 @@ func (s *PassService) ProfileForMVPD(ctx context.Context, req ProfileRequest) (*
 // /api/v2/{serviceProvider}/profiles/code/{code}); empty until the user completes the MVPD login.
 // Only X-Forwarded-For of the device is sent; Headers may carry VisitorID and TempPassIdentity.
 func (s *PassService) ProfileForCode(ctx context.Context, req ProfileRequest) (*ProfilesResult, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodGet, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}
@@ -187,6 +196,9 @@ func profilePollInterval() time.Duration {
 }
 
 func (s *PassService) waitForProfile(ctx context.Context, serviceProvider, code string, interval func() time.Duration) (*Profile, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodGet, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := requireSegment("serviceProvider", serviceProvider); err != nil {
 		return nil, err
 	}
@@ -268,6 +280,9 @@ type PartnerSessionRequest struct {
 // Session.AuthenticationRequest; the fallbacks (ActionAuthenticate, ActionResume) continue as basic
 // authentication, ActionAuthorize means a profile exists.
 func (s *PassService) PartnerSession(ctx context.Context, req PartnerSessionRequest) (*Session, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodPost, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}
@@ -317,6 +332,9 @@ func (r PartnerProfileRequest) LogValue() slog.Value {
 // PartnerProfile creates and returns the profile for a partner authentication response (POST
 // /api/v2/{serviceProvider}/profiles/sso/{partner}; 201, or 200 when degradation applies).
 func (s *PassService) PartnerProfile(ctx context.Context, req PartnerProfileRequest) (*ProfilesResult, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodPost, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}

@@ -162,6 +162,9 @@ func (s *AGSService) ServiceDiscovery(ctx context.Context) (*ServiceDiscovery, e
 // ServiceDiscoveryWith is ServiceDiscovery with the optional token, x-auth-service-id and
 // x-correlation-id headers.
 func (s *AGSService) ServiceDiscoveryWith(ctx context.Context, req ServiceDiscoveryRequest) (*ServiceDiscovery, error) {
+	if err := s.client.requireConfigured(svcAGS, http.MethodGet, authNone); err != nil {
+		return nil, err
+	}
 	cl, _, err := s.newCall(http.MethodGet, "/servicediscovery",
 		&SignOnRequest{AuthService: req.AuthService, CorrelationID: req.CorrelationID}, agsNoBody)
 	if err != nil {
@@ -195,6 +198,9 @@ func (s *AGSService) SignOn(ctx context.Context, req SignOnRequest) (*SignOnResu
 // (POST /subsequentSignOn, User-Token: account.UserAccountToken). The body is req.Parameters, plus
 // clientId when req.ClientID is set; DeviceInformation is not sent.
 func (s *AGSService) SubsequentSignOn(ctx context.Context, account Account, req SignOnRequest) (*Tokens, error) {
+	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
+		return nil, err
+	}
 	cl, cid, err := s.newCall(http.MethodPost, "/subsequentSignOn", &req, agsClientIDOnly)
 	if err != nil {
 		return nil, err
@@ -209,6 +215,9 @@ func (s *AGSService) SubsequentSignOn(ctx context.Context, account Account, req 
 // answer 200). AGS rotates the refresh token: store the returned one. When a reply carries no
 // refresh_token, the result keeps the one sent. The body is req.Parameters.
 func (s *AGSService) Refresh(ctx context.Context, refreshToken string, req SignOnRequest) (*Tokens, error) {
+	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
+		return nil, err
+	}
 	cl, cid, err := s.newCall(http.MethodPost, "/refresh", &req, agsParametersOnly)
 	if err != nil {
 		return nil, err
@@ -231,6 +240,9 @@ func (s *AGSService) Refresh(ctx context.Context, refreshToken string, req SignO
 // send), Accounts on 300, then SubsequentRegister. ClientID and DeviceInformation are optional here;
 // at most one may be set.
 func (s *AGSService) Register(ctx context.Context, regType string, req SignOnRequest) (*SignOnResult, error) {
+	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
+		return nil, err
+	}
 	if strings.TrimSpace(regType) == "" {
 		return nil, invalid("regType", "empty registration type (see service discovery)")
 	}
@@ -241,6 +253,9 @@ func (s *AGSService) Register(ctx context.Context, regType string, req SignOnReq
 // (POST /subsequentRegister, User-Token: account.UserAccountToken). Tokens is nil when the 201 has no
 // body.
 func (s *AGSService) SubsequentRegister(ctx context.Context, account Account, req SignOnRequest) (*SignOnResult, error) {
+	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
+		return nil, err
+	}
 	cl, cid, err := s.newCall(http.MethodPost, "/subsequentRegister", &req, agsClientIDOnly)
 	if err != nil {
 		return nil, err
@@ -261,6 +276,9 @@ func (s *AGSService) SubsequentRegister(ctx context.Context, account Account, re
 // user (POST /signOnWithSessionToken): it is sent as the first parameter, "sessionToken", followed by
 // req.Parameters. Exactly one of req.ClientID and req.DeviceInformation must be set, as for SignOn.
 func (s *AGSService) SignOnWithSessionToken(ctx context.Context, sessionToken string, req SignOnRequest) (*Tokens, error) {
+	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
+		return nil, err
+	}
 	if sessionToken == "" {
 		return nil, invalid("sessionToken", "empty")
 	}
@@ -277,6 +295,9 @@ func (s *AGSService) SignOnWithSessionToken(ctx context.Context, sessionToken st
 // {"sessionToken":…}). It is for operator head-ends, which authenticate with parameters such as a
 // signed OperatorAuthToken; end-user apps never call it.
 func (s *AGSService) GetSessionToken(ctx context.Context, req SignOnRequest) (string, error) {
+	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
+		return "", err
+	}
 	cl, _, err := s.newCall(http.MethodPost, "/getSessionToken", &req, agsParametersOnly)
 	if err != nil {
 		return "", err
@@ -308,6 +329,9 @@ func (s *AGSService) GetSessionToken(ctx context.Context, req SignOnRequest) (st
 
 // signOnLike runs signOn and register/{type}: answers 201 (tokens) and 300 (accounts).
 func (s *AGSService) signOnLike(ctx context.Context, path string, req SignOnRequest, rule agsBodyRule, tokensRequired bool) (*SignOnResult, error) {
+	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
+		return nil, err
+	}
 	cl, cid, err := s.newCall(http.MethodPost, path, &req, rule)
 	if err != nil {
 		return nil, err

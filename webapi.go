@@ -217,27 +217,17 @@ var (
 	_ slog.LogValuer = WebAPISession{}
 )
 
-// devID is the devId every WebAPI call sends; without it NINA rejects everything.
-func (s *WebAPIService) devID(method string) (string, error) {
-	if id := s.client.cfg.webapiDevID; id != "" {
-		return id, nil
-	}
-	return "", &RequestError{Service: svcWebAPI.String(), Method: method, Err: ErrNotConfigured,
-		msg: ErrNotConfigured.Error() + " (set WithWebAPIDevID)"}
-}
-
 // ClientLogin signs a user in (POST /auth/clientLogin, every parameter in the form body, unsigned)
 // and derives the session key. A challenge (statusCode 330) comes back as a *WebAPIError with
 // Challenge set; a wrong password (330/3011) and a refused account (401/3019) match ErrUnauthorized.
 func (s *WebAPIService) ClientLogin(ctx context.Context, req ClientLoginRequest) (*WebAPISession, error) {
+	if err := s.client.requireConfigured(svcWebAPI, http.MethodPost, authNone); err != nil {
+		return nil, err
+	}
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
-	devID, err := s.devID(http.MethodPost)
-	if err != nil {
-		return nil, err
-	}
-	body := pairs{{"devId", devID}, {"f", string(req.Format.orDefault())}, {"s", req.LoginID}}
+	body := pairs{{"devId", s.client.cfg.webapiDevID}, {"f", string(req.Format.orDefault())}, {"s", req.LoginID}}
 	for _, p := range []pair{
 		{"pwd", req.Password}, {"tokenType", req.TokenType}, {"language", req.Language},
 		{"clientName", req.ClientName}, {"clientVersion", req.ClientVersion}, {"r", req.RequestID},
@@ -446,11 +436,10 @@ func webapiCheckCallback(cb string) error {
 // carries a current ts. A 400/1015 ("invalid ts") reply with data.ts resynchronises the session's
 // clock and the call is sent once more, with ts.
 func (s *WebAPIService) signed(ctx context.Context, method, path string, params url.Values, sess *WebAPISession, withTS bool) (*webapiReply, error) {
-	base := s.client.bases[svcWebAPI]
-	if base == nil {
-		return nil, &RequestError{Service: svcWebAPI.String(), Method: method, Err: ErrNotConfigured,
-			msg: ErrNotConfigured.Error() + " (set WithWebAPIURL)"}
+	if err := s.client.requireConfigured(svcWebAPI, method, authNone); err != nil {
+		return nil, err
 	}
+	base := s.client.bases[svcWebAPI]
 	endpoint, err := url.Parse(base.String() + path)
 	if err != nil {
 		return nil, invalid("path", "cannot build URL: %v", err)
