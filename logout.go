@@ -2,7 +2,7 @@ package tvauth
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -35,7 +35,15 @@ type LogoutAction struct {
 	Name ActionName // actionName: logout, partner_logout, complete, invalid, or a newer value as-is
 	Type ActionType // actionType: interactive, partner_interactive, none, or a newer value as-is
 	URL  *url.URL   // absolute: a relative url is resolved against the Pass base URL (RFC 3986); nil when absent
+	// RawURL is the entry's url exactly as sent when it could not be parsed as a URL; URL is nil
+	// then. The server has already deleted the profile, so the action is kept (with the other MVPDs'
+	// actions) rather than failing the whole logout: see HasInvalidURL. Empty for every other entry.
+	RawURL string
 }
+
+// HasInvalidURL reports whether the server sent a url for this action that is not a URL (kept in
+// RawURL). The profile is gone on Adobe's side; only the MVPD-side step cannot be performed as given.
+func (a LogoutAction) HasInvalidURL() bool { return a.URL == nil && a.RawURL != "" }
 
 // NeedsUserAgent reports whether URL must be opened in a user agent (a browser) to log out at the MVPD.
 func (a LogoutAction) NeedsUserAgent() bool { return a.Type == ActionTypeInteractive && a.URL != nil }
@@ -94,8 +102,10 @@ func (s *PassService) Logout(ctx context.Context, req LogoutRequest) (*LogoutRes
 	return out, nil
 }
 
-// decodeLogout reads a LogoutResponse. Unknown action names and types are kept; a url that cannot be
-// parsed is an error (the caller could not act on it).
+// decodeLogout reads a LogoutResponse. A body without "logouts" (null, {}, another object) is an
+// error: read as "no actions" it would tell the caller that nothing is left to do. Unknown action names
+// and types are kept; a url that cannot be parsed is kept in RawURL, so that one bad entry does not
+// lose the other MVPDs' actions (the server deleted those profiles already).
 func decodeLogout(r *response) (*LogoutResult, error) {
 	var w struct {
 		Logouts map[string]struct {
@@ -108,6 +118,9 @@ func decodeLogout(r *response) (*LogoutResult, error) {
 	if err := passUnmarshal(r.Body, &w); err != nil {
 		return nil, err
 	}
+	if w.Logouts == nil {
+		return nil, errors.New(`logout reply has no "logouts" object`)
+	}
 	type keyed struct {
 		key    string
 		action LogoutAction
@@ -118,11 +131,11 @@ func decodeLogout(r *response) (*LogoutResult, error) {
 		if a.MVPD == "" {
 			a.MVPD = key
 		}
-		u, err := r.resolve(l.URL)
-		if err != nil {
-			return nil, fmt.Errorf("logout url for %q: %w", key, err)
+		if u, err := r.resolve(l.URL); err == nil {
+			a.URL = u
+		} else {
+			a.RawURL = l.URL
 		}
-		a.URL = u
 		entries = append(entries, keyed{key, a})
 	}
 	// The map key breaks ties so that the order never depends on map iteration.
