@@ -81,8 +81,8 @@ func TestParseRetryAfter(t *testing.T) {
 		{"-1", 0, false},
 		{"1.5", 0, false},
 		{"99999999999", 24 * time.Hour, true},
-		{"9223372036854775807", 24 * time.Hour, true},                  // MaxInt64 seconds
-		{"9223372036854775808", 24 * time.Hour, true},                  // one past: overflows, still the cap
+		{"9223372036854775807", 24 * time.Hour, true}, // MaxInt64 seconds
+		{"9223372036854775808", 24 * time.Hour, true}, // one past: overflows, still the cap
 		{"99999999999999999999999999999999999999", 24 * time.Hour, true}, // more digits than fit
 		{" 99999999999999999999999 ", 24 * time.Hour, true},
 		{"-99999999999999999999999", 0, false}, // negative stays invalid however long
