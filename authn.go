@@ -45,13 +45,10 @@ func (c ClientCredentials) LogValue() slog.Value {
 
 // validate names the first required field that is missing.
 func (c ClientCredentials) validate(field string) error {
-	switch {
-	case c.ClientID == "":
-		return invalid(field+".ClientID", "empty")
-	case c.ClientSecret == "":
-		return invalid(field+".ClientSecret", "empty")
+	if err := requireText(field+".ClientID", c.ClientID); err != nil {
+		return err
 	}
-	return nil
+	return requireText(field+".ClientSecret", c.ClientSecret)
 }
 
 // RegisterRequest is a Dynamic Client Registration request.
@@ -88,8 +85,8 @@ func (s *PassService) RegisterClient(ctx context.Context, req RegisterRequest) (
 	if err := s.client.requireConfigured(svcPass, http.MethodPost, authNone); err != nil {
 		return nil, err
 	}
-	if req.SoftwareStatement == "" {
-		return nil, invalid("softwareStatement", "empty")
+	if err := requireText("softwareStatement", req.SoftwareStatement); err != nil {
+		return nil, err
 	}
 	if req.RedirectURI != "" {
 		if _, err := url.Parse(req.RedirectURI); err != nil {
@@ -359,6 +356,9 @@ func sessionForm(req SessionRequest) ([]byte, error) {
 		p = append(p, pair{"mvpd", req.MVPD})
 	}
 	if req.DomainName != "" {
+		if err := checkText("DomainName", req.DomainName); err != nil {
+			return nil, err
+		}
 		p = append(p, pair{"domainName", req.DomainName})
 	}
 	if req.RedirectURL != "" {

@@ -524,10 +524,8 @@ func requireSegment(field, v string) error {
 		return invalid(field, "empty")
 	case v == "." || v == "..":
 		return invalid(field, "%q is not a valid path segment", v)
-	case strings.ContainsAny(v, "\x00\r\n"):
-		return invalid(field, "contains a control character")
 	}
-	return nil
+	return checkText(field, v)
 }
 
 // requireAbsoluteURL checks a redirect URL Adobe will send a user agent to: absolute, with a host.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -54,6 +55,12 @@ func v1AuthenticateQuery(req AuthenticateRequest) (string, error) {
 		if strings.TrimSpace(f.value) == "" {
 			return "", invalid(f.name, "required")
 		}
+		if err := checkText(f.name, f.value); err != nil {
+			return "", err
+		}
+	}
+	if err := checkText("GenericData", req.GenericData); err != nil {
+		return "", err
 	}
 	// Adobe sends the browser there after the MVPD login: it needs a scheme and a host, which also
 	// keeps out javascript:, data: and other URLs that are not a page of the login web app.
@@ -74,6 +81,14 @@ func v1AuthenticateQuery(req AuthenticateRequest) (string, error) {
 		}
 		if slices.Contains(v1AuthenticateFixed, k) {
 			return "", invalid("Extra", "parameter %q is set by its own field", k)
+		}
+		if controlAt(k) >= 0 {
+			return "", invalid("Extra", "a parameter name contains a control character")
+		}
+		for _, v := range req.Extra[k] {
+			if err := checkText("Extra["+k+"]", v); err != nil {
+				return "", err
+			}
 		}
 		keys = append(keys, k)
 	}
@@ -188,6 +203,9 @@ func (s *ClientlessService) deviceCall(requestorID string, d *Device) (http.Head
 	if strings.TrimSpace(requestorID) == "" {
 		return nil, "", invalid("RequestorID", "required")
 	}
+	if err := checkText("RequestorID", requestorID); err != nil {
+		return nil, "", err
+	}
 	h := http.Header{"Accept": {"application/json"}}
 	if err := s.client.deviceHeaders(h, d, true); err != nil {
 		return nil, "", err
@@ -255,6 +273,9 @@ func (s *ClientlessService) CreateRegCode(ctx context.Context, req RegCodeReques
 		return nil, invalid("TTL", "%v is over the 10 h maximum", req.TTL)
 	case req.TTL > 0 && req.TTL%time.Second != 0:
 		return nil, invalid("TTL", "%v is not a whole number of seconds", req.TTL)
+	}
+	if err := checkText("MVPD", req.MVPD); err != nil {
+		return nil, err
 	}
 	body, err := queryOf(v1RegCodeForm{DeviceID: deviceID, MVPD: req.MVPD, TTL: int64(req.TTL / time.Second)})
 	if err != nil {
@@ -431,6 +452,12 @@ func (s *ClientlessService) Authorize(ctx context.Context, req ClientlessAuthori
 	if strings.TrimSpace(req.Resource) == "" {
 		return nil, invalid("Resource", "required")
 	}
+	if err := checkResource("Resource", req.Resource); err != nil {
+		return nil, err
+	}
+	if err := checkText("GenericData", req.GenericData); err != nil {
+		return nil, err
+	}
 	var tok *AuthZToken
 	err := s.deviceGet(ctx, "/api/v1/authorize", req.RequestorID, req.Device,
 		&v1ResourceQuery{Resource: req.Resource, GenericData: req.GenericData},
@@ -450,6 +477,9 @@ func (s *ClientlessService) AuthZToken(ctx context.Context, req ClientlessResour
 	if strings.TrimSpace(req.Resource) == "" {
 		return nil, invalid("Resource", "required")
 	}
+	if err := checkResource("Resource", req.Resource); err != nil {
+		return nil, err
+	}
 	var tok *AuthZToken
 	err := s.deviceGet(ctx, "/api/v1/tokens/authz", req.RequestorID, req.Device, &v1ResourceQuery{Resource: req.Resource},
 		func(r *response) (err error) { tok, err = v1DecodeAuthZToken(r.Body); return err })
@@ -467,6 +497,9 @@ func (s *ClientlessService) MediaToken(ctx context.Context, req ClientlessResour
 	}
 	if strings.TrimSpace(req.Resource) == "" {
 		return nil, invalid("Resource", "required")
+	}
+	if err := checkResource("Resource", req.Resource); err != nil {
+		return nil, err
 	}
 	var tok *ShortMediaToken
 	err := s.deviceGet(ctx, "/api/v1/tokens/media", req.RequestorID, req.Device, &v1ResourceQuery{Resource: req.Resource},
@@ -555,6 +588,9 @@ func v1ResourceList(ids []string) (string, error) {
 		if strings.Contains(id, ",") {
 			return "", invalid("Resources", "resource %d contains a comma, the list separator", i)
 		}
+		if err := checkResource("Resources["+strconv.Itoa(i)+"]", id); err != nil {
+			return "", err
+		}
 	}
 	return strings.Join(ids, ","), nil
 }
@@ -585,6 +621,9 @@ func (s *ClientlessService) FreePreview(ctx context.Context, req FreePreviewRequ
 		return err
 	}
 	if err := v1Require("MSOID", req.MSOID, "DomainName", req.DomainName); err != nil {
+		return err
+	}
+	if err := checkText("GenericData", req.GenericData); err != nil {
 		return err
 	}
 	body, err := queryOf(v1FreePreviewForm{RequestorID: req.RequestorID, DeviceID: deviceID, MSOID: req.MSOID,
@@ -639,6 +678,9 @@ func v1Require(nameValues ...string) error {
 	for i := 0; i+1 < len(nameValues); i += 2 {
 		if strings.TrimSpace(nameValues[i+1]) == "" {
 			return invalid(nameValues[i], "required")
+		}
+		if err := checkText(nameValues[i], nameValues[i+1]); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -199,6 +199,9 @@ func (s *WebAPIService) Logout(ctx context.Context, req WebAPILogoutRequest) (*W
 	if err := webapiCheckLanguage(req.Language); err != nil {
 		return nil, err
 	}
+	if err := checkTexts("LoginID", req.LoginID, "RequestID", req.RequestID); err != nil {
+		return nil, err
+	}
 	if req.Callback != "" {
 		if req.Format.orDefault() != FormatJSON {
 			return nil, invalid("Callback", "JSONP needs FormatJSON, not %q", string(req.Format))

@@ -475,9 +475,8 @@ func TestLogoutValidationBeforeIO(t *testing.T) {
 		t.Parallel()
 		dev := testDevice
 		dev.ForwardedFor = "192.0.2.1\nX-Evil: 1"
-		c, _, _ := setup(t, WithDevice(dev))
-		_, err := c.Pass.Logout(context.Background(), cablevisionLogout)
-		asValidation(t, err, "Device.ForwardedFor")
+		_, err := New(WithDevice(dev)) // refused at New, not at the first call
+		asValidation(t, err, "WithDevice.ForwardedFor")
 	})
 	t.Run("no device at all", func(t *testing.T) {
 		t.Parallel()

@@ -176,6 +176,9 @@ func (s *PassService) decide(ctx context.Context, kind string, req DecisionReque
 		if strings.TrimSpace(r) == "" {
 			return nil, invalid("Resources", "resource %d is empty", i)
 		}
+		if err := checkResource(fmt.Sprintf("Resources[%d]", i), r); err != nil {
+			return nil, err
+		}
 	}
 	// MRSS resources are XML: marshalPlain keeps < > & as they are.
 	body, err := marshalPlain(struct {

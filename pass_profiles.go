@@ -269,8 +269,8 @@ func transientPollError(err error) bool {
 type PartnerSessionRequest struct {
 	ServiceProvider string      // path {serviceProvider}
 	Partner         string      // path {partner}, e.g. "Apple"
-	DomainName      string      // form domainName (for a fallback to basic authentication)
-	RedirectURL     string      // form redirectUrl: absolute (for a fallback to basic authentication)
+	DomainName      string      // form domainName, required (for a fallback to basic authentication)
+	RedirectURL     string      // form redirectUrl, required: absolute (for a fallback to basic authentication)
 	Device          *Device     // nil = the client's default device
 	Headers         PassHeaders // PartnerFrameworkStatus (missing or invalid ⇒ ReasonPFSFallback) and VisitorID
 }
@@ -289,16 +289,15 @@ func (s *PassService) PartnerSession(ctx context.Context, req PartnerSessionRequ
 	if err := requireSegment("Partner", req.Partner); err != nil {
 		return nil, err
 	}
-	var p pairs
-	if req.DomainName != "" {
-		p = append(p, pair{"domainName", req.DomainName})
+	// Adobe's OpenAPI marks the body and both fields required; the server needs them for the
+	// fallback to basic authentication.
+	if err := requireText("DomainName", req.DomainName); err != nil {
+		return nil, err
 	}
-	if req.RedirectURL != "" {
-		if err := requireAbsoluteURL("RedirectURL", req.RedirectURL); err != nil {
-			return nil, err
-		}
-		p = append(p, pair{"redirectUrl", req.RedirectURL})
+	if err := requireAbsoluteURL("RedirectURL", req.RedirectURL); err != nil {
+		return nil, err
 	}
+	p := pairs{{"domainName", req.DomainName}, {"redirectUrl", req.RedirectURL}}
 	cl := s.v2call(http.MethodPost, pathf("/api/v2/%s/sessions/sso/%s", req.ServiceProvider, req.Partner))
 	cl.header = formHeader()
 	cl.body = []byte(p.encode())
@@ -341,8 +340,8 @@ func (s *PassService) PartnerProfile(ctx context.Context, req PartnerProfileRequ
 	if err := requireSegment("Partner", req.Partner); err != nil {
 		return nil, err
 	}
-	if req.SAMLResponse == "" {
-		return nil, invalid("SAMLResponse", "empty")
+	if err := requireText("SAMLResponse", req.SAMLResponse); err != nil {
+		return nil, err
 	}
 	cl := s.v2call(http.MethodPost, pathf("/api/v2/%s/profiles/sso/%s", req.ServiceProvider, req.Partner))
 	cl.header = formHeader()

@@ -256,8 +256,8 @@ func (c *Client) deviceHeaders(h http.Header, d *Device, required bool) error {
 	h.Set("AP-Device-Identifier", d.Identifier())
 	h.Set("X-Device-Info", info)
 	if d.ForwardedFor != "" {
-		if strings.ContainsAny(d.ForwardedFor, "\r\n\x00") {
-			return &ValidationError{Field: "Device.ForwardedFor", Reason: "contains a control character"}
+		if err := checkHeaderValue("Device.ForwardedFor", d.ForwardedFor); err != nil {
+			return err
 		}
 		h.Set("X-Forwarded-For", d.ForwardedFor)
 	}

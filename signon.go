@@ -246,6 +246,9 @@ func (s *AGSService) Register(ctx context.Context, regType string, req SignOnReq
 	if strings.TrimSpace(regType) == "" {
 		return nil, invalid("regType", "empty registration type (see service discovery)")
 	}
+	if err := requireSegment("regType", regType); err != nil {
+		return nil, err
+	}
 	return s.signOnLike(ctx, pathf("/register/%s", regType), req, agsAtMostOneDevice, false)
 }
 
@@ -279,8 +282,8 @@ func (s *AGSService) SignOnWithSessionToken(ctx context.Context, sessionToken st
 	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
 		return nil, err
 	}
-	if sessionToken == "" {
-		return nil, invalid("sessionToken", "empty")
+	if err := requireText("sessionToken", sessionToken); err != nil {
+		return nil, err
 	}
 	req.Parameters = append([]Parameter{{Name: "sessionToken", Value: sessionToken}}, req.Parameters...)
 	cl, cid, err := s.newCall(http.MethodPost, "/signOnWithSessionToken", &req, agsExactlyOneDevice)
@@ -420,6 +423,9 @@ func (s *AGSService) newCall(method, path string, req *SignOnRequest, rule agsBo
 	if authService == "" {
 		authService = cfg.agsAuthService
 	}
+	if authService != "" && isBlank(authService) {
+		return nil, "", invalid("AuthService", "blank: leave it empty for the client's default or set an authServiceName")
+	}
 	if authService == "" && method != http.MethodGet {
 		return nil, "", invalid("AuthService", "no x-auth-service-id: set SignOnRequest.AuthService or WithAGSAuthService (the authServiceName from service discovery)")
 	}
@@ -469,6 +475,9 @@ func (s *AGSService) newCall(method, path string, req *SignOnRequest, rule agsBo
 		if p.Name == "" {
 			return nil, "", invalid("Parameters", "parameter %d has no name", i)
 		}
+		if err := checkTexts(fmt.Sprintf("Parameters[%d].Name", i), p.Name, fmt.Sprintf("Parameters[%d].Value", i), p.Value); err != nil {
+			return nil, "", err
+		}
 		if agsSecretParameter(p.Name) {
 			cl.secrets = append(cl.secrets, p.Value)
 		}
@@ -479,6 +488,9 @@ func (s *AGSService) newCall(method, path string, req *SignOnRequest, rule agsBo
 	}
 	if req.ClientID != "" && strings.TrimSpace(req.ClientID) == "" {
 		return nil, "", invalid("ClientID", "blank: leave it empty or set the client_id of a previous sign-on")
+	}
+	if err := checkText("ClientID", req.ClientID); err != nil {
+		return nil, "", err
 	}
 	switch rule {
 	case agsExactlyOneDevice, agsAtMostOneDevice:
@@ -535,14 +547,7 @@ func agsStripBearer(v string) string {
 
 // agsHeaderValue refuses control characters, which net/http would reject only after the retries began
 // (and whose error would quote the header).
-func agsHeaderValue(field, v string) error {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; (c < 0x20 && c != '\t') || c == 0x7f {
-			return invalid(field, "contains a control character")
-		}
-	}
-	return nil
-}
+func agsHeaderValue(field, v string) error { return checkHeaderValue(field, v) }
 
 // agsSecretParameter guesses from a provider-defined parameter name whether its value is a secret.
 // Operators name parameters in their own language, hence the translations of "password" (Spanish,

@@ -164,12 +164,12 @@ func (s *WebAPISession) checkSigning(field string) error {
 	switch {
 	case s == nil:
 		return invalid(field, "nil session: sign in with ClientLogin first")
-	case s.Token == "":
+	case isBlank(s.Token):
 		return invalid(field+".Token", "empty")
-	case s.SessionKey == "":
+	case isBlank(s.SessionKey):
 		return invalid(field+".SessionKey", "empty: derive it with SessionKey(password, SessionSecret)")
 	}
-	return nil
+	return checkText(field+".Token", s.Token)
 }
 
 // webapiWire is what goes on the wire: the signed pairs in the signed order and encoding, then the
@@ -263,6 +263,14 @@ func (req *ClientLoginRequest) validate() error {
 	}
 	if req.Password == "" && req.Context == "" {
 		return invalid("Password", "empty (only a challenge answer with Context may omit it)")
+	}
+	if req.Password != "" && isBlank(req.Password) {
+		return invalid("Password", "only white space")
+	}
+	if err := checkTexts("LoginID", req.LoginID, "Password", req.Password, "TokenType", req.TokenType,
+		"ClientName", req.ClientName, "ClientVersion", req.ClientVersion, "RequestID", req.RequestID,
+		"Context", req.Context, "CaptchaWord", req.CaptchaWord, "SecurID", req.SecurID); err != nil {
+		return err
 	}
 	switch req.TokenType {
 	case "", "shortterm", "longterm":

@@ -561,7 +561,7 @@ func TestWebAPISignedRandomised(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(5, 1015))
 	alphabet := []string{" ", "+", "&", "=", "/", "%", "%2B", "é", "日本", "~", "-", ".", "_", "?", "#", ";", ":", "@",
-		"*", "'", "\t", "\u00a0", "a", "Z", "9", "sig_sha256"}
+		"*", "'", "\u3000", "\u00a0", "a", "Z", "9", "sig_sha256"}
 	random := func(min int) string {
 		var b strings.Builder
 		for n := min + rng.IntN(10); n > 0; n-- {
