@@ -265,7 +265,7 @@ func (req *ClientLoginRequest) validate() error {
 		return invalid("Password", "empty (only a challenge answer with Context may omit it)")
 	}
 	if req.Password != "" && isBlank(req.Password) {
-		return invalid("Password", "only white space")
+		return invalid("Password", "empty: only white space")
 	}
 	if err := checkTexts("LoginID", req.LoginID, "Password", req.Password, "TokenType", req.TokenType,
 		"ClientName", req.ClientName, "ClientVersion", req.ClientVersion, "RequestID", req.RequestID,
