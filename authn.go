@@ -269,7 +269,7 @@ func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore,
 		return ClientCredentials{}, err
 	}
 	if err := store.Save(ctx, *c); err != nil {
-		return ClientCredentials{}, fmt.Errorf("tvauth: saving registered client credentials: %w", err)
+		return ClientCredentials{}, wrap("saving registered client credentials", err)
 	}
 	return *c, nil
 }

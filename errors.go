@@ -438,6 +438,24 @@ func (e *RequestError) Error() string {
 	return b.String()
 }
 
+// wrapError is "tvauth: <context>: <cause>" with the cause's own "tvauth: " left out of the text, so
+// that a tvauth error wrapped in another reads with one prefix; Unwrap still reaches the cause.
+type wrapError struct {
+	context string
+	err     error
+}
+
+func wrap(context string, err error) error { return &wrapError{context: context, err: err} }
+
+func (e *wrapError) Error() string {
+	if cause := causeText(e.err); cause != "" {
+		return "tvauth: " + e.context + ": " + cause
+	}
+	return "tvauth: " + e.context
+}
+
+func (e *wrapError) Unwrap() error { return e.err }
+
 // notConfigured is the error of a call made without the option its service needs.
 func notConfigured(svc serviceID, method, option string) error {
 	return &RequestError{Service: svc.String(), Method: method, Err: ErrNotConfigured,

@@ -495,3 +495,30 @@ func TestRedirectErrorsKeepLocation(t *testing.T) {
 		checkErrorText(t, err.Error())
 	}
 }
+
+// An error wrapped by the SDK in another of its errors keeps one prefix and its chain.
+func TestWrappedErrorsKeepOnePrefix(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{wrap("saving registered client credentials", fmt.Errorf("tvauth: saving client credentials: %w", io.ErrShortWrite)),
+			"tvauth: saving registered client credentials: saving client credentials: short write"},
+		{wrap("creds.json holds incomplete credentials", invalid("file.ClientSecret", "empty")),
+			"tvauth: creds.json holds incomplete credentials: invalid file.ClientSecret: empty"},
+		{wrap("saving", nil), "tvauth: saving"},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("Error() = %q, want %q", got, tt.want)
+		}
+		checkErrorText(t, tt.err.Error())
+	}
+	if err := tests[1].err; !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("%v does not unwrap to its ValidationError", err)
+	}
+	if err := tests[0].err; !errors.Is(err, io.ErrShortWrite) {
+		t.Errorf("%v does not unwrap to its cause", err)
+	}
+}
