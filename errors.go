@@ -20,7 +20,8 @@ var (
 	// ErrUnauthorized: 401, a bad or expired token, a bad signature, or credentials that are gone.
 	// WebAPI statusCode 401 and 440–444 match it (441 matches ErrRateLimited too), as does 330/3011.
 	ErrUnauthorized = errors.New("tvauth: unauthorized")
-	// ErrRateLimited: 429, or WebAPI statusCode 430, 441 or 607.
+	// ErrRateLimited: HTTP 429 (any family, whatever the body says), or WebAPI statusCode 429, 430, 441
+	// or 607.
 	ErrRateLimited = errors.New("tvauth: rate limited")
 	// ErrNotConfigured: the service was used without the option it needs (AGS without WithAGSURL,
 	// Pass without WithPassTokenSource, …).
@@ -104,7 +105,7 @@ func (e *PassError) Error() string {
 }
 
 // redirectSuffix says where an unexpected 3xx pointed: " redirected to <Location>", or " redirected"
-// without one. Other statuses add nothing.
+// for a redirect status without one. Other statuses (and a 300 or 304 without Location) add nothing.
 func redirectSuffix(status int, location string) string {
 	if status < 300 || status > 399 {
 		return ""
@@ -112,7 +113,11 @@ func redirectSuffix(status int, location string) string {
 	if location = strings.TrimSpace(location); location != "" {
 		return " redirected to " + location
 	}
-	return " redirected"
+	switch status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return " redirected"
+	}
+	return ""
 }
 
 // redirectLocation is the Location of a 3xx reply, redacted for an error: secret-named query
