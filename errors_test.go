@@ -525,3 +525,29 @@ func TestWrappedErrorsKeepOnePrefix(t *testing.T) {
 		t.Errorf("%v does not unwrap to its cause", err)
 	}
 }
+
+// A denied resource of a v1 preauthorize carries its own error: it names clientless too.
+func TestClientlessItemErrorsNameClientless(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t)
+	serve(mux, "/api/v1/preauthorize", http.StatusOK, []byte(`{"resources":[{"id":"A","authorized":true},`+
+		`{"id":"B","authorized":false,"error":{"status":403,"code":"authorization_denied_by_mvpd","message":"denied"}},`+
+		`{"id":"C","authorized":false,"error":"Not authorized"}]}`))
+	p, err := c.Clientless.Preauthorize(context.Background(), ClientlessPreauthorizeRequest{RequestorID: "REF30", Resources: []string{"A", "B", "C"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"", "tvauth: clientless: HTTP 200 authorization_denied_by_mvpd (status 403): denied", "tvauth: clientless: HTTP 200: Not authorized"}
+	if len(p.Resources) != len(want) {
+		t.Fatalf("resources = %+v", p.Resources)
+	}
+	for i, r := range p.Resources {
+		got := ""
+		if r.Error != nil {
+			got = r.Error.Error()
+		}
+		if got != want[i] {
+			t.Errorf("resource %s: error %q, want %q", r.ID, got, want[i])
+		}
+	}
+}
