@@ -246,10 +246,12 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 	}
 	base := c.bases[cl.service]
 	if base == nil {
-		return nil, notConfigured(cl.service, cl.method, cl.service.option())
+		return nil, &RequestError{Service: cl.service.String(), Method: cl.method, Err: ErrNotConfigured,
+			msg: ErrNotConfigured.Error() + " (set " + cl.service.option() + ")"}
 	}
 	if cl.auth == authPassBearer && c.cfg.passTS == nil {
-		return nil, notConfigured(cl.service, cl.method, "WithPassTokenSource")
+		return nil, &RequestError{Service: cl.service.String(), Method: cl.method, Err: ErrNotConfigured,
+			msg: ErrNotConfigured.Error() + " (set WithPassTokenSource)"}
 	}
 	red := newRedactor(cl.secrets...)
 	for name, vs := range cl.header {
@@ -302,21 +304,6 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		decodeErr = cl.service.decodeError
 	}
 	return resp, red.scrubError(decodeErr(resp))
-}
-
-// requireConfigured is the "not configured" check. Every public method makes it first, before it
-// validates its request, so that a missing option is reported as ErrNotConfigured whatever else is
-// wrong; do repeats the base URL and token source checks for calls built elsewhere.
-func (c *Client) requireConfigured(svc serviceID, method string, auth authMode) error {
-	switch {
-	case c.bases[svc] == nil:
-		return notConfigured(svc, method, svc.option())
-	case auth == authPassBearer && c.cfg.passTS == nil:
-		return notConfigured(svc, method, "WithPassTokenSource")
-	case svc == svcWebAPI && c.cfg.webapiDevID == "":
-		return notConfigured(svc, method, "WithWebAPIDevID")
-	}
-	return nil
 }
 
 func isAnswer(answers []int, status int) bool {

@@ -101,3 +101,18 @@ func isTokenChar(c byte) bool {
 	}
 	return false
 }
+
+// requireConfigured is the "not configured" check. Every public method makes it first, before it
+// validates its request, so that a missing option is reported as ErrNotConfigured whatever else is
+// wrong; do repeats the base URL and token source checks for calls built elsewhere.
+func (c *Client) requireConfigured(svc serviceID, method string, auth authMode) error {
+	switch {
+	case c.bases[svc] == nil:
+		return notConfigured(svc, method, svc.option())
+	case auth == authPassBearer && c.cfg.passTS == nil:
+		return notConfigured(svc, method, "WithPassTokenSource")
+	case svc == svcWebAPI && c.cfg.webapiDevID == "":
+		return notConfigured(svc, method, "WithWebAPIDevID")
+	}
+	return nil
+}
