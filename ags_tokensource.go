@@ -97,6 +97,9 @@ func (ts *AGSTokenSource) refresh(ctx context.Context, _ *oauth2.Token) (*oauth2
 	if final != nil {
 		return nil, final
 	}
+	if err := ts.svc.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
+		return nil, err
+	}
 	if cur.RefreshToken == "" {
 		return nil, invalid("RefreshToken", "no refresh token to refresh with: sign on again")
 	}

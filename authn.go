@@ -45,13 +45,10 @@ func (c ClientCredentials) LogValue() slog.Value {
 
 // validate names the first required field that is missing.
 func (c ClientCredentials) validate(field string) error {
-	switch {
-	case c.ClientID == "":
-		return invalid(field+".ClientID", "empty")
-	case c.ClientSecret == "":
-		return invalid(field+".ClientSecret", "empty")
+	if err := requireText(field+".ClientID", c.ClientID); err != nil {
+		return err
 	}
-	return nil
+	return requireText(field+".ClientSecret", c.ClientSecret)
 }
 
 // RegisterRequest is a Dynamic Client Registration request.
@@ -85,8 +82,11 @@ func (s *PassService) Register(ctx context.Context, softwareStatement string) (*
 // X-Device-Info on registration: without req.Device or WithDevice it fails with a
 // *ValidationError{Field: "Device"} before any I/O.
 func (s *PassService) RegisterClient(ctx context.Context, req RegisterRequest) (*ClientCredentials, error) {
-	if req.SoftwareStatement == "" {
-		return nil, invalid("softwareStatement", "empty")
+	if err := s.client.requireConfigured(svcPass, http.MethodPost, authNone); err != nil {
+		return nil, err
+	}
+	if err := requireText("softwareStatement", req.SoftwareStatement); err != nil {
+		return nil, err
 	}
 	if req.RedirectURI != "" {
 		if _, err := url.Parse(req.RedirectURI); err != nil {
@@ -143,6 +143,9 @@ func decodeRegistration(r *response) (*ClientCredentials, error) {
 // AccessToken fetches a new access token for the credentials (POST /o/client/token), bypassing any
 // cache. Most callers want TokenSource instead.
 func (s *PassService) AccessToken(ctx context.Context, creds ClientCredentials) (*oauth2.Token, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodPost, authNone); err != nil {
+		return nil, err
+	}
 	if err := creds.validate("creds"); err != nil {
 		return nil, err
 	}
@@ -248,6 +251,9 @@ var (
 // new credentials when the store has none (ErrNoCredentials). Other store errors are returned as they
 // are: registering again over credentials that exist but could not be read would sign users out.
 func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore, softwareStatement string) (ClientCredentials, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodPost, authNone); err != nil {
+		return ClientCredentials{}, err
+	}
 	if store == nil {
 		return ClientCredentials{}, invalid("store", "nil CredentialStore")
 	}
@@ -263,7 +269,7 @@ func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore,
 		return ClientCredentials{}, err
 	}
 	if err := store.Save(ctx, *c); err != nil {
-		return ClientCredentials{}, fmt.Errorf("tvauth: saving registered client credentials: %w", err)
+		return ClientCredentials{}, wrap("saving registered client credentials", err)
 	}
 	return *c, nil
 }
@@ -350,6 +356,9 @@ func sessionForm(req SessionRequest) ([]byte, error) {
 		p = append(p, pair{"mvpd", req.MVPD})
 	}
 	if req.DomainName != "" {
+		if err := checkText("DomainName", req.DomainName); err != nil {
+			return nil, err
+		}
 		p = append(p, pair{"domainName", req.DomainName})
 	}
 	if req.RedirectURL != "" {
@@ -365,6 +374,9 @@ func sessionForm(req SessionRequest) ([]byte, error) {
 // says what to do next: ActionAuthenticate (open Session.URL in a browser, or show Session.Code for a
 // second screen), ActionResume (parameters missing), or ActionAuthorize (a profile exists already).
 func (s *PassService) CreateSession(ctx context.Context, req SessionRequest) (*Session, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodPost, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}
@@ -381,6 +393,9 @@ func (s *PassService) CreateSession(ctx context.Context, req SessionRequest) (*S
 // ResumeSession supplies the parameters a session was missing (POST
 // /api/v2/{serviceProvider}/sessions/{code}), typically from a second screen.
 func (s *PassService) ResumeSession(ctx context.Context, code string, req SessionRequest) (*Session, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodPost, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}
@@ -452,6 +467,9 @@ func decodeSessionInfo(r *response) (*SessionInfo, error) {
 // SessionInfo retrieves an authentication session by its code (GET
 // /api/v2/{serviceProvider}/sessions/{code}). Only X-Forwarded-For of the client's device is sent.
 func (s *PassService) SessionInfo(ctx context.Context, serviceProvider, code string) (*SessionInfo, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodGet, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := requireSegment("serviceProvider", serviceProvider); err != nil {
 		return nil, err
 	}
@@ -474,6 +492,9 @@ func (s *PassService) SessionInfo(ctx context.Context, serviceProvider, code str
 // <Pass base>/api/v2/authenticate/{serviceProvider}/{code}. It is for a browser (it answers with a
 // chain of redirects to the MVPD login page), so no request is made here.
 func (s *PassService) AuthenticateURL(serviceProvider, code string) (string, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodGet, authNone); err != nil {
+		return "", err
+	}
 	if err := requireSegment("serviceProvider", serviceProvider); err != nil {
 		return "", err
 	}

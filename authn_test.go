@@ -655,7 +655,8 @@ func TestPassEndpointsMapErrors(t *testing.T) {
 			return err
 		},
 		"PartnerSession": func(c *Client) error {
-			_, err := c.Pass.PartnerSession(ctx, PartnerSessionRequest{ServiceProvider: "REF30", Partner: "Apple"})
+			_, err := c.Pass.PartnerSession(ctx, PartnerSessionRequest{ServiceProvider: "REF30", Partner: "Apple",
+				DomainName: "adobe.com", RedirectURL: "https://adobe.com"})
 			return err
 		},
 		"PartnerProfile": func(c *Client) error {

@@ -77,8 +77,14 @@ func (s serviceID) option() string {
 
 func (s serviceID) decodeError(r *response) error {
 	switch s {
-	case svcPass, svcClientless:
+	case svcPass:
 		return decodePassError(r)
+	case svcClientless:
+		err := decodePassError(r)
+		if pe, ok := err.(*PassError); ok {
+			pe.Service = s.String()
+		}
+		return err
 	case svcWebAPI:
 		return decodeWebAPIError(r)
 	default:
@@ -520,10 +526,8 @@ func requireSegment(field, v string) error {
 		return invalid(field, "empty")
 	case v == "." || v == "..":
 		return invalid(field, "%q is not a valid path segment", v)
-	case strings.ContainsAny(v, "\x00\r\n"):
-		return invalid(field, "contains a control character")
 	}
-	return nil
+	return checkText(field, v)
 }
 
 // requireAbsoluteURL checks a redirect URL Adobe will send a user agent to: absolute, with a host.

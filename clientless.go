@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -54,6 +55,12 @@ func v1AuthenticateQuery(req AuthenticateRequest) (string, error) {
 		if strings.TrimSpace(f.value) == "" {
 			return "", invalid(f.name, "required")
 		}
+		if err := checkText(f.name, f.value); err != nil {
+			return "", err
+		}
+	}
+	if err := checkText("GenericData", req.GenericData); err != nil {
+		return "", err
 	}
 	// Adobe sends the browser there after the MVPD login: it needs a scheme and a host, which also
 	// keeps out javascript:, data: and other URLs that are not a page of the login web app.
@@ -74,6 +81,14 @@ func v1AuthenticateQuery(req AuthenticateRequest) (string, error) {
 		}
 		if slices.Contains(v1AuthenticateFixed, k) {
 			return "", invalid("Extra", "parameter %q is set by its own field", k)
+		}
+		if controlAt(k) >= 0 {
+			return "", invalid("Extra", "a parameter name contains a control character")
+		}
+		for _, v := range req.Extra[k] {
+			if err := checkText("Extra["+k+"]", v); err != nil {
+				return "", err
+			}
 		}
 		keys = append(keys, k)
 	}
@@ -129,6 +144,9 @@ func v1PercentEncodeAll(s string) string {
 // that is not absolute (a scheme and a host), or an Extra that repeats a fixed parameter are a
 // *ValidationError.
 func (s *ClientlessService) AuthenticateURL(req AuthenticateRequest) (string, error) {
+	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authNone); err != nil {
+		return "", err
+	}
 	q, err := v1AuthenticateQuery(req)
 	if err != nil {
 		return "", err
@@ -140,6 +158,9 @@ func (s *ClientlessService) AuthenticateURL(req AuthenticateRequest) (string, er
 // Location of the 302: the MVPD login page, resolved against the request URL when relative. The MVPD
 // page is never fetched. Any other status is a *PassError.
 func (s *ClientlessService) Authenticate(ctx context.Context, req AuthenticateRequest) (*url.URL, error) {
+	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authNone); err != nil {
+		return nil, err
+	}
 	q, err := v1AuthenticateQuery(req)
 	if err != nil {
 		return nil, err
@@ -181,6 +202,9 @@ func (s *ClientlessService) optionalBearer() authMode {
 func (s *ClientlessService) deviceCall(requestorID string, d *Device) (http.Header, string, error) {
 	if strings.TrimSpace(requestorID) == "" {
 		return nil, "", invalid("RequestorID", "required")
+	}
+	if err := checkText("RequestorID", requestorID); err != nil {
+		return nil, "", err
 	}
 	h := http.Header{"Accept": {"application/json"}}
 	if err := s.client.deviceHeaders(h, d, true); err != nil {
@@ -232,6 +256,9 @@ type v1RequestorQuery struct {
 // parameters go in a form body, as yt-dlp and the Kodi add-on send them; Adobe's table calls them
 // query parameters, which a servlet reads through the same getParameter.
 func (s *ClientlessService) CreateRegCode(ctx context.Context, req RegCodeRequest) (*RegCode, error) {
+	if err := s.client.requireConfigured(svcClientless, http.MethodPost, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := v1Segments("RequestorID", req.RequestorID); err != nil {
 		return nil, err
 	}
@@ -246,6 +273,9 @@ func (s *ClientlessService) CreateRegCode(ctx context.Context, req RegCodeReques
 		return nil, invalid("TTL", "%v is over the 10 h maximum", req.TTL)
 	case req.TTL > 0 && req.TTL%time.Second != 0:
 		return nil, invalid("TTL", "%v is not a whole number of seconds", req.TTL)
+	}
+	if err := checkText("MVPD", req.MVPD); err != nil {
+		return nil, err
 	}
 	body, err := queryOf(v1RegCodeForm{DeviceID: deviceID, MVPD: req.MVPD, TTL: int64(req.TTL / time.Second)})
 	if err != nil {
@@ -267,6 +297,9 @@ func (s *ClientlessService) CreateRegCode(ctx context.Context, req RegCodeReques
 
 // RegCode returns the record of a registration code (GET /reggie/v1/{requestor}/regcode/{code}).
 func (s *ClientlessService) RegCode(ctx context.Context, requestorID, code string) (*RegCode, error) {
+	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authNone); err != nil {
+		return nil, err
+	}
 	if err := v1Segments("RequestorID", requestorID, "RegCode", code); err != nil {
 		return nil, err
 	}
@@ -285,6 +318,9 @@ func (s *ClientlessService) RegCode(ctx context.Context, requestorID, code strin
 
 // DeleteRegCode deletes a registration code record and frees the code (DELETE …/regcode/{code}, 204).
 func (s *ClientlessService) DeleteRegCode(ctx context.Context, requestorID, code string) error {
+	if err := s.client.requireConfigured(svcClientless, http.MethodDelete, authPassBearer); err != nil {
+		return err
+	}
 	if err := v1Segments("RequestorID", requestorID, "RegCode", code); err != nil {
 		return err
 	}
@@ -298,6 +334,9 @@ func (s *ClientlessService) DeleteRegCode(ctx context.Context, requestorID, code
 
 // Config returns the requestor's MVPD list (GET /api/v1/config/{requestor}).
 func (s *ClientlessService) Config(ctx context.Context, requestorID string) (*ClientlessConfig, error) {
+	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authNone); err != nil {
+		return nil, err
+	}
 	if err := v1Segments("RequestorID", requestorID); err != nil {
 		return nil, err
 	}
@@ -316,6 +355,9 @@ func (s *ClientlessService) Config(ctx context.Context, requestorID string) (*Cl
 // CheckAuthN reports whether the device holds an unexpired authentication token
 // (GET /api/v1/checkauthn): true on 200, false on 403. Other statuses are a *PassError.
 func (s *ClientlessService) CheckAuthN(ctx context.Context, req ClientlessRequest) (bool, error) {
+	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
+		return false, err
+	}
 	h, deviceID, err := s.deviceCall(req.RequestorID, req.Device)
 	if err != nil {
 		return false, err
@@ -330,6 +372,9 @@ func (s *ClientlessService) CheckAuthN(ctx context.Context, req ClientlessReques
 // CheckAuthNByRegCode lets the login web app confirm that the sign-in with the MVPD completed
 // (GET /api/v1/checkauthn/{code}): true on 200, false on 403.
 func (s *ClientlessService) CheckAuthNByRegCode(ctx context.Context, requestorID, code string) (bool, error) {
+	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authNone); err != nil {
+		return false, err
+	}
 	if err := v1Require("RequestorID", requestorID); err != nil {
 		return false, err
 	}
@@ -358,6 +403,9 @@ func (s *ClientlessService) checkAuthN(ctx context.Context, cl *call) (bool, err
 // other than "not yet" occurs, or ctx ends. Adobe recommends a "Continue" button over polling; when
 // polling, keep the interval well above the 1 request/s throttle.
 func (s *ClientlessService) WaitForAuthN(ctx context.Context, req ClientlessRequest, interval time.Duration) error {
+	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
+		return err
+	}
 	if interval < 0 {
 		return invalid("interval", "negative")
 	}
@@ -383,6 +431,9 @@ func (s *ClientlessService) WaitForAuthN(ctx context.Context, req ClientlessRequ
 // AuthNToken returns the device's authentication token (GET /api/v1/tokens/authn). 404 (none) and 410
 // (expired) are a *PassError: start the registration flow again.
 func (s *ClientlessService) AuthNToken(ctx context.Context, req ClientlessRequest) (*AuthNToken, error) {
+	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
+		return nil, err
+	}
 	var tok *AuthNToken
 	err := s.deviceGet(ctx, "/api/v1/tokens/authn", req.RequestorID, req.Device, nil,
 		func(r *response) (err error) { tok, err = v1DecodeAuthNToken(r.Body); return err })
@@ -395,8 +446,17 @@ func (s *ClientlessService) AuthNToken(ctx context.Context, req ClientlessReques
 // Authorize asks the MVPD whether the user may watch req.Resource (GET /api/v1/authorize). A denial is
 // a *PassError (403, often with the MVPD's Details).
 func (s *ClientlessService) Authorize(ctx context.Context, req ClientlessAuthorizeRequest) (*AuthZToken, error) {
+	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
+		return nil, err
+	}
 	if strings.TrimSpace(req.Resource) == "" {
 		return nil, invalid("Resource", "required")
+	}
+	if err := checkResource("Resource", req.Resource); err != nil {
+		return nil, err
+	}
+	if err := checkText("GenericData", req.GenericData); err != nil {
+		return nil, err
 	}
 	var tok *AuthZToken
 	err := s.deviceGet(ctx, "/api/v1/authorize", req.RequestorID, req.Device,
@@ -411,8 +471,14 @@ func (s *ClientlessService) Authorize(ctx context.Context, req ClientlessAuthori
 // AuthZToken returns the stored authorisation for a resource (GET /api/v1/tokens/authz): 412 means no
 // authentication, 404 no authorisation, 410 an expired one, each a *PassError.
 func (s *ClientlessService) AuthZToken(ctx context.Context, req ClientlessResourceRequest) (*AuthZToken, error) {
+	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
+		return nil, err
+	}
 	if strings.TrimSpace(req.Resource) == "" {
 		return nil, invalid("Resource", "required")
+	}
+	if err := checkResource("Resource", req.Resource); err != nil {
+		return nil, err
 	}
 	var tok *AuthZToken
 	err := s.deviceGet(ctx, "/api/v1/tokens/authz", req.RequestorID, req.Device, &v1ResourceQuery{Resource: req.Resource},
@@ -426,8 +492,14 @@ func (s *ClientlessService) AuthZToken(ctx context.Context, req ClientlessResour
 // MediaToken obtains a short media token for a resource the user is authorised for
 // (GET /api/v1/tokens/media, the same as /api/v1/mediatoken).
 func (s *ClientlessService) MediaToken(ctx context.Context, req ClientlessResourceRequest) (*ShortMediaToken, error) {
+	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
+		return nil, err
+	}
 	if strings.TrimSpace(req.Resource) == "" {
 		return nil, invalid("Resource", "required")
+	}
+	if err := checkResource("Resource", req.Resource); err != nil {
+		return nil, err
 	}
 	var tok *ShortMediaToken
 	err := s.deviceGet(ctx, "/api/v1/tokens/media", req.RequestorID, req.Device, &v1ResourceQuery{Resource: req.Resource},
@@ -441,6 +513,9 @@ func (s *ClientlessService) MediaToken(ctx context.Context, req ClientlessResour
 // Preauthorize returns a decision per resource (GET /api/v1/preauthorize). A denied resource carries
 // its own Enhanced Error Code in PreauthorizedResource.Error; the call itself still succeeds.
 func (s *ClientlessService) Preauthorize(ctx context.Context, req ClientlessPreauthorizeRequest) (*Preauthorization, error) {
+	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
+		return nil, err
+	}
 	list, err := v1ResourceList(req.Resources)
 	if err != nil {
 		return nil, err
@@ -457,6 +532,9 @@ func (s *ClientlessService) Preauthorize(ctx context.Context, req ClientlessPrea
 // PreauthorizeByRegCode is Preauthorize for the login web app (GET /api/v1/preauthorize/{code});
 // req.Device is not used.
 func (s *ClientlessService) PreauthorizeByRegCode(ctx context.Context, code string, req ClientlessPreauthorizeRequest) (*Preauthorization, error) {
+	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authNone); err != nil {
+		return nil, err
+	}
 	if err := v1Segments("RegCode", code); err != nil {
 		return nil, err
 	}
@@ -510,6 +588,9 @@ func v1ResourceList(ids []string) (string, error) {
 		if strings.Contains(id, ",") {
 			return "", invalid("Resources", "resource %d contains a comma, the list separator", i)
 		}
+		if err := checkResource("Resources["+strconv.Itoa(i)+"]", id); err != nil {
+			return "", err
+		}
 	}
 	return strings.Join(ids, ","), nil
 }
@@ -517,6 +598,9 @@ func v1ResourceList(ids []string) (string, error) {
 // UserMetadata returns what the MVPD shared about the user (GET /api/v1/tokens/usermetadata): 404
 // means none, 412 an invalid authentication, each a *PassError.
 func (s *ClientlessService) UserMetadata(ctx context.Context, req ClientlessRequest) (*UserMetadata, error) {
+	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
+		return nil, err
+	}
 	var m *UserMetadata
 	err := s.deviceGet(ctx, "/api/v1/tokens/usermetadata", req.RequestorID, req.Device, nil,
 		func(r *response) (err error) { m, err = v1DecodeUserMetadata(r.Body); return err })
@@ -529,11 +613,17 @@ func (s *ClientlessService) UserMetadata(ctx context.Context, req ClientlessRequ
 // FreePreview creates a TempPass authentication for the device without a second screen
 // (POST /api/v1/authenticate/freepreview, 204).
 func (s *ClientlessService) FreePreview(ctx context.Context, req FreePreviewRequest) error {
+	if err := s.client.requireConfigured(svcClientless, http.MethodPost, authPassBearer); err != nil {
+		return err
+	}
 	h, deviceID, err := s.deviceCall(req.RequestorID, req.Device)
 	if err != nil {
 		return err
 	}
 	if err := v1Require("MSOID", req.MSOID, "DomainName", req.DomainName); err != nil {
+		return err
+	}
+	if err := checkText("GenericData", req.GenericData); err != nil {
 		return err
 	}
 	body, err := queryOf(v1FreePreviewForm{RequestorID: req.RequestorID, DeviceID: deviceID, MSOID: req.MSOID,
@@ -588,6 +678,9 @@ func v1Require(nameValues ...string) error {
 	for i := 0; i+1 < len(nameValues); i += 2 {
 		if strings.TrimSpace(nameValues[i+1]) == "" {
 			return invalid(nameValues[i], "required")
+		}
+		if err := checkText(nameValues[i], nameValues[i+1]); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -250,6 +250,9 @@ func v1DecodePreauthorization(body []byte, status int) (*Preauthorization, error
 				Trace: strings.TrimSpace(x.Trace)}
 			item.Error.Status, _ = strconv.Atoi(strings.TrimSpace(x.Status))
 		}
+		if item.Error != nil {
+			item.Error.Service = svcClientless.String()
+		}
 		p.Resources = append(p.Resources, item)
 	}
 	return p, nil

@@ -110,7 +110,7 @@ func (f *FileCredentialStore) Load(ctx context.Context) (ClientCredentials, erro
 		return ClientCredentials{}, fmt.Errorf("tvauth: %s is not a credentials file", f.path)
 	}
 	if err := creds.validate("file"); err != nil {
-		return ClientCredentials{}, fmt.Errorf("tvauth: %s holds incomplete credentials: %w", f.path, err)
+		return ClientCredentials{}, wrap(f.path+" holds incomplete credentials", err)
 	}
 	return creds, nil
 }

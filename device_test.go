@@ -99,3 +99,41 @@ func TestDeviceHeaders(t *testing.T) {
 		t.Errorf("optional device: %v", err)
 	}
 }
+
+// Every device value the SDK sends, in a header (X-Forwarded-For, AP-Device-Identifier) or inside
+// X-Device-Info's JSON, refuses every control character with a *ValidationError naming it.
+func TestDeviceValuesRefuseControlCharacters(t *testing.T) {
+	t.Parallel()
+	c := newTestClient(t)
+	fields := []struct {
+		field string
+		set   func(d *Device, v string)
+	}{
+		{"Device.ForwardedFor", func(d *Device, v string) { d.ForwardedFor = "192.0.2.1" + v }},
+		{"Device.ID", func(d *Device, v string) { d.ID = "dev" + v + "ice" }},
+		{"Device.Info.model", func(d *Device, v string) { d.Info.Model = "STB" + v }},
+		{"Device.Info.userAgent", func(d *Device, v string) { d.Info.UserAgent = v + "Mozilla/5.0" }},
+		{"Device.Info.connectionIp", func(d *Device, v string) { d.Info.ConnectionIP = "203.0.113.7" + v }},
+	}
+	for _, f := range fields {
+		for _, cc := range []string{"\x00", "\x01", "\t", "\n", "\r", "\x1b", "\x1f", "\x7f"} {
+			d := testDevice
+			f.set(&d, cc)
+			h := http.Header{}
+			err := c.deviceHeaders(h, &d, true)
+			var ve *ValidationError
+			if !errors.As(err, &ve) || ve.Field != f.field || !errors.Is(err, ErrInvalidRequest) {
+				t.Errorf("%s with %q: err = %v, want *ValidationError{Field: %q}", f.field, cc, err, f.field)
+			}
+			if len(h) != 0 {
+				t.Errorf("%s with %q: headers set anyway: %v", f.field, cc, h)
+			}
+		}
+	}
+	// Printable values, non-ASCII included, pass.
+	d := testDevice
+	d.ForwardedFor, d.Info.Model = "2001:db8::1, 192.0.2.1", "Télé 4K"
+	if err := c.deviceHeaders(http.Header{}, &d, true); err != nil {
+		t.Errorf("valid device refused: %v", err)
+	}
+}

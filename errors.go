@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +20,8 @@ var (
 	// ErrUnauthorized: 401, a bad or expired token, a bad signature, or credentials that are gone.
 	// WebAPI statusCode 401 and 440–444 match it (441 matches ErrRateLimited too), as does 330/3011.
 	ErrUnauthorized = errors.New("tvauth: unauthorized")
-	// ErrRateLimited: 429, or WebAPI statusCode 430, 441 or 607.
+	// ErrRateLimited: HTTP 429 (any family, whatever the body says), or WebAPI statusCode 429, 430, 441
+	// or 607.
 	ErrRateLimited = errors.New("tvauth: rate limited")
 	// ErrNotConfigured: the service was used without the option it needs (AGS without WithAGSURL,
 	// Pass without WithPassTokenSource, …).
@@ -39,7 +41,14 @@ type ValidationError struct {
 }
 
 func (e *ValidationError) Error() string {
-	return "tvauth: invalid " + e.Field + ": " + e.Reason
+	s := "tvauth: invalid request"
+	if field := strings.TrimSpace(e.Field); field != "" {
+		s = "tvauth: invalid " + field
+	}
+	if reason := strings.TrimSpace(strings.TrimPrefix(e.Reason, "tvauth: ")); reason != "" {
+		s += ": " + reason
+	}
+	return s
 }
 
 // Is makes errors.Is(err, ErrInvalidRequest) true.
@@ -62,27 +71,69 @@ type PassError struct {
 	Trace      string
 	Status     int           // the status inside the body, which may differ from HTTPStatus
 	RetryAfter time.Duration // from a Retry-After header, when the server sent one
+	// Location is the Location header of a 3xx the call did not expect (redacted of the call's
+	// secrets): where the server wanted to send the client, often a login page.
+	Location string
+	// Service is "clientless" for the legacy REST API v1; "" (or "adobe pass") for REST API v2 and DCR.
+	Service string
 }
 
 func (e *PassError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "tvauth: adobe pass: HTTP %d", e.HTTPStatus)
-	if e.Code != "" {
-		b.WriteString(" " + e.Code)
+	service := e.Service
+	if service == "" {
+		service = svcPass.String()
+	}
+	fmt.Fprintf(&b, "tvauth: %s: HTTP %d", service, e.HTTPStatus)
+	if code := strings.TrimSpace(e.Code); code != "" {
+		b.WriteString(" " + code)
 	}
 	if e.Status != 0 && e.Status != e.HTTPStatus {
 		fmt.Fprintf(&b, " (status %d)", e.Status)
 	}
-	if e.Message != "" {
-		b.WriteString(": " + e.Message)
+	if msg := strings.TrimSpace(e.Message); msg != "" {
+		b.WriteString(": " + msg)
 	}
-	if e.Details != "" {
-		b.WriteString(" (" + e.Details + ")")
+	if details := strings.TrimSpace(e.Details); details != "" {
+		b.WriteString(" (" + details + ")")
 	}
-	if e.Action != "" && e.Action != "none" {
-		b.WriteString(" [action " + e.Action + "]")
+	if action := strings.TrimSpace(e.Action); action != "" && action != "none" {
+		b.WriteString(" [action " + action + "]")
 	}
+	b.WriteString(redirectSuffix(e.HTTPStatus, e.Location))
 	return b.String()
+}
+
+// redirectSuffix says where an unexpected 3xx pointed: " redirected to <Location>", or " redirected"
+// for a redirect status without one. Other statuses (and a 300 or 304 without Location) add nothing.
+func redirectSuffix(status int, location string) string {
+	if status < 300 || status > 399 {
+		return ""
+	}
+	if location = strings.TrimSpace(location); location != "" {
+		return " redirected to " + location
+	}
+	switch status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return " redirected"
+	}
+	return ""
+}
+
+// redirectLocation is the Location of a 3xx reply, redacted for an error: secret-named query
+// parameters blanked and the call's secret values scrubbed. "" for other statuses.
+func redirectLocation(r *response) string {
+	if r.StatusCode < 300 || r.StatusCode > 399 {
+		return ""
+	}
+	raw := strings.TrimSpace(r.Header.Get("Location"))
+	if raw == "" {
+		return ""
+	}
+	if u, err := url.Parse(raw); err == nil {
+		return r.red.url(u)
+	}
+	return r.red.scrub(raw)
 }
 
 // Is matches ErrUnauthorized for 401s and for DCR invalid_client (the credentials are gone), and
@@ -99,7 +150,7 @@ func (e *PassError) Is(target error) bool {
 }
 
 func (e *PassError) scrub(r *redactor) {
-	for _, s := range []*string{&e.Action, &e.Code, &e.Message, &e.Details, &e.HelpURL, &e.Trace} {
+	for _, s := range []*string{&e.Action, &e.Code, &e.Message, &e.Details, &e.HelpURL, &e.Trace, &e.Location} {
 		*s = r.scrub(*s)
 	}
 }
@@ -133,7 +184,7 @@ type passXMLError struct {
 // decodePassError turns any non-answer reply from Adobe into a *PassError. It never fails: a body it
 // cannot read leaves only HTTPStatus (and RetryAfter) set.
 func decodePassError(r *response) error {
-	e := &PassError{HTTPStatus: r.StatusCode}
+	e := &PassError{HTTPStatus: r.StatusCode, Location: redirectLocation(r)}
 	if d, ok := parseRetryAfter(r.Header.Get("Retry-After"), time.Now()); ok {
 		e.RetryAfter = d
 	}
@@ -190,28 +241,39 @@ type WebAPIError struct {
 	StatusText       string
 	RequestID        string
 	Challenge        *Challenge // on 330
+	// Location is the Location header of a 3xx reply (redacted of the call's secrets): NINA answers a
+	// logout it will not do with a redirect to its login page.
+	Location string
 }
 
+// Error reads "statusCode <code>[/<detail>] <text> (HTTP <status>)" for an envelope, and "HTTP
+// <status>" for a reply that had none (an error page, a redirect).
 func (e *WebAPIError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "tvauth: nina webapi: statusCode %d", e.StatusCode)
-	if e.StatusDetailCode != 0 {
-		fmt.Fprintf(&b, "/%d", e.StatusDetailCode)
+	if e.StatusCode == 0 && e.HTTPStatus != 0 {
+		fmt.Fprintf(&b, "tvauth: nina webapi: HTTP %d", e.HTTPStatus)
+	} else {
+		fmt.Fprintf(&b, "tvauth: nina webapi: statusCode %d", e.StatusCode)
+		if e.StatusDetailCode != 0 {
+			fmt.Fprintf(&b, "/%d", e.StatusDetailCode)
+		}
+		if text := strings.TrimSpace(e.StatusText); text != "" {
+			b.WriteString(" " + text)
+		}
+		if e.HTTPStatus != 0 && e.HTTPStatus != e.StatusCode {
+			fmt.Fprintf(&b, " (HTTP %d)", e.HTTPStatus)
+		}
 	}
-	if e.StatusText != "" {
-		b.WriteString(" " + e.StatusText)
+	if e.Challenge != nil && strings.TrimSpace(e.Challenge.Info) != "" {
+		b.WriteString(" [challenge " + strings.TrimSpace(e.Challenge.Info) + "]")
 	}
-	if e.HTTPStatus != 0 && e.HTTPStatus != e.StatusCode {
-		fmt.Fprintf(&b, " (HTTP %d)", e.HTTPStatus)
-	}
-	if e.Challenge != nil && e.Challenge.Info != "" {
-		b.WriteString(" [challenge " + e.Challenge.Info + "]")
-	}
+	b.WriteString(redirectSuffix(e.HTTPStatus, e.Location))
 	return b.String()
 }
 
-// Is: statusCode 401, 440–444, 330/3011 (bad password) and 401/3019 match ErrUnauthorized;
-// 430, 441 and 607 match ErrRateLimited.
+// Is: statusCode 401, 440–444, 330/3011 (bad password) and 401/3019 match ErrUnauthorized, as does
+// HTTP 401 without an envelope; statusCode 429, 430, 441 and 607 and HTTP 429 (whatever the envelope
+// says) match ErrRateLimited.
 func (e *WebAPIError) Is(target error) bool {
 	switch target {
 	case ErrUnauthorized:
@@ -219,8 +281,8 @@ func (e *WebAPIError) Is(target error) bool {
 			(e.StatusCode == 330 && e.StatusDetailCode == 3011) ||
 			(e.StatusCode == 0 && e.HTTPStatus == http.StatusUnauthorized)
 	case ErrRateLimited:
-		return e.StatusCode == 430 || e.StatusCode == 441 || e.StatusCode == 607 ||
-			(e.StatusCode == 0 && e.HTTPStatus == http.StatusTooManyRequests)
+		return e.StatusCode == 429 || e.StatusCode == 430 || e.StatusCode == 441 || e.StatusCode == 607 ||
+			e.HTTPStatus == http.StatusTooManyRequests
 	}
 	return false
 }
@@ -228,6 +290,7 @@ func (e *WebAPIError) Is(target error) bool {
 func (e *WebAPIError) scrub(r *redactor) {
 	e.StatusText = r.scrub(e.StatusText)
 	e.RequestID = r.scrub(e.RequestID)
+	e.Location = r.scrub(e.Location)
 	if e.Challenge != nil {
 		c := *e.Challenge
 		c.Info, c.Context, c.URL = r.scrub(c.Info), r.scrub(c.Context), r.scrub(c.URL)
@@ -241,17 +304,19 @@ type AGSError struct {
 	Code          string
 	Message       string
 	CorrelationID string // the x-correlation-id the failed call sent, to join with the operator's logs
+	// Location is the Location header of a 3xx the call did not expect (redacted of the call's secrets).
+	Location string
 }
 
 func (e *AGSError) Error() string {
 	s := fmt.Sprintf("tvauth: opentv ags: HTTP %d", e.HTTPStatus)
-	if e.Code != "" {
-		s += " code " + e.Code
+	if code := strings.TrimSpace(e.Code); code != "" {
+		s += " code " + code
 	}
-	if e.Message != "" {
-		s += ": " + e.Message
+	if msg := strings.TrimSpace(e.Message); msg != "" {
+		s += ": " + msg
 	}
-	return s + correlationSuffix(e.CorrelationID)
+	return s + redirectSuffix(e.HTTPStatus, e.Location) + correlationSuffix(e.CorrelationID)
 }
 
 // Is matches ErrUnauthorized for 401 and ErrRateLimited for 429.
@@ -266,13 +331,13 @@ func (e *AGSError) Is(target error) bool {
 }
 
 func (e *AGSError) scrub(r *redactor) {
-	e.Code, e.Message = r.scrub(e.Code), r.scrub(e.Message)
+	e.Code, e.Message, e.Location = r.scrub(e.Code), r.scrub(e.Message), r.scrub(e.Location)
 }
 
 // decodeAGSError never fails: code may be a number or a string, and a body that is not JSON leaves
 // Code and Message empty.
 func decodeAGSError(r *response) error {
-	e := &AGSError{HTTPStatus: r.StatusCode}
+	e := &AGSError{HTTPStatus: r.StatusCode, Location: redirectLocation(r)}
 	var b struct {
 		Code    json.RawMessage `json:"code"`
 		Message json.RawMessage `json:"message"`
@@ -295,8 +360,29 @@ type DecodeError struct {
 }
 
 func (e *DecodeError) Error() string {
-	return fmt.Sprintf("tvauth: %s: cannot decode HTTP %d reply (%s): %v%s", e.Service, e.HTTPStatus, e.ContentType, e.Err,
-		correlationSuffix(e.CorrelationID))
+	var b strings.Builder
+	b.WriteString("tvauth: ")
+	if e.Service != "" {
+		b.WriteString(e.Service + ": ")
+	}
+	fmt.Fprintf(&b, "cannot decode HTTP %d reply", e.HTTPStatus)
+	if ct := strings.TrimSpace(e.ContentType); ct != "" {
+		b.WriteString(" (" + ct + ")")
+	}
+	if cause := causeText(e.Err); cause != "" {
+		b.WriteString(": " + cause)
+	}
+	b.WriteString(correlationSuffix(e.CorrelationID))
+	return b.String()
+}
+
+// causeText is a wrapped error's text without the "tvauth: " its own Error may start with, so that
+// the wrapper's prefix is the only one.
+func causeText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return strings.TrimSpace(strings.TrimPrefix(err.Error(), "tvauth: "))
 }
 
 // scrub replaces the cause with its scrubbed text only when it held a secret, so errors.As still
@@ -311,7 +397,7 @@ func (e *DecodeError) scrub(r *redactor) {
 }
 
 func correlationSuffix(id string) string {
-	if id == "" {
+	if id = strings.TrimSpace(id); id == "" {
 		return ""
 	}
 	return " (correlation id " + id + ")"
@@ -331,8 +417,54 @@ type RequestError struct {
 	msg           string // the cause's text, scrubbed of this request's secrets
 }
 
+// Error reads "tvauth: <service>: <METHOD> <URL>: <cause>"; the method and URL are left out when the
+// call never got as far as a URL (a service that is not configured).
 func (e *RequestError) Error() string {
-	return fmt.Sprintf("tvauth: %s: %s %s: %s%s", e.Service, e.Method, e.URL, e.msg, correlationSuffix(e.CorrelationID))
+	var b strings.Builder
+	b.WriteString("tvauth: ")
+	if e.Service != "" {
+		b.WriteString(e.Service + ": ")
+	}
+	if e.URL != "" {
+		if e.Method != "" {
+			b.WriteString(e.Method + " ")
+		}
+		b.WriteString(e.URL + ": ")
+	}
+	msg := strings.TrimSpace(strings.TrimPrefix(e.msg, "tvauth: "))
+	if msg == "" {
+		msg = causeText(e.Err)
+	}
+	if msg == "" {
+		msg = "request failed"
+	}
+	b.WriteString(msg)
+	b.WriteString(correlationSuffix(e.CorrelationID))
+	return b.String()
+}
+
+// wrapError is "tvauth: <context>: <cause>" with the cause's own "tvauth: " left out of the text, so
+// that a tvauth error wrapped in another reads with one prefix; Unwrap still reaches the cause.
+type wrapError struct {
+	context string
+	err     error
+}
+
+func wrap(context string, err error) error { return &wrapError{context: context, err: err} }
+
+func (e *wrapError) Error() string {
+	if cause := causeText(e.err); cause != "" {
+		return "tvauth: " + e.context + ": " + cause
+	}
+	return "tvauth: " + e.context
+}
+
+func (e *wrapError) Unwrap() error { return e.err }
+
+// notConfigured is the error of a call made without the option its service needs.
+func notConfigured(svc serviceID, method, option string) error {
+	return &RequestError{Service: svc.String(), Method: method, Err: ErrNotConfigured,
+		msg: "service not configured (set " + option + ")"}
 }
 
 func (e *RequestError) Unwrap() error { return e.Err }

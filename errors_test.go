@@ -4,10 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 func TestErrorsMatchSentinels(t *testing.T) {
@@ -193,4 +198,356 @@ func FuzzDecodeAGSError(f *testing.F) {
 		}
 		_ = ae.Error()
 	})
+}
+
+// ---- issue 10: the right error for every reply --------------------------------------------------
+
+// "Not configured" comes before request validation, for every family and every method: a request
+// that is wrong in every field still reports the missing option, and nothing is sent.
+func TestNotConfiguredBeforeValidation(t *testing.T) {
+	t.Parallel()
+	type row struct {
+		name string
+		call func(c *Client) error
+	}
+	bg := context.Background()
+	families := []struct {
+		service, option string
+		rows            []row
+	}{
+		{"opentv ags", "WithAGSURL", []row{
+			{"ServiceDiscovery", func(c *Client) error { _, err := c.AGS.ServiceDiscovery(bg); return err }},
+			{"ServiceDiscoveryWith", func(c *Client) error {
+				_, err := c.AGS.ServiceDiscoveryWith(bg, ServiceDiscoveryRequest{Token: "\n", CorrelationID: "\x00"})
+				return err
+			}},
+			{"SignOn", func(c *Client) error { _, err := c.AGS.SignOn(bg, SignOnRequest{AuthService: " "}); return err }},
+			{"SubsequentSignOn", func(c *Client) error { _, err := c.AGS.SubsequentSignOn(bg, Account{}, SignOnRequest{}); return err }},
+			{"Refresh", func(c *Client) error { _, err := c.AGS.Refresh(bg, "", SignOnRequest{}); return err }},
+			{"Register", func(c *Client) error { _, err := c.AGS.Register(bg, "..", SignOnRequest{}); return err }},
+			{"Register empty", func(c *Client) error { _, err := c.AGS.Register(bg, "", SignOnRequest{}); return err }},
+			{"SubsequentRegister", func(c *Client) error { _, err := c.AGS.SubsequentRegister(bg, Account{}, SignOnRequest{}); return err }},
+			{"SignOnWithSessionToken", func(c *Client) error { _, err := c.AGS.SignOnWithSessionToken(bg, "", SignOnRequest{}); return err }},
+			{"GetSessionToken", func(c *Client) error {
+				_, err := c.AGS.GetSessionToken(bg, SignOnRequest{Parameters: []Parameter{{}}})
+				return err
+			}},
+			{"SignOut", func(c *Client) error { return c.AGS.SignOut(bg, "", SignOnRequest{}) }},
+			{"TokenSource.Token", func(c *Client) error {
+				_, err := c.AGS.TokenSource(&Tokens{}, SignOnRequest{}, nil).Token()
+				return err
+			}},
+		}},
+		{"adobe pass", "WithPassTokenSource", []row{
+			{"Logout", func(c *Client) error { _, err := c.Pass.Logout(bg, LogoutRequest{RedirectURL: "/x"}); return err }},
+			{"CreateSession", func(c *Client) error { _, err := c.Pass.CreateSession(bg, SessionRequest{}); return err }},
+			{"ResumeSession", func(c *Client) error { _, err := c.Pass.ResumeSession(bg, "..", SessionRequest{}); return err }},
+			{"SessionInfo", func(c *Client) error { _, err := c.Pass.SessionInfo(bg, "", ""); return err }},
+			{"Configuration", func(c *Client) error { _, err := c.Pass.Configuration(bg, "."); return err }},
+			{"Authorize", func(c *Client) error { _, err := c.Pass.Authorize(bg, DecisionRequest{}); return err }},
+			{"Preauthorize", func(c *Client) error { _, err := c.Pass.Preauthorize(bg, DecisionRequest{}); return err }},
+			{"Profiles", func(c *Client) error { _, err := c.Pass.Profiles(bg, ProfileRequest{}); return err }},
+			{"ProfileForMVPD", func(c *Client) error { _, err := c.Pass.ProfileForMVPD(bg, ProfileRequest{}); return err }},
+			{"ProfileForCode", func(c *Client) error { _, err := c.Pass.ProfileForCode(bg, ProfileRequest{}); return err }},
+			{"WaitForProfile", func(c *Client) error { _, err := c.Pass.WaitForProfile(bg, "", ""); return err }},
+			{"PartnerSession", func(c *Client) error { _, err := c.Pass.PartnerSession(bg, PartnerSessionRequest{}); return err }},
+			{"PartnerProfile", func(c *Client) error { _, err := c.Pass.PartnerProfile(bg, PartnerProfileRequest{}); return err }},
+		}},
+		{"clientless", "WithPassTokenSource", []row{
+			{"CreateRegCode", func(c *Client) error { _, err := c.Clientless.CreateRegCode(bg, RegCodeRequest{TTL: -1}); return err }},
+			{"DeleteRegCode", func(c *Client) error { return c.Clientless.DeleteRegCode(bg, "", "..") }},
+			{"CheckAuthN", func(c *Client) error { _, err := c.Clientless.CheckAuthN(bg, ClientlessRequest{}); return err }},
+			{"WaitForAuthN", func(c *Client) error { return c.Clientless.WaitForAuthN(bg, ClientlessRequest{}, -1) }},
+			{"AuthNToken", func(c *Client) error { _, err := c.Clientless.AuthNToken(bg, ClientlessRequest{}); return err }},
+			{"Authorize", func(c *Client) error { _, err := c.Clientless.Authorize(bg, ClientlessAuthorizeRequest{}); return err }},
+			{"AuthZToken", func(c *Client) error { _, err := c.Clientless.AuthZToken(bg, ClientlessResourceRequest{}); return err }},
+			{"MediaToken", func(c *Client) error { _, err := c.Clientless.MediaToken(bg, ClientlessResourceRequest{}); return err }},
+			{"Preauthorize", func(c *Client) error {
+				_, err := c.Clientless.Preauthorize(bg, ClientlessPreauthorizeRequest{})
+				return err
+			}},
+			{"UserMetadata", func(c *Client) error { _, err := c.Clientless.UserMetadata(bg, ClientlessRequest{}); return err }},
+			{"FreePreview", func(c *Client) error { return c.Clientless.FreePreview(bg, FreePreviewRequest{}) }},
+			{"Logout", func(c *Client) error { return c.Clientless.Logout(bg, ClientlessRequest{}) }},
+		}},
+		{"nina webapi", "WithWebAPIDevID", []row{
+			{"ClientLogin", func(c *Client) error {
+				_, err := c.WebAPI.ClientLogin(bg, ClientLoginRequest{Language: "x"})
+				return err
+			}},
+			{"Logout", func(c *Client) error { _, err := c.WebAPI.Logout(bg, WebAPILogoutRequest{Method: "PUT"}); return err }},
+		}},
+	}
+	for _, f := range families {
+		for _, r := range f.rows {
+			t.Run(f.service+"/"+r.name, func(t *testing.T) {
+				t.Parallel()
+				var sent atomic.Int32
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sent.Add(1) }))
+				defer srv.Close()
+				opts := []Option{WithPassURL(srv.URL), WithClientlessURL(srv.URL), WithWebAPIURL(srv.URL), WithRetry(RetryPolicy{})}
+				switch f.option {
+				case "WithAGSURL": // everything else is configured
+					opts = append(opts, WithWebAPIDevID("d"), WithAGSAuthService("OPF"),
+						WithPassTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"})))
+				case "WithPassTokenSource":
+					opts = append(opts, WithAGSURL(srv.URL+"/ags"), WithWebAPIDevID("d"))
+				case "WithWebAPIDevID":
+					opts = append(opts, WithAGSURL(srv.URL+"/ags"),
+						WithPassTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"})))
+				}
+				c, err := New(opts...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = r.call(c)
+				var re *RequestError
+				if !errors.Is(err, ErrNotConfigured) || !errors.As(err, &re) || errors.Is(err, ErrInvalidRequest) {
+					t.Fatalf("err = %T %v, want ErrNotConfigured before any validation", err, err)
+				}
+				if want := "tvauth: " + f.service + ": service not configured (set " + f.option + ")"; err.Error() != want {
+					t.Errorf("Error() = %q, want %q", err, want)
+				}
+				if sent.Load() != 0 {
+					t.Errorf("%d requests sent", sent.Load())
+				}
+			})
+		}
+	}
+}
+
+// Every error type, built in its edge shapes (zero values, blank fields, a cause that is itself a
+// tvauth error, no URL, no body), reads as one clean line: one "tvauth:" prefix, no empty URL, no
+// trailing or doubled space, no empty parentheses, and Clientless errors say "clientless".
+func TestErrorTextsInEdgeShapes(t *testing.T) {
+	t.Parallel()
+	inner := &ValidationError{Field: "Device.Info.model", Reason: "required key model is missing"}
+	tests := []struct {
+		name string
+		err  error
+		want string // "" = only the invariants
+	}{
+		{"zero ValidationError", &ValidationError{}, "tvauth: invalid request"},
+		{"ValidationError without reason", &ValidationError{Field: "MVPD"}, "tvauth: invalid MVPD"},
+		{"ValidationError with blank reason", &ValidationError{Field: "MVPD", Reason: " "}, "tvauth: invalid MVPD"},
+		{"ValidationError whose reason is a tvauth error", invalid("WithDevice", "%v", inner),
+			"tvauth: invalid WithDevice: invalid Device.Info.model: required key model is missing"},
+		{"zero PassError", &PassError{}, "tvauth: adobe pass: HTTP 0"},
+		{"body-less PassError", &PassError{HTTPStatus: 502}, "tvauth: adobe pass: HTTP 502"},
+		{"PassError with blank fields", &PassError{HTTPStatus: 500, Code: " ", Message: " ", Details: "\n", Action: " "}, "tvauth: adobe pass: HTTP 500"},
+		{"clientless PassError", &PassError{HTTPStatus: 403, Service: "clientless", Message: "Forbidden"}, "tvauth: clientless: HTTP 403: Forbidden"},
+		{"body-less clientless PassError", &PassError{HTTPStatus: 401, Service: "clientless"}, "tvauth: clientless: HTTP 401"},
+		{"PassError 302 with Location", &PassError{HTTPStatus: 302, Location: "https://mvpd.example/login"},
+			"tvauth: adobe pass: HTTP 302 redirected to https://mvpd.example/login"},
+		{"PassError 301 without Location", &PassError{HTTPStatus: 301}, "tvauth: adobe pass: HTTP 301 redirected"},
+		{"AGSError 300 without Location", &AGSError{HTTPStatus: 300}, "tvauth: opentv ags: HTTP 300"},
+		{"WebAPIError 304", &WebAPIError{HTTPStatus: 304}, "tvauth: nina webapi: HTTP 304"},
+		{"WebAPIError 308 without Location", &WebAPIError{HTTPStatus: 308}, "tvauth: nina webapi: HTTP 308 redirected"},
+		{"zero WebAPIError", &WebAPIError{}, "tvauth: nina webapi: statusCode 0"},
+		{"body-less WebAPIError", &WebAPIError{HTTPStatus: 503}, "tvauth: nina webapi: HTTP 503"},
+		{"WebAPIError with blank text", &WebAPIError{HTTPStatus: 200, StatusCode: 460, StatusText: "  "}, "tvauth: nina webapi: statusCode 460 (HTTP 200)"},
+		{"WebAPIError 302", &WebAPIError{HTTPStatus: 302, Location: "https://login.nina.example/"},
+			"tvauth: nina webapi: HTTP 302 redirected to https://login.nina.example/"},
+		{"WebAPIError with blank challenge", &WebAPIError{StatusCode: 330, Challenge: &Challenge{Info: " "}}, "tvauth: nina webapi: statusCode 330"},
+		{"zero AGSError", &AGSError{}, "tvauth: opentv ags: HTTP 0"},
+		{"body-less AGSError", &AGSError{HTTPStatus: 504}, "tvauth: opentv ags: HTTP 504"},
+		{"AGSError with blank fields", &AGSError{HTTPStatus: 400, Code: " ", Message: " ", CorrelationID: " "}, "tvauth: opentv ags: HTTP 400"},
+		{"AGSError 303", &AGSError{HTTPStatus: 303, Location: "/ags/login", CorrelationID: "c-1"},
+			"tvauth: opentv ags: HTTP 303 redirected to /ags/login (correlation id c-1)"},
+		{"zero DecodeError", &DecodeError{}, "tvauth: cannot decode HTTP 0 reply"},
+		{"DecodeError without content type", &DecodeError{Service: "adobe pass", HTTPStatus: 200, Err: errors.New("unexpected end of JSON input")},
+			"tvauth: adobe pass: cannot decode HTTP 200 reply: unexpected end of JSON input"},
+		{"DecodeError with a tvauth cause", &DecodeError{Service: "clientless", HTTPStatus: 200, ContentType: "text/html", Err: inner},
+			"tvauth: clientless: cannot decode HTTP 200 reply (text/html): invalid Device.Info.model: required key model is missing"},
+		{"zero RequestError", &RequestError{}, "tvauth: request failed"},
+		{"RequestError without URL", &RequestError{Service: "adobe pass", Method: "POST", Err: errors.New("boom"), msg: "boom"},
+			"tvauth: adobe pass: boom"},
+		{"RequestError without msg", &RequestError{Service: "clientless", Method: "GET", URL: "https://api.auth.adobe.com/api/v1/config/REF30", Err: context.Canceled},
+			"tvauth: clientless: GET https://api.auth.adobe.com/api/v1/config/REF30: context canceled"},
+		{"RequestError whose cause is a tvauth error", &RequestError{Service: "adobe pass", Method: "GET", URL: "https://x/", Err: ErrResponseTooLarge, msg: ErrResponseTooLarge.Error()},
+			"tvauth: adobe pass: GET https://x/: response body too large"},
+		{"RequestError without method", &RequestError{Service: "opentv ags", URL: "https://x/ags", Err: io.EOF, msg: "EOF"}, "tvauth: opentv ags: https://x/ags: EOF"},
+		{"not configured", notConfigured(svcAGS, "POST", "WithAGSURL"), "tvauth: opentv ags: service not configured (set WithAGSURL)"},
+		{"not configured clientless", notConfigured(svcClientless, "GET", "WithPassTokenSource"), "tvauth: clientless: service not configured (set WithPassTokenSource)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msg := tt.err.Error()
+			if tt.want != "" && msg != tt.want {
+				t.Errorf("Error() =\n  %q\nwant\n  %q", msg, tt.want)
+			}
+			checkErrorText(t, msg)
+		})
+	}
+}
+
+// checkErrorText holds the invariants every error text keeps.
+func checkErrorText(t *testing.T, msg string) {
+	t.Helper()
+	switch {
+	case !strings.HasPrefix(msg, "tvauth: "):
+		t.Errorf("%q does not start with tvauth:", msg)
+	case strings.Count(msg, "tvauth:") != 1:
+		t.Errorf("%q: more than one tvauth: prefix", msg)
+	case msg != strings.TrimSpace(msg):
+		t.Errorf("%q: leading or trailing white space", msg)
+	case strings.Contains(msg, "  "):
+		t.Errorf("%q: doubled space", msg)
+	case strings.Contains(msg, "()"), strings.Contains(msg, " :"), strings.Contains(msg, ": :"), strings.HasSuffix(msg, ":"):
+		t.Errorf("%q: an empty part", msg)
+	case strings.Contains(msg, "<nil>"):
+		t.Errorf("%q: prints a nil", msg)
+	}
+}
+
+// The pipeline's own errors for Clientless calls say "clientless", whatever went wrong: a status, a
+// body that does not decode, no reply at all.
+func TestClientlessErrorsNameClientless(t *testing.T) {
+	t.Parallel()
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	mux.HandleFunc("/api/v1/config/ERR", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusBadGateway) })
+	mux.HandleFunc("/api/v1/config/JSON", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"status":400,"message":"Bad requestor"}`)
+	})
+	mux.HandleFunc("/api/v1/config/HTML", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "<html>maintenance</html>")
+	})
+	mux.HandleFunc("/api/v1/config/MOVED", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "https://login.example/?requestor=MOVED", http.StatusFound)
+	})
+	c, err := New(WithClientlessURL(srv.URL), WithRetry(RetryPolicy{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead, err := New(WithClientlessURL("http://127.0.0.1:1"), WithRetry(RetryPolicy{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		client    *Client
+		requestor string
+		want      string
+	}{
+		{c, "ERR", "tvauth: clientless: HTTP 502"},
+		{c, "JSON", "tvauth: clientless: HTTP 400: Bad requestor"},
+		{c, "HTML", "tvauth: clientless: cannot decode HTTP 200 reply (text/html): "},
+		{c, "MOVED", "tvauth: clientless: HTTP 302 redirected to https://login.example/?requestor=MOVED"},
+		{dead, "REF30", "tvauth: clientless: GET http://127.0.0.1:1/api/v1/config/REF30: "},
+	}
+	for _, tt := range tests {
+		_, err := tt.client.Clientless.Config(context.Background(), tt.requestor)
+		if err == nil {
+			t.Fatalf("%s: no error", tt.requestor)
+		}
+		msg := err.Error()
+		if !strings.HasPrefix(msg, tt.want) || strings.Contains(msg, "adobe pass") {
+			t.Errorf("%s: Error() = %q, want it to start %q", tt.requestor, msg, tt.want)
+		}
+		checkErrorText(t, msg)
+	}
+}
+
+// Unexpected 3xx replies of every family keep the Location (redacted) and say "redirected".
+func TestRedirectErrorsKeepLocation(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t, WithAGSAuthService("OPF"), WithWebAPIDevID("d"))
+	redirect := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "https://login.example/?access_token=s3cr3t-token&next=%2Fhome")
+		w.WriteHeader(http.StatusFound)
+	}
+	mux.HandleFunc("/api/v2/REF30/configuration", redirect)
+	mux.HandleFunc("/api/v1/config/REF30", redirect)
+	mux.HandleFunc("/ags/refresh", redirect)
+	mux.HandleFunc("/auth/clientLogin", redirect)
+	const want = "https://login.example/?access_token=REDACTED&next=%2Fhome"
+	tests := []struct {
+		name string
+		call func() error
+		loc  func(error) string
+	}{
+		{"pass", func() error { _, err := c.Pass.Configuration(context.Background(), "REF30"); return err },
+			func(err error) string { var e *PassError; errors.As(err, &e); return e.Location }},
+		{"clientless", func() error { _, err := c.Clientless.Config(context.Background(), "REF30"); return err },
+			func(err error) string { var e *PassError; errors.As(err, &e); return e.Location }},
+		{"ags", func() error {
+			_, err := c.AGS.Refresh(context.Background(), "refresh-s3cr3t", SignOnRequest{})
+			return err
+		},
+			func(err error) string { var e *AGSError; errors.As(err, &e); return e.Location }},
+		{"webapi", func() error {
+			_, err := c.WebAPI.ClientLogin(context.Background(), ClientLoginRequest{LoginID: "u", Password: "pw"})
+			return err
+		}, func(err error) string { var e *WebAPIError; errors.As(err, &e); return e.Location }},
+	}
+	for _, tt := range tests {
+		err := tt.call()
+		if err == nil {
+			t.Fatalf("%s: no error", tt.name)
+		}
+		if got := tt.loc(err); got != want {
+			t.Errorf("%s: Location = %q, want %q (%v)", tt.name, got, want, err)
+		}
+		if !strings.Contains(err.Error(), "HTTP 302 redirected to "+want) || strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("%s: Error() = %q", tt.name, err)
+		}
+		checkErrorText(t, err.Error())
+	}
+}
+
+// An error wrapped by the SDK in another of its errors keeps one prefix and its chain.
+func TestWrappedErrorsKeepOnePrefix(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{wrap("saving registered client credentials", fmt.Errorf("tvauth: saving client credentials: %w", io.ErrShortWrite)),
+			"tvauth: saving registered client credentials: saving client credentials: short write"},
+		{wrap("creds.json holds incomplete credentials", invalid("file.ClientSecret", "empty")),
+			"tvauth: creds.json holds incomplete credentials: invalid file.ClientSecret: empty"},
+		{wrap("saving", nil), "tvauth: saving"},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("Error() = %q, want %q", got, tt.want)
+		}
+		checkErrorText(t, tt.err.Error())
+	}
+	if err := tests[1].err; !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("%v does not unwrap to its ValidationError", err)
+	}
+	if err := tests[0].err; !errors.Is(err, io.ErrShortWrite) {
+		t.Errorf("%v does not unwrap to its cause", err)
+	}
+}
+
+// A denied resource of a v1 preauthorize carries its own error: it names clientless too.
+func TestClientlessItemErrorsNameClientless(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t)
+	serve(mux, "/api/v1/preauthorize", http.StatusOK, []byte(`{"resources":[{"id":"A","authorized":true},`+
+		`{"id":"B","authorized":false,"error":{"status":403,"code":"authorization_denied_by_mvpd","message":"denied"}},`+
+		`{"id":"C","authorized":false,"error":"Not authorized"}]}`))
+	p, err := c.Clientless.Preauthorize(context.Background(), ClientlessPreauthorizeRequest{RequestorID: "REF30", Resources: []string{"A", "B", "C"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"", "tvauth: clientless: HTTP 200 authorization_denied_by_mvpd (status 403): denied", "tvauth: clientless: HTTP 200: Not authorized"}
+	if len(p.Resources) != len(want) {
+		t.Fatalf("resources = %+v", p.Resources)
+	}
+	for i, r := range p.Resources {
+		got := ""
+		if r.Error != nil {
+			got = r.Error.Error()
+		}
+		if got != want[i] {
+			t.Errorf("resource %s: error %q, want %q", r.ID, got, want[i])
+		}
+	}
 }

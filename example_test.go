@@ -8,6 +8,7 @@ import (
 
 	"github.com/tvauth/tvauth"
 	"github.com/tvauth/tvauth/tvauthtest"
+	"golang.org/x/oauth2"
 )
 
 // One client for all four families; here every service points at the in-process fake.
@@ -39,7 +40,7 @@ func ExampleNew() {
 
 // Every failure matches a sentinel for the decision a caller makes, and a typed error for detail.
 func Example_errors() {
-	client, _ := tvauth.New()
+	client, _ := tvauth.New(tvauth.WithPassTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"})))
 
 	// Bad input is refused before any network I/O.
 	_, err := client.Pass.Logout(context.Background(), tvauth.LogoutRequest{ServiceProvider: "REF30", MVPD: "Cablevision", RedirectURL: "/relative"})

@@ -2,7 +2,7 @@ package tvauth
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -35,7 +35,15 @@ type LogoutAction struct {
 	Name ActionName // actionName: logout, partner_logout, complete, invalid, or a newer value as-is
 	Type ActionType // actionType: interactive, partner_interactive, none, or a newer value as-is
 	URL  *url.URL   // absolute: a relative url is resolved against the Pass base URL (RFC 3986); nil when absent
+	// RawURL is the entry's url exactly as sent when it could not be parsed as a URL; URL is nil
+	// then. The server has already deleted the profile, so the action is kept (with the other MVPDs'
+	// actions) rather than failing the whole logout: see HasInvalidURL. Empty for every other entry.
+	RawURL string
 }
+
+// HasInvalidURL reports whether the server sent a url for this action that is not a URL (kept in
+// RawURL). The profile is gone on Adobe's side; only the MVPD-side step cannot be performed as given.
+func (a LogoutAction) HasInvalidURL() bool { return a.URL == nil && a.RawURL != "" }
 
 // NeedsUserAgent reports whether URL must be opened in a user agent (a browser) to log out at the MVPD.
 func (a LogoutAction) NeedsUserAgent() bool { return a.Type == ActionTypeInteractive && a.URL != nil }
@@ -64,6 +72,9 @@ func (r *LogoutResult) IsComplete() bool {
 // Adobe's degradation sample has a trailing comma ({"mvpd": "…",}); such a reply is accepted. Other
 // malformed replies are a *DecodeError.
 func (s *PassService) Logout(ctx context.Context, req LogoutRequest) (*LogoutResult, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodGet, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}
@@ -91,8 +102,10 @@ func (s *PassService) Logout(ctx context.Context, req LogoutRequest) (*LogoutRes
 	return out, nil
 }
 
-// decodeLogout reads a LogoutResponse. Unknown action names and types are kept; a url that cannot be
-// parsed is an error (the caller could not act on it).
+// decodeLogout reads a LogoutResponse. A body without "logouts" (null, {}, another object) is an
+// error: read as "no actions" it would tell the caller that nothing is left to do. Unknown action names
+// and types are kept; a url that cannot be parsed is kept in RawURL, so that one bad entry does not
+// lose the other MVPDs' actions (the server deleted those profiles already).
 func decodeLogout(r *response) (*LogoutResult, error) {
 	var w struct {
 		Logouts map[string]struct {
@@ -105,6 +118,9 @@ func decodeLogout(r *response) (*LogoutResult, error) {
 	if err := passUnmarshal(r.Body, &w); err != nil {
 		return nil, err
 	}
+	if w.Logouts == nil {
+		return nil, errors.New(`logout reply has no "logouts" object`)
+	}
 	type keyed struct {
 		key    string
 		action LogoutAction
@@ -115,11 +131,11 @@ func decodeLogout(r *response) (*LogoutResult, error) {
 		if a.MVPD == "" {
 			a.MVPD = key
 		}
-		u, err := r.resolve(l.URL)
-		if err != nil {
-			return nil, fmt.Errorf("logout url for %q: %w", key, err)
+		if u, err := r.resolve(l.URL); err == nil {
+			a.URL = u
+		} else {
+			a.RawURL = l.URL
 		}
-		a.URL = u
 		entries = append(entries, keyed{key, a})
 	}
 	// The map key breaks ties so that the order never depends on map iteration.
@@ -141,6 +157,9 @@ func decodeLogout(r *response) (*LogoutResult, error) {
 // Logout deletes the device's authentication and authorisation tokens on Adobe's side
 // (DELETE /api/v1/logout, 204). It does not sign the user out of the MVPD.
 func (s *ClientlessService) Logout(ctx context.Context, req ClientlessRequest) error {
+	if err := s.client.requireConfigured(svcClientless, http.MethodDelete, authPassBearer); err != nil {
+		return err
+	}
 	h, deviceID, err := s.deviceCall(req.RequestorID, req.Device)
 	if err != nil {
 		return err
@@ -162,11 +181,13 @@ func (s *ClientlessService) Logout(ctx context.Context, req ClientlessRequest) e
 // *WebAPIError: 401 and 440–444 match ErrUnauthorized; 430, 441 and 607 match ErrRateLimited.
 func (s *WebAPIService) Logout(ctx context.Context, req WebAPILogoutRequest) (*WebAPIResponse, error) {
 	method := strings.ToUpper(req.Method)
-	switch method {
-	case "":
+	if method == "" {
 		method = http.MethodGet
-	case http.MethodGet, http.MethodPost:
-	default:
+	}
+	if err := s.client.requireConfigured(svcWebAPI, method, authNone); err != nil {
+		return nil, err
+	}
+	if method != http.MethodGet && method != http.MethodPost {
 		return nil, invalid("Method", "%q: logout is GET or POST", req.Method)
 	}
 	if err := req.Session.checkSigning("Session"); err != nil {
@@ -178,6 +199,9 @@ func (s *WebAPIService) Logout(ctx context.Context, req WebAPILogoutRequest) (*W
 	if err := webapiCheckLanguage(req.Language); err != nil {
 		return nil, err
 	}
+	if err := checkTexts("LoginID", req.LoginID, "RequestID", req.RequestID); err != nil {
+		return nil, err
+	}
 	if req.Callback != "" {
 		if req.Format.orDefault() != FormatJSON {
 			return nil, invalid("Callback", "JSONP needs FormatJSON, not %q", string(req.Format))
@@ -186,11 +210,7 @@ func (s *WebAPIService) Logout(ctx context.Context, req WebAPILogoutRequest) (*W
 			return nil, err
 		}
 	}
-	devID, err := s.devID(method)
-	if err != nil {
-		return nil, err
-	}
-	params := url.Values{"a": {req.Session.Token}, "devId": {devID}, "f": {string(req.Format.orDefault())}}
+	params := url.Values{"a": {req.Session.Token}, "devId": {s.client.cfg.webapiDevID}, "f": {string(req.Format.orDefault())}}
 	for k, v := range map[string]string{"s": req.LoginID, "language": req.Language, "c": req.Callback, "r": req.RequestID} {
 		if v != "" {
 			params.Set(k, v)
@@ -209,6 +229,9 @@ func (s *WebAPIService) Logout(ctx context.Context, req WebAPILogoutRequest) (*W
 // SignOut ends the session of an access token (POST /signOut, Authorization: Bearer <accessToken>).
 // The body is req.Parameters.
 func (s *AGSService) SignOut(ctx context.Context, accessToken string, req SignOnRequest) error {
+	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
+		return err
+	}
 	cl, _, err := s.newCall(http.MethodPost, "/signOut", &req, agsParametersOnly)
 	if err != nil {
 		return err

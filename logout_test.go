@@ -3,6 +3,7 @@ package tvauth
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -266,12 +267,6 @@ func TestLogoutErrors(t *testing.T) {
 				t.Errorf("error = %T %v, want *DecodeError", err, err)
 			}
 		}},
-		{"unparsable url", 200, "application/json", []byte(`{"logouts": {"Dish": {"actionName": "logout", "actionType": "interactive", "mvpd": "Dish", "url": "http://[::1"}}}`), func(t *testing.T, err error) {
-			var de *DecodeError
-			if !errors.As(err, &de) {
-				t.Errorf("error = %T %v, want *DecodeError", err, err)
-			}
-		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -344,15 +339,96 @@ func TestLogoutRetriesServerErrors(t *testing.T) {
 	}
 }
 
+// An explicit empty "logouts" is an answer (nothing to do); a reply without it is not: read as "no
+// actions" it would tell the caller the logout is complete when the server said nothing.
 func TestLogoutEmptyLogouts(t *testing.T) {
 	t.Parallel()
-	for _, body := range []string{`{"logouts": {}}`, `{}`, `null`} {
-		c, mux, _ := setup(t)
-		serve(mux, "/api/v2/REF30/logout/Cablevision", http.StatusOK, []byte(body))
-		res, err := c.Pass.Logout(context.Background(), cablevisionLogout)
-		if err != nil || len(res.Actions) != 0 || !res.IsComplete() {
-			t.Errorf("%s: got %+v, %v; want no actions", body, res, err)
-		}
+	c, mux, _ := setup(t)
+	serve(mux, "/api/v2/REF30/logout/Cablevision", http.StatusOK, []byte(`{"logouts": {}}`))
+	res, err := c.Pass.Logout(context.Background(), cablevisionLogout)
+	if err != nil || len(res.Actions) != 0 || !res.IsComplete() {
+		t.Errorf(`{"logouts": {}}: got %+v, %v; want no actions`, res, err)
+	}
+}
+
+func TestLogoutWithoutLogoutsIsADecodeError(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{`null`, `{}`, ` { } `, `{"logouts": null}`, `{"logout": {"Dish": {}}}`, `{"status": "ok"}`} {
+		t.Run(body, func(t *testing.T) {
+			t.Parallel()
+			c, mux, _ := setup(t)
+			serve(mux, "/api/v2/REF30/logout/Cablevision", http.StatusOK, []byte(body))
+			res, err := c.Pass.Logout(context.Background(), cablevisionLogout)
+			var de *DecodeError
+			if !errors.As(err, &de) || res != nil {
+				t.Fatalf("got %+v, %T %v; want a *DecodeError", res, err, err)
+			}
+			if de.HTTPStatus != 200 || de.Service != "adobe pass" || !strings.Contains(err.Error(), `no "logouts"`) {
+				t.Errorf("DecodeError = %+v (%v)", *de, err)
+			}
+		})
+	}
+}
+
+// One entry whose url is not a URL must not lose the others: the server deleted every profile already,
+// so the caller still needs every MVPD's next step. The bad entry is kept, marked, with its raw url.
+func TestLogoutKeepsEveryActionWhenOneURLIsBad(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, badURL string
+	}{
+		{"unclosed IPv6 host", "http://[::1"},
+		{"control character", "https://mvpd.example/logout\\u0000x"},
+		{"bad escape in host", "https://mvpd%zz.example/logout"},
+		{"missing scheme colon", ":no-scheme"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, mux, srvURL := setup(t)
+			body := `{"logouts": {
+				"Spectrum": {"actionName": "logout", "actionType": "interactive", "mvpd": "Spectrum", "url": "/adobe-services/logout?mso_id=Spectrum"},
+				"Dish": {"actionName": "logout", "actionType": "interactive", "mvpd": "Dish", "url": "` + tt.badURL + `"},
+				"Cablevision": {"actionName": "partner_logout", "actionType": "partner_interactive", "mvpd": "Cablevision"},
+				"Comcast": {"actionName": "complete", "actionType": "none", "mvpd": "Comcast"}}}`
+			serve(mux, "/api/v2/REF30/logout/Cablevision", http.StatusOK, []byte(body))
+			res, err := c.Pass.Logout(context.Background(), cablevisionLogout)
+			if err != nil {
+				t.Fatalf("err = %v, want the actions", err)
+			}
+			var raw string
+			if err := json.Unmarshal([]byte(`"`+tt.badURL+`"`), &raw); err != nil {
+				t.Fatal(err)
+			}
+			want := []struct {
+				mvpd          string
+				name          ActionName
+				url, rawURL   string
+				userAgent, ok bool
+			}{
+				{"Cablevision", ActionPartnerLogout, "", "", false, true},
+				{"Comcast", ActionComplete, "", "", false, true},
+				{"Dish", ActionLogout, "", raw, false, false},
+				{"Spectrum", ActionLogout, srvURL + "/adobe-services/logout?mso_id=Spectrum", "", true, true},
+			}
+			if len(res.Actions) != len(want) {
+				t.Fatalf("got %d actions %+v, want %d", len(res.Actions), res.Actions, len(want))
+			}
+			for i, w := range want {
+				a := res.Actions[i]
+				gotURL := ""
+				if a.URL != nil {
+					gotURL = a.URL.String()
+				}
+				if a.MVPD != w.mvpd || a.Name != w.name || gotURL != w.url || a.RawURL != w.rawURL ||
+					a.NeedsUserAgent() != w.userAgent || a.HasInvalidURL() == w.ok {
+					t.Errorf("action %d = %+v (URL %q, HasInvalidURL %v), want %+v", i, a, gotURL, a.HasInvalidURL(), w)
+				}
+			}
+			if res.IsComplete() {
+				t.Error("IsComplete with a logout step left")
+			}
+		})
 	}
 }
 
@@ -399,9 +475,8 @@ func TestLogoutValidationBeforeIO(t *testing.T) {
 		t.Parallel()
 		dev := testDevice
 		dev.ForwardedFor = "192.0.2.1\nX-Evil: 1"
-		c, _, _ := setup(t, WithDevice(dev))
-		_, err := c.Pass.Logout(context.Background(), cablevisionLogout)
-		asValidation(t, err, "Device.ForwardedFor")
+		_, err := New(WithDevice(dev)) // refused at New, not at the first call
+		asValidation(t, err, "WithDevice.ForwardedFor")
 	})
 	t.Run("no device at all", func(t *testing.T) {
 		t.Parallel()

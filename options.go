@@ -163,8 +163,8 @@ func WithLogger(l *slog.Logger) Option {
 // WithUserAgent replaces the default User-Agent "tvauth-go/<version>".
 func WithUserAgent(ua string) Option {
 	return func(c *config) error {
-		if strings.ContainsAny(ua, "\r\n") {
-			return invalid("WithUserAgent", "contains a line break")
+		if err := checkHeaderValue("WithUserAgent", ua); err != nil {
+			return err
 		}
 		c.userAgent = ua
 		return nil
@@ -173,7 +173,13 @@ func WithUserAgent(ua string) Option {
 
 // WithDevice sets the default device for the Adobe Pass device headers.
 func WithDevice(d Device) Option {
-	return func(c *config) error { c.device = &d; return nil }
+	return func(c *config) error {
+		if err := checkHeaderValue("WithDevice.ForwardedFor", d.ForwardedFor); err != nil {
+			return err
+		}
+		c.device = &d
+		return nil
+	}
 }
 
 // WithPassTokenSource sets where Adobe Pass (v2 and v1) calls get their "Authorization: Bearer" token,
@@ -197,24 +203,48 @@ func WithPassCredentials(creds ClientCredentials) Option {
 
 // WithWebAPIDevID sets the NINA developer id (devId) sent on every WebAPI call.
 func WithWebAPIDevID(devID string) Option {
-	return func(c *config) error { c.webapiDevID = devID; return nil }
+	return func(c *config) error {
+		if err := checkText("WithWebAPIDevID", devID); err != nil {
+			return err
+		}
+		c.webapiDevID = devID
+		return nil
+	}
 }
 
 // WithAGSTenant sets the nv-tenant-id header of AGS calls.
 func WithAGSTenant(tenantID string) Option {
-	return func(c *config) error { c.agsTenant = tenantID; return nil }
+	return func(c *config) error {
+		if err := checkHeaderValue("WithAGSTenant", tenantID); err != nil {
+			return err
+		}
+		c.agsTenant = tenantID
+		return nil
+	}
 }
 
 // WithAGSAuthService sets the default x-auth-service-id of AGS calls.
 func WithAGSAuthService(authServiceID string) Option {
-	return func(c *config) error { c.agsAuthService = authServiceID; return nil }
+	return func(c *config) error {
+		if authServiceID != "" && isBlank(authServiceID) {
+			return invalid("WithAGSAuthService", "blank: leave it empty or set an authServiceName from service discovery")
+		}
+		if err := checkHeaderValue("WithAGSAuthService", authServiceID); err != nil {
+			return err
+		}
+		c.agsAuthService = authServiceID
+		return nil
+	}
 }
 
 // WithAGSHeader adds a header sent on every AGS call, such as Nagra-Device-Type or Nagra-Target.
 func WithAGSHeader(name, value string) Option {
 	return func(c *config) error {
-		if name == "" || strings.ContainsAny(name+value, "\r\n") {
-			return invalid("WithAGSHeader", "bad header %q", name)
+		if err := checkHeaderName("WithAGSHeader", name); err != nil {
+			return err
+		}
+		if i := controlAt(value); i >= 0 {
+			return invalid("WithAGSHeader", "value of %s contains a control character (%#02x at byte %d)", name, value[i], i)
 		}
 		c.agsHeaders.Add(name, value)
 		return nil

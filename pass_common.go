@@ -148,8 +148,8 @@ func (h PassHeaders) apply(dst http.Header, allowed passHeader) (secrets []strin
 		if allowed&f.kind == 0 {
 			return nil, invalid("Headers."+f.field, "this endpoint does not take the %s header", f.name)
 		}
-		if strings.ContainsAny(f.value, "\r\n\x00") {
-			return nil, invalid("Headers."+f.field, "contains a control character")
+		if err := checkHeaderValue("Headers."+f.field, f.value); err != nil {
+			return nil, err
 		}
 		dst.Set(f.name, f.value)
 		if f.kind == hdrSSO || f.kind == hdrTempPass {
@@ -219,8 +219,10 @@ func (s *PassService) setDevice(h http.Header, d *Device, mode passDeviceMode) e
 	}
 	// A line break would smuggle in headers. Go's transport would refuse it too, but only inside the
 	// pipeline, as a transport error rather than as bad input.
-	if d != nil && strings.ContainsAny(d.ForwardedFor, "\r\n\x00") {
-		return invalid("Device.ForwardedFor", "contains a control character")
+	if d != nil {
+		if err := checkHeaderValue("Device.ForwardedFor", d.ForwardedFor); err != nil {
+			return err
+		}
 	}
 	switch mode {
 	case deviceRequired, deviceOptional:

@@ -111,6 +111,9 @@ func decodeConfiguration(r *response) (*Configuration, error) {
 // Configuration retrieves the service provider's configuration (GET /api/v2/{serviceProvider}/configuration):
 // the MVPDs to offer the user. The device headers are sent when a device is known.
 func (s *PassService) Configuration(ctx context.Context, serviceProvider string) (*Configuration, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodGet, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := requireSegment("serviceProvider", serviceProvider); err != nil {
 		return nil, err
 	}

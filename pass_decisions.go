@@ -160,6 +160,9 @@ func (s *PassService) Preauthorize(ctx context.Context, req DecisionRequest) (*D
 }
 
 func (s *PassService) decide(ctx context.Context, kind string, req DecisionRequest, allowed passHeader) (*DecisionsResult, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodPost, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}
@@ -172,6 +175,9 @@ func (s *PassService) decide(ctx context.Context, kind string, req DecisionReque
 	for i, r := range req.Resources {
 		if strings.TrimSpace(r) == "" {
 			return nil, invalid("Resources", "resource %d is empty", i)
+		}
+		if err := checkResource(fmt.Sprintf("Resources[%d]", i), r); err != nil {
+			return nil, err
 		}
 	}
 	// MRSS resources are XML: marshalPlain keeps < > & as they are.

@@ -114,6 +114,9 @@ type ProfileRequest struct {
 // Profiles retrieves every valid profile of the device (GET /api/v2/{serviceProvider}/profiles).
 // Headers may carry VisitorID, the SSO tokens and PartnerFrameworkStatus.
 func (s *PassService) Profiles(ctx context.Context, req ProfileRequest) (*ProfilesResult, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodGet, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}
@@ -125,6 +128,9 @@ func (s *PassService) Profiles(ctx context.Context, req ProfileRequest) (*Profil
 // /api/v2/{serviceProvider}/profiles/{mvpd}). Headers may also carry TempPassIdentity. A TempPass
 // whose time or resources ran out answers 403 (*PassError, e.g. temporary_access_duration_limit_exceeded).
 func (s *PassService) ProfileForMVPD(ctx context.Context, req ProfileRequest) (*ProfilesResult, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodGet, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}
@@ -139,6 +145,9 @@ func (s *PassService) ProfileForMVPD(ctx context.Context, req ProfileRequest) (*
 // /api/v2/{serviceProvider}/profiles/code/{code}); empty until the user completes the MVPD login.
 // Only X-Forwarded-For of the device is sent; Headers may carry VisitorID and TempPassIdentity.
 func (s *PassService) ProfileForCode(ctx context.Context, req ProfileRequest) (*ProfilesResult, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodGet, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}
@@ -187,6 +196,9 @@ func profilePollInterval() time.Duration {
 }
 
 func (s *PassService) waitForProfile(ctx context.Context, serviceProvider, code string, interval func() time.Duration) (*Profile, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodGet, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := requireSegment("serviceProvider", serviceProvider); err != nil {
 		return nil, err
 	}
@@ -257,8 +269,8 @@ func transientPollError(err error) bool {
 type PartnerSessionRequest struct {
 	ServiceProvider string      // path {serviceProvider}
 	Partner         string      // path {partner}, e.g. "Apple"
-	DomainName      string      // form domainName (for a fallback to basic authentication)
-	RedirectURL     string      // form redirectUrl: absolute (for a fallback to basic authentication)
+	DomainName      string      // form domainName, required (for a fallback to basic authentication)
+	RedirectURL     string      // form redirectUrl, required: absolute (for a fallback to basic authentication)
 	Device          *Device     // nil = the client's default device
 	Headers         PassHeaders // PartnerFrameworkStatus (missing or invalid ⇒ ReasonPFSFallback) and VisitorID
 }
@@ -268,22 +280,24 @@ type PartnerSessionRequest struct {
 // Session.AuthenticationRequest; the fallbacks (ActionAuthenticate, ActionResume) continue as basic
 // authentication, ActionAuthorize means a profile exists.
 func (s *PassService) PartnerSession(ctx context.Context, req PartnerSessionRequest) (*Session, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodPost, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}
 	if err := requireSegment("Partner", req.Partner); err != nil {
 		return nil, err
 	}
-	var p pairs
-	if req.DomainName != "" {
-		p = append(p, pair{"domainName", req.DomainName})
+	// Adobe's OpenAPI marks the body and both fields required; the server needs them for the
+	// fallback to basic authentication.
+	if err := requireText("DomainName", req.DomainName); err != nil {
+		return nil, err
 	}
-	if req.RedirectURL != "" {
-		if err := requireAbsoluteURL("RedirectURL", req.RedirectURL); err != nil {
-			return nil, err
-		}
-		p = append(p, pair{"redirectUrl", req.RedirectURL})
+	if err := requireAbsoluteURL("RedirectURL", req.RedirectURL); err != nil {
+		return nil, err
 	}
+	p := pairs{{"domainName", req.DomainName}, {"redirectUrl", req.RedirectURL}}
 	cl := s.v2call(http.MethodPost, pathf("/api/v2/%s/sessions/sso/%s", req.ServiceProvider, req.Partner))
 	cl.header = formHeader()
 	cl.body = []byte(p.encode())
@@ -317,14 +331,17 @@ func (r PartnerProfileRequest) LogValue() slog.Value {
 // PartnerProfile creates and returns the profile for a partner authentication response (POST
 // /api/v2/{serviceProvider}/profiles/sso/{partner}; 201, or 200 when degradation applies).
 func (s *PassService) PartnerProfile(ctx context.Context, req PartnerProfileRequest) (*ProfilesResult, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodPost, authPassBearer); err != nil {
+		return nil, err
+	}
 	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}
 	if err := requireSegment("Partner", req.Partner); err != nil {
 		return nil, err
 	}
-	if req.SAMLResponse == "" {
-		return nil, invalid("SAMLResponse", "empty")
+	if err := requireText("SAMLResponse", req.SAMLResponse); err != nil {
+		return nil, err
 	}
 	cl := s.v2call(http.MethodPost, pathf("/api/v2/%s/profiles/sso/%s", req.ServiceProvider, req.Partner))
 	cl.header = formHeader()

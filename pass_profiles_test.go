@@ -418,7 +418,7 @@ func TestPassPartnerSession(t *testing.T) {
 	_, err := c.Pass.PartnerSession(context.Background(), PartnerSessionRequest{ServiceProvider: "REF30"})
 	asValidation(t, err, "Partner")
 	_, err = c.Pass.PartnerSession(context.Background(), PartnerSessionRequest{ServiceProvider: "REF30", Partner: "Apple",
-		Headers: PassHeaders{SubjectToken: "x"}})
+		DomainName: "adobe.com", RedirectURL: "https://adobe.com", Headers: PassHeaders{SubjectToken: "x"}})
 	asValidation(t, err, "Headers.SubjectToken")
 }
 

@@ -86,18 +86,22 @@ func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) t
 	return d
 }
 
-// parseRetryAfter reads delay-seconds or an HTTP date.
+// maxRetryAfter caps what parseRetryAfter returns; the retry policy's MaxWait caps it further.
+const maxRetryAfter = 24 * time.Hour
+
+// parseRetryAfter reads delay-seconds or an HTTP date. A delay too long for an int64 (more digits than
+// fit) is a very long delay, so it is the cap, not a header to ignore.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
 		if secs < 0 {
 			return 0, false
 		}
-		if secs > int64(24*time.Hour/time.Second) {
-			secs = int64(24 * time.Hour / time.Second)
+		if err != nil || secs > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter, true
 		}
 		return time.Duration(secs) * time.Second, true
 	}

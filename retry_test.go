@@ -81,6 +81,14 @@ func TestParseRetryAfter(t *testing.T) {
 		{"-1", 0, false},
 		{"1.5", 0, false},
 		{"99999999999", 24 * time.Hour, true},
+		{"9223372036854775807", 24 * time.Hour, true}, // MaxInt64 seconds
+		{"9223372036854775808", 24 * time.Hour, true}, // one past: overflows, still the cap
+		{"99999999999999999999999999999999999999", 24 * time.Hour, true}, // more digits than fit
+		{" 99999999999999999999999 ", 24 * time.Hour, true},
+		{"-99999999999999999999999", 0, false}, // negative stays invalid however long
+		{"+30", 30 * time.Second, true},
+		{"86400", 24 * time.Hour, true},
+		{"86401", 24 * time.Hour, true},
 		{"Sun, 22 Nov 2026 06:00:30 GMT", 30 * time.Second, true},
 		{"Sun, 22 Nov 2026 05:00:00 GMT", 0, true},
 		{"tomorrow", 0, false},
@@ -89,6 +97,20 @@ func TestParseRetryAfter(t *testing.T) {
 		got, ok := parseRetryAfter(tt.in, now)
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+// An overflowing Retry-After is the longest wait the policy allows, not a header to ignore (which
+// would retry at once, against the server's explicit ask).
+func TestBackoffOverflowingRetryAfter(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
+		for _, v := range []string{"99999999999999999999999999", "9223372036854775808", "86401"} {
+			resp := &http.Response{StatusCode: status, Header: http.Header{"Retry-After": {v}}}
+			if d := backoff(time.Millisecond, 3*time.Second, 0, resp); d != 3*time.Second {
+				t.Errorf("HTTP %d Retry-After %s: backoff = %v, want MaxWait 3s", status, v, d)
+			}
 		}
 	}
 }

@@ -223,6 +223,15 @@ func (i DeviceInfo) Encode() (string, error) {
 			return "", &ValidationError{Field: "DeviceInfo." + req.key, Reason: "required key " + req.key + " is missing"}
 		}
 	}
+	if err := checkTexts("DeviceInfo.primaryHardwareType", i.PrimaryHardwareType, "DeviceInfo.model", i.Model,
+		"DeviceInfo.version", i.Version, "DeviceInfo.manufacturer", i.Manufacturer, "DeviceInfo.vendor", i.Vendor,
+		"DeviceInfo.osName", i.OSName, "DeviceInfo.osFamily", i.OSFamily, "DeviceInfo.osVendor", i.OSVendor,
+		"DeviceInfo.osVersion", i.OSVersion, "DeviceInfo.browserName", i.BrowserName, "DeviceInfo.browserVendor", i.BrowserVendor,
+		"DeviceInfo.browserVersion", i.BrowserVersion, "DeviceInfo.userAgent", i.UserAgent,
+		"DeviceInfo.diagonalScreenSize", i.DiagonalScreenSize, "DeviceInfo.connectionIp", i.ConnectionIP,
+		"DeviceInfo.connectionType", i.ConnectionType, "DeviceInfo.applicationId", i.ApplicationID); err != nil {
+		return "", err
+	}
 	b, err := json.Marshal(i)
 	if err != nil {
 		return "", err
@@ -245,6 +254,9 @@ func (c *Client) deviceHeaders(h http.Header, d *Device, required bool) error {
 	if strings.TrimSpace(d.ID) == "" {
 		return &ValidationError{Field: "Device.ID", Reason: "empty"}
 	}
+	if err := checkTexts("Device.ID", d.ID, "Device.ForwardedFor", d.ForwardedFor); err != nil {
+		return err
+	}
 	info, err := d.Info.Encode()
 	if err != nil {
 		var ve *ValidationError
@@ -256,9 +268,6 @@ func (c *Client) deviceHeaders(h http.Header, d *Device, required bool) error {
 	h.Set("AP-Device-Identifier", d.Identifier())
 	h.Set("X-Device-Info", info)
 	if d.ForwardedFor != "" {
-		if strings.ContainsAny(d.ForwardedFor, "\r\n\x00") {
-			return &ValidationError{Field: "Device.ForwardedFor", Reason: "contains a control character"}
-		}
 		h.Set("X-Forwarded-For", d.ForwardedFor)
 	}
 	return nil

@@ -166,6 +166,9 @@ func (s *AGSService) ServiceDiscovery(ctx context.Context) (*ServiceDiscovery, e
 // ServiceDiscoveryWith is ServiceDiscovery with the optional token, x-auth-service-id and
 // x-correlation-id headers.
 func (s *AGSService) ServiceDiscoveryWith(ctx context.Context, req ServiceDiscoveryRequest) (*ServiceDiscovery, error) {
+	if err := s.client.requireConfigured(svcAGS, http.MethodGet, authNone); err != nil {
+		return nil, err
+	}
 	cl, _, err := s.newCall(http.MethodGet, "/servicediscovery",
 		&SignOnRequest{AuthService: req.AuthService, CorrelationID: req.CorrelationID}, agsNoBody)
 	if err != nil {
@@ -199,6 +202,9 @@ func (s *AGSService) SignOn(ctx context.Context, req SignOnRequest) (*SignOnResu
 // (POST /subsequentSignOn, User-Token: account.UserAccountToken). The body is req.Parameters, plus
 // clientId when req.ClientID is set; DeviceInformation is not sent.
 func (s *AGSService) SubsequentSignOn(ctx context.Context, account Account, req SignOnRequest) (*Tokens, error) {
+	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
+		return nil, err
+	}
 	cl, cid, err := s.newCall(http.MethodPost, "/subsequentSignOn", &req, agsClientIDOnly)
 	if err != nil {
 		return nil, err
@@ -213,6 +219,9 @@ func (s *AGSService) SubsequentSignOn(ctx context.Context, account Account, req 
 // answer 200). AGS rotates the refresh token: store the returned one. When a reply carries no
 // refresh_token, the result keeps the one sent. The body is req.Parameters.
 func (s *AGSService) Refresh(ctx context.Context, refreshToken string, req SignOnRequest) (*Tokens, error) {
+	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
+		return nil, err
+	}
 	cl, cid, err := s.newCall(http.MethodPost, "/refresh", &req, agsParametersOnly)
 	if err != nil {
 		return nil, err
@@ -235,8 +244,14 @@ func (s *AGSService) Refresh(ctx context.Context, refreshToken string, req SignO
 // send), Accounts on 300, then SubsequentRegister. ClientID and DeviceInformation are optional here;
 // at most one may be set.
 func (s *AGSService) Register(ctx context.Context, regType string, req SignOnRequest) (*SignOnResult, error) {
+	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
+		return nil, err
+	}
 	if strings.TrimSpace(regType) == "" {
 		return nil, invalid("regType", "empty registration type (see service discovery)")
+	}
+	if err := requireSegment("regType", regType); err != nil {
+		return nil, err
 	}
 	return s.signOnLike(ctx, pathf("/register/%s", regType), req, agsAtMostOneDevice, false)
 }
@@ -245,6 +260,9 @@ func (s *AGSService) Register(ctx context.Context, regType string, req SignOnReq
 // (POST /subsequentRegister, User-Token: account.UserAccountToken). Tokens is nil when the 201 has no
 // body.
 func (s *AGSService) SubsequentRegister(ctx context.Context, account Account, req SignOnRequest) (*SignOnResult, error) {
+	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
+		return nil, err
+	}
 	cl, cid, err := s.newCall(http.MethodPost, "/subsequentRegister", &req, agsClientIDOnly)
 	if err != nil {
 		return nil, err
@@ -265,8 +283,11 @@ func (s *AGSService) SubsequentRegister(ctx context.Context, account Account, re
 // user (POST /signOnWithSessionToken): it is sent as the first parameter, "sessionToken", followed by
 // req.Parameters. Exactly one of req.ClientID and req.DeviceInformation must be set, as for SignOn.
 func (s *AGSService) SignOnWithSessionToken(ctx context.Context, sessionToken string, req SignOnRequest) (*Tokens, error) {
-	if sessionToken == "" {
-		return nil, invalid("sessionToken", "empty")
+	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
+		return nil, err
+	}
+	if err := requireText("sessionToken", sessionToken); err != nil {
+		return nil, err
 	}
 	req.Parameters = append([]Parameter{{Name: "sessionToken", Value: sessionToken}}, req.Parameters...)
 	cl, cid, err := s.newCall(http.MethodPost, "/signOnWithSessionToken", &req, agsExactlyOneDevice)
@@ -281,6 +302,9 @@ func (s *AGSService) SignOnWithSessionToken(ctx context.Context, sessionToken st
 // {"sessionToken":…}). It is for operator head-ends, which authenticate with parameters such as a
 // signed OperatorAuthToken; end-user apps never call it.
 func (s *AGSService) GetSessionToken(ctx context.Context, req SignOnRequest) (string, error) {
+	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
+		return "", err
+	}
 	cl, _, err := s.newCall(http.MethodPost, "/getSessionToken", &req, agsParametersOnly)
 	if err != nil {
 		return "", err
@@ -312,6 +336,9 @@ func (s *AGSService) GetSessionToken(ctx context.Context, req SignOnRequest) (st
 
 // signOnLike runs signOn and register/{type}: answers 201 (tokens) and 300 (accounts).
 func (s *AGSService) signOnLike(ctx context.Context, path string, req SignOnRequest, rule agsBodyRule, tokensRequired bool) (*SignOnResult, error) {
+	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
+		return nil, err
+	}
 	cl, cid, err := s.newCall(http.MethodPost, path, &req, rule)
 	if err != nil {
 		return nil, err
@@ -400,6 +427,9 @@ func (s *AGSService) newCall(method, path string, req *SignOnRequest, rule agsBo
 	if authService == "" {
 		authService = cfg.agsAuthService
 	}
+	if authService != "" && isBlank(authService) {
+		return nil, "", invalid("AuthService", "blank: leave it empty for the client's default or set an authServiceName")
+	}
 	if authService == "" && method != http.MethodGet {
 		return nil, "", invalid("AuthService", "no x-auth-service-id: set SignOnRequest.AuthService or WithAGSAuthService (the authServiceName from service discovery)")
 	}
@@ -449,6 +479,9 @@ func (s *AGSService) newCall(method, path string, req *SignOnRequest, rule agsBo
 		if p.Name == "" {
 			return nil, "", invalid("Parameters", "parameter %d has no name", i)
 		}
+		if err := checkTexts(fmt.Sprintf("Parameters[%d].Name", i), p.Name, fmt.Sprintf("Parameters[%d].Value", i), p.Value); err != nil {
+			return nil, "", err
+		}
 		if agsSecretParameter(p.Name) {
 			cl.secrets = append(cl.secrets, p.Value)
 		}
@@ -459,6 +492,9 @@ func (s *AGSService) newCall(method, path string, req *SignOnRequest, rule agsBo
 	}
 	if req.ClientID != "" && strings.TrimSpace(req.ClientID) == "" {
 		return nil, "", invalid("ClientID", "blank: leave it empty or set the client_id of a previous sign-on")
+	}
+	if err := checkText("ClientID", req.ClientID); err != nil {
+		return nil, "", err
 	}
 	switch rule {
 	case agsExactlyOneDevice, agsAtMostOneDevice:
@@ -515,14 +551,7 @@ func agsStripBearer(v string) string {
 
 // agsHeaderValue refuses control characters, which net/http would reject only after the retries began
 // (and whose error would quote the header).
-func agsHeaderValue(field, v string) error {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; (c < 0x20 && c != '\t') || c == 0x7f {
-			return invalid(field, "contains a control character")
-		}
-	}
-	return nil
-}
+func agsHeaderValue(field, v string) error { return checkHeaderValue(field, v) }
 
 // agsSecretParameter guesses from a provider-defined parameter name whether its value is a secret.
 // Operators name parameters in their own language, hence the translations of "password" (Spanish,

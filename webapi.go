@@ -164,12 +164,12 @@ func (s *WebAPISession) checkSigning(field string) error {
 	switch {
 	case s == nil:
 		return invalid(field, "nil session: sign in with ClientLogin first")
-	case s.Token == "":
+	case isBlank(s.Token):
 		return invalid(field+".Token", "empty")
-	case s.SessionKey == "":
+	case isBlank(s.SessionKey):
 		return invalid(field+".SessionKey", "empty: derive it with SessionKey(password, SessionSecret)")
 	}
-	return nil
+	return checkText(field+".Token", s.Token)
 }
 
 // webapiWire is what goes on the wire: the signed pairs in the signed order and encoding, then the
@@ -217,27 +217,17 @@ var (
 	_ slog.LogValuer = WebAPISession{}
 )
 
-// devID is the devId every WebAPI call sends; without it NINA rejects everything.
-func (s *WebAPIService) devID(method string) (string, error) {
-	if id := s.client.cfg.webapiDevID; id != "" {
-		return id, nil
-	}
-	return "", &RequestError{Service: svcWebAPI.String(), Method: method, Err: ErrNotConfigured,
-		msg: ErrNotConfigured.Error() + " (set WithWebAPIDevID)"}
-}
-
 // ClientLogin signs a user in (POST /auth/clientLogin, every parameter in the form body, unsigned)
 // and derives the session key. A challenge (statusCode 330) comes back as a *WebAPIError with
 // Challenge set; a wrong password (330/3011) and a refused account (401/3019) match ErrUnauthorized.
 func (s *WebAPIService) ClientLogin(ctx context.Context, req ClientLoginRequest) (*WebAPISession, error) {
+	if err := s.client.requireConfigured(svcWebAPI, http.MethodPost, authNone); err != nil {
+		return nil, err
+	}
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
-	devID, err := s.devID(http.MethodPost)
-	if err != nil {
-		return nil, err
-	}
-	body := pairs{{"devId", devID}, {"f", string(req.Format.orDefault())}, {"s", req.LoginID}}
+	body := pairs{{"devId", s.client.cfg.webapiDevID}, {"f", string(req.Format.orDefault())}, {"s", req.LoginID}}
 	for _, p := range []pair{
 		{"pwd", req.Password}, {"tokenType", req.TokenType}, {"language", req.Language},
 		{"clientName", req.ClientName}, {"clientVersion", req.ClientVersion}, {"r", req.RequestID},
@@ -252,7 +242,7 @@ func (s *WebAPIService) ClientLogin(ctx context.Context, req ClientLoginRequest)
 		service: svcWebAPI,
 		method:  http.MethodPost,
 		path:    "/auth/clientLogin",
-		header:  formHeader(),
+		header:  webapiHeader(formHeader(), req.Format.orDefault(), false),
 		body:    []byte(body.encode()),
 		secrets: []string{req.Password, req.SecurID},
 	}
@@ -274,6 +264,14 @@ func (req *ClientLoginRequest) validate() error {
 	if req.Password == "" && req.Context == "" {
 		return invalid("Password", "empty (only a challenge answer with Context may omit it)")
 	}
+	if req.Password != "" && isBlank(req.Password) {
+		return invalid("Password", "empty: only white space")
+	}
+	if err := checkTexts("LoginID", req.LoginID, "Password", req.Password, "TokenType", req.TokenType,
+		"ClientName", req.ClientName, "ClientVersion", req.ClientVersion, "RequestID", req.RequestID,
+		"Context", req.Context, "CaptchaWord", req.CaptchaWord, "SecurID", req.SecurID); err != nil {
+		return err
+	}
 	switch req.TokenType {
 	case "", "shortterm", "longterm":
 	default:
@@ -287,20 +285,34 @@ func (req *ClientLoginRequest) validate() error {
 	return req.Format.check("Format")
 }
 
-// webapiCheckLanguage accepts "<lang>-<locale>" tags such as en-us or pt-BR: it goes on the wire as is
+// webapiCheckLanguage accepts what NINA documents, "<lang>-<locale>": a language of 2–3 letters, one
+// hyphen, and a region of 2 letters or 3 digits (en-us, pt-BR, es-419). It goes on the wire as is
 // (encoded), and a typo here would only surface as a server's 462.
 func webapiCheckLanguage(lang string) error {
 	if lang == "" {
 		return nil
 	}
-	for i, part := range strings.Split(strings.ReplaceAll(lang, "_", "-"), "-") {
-		ok := len(part) >= 1 && len(part) <= 8
-		for _, c := range part {
-			ok = ok && ('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9')
+	tag, locale, ok := strings.Cut(lang, "-")
+	letters := func(s string) bool {
+		for _, c := range s {
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+				return false
+			}
 		}
-		if !ok {
-			return invalid("Language", "%q is not a <lang>-<locale> tag", lang)
+		return true
+	}
+	digits := func(s string) bool {
+		for _, c := range s {
+			if !('0' <= c && c <= '9') {
+				return false
+			}
 		}
+		return true
+	}
+	ok = ok && (len(tag) == 2 || len(tag) == 3) && letters(tag) &&
+		(len(locale) == 2 && letters(locale) || len(locale) == 3 && digits(locale))
+	if !ok {
+		return invalid("Language", "%q is not a <lang>-<locale> tag such as en-us", lang)
 	}
 	return nil
 }
@@ -340,17 +352,11 @@ func webapiSessionFrom(rep *webapiReply, req ClientLoginRequest) (*WebAPISession
 	if req.Password != "" {
 		sess.SessionKey = SessionKey(req.Password, secret)
 	}
-	exp, ok := d["token_expiresIn"]
-	if !ok || strings.TrimSpace(exp) == "" {
-		exp = d["tokenExpiresIn"]
+	exp, err := webapiExpiresIn(d["token_expiresIn"], d["tokenExpiresIn"])
+	if err != nil {
+		return nil, err
 	}
-	if strings.TrimSpace(exp) != "" {
-		n, ok := webapiAtoi(exp)
-		if !ok || n < 0 {
-			return nil, errors.New("token.expiresIn is not a number of seconds")
-		}
-		sess.ExpiresIn = time.Duration(n) * time.Second
-	}
+	sess.ExpiresIn = exp
 	if ht := strings.TrimSpace(d["hostTime"]); ht != "" {
 		t, ok := webapiUnixTime(ht)
 		if !ok {
@@ -359,6 +365,25 @@ func webapiSessionFrom(rep *webapiReply, req ClientLoginRequest) (*WebAPISession
 		sess.HostTime = t
 	}
 	return sess, nil
+}
+
+// webapiExpiresIn is the session lifetime: token.expiresIn, or oos's tokenExpiresIn when that is
+// absent, zero or negative (no lifetime at all is no answer). 0 when neither gives a positive number;
+// an error only when a value that would be used is not a number.
+func webapiExpiresIn(candidates ...string) (time.Duration, error) {
+	for _, raw := range candidates {
+		if strings.TrimSpace(raw) == "" {
+			continue
+		}
+		n, ok := webapiAtoi(raw)
+		if !ok {
+			return 0, errors.New("token.expiresIn is not a number of seconds")
+		}
+		if n > 0 {
+			return time.Duration(n) * time.Second, nil
+		}
+	}
+	return 0, nil
 }
 
 // webapiUnixTime reads Unix seconds, integral or not (AOL's own SDK once sent a fractional ts).
@@ -385,11 +410,13 @@ func webapiDecodeAlways(cl *call, ok func(*response, *webapiReply) error) *webap
 			if answer {
 				return err
 			}
-			return &WebAPIError{HTTPStatus: r.StatusCode}
+			return &WebAPIError{HTTPStatus: r.StatusCode, Location: redirectLocation(r)}
 		}
 		last = *rep
 		if rep.StatusCode != http.StatusOK {
-			return rep.err(r.StatusCode)
+			e := rep.err(r.StatusCode)
+			e.Location = redirectLocation(r)
+			return e
 		}
 		return ok(r, rep)
 	}
@@ -424,6 +451,23 @@ type WebAPIResponse struct {
 	Data map[string]string
 }
 
+// webapiHeader sets the Accept that matches the reply format a call asks for with f (the parser sniffs
+// the body anyway, but a proxy or server that negotiates on Accept must not be told "JSON" for f=xml).
+// NINA documents no media type for f=qs: it is a form-encoded line.
+func webapiHeader(h http.Header, f Format, jsonp bool) http.Header {
+	switch {
+	case f == FormatXML:
+		h.Set("Accept", "application/xml, text/xml;q=0.9")
+	case f == FormatQS:
+		h.Set("Accept", "application/x-www-form-urlencoded, text/plain;q=0.9")
+	case jsonp:
+		h.Set("Accept", "application/javascript, application/json;q=0.9")
+	default:
+		h.Set("Accept", "application/json")
+	}
+	return h
+}
+
 // webapiCheckCallback allows what NINA-style servers accept as a JSONP callback name.
 func webapiCheckCallback(cb string) error {
 	if len(cb) > 100 {
@@ -446,11 +490,10 @@ func webapiCheckCallback(cb string) error {
 // carries a current ts. A 400/1015 ("invalid ts") reply with data.ts resynchronises the session's
 // clock and the call is sent once more, with ts.
 func (s *WebAPIService) signed(ctx context.Context, method, path string, params url.Values, sess *WebAPISession, withTS bool) (*webapiReply, error) {
-	base := s.client.bases[svcWebAPI]
-	if base == nil {
-		return nil, &RequestError{Service: svcWebAPI.String(), Method: method, Err: ErrNotConfigured,
-			msg: ErrNotConfigured.Error() + " (set WithWebAPIURL)"}
+	if err := s.client.requireConfigured(svcWebAPI, method, authNone); err != nil {
+		return nil, err
 	}
+	base := s.client.bases[svcWebAPI]
 	endpoint, err := url.Parse(base.String() + path)
 	if err != nil {
 		return nil, invalid("path", "cannot build URL: %v", err)
@@ -505,10 +548,11 @@ func (s *WebAPIService) signedOnce(ctx context.Context, method string, endpoint 
 		path:    path,
 		secrets: []string{sess.Token, sess.SessionKey, sess.SessionSecret, sig},
 	}
+	cl.header = webapiHeader(http.Header{}, Format(params.Get("f")).orDefault(), params.Get("c") != "")
 	if method == http.MethodGet {
 		cl.query = wire
 	} else {
-		cl.header = formHeader()
+		cl.header.Set("Content-Type", "application/x-www-form-urlencoded")
 		cl.body = []byte(wire)
 	}
 	if withTS {

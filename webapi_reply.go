@@ -378,7 +378,9 @@ func (r *webapiReply) challenge() *Challenge {
 func decodeWebAPIError(r *response) error {
 	rep, err := parseWebAPIReply(r.Body)
 	if err != nil {
-		return &WebAPIError{HTTPStatus: r.StatusCode}
+		return &WebAPIError{HTTPStatus: r.StatusCode, Location: redirectLocation(r)}
 	}
-	return rep.err(r.StatusCode)
+	e := rep.err(r.StatusCode)
+	e.Location = redirectLocation(r)
+	return e
 }

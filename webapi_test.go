@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -410,16 +411,25 @@ func TestWebAPIClientLoginValidation(t *testing.T) {
 			t.Errorf("%+v: err = %v, want *ValidationError{Field: %q}", tt.req, err, tt.field)
 		}
 	}
-	// Valid edge cases pass validation (and then fail on the missing devId, before any I/O).
-	bare, _, _ := setup(t)
-	for _, req := range []ClientLoginRequest{
+	// Valid edge cases pass validation and are sent.
+	ok, mux, _ := webapiSetup(t)
+	var sent atomic.Int32
+	mux.HandleFunc("/auth/clientLogin", func(w http.ResponseWriter, r *http.Request) {
+		sent.Add(1)
+		io.WriteString(w, `{"response":{"statusCode":200,"data":{"sessionSecret":"s3cr3t","token":{"a":"abc","expiresIn":60}}}}`)
+	})
+	valid := []ClientLoginRequest{
 		{LoginID: "u", Password: "x", TokenType: "3600"},
 		{LoginID: "u", Context: "ctx", SecurID: "123456"},
 		{LoginID: "u", Password: "x", Language: "pt-BR"},
-	} {
-		if _, err := bare.WebAPI.ClientLogin(context.Background(), req); !errors.Is(err, ErrNotConfigured) {
-			t.Errorf("%+v: err = %v, want ErrNotConfigured (no devId)", req, err)
+	}
+	for _, req := range valid {
+		if _, err := ok.WebAPI.ClientLogin(context.Background(), req); err != nil {
+			t.Errorf("%+v: err = %v", req, err)
 		}
+	}
+	if n := sent.Load(); n != int32(len(valid)) {
+		t.Errorf("%d requests sent, want %d", n, len(valid))
 	}
 }
 
@@ -551,7 +561,7 @@ func TestWebAPISignedRandomised(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(5, 1015))
 	alphabet := []string{" ", "+", "&", "=", "/", "%", "%2B", "é", "日本", "~", "-", ".", "_", "?", "#", ";", ":", "@",
-		"*", "'", "\t", "\u00a0", "a", "Z", "9", "sig_sha256"}
+		"*", "'", "\u3000", "\u00a0", "a", "Z", "9", "sig_sha256"}
 	random := func(min int) string {
 		var b strings.Builder
 		for n := min + rng.IntN(10); n > 0; n-- {
@@ -1042,4 +1052,252 @@ func TestWebAPIConcurrentSigned(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// ---- issue 10: the right error for every reply --------------------------------------------------
+
+// HTTP 429 is rate limiting whatever the body says (an envelope, an HTML page, nothing), and so are
+// statusCode 429 and 430 inside an envelope, whatever the HTTP status.
+func TestWebAPIRateLimited(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		status       int
+		body         string
+		statusCode   int
+		unauthorized bool
+	}{
+		{"HTTP 429 without body", 429, "", 0, false},
+		{"HTTP 429 HTML page", 429, "<html><body>Too Many Requests</body></html>", 0, false},
+		{"HTTP 429 envelope 500", 429, `{"response":{"statusCode":500,"statusText":"busy"}}`, 500, false},
+		{"HTTP 429 envelope 430", 429, `{"response":{"statusCode":430,"statusText":"rate limit"}}`, 430, false},
+		{"HTTP 200 envelope 429", 200, `{"response":{"statusCode":429,"statusText":"Too Many Requests"}}`, 429, false},
+		{"HTTP 200 envelope 430", 200, `{"response":{"statusCode":430,"statusText":"Rate Limit Reached"}}`, 430, false},
+		{"HTTP 200 envelope 430 qs", 200, `statusCode=430&statusText=Rate%20Limit%20Reached`, 430, false},
+		{"HTTP 200 envelope 430 xml", 200, `<response><statusCode>430</statusCode></response>`, 430, false},
+		{"HTTP 400 envelope 441", 400, `{"response":{"statusCode":441}}`, 441, true},
+	}
+	for _, tt := range tests {
+		for _, call := range []string{"ClientLogin", "Logout"} {
+			t.Run(tt.name+"/"+call, func(t *testing.T) {
+				t.Parallel()
+				c, mux, _ := webapiSetup(t, WithRetry(RetryPolicy{})) // a 429 is retried otherwise
+				var n atomic.Int32
+				handler := func(w http.ResponseWriter, r *http.Request) {
+					n.Add(1)
+					w.WriteHeader(tt.status)
+					io.WriteString(w, tt.body)
+				}
+				mux.HandleFunc("/auth/clientLogin", handler)
+				mux.HandleFunc("/auth/logout", handler)
+				var err error
+				if call == "ClientLogin" {
+					_, err = c.WebAPI.ClientLogin(context.Background(), ClientLoginRequest{LoginID: "u", Password: "pw"})
+				} else {
+					_, err = c.WebAPI.Logout(context.Background(), WebAPILogoutRequest{Session: testSession()})
+				}
+				var we *WebAPIError
+				if !errors.As(err, &we) || we.HTTPStatus != tt.status || we.StatusCode != tt.statusCode {
+					t.Fatalf("err = %T %v, want *WebAPIError{HTTPStatus: %d, StatusCode: %d}", err, err, tt.status, tt.statusCode)
+				}
+				if !errors.Is(err, ErrRateLimited) {
+					t.Errorf("errors.Is(%v, ErrRateLimited) = false", err)
+				}
+				if errors.Is(err, ErrUnauthorized) != tt.unauthorized {
+					t.Errorf("errors.Is(%v, ErrUnauthorized) = %v, want %v", err, !tt.unauthorized, tt.unauthorized)
+				}
+				if n.Load() != 1 {
+					t.Errorf("%d requests, want 1", n.Load())
+				}
+			})
+		}
+	}
+}
+
+// A 3xx (NINA answers a logout it will not do with a redirect to its login page) keeps its Location,
+// redacted, and says "redirected": not "statusCode 0". The redirect is never followed.
+func TestWebAPIRedirectKeepsLocation(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, location, wantLocation string
+		status                       int
+		body                         string
+	}{
+		{"302 to a login page", "https://login.nina.example/signin?succUrl=%2Fhome", "https://login.nina.example/signin?succUrl=%2Fhome", 302, ""},
+		{"301 with an HTML body", "https://api.nina.example/auth/logout", "https://api.nina.example/auth/logout", 301, "<html>Moved</html>"},
+		{"303 echoing the token", "https://login.nina.example/?a=" + url.QueryEscape(vecToken) + "&next=x", "https://login.nina.example/?a=REDACTED&next=x", 303, ""},
+		{"307 relative", "/login?from=logout", "/login?from=logout", 307, ""},
+		{"302 with an envelope", "https://login.nina.example/", "https://login.nina.example/", 302, `{"response":{"statusCode":401,"statusText":"Authentication Required"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, mux, _ := webapiSetup(t)
+			var followed atomic.Int32
+			mux.HandleFunc("/login", func(http.ResponseWriter, *http.Request) { followed.Add(1) })
+			mux.HandleFunc("/auth/logout", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Location", tt.location)
+				w.WriteHeader(tt.status)
+				io.WriteString(w, tt.body)
+			})
+			_, err := c.WebAPI.Logout(context.Background(), WebAPILogoutRequest{Session: testSession()})
+			var we *WebAPIError
+			if !errors.As(err, &we) || we.HTTPStatus != tt.status {
+				t.Fatalf("err = %T %v, want *WebAPIError{HTTPStatus: %d}", err, err, tt.status)
+			}
+			if we.Location != tt.wantLocation {
+				t.Errorf("Location = %q, want %q", we.Location, tt.wantLocation)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, "redirected to "+tt.wantLocation) || strings.Contains(msg, "statusCode 0") {
+				t.Errorf("Error() = %q, want it to say redirected to %s", msg, tt.wantLocation)
+			}
+			if tt.body == "" && msg != fmt.Sprintf("tvauth: nina webapi: HTTP %d redirected to %s", tt.status, tt.wantLocation) {
+				t.Errorf("Error() = %q", msg)
+			}
+			if strings.Contains(msg, vecToken) || strings.Contains(msg, url.QueryEscape(vecToken)) {
+				t.Errorf("token leaked in %q", msg)
+			}
+			if followed.Load() != 0 {
+				t.Error("the redirect was followed")
+			}
+		})
+	}
+}
+
+// A zero or negative token.expiresIn is no lifetime: tokenExpiresIn (oos) is used instead.
+func TestWebAPIClientLoginExpiresInFallback(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, token, extra string
+		want               time.Duration
+	}{
+		{"expiresIn", `"expiresIn":86400`, ``, 24 * time.Hour},
+		{"expiresIn wins over tokenExpiresIn", `"expiresIn":60`, `,"tokenExpiresIn":3600`, time.Minute},
+		{"zero falls back", `"expiresIn":0`, `,"tokenExpiresIn":3600`, time.Hour},
+		{"zero string falls back", `"expiresIn":"0"`, `,"tokenExpiresIn":"3600"`, time.Hour},
+		{"negative falls back", `"expiresIn":-5`, `,"tokenExpiresIn":1209600`, 1209600 * time.Second},
+		{"absent falls back", ``, `,"tokenExpiresIn":3600`, time.Hour},
+		{"blank falls back", `"expiresIn":" "`, `,"tokenExpiresIn":3600`, time.Hour},
+		{"zero without fallback is unknown", `"expiresIn":0`, ``, 0},
+		{"negative without fallback is unknown", `"expiresIn":-1`, ``, 0},
+		{"both non-positive is unknown", `"expiresIn":0`, `,"tokenExpiresIn":-3`, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, mux, _ := webapiSetup(t)
+			tok := `"a":"abc"`
+			if tt.token != "" {
+				tok += "," + tt.token
+			}
+			mux.HandleFunc("/auth/clientLogin", func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprintf(w, `{"response":{"statusCode":200,"data":{"sessionSecret":"s3cr3t","token":{%s}%s}}}`, tok, tt.extra)
+			})
+			sess, err := c.WebAPI.ClientLogin(context.Background(), ClientLoginRequest{LoginID: "u", Password: "pw"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sess.ExpiresIn != tt.want {
+				t.Errorf("ExpiresIn = %v, want %v", sess.ExpiresIn, tt.want)
+			}
+		})
+	}
+}
+
+// ---- issue 10: bad input, caught before I/O ----------------------------------------------------
+
+// Accept follows f: a server or proxy that negotiates on Accept is not told "JSON" for f=xml.
+func TestWebAPIAcceptFollowsFormat(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		format   Format
+		callback string
+		want     string
+	}{
+		{"", "", "application/json"},
+		{FormatJSON, "", "application/json"},
+		{FormatJSON, "cb_1", "application/javascript, application/json;q=0.9"},
+		{FormatXML, "", "application/xml, text/xml;q=0.9"},
+		{FormatQS, "", "application/x-www-form-urlencoded, text/plain;q=0.9"},
+	}
+	for _, tt := range tests {
+		calls := []string{"ClientLogin", "Logout GET", "Logout POST"}
+		if tt.callback != "" {
+			calls = calls[1:] // clientLogin takes no callback
+		}
+		for _, call := range calls {
+			t.Run(string(tt.format)+tt.callback+"/"+call, func(t *testing.T) {
+				t.Parallel()
+				c, mux, _ := webapiSetup(t)
+				var accept, f string
+				mux.HandleFunc("/auth/", func(w http.ResponseWriter, r *http.Request) {
+					accept = r.Header.Get("Accept")
+					r.ParseForm()
+					f = r.Form.Get("f")
+					io.WriteString(w, `statusCode=200&statusText=OK&token_a=abc&sessionSecret=s3cr3t`)
+				})
+				var err error
+				switch call {
+				case "ClientLogin":
+					_, err = c.WebAPI.ClientLogin(context.Background(), ClientLoginRequest{LoginID: "u", Password: "pw", Format: tt.format})
+				default:
+					_, err = c.WebAPI.Logout(context.Background(), WebAPILogoutRequest{Session: testSession(), Format: tt.format,
+						Callback: tt.callback, Method: strings.TrimPrefix(call, "Logout ")})
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if accept != tt.want {
+					t.Errorf("Accept = %q, want %q", accept, tt.want)
+				}
+				if f != string(tt.format.orDefault()) {
+					t.Errorf("f = %q, want %q", f, tt.format.orDefault())
+				}
+			})
+		}
+	}
+}
+
+// Language is "<lang>-<locale>" as the spec says; anything else is refused before any request.
+func TestWebAPILanguage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		lang string
+		ok   bool
+	}{
+		{"", true}, {"en-us", true}, {"pt-BR", true}, {"EN-US", true}, {"es-419", true}, {"haw-us", true},
+		{"en", false}, {"en_us", false}, {"en-", false}, {"-us", false}, {"en us", false}, {"en-us-x", false},
+		{"english-us", false}, {"en-u", false}, {"en-usa", false}, {"e1-us", false}, {"en-4x9", false},
+		{"en-us\n", false}, {"en-u\x00", false}, {"zh-Hant", false}, {"ü-us", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.lang, func(t *testing.T) {
+			t.Parallel()
+			c, mux, _ := webapiSetup(t)
+			var sent atomic.Int32
+			mux.HandleFunc("/auth/", func(w http.ResponseWriter, r *http.Request) {
+				sent.Add(1)
+				io.WriteString(w, `statusCode=200&token_a=abc&sessionSecret=s3cr3t`)
+			})
+			_, err1 := c.WebAPI.ClientLogin(context.Background(), ClientLoginRequest{LoginID: "u", Password: "pw", Language: tt.lang})
+			_, err2 := c.WebAPI.Logout(context.Background(), WebAPILogoutRequest{Session: testSession(), Language: tt.lang})
+			for _, err := range []error{err1, err2} {
+				var ve *ValidationError
+				switch {
+				case tt.ok && err != nil:
+					t.Errorf("err = %v", err)
+				case !tt.ok && (!errors.As(err, &ve) || ve.Field != "Language"):
+					t.Errorf("err = %v, want *ValidationError{Field: Language}", err)
+				}
+			}
+			want := int32(0)
+			if tt.ok {
+				want = 2
+			}
+			if n := sent.Load(); n != want {
+				t.Errorf("%d requests sent, want %d", n, want)
+			}
+		})
+	}
 }

@@ -1,0 +1,118 @@
+package tvauth
+
+// One rule for the characters of what the SDK sends, wherever a value goes (a header, a path segment,
+// a query, a form body or a JSON body): no C0 control character (\x00–\x1f, tab included) and no DEL
+// (\x7f). Such a byte is never part of an identifier, a token, a URL or a name a user typed; in a
+// header it would split or end the header (Go's transport would refuse it, but only inside the
+// retries, as a *RequestError quoting the header), and in a query, form or JSON value it reaches a
+// server that may truncate at NUL or log a forged line. Refusing it everywhere gives one answer: a
+// *ValidationError naming the field, before any I/O. Header names must also be RFC 9110 tokens. Raw
+// JSON the caller hands over as is (SignOnRequest.DeviceInformation) is checked only for being valid
+// JSON: its string values are escaped by construction. The one exception: a resource (a resource id or
+// a whole MRSS document) may contain the white space XML allows between elements, tab, LF and CR.
+
+// controlAt returns the index of the first control character of v (\x00–\x1f or \x7f), or -1.
+func controlAt(v string) int {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c == 0x7f {
+			return i
+		}
+	}
+	return -1
+}
+
+// checkText applies the rule to one value.
+func checkText(field, v string) error {
+	if i := controlAt(v); i >= 0 {
+		return invalid(field, "contains a control character (%#02x at byte %d)", v[i], i)
+	}
+	return nil
+}
+
+// checkResource is the rule for a resource, which may be an MRSS document: XML white space (tab, LF,
+// CR) is allowed, every other control character is not.
+func checkResource(field, v string) error {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f {
+			return invalid(field, "contains a control character (%#02x at byte %d)", c, i)
+		}
+	}
+	return nil
+}
+
+// checkTexts applies the rule to name/value pairs and names the first bad one.
+func checkTexts(fieldValues ...string) error {
+	for i := 0; i+1 < len(fieldValues); i += 2 {
+		if err := checkText(fieldValues[i], fieldValues[i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// requireText checks a required value: present, not only white space (a blank value is as missing
+// as an empty one), and free of control characters.
+func requireText(field, v string) error {
+	if isBlank(v) {
+		return invalid(field, "empty")
+	}
+	return checkText(field, v)
+}
+
+// isBlank reports whether v is empty or only white space.
+func isBlank(v string) bool {
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case ' ', '\t', '\n', '\r', '\v', '\f':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// checkHeaderValue is the rule for a value sent in a header.
+func checkHeaderValue(field, v string) error { return checkText(field, v) }
+
+// checkHeaderName refuses a header name that is not an RFC 9110 token (what golang.org/x/net's
+// httpguts.ValidHeaderFieldName checks; x/net is not a dependency of the root package).
+func checkHeaderName(field, name string) error {
+	if name == "" {
+		return invalid(field, "empty header name")
+	}
+	for i := 0; i < len(name); i++ {
+		if !isTokenChar(name[i]) {
+			return invalid(field, "header name %q: %#02x is not allowed in a header name", name, name[i])
+		}
+	}
+	return nil
+}
+
+// isTokenChar: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`"
+// / "|" / "~" / DIGIT / ALPHA (RFC 9110 §5.6.2).
+func isTokenChar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	switch c {
+	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
+		return true
+	}
+	return false
+}
+
+// requireConfigured is the "not configured" check. Every public method makes it first, before it
+// validates its request, so that a missing option is reported as ErrNotConfigured whatever else is
+// wrong; do repeats the base URL and token source checks for calls built elsewhere.
+func (c *Client) requireConfigured(svc serviceID, method string, auth authMode) error {
+	switch {
+	case c.bases[svc] == nil:
+		return notConfigured(svc, method, svc.option())
+	case auth == authPassBearer && c.cfg.passTS == nil:
+		return notConfigured(svc, method, "WithPassTokenSource")
+	case svc == svcWebAPI && c.cfg.webapiDevID == "":
+		return notConfigured(svc, method, "WithWebAPIDevID")
+	}
+	return nil
+}
