@@ -50,7 +50,7 @@ func fullBacklogListener(t *testing.T) string {
 	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
 	// Fill the queue until a connect hangs: that one proves the next will too.
 	for range 8 {
-		conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		conn, err := net.DialTimeout("tcp", addr, 500*time.Millisecond) // long enough for a loaded machine to connect
 		if err != nil {
 			if strings.Contains(err.Error(), "timeout") {
 				return addr
