@@ -51,7 +51,9 @@ type ClientLoginRequest struct {
 	ClientName, ClientVersion string // optional
 	RequestID                 string // optional r, echoed back
 
-	Format      Format // f: the reply format; default FormatJSON
+	// ReplyFormat is f, the reply format; default FormatJSON. (Not "Format": that name is the fmt.Formatter
+	// method that keeps %d and %x from printing Password.)
+	ReplyFormat Format
 	Context     string // context: the Challenge.Context being answered
 	CaptchaWord string // word: the captcha answer (3015)
 	SecurID     string // securid: the SecurID code (3012, 3013); a secret
@@ -237,7 +239,7 @@ func (s *WebAPIService) ClientLogin(ctx context.Context, req ClientLoginRequest)
 	if err != nil {
 		return nil, err
 	}
-	body := pairs{{"devId", devID}, {"f", string(req.Format.orDefault())}, {"s", req.LoginID}}
+	body := pairs{{"devId", devID}, {"f", string(req.ReplyFormat.orDefault())}, {"s", req.LoginID}}
 	for _, p := range []pair{
 		{"pwd", req.Password}, {"tokenType", req.TokenType}, {"language", req.Language},
 		{"clientName", req.ClientName}, {"clientVersion", req.ClientVersion}, {"r", req.RequestID},
@@ -284,7 +286,7 @@ func (req *ClientLoginRequest) validate() error {
 	if err := webapiCheckLanguage(req.Language); err != nil {
 		return err
 	}
-	return req.Format.check("Format")
+	return req.ReplyFormat.check("ReplyFormat")
 }
 
 // webapiCheckLanguage accepts "<lang>-<locale>" tags such as en-us or pt-BR: it goes on the wire as is
@@ -532,12 +534,14 @@ func (s *WebAPIService) signedOnce(ctx context.Context, method string, endpoint 
 		}
 	}
 	last := webapiDecodeAlways(cl, func(*response, *webapiReply) error { return nil })
-	if _, err := s.client.do(ctx, cl); err != nil {
+	resp, err := s.client.do(ctx, cl)
+	if err != nil {
 		var we *WebAPIError
 		if errors.As(err, &we) && we.StatusCode != 0 {
 			return last, err
 		}
 		return nil, err
 	}
+	last.scrubData(resp.red)
 	return last, nil
 }

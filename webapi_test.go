@@ -245,7 +245,7 @@ func TestWebAPIClientLoginReplyFormats(t *testing.T) {
 			})
 			before := time.Now()
 			sess, err := c.WebAPI.ClientLogin(context.Background(), ClientLoginRequest{
-				LoginID: "someuser", Password: vecPassword, Format: tt.format, UnescapeToken: tt.unescape})
+				LoginID: "someuser", Password: vecPassword, ReplyFormat: tt.format, UnescapeToken: tt.unescape})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -274,7 +274,7 @@ func TestWebAPIClientLoginWireAllFields(t *testing.T) {
 	})
 	_, err := c.WebAPI.ClientLogin(context.Background(), ClientLoginRequest{
 		LoginID: "Some User@example.com", Password: "p+w d&=é", TokenType: "longterm", Language: "en-us",
-		ClientName: "Acme TV", ClientVersion: "1.2.3", RequestID: "req 1", Format: FormatXML,
+		ClientName: "Acme TV", ClientVersion: "1.2.3", RequestID: "req 1", ReplyFormat: FormatXML,
 		Context: "jT9m2LkQ0pXw8ZsA", CaptchaWord: "x7 Kq", SecurID: "123456",
 	})
 	if err != nil {
@@ -348,7 +348,7 @@ func TestWebAPIClientLoginAnswerChallenge(t *testing.T) {
 		}
 		w.Write(webapiFixture(t, "clientlogin_ok_aol.xml"))
 	})
-	req := ClientLoginRequest{LoginID: "someuser", Password: "test", Format: FormatXML}
+	req := ClientLoginRequest{LoginID: "someuser", Password: "test", ReplyFormat: FormatXML}
 	_, err := c.WebAPI.ClientLogin(context.Background(), req)
 	var we *WebAPIError
 	if !errors.As(err, &we) || we.Challenge == nil {
@@ -401,7 +401,7 @@ func TestWebAPIClientLoginValidation(t *testing.T) {
 		{ClientLoginRequest{LoginID: "u", Password: "x", TokenType: "-5"}, "TokenType"},
 		{ClientLoginRequest{LoginID: "u", Password: "x", Language: "en us"}, "Language"},
 		{ClientLoginRequest{LoginID: "u", Password: "x", Language: "en-"}, "Language"},
-		{ClientLoginRequest{LoginID: "u", Password: "x", Format: "html"}, "Format"},
+		{ClientLoginRequest{LoginID: "u", Password: "x", ReplyFormat: "html"}, "ReplyFormat"},
 	}
 	for _, tt := range tests {
 		_, err := c.WebAPI.ClientLogin(context.Background(), tt.req)
