@@ -222,7 +222,7 @@ func agsSeconds(raw json.RawMessage) (time.Duration, error) {
 	}
 	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("want seconds, got %q", agsTruncate(s, 40))
+		return 0, fmt.Errorf("want seconds, got %s", valueShape(s))
 	}
 	if f < 0 {
 		return 0, fmt.Errorf("negative lifetime %v", f)
@@ -243,13 +243,6 @@ func agsJSONKind(raw json.RawMessage) string {
 		return "a boolean"
 	}
 	return "invalid JSON"
-}
-
-func agsTruncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // agsDecodeTokens reads a token answer; a reply without an access token is not one.

@@ -579,6 +579,9 @@ func (r *response) resolve(ref string) (*url.URL, error) {
 	}
 	u, err := url.Parse(ref)
 	if err != nil {
+		if ue := (*url.Error)(nil); errors.As(err, &ue) {
+			err = ue.Err // a *url.Error quotes the whole URL, which may carry a token
+		}
 		return nil, err
 	}
 	if r.Base == nil {

@@ -3,6 +3,7 @@ package tvauth
 import (
 	"fmt"
 	"io"
+	"strings"
 )
 
 // How secret-holding values print, log and marshal.
@@ -65,4 +66,16 @@ func formatMasked(f fmt.State, verb rune, v maskedPrinter) {
 	default:
 		_, _ = io.WriteString(f, v.String())
 	}
+}
+
+// valueShape describes a reply value a decoder could not read without quoting it: a value in the
+// wrong field may be a token, and an error text must not carry it, not even truncated.
+func valueShape(s string) string {
+	switch {
+	case s == "":
+		return "an empty string"
+	case strings.TrimSpace(s) == "":
+		return fmt.Sprintf("%d bytes of white space", len(s))
+	}
+	return fmt.Sprintf("a %d-byte string", len(s))
 }
