@@ -59,3 +59,13 @@ func (t MediaToken) MarshalJSON() ([]byte, error) {
 	t.SerializedToken = maskIfSet(t.SerializedToken)
 	return json.Marshal(plain(t))
 }
+
+// String names the store and nothing it holds.
+func (m *MemoryCredentialStore) String() string { return "&tvauth.MemoryCredentialStore{…}" }
+
+// GoString names the store and nothing it holds.
+func (m *MemoryCredentialStore) GoString() string { return m.String() }
+
+// Format prints String whatever the verb: fmt would otherwise print the held credentials field by
+// field for a verb that does not suit a pointer (%s, %q).
+func (m *MemoryCredentialStore) Format(f fmt.State, verb rune) { formatMasked(f, verb, m) }
