@@ -66,10 +66,12 @@ const minSecretPrefix = 12
 //
 // A secret is scrubbed in every form the SDK puts it on the wire and a server may echo it back in
 // (see secretForms), whole or as a prefix of at least minSecretPrefix characters. The forms are
-// built once, when the secret is added; scrub only searches.
+// built once per secret, by the first scrub after it was added: most calls succeed without logging
+// and never scrub, so they never pay for the forms.
 type redactor struct {
 	mu      sync.Mutex
-	secrets []string // the values added, to build each one's forms once
+	secrets []string // the values added
+	built   int      // secrets[:built] have their forms in forms
 	forms   []string // every form of every secret, longest first, so a secret containing another is replaced whole
 }
 
@@ -86,22 +88,27 @@ func (r *redactor) add(secrets ...string) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	added := false
 	for _, s := range secrets {
-		if len(s) < minSecretLen || contains(r.secrets, s) {
-			continue
+		if len(s) >= minSecretLen && !contains(r.secrets, s) {
+			r.secrets = append(r.secrets, s)
 		}
-		r.secrets = append(r.secrets, s)
+	}
+}
+
+// buildForms adds the forms of the secrets added since the last call. r.mu must be held.
+func (r *redactor) buildForms() {
+	if r.built == len(r.secrets) {
+		return
+	}
+	for _, s := range r.secrets[r.built:] {
 		for _, f := range secretForms(s) {
 			if len(f) >= minSecretLen && !contains(r.forms, f) {
 				r.forms = append(r.forms, f)
-				added = true
 			}
 		}
 	}
-	if added {
-		sort.SliceStable(r.forms, func(i, j int) bool { return len(r.forms[i]) > len(r.forms[j]) })
-	}
+	r.built = len(r.secrets)
+	sort.SliceStable(r.forms, func(i, j int) bool { return len(r.forms[i]) > len(r.forms[j]) })
 }
 
 // secretForms lists the ways a secret can appear in a server's reply or an error text: as sent (raw
@@ -111,20 +118,22 @@ func (r *redactor) add(secrets ...string) {
 // padding. A secret that is itself base64 (session keys, signatures, SAML responses, media tokens)
 // is listed in the other alphabet and padding too.
 func secretForms(s string) []string {
-	forms := []string{
-		s,
-		url.QueryEscape(s),
-		url.PathEscape(s),
-		percentEncode(s),
-		url.QueryEscape(url.QueryEscape(s)),
-		percentEncode(percentEncode(s)),
-		jsonEscaped(s, true),
-		jsonEscaped(s, false),
-		strings.ReplaceAll(jsonEscaped(s, false), "/", `\/`), // PHP's json_encode
-		strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s), // the minimal escaping many servers do
-		goQuoted(s),
-		xmlEscaped(s),
-		strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;").Replace(s),
+	forms := []string{s}
+	if !allUnreserved(s) { // otherwise every text form is s itself
+		forms = append(forms,
+			url.QueryEscape(s),
+			url.PathEscape(s),
+			percentEncode(s),
+			url.QueryEscape(url.QueryEscape(s)),
+			percentEncode(percentEncode(s)),
+			jsonEscaped(s, true),
+			jsonEscaped(s, false),
+			strings.ReplaceAll(jsonEscaped(s, false), "/", `\/`), // PHP's json_encode
+			minimalJSONEscaper.Replace(s),                        // the escaping many servers do by hand
+			goQuoted(s),
+			xmlEscaped(s),
+			namedEntityEscaper.Replace(s),
+		)
 	}
 	for _, enc := range base64Encodings {
 		forms = append(forms, enc.EncodeToString([]byte(s)))
@@ -140,20 +149,38 @@ func secretForms(s string) []string {
 	return forms
 }
 
+var (
+	minimalJSONEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	namedEntityEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;")
+)
+
+func allUnreserved(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !unreserved(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 var base64Encodings = []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding}
 
 // jsonEscaped is s inside a JSON string as encoding/json writes it, with or without its HTML escaping
 // of < > & (as \u003c …).
 func jsonEscaped(s string, html bool) string {
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(html)
-	if enc.Encode(s) != nil {
+	b, err := json.Marshal(s)
+	if err != nil {
 		return s
 	}
-	out := strings.TrimSuffix(b.String(), "\n")
-	return strings.TrimSuffix(strings.TrimPrefix(out, `"`), `"`)
+	out := string(b[1 : len(b)-1])
+	if !html {
+		out = htmlUnescaper.Replace(out)
+	}
+	return out
 }
+
+// htmlUnescaper undoes encoding/json's HTML escaping, as json.Encoder.SetEscapeHTML(false) writes.
+var htmlUnescaper = strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&")
 
 // goQuoted is s inside a %q, as Go error texts quote values.
 func goQuoted(s string) string {
@@ -187,6 +214,7 @@ func (r *redactor) scrub(s string) string {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.buildForms()
 	var spans [][2]int
 	for _, form := range r.forms {
 		spans = appendMatches(spans, s, form)

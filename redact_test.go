@@ -102,6 +102,14 @@ func BenchmarkRedactorAdd(b *testing.B) {
 	}
 }
 
+// BenchmarkRedactorFirstScrub is a failed call's cost: add, then the first scrub builds the forms.
+func BenchmarkRedactorFirstScrub(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		newRedactor(benchSecrets...).scrub(benchErrorText)
+	}
+}
+
 func BenchmarkRedactorScrub(b *testing.B) {
 	r := newRedactor(benchSecrets...)
 	b.ReportAllocs()
