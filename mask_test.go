@@ -277,3 +277,48 @@ func mentionsListed(e ast.Expr, listed map[string]bool) bool {
 	})
 	return found
 }
+
+// TestMarshalUnmaskedJSONRoundTrips: the storage form of the types a caller persists keeps the
+// secrets and reads back with json.Unmarshal, while json.Marshal masks them.
+func TestMarshalUnmaskedJSONRoundTrips(t *testing.T) {
+	t.Parallel()
+	s := maskSecret
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	creds := ClientCredentials{ClientID: "client-1", ClientSecret: s("ClientSecret"), IssuedAt: at, Scopes: []string{"api:client:v2"}}
+	tokens := Tokens{AccessToken: s("AccessToken"), RefreshToken: s("RefreshToken"), ClientID: "PUB-1", ExpiresIn: time.Hour, ReceivedAt: at}
+	sess := WebAPISession{LoginID: "login-1", Token: s("Token"), ExpiresIn: time.Hour, SessionSecret: s("SessionSecret"),
+		SessionKey: s("SessionKey"), HostTime: at, ReceivedAt: at}
+	type storable interface{ MarshalUnmaskedJSON() ([]byte, error) }
+	tests := []struct {
+		in      storable
+		back    func(b []byte) (any, error) // decodes the storage form into a new value of in's type
+		secrets []string
+	}{
+		{creds, func(b []byte) (any, error) { var v ClientCredentials; err := json.Unmarshal(b, &v); return v, err },
+			[]string{creds.ClientSecret}},
+		{tokens, func(b []byte) (any, error) { var v Tokens; err := json.Unmarshal(b, &v); return v, err },
+			[]string{tokens.AccessToken, tokens.RefreshToken}},
+		{sess, func(b []byte) (any, error) { var v WebAPISession; err := json.Unmarshal(b, &v); return v, err },
+			[]string{sess.Token, sess.SessionSecret, sess.SessionKey}},
+	}
+	for _, tt := range tests {
+		name := reflect.TypeOf(tt.in).Name()
+		b, err := tt.in.MarshalUnmaskedJSON()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if back, err := tt.back(b); err != nil || !reflect.DeepEqual(back, tt.in) {
+			t.Errorf("%s: %s reads back as %#v (%v)", name, b, back, err)
+		}
+		masked, err := json.Marshal(tt.in)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if secret, leaked := leaks(string(masked), tt.secrets); leaked {
+			t.Errorf("%s: json.Marshal shows %.20s…: %s", name, secret, masked)
+		}
+		if !strings.Contains(string(masked), `"REDACTED"`) {
+			t.Errorf("%s: json.Marshal = %s, want the secrets as REDACTED", name, masked)
+		}
+	}
+}
