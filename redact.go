@@ -4,11 +4,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // redacted replaces every secret in log lines and error strings.
@@ -128,11 +131,13 @@ func secretForms(s string) []string {
 			percentEncode(percentEncode(s)),
 			jsonEscaped(s, true),
 			jsonEscaped(s, false),
-			strings.ReplaceAll(jsonEscaped(s, false), "/", `\/`), // PHP's json_encode
-			minimalJSONEscaper.Replace(s),                        // the escaping many servers do by hand
+			asciiJSON(s, false),           // Python's json.dumps, Jackson's ESCAPE_NON_ASCII
+			asciiJSON(s, true),            // PHP's json_encode
+			minimalJSONEscaper.Replace(s), // the escaping many servers do by hand
 			goQuoted(s),
 			xmlEscaped(s),
 			namedEntityEscaper.Replace(s),
+			pythonHTMLEscaper.Replace(s),
 		)
 	}
 	for _, enc := range base64Encodings {
@@ -152,6 +157,7 @@ func secretForms(s string) []string {
 var (
 	minimalJSONEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 	namedEntityEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;")
+	pythonHTMLEscaper  = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;")
 )
 
 func allUnreserved(s string) bool {
@@ -177,6 +183,26 @@ func jsonEscaped(s string, html bool) string {
 		out = htmlUnescaper.Replace(out)
 	}
 	return out
+}
+
+// asciiJSON is s inside a JSON string written in ASCII only: every other character as \uXXXX (a
+// surrogate pair above U+FFFF), and with slash, / as \/ too.
+func asciiJSON(s string, slash bool) string {
+	var b strings.Builder
+	for _, r := range jsonEscaped(s, false) {
+		switch {
+		case r == '/' && slash:
+			b.WriteString(`\/`)
+		case r < utf8.RuneSelf:
+			b.WriteRune(r)
+		case r > 0xFFFF:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
 }
 
 // htmlUnescaper undoes encoding/json's HTML escaping, as json.Encoder.SetEscapeHTML(false) writes.

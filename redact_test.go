@@ -124,12 +124,12 @@ func BenchmarkRedactorScrub(b *testing.B) {
 // TestRedactEchoedSecrets: a server that echoes the secret of a request into its error reply, in any
 // form the secret travelled in or a server re-encodes it to, gets no trace of it into err.Error(),
 // %+v, %#v or the debug log, for one method of each family. The secrets hold every character that
-// encodes differently (" \ + / = < & ') and are over 80 characters long.
+// encodes differently (" \ + / = < & ' é) and are over 80 characters long.
 func TestRedactEchoedSecrets(t *testing.T) {
 	// Not parallel (nor its cases): 56 servers under -race would starve the timing-sensitive parallel
 	// tests.
 	const core = "k9k9k9k9" // every text form of the secrets holds this run; base64 forms are checked whole
-	secret := func(tag string) string { return tag + `-"q\b+p/s=e<l&g>'` + strings.Repeat("k9", 40) }
+	secret := func(tag string) string { return tag + `-"q\b+p/s=e<l&g>'é` + strings.Repeat("k9", 40) }
 	b64 := func(enc *base64.Encoding) func(string) string {
 		return func(s string) string { return enc.EncodeToString([]byte(s)) }
 	}
@@ -144,9 +144,16 @@ func TestRedactEchoedSecrets(t *testing.T) {
 		{"RFC 3986", percentEncode, false},
 		{"JSON (Go)", func(s string) string { return jsonEscaped(s, true) }, false},
 		{"JSON (minimal)", func(s string) string { return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) }, false},
+		{"JSON (Python)", func(s string) string { return strings.ReplaceAll(jsonEscaped(s, false), "é", `\u00e9`) }, false},
+		{"JSON (PHP)", func(s string) string {
+			return strings.NewReplacer("é", `\u00e9`, "/", `\/`).Replace(jsonEscaped(s, false))
+		}, false},
 		{"XML", xmlEscaped, false},
 		{"XML (named entities)", func(s string) string {
 			return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;").Replace(s)
+		}, false},
+		{"HTML (Python)", func(s string) string {
+			return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;").Replace(s)
 		}, false},
 		{"Go %q", strconv.Quote, false},
 		{"truncated %.40q", func(s string) string { return fmt.Sprintf("%.40q", s) }, false},
