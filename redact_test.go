@@ -293,3 +293,23 @@ func TestWebAPILogoutDataScrubbed(t *testing.T) {
 		}
 	}
 }
+
+// TestScrubPrefixes: a truncated secret is scrubbed when at least minSecretPrefix characters of one of
+// its forms show; a shorter run is left alone, as ordinary text may share that much with a token.
+func TestScrubPrefixes(t *testing.T) {
+	t.Parallel()
+	token := "eyJhbGciOiJSUzI1NiJ9." + strings.Repeat("Qm9keQ", 12) // 81 characters
+	r := newRedactor(token)
+	tests := []struct{ in, want string }{
+		{fmt.Sprintf("want seconds, got %.40q", token), `want seconds, got "REDACTED"`},
+		{"cut: " + token[:minSecretPrefix] + "…", "cut: REDACTED…"},
+		{"cut: " + token[:minSecretPrefix-1] + "…", "cut: " + token[:minSecretPrefix-1] + "…"},
+		{"twice " + token[:30] + " and " + token + "!", "twice REDACTED and REDACTED!"},
+		{"json " + jsonEscaped(token[:50]+`"`, true), "json REDACTED" + jsonEscaped(`"`, true)},
+	}
+	for _, tt := range tests {
+		if got := r.scrub(tt.in); got != tt.want {
+			t.Errorf("scrub(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+		}
+	}
+}
