@@ -142,7 +142,7 @@ func agsBool(raw json.RawMessage) (bool, error) {
 	}
 	b, err := strconv.ParseBool(strings.TrimSpace(s))
 	if err != nil {
-		return false, fmt.Errorf("want a boolean, got %q", agsTruncate(s, 40))
+		return false, fmt.Errorf("want a boolean, got %s", valueShape(s))
 	}
 	return b, nil
 }

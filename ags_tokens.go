@@ -17,9 +17,9 @@ import (
 // Tokens is what AGS answers a successful signOn, subsequentSignOn, refresh or signOnWithSessionToken
 // with. Lifetimes arrive in seconds and are kept as durations counted from ReceivedAt.
 //
-// Tokens marshals to and from JSON in the AGS wire form (access_token, expires_in in seconds, …) plus
-// "received_at", so that a callback can persist it and a later run can resume with json.Unmarshal.
-// Printing or logging it masks the access and refresh tokens.
+// Tokens is stored as JSON in the AGS wire form (access_token, expires_in in seconds, …) plus
+// "received_at": MarshalUnmaskedJSON writes it, so that a callback can persist it, and a later run
+// resumes with json.Unmarshal. Printing, logging or json.Marshal masks the access and refresh tokens.
 type Tokens struct {
 	AccessToken           string
 	RefreshToken          string
@@ -33,7 +33,7 @@ type Tokens struct {
 	// ReceivedAt is the local clock when the reply arrived; the lifetimes count from it.
 	ReceivedAt time.Time
 	// CorrelationID is the x-correlation-id of the call that returned these tokens. It is not
-	// persisted by MarshalJSON.
+	// persisted by MarshalUnmaskedJSON.
 	CorrelationID string
 }
 
@@ -161,8 +161,9 @@ func (t *Tokens) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalJSON writes the AGS wire form plus received_at: the form to persist tokens in.
-func (t Tokens) MarshalJSON() ([]byte, error) {
+// MarshalUnmaskedJSON writes the AGS wire form plus received_at, in clear: the form to persist tokens
+// in, which json.Unmarshal reads back. The result holds the access and refresh tokens.
+func (t Tokens) MarshalUnmaskedJSON() ([]byte, error) {
 	type persisted struct {
 		AccessToken           string     `json:"access_token,omitempty"`
 		RefreshToken          string     `json:"refresh_token,omitempty"`
@@ -221,7 +222,7 @@ func agsSeconds(raw json.RawMessage) (time.Duration, error) {
 	}
 	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("want seconds, got %q", agsTruncate(s, 40))
+		return 0, fmt.Errorf("want seconds, got %s", valueShape(s))
 	}
 	if f < 0 {
 		return 0, fmt.Errorf("negative lifetime %v", f)
@@ -242,13 +243,6 @@ func agsJSONKind(raw json.RawMessage) string {
 		return "a boolean"
 	}
 	return "invalid JSON"
-}
-
-func agsTruncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // agsDecodeTokens reads a token answer; a reply without an access token is not one.

@@ -122,10 +122,14 @@ func TestAGSRequestAndResultTypesMask(t *testing.T) {
 			}
 		})
 	}
-	// Masking is for printing only: the wire body still carries the values.
+	// json.Marshal masks too; the wire body (agsWireParameter) carries the values.
 	b, _ := json.Marshal(req.Parameters)
+	if strings.Contains(string(b), password) || !strings.Contains(string(b), "dave") {
+		t.Errorf("Parameter JSON: %s", b)
+	}
+	b, _ = json.Marshal(agsWireParameters(req.Parameters))
 	if !strings.Contains(string(b), password) {
-		t.Errorf("Parameter JSON lost the value: %s", b)
+		t.Errorf("wire parameters lost the value: %s", b)
 	}
 }
 
@@ -147,13 +151,18 @@ func TestAGSTokensPersistRoundTrip(t *testing.T) {
 	in := Tokens{AccessToken: "a", RefreshToken: "r", ClientID: "PUB_989", AccountID: "1663", TokenType: "bearer",
 		ExpiresIn: time.Hour, RefreshExpiresIn: 48 * time.Hour, FixedRefreshExpiresIn: 90 * 24 * time.Hour,
 		ReceivedAt: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC), CorrelationID: "not persisted"}
-	b, err := json.Marshal(in)
+	b, err := in.MarshalUnmaskedJSON()
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := `{"access_token":"a","refresh_token":"r","client_id":"PUB_989","accountId":"1663","token_type":"bearer","expires_in":3600,"refresh_expires_in":172800,"fixed_refresh_expires_in":7776000,"received_at":"2026-03-01T12:00:00Z"}`
 	if string(b) != want {
-		t.Errorf("Marshal:\n got %s\nwant %s", b, want)
+		t.Errorf("MarshalUnmaskedJSON:\n got %s\nwant %s", b, want)
+	}
+	// json.Marshal (what a JSON log handler calls) masks both tokens.
+	masked, _ := json.Marshal(in)
+	if want := strings.NewReplacer(`"a"`, `"REDACTED"`, `"r"`, `"REDACTED"`).Replace(want); string(masked) != want {
+		t.Errorf("Marshal:\n got %s\nwant %s", masked, want)
 	}
 	var out Tokens
 	if err := json.Unmarshal(b, &out); err != nil {
@@ -236,7 +245,7 @@ func FuzzAGSTokens(f *testing.F) {
 		_ = tok.String()
 		_ = tok.OAuth2()
 		// What the SDK persists it reads back the same, to the second.
-		b, err := json.Marshal(tok)
+		b, err := tok.MarshalUnmaskedJSON()
 		if err != nil {
 			t.Fatal(err)
 		}

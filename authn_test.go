@@ -300,10 +300,14 @@ func TestPassClientCredentialsMasked(t *testing.T) {
 	if !strings.Contains(fmtAll(creds), "s6BhdRkqt3") {
 		t.Errorf("client id missing: %s", fmtAll(creds))
 	}
-	// JSON is the storage form (FileCredentialStore): it keeps the secret.
-	b, _ := json.Marshal(creds)
-	if !strings.Contains(string(b), "t7AkePiru4") {
-		t.Errorf("JSON %s lost the secret", b)
+	// json.Marshal masks; MarshalUnmaskedJSON is the storage form and keeps the secret.
+	if b, _ := json.Marshal(creds); strings.Contains(string(b), "t7AkePiru4") {
+		t.Errorf("JSON %s shows the secret", b)
+	}
+	b, _ := creds.MarshalUnmaskedJSON()
+	var back ClientCredentials
+	if err := json.Unmarshal(b, &back); err != nil || back.ClientSecret != "t7AkePiru4" {
+		t.Errorf("storage form %s does not round-trip: %v", b, err)
 	}
 }
 

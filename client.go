@@ -5,6 +5,13 @@
 // One Client wraps all four. Every call goes through one request pipeline that retries only what is
 // safe to retry, never follows redirects, caps reply bodies at 4 MiB, maps failures to typed errors
 // matchable with errors.Is and errors.As, and redacts secrets from every log line and error string.
+//
+// Values that hold secrets (credentials, tokens, sessions, requests that carry a password or a token)
+// print, log and marshal with their secrets masked as REDACTED: String, GoString, Format (every fmt
+// verb), LogValue and MarshalJSON all mask, so that such a value logged by mistake leaks nothing, even
+// inside a slice, a map or a struct of yours and whichever slog handler writes it. UnmarshalJSON reads
+// the clear form. To store credentials, tokens or a WebAPI session, serialise them with their
+// MarshalUnmaskedJSON method and read them back with json.Unmarshal.
 package tvauth
 
 import (
@@ -598,6 +605,9 @@ func (r *response) resolve(ref string) (*url.URL, error) {
 	}
 	u, err := url.Parse(ref)
 	if err != nil {
+		if ue := (*url.Error)(nil); errors.As(err, &ue) {
+			err = ue.Err // a *url.Error quotes the whole URL, which may carry a token
+		}
 		return nil, err
 	}
 	if r.Base == nil {

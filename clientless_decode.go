@@ -39,7 +39,7 @@ func (t *msTime) UnmarshalText(b []byte) error {
 		*t = msTime(tt)
 		return nil
 	}
-	return fmt.Errorf("timestamp %q is neither epoch milliseconds nor RFC 3339", v1Truncate(s, 40))
+	return fmt.Errorf("timestamp (%s) is neither epoch milliseconds nor RFC 3339", valueShape(s))
 }
 
 // v1UnixAuto reads n as epoch milliseconds, or as seconds when it is too small to be milliseconds.

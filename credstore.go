@@ -126,7 +126,7 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 	if err := creds.validate("creds"); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(creds, "", "  ")
+	b, err := creds.MarshalUnmaskedJSON() // json.Marshal masks the secret
 	if err != nil {
 		return err
 	}

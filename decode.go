@@ -43,7 +43,7 @@ func (v *flexBool) UnmarshalText(b []byte) error {
 	}
 	p, err := strconv.ParseBool(strings.TrimSpace(string(b)))
 	if err != nil {
-		return fmt.Errorf("boolean %q: %w", v1Truncate(string(b), 20), strconv.ErrSyntax)
+		return fmt.Errorf("boolean (%s): %w", valueShape(string(b)), strconv.ErrSyntax)
 	}
 	*v = flexBool(p)
 	return nil

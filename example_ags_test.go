@@ -139,7 +139,7 @@ func ExampleAGSService_TokenSource() {
 	saved := &tvauth.Tokens{AccessToken: "eyJ.old.sig", RefreshToken: "eyJ.refresh.sig", ClientID: "PUB_989",
 		ExpiresIn: time.Hour, ReceivedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
 	ts := client.AGS.TokenSource(saved, tvauth.SignOnRequest{}, func(t tvauth.Tokens) {
-		b, _ := json.Marshal(t) // what an app would write to its store
+		b, _ := t.MarshalUnmaskedJSON() // what an app would write to its store (json.Marshal masks the tokens)
 		fmt.Println("persist", len(b) > 0, "client", t.ClientID, "refresh token rotated:", t.RefreshToken != "eyJ.refresh.sig")
 	})
 	tok, err := ts.Token()

@@ -275,7 +275,7 @@ func (t *passTime) UnmarshalText(b []byte) error {
 	if err != nil {
 		f, ferr := strconv.ParseFloat(string(b), 64)
 		if ferr != nil || f != f || f > 1<<62 || f < -(1<<62) {
-			return fmt.Errorf("timestamp %.40q is not milliseconds since the epoch", b)
+			return fmt.Errorf("timestamp (%s) is not milliseconds since the epoch", valueShape(string(b)))
 		}
 		ms = int64(f)
 	}

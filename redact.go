@@ -1,10 +1,17 @@
 package tvauth
 
 import (
+	"encoding/base64"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // redacted replaces every secret in log lines and error strings.
@@ -48,12 +55,27 @@ func isSecretName(name string) bool { return secretNames[strings.ToLower(name)] 
 // mangle messages without protecting anything real.
 const minSecretLen = 3
 
+// minSecretPrefix is the shortest run of a secret's encoded form that is scrubbed on its own. A
+// server or a decoder that truncates what it quotes (a 40-character %q, a body cut at some length)
+// shows only the start of a long token; any run of at least this many characters that starts like
+// one of a secret's forms is replaced, up to where it stops matching. Twelve characters are far more
+// than an ordinary word shares with a token by chance; the cost is that two JWTs with the same
+// header both lose that header.
+const minSecretPrefix = 12
+
 // redactor is the one redaction mechanism: it knows the secret names above and the secret values sent
 // on one request (and those an attempt adds, such as a freshly fetched bearer token), and scrubs both
 // from every log line and error string. Safe for concurrent use.
+//
+// A secret is scrubbed in every form the SDK puts it on the wire and a server may echo it back in
+// (see secretForms), whole or as a prefix of at least minSecretPrefix characters. The forms are
+// built once per secret, by the first scrub after it was added: most calls succeed without logging
+// and never scrub, so they never pay for the forms.
 type redactor struct {
-	mu     sync.Mutex
-	values []string // sorted longest first, so a secret containing another is replaced whole
+	mu      sync.Mutex
+	secrets []string // the values added
+	built   int      // secrets[:built] have their forms in forms
+	forms   []string // every form of every secret, longest first, so a secret containing another is replaced whole
 }
 
 func newRedactor(secrets ...string) *redactor {
@@ -70,16 +92,133 @@ func (r *redactor) add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range secrets {
-		if len(s) < minSecretLen {
-			continue
+		if len(s) >= minSecretLen && !contains(r.secrets, s) {
+			r.secrets = append(r.secrets, s)
 		}
-		for _, v := range []string{s, url.QueryEscape(s), url.PathEscape(s), percentEncode(s)} {
-			if !contains(r.values, v) {
-				r.values = append(r.values, v)
+	}
+}
+
+// buildForms adds the forms of the secrets added since the last call. r.mu must be held.
+func (r *redactor) buildForms() {
+	if r.built == len(r.secrets) {
+		return
+	}
+	for _, s := range r.secrets[r.built:] {
+		for _, f := range secretForms(s) {
+			if len(f) >= minSecretLen && !contains(r.forms, f) {
+				r.forms = append(r.forms, f)
 			}
 		}
 	}
-	sort.Slice(r.values, func(i, j int) bool { return len(r.values[i]) > len(r.values[j]) })
+	r.built = len(r.secrets)
+	sort.SliceStable(r.forms, func(i, j int) bool { return len(r.forms[i]) > len(r.forms[j]) })
+}
+
+// secretForms lists the ways a secret can appear in a server's reply or an error text: as sent (raw
+// in a header or a JSON body, form- or query-encoded, RFC 3986 percent-encoded in a signed query),
+// as a server echoes what it received (JSON-escaped the way Go, Jackson or PHP write it, XML-escaped,
+// Go-quoted, URL-encoded once more inside a redirect), and base64 in both alphabets with and without
+// padding. A secret that is itself base64 (session keys, signatures, SAML responses, media tokens)
+// is listed in the other alphabet and padding too.
+func secretForms(s string) []string {
+	forms := []string{s}
+	if !allUnreserved(s) { // otherwise every text form is s itself
+		forms = append(forms,
+			url.QueryEscape(s),
+			url.PathEscape(s),
+			percentEncode(s),
+			url.QueryEscape(url.QueryEscape(s)),
+			percentEncode(percentEncode(s)),
+			jsonEscaped(s, true),
+			jsonEscaped(s, false),
+			asciiJSON(s, false),           // Python's json.dumps, Jackson's ESCAPE_NON_ASCII
+			asciiJSON(s, true),            // PHP's json_encode
+			minimalJSONEscaper.Replace(s), // the escaping many servers do by hand
+			goQuoted(s),
+			xmlEscaped(s),
+			namedEntityEscaper.Replace(s),
+			pythonHTMLEscaper.Replace(s),
+		)
+	}
+	for _, enc := range base64Encodings {
+		forms = append(forms, enc.EncodeToString([]byte(s)))
+	}
+	for _, dec := range base64Encodings {
+		if b, err := dec.DecodeString(s); err == nil && len(b) > 0 {
+			for _, enc := range base64Encodings {
+				forms = append(forms, enc.EncodeToString(b))
+			}
+			break
+		}
+	}
+	return forms
+}
+
+var (
+	minimalJSONEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	namedEntityEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;")
+	pythonHTMLEscaper  = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;")
+)
+
+func allUnreserved(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !unreserved(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+var base64Encodings = []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding}
+
+// jsonEscaped is s inside a JSON string as encoding/json writes it, with or without its HTML escaping
+// of < > & (as \u003c …).
+func jsonEscaped(s string, html bool) string {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return s
+	}
+	out := string(b[1 : len(b)-1])
+	if !html {
+		out = htmlUnescaper.Replace(out)
+	}
+	return out
+}
+
+// asciiJSON is s inside a JSON string written in ASCII only: every other character as \uXXXX (a
+// surrogate pair above U+FFFF), and with slash, / as \/ too.
+func asciiJSON(s string, slash bool) string {
+	var b strings.Builder
+	for _, r := range jsonEscaped(s, false) {
+		switch {
+		case r == '/' && slash:
+			b.WriteString(`\/`)
+		case r < utf8.RuneSelf:
+			b.WriteRune(r)
+		case r > 0xFFFF:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
+}
+
+// htmlUnescaper undoes encoding/json's HTML escaping, as json.Encoder.SetEscapeHTML(false) writes.
+var htmlUnescaper = strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&")
+
+// goQuoted is s inside a %q, as Go error texts quote values.
+func goQuoted(s string) string {
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
+}
+
+// xmlEscaped is s as encoding/xml writes character data (&#34; &#39; &#xA; …).
+func xmlEscaped(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s)) // a strings.Builder never fails
+	return b.String()
 }
 
 func contains(list []string, s string) bool {
@@ -91,19 +230,60 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// scrub replaces every known secret value in s.
+// scrub replaces every known secret form in s, and every run of at least minSecretPrefix
+// characters that starts one. Matches are found on the text as given and merged before anything is
+// replaced, so that two forms sharing a start (a secret's percent- and query-encoded forms) cannot
+// leave the tail of the longer match behind.
 func (r *redactor) scrub(s string) string {
 	if r == nil || s == "" {
 		return s
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, v := range r.values {
-		if strings.Contains(s, v) {
-			s = strings.ReplaceAll(s, v, redacted)
-		}
+	r.buildForms()
+	var spans [][2]int
+	for _, form := range r.forms {
+		spans = appendMatches(spans, s, form)
 	}
-	return s
+	if len(spans) == 0 {
+		return s
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i][0] < spans[j][0] })
+	var b strings.Builder
+	done := 0 // s[:done] is written or replaced
+	for i := 0; i < len(spans); {
+		start, end := spans[i][0], spans[i][1]
+		for i++; i < len(spans) && spans[i][0] <= end; i++ {
+			end = max(end, spans[i][1])
+		}
+		b.WriteString(s[done:start])
+		b.WriteString(redacted)
+		done = end
+	}
+	b.WriteString(s[done:])
+	return b.String()
+}
+
+// appendMatches adds the spans of s that hold form, or a prefix of it at least minSecretPrefix long.
+func appendMatches(spans [][2]int, s, form string) [][2]int {
+	anchor := form
+	if len(anchor) > minSecretPrefix {
+		anchor = anchor[:minSecretPrefix]
+	}
+	for off := 0; off < len(s); {
+		j := strings.Index(s[off:], anchor)
+		if j < 0 {
+			break
+		}
+		i := off + j
+		n := len(anchor)
+		for n < len(form) && i+n < len(s) && s[i+n] == form[n] {
+			n++
+		}
+		spans = append(spans, [2]int{i, i + n})
+		off = i + n
+	}
+	return spans
 }
 
 // url renders a URL for a log line or error: userinfo dropped, secret-named query parameters blanked
@@ -144,21 +324,4 @@ func (r *redactor) scrubError(err error) error {
 		s.scrub(r)
 	}
 	return err
-}
-
-// maskIfSet is how secret fields print in String, GoString and LogValue: REDACTED when set, empty when
-// not, so a log still tells a missing secret from a present one.
-func maskIfSet(secret string) string {
-	if secret == "" {
-		return ""
-	}
-	return redacted
-}
-
-// maskQuoted is maskIfSet for %s verbs inside Go-syntax-like output, where an empty value prints "".
-func maskQuoted(secret string) string {
-	if secret == "" {
-		return `""`
-	}
-	return redacted
 }

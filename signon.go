@@ -414,9 +414,9 @@ const (
 
 // agsRequestBody is every AGS POST body; the field order is the documented one.
 type agsRequestBody struct {
-	Parameters        []Parameter     `json:"parameters"`
-	ClientID          string          `json:"clientId,omitempty"`
-	DeviceInformation json.RawMessage `json:"deviceInformation,omitempty"`
+	Parameters        []agsWireParameter `json:"parameters"`
+	ClientID          string             `json:"clientId,omitempty"`
+	DeviceInformation json.RawMessage    `json:"deviceInformation,omitempty"`
 }
 
 // newCall validates req and starts an AGS call with the headers and body every AGS endpoint takes. It
@@ -471,10 +471,7 @@ func (s *AGSService) newCall(method, path string, req *SignOnRequest, rule agsBo
 		return cl, cid, nil
 	}
 
-	body := agsRequestBody{Parameters: req.Parameters}
-	if body.Parameters == nil {
-		body.Parameters = []Parameter{} // the key is mandatory: send [] rather than null
-	}
+	body := agsRequestBody{Parameters: agsWireParameters(req.Parameters)}
 	for i, p := range req.Parameters {
 		if p.Name == "" {
 			return nil, "", invalid("Parameters", "parameter %d has no name", i)

@@ -51,7 +51,9 @@ type ClientLoginRequest struct {
 	ClientName, ClientVersion string // optional
 	RequestID                 string // optional r, echoed back
 
-	Format      Format // f: the reply format; default FormatJSON
+	// ReplyFormat is f, the reply format; default FormatJSON. (Not "Format": that name is the fmt.Formatter
+	// method that keeps %d and %x from printing Password.)
+	ReplyFormat Format
 	Context     string // context: the Challenge.Context being answered
 	CaptchaWord string // word: the captcha answer (3015)
 	SecurID     string // securid: the SecurID code (3012, 3013); a secret
@@ -227,7 +229,7 @@ func (s *WebAPIService) ClientLogin(ctx context.Context, req ClientLoginRequest)
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
-	body := pairs{{"devId", s.client.cfg.webapiDevID}, {"f", string(req.Format.orDefault())}, {"s", req.LoginID}}
+	body := pairs{{"devId", s.client.cfg.webapiDevID}, {"f", string(req.ReplyFormat.orDefault())}, {"s", req.LoginID}}
 	for _, p := range []pair{
 		{"pwd", req.Password}, {"tokenType", req.TokenType}, {"language", req.Language},
 		{"clientName", req.ClientName}, {"clientVersion", req.ClientVersion}, {"r", req.RequestID},
@@ -242,7 +244,7 @@ func (s *WebAPIService) ClientLogin(ctx context.Context, req ClientLoginRequest)
 		service: svcWebAPI,
 		method:  http.MethodPost,
 		path:    "/auth/clientLogin",
-		header:  webapiHeader(formHeader(), req.Format.orDefault(), false),
+		header:  webapiHeader(formHeader(), req.ReplyFormat.orDefault(), false),
 		body:    []byte(body.encode()),
 		secrets: []string{req.Password, req.SecurID},
 	}
@@ -282,7 +284,7 @@ func (req *ClientLoginRequest) validate() error {
 	if err := webapiCheckLanguage(req.Language); err != nil {
 		return err
 	}
-	return req.Format.check("Format")
+	return req.ReplyFormat.check("ReplyFormat")
 }
 
 // webapiCheckLanguage accepts what NINA documents, "<lang>-<locale>": a language of 2–3 letters, one
@@ -576,12 +578,14 @@ func (s *WebAPIService) signedOnce(ctx context.Context, method string, endpoint 
 		}
 	}
 	last := webapiDecodeAlways(cl, func(*response, *webapiReply) error { return nil })
-	if _, err := s.client.do(ctx, cl); err != nil {
+	resp, err := s.client.do(ctx, cl)
+	if err != nil {
 		var we *WebAPIError
 		if errors.As(err, &we) && we.StatusCode != 0 {
 			return last, err
 		}
 		return nil, err
 	}
+	last.scrubData(resp.red)
 	return last, nil
 }

@@ -246,7 +246,7 @@ func TestWebAPIClientLoginReplyFormats(t *testing.T) {
 			})
 			before := time.Now()
 			sess, err := c.WebAPI.ClientLogin(context.Background(), ClientLoginRequest{
-				LoginID: "someuser", Password: vecPassword, Format: tt.format, UnescapeToken: tt.unescape})
+				LoginID: "someuser", Password: vecPassword, ReplyFormat: tt.format, UnescapeToken: tt.unescape})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -275,7 +275,7 @@ func TestWebAPIClientLoginWireAllFields(t *testing.T) {
 	})
 	_, err := c.WebAPI.ClientLogin(context.Background(), ClientLoginRequest{
 		LoginID: "Some User@example.com", Password: "p+w d&=é", TokenType: "longterm", Language: "en-us",
-		ClientName: "Acme TV", ClientVersion: "1.2.3", RequestID: "req 1", Format: FormatXML,
+		ClientName: "Acme TV", ClientVersion: "1.2.3", RequestID: "req 1", ReplyFormat: FormatXML,
 		Context: "jT9m2LkQ0pXw8ZsA", CaptchaWord: "x7 Kq", SecurID: "123456",
 	})
 	if err != nil {
@@ -349,7 +349,7 @@ func TestWebAPIClientLoginAnswerChallenge(t *testing.T) {
 		}
 		w.Write(webapiFixture(t, "clientlogin_ok_aol.xml"))
 	})
-	req := ClientLoginRequest{LoginID: "someuser", Password: "test", Format: FormatXML}
+	req := ClientLoginRequest{LoginID: "someuser", Password: "test", ReplyFormat: FormatXML}
 	_, err := c.WebAPI.ClientLogin(context.Background(), req)
 	var we *WebAPIError
 	if !errors.As(err, &we) || we.Challenge == nil {
@@ -402,7 +402,7 @@ func TestWebAPIClientLoginValidation(t *testing.T) {
 		{ClientLoginRequest{LoginID: "u", Password: "x", TokenType: "-5"}, "TokenType"},
 		{ClientLoginRequest{LoginID: "u", Password: "x", Language: "en us"}, "Language"},
 		{ClientLoginRequest{LoginID: "u", Password: "x", Language: "en-"}, "Language"},
-		{ClientLoginRequest{LoginID: "u", Password: "x", Format: "html"}, "Format"},
+		{ClientLoginRequest{LoginID: "u", Password: "x", ReplyFormat: "html"}, "ReplyFormat"},
 	}
 	for _, tt := range tests {
 		_, err := c.WebAPI.ClientLogin(context.Background(), tt.req)
@@ -1240,7 +1240,7 @@ func TestWebAPIAcceptFollowsFormat(t *testing.T) {
 				var err error
 				switch call {
 				case "ClientLogin":
-					_, err = c.WebAPI.ClientLogin(context.Background(), ClientLoginRequest{LoginID: "u", Password: "pw", Format: tt.format})
+					_, err = c.WebAPI.ClientLogin(context.Background(), ClientLoginRequest{LoginID: "u", Password: "pw", ReplyFormat: tt.format})
 				default:
 					_, err = c.WebAPI.Logout(context.Background(), WebAPILogoutRequest{Session: testSession(), Format: tt.format,
 						Callback: tt.callback, Method: strings.TrimPrefix(call, "Logout ")})

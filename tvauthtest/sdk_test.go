@@ -530,7 +530,7 @@ func TestSDKWebAPIFlow(t *testing.T) {
 		}{{tvauth.FormatJSON, ""}, {tvauth.FormatJSON, "cb.done"}, {tvauth.FormatXML, ""}, {tvauth.FormatQS, ""}} {
 			name := method + "/" + string(fm.format) + fm.callback
 			sess, err := c.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: "alice@example.com", Password: password,
-				Format: fm.format, TokenType: "longterm"})
+				ReplyFormat: fm.format, TokenType: "longterm"})
 			if err != nil {
 				t.Fatalf("%s: ClientLogin: %v", name, err)
 			}

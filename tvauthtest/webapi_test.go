@@ -683,7 +683,7 @@ func TestWebAPISDKInterop(t *testing.T) {
 			callback string
 		}{{tvauth.FormatJSON, ""}, {tvauth.FormatJSON, "cb_1"}, {tvauth.FormatXML, ""}, {tvauth.FormatQS, ""}} {
 			sess, err := c.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: "Some User", Password: "p@ss word+/=",
-				Format: fm.format, RequestID: "r 1"})
+				ReplyFormat: fm.format, RequestID: "r 1"})
 			if err != nil {
 				t.Fatalf("%s/%s: ClientLogin: %v", method, fm.format, err)
 			}
