@@ -358,6 +358,9 @@ func (s *ClientlessService) checkAuthN(ctx context.Context, cl *call) (bool, err
 // other than "not yet" occurs, or ctx ends. Adobe recommends a "Continue" button over polling; when
 // polling, keep the interval well above the 1 request/s throttle.
 func (s *ClientlessService) WaitForAuthN(ctx context.Context, req ClientlessRequest, interval time.Duration) error {
+	if ctx == nil { // the wait selects on ctx.Done() before any request checks it
+		return invalid("ctx", "nil context")
+	}
 	if interval < 0 {
 		return invalid("interval", "negative")
 	}

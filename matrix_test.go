@@ -1,0 +1,790 @@
+package tvauth_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tvauth/tvauth"
+	"golang.org/x/oauth2"
+)
+
+// The promises of README's "What every call gets", as tables over the registry (methods_test.go):
+// every wait ends by the context's deadline, a bad reply is a typed error of the right class, bad
+// input is a *ValidationError naming the field before any request, and retries happen exactly where
+// they are safe.
+
+// awaitingFix lists the (method/row) cells that fail because of a defect issue 10 names, which another
+// branch fixes. Their assertion is skipped with a t.Log; everything else must pass. The lead removes
+// this map once the fixes are merged.
+var awaitingFix = map[string]string{
+	// oauth2.TokenSource.Token has no context, and the token cache bounds no fetch: a stalled token
+	// endpoint blocks it for ever (issue 10, "Waits that outlive the context": a default fetch timeout,
+	// tokens.go). Once fixed, this row ends by that fetch timeout: if the default is longer than the
+	// row's deadline plus watchdogGrace, set a short one on the lab's clients.
+	"Pass.TokenSource.Token/hang": "token-cache waits: Token() without a fetch timeout",
+	// A 200 whose body is null reads as "nothing to do" (issue 10, "Pass logout: a 200 whose body is
+	// null, {} or lacks logouts is a *DecodeError", logout.go).
+	"Pass.Logout/null": "Pass logout null/{} is an empty result",
+}
+
+// lab is one httptest server that serves many cells: each client it makes talks to its own path prefix,
+// so a cell counts its own requests and answers with its own fault.
+type lab struct {
+	srv   *httptest.Server
+	stop  chan struct{} // closed at cleanup: handlers that hang return
+	mu    sync.Mutex
+	cells map[string]*cell
+	calls sync.WaitGroup // calls still running, including those that outlived their watchdog
+}
+
+type cell struct {
+	handler  http.HandlerFunc
+	requests atomic.Int64
+	logs     *syncBuffer
+	rt       *countingTransport
+}
+
+func newLab(t *testing.T) *lab {
+	t.Helper()
+	l := &lab{stop: make(chan struct{}), cells: map[string]*cell{}}
+	l.srv = httptest.NewServer(http.HandlerFunc(l.serve))
+	t.Cleanup(func() {
+		close(l.stop)
+		done := make(chan struct{})
+		go func() { l.calls.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Error("calls still running 30 s after their deadline, though every server handler returned")
+		}
+		l.srv.Close()
+	})
+	return l
+}
+
+func (l *lab) serve(w http.ResponseWriter, r *http.Request) {
+	id, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	l.mu.Lock()
+	c := l.cells[id]
+	l.mu.Unlock()
+	if c == nil {
+		http.Error(w, "no such cell", http.StatusNotFound)
+		return
+	}
+	c.requests.Add(1)
+	c.handler(w, r)
+}
+
+// fastRetry keeps every retry the policy allows, with waits of a millisecond or two.
+var fastRetry = tvauth.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond}
+
+var labDevice = tvauth.Device{ID: "ba23d141-d715-561c-94f4-e9e4c966b1eb", Info: tvauth.DeviceInfo{
+	PrimaryHardwareType: "SetTopBox", Model: "STB-9", Version: "r2", Manufacturer: "Acme", OSName: "Linux",
+	OSVersion: "6.1", ConnectionType: "WiFi"}}
+
+// client makes a cell served by h and a client whose four services all point at it: a static Pass
+// token (a secret), the lab device, a WebAPI devId, an AGS auth service, a debug logger into the cell's
+// buffer, and a private counting transport. base overrides the server URL (a refused port).
+func (l *lab) client(t *testing.T, h http.HandlerFunc, base string, opts ...tvauth.Option) (*tvauth.Client, *cell) {
+	t.Helper()
+	c := &cell{handler: h, logs: &syncBuffer{}, rt: &countingTransport{base: http.DefaultTransport.(*http.Transport).Clone()}}
+	l.mu.Lock()
+	id := "c" + strconv.Itoa(len(l.cells))
+	l.cells[id] = c
+	l.mu.Unlock()
+	if base == "" {
+		base = l.srv.URL
+	}
+	root := base + "/" + id
+	logger := slog.New(slog.NewTextHandler(c.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	all := []tvauth.Option{
+		tvauth.WithPassURL(root), tvauth.WithClientlessURL(root), tvauth.WithWebAPIURL(root), tvauth.WithAGSURL(root + "/ags"),
+		tvauth.WithRetry(fastRetry), tvauth.WithDevice(labDevice),
+		tvauth.WithPassTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: string(sec.Bearer), TokenType: "Bearer"})),
+		tvauth.WithWebAPIDevID("dev-1"), tvauth.WithAGSAuthService("OPF"), tvauth.WithLogger(logger),
+		tvauth.WithHTTPClient(&http.Client{Transport: c.rt}),
+	}
+	client, err := tvauth.New(append(all, opts...)...)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(c.rt.base.CloseIdleConnections)
+	return client, c
+}
+
+// outcome is how one call ended.
+type outcome struct {
+	err      error
+	panicked any
+	ended    bool // within the deadline and the watchdog's grace
+	elapsed  time.Duration
+}
+
+// watchdogGrace is how long after its deadline a call may still return: scheduling on a loaded
+// 2-core machine under -race, never a missed deadline.
+const watchdogGrace = 2 * time.Second
+
+// run calls call with a context that ends after deadline, recovering a panic; a call still running
+// deadline+watchdogGrace later is reported as not ended (the lab waits for it at cleanup).
+func (l *lab) run(deadline time.Duration, c *tvauth.Client, call func(context.Context, *tvauth.Client) error) outcome {
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	done := make(chan outcome, 1)
+	start := time.Now()
+	l.calls.Add(1)
+	go func() {
+		defer l.calls.Done()
+		defer cancel()
+		var o outcome
+		defer func() {
+			o.panicked = recover()
+			o.ended, o.elapsed = true, time.Since(start)
+			done <- o
+		}()
+		o.err = call(ctx, c)
+	}()
+	select {
+	case o := <-done:
+		return o
+	case <-time.After(deadline + watchdogGrace):
+		return outcome{elapsed: time.Since(start)}
+	}
+}
+
+// countingTransport counts the attempts the SDK makes (refused connections included).
+type countingTransport struct {
+	base     *http.Transport
+	attempts atomic.Int64
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.attempts.Add(1)
+	return c.base.RoundTrip(r)
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Error classes, in the order classify tries them.
+const (
+	clsOK         = "ok"
+	clsDeadline   = "deadline"   // errors.Is(err, context.DeadlineExceeded)
+	clsTooLarge   = "too-large"  // errors.Is(err, tvauth.ErrResponseTooLarge)
+	clsValidation = "validation" // *tvauth.ValidationError
+	clsDecode     = "decode"     // *tvauth.DecodeError
+	clsService    = "service"    // the family's *PassError, *WebAPIError or *AGSError
+	clsRequest    = "request"    // *tvauth.RequestError
+)
+
+func classify(family string, err error) string {
+	var (
+		ve *tvauth.ValidationError
+		de *tvauth.DecodeError
+		re *tvauth.RequestError
+		pe *tvauth.PassError
+		we *tvauth.WebAPIError
+		ae *tvauth.AGSError
+	)
+	switch {
+	case err == nil:
+		return clsOK
+	case errors.Is(err, context.DeadlineExceeded):
+		return clsDeadline
+	case errors.Is(err, tvauth.ErrResponseTooLarge):
+		return clsTooLarge
+	case errors.As(err, &ve):
+		return clsValidation
+	case errors.As(err, &de):
+		return clsDecode
+	case (family == "pass" || family == "clientless") && errors.As(err, &pe),
+		family == "webapi" && errors.As(err, &we), family == "ags" && errors.As(err, &ae):
+		return clsService
+	case errors.As(err, &re):
+		return clsRequest
+	}
+	return fmt.Sprintf("untyped %T", err)
+}
+
+// fault is one row of the matrix: what the server does, and the class of error each method must give.
+type fault struct {
+	name     string
+	deadline time.Duration
+	serve    func(l *lab, m method) http.HandlerFunc
+	expect   func(m method) string
+}
+
+// transport is the class of a fault that gives no usable reply: a poller waits on through it until its
+// context ends.
+func transport(m method, class string) string {
+	if m.poller {
+		return clsDeadline
+	}
+	return class
+}
+
+// spoiled is the class of an answer whose body cannot be read: a *DecodeError where the body is data.
+func spoiled(m method) string {
+	if m.decodes {
+		return clsDecode
+	}
+	return clsOK
+}
+
+// writeAnswer writes the method's success status and headers.
+func writeAnswer(w http.ResponseWriter, m method, contentType string) {
+	for k, vs := range m.answerHeader {
+		w.Header()[k] = vs
+	}
+	if contentType != "" {
+		w.Header().Set("Content-Type", contentType)
+	}
+	w.WriteHeader(m.answer)
+}
+
+// cutConnection answers with the method's status line, a Content-Length of 4 KiB and 40 bytes of body,
+// then drops the connection: with a TCP reset when reset, else with a plain close.
+func cutConnection(m method, reset bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n", m.answer, http.StatusText(m.answer))
+		for k, vs := range m.answerHeader {
+			fmt.Fprintf(buf, "%s: %s\r\n", k, vs[0])
+		}
+		buf.WriteString("\r\n" + `{"access_token":"abcdefghijklmnopqrstu`)
+		_ = buf.Flush()
+		if tc, ok := conn.(*net.TCPConn); ok && reset {
+			_ = tc.SetLinger(0)
+		}
+		_ = conn.Close()
+	}
+}
+
+// wrongTypes sets every JSON name the SDK's decoders read to an array of booleans.
+var wrongTypes = func() string {
+	names := strings.Fields(`access_token accountId accountInformation accounts action actionName actionType attributes
+		authServiceName authenticationRequest authorized availableServices clientId client_id client_id_issued_at
+		client_secret code created_at data decisions details device deviceId displayAttributes domains endpoints error
+		existingParameters expires expires_in fixed_refresh_expires_in generated id info issuer logouts message
+		missingParameters mvpd mvpdId mvpds name notAfter notBefore parameterProperties parameters profiles reasonType
+		refresh_expires_in refresh_token requestor resource resources serializedToken serviceProvider sessionId
+		sessionToken source status token token_type type updated url userAccountToken userId response statusCode
+		statusText expiresIn accessToken refreshToken`)
+	var b strings.Builder
+	b.WriteString("{")
+	for i, n := range names {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "%q:[true,false]", n)
+	}
+	b.WriteString("}")
+	return b.String()
+}()
+
+// gzipBomb is 64 MiB of JSON white space, gzip-compressed to about 64 KiB. TestFaultMatrix builds it
+// before any call starts, so that no call's deadline pays for it.
+var gzipBomb = sync.OnceValue(func() []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	chunk := bytes.Repeat([]byte(" "), 1<<20)
+	for i := 0; i < 64; i++ {
+		_, _ = zw.Write(chunk)
+	}
+	_ = zw.Close()
+	return buf.Bytes()
+})
+
+// familyError is an error body of the family's own shape whose texts are msg.
+func familyError(family, msg string) string {
+	q := strconv.Quote(msg)
+	switch family {
+	case "webapi":
+		return `{"response":{"statusCode":400,"statusDetailCode":1000,"statusText":` + q + `,"requestId":` + q + `,"data":{"info":` + q + `}}}`
+	case "ags":
+		return `{"code":` + q + `,"message":` + q + `}`
+	}
+	return `{"status":400,"code":"invalid_request","message":` + q + `,"details":` + q + `,"helpUrl":` + q + `,"trace":` + q + `,"action":"none"}`
+}
+
+var faults = []fault{
+	{name: "hang", deadline: time.Second,
+		serve: func(l *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case <-r.Context().Done():
+				case <-l.stop:
+				}
+			}
+		},
+		expect: func(method) string { return clsDeadline }},
+	{name: "reset mid-body", deadline: callDeadline,
+		serve:  func(_ *lab, m method) http.HandlerFunc { return cutConnection(m, true) },
+		expect: func(m method) string { return transport(m, clsRequest) }},
+	{name: "truncated body", deadline: callDeadline,
+		serve:  func(_ *lab, m method) http.HandlerFunc { return cutConnection(m, false) },
+		expect: func(m method) string { return transport(m, clsRequest) }},
+	{name: "64 MiB body", deadline: callDeadline,
+		serve: func(l *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Length", strconv.Itoa(64<<20))
+				writeAnswer(w, m, "application/json")
+				chunk := bytes.Repeat([]byte(" "), 64<<10)
+				for sent := 0; sent < 64<<20; sent += len(chunk) {
+					if _, err := w.Write(chunk); err != nil {
+						return
+					}
+					select {
+					case <-l.stop:
+						return
+					default:
+					}
+				}
+			}
+		},
+		expect: func(m method) string { return transport(m, clsTooLarge) }},
+	{name: "HTML 5xx", deadline: callDeadline,
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				w.WriteHeader(http.StatusInternalServerError)
+				_, _ = w.Write([]byte("<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1><p>upstream timed out</p></body></html>"))
+			}
+		},
+		expect: func(m method) string { return transport(m, clsService) }},
+	{name: "wrong JSON types", deadline: callDeadline,
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				writeAnswer(w, m, "application/json")
+				_, _ = w.Write([]byte(wrongTypes))
+			}
+		},
+		expect: spoiled},
+	{name: "null", deadline: callDeadline,
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				writeAnswer(w, m, "application/json")
+				_, _ = w.Write([]byte("null"))
+			}
+		},
+		expect: func(m method) string {
+			if m.nullOK != "" {
+				return clsOK
+			}
+			return spoiled(m)
+		}},
+	{name: "truncated JSON", deadline: callDeadline,
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				writeAnswer(w, m, "application/json")
+				_, _ = w.Write([]byte(`{"response":{"statusCode":200,"data":{"token":{"a":"abc`))
+			}
+		},
+		expect: spoiled},
+	{name: "unexpected 3xx", deadline: callDeadline,
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Location", "https://login.example/portal?return=app")
+				w.Header().Set("Content-Type", "text/html")
+				w.WriteHeader(http.StatusFound)
+				_, _ = w.Write([]byte(`<a href="https://login.example/portal?return=app">Found</a>`))
+			}
+		},
+		expect: func(m method) string {
+			if m.answer == http.StatusFound {
+				return clsOK
+			}
+			return clsService
+		}},
+	{name: "gzip bomb", deadline: callDeadline,
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Encoding", "gzip")
+				writeAnswer(w, m, "application/json")
+				_, _ = w.Write(gzipBomb())
+			}
+		},
+		expect: func(m method) string { return transport(m, clsTooLarge) }},
+	{name: "gzip corrupt", deadline: callDeadline,
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Encoding", "gzip")
+				writeAnswer(w, m, "application/json")
+				_, _ = w.Write([]byte(`{"this":"is not gzip"}`))
+			}
+		},
+		expect: func(m method) string { return transport(m, clsRequest) }},
+	{name: "invalid UTF-8", deadline: callDeadline,
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				writeAnswer(w, m, "application/json")
+				_, _ = w.Write([]byte("\xff\xfe{\x00\"\x00a\x00\"\x00:\xc3\x28\xed\xa0\x80}"))
+			}
+		},
+		expect: spoiled},
+	{name: "invalid UTF-8 error", deadline: callDeadline,
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte(familyError(m.family, "bad \xff\xfe \xc3\x28 \xed\xa0\x80 reply")))
+			}
+		},
+		expect: func(m method) string { return clsService }},
+}
+
+// tally counts a table's cases per row.
+type tally struct {
+	mu   sync.Mutex
+	rows map[string]*[3]int // tried, passed, awaiting a fix
+	keys []string
+}
+
+func (ty *tally) add(row string, passed, awaiting bool) {
+	ty.mu.Lock()
+	defer ty.mu.Unlock()
+	if ty.rows == nil {
+		ty.rows = map[string]*[3]int{}
+	}
+	c, ok := ty.rows[row]
+	if !ok {
+		c = &[3]int{}
+		ty.rows[row] = c
+		ty.keys = append(ty.keys, row)
+	}
+	c[0]++
+	switch {
+	case passed:
+		c[1]++
+	case awaiting:
+		c[2]++
+	}
+}
+
+func (ty *tally) log(t *testing.T, table string) {
+	t.Helper()
+	ty.mu.Lock()
+	defer ty.mu.Unlock()
+	var b strings.Builder
+	var sum [3]int
+	for _, k := range ty.keys {
+		c := ty.rows[k]
+		fmt.Fprintf(&b, "\n  %-28s tried %3d  passed %3d  awaiting fix %3d", k, c[0], c[1], c[2])
+		for i := range sum {
+			sum[i] += c[i]
+		}
+	}
+	fmt.Fprintf(&b, "\n  %-28s tried %3d  passed %3d  awaiting fix %3d", "TOTAL", sum[0], sum[1], sum[2])
+	t.Logf("%s:%s", table, b.String())
+}
+
+// check asserts one cell: failures of a cell in awaitingFix are logged, not reported.
+func check(t *testing.T, ty *tally, row, key string, problems []string) {
+	t.Helper()
+	reason, awaiting := awaitingFix[key]
+	switch {
+	case len(problems) == 0:
+		if awaiting {
+			t.Logf("%s passes now: remove it from awaitingFix (%s)", key, reason)
+		}
+		ty.add(row, true, false)
+	case awaiting:
+		t.Logf("%s awaiting fix (%s): %s", key, reason, strings.Join(problems, "; "))
+		ty.add(row, false, true)
+	default:
+		t.Error(key + ": " + strings.Join(problems, "; "))
+		ty.add(row, false, false)
+	}
+}
+
+// parallelCalls bounds the calls a table runs at once (calls that only wait for a hanging server are
+// not counted): the suite shares 2 cores with everything else.
+const parallelCalls = 12
+
+// callDeadline is the deadline of a call that must end early, by itself: generous, for a loaded
+// machine under -race, since only pollers (which wait on through server trouble) ever reach it.
+const callDeadline = 5 * time.Second
+
+// TestFaultMatrix sends every network method each fault row under a context deadline: every call
+// ends by its deadline, never panics, and fails with the error class the row expects (or succeeds
+// where the body is not data), with no secret in its error text or log lines.
+func TestFaultMatrix(t *testing.T) {
+	t.Parallel()
+	l := newLab(t)
+	gzipBomb()
+	type result struct {
+		m     method
+		f     fault
+		c     *cell
+		o     outcome
+		count int64
+	}
+	var (
+		results []*result
+		wg      sync.WaitGroup
+		sem     = make(chan struct{}, parallelCalls)
+	)
+	for _, m := range networkMethods() {
+		for _, f := range faults {
+			r := &result{m: m, f: f}
+			client, c := l.client(t, f.serve(l, m), "")
+			r.c = c
+			results = append(results, r)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if f.name != "hang" {
+					sem <- struct{}{}
+					defer func() { <-sem }()
+				}
+				r.o = l.run(f.deadline, client, m.call)
+				r.count = c.requests.Load()
+			}()
+		}
+	}
+	wg.Wait()
+
+	var ty tally
+	for _, r := range results {
+		key := r.m.name + "/" + r.f.name
+		t.Run(key, func(t *testing.T) {
+			var problems []string
+			want := r.f.expect(r.m)
+			switch {
+			case r.o.panicked != nil:
+				problems = append(problems, fmt.Sprintf("panicked: %v", r.o.panicked))
+			case !r.o.ended:
+				problems = append(problems, fmt.Sprintf("did not end by its %v deadline (waited %v)", r.f.deadline, r.o.elapsed))
+			default:
+				if got := classify(r.m.family, r.o.err); got != want {
+					problems = append(problems, fmt.Sprintf("class %s, want %s: %v", got, want, r.o.err))
+				}
+			}
+			if r.count == 0 {
+				problems = append(problems, "no request reached the server: the registry's input is not valid")
+			}
+			if r.o.err != nil {
+				if l := leaks(r.o.err.Error()); len(l) > 0 {
+					problems = append(problems, fmt.Sprintf("error text leaks %v: %v", l, r.o.err))
+				}
+			}
+			if l := leaks(r.c.logs.String()); len(l) > 0 {
+				problems = append(problems, fmt.Sprintf("log lines leak %v", l))
+			}
+			check(t, &ty, r.f.name, key, problems)
+		})
+	}
+	ty.log(t, "fault matrix (cases per row)")
+}
+
+// TestBadInput sends every network method its invalid inputs, and a nil context: each is a
+// *ValidationError naming the field, matching ErrInvalidRequest, with no request made.
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	l := newLab(t)
+	var ty tally
+	for _, m := range networkMethods() {
+		type bad struct {
+			row, field string
+			call       func(context.Context, *tvauth.Client) error
+		}
+		cases := []bad{}
+		for _, b := range m.bad {
+			cases = append(cases, bad{"invalid input", b.field, b.call})
+		}
+		if !m.derived { // a derived row's call ignores its context
+			call := m.call
+			cases = append(cases, bad{"nil context", "ctx", func(_ context.Context, c *tvauth.Client) error { return call(nilContext, c) }})
+		}
+		for _, b := range cases {
+			key := m.name + "/" + b.row + " " + b.field
+			t.Run(key, func(t *testing.T) {
+				client, c := l.client(t, func(w http.ResponseWriter, r *http.Request) {
+					http.Error(w, "bad input reached the server", http.StatusTeapot)
+				}, "")
+				o := l.run(time.Second, client, b.call)
+				var problems []string
+				var ve *tvauth.ValidationError
+				switch {
+				case o.panicked != nil:
+					problems = append(problems, fmt.Sprintf("panicked: %v", o.panicked))
+				case !o.ended:
+					problems = append(problems, "did not end")
+				case !errors.As(o.err, &ve):
+					problems = append(problems, fmt.Sprintf("got %v (%T), want a *ValidationError", o.err, o.err))
+				case ve.Field != b.field:
+					problems = append(problems, fmt.Sprintf("field %q, want %q: %v", ve.Field, b.field, o.err))
+				case !errors.Is(o.err, tvauth.ErrInvalidRequest):
+					problems = append(problems, "does not match ErrInvalidRequest")
+				}
+				if n := c.requests.Load() + c.rt.attempts.Load(); n != 0 {
+					problems = append(problems, fmt.Sprintf("%d requests were made", c.requests.Load()))
+				}
+				check(t, &ty, b.row, key, problems)
+			})
+		}
+	}
+	ty.log(t, "bad input (cases per row)")
+}
+
+// retryRow is a failure the retry policy decides on.
+type retryRow struct {
+	name   string
+	status int  // 0: a transport failure
+	reset  bool // the connection is reset before any reply
+	refuse bool // the port refuses connections
+}
+
+// retryDeadline ends the pollers' first wait (3 to 5 s), after their first poll cycle.
+const retryDeadline = 2 * time.Second
+
+var retryRows = []retryRow{
+	{name: "500", status: 500}, {name: "502", status: 502}, {name: "503", status: 503}, {name: "429", status: 429},
+	{name: "501", status: 501}, {name: "connection reset", reset: true}, {name: "connection refused", refuse: true},
+}
+
+// wantAttempts is the retry policy: idempotent methods retry on 5xx (not 501), 429 and transport errors;
+// the others only on 429, 503 and refused connections, when the server surely did nothing.
+func wantAttempts(m method, row retryRow) int {
+	retried := m.idempotent || row.status == 429 || row.status == 503 || row.refuse
+	if row.status == 501 {
+		retried = false
+	}
+	n := 1
+	if retried {
+		n += fastRetry.MaxRetries
+	}
+	if m.poller {
+		n *= m.calls
+	}
+	return n
+}
+
+// TestRetryCounts counts the attempts of every network method under each retryable failure.
+func TestRetryCounts(t *testing.T) {
+	t.Parallel()
+	l := newLab(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + ln.Addr().String()
+	ln.Close()
+
+	type result struct {
+		m   method
+		row retryRow
+		c   *cell
+		o   outcome
+	}
+	var (
+		results []*result
+		wg      sync.WaitGroup
+		sem     = make(chan struct{}, parallelCalls)
+	)
+	for _, m := range networkMethods() {
+		for _, row := range retryRows {
+			h := func(w http.ResponseWriter, r *http.Request) {
+				if row.reset {
+					conn, _, err := w.(http.Hijacker).Hijack()
+					if err == nil {
+						if tc, ok := conn.(*net.TCPConn); ok {
+							_ = tc.SetLinger(0)
+						}
+						_ = conn.Close()
+					}
+					return
+				}
+				// What a throttling layer or a load balancer sends: no API body.
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				w.WriteHeader(row.status)
+				_, _ = w.Write([]byte(http.StatusText(row.status)))
+			}
+			base := ""
+			if row.refuse {
+				base = refused
+			}
+			client, c := l.client(t, h, base)
+			r := &result{m: m, row: row, c: c}
+			results = append(results, r)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				r.o = l.run(retryDeadline, client, m.call)
+			}()
+		}
+	}
+	wg.Wait()
+
+	var ty tally
+	for _, r := range results {
+		key := r.m.name + "/" + r.row.name
+		t.Run(key, func(t *testing.T) {
+			var problems []string
+			switch {
+			case r.o.panicked != nil:
+				problems = append(problems, fmt.Sprintf("panicked: %v", r.o.panicked))
+			case !r.o.ended:
+				problems = append(problems, "did not end")
+			case r.o.err == nil:
+				problems = append(problems, "succeeded")
+			case r.m.poller:
+				// A poller waits on through all of these until its context ends.
+			case r.row.status == http.StatusTooManyRequests && !errors.Is(r.o.err, tvauth.ErrRateLimited):
+				problems = append(problems, fmt.Sprintf("a 429 does not match ErrRateLimited: %v", r.o.err))
+			case r.row.status != 0 && classify(r.m.family, r.o.err) != clsService:
+				problems = append(problems, fmt.Sprintf("class %s, want service: %v", classify(r.m.family, r.o.err), r.o.err))
+			case r.row.status == 0 && classify(r.m.family, r.o.err) != clsRequest:
+				problems = append(problems, fmt.Sprintf("class %s, want request: %v", classify(r.m.family, r.o.err), r.o.err))
+			}
+			want := wantAttempts(r.m, r.row)
+			if got := r.c.rt.attempts.Load(); got != int64(want) {
+				problems = append(problems, fmt.Sprintf("%s %s: %d attempts, want %d (server saw %d): %v",
+					r.m.httpMethod, r.row.name, got, want, r.c.requests.Load(), r.o.err))
+			}
+			check(t, &ty, r.row.name, key, problems)
+		})
+	}
+	ty.log(t, "retry counts (cases per row)")
+}
+
+// sortedKeys is for stable messages.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
