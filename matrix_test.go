@@ -39,7 +39,62 @@ var awaitingFix = map[string]string{
 	// A 200 whose body is null reads as "nothing to do" (issue 10, "Pass logout: a 200 whose body is
 	// null, {} or lacks logouts is a *DecodeError", logout.go).
 	"Pass.Logout/null": "Pass logout null/{} is an empty result",
+
+	// The redactor knows a secret raw and URL-encoded, not JSON-escaped: a server that quotes a JSON
+	// request body (Jackson's parse errors) shows a secret holding " or \ (issue 10, "JSON-escaped
+	// secrets", redact.go).
+	"Pass.Register/error reply":                      redactJSONEscaped, // Statement(json-escaped)
+	"Pass.Register/Jackson parse error":              redactJSONEscaped, // Statement(json-escaped)
+	"Pass.RegisterClient/error reply":                redactJSONEscaped, // Statement(json-escaped)
+	"Pass.RegisterClient/Jackson parse error":        redactJSONEscaped, // Statement(json-escaped)
+	"Pass.LoadOrRegister/error reply":                redactJSONEscaped, // Statement(json-escaped)
+	"Pass.LoadOrRegister/Jackson parse error":        redactJSONEscaped, // Statement(json-escaped)
+	"AGS.SignOn/error reply":                         redactJSONEscaped, // AGSPassword(json-escaped)
+	"AGS.SignOn/Jackson parse error":                 redactJSONEscaped, // AGSPassword(json-escaped)
+	"AGS.Register/error reply":                       redactJSONEscaped, // Activation(json-escaped)
+	"AGS.Register/Jackson parse error":               redactJSONEscaped, // Activation(json-escaped)
+	"AGS.SignOnWithSessionToken/error reply":         redactJSONEscaped, // SessionToken(json-escaped)
+	"AGS.SignOnWithSessionToken/Jackson parse error": redactJSONEscaped, // SessionToken(json-escaped)
+	"AGS.GetSessionToken/error reply":                redactJSONEscaped, // Operator(json-escaped)
+	"AGS.GetSessionToken/Jackson parse error":        redactJSONEscaped, // Operator(json-escaped)
+	// Decode errors quote up to 40 characters of a bad value (a timestamp, expires_in): a prefix of a
+	// secret the server echoed in that field, which the redactor does not know (issue 10, "Truncated
+	// quotes", redact.go; the quoting sites are pass_common.go, clientless_decode.go, ags_tokens.go).
+	"Pass.AccessToken/answer quoting a value":             redactPrefixes, // ClientSecret(part)
+	"Pass.TokenSource.Token/answer quoting a value":       redactPrefixes, // ClientSecret(part)
+	"Pass.CreateSession/answer quoting a value":           redactPrefixes, // SubjectToken(part)
+	"Pass.ResumeSession/answer quoting a value":           redactPrefixes, // Bearer(part)
+	"Pass.SessionInfo/answer quoting a value":             redactPrefixes, // Bearer(part)
+	"Pass.PartnerSession/answer quoting a value":          redactPrefixes, // Bearer(part)
+	"Clientless.CreateRegCode/answer quoting a value":     redactPrefixes, // Bearer(part)
+	"Clientless.RegCode/answer quoting a value":           redactPrefixes, // Bearer(part)
+	"Clientless.AuthNToken/answer quoting a value":        redactPrefixes, // Bearer(part)
+	"Clientless.Authorize/answer quoting a value":         redactPrefixes, // Bearer(part)
+	"Clientless.AuthZToken/answer quoting a value":        redactPrefixes, // Bearer(part)
+	"Clientless.MediaToken/answer quoting a value":        redactPrefixes, // Bearer(part)
+	"Clientless.UserMetadata/answer quoting a value":      redactPrefixes, // Bearer(part)
+	"AGS.SignOn/answer quoting a value":                   redactPrefixes, // AGSPassword(part)
+	"AGS.SubsequentSignOn/answer quoting a value":         redactPrefixes, // UserToken(part)
+	"AGS.Refresh/answer quoting a value":                  redactPrefixes, // Refresh(part)
+	"AGS.TokenSource.TokenContext/answer quoting a value": redactPrefixes, // Refresh(part)
+	"AGS.Register/answer quoting a value":                 redactPrefixes, // Activation(part)
+	"AGS.SubsequentRegister/answer quoting a value":       redactPrefixes, // UserToken(part)
+	"AGS.SignOnWithSessionToken/answer quoting a value":   redactPrefixes, // SessionToken(part)
+	// NEW (not in issue 10's list): a server that echoes a URL-encoded copy of a form body shows each
+	// secret of the form percent-encoded twice (client_secret=…%2522…), a form the redactor does not
+	// know. Owned by the redactor's fix (redact.go): add url.QueryEscape of each wire form.
+	"Pass.AccessToken/error reply":       redactDoubleEncoded, // ClientSecret(double-url-encoded)
+	"Pass.TokenSource.Token/error reply": redactDoubleEncoded, // ClientSecret(double-url-encoded)
+	"Pass.PartnerProfile/error reply":    redactDoubleEncoded, // SAML(double-url-encoded)
+	"WebAPI.ClientLogin/error reply":     redactDoubleEncoded, // Password(double-url-encoded) SecurID(double-url-encoded)
 }
+
+// Reasons shared by many awaitingFix entries.
+const (
+	redactJSONEscaped   = "redactor: JSON-escaped secrets"
+	redactPrefixes      = "redactor: secret prefixes in truncated quotes"
+	redactDoubleEncoded = "redactor: double URL-encoded secrets (new)"
+)
 
 // lab is one httptest server that serves many cells: each client it makes talks to its own path prefix,
 // so a cell counts its own requests and answers with its own fault.
@@ -235,9 +290,26 @@ func classify(family string, err error) string {
 // fault is one row of the matrix: what the server does, and the class of error each method must give.
 type fault struct {
 	name     string
+	heavy    bool // moves megabytes: see heavyRowMethod
 	deadline time.Duration
 	serve    func(l *lab, m method) http.HandlerFunc
 	expect   func(m method) string
+}
+
+// heavyRowMethod says whether m runs the rows that move megabytes (64 MiB body, gzip bomb). Every method
+// does, but under -race, where moving 4 MiB costs a tenth of a CPU second, only the first method of
+// each family and HTTP method does: the cap is applied by the one pipeline every call goes through,
+// and the plain run (go test ./...) still covers every method.
+func heavyRowMethod(m method) bool {
+	if !raceDetector {
+		return true
+	}
+	for _, r := range networkMethods() {
+		if r.family == m.family && r.httpMethod == m.httpMethod {
+			return r.name == m.name
+		}
+	}
+	return false
 }
 
 // transport is the class of a fault that gives no usable reply: a poller waits on through it until its
@@ -289,19 +361,21 @@ func cutConnection(m method, reset bool) http.HandlerFunc {
 	}
 }
 
+// wrongTypesNames are the JSON names the SDK's decoders read.
+const wrongTypesNames = `access_token accountId accountInformation accounts action actionName actionType attributes
+	authServiceName authenticationRequest authorized availableServices clientId client_id client_id_issued_at
+	client_secret code created_at data decisions details device deviceId displayAttributes domains endpoints error
+	existingParameters expires expires_in fixed_refresh_expires_in generated id info issuer logouts message
+	missingParameters mvpd mvpdId mvpds name notAfter notBefore parameterProperties parameters profiles reasonType
+	refresh_expires_in refresh_token requestor resource resources serializedToken serviceProvider sessionId
+	sessionToken source status token token_type type updated url userAccountToken userId response statusCode
+	statusText expiresIn accessToken refreshToken`
+
 // wrongTypes sets every JSON name the SDK's decoders read to an array of booleans.
 var wrongTypes = func() string {
-	names := strings.Fields(`access_token accountId accountInformation accounts action actionName actionType attributes
-		authServiceName authenticationRequest authorized availableServices clientId client_id client_id_issued_at
-		client_secret code created_at data decisions details device deviceId displayAttributes domains endpoints error
-		existingParameters expires expires_in fixed_refresh_expires_in generated id info issuer logouts message
-		missingParameters mvpd mvpdId mvpds name notAfter notBefore parameterProperties parameters profiles reasonType
-		refresh_expires_in refresh_token requestor resource resources serializedToken serviceProvider sessionId
-		sessionToken source status token token_type type updated url userAccountToken userId response statusCode
-		statusText expiresIn accessToken refreshToken`)
 	var b strings.Builder
 	b.WriteString("{")
-	for i, n := range names {
+	for i, n := range strings.Fields(wrongTypesNames) {
 		if i > 0 {
 			b.WriteString(",")
 		}
@@ -311,17 +385,14 @@ var wrongTypes = func() string {
 	return b.String()
 }()
 
-// gzipBomb is 64 MiB of JSON white space, gzip-compressed to about 64 KiB. TestFaultMatrix builds it
-// before any call starts, so that no call's deadline pays for it.
+// gzipBomb is 64 MiB of JSON white space in 64 KiB of gzip: 64 gzip members of 1 MiB each, which a
+// gzip reader reads as one stream. Compressing 1 MiB once keeps it cheap under -race.
 var gzipBomb = sync.OnceValue(func() []byte {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	chunk := bytes.Repeat([]byte(" "), 1<<20)
-	for i := 0; i < 64; i++ {
-		_, _ = zw.Write(chunk)
-	}
+	var member bytes.Buffer
+	zw := gzip.NewWriter(&member)
+	_, _ = zw.Write(bytes.Repeat([]byte(" "), 1<<20))
 	_ = zw.Close()
-	return buf.Bytes()
+	return bytes.Repeat(member.Bytes(), 64)
 })
 
 // familyError is an error body of the family's own shape whose texts are msg.
@@ -353,13 +424,16 @@ var faults = []fault{
 	{name: "truncated body", deadline: callDeadline,
 		serve:  func(_ *lab, m method) http.HandlerFunc { return cutConnection(m, false) },
 		expect: func(m method) string { return transport(m, clsRequest) }},
-	{name: "64 MiB body", deadline: callDeadline,
+	{name: "64 MiB body", heavy: true, deadline: callDeadline,
 		serve: func(l *lab, m method) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
+				// 64 MiB announced; the first 4 MiB and 64 KiB are sent, more than a client may read
+				// (4 MiB). A client that read on would fail with an unexpected EOF, a *RequestError,
+				// not ErrResponseTooLarge.
 				w.Header().Set("Content-Length", strconv.Itoa(64<<20))
 				writeAnswer(w, m, "application/json")
 				chunk := bytes.Repeat([]byte(" "), 64<<10)
-				for sent := 0; sent < 64<<20; sent += len(chunk) {
+				for sent := 0; sent < 4<<20+64<<10; sent += len(chunk) {
 					if _, err := w.Write(chunk); err != nil {
 						return
 					}
@@ -425,7 +499,7 @@ var faults = []fault{
 			}
 			return clsService
 		}},
-	{name: "gzip bomb", deadline: callDeadline,
+	{name: "gzip bomb", heavy: true, deadline: callDeadline,
 		serve: func(_ *lab, m method) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Encoding", "gzip")
@@ -555,6 +629,9 @@ func TestFaultMatrix(t *testing.T) {
 	)
 	for _, m := range networkMethods() {
 		for _, f := range faults {
+			if f.heavy && !heavyRowMethod(m) {
+				continue
+			}
 			r := &result{m: m, f: f}
 			client, c := l.client(t, f.serve(l, m), "")
 			r.c = c

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"reflect"
 	"sort"
 	"strings"
@@ -109,17 +110,30 @@ func allSecrets() map[string]secret {
 	return out
 }
 
-// leaks names the secrets of which text shows any 20-character hex run: the secret in any encoding,
-// or a prefix long enough to matter.
+// leaks names the secrets of which text shows any 16 characters of a hex run: the secret in any
+// encoding, or a prefix long enough to matter. Each name says which form showed: raw, json-escaped,
+// url-encoded, double-url-encoded (a URL-encoded copy of a form body), or part (a prefix, say).
 func leaks(text string) []string {
 	var out []string
 	for name, s := range allSecrets() {
+		found := false
 		for _, run := range s.runs() {
-			if leaked(text, run) {
-				out = append(out, name)
+			found = found || leaked(text, run)
+		}
+		if !found {
+			continue
+		}
+		form := "part"
+		for _, f := range []struct{ name, value string }{
+			{"raw", string(s)}, {"json-escaped", jsonEscaped(string(s))}, {"url-encoded", url.QueryEscape(string(s))},
+			{"url-encoded", url.PathEscape(string(s))}, {"double-url-encoded", url.QueryEscape(url.QueryEscape(string(s)))},
+		} {
+			if strings.Contains(text, f.value) {
+				form = f.name
 				break
 			}
 		}
+		out = append(out, name+"("+form+")")
 	}
 	sort.Strings(out)
 	return out
@@ -604,7 +618,7 @@ func TestSecretsAreHostile(t *testing.T) {
 			!strings.ContainsAny(string(s), "+") || !strings.ContainsAny(string(s), "/") || !strings.ContainsAny(string(s), "=") {
 			t.Errorf("secret %s = %q is not hostile enough", name, s)
 		}
-		if got := leaks(string(s)[:len(s)/2]); len(got) != 1 || got[0] != name {
+		if got := leaks(string(s)[:len(s)/2]); len(got) != 1 || got[0] != name+"(part)" {
 			t.Errorf("half of secret %s is detected as %v", name, got)
 		}
 	}
