@@ -172,7 +172,7 @@ func TestEchoRedaction(t *testing.T) {
 				defer wg.Done()
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				r.o = l.run(callDeadline, client, m.call)
+				r.o = l.run(deadlineFor(m, 0), client, m.call)
 			}()
 		}
 	}
