@@ -87,10 +87,56 @@ var awaitingFix = map[string]string{
 	"Pass.TokenSource.Token/error reply": redactDoubleEncoded, // ClientSecret(double-url-encoded)
 	"Pass.PartnerProfile/error reply":    redactDoubleEncoded, // SAML(double-url-encoded)
 	"WebAPI.ClientLogin/error reply":     redactDoubleEncoded, // Password(double-url-encoded) SecurID(double-url-encoded)
+
+	// Bad input is reported before a missing option: "not configured" must be checked first, for
+	// every family (issue 10, "AGS without WithAGSURL returns ErrNotConfigured … whatever else is
+	// missing; generally: not configured is checked before request validation").
+	"Pass.Configuration/bad input serviceProvider":        notConfiguredFirst,
+	"Pass.CreateSession/bad input RedirectURL":            notConfiguredFirst,
+	"Pass.CreateSession/bad input Headers.SubjectToken":   notConfiguredFirst,
+	"Pass.ResumeSession/bad input code":                   notConfiguredFirst,
+	"Pass.SessionInfo/bad input code":                     notConfiguredFirst,
+	"Pass.Profiles/bad input ServiceProvider":             notConfiguredFirst,
+	"Pass.ProfileForMVPD/bad input MVPD":                  notConfiguredFirst,
+	"Pass.ProfileForCode/bad input Code":                  notConfiguredFirst,
+	"Pass.WaitForProfile/bad input code":                  notConfiguredFirst,
+	"Pass.Authorize/bad input Resources":                  notConfiguredFirst,
+	"Pass.Preauthorize/bad input Resources":               notConfiguredFirst,
+	"Pass.PartnerSession/bad input Partner":               notConfiguredFirst,
+	"Pass.PartnerProfile/bad input SAMLResponse":          notConfiguredFirst,
+	"Pass.Logout/bad input RedirectURL":                   notConfiguredFirst,
+	"Clientless.CreateRegCode/bad input TTL":              notConfiguredFirst,
+	"Clientless.DeleteRegCode/bad input RequestorID":      notConfiguredFirst,
+	"Clientless.CheckAuthN/bad input RequestorID":         notConfiguredFirst,
+	"Clientless.WaitForAuthN/bad input interval":          notConfiguredFirst,
+	"Clientless.AuthNToken/bad input RequestorID":         notConfiguredFirst,
+	"Clientless.Authorize/bad input Resource":             notConfiguredFirst,
+	"Clientless.AuthZToken/bad input Resource":            notConfiguredFirst,
+	"Clientless.MediaToken/bad input Resource":            notConfiguredFirst,
+	"Clientless.Preauthorize/bad input Resources":         notConfiguredFirst,
+	"Clientless.UserMetadata/bad input RequestorID":       notConfiguredFirst,
+	"Clientless.FreePreview/bad input MSOID":              notConfiguredFirst,
+	"Clientless.Logout/bad input RequestorID":             notConfiguredFirst,
+	"WebAPI.ClientLogin/bad input Password":               notConfiguredFirst,
+	"WebAPI.ClientLogin/bad input TokenType":              notConfiguredFirst,
+	"WebAPI.Logout/bad input Session":                     notConfiguredFirst,
+	"WebAPI.Logout/bad input Method":                      notConfiguredFirst,
+	"AGS.ServiceDiscoveryWith/bad input CorrelationID":    notConfiguredFirst,
+	"AGS.SignOn/bad input ClientID":                       notConfiguredFirst,
+	"AGS.SignOn/bad input DeviceInformation":              notConfiguredFirst,
+	"AGS.SubsequentSignOn/bad input UserAccountToken":     notConfiguredFirst,
+	"AGS.Refresh/bad input refreshToken":                  notConfiguredFirst,
+	"AGS.TokenSource.TokenContext/bad input RefreshToken": notConfiguredFirst,
+	"AGS.Register/bad input regType":                      notConfiguredFirst,
+	"AGS.SubsequentRegister/bad input UserAccountToken":   notConfiguredFirst,
+	"AGS.SignOnWithSessionToken/bad input sessionToken":   notConfiguredFirst,
+	"AGS.GetSessionToken/bad input Parameters":            notConfiguredFirst,
+	"AGS.SignOut/bad input accessToken":                   notConfiguredFirst,
 }
 
 // Reasons shared by many awaitingFix entries.
 const (
+	notConfiguredFirst  = "ErrNotConfigured ordering: validation runs first"
 	redactJSONEscaped   = "redactor: JSON-escaped secrets"
 	redactPrefixes      = "redactor: secret prefixes in truncated quotes"
 	redactDoubleEncoded = "redactor: double URL-encoded secrets (new)"
@@ -156,6 +202,13 @@ var labDevice = tvauth.Device{ID: "ba23d141-d715-561c-94f4-e9e4c966b1eb", Info: 
 // buffer, and a private counting transport. base overrides the server URL (a refused port).
 func (l *lab) client(t *testing.T, h http.HandlerFunc, base string, opts ...tvauth.Option) (*tvauth.Client, *cell) {
 	t.Helper()
+	return l.clientWithout(t, h, base, "", opts...)
+}
+
+// clientWithout is client without the option named without (WithAGSURL, WithPassTokenSource or
+// WithWebAPIDevID).
+func (l *lab) clientWithout(t *testing.T, h http.HandlerFunc, base, without string, opts ...tvauth.Option) (*tvauth.Client, *cell) {
+	t.Helper()
 	c := &cell{handler: h, logs: &syncBuffer{}, rt: &countingTransport{base: http.DefaultTransport.(*http.Transport).Clone()}}
 	l.mu.Lock()
 	id := "c" + strconv.Itoa(len(l.cells))
@@ -167,11 +220,19 @@ func (l *lab) client(t *testing.T, h http.HandlerFunc, base string, opts ...tvau
 	root := base + "/" + id
 	logger := slog.New(slog.NewTextHandler(c.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	all := []tvauth.Option{
-		tvauth.WithPassURL(root), tvauth.WithClientlessURL(root), tvauth.WithWebAPIURL(root), tvauth.WithAGSURL(root + "/ags"),
+		tvauth.WithPassURL(root), tvauth.WithClientlessURL(root), tvauth.WithWebAPIURL(root),
 		tvauth.WithRetry(fastRetry), tvauth.WithDevice(labDevice),
-		tvauth.WithPassTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: string(sec.Bearer), TokenType: "Bearer"})),
-		tvauth.WithWebAPIDevID("dev-1"), tvauth.WithAGSAuthService("OPF"), tvauth.WithLogger(logger),
+		tvauth.WithAGSAuthService("OPF"), tvauth.WithLogger(logger),
 		tvauth.WithHTTPClient(&http.Client{Transport: c.rt}),
+	}
+	for name, opt := range map[string]tvauth.Option{
+		"WithAGSURL":          tvauth.WithAGSURL(root + "/ags"),
+		"WithPassTokenSource": tvauth.WithPassTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: string(sec.Bearer), TokenType: "Bearer"})),
+		"WithWebAPIDevID":     tvauth.WithWebAPIDevID("dev-1"),
+	} {
+		if name != without {
+			all = append(all, opt)
+		}
 	}
 	client, err := tvauth.New(append(all, opts...)...)
 	if err != nil {
@@ -902,4 +963,57 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TestNotConfigured calls every method that needs an option on a client without it: each fails with
+// ErrNotConfigured before any request, with valid input and with each of its bad inputs alike ("not
+// configured" is checked before the request is validated).
+func TestNotConfigured(t *testing.T) {
+	t.Parallel()
+	l := newLab(t)
+	var ty tally
+	for _, m := range networkMethods() {
+		if m.needs == "" {
+			continue
+		}
+		type input struct {
+			row  string
+			call func(context.Context, *tvauth.Client) error
+		}
+		inputs := []input{{"valid input", m.call}}
+		for _, b := range m.bad {
+			if b.field != "ctx" {
+				inputs = append(inputs, input{"bad input " + b.field, b.call})
+			}
+		}
+		for _, in := range inputs {
+			key := m.name + "/" + in.row
+			t.Run(key, func(t *testing.T) {
+				client, c := l.clientWithout(t, func(w http.ResponseWriter, r *http.Request) {
+					http.Error(w, "an unconfigured call reached the server", http.StatusTeapot)
+				}, "", m.needs)
+				o := l.run(time.Second, client, in.call)
+				var problems []string
+				switch {
+				case o.panicked != nil:
+					problems = append(problems, fmt.Sprintf("panicked: %v", o.panicked))
+				case !o.ended:
+					problems = append(problems, "did not end")
+				case !errors.Is(o.err, tvauth.ErrNotConfigured):
+					problems = append(problems, fmt.Sprintf("without %s: got %v, want ErrNotConfigured", m.needs, o.err))
+				case !strings.Contains(o.err.Error(), m.needs):
+					problems = append(problems, fmt.Sprintf("the error does not name %s: %v", m.needs, o.err))
+				}
+				if n := c.rt.attempts.Load(); n != 0 {
+					problems = append(problems, fmt.Sprintf("%d requests were made", n))
+				}
+				row := "valid input"
+				if in.row != row {
+					row = "bad input"
+				}
+				check(t, &ty, row, key, problems)
+			})
+		}
+	}
+	ty.log(t, "not configured (cases per row)")
 }

@@ -50,6 +50,10 @@ type method struct {
 	poller bool
 	calls  int
 
+	// needs is the option without which the method fails with ErrNotConfigured before any request
+	// (and before validating its input); "" when it works without one.
+	needs string
+
 	// call invokes the method with valid input carrying the secrets in sec.
 	call func(ctx context.Context, c *tvauth.Client) error
 	// bad are invalid inputs: each must fail with a *ValidationError naming field, before any I/O.
@@ -222,12 +226,12 @@ var registry = []method{
 		}}, {"softwareStatement", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.LoadOrRegister(ctx, tvauth.NewMemoryCredentialStore(), ""))
 		}}}},
-	{name: "Pass.Configuration", family: "pass", httpMethod: "GET", idempotent: true, answer: 200, decodes: true,
+	{name: "Pass.Configuration", family: "pass", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Pass.Configuration(ctx, sp)) },
 		bad: []badInput{{"serviceProvider", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.Configuration(ctx, ".."))
 		}}}},
-	{name: "Pass.CreateSession", family: "pass", httpMethod: "POST", answer: 200, decodes: true,
+	{name: "Pass.CreateSession", family: "pass", httpMethod: "POST", answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.CreateSession(ctx, tvauth.SessionRequest{ServiceProvider: sp, MVPD: mvpd, DomainName: "adobe.com",
 				RedirectURL: redirect, Headers: passSSO}))
@@ -237,42 +241,42 @@ var registry = []method{
 		}}, {"Headers.SubjectToken", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.CreateSession(ctx, tvauth.SessionRequest{ServiceProvider: sp, Headers: tvauth.PassHeaders{SubjectToken: "a\r\nX-Evil: 1"}}))
 		}}}},
-	{name: "Pass.ResumeSession", family: "pass", httpMethod: "POST", answer: 200, decodes: true,
+	{name: "Pass.ResumeSession", family: "pass", httpMethod: "POST", answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.ResumeSession(ctx, code, tvauth.SessionRequest{ServiceProvider: sp, MVPD: mvpd, DomainName: "adobe.com", RedirectURL: redirect}))
 		},
 		bad: []badInput{{"code", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.ResumeSession(ctx, "..", tvauth.SessionRequest{ServiceProvider: sp}))
 		}}}},
-	{name: "Pass.SessionInfo", family: "pass", httpMethod: "GET", idempotent: true, answer: 200, decodes: true,
+	{name: "Pass.SessionInfo", family: "pass", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Pass.SessionInfo(ctx, sp, code)) },
 		bad:  []badInput{{"code", func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Pass.SessionInfo(ctx, sp, "")) }}}},
 	{name: "Pass.AuthenticateURL", family: "pass", noNetwork: "builds the URL a browser opens"},
-	{name: "Pass.Profiles", family: "pass", httpMethod: "GET", idempotent: true, answer: 200, decodes: true,
+	{name: "Pass.Profiles", family: "pass", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.Profiles(ctx, tvauth.ProfileRequest{ServiceProvider: sp, Headers: passSSO}))
 		},
 		bad: []badInput{{"ServiceProvider", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.Profiles(ctx, tvauth.ProfileRequest{ServiceProvider: "a\x00b"}))
 		}}}},
-	{name: "Pass.ProfileForMVPD", family: "pass", httpMethod: "GET", idempotent: true, answer: 200, decodes: true,
+	{name: "Pass.ProfileForMVPD", family: "pass", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.ProfileForMVPD(ctx, tvauth.ProfileRequest{ServiceProvider: sp, MVPD: mvpd, Headers: passSSO}))
 		},
 		bad: []badInput{{"MVPD", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.ProfileForMVPD(ctx, tvauth.ProfileRequest{ServiceProvider: sp}))
 		}}}},
-	{name: "Pass.ProfileForCode", family: "pass", httpMethod: "GET", idempotent: true, answer: 200, decodes: true,
+	{name: "Pass.ProfileForCode", family: "pass", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.ProfileForCode(ctx, tvauth.ProfileRequest{ServiceProvider: sp, Code: code}))
 		},
 		bad: []badInput{{"Code", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.ProfileForCode(ctx, tvauth.ProfileRequest{ServiceProvider: sp}))
 		}}}},
-	{name: "Pass.WaitForProfile", family: "pass", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, poller: true, calls: 2,
+	{name: "Pass.WaitForProfile", family: "pass", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, poller: true, calls: 2, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Pass.WaitForProfile(ctx, sp, code)) },
 		bad:  []badInput{{"code", func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Pass.WaitForProfile(ctx, sp, ".")) }}}},
-	{name: "Pass.Authorize", family: "pass", httpMethod: "POST", answer: 200, decodes: true,
+	{name: "Pass.Authorize", family: "pass", httpMethod: "POST", answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			h := passSSO
 			h.TempPassIdentity = string(sec.TempPass)
@@ -281,28 +285,28 @@ var registry = []method{
 		bad: []badInput{{"Resources", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.Authorize(ctx, tvauth.DecisionRequest{ServiceProvider: sp, MVPD: mvpd}))
 		}}}},
-	{name: "Pass.Preauthorize", family: "pass", httpMethod: "POST", answer: 200, decodes: true,
+	{name: "Pass.Preauthorize", family: "pass", httpMethod: "POST", answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.Preauthorize(ctx, tvauth.DecisionRequest{ServiceProvider: sp, MVPD: mvpd, Resources: []string{"REF30", "Live"}, Headers: passSSO}))
 		},
 		bad: []badInput{{"Resources", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.Preauthorize(ctx, tvauth.DecisionRequest{ServiceProvider: sp, MVPD: mvpd, Resources: []string{"REF30", ""}}))
 		}}}},
-	{name: "Pass.PartnerSession", family: "pass", httpMethod: "POST", answer: 200, decodes: true,
+	{name: "Pass.PartnerSession", family: "pass", httpMethod: "POST", answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.PartnerSession(ctx, tvauth.PartnerSessionRequest{ServiceProvider: sp, Partner: "Apple", DomainName: "adobe.com", RedirectURL: redirect}))
 		},
 		bad: []badInput{{"Partner", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.PartnerSession(ctx, tvauth.PartnerSessionRequest{ServiceProvider: sp, DomainName: "adobe.com", RedirectURL: redirect}))
 		}}}},
-	{name: "Pass.PartnerProfile", family: "pass", httpMethod: "POST", answer: 201, decodes: true,
+	{name: "Pass.PartnerProfile", family: "pass", httpMethod: "POST", answer: 201, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.PartnerProfile(ctx, tvauth.PartnerProfileRequest{ServiceProvider: sp, Partner: "Apple", SAMLResponse: string(sec.SAML)}))
 		},
 		bad: []badInput{{"SAMLResponse", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.PartnerProfile(ctx, tvauth.PartnerProfileRequest{ServiceProvider: sp, Partner: "Apple"}))
 		}}}},
-	{name: "Pass.Logout", family: "pass", httpMethod: "GET", idempotent: true, answer: 200, decodes: true,
+	{name: "Pass.Logout", family: "pass", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.Logout(ctx, tvauth.LogoutRequest{ServiceProvider: sp, MVPD: mvpd, RedirectURL: redirect, Headers: passSSO}))
 		},
@@ -322,7 +326,7 @@ var registry = []method{
 			return ignore(c.Clientless.Authenticate(ctx, tvauth.AuthenticateRequest{RequestorID: sp, MSOID: mvpd, RegCode: "REG123",
 				DomainName: "adobe.com", RedirectURL: "javascript:alert(1)"}))
 		}}}},
-	{name: "Clientless.CreateRegCode", family: "clientless", httpMethod: "POST", answer: 201, decodes: true,
+	{name: "Clientless.CreateRegCode", family: "clientless", httpMethod: "POST", answer: 201, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Clientless.CreateRegCode(ctx, tvauth.RegCodeRequest{RequestorID: sp, TTL: 10 * time.Minute}))
 		},
@@ -334,7 +338,7 @@ var registry = []method{
 			return ignore(c.Clientless.RegCode(ctx, sp, "REG123"))
 		},
 		bad: []badInput{{"RegCode", func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Clientless.RegCode(ctx, sp, "")) }}}},
-	{name: "Clientless.DeleteRegCode", family: "clientless", httpMethod: "DELETE", idempotent: true, answer: 200,
+	{name: "Clientless.DeleteRegCode", family: "clientless", httpMethod: "DELETE", idempotent: true, answer: 200, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return c.Clientless.DeleteRegCode(ctx, sp, "REG123")
 		},
@@ -344,7 +348,7 @@ var registry = []method{
 	{name: "Clientless.Config", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, decodes: true,
 		call: func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Clientless.Config(ctx, sp)) },
 		bad:  []badInput{{"RequestorID", func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Clientless.Config(ctx, "..")) }}}},
-	{name: "Clientless.CheckAuthN", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200,
+	{name: "Clientless.CheckAuthN", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Clientless.CheckAuthN(ctx, clReq)) },
 		bad: []badInput{{"RequestorID", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Clientless.CheckAuthN(ctx, tvauth.ClientlessRequest{}))
@@ -356,40 +360,40 @@ var registry = []method{
 		bad: []badInput{{"RegCode", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Clientless.CheckAuthNByRegCode(ctx, sp, ""))
 		}}}},
-	{name: "Clientless.WaitForAuthN", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200,
+	{name: "Clientless.WaitForAuthN", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return c.Clientless.WaitForAuthN(ctx, clReq, time.Hour)
 		},
 		bad: []badInput{{"interval", func(ctx context.Context, c *tvauth.Client) error {
 			return c.Clientless.WaitForAuthN(ctx, clReq, -time.Second)
 		}}}},
-	{name: "Clientless.AuthNToken", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, decodes: true,
+	{name: "Clientless.AuthNToken", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Clientless.AuthNToken(ctx, clReq)) },
 		bad: []badInput{{"RequestorID", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Clientless.AuthNToken(ctx, tvauth.ClientlessRequest{RequestorID: " "}))
 		}}}},
-	{name: "Clientless.Authorize", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, decodes: true,
+	{name: "Clientless.Authorize", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Clientless.Authorize(ctx, tvauth.ClientlessAuthorizeRequest{RequestorID: sp, Resource: "REF30"}))
 		},
 		bad: []badInput{{"Resource", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Clientless.Authorize(ctx, tvauth.ClientlessAuthorizeRequest{RequestorID: sp}))
 		}}}},
-	{name: "Clientless.AuthZToken", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, decodes: true,
+	{name: "Clientless.AuthZToken", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Clientless.AuthZToken(ctx, tvauth.ClientlessResourceRequest{RequestorID: sp, Resource: "REF30"}))
 		},
 		bad: []badInput{{"Resource", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Clientless.AuthZToken(ctx, tvauth.ClientlessResourceRequest{RequestorID: sp, Resource: " "}))
 		}}}},
-	{name: "Clientless.MediaToken", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, decodes: true,
+	{name: "Clientless.MediaToken", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Clientless.MediaToken(ctx, tvauth.ClientlessResourceRequest{RequestorID: sp, Resource: "REF30"}))
 		},
 		bad: []badInput{{"Resource", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Clientless.MediaToken(ctx, tvauth.ClientlessResourceRequest{RequestorID: sp}))
 		}}}},
-	{name: "Clientless.Preauthorize", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, decodes: true,
+	{name: "Clientless.Preauthorize", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Clientless.Preauthorize(ctx, tvauth.ClientlessPreauthorizeRequest{RequestorID: sp, Resources: []string{"REF30", "Live"}}))
 		},
@@ -403,28 +407,28 @@ var registry = []method{
 		bad: []badInput{{"Resources", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Clientless.PreauthorizeByRegCode(ctx, "REG123", tvauth.ClientlessPreauthorizeRequest{RequestorID: sp}))
 		}}}},
-	{name: "Clientless.UserMetadata", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, decodes: true,
+	{name: "Clientless.UserMetadata", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Clientless.UserMetadata(ctx, clReq))
 		},
 		bad: []badInput{{"RequestorID", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Clientless.UserMetadata(ctx, tvauth.ClientlessRequest{}))
 		}}}},
-	{name: "Clientless.FreePreview", family: "clientless", httpMethod: "POST", answer: 200,
+	{name: "Clientless.FreePreview", family: "clientless", httpMethod: "POST", answer: 200, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return c.Clientless.FreePreview(ctx, tvauth.FreePreviewRequest{RequestorID: sp, MSOID: "TempPass", DomainName: "adobe.com"})
 		},
 		bad: []badInput{{"MSOID", func(ctx context.Context, c *tvauth.Client) error {
 			return c.Clientless.FreePreview(ctx, tvauth.FreePreviewRequest{RequestorID: sp, DomainName: "adobe.com"})
 		}}}},
-	{name: "Clientless.Logout", family: "clientless", httpMethod: "DELETE", idempotent: true, answer: 200,
+	{name: "Clientless.Logout", family: "clientless", httpMethod: "DELETE", idempotent: true, answer: 200, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error { return c.Clientless.Logout(ctx, clReq) },
 		bad: []badInput{{"RequestorID", func(ctx context.Context, c *tvauth.Client) error {
 			return c.Clientless.Logout(ctx, tvauth.ClientlessRequest{})
 		}}}},
 
 	// NINA WebAPI.
-	{name: "WebAPI.ClientLogin", family: "webapi", httpMethod: "POST", answer: 200, decodes: true,
+	{name: "WebAPI.ClientLogin", family: "webapi", httpMethod: "POST", answer: 200, decodes: true, needs: "WithWebAPIDevID",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: "jo@example.com", Password: string(sec.Password),
 				SecurID: string(sec.SecurID), TokenType: "longterm"}))
@@ -434,7 +438,7 @@ var registry = []method{
 		}}, {"TokenType", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: "jo@example.com", Password: string(sec.Password), TokenType: "forever"}))
 		}}}},
-	{name: "WebAPI.Logout", family: "webapi", httpMethod: "GET", idempotent: true, answer: 200, decodes: true,
+	{name: "WebAPI.Logout", family: "webapi", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithWebAPIDevID",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.WebAPI.Logout(ctx, tvauth.WebAPILogoutRequest{Session: webSession(), LoginID: "jo@example.com"}))
 		},
@@ -445,32 +449,32 @@ var registry = []method{
 		}}}},
 
 	// OpenTV AGS.
-	{name: "AGS.ServiceDiscovery", family: "ags", httpMethod: "GET", idempotent: true, answer: 200, decodes: true,
+	{name: "AGS.ServiceDiscovery", family: "ags", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithAGSURL",
 		call: func(ctx context.Context, c *tvauth.Client) error { return ignore(c.AGS.ServiceDiscovery(ctx)) },
 		// ServiceDiscovery has no input but its context.
 		bad: []badInput{{"ctx", func(_ context.Context, c *tvauth.Client) error { return ignore(c.AGS.ServiceDiscovery(nilContext)) }}}},
-	{name: "AGS.ServiceDiscoveryWith", family: "ags", httpMethod: "GET", idempotent: true, answer: 200, decodes: true,
+	{name: "AGS.ServiceDiscoveryWith", family: "ags", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithAGSURL",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.ServiceDiscoveryWith(ctx, tvauth.ServiceDiscoveryRequest{Token: string(sec.DiscoveryToken)}))
 		},
 		bad: []badInput{{"CorrelationID", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.ServiceDiscoveryWith(ctx, tvauth.ServiceDiscoveryRequest{CorrelationID: "a\nb"}))
 		}}}},
-	{name: "AGS.SignOn", family: "ags", httpMethod: "POST", answer: 201, decodes: true,
+	{name: "AGS.SignOn", family: "ags", httpMethod: "POST", answer: 201, decodes: true, needs: "WithAGSURL",
 		call: func(ctx context.Context, c *tvauth.Client) error { return ignore(c.AGS.SignOn(ctx, agsFirst)) },
 		bad: []badInput{{"ClientID", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.SignOn(ctx, tvauth.SignOnRequest{Parameters: agsFirst.Parameters}))
 		}}, {"DeviceInformation", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.SignOn(ctx, tvauth.SignOnRequest{Parameters: agsFirst.Parameters, DeviceInformation: json.RawMessage(`[1]`)}))
 		}}}},
-	{name: "AGS.SubsequentSignOn", family: "ags", httpMethod: "POST", answer: 201, decodes: true,
+	{name: "AGS.SubsequentSignOn", family: "ags", httpMethod: "POST", answer: 201, decodes: true, needs: "WithAGSURL",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.SubsequentSignOn(ctx, agsChosen, agsKnown))
 		},
 		bad: []badInput{{"UserAccountToken", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.SubsequentSignOn(ctx, tvauth.Account{}, agsKnown))
 		}}}},
-	{name: "AGS.Refresh", family: "ags", httpMethod: "POST", answer: 200, decodes: true,
+	{name: "AGS.Refresh", family: "ags", httpMethod: "POST", answer: 200, decodes: true, needs: "WithAGSURL",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.Refresh(ctx, string(sec.Refresh), tvauth.SignOnRequest{}))
 		},
@@ -479,14 +483,14 @@ var registry = []method{
 		}}}},
 	{name: "AGS.TokenSource", family: "ags",
 		noNetwork: "builds an AGSTokenSource; its refreshes are the AGS.TokenSource.TokenContext row"},
-	{name: "AGS.TokenSource.TokenContext", family: "ags", derived: true, httpMethod: "POST", answer: 200, decodes: true,
+	{name: "AGS.TokenSource.TokenContext", family: "ags", derived: true, httpMethod: "POST", answer: 200, decodes: true, needs: "WithAGSURL",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.TokenSource(expiredAGSTokens(string(sec.Refresh)), tvauth.SignOnRequest{}, nil).TokenContext(ctx))
 		},
 		bad: []badInput{{"RefreshToken", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.TokenSource(expiredAGSTokens(""), tvauth.SignOnRequest{}, nil).TokenContext(ctx))
 		}}}},
-	{name: "AGS.Register", family: "ags", httpMethod: "POST", answer: 201, decodes: true,
+	{name: "AGS.Register", family: "ags", httpMethod: "POST", answer: 201, decodes: true, needs: "WithAGSURL",
 		nullOK: "a 201 without tokens is documented (Tokens nil); null says the same",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.Register(ctx, "tvkey", tvauth.SignOnRequest{Parameters: []tvauth.Parameter{{Name: "activationCode", Value: string(sec.Activation)}}}))
@@ -494,7 +498,7 @@ var registry = []method{
 		bad: []badInput{{"regType", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.Register(ctx, " ", tvauth.SignOnRequest{}))
 		}}}},
-	{name: "AGS.SubsequentRegister", family: "ags", httpMethod: "POST", answer: 201, decodes: true,
+	{name: "AGS.SubsequentRegister", family: "ags", httpMethod: "POST", answer: 201, decodes: true, needs: "WithAGSURL",
 		nullOK: "a 201 without tokens is documented (Tokens nil); null says the same",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.SubsequentRegister(ctx, agsChosen, agsKnown))
@@ -502,21 +506,21 @@ var registry = []method{
 		bad: []badInput{{"UserAccountToken", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.SubsequentRegister(ctx, tvauth.Account{UserAccountToken: "a\x7fb"}, agsKnown))
 		}}}},
-	{name: "AGS.SignOnWithSessionToken", family: "ags", httpMethod: "POST", answer: 201, decodes: true,
+	{name: "AGS.SignOnWithSessionToken", family: "ags", httpMethod: "POST", answer: 201, decodes: true, needs: "WithAGSURL",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.SignOnWithSessionToken(ctx, string(sec.SessionToken), agsKnown))
 		},
 		bad: []badInput{{"sessionToken", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.SignOnWithSessionToken(ctx, "", agsKnown))
 		}}}},
-	{name: "AGS.GetSessionToken", family: "ags", httpMethod: "POST", answer: 200, decodes: true,
+	{name: "AGS.GetSessionToken", family: "ags", httpMethod: "POST", answer: 200, decodes: true, needs: "WithAGSURL",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.GetSessionToken(ctx, tvauth.SignOnRequest{Parameters: []tvauth.Parameter{{Name: "OperatorAuthToken", Value: string(sec.Operator)}}}))
 		},
 		bad: []badInput{{"Parameters", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.GetSessionToken(ctx, tvauth.SignOnRequest{Parameters: []tvauth.Parameter{{Value: "x"}}}))
 		}}}},
-	{name: "AGS.SignOut", family: "ags", httpMethod: "POST", answer: 200,
+	{name: "AGS.SignOut", family: "ags", httpMethod: "POST", answer: 200, needs: "WithAGSURL",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return c.AGS.SignOut(ctx, string(sec.Access), tvauth.SignOnRequest{})
 		},
