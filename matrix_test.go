@@ -39,6 +39,10 @@ var awaitingFix = map[string]string{
 	// A 200 whose body is null reads as "nothing to do" (issue 10, "Pass logout: a 200 whose body is
 	// null, {} or lacks logouts is a *DecodeError", logout.go).
 	"Pass.Logout/null": "Pass logout null/{} is an empty result",
+	// A WebAPI 3xx reads "statusCode 0 (HTTP 302)", Location dropped (issue 10, "keep Location on the
+	// error and say redirected", webapi*.go).
+	"WebAPI.ClientLogin/unexpected 3xx": "WebAPI 3xx classification",
+	"WebAPI.Logout/unexpected 3xx":      "WebAPI 3xx classification",
 
 	// The redactor knows a secret raw and URL-encoded, not JSON-escaped: a server that quotes a JSON
 	// request body (Jackson's parse errors) shows a secret holding " or \ (issue 10, "JSON-escaped
@@ -132,6 +136,17 @@ var awaitingFix = map[string]string{
 	"AGS.SignOnWithSessionToken/bad input sessionToken":   notConfiguredFirst,
 	"AGS.GetSessionToken/bad input Parameters":            notConfiguredFirst,
 	"AGS.SignOut/bad input accessToken":                   notConfiguredFirst,
+}
+
+// awaitingFix patterns (see awaiting) for defects of the one pipeline, which every method shows.
+func init() {
+	// ErrResponseTooLarge's text keeps its "tvauth:" prefix inside the *RequestError's (issue 10,
+	// "Error texts: no double tvauth: prefix", errors.go).
+	awaitingFix["*/64 MiB body: error text"] = "error texts: double tvauth: prefix"
+	awaitingFix["*/gzip bomb: error text"] = "error texts: double tvauth: prefix"
+	// A *PassError from the v1 API says "adobe pass" (issue 10, "Clientless errors say clientless,
+	// not adobe pass", errors.go).
+	awaitingFix["Clientless.*/*: error text"] = "error texts: clientless errors say adobe pass"
 }
 
 // Reasons shared by many awaitingFix entries.
@@ -614,6 +629,26 @@ var faults = []fault{
 		expect: func(m method) string { return clsService }},
 }
 
+// textProblems checks an error's text: one "tvauth:" prefix, no empty URL, no trailing space, and the
+// family named as it is ("clientless", not "adobe pass").
+func textProblems(m method, err error) []string {
+	var out []string
+	text := err.Error()
+	if strings.Count(text, "tvauth:") > 1 {
+		out = append(out, fmt.Sprintf("error text repeats its prefix: %q", text))
+	}
+	if strings.Contains(text, " : ") {
+		out = append(out, fmt.Sprintf("error text has an empty field: %q", text))
+	}
+	if strings.TrimRight(text, " ") != text {
+		out = append(out, fmt.Sprintf("error text ends with a space: %q", text))
+	}
+	if m.family == "clientless" && strings.Contains(text, "adobe pass") {
+		out = append(out, fmt.Sprintf("a clientless error says adobe pass: %q", text))
+	}
+	return out
+}
+
 // tally counts a table's cases per row.
 type tally struct {
 	mu   sync.Mutex
@@ -659,13 +694,33 @@ func (ty *tally) log(t *testing.T, table string) {
 	t.Logf("%s:%s", table, b.String())
 }
 
+// awaiting looks key ("Family.Method/row[: aspect]") up in awaitingFix: the key itself, then
+// "*/row[: aspect]" (every method), then "Family.*/*[: aspect]" (every cell of a family).
+func awaiting(key string) (string, bool) {
+	if reason, ok := awaitingFix[key]; ok {
+		return reason, ok
+	}
+	cellKey, aspect, _ := strings.Cut(key, ": ")
+	if aspect != "" {
+		aspect = ": " + aspect
+	}
+	name, row, _ := strings.Cut(cellKey, "/")
+	family, _, _ := strings.Cut(name, ".")
+	for _, k := range []string{"*/" + row + aspect, family + ".*/*" + aspect} {
+		if reason, ok := awaitingFix[k]; ok {
+			return reason, ok
+		}
+	}
+	return "", false
+}
+
 // check asserts one cell: failures of a cell in awaitingFix are logged, not reported.
 func check(t *testing.T, ty *tally, row, key string, problems []string) {
 	t.Helper()
-	reason, awaiting := awaitingFix[key]
+	reason, awaiting := awaiting(key)
 	switch {
 	case len(problems) == 0:
-		if awaiting {
+		if _, exact := awaitingFix[key]; exact { // a pattern covers cells that pass too
 			t.Logf("%s passes now: remove it from awaitingFix (%s)", key, reason)
 		}
 		ty.add(row, true, false)
@@ -747,7 +802,7 @@ func TestFaultMatrix(t *testing.T) {
 	}
 	wg.Wait()
 
-	var ty tally
+	var ty, texts tally
 	for _, r := range results {
 		key := r.m.name + "/" + r.f.name
 		t.Run(key, func(t *testing.T) {
@@ -761,6 +816,11 @@ func TestFaultMatrix(t *testing.T) {
 			default:
 				if got := classify(r.m.family, r.o.err); got != want {
 					problems = append(problems, fmt.Sprintf("class %s, want %s: %v", got, want, r.o.err))
+				}
+				// A WebAPI redirect (NINA answers a logout with 302 to a login page) says so.
+				if r.f.name == "unexpected 3xx" && r.m.family == "webapi" && r.o.err != nil &&
+					!strings.Contains(strings.ToLower(r.o.err.Error()), "redirect") {
+					problems = append(problems, fmt.Sprintf("a 302 is not reported as a redirect: %v", r.o.err))
 				}
 			}
 			// (A hanging call may end before a loaded server accepted it; the other rows check.)
@@ -777,8 +837,13 @@ func TestFaultMatrix(t *testing.T) {
 			}
 			check(t, &ty, r.f.name, key, problems)
 		})
+		if r.o.err != nil {
+			key := key + ": error text"
+			t.Run(key, func(t *testing.T) { check(t, &texts, r.f.name, key, textProblems(r.m, r.o.err)) })
+		}
 	}
 	ty.log(t, "fault matrix (cases per row)")
+	texts.log(t, "fault matrix error texts (errors per row)")
 }
 
 // TestBadInput sends every network method its invalid inputs, and a nil context: each is a
