@@ -125,7 +125,7 @@ func decodeRegistration(r *response) (*ClientCredentials, error) {
 		GrantTypes   []string        `json:"grant_types"`
 		Scopes       []string        `json:"scopes"`
 	}
-	if err := passUnmarshal(r.Body, &wire); err != nil {
+	if err := passUnmarshalObject(r.Body, &wire); err != nil {
 		return nil, err
 	}
 	if wire.ClientID == "" || wire.ClientSecret == "" {
@@ -179,7 +179,7 @@ func decodeAccessToken(r *response, now time.Time) (*oauth2.Token, error) {
 		CreatedAt   passTime        `json:"created_at"`
 		ID          string          `json:"id"`
 	}
-	if err := passUnmarshal(r.Body, &wire); err != nil {
+	if err := passUnmarshalObject(r.Body, &wire); err != nil {
 		return nil, err
 	}
 	if wire.AccessToken == "" {
@@ -253,6 +253,9 @@ var (
 func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore, softwareStatement string) (ClientCredentials, error) {
 	if err := s.client.requireConfigured(svcPass, http.MethodPost, authNone); err != nil {
 		return ClientCredentials{}, err
+	}
+	if ctx == nil { // checked before the store sees it: a store would dereference it
+		return ClientCredentials{}, invalid("ctx", "nil context")
 	}
 	if store == nil {
 		return ClientCredentials{}, invalid("store", "nil CredentialStore")
@@ -332,7 +335,7 @@ type sessionWire struct {
 // decodeSession reads a SessionResponse; url is resolved against the Pass base URL.
 func decodeSession(r *response) (*Session, error) {
 	var w sessionWire
-	if err := passUnmarshal(r.Body, &w); err != nil {
+	if err := passUnmarshalObject(r.Body, &w); err != nil {
 		return nil, err
 	}
 	u, err := r.resolve(w.URL)
@@ -447,7 +450,7 @@ func decodeSessionInfo(r *response) (*SessionInfo, error) {
 		NotBefore          passTime                   `json:"notBefore"`
 		NotAfter           passTime                   `json:"notAfter"`
 	}
-	if err := passUnmarshal(r.Body, &w); err != nil {
+	if err := passUnmarshalObject(r.Body, &w); err != nil {
 		return nil, err
 	}
 	info := &SessionInfo{MissingParameters: w.MissingParameters, NotBefore: w.NotBefore.Time(),

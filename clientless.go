@@ -406,6 +406,9 @@ func (s *ClientlessService) WaitForAuthN(ctx context.Context, req ClientlessRequ
 	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
 		return err
 	}
+	if ctx == nil { // the wait selects on ctx.Done() before any request checks it
+		return invalid("ctx", "nil context")
+	}
 	if interval < 0 {
 		return invalid("interval", "negative")
 	}

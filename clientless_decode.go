@@ -99,6 +99,9 @@ func v1Unmarshal(body []byte, v any, xmlRoot string) error {
 	if len(body) == 0 {
 		return errV1EmptyBody
 	}
+	if isJSONNull(body) {
+		return errNullReply
+	}
 	if body[0] != '<' {
 		return json.Unmarshal(body, v)
 	}
@@ -263,6 +266,9 @@ func v1DecodeUserMetadata(body []byte) (*UserMetadata, error) {
 	body = trimBOM(body)
 	if len(body) == 0 {
 		return nil, errV1EmptyBody
+	}
+	if isJSONNull(body) {
+		return nil, errNullReply
 	}
 	var w struct {
 		Updated   msTime                     `json:"updated"`

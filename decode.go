@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -84,4 +85,13 @@ func looseInt(raw json.RawMessage) int {
 func trimBOM(b []byte) []byte {
 	b = bytes.TrimLeft(b, " \t\r\n")
 	return bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\ufeff")), " \t\r\n")
+}
+
+// errNullReply: an answer whose body is the JSON literal null where the API documents an object. Read
+// as an empty object it would pass for "no profiles", "no decisions" or "nothing to do".
+var errNullReply = errors.New("reply is null, not the documented object")
+
+// isJSONNull reports whether a reply body is the JSON literal null.
+func isJSONNull(body []byte) bool {
+	return string(bytes.TrimRight(trimBOM(body), " \t\r\n")) == "null"
 }

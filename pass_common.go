@@ -303,6 +303,15 @@ func passUnmarshal(body []byte, v any) error {
 	return err
 }
 
+// passUnmarshalObject is passUnmarshal for a reply documented as an object: a bare null is an error,
+// not an empty result ("no profiles", "no decisions").
+func passUnmarshalObject(body []byte, v any) error {
+	if isJSONNull(body) {
+		return errNullReply
+	}
+	return passUnmarshal(body, v)
+}
+
 // dropTrailingCommas removes each comma that, outside a string, ends a value and is followed only by
 // white space and a closing bracket or brace ({"a":1,} but not {,}).
 func dropTrailingCommas(b []byte) ([]byte, bool) {

@@ -93,7 +93,7 @@ func decodeConfiguration(r *response) (*Configuration, error) {
 		} `json:"requestor"`
 		MVPDs []configMVPDWire `json:"mvpds"`
 	}
-	if err := passUnmarshal(r.Body, &wire); err != nil {
+	if err := passUnmarshalObject(r.Body, &wire); err != nil {
 		return nil, err
 	}
 	c := &Configuration{Device: wire.Device, ClientType: wire.ClientType, OS: wire.OS,

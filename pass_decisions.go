@@ -120,7 +120,7 @@ func decodeDecisions(r *response) (*DecisionsResult, error) {
 			Error     json.RawMessage `json:"error"`
 		} `json:"decisions"`
 	}
-	if err := passUnmarshal(r.Body, &w); err != nil {
+	if err := passUnmarshalObject(r.Body, &w); err != nil {
 		return nil, err
 	}
 	out := &DecisionsResult{Decisions: make([]Decision, 0, len(w.Decisions))}

@@ -83,7 +83,7 @@ func decodeProfiles(r *response) (*ProfilesResult, error) {
 			} `json:"attributes"`
 		} `json:"profiles"`
 	}
-	if err := passUnmarshal(r.Body, &w); err != nil {
+	if err := passUnmarshalObject(r.Body, &w); err != nil {
 		return nil, err
 	}
 	out := &ProfilesResult{Profiles: make([]Profile, 0, len(w.Profiles))}

@@ -181,7 +181,12 @@ func (s *AGSService) ServiceDiscoveryWith(ctx context.Context, req ServiceDiscov
 	}
 	cl.answers = []int{http.StatusOK}
 	var d ServiceDiscovery
-	cl.decode = decodeJSON(&d)
+	cl.decode = func(r *response) error {
+		if isJSONNull(r.Body) {
+			return errNullReply
+		}
+		return json.Unmarshal(trimBOM(r.Body), &d)
+	}
 	if _, err := s.client.do(ctx, cl); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,1083 @@
+package tvauth_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tvauth/tvauth"
+	"golang.org/x/oauth2"
+)
+
+// The promises of README's "What every call gets", as tables over the registry (methods_test.go):
+// every wait ends by the context's deadline, a bad reply is a typed error of the right class, bad
+// input is a *ValidationError naming the field before any request, and retries happen exactly where
+// they are safe.
+
+// awaitingFix lists the cells ("Family.Method/row") that fail because of a known defect: one issue 10
+// names, which another branch fixes, or one these tables found (marked NEW). Their assertion is
+// skipped with a t.Log; everything else must pass. A key may be a pattern for a defect of the one
+// pipeline that every method shows: "*/row" (every method) or "Family.*/*" (every row of a family);
+// see awaiting. The lead removes this map once the fixes are merged.
+var awaitingFix = map[string]string{
+	// ErrResponseTooLarge's text keeps its "tvauth:" prefix inside the *RequestError's (issue 10,
+	// "Error texts: no double tvauth: prefix", errors.go).
+	"*/64 MiB body: error text": "error texts: double tvauth: prefix",
+	"*/gzip bomb: error text":   "error texts: double tvauth: prefix",
+	// A *PassError from the v1 API says "adobe pass" (issue 10, "Clientless errors say clientless,
+	// not adobe pass", errors.go).
+	"Clientless.*/*: error text": "error texts: clientless errors say adobe pass",
+
+	// oauth2.TokenSource.Token has no context, and the token cache bounds no fetch: a stalled token
+	// endpoint blocks it for ever (issue 10, "Waits that outlive the context": a default fetch timeout,
+	// tokens.go). Once fixed, this row ends by that fetch timeout: if the default is longer than the
+	// row's deadline plus watchdogGrace, set a short one on the lab's clients.
+	"Pass.TokenSource.Token/hang": "token-cache waits: Token() without a fetch timeout",
+	// A 200 whose body is null reads as "nothing to do" (issue 10, "Pass logout: a 200 whose body is
+	// null, {} or lacks logouts is a *DecodeError", logout.go).
+	"Pass.Logout/null": "Pass logout null/{} is an empty result",
+	// A WebAPI 3xx reads "statusCode 0 (HTTP 302)", Location dropped (issue 10, "keep Location on the
+	// error and say redirected", webapi*.go).
+	"WebAPI.ClientLogin/unexpected 3xx": "WebAPI 3xx classification",
+	"WebAPI.Logout/unexpected 3xx":      "WebAPI 3xx classification",
+
+	// The redactor knows a secret raw and URL-encoded, not JSON-escaped: a server that quotes a JSON
+	// request body (Jackson's parse errors) shows a secret holding " or \ (issue 10, "JSON-escaped
+	// secrets", redact.go).
+	"Pass.Register/error reply":                      redactJSONEscaped, // Statement(json-escaped)
+	"Pass.Register/Jackson parse error":              redactJSONEscaped, // Statement(json-escaped)
+	"Pass.RegisterClient/error reply":                redactJSONEscaped, // Statement(json-escaped)
+	"Pass.RegisterClient/Jackson parse error":        redactJSONEscaped, // Statement(json-escaped)
+	"Pass.LoadOrRegister/error reply":                redactJSONEscaped, // Statement(json-escaped)
+	"Pass.LoadOrRegister/Jackson parse error":        redactJSONEscaped, // Statement(json-escaped)
+	"AGS.SignOn/error reply":                         redactJSONEscaped, // AGSPassword(json-escaped)
+	"AGS.SignOn/Jackson parse error":                 redactJSONEscaped, // AGSPassword(json-escaped)
+	"AGS.Register/error reply":                       redactJSONEscaped, // Activation(json-escaped)
+	"AGS.Register/Jackson parse error":               redactJSONEscaped, // Activation(json-escaped)
+	"AGS.SignOnWithSessionToken/error reply":         redactJSONEscaped, // SessionToken(json-escaped)
+	"AGS.SignOnWithSessionToken/Jackson parse error": redactJSONEscaped, // SessionToken(json-escaped)
+	"AGS.GetSessionToken/error reply":                redactJSONEscaped, // Operator(json-escaped)
+	"AGS.GetSessionToken/Jackson parse error":        redactJSONEscaped, // Operator(json-escaped)
+	// Decode errors quote up to 40 characters of a bad value (a timestamp, expires_in): a prefix of a
+	// secret the server echoed in that field, which the redactor does not know (issue 10, "Truncated
+	// quotes", redact.go; the quoting sites are pass_common.go, clientless_decode.go, ags_tokens.go).
+	"Pass.AccessToken/answer quoting a value":             redactPrefixes, // ClientSecret(part)
+	"Pass.TokenSource.Token/answer quoting a value":       redactPrefixes, // ClientSecret(part)
+	"Pass.CreateSession/answer quoting a value":           redactPrefixes, // SubjectToken(part)
+	"Pass.ResumeSession/answer quoting a value":           redactPrefixes, // Bearer(part)
+	"Pass.SessionInfo/answer quoting a value":             redactPrefixes, // Bearer(part)
+	"Pass.PartnerSession/answer quoting a value":          redactPrefixes, // Bearer(part)
+	"Clientless.CreateRegCode/answer quoting a value":     redactPrefixes, // Bearer(part)
+	"Clientless.RegCode/answer quoting a value":           redactPrefixes, // Bearer(part)
+	"Clientless.AuthNToken/answer quoting a value":        redactPrefixes, // Bearer(part)
+	"Clientless.Authorize/answer quoting a value":         redactPrefixes, // Bearer(part)
+	"Clientless.AuthZToken/answer quoting a value":        redactPrefixes, // Bearer(part)
+	"Clientless.MediaToken/answer quoting a value":        redactPrefixes, // Bearer(part)
+	"Clientless.UserMetadata/answer quoting a value":      redactPrefixes, // Bearer(part)
+	"AGS.SignOn/answer quoting a value":                   redactPrefixes, // AGSPassword(part)
+	"AGS.SubsequentSignOn/answer quoting a value":         redactPrefixes, // UserToken(part)
+	"AGS.Refresh/answer quoting a value":                  redactPrefixes, // Refresh(part)
+	"AGS.TokenSource.TokenContext/answer quoting a value": redactPrefixes, // Refresh(part)
+	"AGS.Register/answer quoting a value":                 redactPrefixes, // Activation(part)
+	"AGS.SubsequentRegister/answer quoting a value":       redactPrefixes, // UserToken(part)
+	"AGS.SignOnWithSessionToken/answer quoting a value":   redactPrefixes, // SessionToken(part)
+	// NEW (not in issue 10's list): a server that echoes a URL-encoded copy of a form body shows each
+	// secret of the form percent-encoded twice (client_secret=…%2522…), a form the redactor does not
+	// know. Owned by the redactor's fix (redact.go): add url.QueryEscape of each wire form.
+	"Pass.AccessToken/error reply":       redactDoubleEncoded, // ClientSecret(double-url-encoded)
+	"Pass.TokenSource.Token/error reply": redactDoubleEncoded, // ClientSecret(double-url-encoded)
+	"Pass.PartnerProfile/error reply":    redactDoubleEncoded, // SAML(double-url-encoded)
+	"WebAPI.ClientLogin/error reply":     redactDoubleEncoded, // Password(double-url-encoded) SecurID(double-url-encoded)
+
+	// Bad input is reported before a missing option: "not configured" must be checked first, for
+	// every family (issue 10, "AGS without WithAGSURL returns ErrNotConfigured … whatever else is
+	// missing; generally: not configured is checked before request validation").
+	"Pass.Configuration/bad input serviceProvider":        notConfiguredFirst,
+	"Pass.CreateSession/bad input RedirectURL":            notConfiguredFirst,
+	"Pass.CreateSession/bad input Headers.SubjectToken":   notConfiguredFirst,
+	"Pass.ResumeSession/bad input code":                   notConfiguredFirst,
+	"Pass.SessionInfo/bad input code":                     notConfiguredFirst,
+	"Pass.Profiles/bad input ServiceProvider":             notConfiguredFirst,
+	"Pass.ProfileForMVPD/bad input MVPD":                  notConfiguredFirst,
+	"Pass.ProfileForCode/bad input Code":                  notConfiguredFirst,
+	"Pass.WaitForProfile/bad input code":                  notConfiguredFirst,
+	"Pass.Authorize/bad input Resources":                  notConfiguredFirst,
+	"Pass.Preauthorize/bad input Resources":               notConfiguredFirst,
+	"Pass.PartnerSession/bad input Partner":               notConfiguredFirst,
+	"Pass.PartnerProfile/bad input SAMLResponse":          notConfiguredFirst,
+	"Pass.Logout/bad input RedirectURL":                   notConfiguredFirst,
+	"Clientless.CreateRegCode/bad input TTL":              notConfiguredFirst,
+	"Clientless.DeleteRegCode/bad input RequestorID":      notConfiguredFirst,
+	"Clientless.CheckAuthN/bad input RequestorID":         notConfiguredFirst,
+	"Clientless.WaitForAuthN/bad input interval":          notConfiguredFirst,
+	"Clientless.AuthNToken/bad input RequestorID":         notConfiguredFirst,
+	"Clientless.Authorize/bad input Resource":             notConfiguredFirst,
+	"Clientless.AuthZToken/bad input Resource":            notConfiguredFirst,
+	"Clientless.MediaToken/bad input Resource":            notConfiguredFirst,
+	"Clientless.Preauthorize/bad input Resources":         notConfiguredFirst,
+	"Clientless.UserMetadata/bad input RequestorID":       notConfiguredFirst,
+	"Clientless.FreePreview/bad input MSOID":              notConfiguredFirst,
+	"Clientless.Logout/bad input RequestorID":             notConfiguredFirst,
+	"WebAPI.ClientLogin/bad input Password":               notConfiguredFirst,
+	"WebAPI.ClientLogin/bad input TokenType":              notConfiguredFirst,
+	"WebAPI.Logout/bad input Session":                     notConfiguredFirst,
+	"WebAPI.Logout/bad input Method":                      notConfiguredFirst,
+	"AGS.ServiceDiscoveryWith/bad input CorrelationID":    notConfiguredFirst,
+	"AGS.SignOn/bad input ClientID":                       notConfiguredFirst,
+	"AGS.SignOn/bad input DeviceInformation":              notConfiguredFirst,
+	"AGS.SubsequentSignOn/bad input UserAccountToken":     notConfiguredFirst,
+	"AGS.Refresh/bad input refreshToken":                  notConfiguredFirst,
+	"AGS.TokenSource.TokenContext/bad input RefreshToken": notConfiguredFirst,
+	"AGS.Register/bad input regType":                      notConfiguredFirst,
+	"AGS.SubsequentRegister/bad input UserAccountToken":   notConfiguredFirst,
+	"AGS.SignOnWithSessionToken/bad input sessionToken":   notConfiguredFirst,
+	"AGS.GetSessionToken/bad input Parameters":            notConfiguredFirst,
+	"AGS.SignOut/bad input accessToken":                   notConfiguredFirst,
+}
+
+// Reasons shared by many awaitingFix entries.
+const (
+	notConfiguredFirst  = "ErrNotConfigured ordering: validation runs first"
+	redactJSONEscaped   = "redactor: JSON-escaped secrets"
+	redactPrefixes      = "redactor: secret prefixes in truncated quotes"
+	redactDoubleEncoded = "redactor: double URL-encoded secrets (new)"
+)
+
+// lab is one httptest server that serves many cells: each client it makes talks to its own path prefix,
+// so a cell counts its own requests and answers with its own fault.
+type lab struct {
+	srv   *httptest.Server
+	stop  chan struct{} // closed at cleanup: handlers that hang return
+	mu    sync.Mutex
+	cells map[string]*cell
+	calls sync.WaitGroup // calls still running, including those that outlived their watchdog
+}
+
+type cell struct {
+	handler  http.HandlerFunc
+	requests atomic.Int64
+	logs     *syncBuffer
+	rt       *countingTransport
+}
+
+func newLab(t *testing.T) *lab {
+	t.Helper()
+	l := &lab{stop: make(chan struct{}), cells: map[string]*cell{}}
+	l.srv = httptest.NewServer(http.HandlerFunc(l.serve))
+	t.Cleanup(func() {
+		close(l.stop)
+		done := make(chan struct{})
+		go func() { l.calls.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Error("calls still running 30 s after their deadline, though every server handler returned")
+		}
+		l.srv.Close()
+	})
+	return l
+}
+
+func (l *lab) serve(w http.ResponseWriter, r *http.Request) {
+	id, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	l.mu.Lock()
+	c := l.cells[id]
+	l.mu.Unlock()
+	if c == nil {
+		http.Error(w, "no such cell", http.StatusNotFound)
+		return
+	}
+	c.requests.Add(1)
+	c.handler(w, r)
+}
+
+// fastRetry keeps every retry the policy allows, with waits of a millisecond or two.
+var fastRetry = tvauth.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond}
+
+var labDevice = tvauth.Device{ID: "ba23d141-d715-561c-94f4-e9e4c966b1eb", Info: tvauth.DeviceInfo{
+	PrimaryHardwareType: "SetTopBox", Model: "STB-9", Version: "r2", Manufacturer: "Acme", OSName: "Linux",
+	OSVersion: "6.1", ConnectionType: "WiFi"}}
+
+// client makes a cell served by h and a client whose four services all point at it: a static Pass
+// token (a secret), the lab device, a WebAPI devId, an AGS auth service, a debug logger into the cell's
+// buffer, and a private counting transport. base overrides the server URL (a refused port).
+func (l *lab) client(t *testing.T, h http.HandlerFunc, base string, opts ...tvauth.Option) (*tvauth.Client, *cell) {
+	t.Helper()
+	return l.clientWithout(t, h, base, "", opts...)
+}
+
+// clientWithout is client without the option named without (WithAGSURL, WithPassTokenSource or
+// WithWebAPIDevID).
+func (l *lab) clientWithout(t *testing.T, h http.HandlerFunc, base, without string, opts ...tvauth.Option) (*tvauth.Client, *cell) {
+	t.Helper()
+	c := &cell{handler: h, logs: &syncBuffer{}, rt: &countingTransport{base: http.DefaultTransport.(*http.Transport).Clone()}}
+	l.mu.Lock()
+	id := "c" + strconv.Itoa(len(l.cells))
+	l.cells[id] = c
+	l.mu.Unlock()
+	if base == "" {
+		base = l.srv.URL
+	}
+	root := base + "/" + id
+	logger := slog.New(slog.NewTextHandler(c.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	all := []tvauth.Option{
+		tvauth.WithPassURL(root), tvauth.WithClientlessURL(root), tvauth.WithWebAPIURL(root),
+		tvauth.WithRetry(fastRetry), tvauth.WithDevice(labDevice),
+		tvauth.WithAGSAuthService("OPF"), tvauth.WithLogger(logger),
+		tvauth.WithHTTPClient(&http.Client{Transport: c.rt}),
+	}
+	for name, opt := range map[string]tvauth.Option{
+		"WithAGSURL":          tvauth.WithAGSURL(root + "/ags"),
+		"WithPassTokenSource": tvauth.WithPassTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: string(sec.Bearer), TokenType: "Bearer"})),
+		"WithWebAPIDevID":     tvauth.WithWebAPIDevID("dev-1"),
+	} {
+		if name != without {
+			all = append(all, opt)
+		}
+	}
+	client, err := tvauth.New(append(all, opts...)...)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(c.rt.base.CloseIdleConnections)
+	return client, c
+}
+
+// outcome is how one call ended.
+type outcome struct {
+	err      error
+	panicked any
+	ended    bool // within the deadline and the watchdog's grace
+	elapsed  time.Duration
+}
+
+// watchdogGrace is how long after its deadline a call may still return: scheduling on a loaded
+// 2-core machine under -race, never a missed deadline.
+const watchdogGrace = 5 * time.Second
+
+// run calls call with a context that ends after deadline, recovering a panic; a call still running
+// deadline+watchdogGrace later is reported as not ended (the lab waits for it at cleanup).
+func (l *lab) run(deadline time.Duration, c *tvauth.Client, call func(context.Context, *tvauth.Client) error) outcome {
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	done := make(chan outcome, 1)
+	start := time.Now()
+	l.calls.Add(1)
+	go func() {
+		defer l.calls.Done()
+		defer cancel()
+		var o outcome
+		defer func() {
+			o.panicked = recover()
+			o.ended, o.elapsed = true, time.Since(start)
+			done <- o
+		}()
+		o.err = call(ctx, c)
+	}()
+	select {
+	case o := <-done:
+		return o
+	case <-time.After(deadline + watchdogGrace):
+		return outcome{elapsed: time.Since(start)}
+	}
+}
+
+// countingTransport counts the attempts the SDK makes (refused connections included), and when.
+type countingTransport struct {
+	base     *http.Transport
+	attempts atomic.Int64
+	mu       sync.Mutex
+	times    []time.Time
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.attempts.Add(1)
+	c.mu.Lock()
+	c.times = append(c.times, time.Now())
+	c.mu.Unlock()
+	return c.base.RoundTrip(r)
+}
+
+// firstCycle counts the attempts before the first pause of pollGap or more: a poller's first cycle.
+func (c *countingTransport) firstCycle() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := 1; i < len(c.times); i++ {
+		if c.times[i].Sub(c.times[i-1]) >= pollGap {
+			return int64(i)
+		}
+	}
+	return int64(len(c.times))
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Error classes, in the order classify tries them.
+const (
+	clsOK         = "ok"
+	clsDeadline   = "deadline"   // errors.Is(err, context.DeadlineExceeded)
+	clsTooLarge   = "too-large"  // errors.Is(err, tvauth.ErrResponseTooLarge)
+	clsValidation = "validation" // *tvauth.ValidationError
+	clsDecode     = "decode"     // *tvauth.DecodeError
+	clsService    = "service"    // the family's *PassError, *WebAPIError or *AGSError
+	clsRequest    = "request"    // *tvauth.RequestError
+)
+
+func classify(family string, err error) string {
+	var (
+		ve *tvauth.ValidationError
+		de *tvauth.DecodeError
+		re *tvauth.RequestError
+		pe *tvauth.PassError
+		we *tvauth.WebAPIError
+		ae *tvauth.AGSError
+	)
+	switch {
+	case err == nil:
+		return clsOK
+	case errors.Is(err, context.DeadlineExceeded):
+		return clsDeadline
+	case errors.Is(err, tvauth.ErrResponseTooLarge):
+		return clsTooLarge
+	case errors.As(err, &ve):
+		return clsValidation
+	case errors.As(err, &de):
+		return clsDecode
+	case (family == "pass" || family == "clientless") && errors.As(err, &pe),
+		family == "webapi" && errors.As(err, &we), family == "ags" && errors.As(err, &ae):
+		return clsService
+	case errors.As(err, &re):
+		return clsRequest
+	}
+	return fmt.Sprintf("untyped %T", err)
+}
+
+// fault is one row of the matrix: what the server does, and the class of error each method must give.
+type fault struct {
+	name     string
+	heavy    bool          // moves megabytes: see heavyRowMethod
+	deadline time.Duration // 0: deadlineFor's
+	serve    func(l *lab, m method) http.HandlerFunc
+	expect   func(m method) string
+}
+
+// heavyRowMethod says whether m runs the rows that move megabytes (64 MiB body, gzip bomb). Every method
+// does, but under -race, where moving 4 MiB costs a tenth of a CPU second, only the first method of
+// each family and HTTP method does: the cap is applied by the one pipeline every call goes through,
+// and the plain run (go test ./...) still covers every method.
+func heavyRowMethod(m method) bool {
+	if !raceDetector {
+		return true
+	}
+	for _, r := range networkMethods() {
+		if r.family == m.family && r.httpMethod == m.httpMethod {
+			return r.name == m.name
+		}
+	}
+	return false
+}
+
+// transport is the class of a fault that gives no usable reply: a poller waits on through it until its
+// context ends.
+func transport(m method, class string) string {
+	if m.poller {
+		return clsDeadline
+	}
+	return class
+}
+
+// spoiled is the class of an answer whose body cannot be read: a *DecodeError where the body is data.
+func spoiled(m method) string {
+	if m.decodes {
+		return clsDecode
+	}
+	return clsOK
+}
+
+// writeAnswer writes the method's success status and headers.
+func writeAnswer(w http.ResponseWriter, m method, contentType string) {
+	for k, vs := range m.answerHeader {
+		w.Header()[k] = vs
+	}
+	if contentType != "" {
+		w.Header().Set("Content-Type", contentType)
+	}
+	w.WriteHeader(m.answer)
+}
+
+// cutConnection answers with the method's status line, a Content-Length of 4 KiB and 40 bytes of body,
+// then drops the connection: with a TCP reset when reset, else with a plain close.
+func cutConnection(m method, reset bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n", m.answer, http.StatusText(m.answer))
+		for k, vs := range m.answerHeader {
+			fmt.Fprintf(buf, "%s: %s\r\n", k, vs[0])
+		}
+		buf.WriteString("\r\n" + `{"access_token":"abcdefghijklmnopqrstu`)
+		_ = buf.Flush()
+		if tc, ok := conn.(*net.TCPConn); ok && reset {
+			_ = tc.SetLinger(0)
+		}
+		_ = conn.Close()
+	}
+}
+
+// wrongTypesNames are the JSON names the SDK's decoders read.
+const wrongTypesNames = `access_token accountId accountInformation accounts action actionName actionType attributes
+	authServiceName authenticationRequest authorized availableServices clientId client_id client_id_issued_at
+	client_secret code created_at data decisions details device deviceId displayAttributes domains endpoints error
+	existingParameters expires expires_in fixed_refresh_expires_in generated id info issuer logouts message
+	missingParameters mvpd mvpdId mvpds name notAfter notBefore parameterProperties parameters profiles reasonType
+	refresh_expires_in refresh_token requestor resource resources serializedToken serviceProvider sessionId
+	sessionToken source status token token_type type updated url userAccountToken userId response statusCode
+	statusText expiresIn accessToken refreshToken`
+
+// wrongTypes sets every JSON name the SDK's decoders read to an array of booleans.
+var wrongTypes = func() string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i, n := range strings.Fields(wrongTypesNames) {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "%q:[true,false]", n)
+	}
+	b.WriteString("}")
+	return b.String()
+}()
+
+// gzipBomb is 64 MiB of JSON white space in 64 KiB of gzip: 64 gzip members of 1 MiB each, which a
+// gzip reader reads as one stream. Compressing 1 MiB once keeps it cheap under -race.
+var gzipBomb = sync.OnceValue(func() []byte {
+	var member bytes.Buffer
+	zw := gzip.NewWriter(&member)
+	_, _ = zw.Write(bytes.Repeat([]byte(" "), 1<<20))
+	_ = zw.Close()
+	return bytes.Repeat(member.Bytes(), 64)
+})
+
+// familyError is an error body of the family's own shape whose texts are msg.
+func familyError(family, msg string) string {
+	q := strconv.Quote(msg)
+	switch family {
+	case "webapi":
+		return `{"response":{"statusCode":400,"statusDetailCode":1000,"statusText":` + q + `,"requestId":` + q + `,"data":{"info":` + q + `}}}`
+	case "ags":
+		return `{"code":` + q + `,"message":` + q + `}`
+	}
+	return `{"status":400,"code":"invalid_request","message":` + q + `,"details":` + q + `,"helpUrl":` + q + `,"trace":` + q + `,"action":"none"}`
+}
+
+var faults = []fault{
+	{name: "hang", deadline: time.Second,
+		serve: func(l *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case <-r.Context().Done():
+				case <-l.stop:
+				}
+			}
+		},
+		expect: func(method) string { return clsDeadline }},
+	{name: "reset mid-body",
+		serve:  func(_ *lab, m method) http.HandlerFunc { return cutConnection(m, true) },
+		expect: func(m method) string { return transport(m, clsRequest) }},
+	{name: "truncated body",
+		serve:  func(_ *lab, m method) http.HandlerFunc { return cutConnection(m, false) },
+		expect: func(m method) string { return transport(m, clsRequest) }},
+	{name: "64 MiB body", heavy: true,
+		serve: func(l *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				// 64 MiB announced; the first 4 MiB and 64 KiB are sent, more than a client may read
+				// (4 MiB). A client that read on would fail with an unexpected EOF, a *RequestError,
+				// not ErrResponseTooLarge.
+				w.Header().Set("Content-Length", strconv.Itoa(64<<20))
+				writeAnswer(w, m, "application/json")
+				chunk := bytes.Repeat([]byte(" "), 64<<10)
+				for sent := 0; sent < 4<<20+64<<10; sent += len(chunk) {
+					if _, err := w.Write(chunk); err != nil {
+						return
+					}
+					select {
+					case <-l.stop:
+						return
+					default:
+					}
+				}
+			}
+		},
+		expect: func(m method) string { return transport(m, clsTooLarge) }},
+	{name: "HTML 5xx",
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				w.WriteHeader(http.StatusInternalServerError)
+				_, _ = w.Write([]byte("<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1><p>upstream timed out</p></body></html>"))
+			}
+		},
+		expect: func(m method) string { return transport(m, clsService) }},
+	{name: "wrong JSON types",
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				writeAnswer(w, m, "application/json")
+				_, _ = w.Write([]byte(wrongTypes))
+			}
+		},
+		expect: spoiled},
+	{name: "null",
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				writeAnswer(w, m, "application/json")
+				_, _ = w.Write([]byte("null"))
+			}
+		},
+		expect: func(m method) string {
+			if m.nullOK != "" {
+				return clsOK
+			}
+			return spoiled(m)
+		}},
+	{name: "truncated JSON",
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				writeAnswer(w, m, "application/json")
+				_, _ = w.Write([]byte(`{"response":{"statusCode":200,"data":{"token":{"a":"abc`))
+			}
+		},
+		expect: spoiled},
+	{name: "unexpected 3xx",
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Location", "https://login.example/portal?return=app")
+				w.Header().Set("Content-Type", "text/html")
+				w.WriteHeader(http.StatusFound)
+				_, _ = w.Write([]byte(`<a href="https://login.example/portal?return=app">Found</a>`))
+			}
+		},
+		expect: func(m method) string {
+			if m.answer == http.StatusFound {
+				return clsOK
+			}
+			return clsService
+		}},
+	{name: "gzip bomb", heavy: true,
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Encoding", "gzip")
+				writeAnswer(w, m, "application/json")
+				_, _ = w.Write(gzipBomb())
+			}
+		},
+		expect: func(m method) string { return transport(m, clsTooLarge) }},
+	{name: "gzip corrupt",
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Encoding", "gzip")
+				writeAnswer(w, m, "application/json")
+				_, _ = w.Write([]byte(`{"this":"is not gzip"}`))
+			}
+		},
+		expect: func(m method) string { return transport(m, clsRequest) }},
+	{name: "invalid UTF-8",
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				writeAnswer(w, m, "application/json")
+				_, _ = w.Write([]byte("\xff\xfe{\x00\"\x00a\x00\"\x00:\xc3\x28\xed\xa0\x80}"))
+			}
+		},
+		expect: spoiled},
+	{name: "invalid UTF-8 error",
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte(familyError(m.family, "bad \xff\xfe \xc3\x28 \xed\xa0\x80 reply")))
+			}
+		},
+		expect: func(m method) string { return clsService }},
+}
+
+// textProblems checks an error's text: one "tvauth:" prefix, no empty URL, no trailing space, and the
+// family named as it is ("clientless", not "adobe pass").
+func textProblems(m method, err error) []string {
+	var out []string
+	text := err.Error()
+	if strings.Count(text, "tvauth:") > 1 {
+		out = append(out, fmt.Sprintf("error text repeats its prefix: %q", text))
+	}
+	if strings.Contains(text, " : ") {
+		out = append(out, fmt.Sprintf("error text has an empty field: %q", text))
+	}
+	if strings.TrimRight(text, " ") != text {
+		out = append(out, fmt.Sprintf("error text ends with a space: %q", text))
+	}
+	if m.family == "clientless" && strings.Contains(text, "adobe pass") {
+		out = append(out, fmt.Sprintf("a clientless error says adobe pass: %q", text))
+	}
+	return out
+}
+
+// tally counts a table's cases per row.
+type tally struct {
+	mu   sync.Mutex
+	rows map[string]*[3]int // tried, passed, awaiting a fix
+	keys []string
+}
+
+func (ty *tally) add(row string, passed, awaiting bool) {
+	ty.mu.Lock()
+	defer ty.mu.Unlock()
+	if ty.rows == nil {
+		ty.rows = map[string]*[3]int{}
+	}
+	c, ok := ty.rows[row]
+	if !ok {
+		c = &[3]int{}
+		ty.rows[row] = c
+		ty.keys = append(ty.keys, row)
+	}
+	c[0]++
+	switch {
+	case passed:
+		c[1]++
+	case awaiting:
+		c[2]++
+	}
+}
+
+func (ty *tally) log(t *testing.T, table string) {
+	t.Helper()
+	ty.mu.Lock()
+	defer ty.mu.Unlock()
+	var b strings.Builder
+	var sum [3]int
+	for _, k := range ty.keys {
+		c := ty.rows[k]
+		fmt.Fprintf(&b, "\n  %-28s tried %3d  passed %3d  awaiting fix %3d", k, c[0], c[1], c[2])
+		for i := range sum {
+			sum[i] += c[i]
+		}
+	}
+	fmt.Fprintf(&b, "\n  %-28s tried %3d  passed %3d  awaiting fix %3d", "TOTAL", sum[0], sum[1], sum[2])
+	t.Logf("%s:%s", table, b.String())
+}
+
+// awaiting looks key ("Family.Method/row[: aspect]") up in awaitingFix: the key itself, then
+// "*/row[: aspect]" (every method), then "Family.*/*[: aspect]" (every cell of a family).
+func awaiting(key string) (string, bool) {
+	if reason, ok := awaitingFix[key]; ok {
+		return reason, ok
+	}
+	cellKey, aspect, _ := strings.Cut(key, ": ")
+	if aspect != "" {
+		aspect = ": " + aspect
+	}
+	name, row, _ := strings.Cut(cellKey, "/")
+	family, _, _ := strings.Cut(name, ".")
+	for _, k := range []string{"*/" + row + aspect, family + ".*/*" + aspect} {
+		if reason, ok := awaitingFix[k]; ok {
+			return reason, ok
+		}
+	}
+	return "", false
+}
+
+// check asserts one cell: failures of a cell in awaitingFix are logged, not reported.
+func check(t *testing.T, ty *tally, row, key string, problems []string) {
+	t.Helper()
+	reason, awaiting := awaiting(key)
+	switch {
+	case len(problems) == 0:
+		if _, exact := awaitingFix[key]; exact { // a pattern covers cells that pass too
+			t.Logf("%s passes now: remove it from awaitingFix (%s)", key, reason)
+		}
+		ty.add(row, true, false)
+	case awaiting:
+		t.Logf("%s awaiting fix (%s): %s", key, reason, strings.Join(problems, "; "))
+		ty.add(row, false, true)
+	default:
+		t.Error(key + ": " + strings.Join(problems, "; "))
+		ty.add(row, false, false)
+	}
+}
+
+// parallelCalls bounds the calls a table runs at once (calls that only wait for a hanging server are
+// not counted): the suite shares 2 cores with everything else.
+const parallelCalls = 12
+
+// callDeadline is the deadline of a call that must end by itself, long before: it is only the safety
+// net, generous for a loaded machine under -race.
+const callDeadline = 20 * time.Second
+
+// pollerDeadline is the deadline of a poller, which waits on through server trouble until its context
+// ends (WaitForProfile waits 3 to 5 s between polls): long enough for a first poll cycle on a loaded
+// machine.
+const pollerDeadline = 5 * time.Second
+
+// pollGap separates a poller's cycles: its retries wait milliseconds, its polls at least 3 s.
+const pollGap = 2500 * time.Millisecond
+
+// deadlineFor is the deadline of m's call under a row whose own deadline is d (0: none of its own).
+func deadlineFor(m method, d time.Duration) time.Duration {
+	switch {
+	case d != 0:
+		return d
+	case m.poller:
+		return pollerDeadline
+	}
+	return callDeadline
+}
+
+// TestFaultMatrix sends every network method each fault row under a context deadline: every call
+// ends by its deadline, never panics, and fails with the error class the row expects (or succeeds
+// where the body is not data), with no secret in its error text or log lines.
+func TestFaultMatrix(t *testing.T) {
+	t.Parallel()
+	l := newLab(t)
+	gzipBomb()
+	type result struct {
+		m     method
+		f     fault
+		c     *cell
+		o     outcome
+		count int64
+	}
+	var (
+		results []*result
+		wg      sync.WaitGroup
+		sem     = make(chan struct{}, parallelCalls)
+	)
+	for _, m := range networkMethods() {
+		for _, f := range faults {
+			if f.heavy && !heavyRowMethod(m) {
+				continue
+			}
+			r := &result{m: m, f: f}
+			client, c := l.client(t, f.serve(l, m), "")
+			r.c = c
+			results = append(results, r)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if f.name != "hang" {
+					sem <- struct{}{}
+					defer func() { <-sem }()
+				}
+				r.o = l.run(deadlineFor(m, f.deadline), client, m.call)
+				r.count = c.requests.Load()
+			}()
+		}
+	}
+	wg.Wait()
+
+	var ty, texts tally
+	for _, r := range results {
+		key := r.m.name + "/" + r.f.name
+		t.Run(key, func(t *testing.T) {
+			var problems []string
+			want := r.f.expect(r.m)
+			switch {
+			case r.o.panicked != nil:
+				problems = append(problems, fmt.Sprintf("panicked: %v", r.o.panicked))
+			case !r.o.ended:
+				problems = append(problems, fmt.Sprintf("did not end by its %v deadline (waited %v)", deadlineFor(r.m, r.f.deadline), r.o.elapsed))
+			default:
+				if got := classify(r.m.family, r.o.err); got != want {
+					problems = append(problems, fmt.Sprintf("class %s, want %s: %v", got, want, r.o.err))
+				}
+				// A WebAPI redirect (NINA answers a logout with 302 to a login page) says so.
+				if r.f.name == "unexpected 3xx" && r.m.family == "webapi" && r.o.err != nil &&
+					!strings.Contains(strings.ToLower(r.o.err.Error()), "redirect") {
+					problems = append(problems, fmt.Sprintf("a 302 is not reported as a redirect: %v", r.o.err))
+				}
+			}
+			// (A hanging call may end before a loaded server accepted it; the other rows check.)
+			if r.count == 0 && r.f.name != "hang" {
+				problems = append(problems, "no request reached the server: the registry's input is not valid")
+			}
+			if r.o.err != nil {
+				if l := leaks(r.o.err.Error()); len(l) > 0 {
+					problems = append(problems, fmt.Sprintf("error text leaks %v: %v", l, r.o.err))
+				}
+			}
+			if l := leaks(r.c.logs.String()); len(l) > 0 {
+				problems = append(problems, fmt.Sprintf("log lines leak %v", l))
+			}
+			check(t, &ty, r.f.name, key, problems)
+		})
+		if r.o.err != nil {
+			key := key + ": error text"
+			t.Run(key, func(t *testing.T) { check(t, &texts, r.f.name, key, textProblems(r.m, r.o.err)) })
+		}
+	}
+	ty.log(t, "fault matrix (cases per row)")
+	texts.log(t, "fault matrix error texts (errors per row)")
+}
+
+// TestBadInput sends every network method its invalid inputs, and a nil context: each is a
+// *ValidationError naming the field, matching ErrInvalidRequest, with no request made.
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	l := newLab(t)
+	var ty tally
+	for _, m := range networkMethods() {
+		type bad struct {
+			row, field string
+			call       func(context.Context, *tvauth.Client) error
+		}
+		cases := []bad{}
+		for _, b := range m.bad {
+			cases = append(cases, bad{"invalid input", b.field, b.call})
+		}
+		if !m.derived { // a derived row's call ignores its context
+			call := m.call
+			cases = append(cases, bad{"nil context", "ctx", func(_ context.Context, c *tvauth.Client) error { return call(nilContext, c) }})
+		}
+		for _, b := range cases {
+			key := m.name + "/" + b.row + " " + b.field
+			t.Run(key, func(t *testing.T) {
+				client, c := l.client(t, func(w http.ResponseWriter, r *http.Request) {
+					http.Error(w, "bad input reached the server", http.StatusTeapot)
+				}, "")
+				o := l.run(time.Second, client, b.call)
+				var problems []string
+				var ve *tvauth.ValidationError
+				switch {
+				case o.panicked != nil:
+					problems = append(problems, fmt.Sprintf("panicked: %v", o.panicked))
+				case !o.ended:
+					problems = append(problems, "did not end")
+				case !errors.As(o.err, &ve):
+					problems = append(problems, fmt.Sprintf("got %v (%T), want a *ValidationError", o.err, o.err))
+				case ve.Field != b.field:
+					problems = append(problems, fmt.Sprintf("field %q, want %q: %v", ve.Field, b.field, o.err))
+				case !errors.Is(o.err, tvauth.ErrInvalidRequest):
+					problems = append(problems, "does not match ErrInvalidRequest")
+				}
+				if n := c.requests.Load() + c.rt.attempts.Load(); n != 0 {
+					problems = append(problems, fmt.Sprintf("%d requests were made", c.requests.Load()))
+				}
+				check(t, &ty, b.row, key, problems)
+			})
+		}
+	}
+	ty.log(t, "bad input (cases per row)")
+}
+
+// retryRow is a failure the retry policy decides on.
+type retryRow struct {
+	name   string
+	status int  // 0: a transport failure
+	reset  bool // the connection is reset before any reply
+	refuse bool // the port refuses connections
+}
+
+var retryRows = []retryRow{
+	{name: "500", status: 500}, {name: "502", status: 502}, {name: "503", status: 503}, {name: "429", status: 429},
+	{name: "501", status: 501}, {name: "connection reset", reset: true}, {name: "connection refused", refuse: true},
+}
+
+// wantAttempts is the retry policy: idempotent methods retry on 5xx (not 501), 429 and transport errors;
+// the others only on 429, 503 and refused connections, when the server surely did nothing.
+func wantAttempts(m method, row retryRow) int {
+	retried := m.idempotent || row.status == 429 || row.status == 503 || row.refuse
+	if row.status == 501 {
+		retried = false
+	}
+	n := 1
+	if retried {
+		n += fastRetry.MaxRetries
+	}
+	if m.poller { // the attempts of its first poll cycle
+		n *= m.calls
+	}
+	return n
+}
+
+// TestRetryCounts counts the attempts of every network method under each retryable failure.
+func TestRetryCounts(t *testing.T) {
+	t.Parallel()
+	l := newLab(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + ln.Addr().String()
+	ln.Close()
+
+	type result struct {
+		m   method
+		row retryRow
+		c   *cell
+		o   outcome
+	}
+	var (
+		results []*result
+		wg      sync.WaitGroup
+		sem     = make(chan struct{}, parallelCalls)
+	)
+	for _, m := range networkMethods() {
+		for _, row := range retryRows {
+			h := func(w http.ResponseWriter, r *http.Request) {
+				if row.reset {
+					conn, _, err := w.(http.Hijacker).Hijack()
+					if err == nil {
+						if tc, ok := conn.(*net.TCPConn); ok {
+							_ = tc.SetLinger(0)
+						}
+						_ = conn.Close()
+					}
+					return
+				}
+				// What a throttling layer or a load balancer sends: no API body.
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				w.WriteHeader(row.status)
+				_, _ = w.Write([]byte(http.StatusText(row.status)))
+			}
+			base := ""
+			if row.refuse {
+				base = refused
+			}
+			client, c := l.client(t, h, base)
+			r := &result{m: m, row: row, c: c}
+			results = append(results, r)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				r.o = l.run(deadlineFor(m, 0), client, m.call)
+			}()
+		}
+	}
+	wg.Wait()
+
+	var ty tally
+	for _, r := range results {
+		key := r.m.name + "/" + r.row.name
+		t.Run(key, func(t *testing.T) {
+			var problems []string
+			switch {
+			case r.o.panicked != nil:
+				problems = append(problems, fmt.Sprintf("panicked: %v", r.o.panicked))
+			case !r.o.ended:
+				problems = append(problems, "did not end")
+			case r.o.err == nil:
+				problems = append(problems, "succeeded")
+			case r.m.poller:
+				// A poller waits on through all of these until its context ends.
+			case r.row.status == http.StatusTooManyRequests && !errors.Is(r.o.err, tvauth.ErrRateLimited):
+				problems = append(problems, fmt.Sprintf("a 429 does not match ErrRateLimited: %v", r.o.err))
+			case r.row.status != 0 && classify(r.m.family, r.o.err) != clsService:
+				problems = append(problems, fmt.Sprintf("class %s, want service: %v", classify(r.m.family, r.o.err), r.o.err))
+			case r.row.status == 0 && classify(r.m.family, r.o.err) != clsRequest:
+				problems = append(problems, fmt.Sprintf("class %s, want request: %v", classify(r.m.family, r.o.err), r.o.err))
+			}
+			want := wantAttempts(r.m, r.row)
+			got := r.c.rt.attempts.Load()
+			if r.m.poller {
+				got = r.c.rt.firstCycle()
+			}
+			if got != int64(want) {
+				problems = append(problems, fmt.Sprintf("%s %s: %d attempts, want %d (server saw %d): %v",
+					r.m.httpMethod, r.row.name, got, want, r.c.requests.Load(), r.o.err))
+			}
+			check(t, &ty, r.row.name, key, problems)
+		})
+	}
+	ty.log(t, "retry counts (cases per row)")
+}
+
+// sortedKeys is for stable messages.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestNotConfigured calls every method that needs an option on a client without it: each fails with
+// ErrNotConfigured before any request, with valid input and with each of its bad inputs alike ("not
+// configured" is checked before the request is validated).
+func TestNotConfigured(t *testing.T) {
+	t.Parallel()
+	l := newLab(t)
+	var ty tally
+	for _, m := range networkMethods() {
+		if m.needs == "" {
+			continue
+		}
+		type input struct {
+			row  string
+			call func(context.Context, *tvauth.Client) error
+		}
+		inputs := []input{{"valid input", m.call}}
+		for _, b := range m.bad {
+			if b.field != "ctx" {
+				inputs = append(inputs, input{"bad input " + b.field, b.call})
+			}
+		}
+		for _, in := range inputs {
+			key := m.name + "/" + in.row
+			t.Run(key, func(t *testing.T) {
+				client, c := l.clientWithout(t, func(w http.ResponseWriter, r *http.Request) {
+					http.Error(w, "an unconfigured call reached the server", http.StatusTeapot)
+				}, "", m.needs)
+				o := l.run(time.Second, client, in.call)
+				var problems []string
+				switch {
+				case o.panicked != nil:
+					problems = append(problems, fmt.Sprintf("panicked: %v", o.panicked))
+				case !o.ended:
+					problems = append(problems, "did not end")
+				case !errors.Is(o.err, tvauth.ErrNotConfigured):
+					problems = append(problems, fmt.Sprintf("without %s: got %v, want ErrNotConfigured", m.needs, o.err))
+				case !strings.Contains(o.err.Error(), m.needs):
+					problems = append(problems, fmt.Sprintf("the error does not name %s: %v", m.needs, o.err))
+				}
+				if n := c.rt.attempts.Load(); n != 0 {
+					problems = append(problems, fmt.Sprintf("%d requests were made", n))
+				}
+				row := "valid input"
+				if in.row != row {
+					row = "bad input"
+				}
+				check(t, &ty, row, key, problems)
+			})
+		}
+	}
+	ty.log(t, "not configured (cases per row)")
+}
