@@ -57,18 +57,22 @@ const minSecretLen = 3
 
 // minSecretPrefix is the shortest run of a secret's encoded form that is scrubbed on its own. A
 // server or a decoder that truncates what it quotes (a 40-character %q, a body cut at some length)
-// shows only the start of a long token; any run of at least this many characters that starts like
-// one of a secret's forms is replaced, up to where it stops matching. Twelve characters are far more
-// than an ordinary word shares with a token by chance; the cost is that two JWTs with the same
-// header both lose that header.
+// shows only part of a long token, and a server that re-encodes what it got (a JSON body URL-encoded,
+// or form-decoded so that + turns into a space) breaks a token into pieces around the changed bytes:
+// any run of text in which every window of this many characters occurs in one of a secret's forms is
+// replaced whole. Twelve characters are far more than an ordinary word shares with a token by chance;
+// the cost is that two JWTs with the same header both lose that header.
 const minSecretPrefix = 12
+
+// secretWindow is a minSecretPrefix-byte piece of a secret's form, as a map key.
+type secretWindow [minSecretPrefix]byte
 
 // redactor is the one redaction mechanism: it knows the secret names above and the secret values sent
 // on one request (and those an attempt adds, such as a freshly fetched bearer token), and scrubs both
 // from every log line and error string. Safe for concurrent use.
 //
 // A secret is scrubbed in every form the SDK puts it on the wire and a server may echo it back in
-// (see secretForms), whole or as a prefix of at least minSecretPrefix characters. The forms are
+// (see secretForms), whole or in runs of at least minSecretPrefix characters. The forms are
 // built once per secret, by the first scrub after it was added: most calls succeed without logging
 // and never scrub, so they never pay for the forms.
 type redactor struct {
@@ -76,6 +80,9 @@ type redactor struct {
 	secrets []string // the values added
 	built   int      // secrets[:built] have their forms in forms
 	forms   []string // every form of every secret, longest first, so a secret containing another is replaced whole
+	// windows holds every minSecretPrefix-byte piece of every form: a run of text made of such pieces
+	// is part of a secret, whatever was cut off or re-encoded around it.
+	windows map[secretWindow]struct{}
 }
 
 func newRedactor(secrets ...string) *redactor {
@@ -107,11 +114,26 @@ func (r *redactor) buildForms() {
 		for _, f := range secretForms(s) {
 			if len(f) >= minSecretLen && !contains(r.forms, f) {
 				r.forms = append(r.forms, f)
+				r.addWindows(f)
 			}
 		}
 	}
 	r.built = len(r.secrets)
 	sort.SliceStable(r.forms, func(i, j int) bool { return len(r.forms[i]) > len(r.forms[j]) })
+}
+
+func (r *redactor) addWindows(form string) {
+	if len(form) < minSecretPrefix {
+		return
+	}
+	if r.windows == nil {
+		r.windows = make(map[secretWindow]struct{}, 4*len(form))
+	}
+	var w secretWindow
+	for i := 0; i+minSecretPrefix <= len(form); i++ {
+		copy(w[:], form[i:])
+		r.windows[w] = struct{}{}
+	}
 }
 
 // secretForms lists the ways a secret can appear in a server's reply or an error text: as sent (raw
@@ -230,10 +252,9 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// scrub replaces every known secret form in s, and every run of at least minSecretPrefix
-// characters that starts one. Matches are found on the text as given and merged before anything is
-// replaced, so that two forms sharing a start (a secret's percent- and query-encoded forms) cannot
-// leave the tail of the longer match behind.
+// scrub replaces every known secret form in s, and every run of text of at least minSecretPrefix
+// characters taken from one. Matches are found on the text as given and merged before anything is
+// replaced, so that overlapping pieces cannot leave a tail behind.
 func (r *redactor) scrub(s string) string {
 	if r == nil || s == "" {
 		return s
@@ -243,8 +264,11 @@ func (r *redactor) scrub(s string) string {
 	r.buildForms()
 	var spans [][2]int
 	for _, form := range r.forms {
-		spans = appendMatches(spans, s, form)
+		if len(form) < minSecretPrefix { // longer forms are covered by their windows
+			spans = appendMatches(spans, s, form)
+		}
 	}
+	spans = r.appendRuns(spans, s)
 	if len(spans) == 0 {
 		return s
 	}
@@ -264,24 +288,42 @@ func (r *redactor) scrub(s string) string {
 	return b.String()
 }
 
-// appendMatches adds the spans of s that hold form, or a prefix of it at least minSecretPrefix long.
+// appendMatches adds the spans of s that hold form.
 func appendMatches(spans [][2]int, s, form string) [][2]int {
-	anchor := form
-	if len(anchor) > minSecretPrefix {
-		anchor = anchor[:minSecretPrefix]
-	}
 	for off := 0; off < len(s); {
-		j := strings.Index(s[off:], anchor)
+		j := strings.Index(s[off:], form)
 		if j < 0 {
 			break
 		}
-		i := off + j
-		n := len(anchor)
-		for n < len(form) && i+n < len(s) && s[i+n] == form[n] {
-			n++
+		spans = append(spans, [2]int{off + j, off + j + len(form)})
+		off += j + len(form)
+	}
+	return spans
+}
+
+// appendRuns adds the spans of s in which every minSecretPrefix-byte window is a piece of a secret's
+// form. r.mu must be held.
+func (r *redactor) appendRuns(spans [][2]int, s string) [][2]int {
+	if len(r.windows) == 0 {
+		return spans
+	}
+	var w secretWindow
+	piece := func(i int) bool {
+		copy(w[:], s[i:])
+		_, ok := r.windows[w]
+		return ok
+	}
+	for i := 0; i+minSecretPrefix <= len(s); {
+		if !piece(i) {
+			i++
+			continue
 		}
-		spans = append(spans, [2]int{i, i + n})
-		off = i + n
+		end := i + minSecretPrefix
+		for end < len(s) && piece(end+1-minSecretPrefix) {
+			end++
+		}
+		spans = append(spans, [2]int{i, end})
+		i = end
 	}
 	return spans
 }
