@@ -157,6 +157,9 @@ func secretForms(s string) []string {
 			asciiJSON(s, true),            // PHP's json_encode
 			minimalJSONEscaper.Replace(s), // the escaping many servers do by hand
 			goQuoted(s),
+			url.QueryEscape(jsonEscaped(s, false)), // a JSON body echoed URL-encoded
+			percentEncode(jsonEscaped(s, false)),
+			jsonEscaped(jsonEscaped(s, false), false), // a JSON body echoed inside a JSON string
 			xmlEscaped(s),
 			namedEntityEscaper.Replace(s),
 			pythonHTMLEscaper.Replace(s),

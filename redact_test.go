@@ -306,6 +306,21 @@ func TestScrubPrefixes(t *testing.T) {
 		{"cut: " + token[:minSecretPrefix-1] + "…", "cut: " + token[:minSecretPrefix-1] + "…"},
 		{"twice " + token[:30] + " and " + token + "!", "twice REDACTED and REDACTED!"},
 		{"json " + jsonEscaped(token[:50]+`"`, true), "json REDACTED" + jsonEscaped(`"`, true)},
+		{"middle: " + token[25:60] + ".", "middle: REDACTED."},
+		{"tail: " + token[len(token)-minSecretPrefix:], "tail: REDACTED"},
+	}
+	// A secret a server re-encoded around its special characters shows in pieces: each long piece goes.
+	pw := `pa"ss\word-0123456789+abcdefghijkl`
+	pr := newRedactor(pw)
+	tests2 := []struct{ in, want string }{
+		{"url of json: " + url.QueryEscape(jsonEscaped(pw, false)), "url of json: REDACTED"},
+		{"json of json: " + jsonEscaped(jsonEscaped(pw, false), false), "json of json: REDACTED"},
+		{"plus as space: " + strings.ReplaceAll(pw, "+", " "), "plus as space: REDACTED REDACTED"},
+	}
+	for _, tt := range tests2 {
+		if got := pr.scrub(tt.in); got != tt.want {
+			t.Errorf("scrub(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+		}
 	}
 	for _, tt := range tests {
 		if got := r.scrub(tt.in); got != tt.want {
