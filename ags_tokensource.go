@@ -47,6 +47,7 @@ const agsRefreshMargin = 5 * time.Minute
 func (s *AGSService) TokenSource(tokens *Tokens, req SignOnRequest, onRefresh func(Tokens)) *AGSTokenSource {
 	ts := &AGSTokenSource{svc: s, req: req, onRefresh: onRefresh}
 	ts.cache = newTokenCache(0, ts.refresh)
+	ts.cache.timeout = s.client.cfg.tokenFetchTimeout
 	if tokens != nil {
 		ts.cur = *tokens
 		ts.cache.early = agsMarginFor(tokens.ExpiresIn)
@@ -61,12 +62,17 @@ func agsMarginFor(lifetime time.Duration) time.Duration {
 	return min(agsRefreshMargin, lifetime/5)
 }
 
-// Token returns a valid access token, refreshing it first when it is about to expire.
+// Token returns a valid access token, refreshing it first when it is about to expire. It has no
+// context: it waits at most for one refresh, which the client's token fetch timeout bounds
+// (WithTokenFetchTimeout, DefaultTokenFetchTimeout); use TokenContext to wait less.
 func (ts *AGSTokenSource) Token() (*oauth2.Token, error) {
 	return ts.cache.tokenContext(context.Background())
 }
 
-// TokenContext is Token with a context for the refresh (and for waiting on another caller's refresh).
+// TokenContext is Token with a context for waiting. The refresh itself runs detached from any one
+// caller, bounded by the fetch timeout: a caller whose context ends returns at once with ctx.Err(),
+// while the refresh goes on for the others, and the next caller after a failed or timed-out refresh
+// starts a fresh one.
 func (ts *AGSTokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	return ts.cache.tokenContext(ctx)
 }
@@ -76,7 +82,7 @@ func (ts *AGSTokenSource) tokenContext(ctx context.Context) (*oauth2.Token, erro
 }
 
 // Invalidate drops the current access token, say after an API rejected it with 401: the next Token
-// refreshes.
+// refreshes. It never waits for a refresh in progress.
 func (ts *AGSTokenSource) Invalidate() { ts.cache.invalidate("") }
 
 func (ts *AGSTokenSource) invalidate(rejected string) { ts.cache.invalidate(rejected) }
@@ -88,8 +94,8 @@ func (ts *AGSTokenSource) Tokens() Tokens {
 	return ts.cur
 }
 
-// refresh is the cache's fetch: it runs under the cache's one-at-a-time lock, which is also what
-// guards cache.early.
+// refresh is the cache's fetch: the cache runs one at a time, detached from its callers and bounded
+// by the fetch timeout (WithTokenFetchTimeout).
 func (ts *AGSTokenSource) refresh(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
 	ts.mu.Lock()
 	cur, final := ts.cur, ts.final
@@ -127,7 +133,7 @@ func (ts *AGSTokenSource) refresh(ctx context.Context, _ *oauth2.Token) (*oauth2
 	ts.mu.Lock()
 	ts.cur = *nt
 	ts.mu.Unlock()
-	ts.cache.early = agsMarginFor(nt.ExpiresIn)
+	ts.cache.setEarly(agsMarginFor(nt.ExpiresIn))
 	if ts.onRefresh != nil {
 		ts.onRefresh(*nt)
 	}

@@ -277,3 +277,58 @@ func TestAGSTokenSourceFailures(t *testing.T) {
 		}
 	})
 }
+
+// Token() on a stalled /refresh returns within the fetch timeout; Invalidate does not wait for the
+// stalled refresh; and once the endpoint recovers the next call refreshes.
+func TestAGSTokenSourceStalledRefreshIsBounded(t *testing.T) {
+	t.Parallel()
+	c, mux := agsSetup(t, WithTokenFetchTimeout(300*time.Millisecond))
+	var stalled atomic.Bool
+	stalled.Store(true)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) }) // before the server closes: no handler outlives the test
+	srv := &agsRefreshServer{}
+	inner := http.NewServeMux()
+	srv.register(t, inner)
+	mux.HandleFunc("/ags/refresh", func(w http.ResponseWriter, r *http.Request) {
+		if stalled.Load() {
+			_, _ = io.Copy(io.Discard, r.Body)
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		inner.ServeHTTP(w, r)
+	})
+	start := &Tokens{AccessToken: "at-0", RefreshToken: "rt-0", ExpiresIn: time.Hour,
+		ReceivedAt: time.Now().Add(-2 * time.Hour)}
+	ts := c.AGS.TokenSource(start, SignOnRequest{}, nil)
+	done := make(chan error, 1)
+	go func() { _, err := ts.Token(); done <- err }()
+	if err := within(t, "Token() on a stalled refresh", done); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Token() = %v, want DeadlineExceeded", err)
+	}
+	// Invalidate while another refresh is stalled returns at once.
+	go func() { _, _ = ts.Token() }()
+	for len(srv.sentTokens()) == 0 && !ts.cache.flightRunning() {
+		time.Sleep(time.Millisecond)
+	}
+	inv := make(chan struct{})
+	go func() { ts.Invalidate(); close(inv) }()
+	within(t, "Invalidate during a stalled refresh", inv)
+	stalled.Store(false)
+	deadline := time.Now().Add(generous)
+	for {
+		tok, err := ts.Token()
+		if err == nil {
+			if tok.AccessToken != "at-1" {
+				t.Fatalf("after recovery: %q", tok.AccessToken)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no recovery: %v", err)
+		}
+	}
+}

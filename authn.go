@@ -207,19 +207,23 @@ func refetchMargin(lifetime time.Duration) time.Duration {
 // TokenSource returns an oauth2.TokenSource for Authorization: Bearer on Pass calls: pass it to
 // WithPassTokenSource. It caches the token, refetches it before expires_in runs out (Expiry is set a
 // tenth of the lifetime early, at most five minutes), and runs one fetch at a time however many
-// goroutines ask. Fetches go through this client's pipeline (retries, redaction, body cap) and, when
-// a Pass call of a client needs the token, honour that call's context; a cancelled caller makes only
-// its own fetch fail. A 401 on a Pass call drops the cached token and retries once with a new one.
-// Credentials Adobe revoked fail with a *PassError whose Code is invalid_client (ErrUnauthorized):
-// register again.
+// goroutines ask. Fetches go through this client's pipeline (retries, redaction, body cap). A fetch
+// runs detached from its callers, bounded by the client's token fetch timeout (WithTokenFetchTimeout,
+// DefaultTokenFetchTimeout): a Pass call of a client waits for it with its own context and leaves
+// when that ends, Token() (no context) waits at most that timeout, and after a failed or timed-out
+// fetch the next caller starts a fresh one. A 401 on a Pass call drops the cached token and retries
+// once with a new one. Credentials Adobe revoked fail with a *PassError whose Code is invalid_client
+// (ErrUnauthorized): register again.
 func (s *PassService) TokenSource(creds ClientCredentials) oauth2.TokenSource {
 	ts := &passTokenSource{clientID: creds.ClientID}
-	ts.cache = newTokenCache(0, func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
+	fetch := func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
 		if err := creds.validate("creds"); err != nil {
 			return nil, err
 		}
 		return s.fetchToken(ctx, creds)
-	})
+	}
+	ts.cache = newTokenCache(0, fetch)
+	ts.cache.timeout = s.client.cfg.tokenFetchTimeout
 	return ts
 }
 

@@ -77,6 +77,8 @@ type config struct {
 	agsTenant      string
 	agsAuthService string
 	agsHeaders     http.Header
+
+	tokenFetchTimeout time.Duration // 0 = DefaultTokenFetchTimeout
 }
 
 func defaultConfig() *config {
@@ -197,6 +199,21 @@ func WithPassCredentials(creds ClientCredentials) Option {
 			return err
 		}
 		c.passCreds = &creds
+		return nil
+	}
+}
+
+// WithTokenFetchTimeout bounds one token fetch of this client's token sources (Pass TokenSource and
+// WithPassCredentials, AGS TokenSource): the whole fetch, retries included. The default is DefaultTokenFetchTimeout (30 s). The fetch runs
+// detached from its callers, so a caller with a shorter context still leaves when that ends; the
+// timeout is what ends a fetch that nobody waits for any more, and what Token() (no context) waits at
+// most.
+func WithTokenFetchTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return invalid("WithTokenFetchTimeout", "must be positive, got %v", d)
+		}
+		c.tokenFetchTimeout = d
 		return nil
 	}
 }

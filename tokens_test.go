@@ -159,3 +159,236 @@ func TestConcurrent401sRefetchOnce(t *testing.T) {
 		t.Errorf("fetches = %d, want 2 (the first token and one refetch)", got)
 	}
 }
+
+// stallingTokenEndpoint serves POST /o/client/token with tokens "tok-N". While stalled, a request
+// waits until release is closed or its client goes away.
+type stallingTokenEndpoint struct {
+	fetches atomic.Int32
+	stall   func(n int) bool // nil = never
+	release chan struct{}
+	once    sync.Once
+}
+
+// open releases every stalled request, now and later.
+func (e *stallingTokenEndpoint) open() { e.once.Do(func() { close(e.release) }) }
+
+func newStallingTokenEndpoint(t *testing.T, mux *http.ServeMux, stall func(n int) bool) *stallingTokenEndpoint {
+	e := &stallingTokenEndpoint{stall: stall, release: make(chan struct{})}
+	// Runs before the server's own Close (cleanups are last in, first out): no handler outlives the test.
+	t.Cleanup(e.open)
+	mux.HandleFunc("/o/client/token", func(w http.ResponseWriter, r *http.Request) {
+		n := int(e.fetches.Add(1))
+		if e.stall != nil && e.stall(n) {
+			select {
+			case <-e.release:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		reply(w, http.StatusCreated, []byte(fmt.Sprintf(`{"access_token":"tok-%d","token_type":"bearer","expires_in":3600}`, n)))
+	})
+	return e
+}
+
+// passSourceClient is a client whose Pass calls use its own TokenSource against the test server.
+func passSourceClient(t *testing.T, opts ...Option) (*Client, oauth2.TokenSource, *http.ServeMux) {
+	t.Helper()
+	reg, mux, base := setup(t, opts...)
+	ts := reg.Pass.TokenSource(ClientCredentials{ClientID: "id", ClientSecret: "secret-value"})
+	c := clientWithTokenSource(t, base, ts, append([]Option{WithHTTPClient(reg.cfg.httpClient)}, opts...)...)
+	return c, ts, mux
+}
+
+// generous bounds a wait that should be short; it only catches a hang, never a slow machine.
+const generous = 20 * time.Second
+
+func within[T any](t *testing.T, what string, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(generous):
+		t.Fatalf("%s did not return within %v", what, generous)
+		panic("unreachable")
+	}
+}
+
+type tokenResult struct {
+	tok *oauth2.Token
+	err error
+}
+
+// Token() has no context: a stalled token endpoint must not hold it beyond the fetch timeout, and the
+// next call after the endpoint recovers succeeds.
+func TestPassTokenSourceStalledEndpointIsBounded(t *testing.T) {
+	t.Parallel()
+	var stalled atomic.Bool
+	stalled.Store(true)
+	_, ts, mux := passSourceClient(t, WithTokenFetchTimeout(300*time.Millisecond))
+	e := newStallingTokenEndpoint(t, mux, func(int) bool { return stalled.Load() })
+	done := make(chan tokenResult, 1)
+	go func() { tok, err := ts.Token(); done <- tokenResult{tok, err} }()
+	r := within(t, "Token() on a stalled endpoint", done)
+	if !errors.Is(r.err, context.DeadlineExceeded) {
+		t.Fatalf("Token() = %v, %v; want DeadlineExceeded", r.tok, r.err)
+	}
+	stalled.Store(false)
+	tok, err := ts.Token()
+	if err != nil || tok.AccessToken == "" {
+		t.Fatalf("after recovery: %v, %v", tok, err)
+	}
+	if got := e.fetches.Load(); got < 2 {
+		t.Errorf("fetches = %d, want a fresh fetch after the timed-out one", got)
+	}
+}
+
+// A caller with a short context leaves when it ends, while another caller's fetch is stalled (the
+// stall is released only after the short caller has returned, so no clock decides the outcome).
+func TestTokenWaiterLeavesWithItsOwnContext(t *testing.T) {
+	t.Parallel()
+	c, ts, mux := passSourceClient(t)
+	e := newStallingTokenEndpoint(t, mux, func(n int) bool { return n == 1 })
+	mux.HandleFunc("/p", func(w http.ResponseWriter, r *http.Request) {})
+	first := make(chan tokenResult, 1)
+	go func() { tok, err := ts.Token(); first <- tokenResult{tok, err} }()
+	for e.fetches.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.do(ctx, &call{service: svcPass, method: "GET", path: "/p", auth: authPassBearer})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("short caller: err = %v, want DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("short caller returned after %v", d) // it cannot have waited for the release below
+	}
+	e.open()
+	if r := within(t, "the stalled caller", first); r.err != nil || r.tok.AccessToken != "tok-1" {
+		t.Fatalf("stalled caller: %v, %v", r.tok, r.err)
+	}
+	if _, err := c.do(context.Background(), &call{service: svcPass, method: "GET", path: "/p", auth: authPassBearer}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.fetches.Load(); got != 1 {
+		t.Errorf("fetches = %d, want 1", got)
+	}
+}
+
+// After a 401 the invalidation and the refetch wait honour the caller's context: a caller rejected
+// while another caller's refetch is stalled leaves when its own context ends.
+func TestInvalidateHonoursCallerContext(t *testing.T) {
+	t.Parallel()
+	c, ts, mux := passSourceClient(t)
+	e := newStallingTokenEndpoint(t, mux, func(n int) bool { return n == 2 })
+	var rejected sync.WaitGroup
+	rejected.Add(2)
+	mux.HandleFunc("/p", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "Bearer tok-1" {
+			rejected.Done()
+			rejected.Wait()
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	})
+	if tok, err := ts.Token(); err != nil || tok.AccessToken != "tok-1" {
+		t.Fatalf("priming: %v, %v", tok, err)
+	}
+	patient := make(chan error, 1)
+	go func() {
+		_, err := c.do(context.Background(), &call{service: svcPass, method: "GET", path: "/p", auth: authPassBearer})
+		patient <- err
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel()
+	_, err := c.do(ctx, &call{service: svcPass, method: "GET", path: "/p", auth: authPassBearer})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("short caller: err = %v, want DeadlineExceeded", err)
+	}
+	e.open()
+	if err := within(t, "the patient caller", patient); err != nil {
+		t.Fatalf("patient caller: %v", err)
+	}
+	if got := e.fetches.Load(); got != 2 {
+		t.Errorf("fetches = %d, want 2 (the first token and one refetch)", got)
+	}
+}
+
+// 64 concurrent callers of a Pass token source cause one fetch on the wire.
+func TestPassTokenSource64CallersOneFetch(t *testing.T) {
+	t.Parallel()
+	_, ts, mux := passSourceClient(t)
+	e := newStallingTokenEndpoint(t, mux, nil)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			tok, err := ts.(interface {
+				tokenContext(context.Context) (*oauth2.Token, error)
+			}).tokenContext(context.Background())
+			if err != nil || tok.AccessToken != "tok-1" {
+				t.Errorf("Token = %v, %v", tok, err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if got := e.fetches.Load(); got != 1 {
+		t.Errorf("fetches = %d, want 1", got)
+	}
+}
+
+// A waiter whose context ends does not cancel the fetch for the others, and a fetch that fails lets
+// the next caller start a fresh one. (A fetch whose last waiter leaves is cancelled: see
+// TestPassTokenSourceCancelledCallerDoesNotPoison.)
+func TestTokenCacheFetchOutlivesItsStarter(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	var fetches atomic.Int32
+	c := newTokenCache(0, func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
+		n := fetches.Add(1)
+		if n == 1 {
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			return nil, errors.New("endpoint down")
+		}
+		return &oauth2.Token{AccessToken: fmt.Sprint("tok-", n)}, nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	starter := make(chan error, 1)
+	go func() { _, err := c.tokenContext(ctx); starter <- err }()
+	for fetches.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	other := make(chan tokenResult, 1)
+	go func() { tok, err := c.Token(); other <- tokenResult{tok, err} }()
+	for waiters := 0; waiters < 2; time.Sleep(time.Millisecond) {
+		c.mu.Lock()
+		waiters = c.flight.waiters
+		c.mu.Unlock()
+	}
+	cancel()
+	if err := within(t, "the cancelled starter", starter); !errors.Is(err, context.Canceled) {
+		t.Fatalf("starter: %v", err)
+	}
+	close(release)
+	if r := within(t, "the other waiter", other); r.err == nil || r.err.Error() != "endpoint down" {
+		t.Fatalf("other waiter got %v, %v; want the fetch's own error", r.tok, r.err)
+	}
+	if tok, err := c.Token(); err != nil || tok.AccessToken != "tok-2" {
+		t.Fatalf("next caller: %v, %v", tok, err)
+	}
+}
+
+// flightRunning reports whether a fetch is in progress.
+func (c *tokenCache) flightRunning() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.flight != nil
+}
