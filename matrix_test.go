@@ -124,6 +124,9 @@ func (l *lab) clientWithout(t *testing.T, h http.HandlerFunc, base, without stri
 		tvauth.WithRetry(fastRetry), tvauth.WithDevice(labDevice),
 		tvauth.WithAGSAuthService("OPF"), tvauth.WithLogger(logger),
 		tvauth.WithHTTPClient(&http.Client{Transport: c.rt}),
+		// Token() has no context: the fetch timeout is what ends it on a hung server, within the
+		// row's deadline plus watchdogGrace (the default, 30 s, is for real networks).
+		tvauth.WithTokenFetchTimeout(2 * time.Second),
 	}
 	for name, opt := range map[string]tvauth.Option{
 		"WithAGSURL":          tvauth.WithAGSURL(root + "/ags"),
