@@ -27,21 +27,6 @@ import (
 // input is a *ValidationError naming the field before any request, and retries happen exactly where
 // they are safe.
 
-// awaitingFix lists the cells ("Family.Method/row") that fail because of a known defect: one issue 10
-// names, which another branch fixes, or one these tables found (marked NEW). Their assertion is
-// skipped with a t.Log; everything else must pass. A key may be a pattern for a defect of the one
-// pipeline that every method shows: "*/row" (every method) or "Family.*/*" (every row of a family);
-// see awaiting. The lead removes this map once the fixes are merged.
-var awaitingFix = map[string]string{}
-
-// Reasons shared by many awaitingFix entries.
-const (
-	notConfiguredFirst  = "ErrNotConfigured ordering: validation runs first"
-	redactJSONEscaped   = "redactor: JSON-escaped secrets"
-	redactPrefixes      = "redactor: secret prefixes in truncated quotes"
-	redactDoubleEncoded = "redactor: double URL-encoded secrets (new)"
-)
-
 // lab is one httptest server that serves many cells: each client it makes talks to its own path prefix,
 // so a cell counts its own requests and answers with its own fault.
 type lab struct {
@@ -540,28 +525,25 @@ func textProblems(m method, err error) []string {
 // tally counts a table's cases per row.
 type tally struct {
 	mu   sync.Mutex
-	rows map[string]*[3]int // tried, passed, awaiting a fix
+	rows map[string]*[2]int // tried, passed
 	keys []string
 }
 
-func (ty *tally) add(row string, passed, awaiting bool) {
+func (ty *tally) add(row string, passed bool) {
 	ty.mu.Lock()
 	defer ty.mu.Unlock()
 	if ty.rows == nil {
-		ty.rows = map[string]*[3]int{}
+		ty.rows = map[string]*[2]int{}
 	}
 	c, ok := ty.rows[row]
 	if !ok {
-		c = &[3]int{}
+		c = &[2]int{}
 		ty.rows[row] = c
 		ty.keys = append(ty.keys, row)
 	}
 	c[0]++
-	switch {
-	case passed:
+	if passed {
 		c[1]++
-	case awaiting:
-		c[2]++
 	}
 }
 
@@ -570,55 +552,25 @@ func (ty *tally) log(t *testing.T, table string) {
 	ty.mu.Lock()
 	defer ty.mu.Unlock()
 	var b strings.Builder
-	var sum [3]int
+	var sum [2]int
 	for _, k := range ty.keys {
 		c := ty.rows[k]
-		fmt.Fprintf(&b, "\n  %-28s tried %3d  passed %3d  awaiting fix %3d", k, c[0], c[1], c[2])
+		fmt.Fprintf(&b, "\n  %-28s tried %3d  passed %3d", k, c[0], c[1])
 		for i := range sum {
 			sum[i] += c[i]
 		}
 	}
-	fmt.Fprintf(&b, "\n  %-28s tried %3d  passed %3d  awaiting fix %3d", "TOTAL", sum[0], sum[1], sum[2])
+	fmt.Fprintf(&b, "\n  %-28s tried %3d  passed %3d", "TOTAL", sum[0], sum[1])
 	t.Logf("%s:%s", table, b.String())
 }
 
-// awaiting looks key ("Family.Method/row[: aspect]") up in awaitingFix: the key itself, then
-// "*/row[: aspect]" (every method), then "Family.*/*[: aspect]" (every cell of a family).
-func awaiting(key string) (string, bool) {
-	if reason, ok := awaitingFix[key]; ok {
-		return reason, ok
-	}
-	cellKey, aspect, _ := strings.Cut(key, ": ")
-	if aspect != "" {
-		aspect = ": " + aspect
-	}
-	name, row, _ := strings.Cut(cellKey, "/")
-	family, _, _ := strings.Cut(name, ".")
-	for _, k := range []string{"*/" + row + aspect, family + ".*/*" + aspect} {
-		if reason, ok := awaitingFix[k]; ok {
-			return reason, ok
-		}
-	}
-	return "", false
-}
-
-// check asserts one cell: failures of a cell in awaitingFix are logged, not reported.
+// check asserts one cell and counts it in its row.
 func check(t *testing.T, ty *tally, row, key string, problems []string) {
 	t.Helper()
-	reason, awaiting := awaiting(key)
-	switch {
-	case len(problems) == 0:
-		if _, exact := awaitingFix[key]; exact { // a pattern covers cells that pass too
-			t.Logf("%s passes now: remove it from awaitingFix (%s)", key, reason)
-		}
-		ty.add(row, true, false)
-	case awaiting:
-		t.Logf("%s awaiting fix (%s): %s", key, reason, strings.Join(problems, "; "))
-		ty.add(row, false, true)
-	default:
+	if len(problems) > 0 {
 		t.Error(key + ": " + strings.Join(problems, "; "))
-		ty.add(row, false, false)
 	}
+	ty.add(row, len(problems) == 0)
 }
 
 // parallelCalls bounds the calls a table runs at once (calls that only wait for a hanging server are
