@@ -37,7 +37,8 @@ type tokenCache struct {
 	mu     sync.Mutex
 	early  time.Duration // refetch this long before expiry
 	tok    *oauth2.Token
-	flight *tokenFlight // the fetch in progress, or nil
+	last   *oauth2.Token // the token last cached, kept after invalidate: the fetch's old token
+	flight *tokenFlight  // the fetch in progress, or nil
 }
 
 // tokenFlight is one fetch in progress; done is closed once tok and err are set.
@@ -76,7 +77,11 @@ func (c *tokenCache) tokenContext(ctx context.Context) (*oauth2.Token, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		f = &tokenFlight{done: make(chan struct{}), cancel: cancel}
 		c.flight = f
-		go c.run(fctx, f, c.tok)
+		old := c.tok
+		if old == nil {
+			old = c.last
+		}
+		go c.run(fctx, f, old)
 	}
 	f.waiters++
 	c.mu.Unlock()
@@ -110,7 +115,7 @@ func (c *tokenCache) run(ctx context.Context, f *tokenFlight, old *oauth2.Token)
 	}
 	c.mu.Lock()
 	if err == nil {
-		c.tok = tok
+		c.tok, c.last = tok, tok
 	}
 	f.tok, f.err = tok, err
 	if c.flight == f {
@@ -143,6 +148,9 @@ func (c *tokenCache) setEarly(d time.Duration) {
 func (c *tokenCache) invalidate(rejected string) {
 	c.mu.Lock()
 	if rejected == "" || (c.tok != nil && c.tok.AccessToken == rejected) {
+		if c.tok != nil {
+			c.last = c.tok
+		}
 		c.tok = nil
 	}
 	c.mu.Unlock()
