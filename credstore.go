@@ -238,9 +238,9 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 // exclusive lock on the file <path>.lock next to the credentials (created 0600 if missing, never
 // removed), polling until it gets it or ctx ends. The operating system drops the lock when its holder
 // exits, crashed or not, so the lease lasts as long as the holder's process; the lease returned,
-// DefaultLeaseTime, bounds what LoadOrRegister does under it. On platforms without flock (not Unix)
-// the lock file is created exclusively instead and one older than the lease time counts as left by
-// a crashed holder.
+// DefaultLeaseTime, bounds what LoadOrRegister does under it. On platforms without flock (Windows,
+// Solaris, AIX, …) the lock file is created exclusively instead and one older than the lease time
+// counts as left by a crashed holder.
 func (f *FileCredentialStore) LockCredentials(ctx context.Context) (func(), time.Duration, error) {
 	if f.path == "" {
 		return nil, 0, invalid("path", "empty")
