@@ -54,15 +54,10 @@ type credentialsRecord struct {
 	Scopes       []string  `json:"scopes,omitempty"`
 }
 
-func recordOf(c ClientCredentials) credentialsRecord {
-	return credentialsRecord{ClientID: c.ClientID, ClientSecret: c.ClientSecret, IssuedAt: c.IssuedAt,
-		RedirectURIs: c.RedirectURIs, GrantTypes: c.GrantTypes, Scopes: c.Scopes}
-}
+// The conversions fail to compile when ClientCredentials gains a field the record lacks: add it here.
+func recordOf(c ClientCredentials) credentialsRecord { return credentialsRecord(c) }
 
-func (r credentialsRecord) credentials() ClientCredentials {
-	return ClientCredentials{ClientID: r.ClientID, ClientSecret: r.ClientSecret, IssuedAt: r.IssuedAt,
-		RedirectURIs: r.RedirectURIs, GrantTypes: r.GrantTypes, Scopes: r.Scopes}
-}
+func (r credentialsRecord) credentials() ClientCredentials { return ClientCredentials(r) }
 
 // MemoryCredentialStore keeps credentials in memory: for tests, and for processes that get their
 // credentials from elsewhere at start-up.
