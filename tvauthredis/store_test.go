@@ -181,10 +181,10 @@ func TestCompareAndSwapTokens(t *testing.T) {
 // drop a lease someone else holds since.
 func TestLease(t *testing.T) {
 	t.Parallel()
-	s, _ := newStore(t, WithLease(300*time.Millisecond))
+	s, _ := newStore(t, WithLease(time.Second))
 	ctx := context.Background()
 	release, lease, err := s.LockTokens(ctx, "dave")
-	if err != nil || lease != 300*time.Millisecond {
+	if err != nil || lease != time.Second {
 		t.Fatalf("LockTokens = %v, %v", lease, err)
 	}
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
