@@ -3,6 +3,7 @@ package tvauth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -27,9 +28,29 @@ type AGSTokenSource struct {
 	onRefresh func(Tokens)
 	cache     *tokenCache
 
+	store AGSTokenStore // shared tokens (SharedTokenSource); nil = this process only
+	key   string
+
 	mu    sync.Mutex
 	cur   Tokens
 	final error // a refusal from AGS: no refresh will succeed
+}
+
+// AGSTokenStore shares a user's AGS tokens between the replicas of a fleet (SharedTokenSource), so
+// that a refresh, which rotates the refresh token and kills the old one, happens once: the others
+// read its result instead of presenting a dead refresh token. Keys are the caller's (a user or
+// device id, say). Implementations must be safe for concurrent use; tvauthredis.Store is one.
+type AGSTokenStore interface {
+	// LoadTokens returns the tokens stored under key, or ErrNoTokens.
+	LoadTokens(ctx context.Context, key string) (Tokens, error)
+	// CompareAndSwapTokens stores next under key only if the stored refresh token is still
+	// oldRefreshToken (with "", only if nothing is stored), atomically, and reports whether it did.
+	CompareAndSwapTokens(ctx context.Context, key, oldRefreshToken string, next Tokens) (bool, error)
+	// LockTokens takes key's refresh lease, waiting while someone else holds it and returning
+	// ctx.Err() when ctx ends. lease is how long it lasts at most (a crashed holder loses it after
+	// that); release ends it early, may be called more than once, and never releases a lease taken
+	// by someone else since.
+	LockTokens(ctx context.Context, key string) (release func(), lease time.Duration, err error)
 }
 
 // agsRefreshMargin is how long before expiry the access token is refreshed, at most (Kaltura's and
@@ -56,6 +77,120 @@ func (s *AGSService) TokenSource(tokens *Tokens, req SignOnRequest, onRefresh fu
 		}
 	}
 	return ts
+}
+
+// SharedTokenSource is TokenSource over tokens shared through store under key: every replica that
+// makes one with the same store and key hands out the same tokens, and when they expire exactly one
+// replica refreshes (under the store's lease for key) while the others wait for it and read the
+// rotated tokens. The tokens must be in the store first: after SignOn (or SubsequentSignOn), save
+// them with store.CompareAndSwapTokens(ctx, key, "", *tokens). Without them Token fails with
+// ErrNoTokens.
+//
+// The new tokens are saved with a compare-and-swap on the refresh token they replace: a replica whose
+// lease ran out while it refreshed, and that lost the race, uses the winner's tokens. A refusal from
+// AGS is not final here (another replica may sign on again and store new tokens): every call that
+// needs a refresh asks again. onRefresh, which may be nil, is called after every refresh this replica
+// makes (not for tokens read from the store); when the store cannot save the rotated tokens, this
+// replica still uses them and onRefresh still receives them.
+func (s *AGSService) SharedTokenSource(store AGSTokenStore, key string, req SignOnRequest, onRefresh func(Tokens)) *AGSTokenSource {
+	ts := &AGSTokenSource{svc: s, req: req, onRefresh: onRefresh, store: store, key: key}
+	ts.cache = newTokenCache(0, ts.sharedRefresh)
+	ts.cache.timeout = s.client.cfg.tokenFetchTimeout
+	return ts
+}
+
+// sharedRefresh is the cache's fetch for a SharedTokenSource.
+func (ts *AGSTokenSource) sharedRefresh(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
+	if err := ts.svc.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
+		return nil, err
+	}
+	if ts.store == nil {
+		return nil, invalid("store", "nil AGSTokenStore")
+	}
+	// adopt takes stored tokens whose access token is live and not the one this replica holds
+	// (expired or rejected).
+	adopt := func(t Tokens) (*oauth2.Token, bool) {
+		if t.AccessToken == "" || (old != nil && t.AccessToken == old.AccessToken) {
+			return nil, false
+		}
+		margin := agsMarginFor(t.ExpiresIn)
+		if t.ExpiresIn > 0 && (t.ReceivedAt.IsZero() || !time.Now().Add(margin).Before(t.Expiry())) {
+			return nil, false
+		}
+		ts.mu.Lock()
+		ts.cur = t
+		ts.mu.Unlock()
+		ts.cache.setEarly(margin)
+		return t.OAuth2(), true
+	}
+	load := func() (Tokens, error) {
+		t, err := ts.store.LoadTokens(ctx, ts.key)
+		if err != nil {
+			return Tokens{}, fmt.Errorf("tvauth: reading the shared AGS tokens: %w", err)
+		}
+		return t, nil
+	}
+	stored, err := load()
+	if err != nil {
+		return nil, err
+	}
+	if tok, ok := adopt(stored); ok {
+		return tok, nil
+	}
+	release, _, err := ts.store.LockTokens(ctx, ts.key)
+	if err != nil {
+		return nil, fmt.Errorf("tvauth: taking the AGS refresh lease: %w", err)
+	}
+	defer release()
+	if stored, err = load(); err != nil {
+		return nil, err
+	}
+	if tok, ok := adopt(stored); ok {
+		return tok, nil
+	}
+	if stored.RefreshToken == "" {
+		return nil, invalid("RefreshToken", "no refresh token to refresh with: sign on again")
+	}
+	nt, err := ts.svc.Refresh(ctx, stored.RefreshToken, ts.req)
+	if err != nil {
+		// Another replica may have rotated the token meanwhile (its lease outlived ours).
+		if again, lerr := load(); lerr == nil && again.RefreshToken != stored.RefreshToken {
+			if tok, ok := adopt(again); ok {
+				return tok, nil
+			}
+		}
+		return nil, err
+	}
+	fillRefreshed(nt, stored)
+	swapped, err := ts.store.CompareAndSwapTokens(ctx, ts.key, stored.RefreshToken, *nt)
+	if err == nil && !swapped {
+		if winner, lerr := load(); lerr == nil {
+			if tok, ok := adopt(winner); ok {
+				return tok, nil
+			}
+		}
+	}
+	ts.mu.Lock()
+	ts.cur = *nt
+	ts.mu.Unlock()
+	ts.cache.setEarly(agsMarginFor(nt.ExpiresIn))
+	if ts.onRefresh != nil {
+		ts.onRefresh(*nt)
+	}
+	return nt.OAuth2(), nil
+}
+
+// fillRefreshed completes a refresh reply, which may leave out what does not change.
+func fillRefreshed(nt *Tokens, cur Tokens) {
+	if nt.ClientID == "" {
+		nt.ClientID = cur.ClientID
+	}
+	if nt.AccountID == "" {
+		nt.AccountID = cur.AccountID
+	}
+	if nt.TokenType == "" {
+		nt.TokenType = cur.TokenType
+	}
 }
 
 func agsMarginFor(lifetime time.Duration) time.Duration {
@@ -120,16 +255,7 @@ func (ts *AGSTokenSource) refresh(ctx context.Context, _ *oauth2.Token) (*oauth2
 		}
 		return nil, err
 	}
-	// A refresh reply may leave out what does not change.
-	if nt.ClientID == "" {
-		nt.ClientID = cur.ClientID
-	}
-	if nt.AccountID == "" {
-		nt.AccountID = cur.AccountID
-	}
-	if nt.TokenType == "" {
-		nt.TokenType = cur.TokenType
-	}
+	fillRefreshed(nt, cur)
 	ts.mu.Lock()
 	ts.cur = *nt
 	ts.mu.Unlock()

@@ -332,3 +332,77 @@ func TestAGSTokenSourceStalledRefreshIsBounded(t *testing.T) {
 		}
 	}
 }
+
+// Replicas sharing an AGSTokenStore refresh an expired user once; the others read the rotated tokens
+// instead of presenting the dead refresh token.
+func TestSharedAGSTokenSourceRefreshesOnce(t *testing.T) {
+	t.Parallel()
+	c, mux := agsSetup(t)
+	srv := &agsRefreshServer{delay: 20 * time.Millisecond}
+	srv.register(t, mux)
+	store := newFleetStore()
+	seed := Tokens{AccessToken: "at-0", RefreshToken: "rt-0", ClientID: "PUB_989", ExpiresIn: time.Hour,
+		ReceivedAt: time.Now().Add(-2 * time.Hour)}
+	if ok, _ := store.CompareAndSwapTokens(context.Background(), "dave", "", seed); !ok {
+		t.Fatal("seed")
+	}
+	var refreshed atomic.Int32
+	var replicas []*AGSTokenSource
+	for range 4 {
+		replicas = append(replicas, c.AGS.SharedTokenSource(store, "dave", SignOnRequest{}, func(Tokens) { refreshed.Add(1) }))
+	}
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok, err := replicas[i%4].TokenContext(context.Background())
+			if err != nil || tok.AccessToken != "at-1" {
+				t.Errorf("replica %d: %v, %v", i%4, tok, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := srv.sentTokens(); len(got) != 1 || got[0] != "Bearer rt-0" {
+		t.Errorf("refreshes sent %q, want one with rt-0", got)
+	}
+	if refreshed.Load() != 1 {
+		t.Errorf("onRefresh called %d times, want 1 (only by the replica that refreshed)", refreshed.Load())
+	}
+	stored, _ := store.LoadTokens(context.Background(), "dave")
+	if stored.RefreshToken != "rt-1" || stored.ClientID != "PUB_989" {
+		t.Errorf("stored %+v", stored)
+	}
+	for i, r := range replicas {
+		if r.Tokens().RefreshToken != "rt-1" {
+			t.Errorf("replica %d holds refresh token %q", i, r.Tokens().RefreshToken)
+		}
+	}
+	// No tokens stored under a key: ErrNoTokens, no request.
+	if _, err := c.AGS.SharedTokenSource(store, "nobody", SignOnRequest{}, nil).Token(); !errors.Is(err, ErrNoTokens) {
+		t.Errorf("unknown key: %v", err)
+	}
+}
+
+// A replica that refreshed but lost the compare-and-swap (its lease ran out and another replica
+// stored newer tokens meanwhile) uses the winner's tokens.
+func TestSharedAGSTokenSourceLoserReadsWinner(t *testing.T) {
+	t.Parallel()
+	c, mux := agsSetup(t)
+	store := newFleetStore()
+	seed := Tokens{AccessToken: "at-0", RefreshToken: "rt-0", ExpiresIn: time.Hour, ReceivedAt: time.Now().Add(-2 * time.Hour)}
+	store.CompareAndSwapTokens(context.Background(), "dave", "", seed)
+	winner := Tokens{AccessToken: "at-winner", RefreshToken: "rt-winner", ExpiresIn: time.Hour, ReceivedAt: time.Now()}
+	mux.HandleFunc("/ags/refresh", func(w http.ResponseWriter, r *http.Request) {
+		// While this replica refreshes, another one stores its own result.
+		store.mu.Lock()
+		store.ags["dave"] = winner
+		store.mu.Unlock()
+		agsReply(w, http.StatusOK, []byte(`{"access_token":"at-loser","refresh_token":"rt-loser","expires_in":3600}`))
+	})
+	ts := c.AGS.SharedTokenSource(store, "dave", SignOnRequest{}, nil)
+	tok, err := ts.Token()
+	if err != nil || tok.AccessToken != "at-winner" || ts.Tokens().RefreshToken != "rt-winner" {
+		t.Fatalf("loser got %v, %v (refresh token %q)", tok, err, ts.Tokens().RefreshToken)
+	}
+}

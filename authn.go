@@ -214,6 +214,8 @@ func refetchMargin(lifetime time.Duration) time.Duration {
 // fetch the next caller starts a fresh one. A 401 on a Pass call drops the cached token and retries
 // once with a new one. Credentials Adobe revoked fail with a *PassError whose Code is invalid_client
 // (ErrUnauthorized): register again.
+//
+// With WithPassTokenStore the token is shared by every replica using the store: see PassTokenStore.
 func (s *PassService) TokenSource(creds ClientCredentials) oauth2.TokenSource {
 	ts := &passTokenSource{clientID: creds.ClientID}
 	fetch := func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
@@ -221,6 +223,9 @@ func (s *PassService) TokenSource(creds ClientCredentials) oauth2.TokenSource {
 			return nil, err
 		}
 		return s.fetchToken(ctx, creds)
+	}
+	if store := s.client.cfg.passTokenStore; store != nil {
+		fetch = sharedPassFetch(store, creds.ClientID, fetch)
 	}
 	ts.cache = newTokenCache(0, fetch)
 	ts.cache.timeout = s.client.cfg.tokenFetchTimeout
@@ -253,7 +258,14 @@ var (
 
 // LoadOrRegister returns the credentials in store, or registers with softwareStatement and saves the
 // new credentials when the store has none (ErrNoCredentials). Other store errors are returned as they
-// are: registering again over credentials that exist but could not be read would sign users out.
+// are: registering again over credentials that exist but could not be read (a store that is down, a
+// file that is unreadable) would sign users out.
+//
+// When store is a CredentialLocker (MemoryCredentialStore, FileCredentialStore, tvauthredis.Store),
+// the registration is exactly-once across everything sharing the store: on an empty store it takes
+// the registration lease, loads again (another replica may have registered meanwhile) and only then
+// registers and saves, all within the lease time. Waiting for the lease ends with ctx; a holder that
+// crashed loses it when it expires.
 func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore, softwareStatement string) (ClientCredentials, error) {
 	if err := s.client.requireConfigured(svcPass, http.MethodPost, authNone); err != nil {
 		return ClientCredentials{}, err
@@ -270,6 +282,25 @@ func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore,
 	}
 	if !errors.Is(err, ErrNoCredentials) {
 		return ClientCredentials{}, err
+	}
+	if locker, ok := store.(CredentialLocker); ok {
+		release, lease, err := locker.LockCredentials(ctx)
+		if err != nil {
+			return ClientCredentials{}, fmt.Errorf("tvauth: taking the registration lease: %w", err)
+		}
+		defer release()
+		creds, err := store.Load(ctx)
+		if err == nil {
+			return creds, nil
+		}
+		if !errors.Is(err, ErrNoCredentials) {
+			return ClientCredentials{}, err
+		}
+		if lease > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, lease)
+			defer cancel()
+		}
 	}
 	c, err := s.Register(ctx, softwareStatement)
 	if err != nil {

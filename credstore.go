@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 )
 
 // Adobe requires Dynamic Client Registration credentials to persist across restarts: profiles are
@@ -21,15 +22,74 @@ type CredentialStore interface {
 	Save(ctx context.Context, creds ClientCredentials) error
 }
 
+// DefaultLeaseTime is how long a lease of the SDK's own stores lasts (the registration lease of
+// FileCredentialStore and tvauthredis, the refresh and token-fetch leases of tvauthredis): long enough
+// for a registration or a token fetch with its retries, short enough that when a holder crashes the
+// other replicas go on after at most this long. LoadOrRegister bounds the registration it makes
+// under a lease by the lease time.
+const DefaultLeaseTime = 30 * time.Second
+
+// CredentialLocker is implemented by a CredentialStore that can make LoadOrRegister exactly-once
+// across everything sharing the store: the goroutines of one process (MemoryCredentialStore), the
+// processes of one host (FileCredentialStore), a fleet (tvauthredis.Store). LoadOrRegister detects it
+// with a type assertion; a store without it still works, exactly-once only within what its own
+// Load/Save order.
+type CredentialLocker interface {
+	// LockCredentials takes the store's registration lease, waiting while someone else holds it, and
+	// returns ctx.Err() (possibly wrapped) as soon as ctx ends. lease is how long the lease lasts at
+	// most: a holder that crashes or hangs loses it after that long, so that the others go on; 0
+	// means it dies only with its holder's process. release ends the lease early; it may be called
+	// more than once and never releases a lease someone else has taken since.
+	LockCredentials(ctx context.Context) (release func(), lease time.Duration, err error)
+}
+
+// credentialsRecord is how the SDK's stores persist ClientCredentials: plain fields, so that
+// persisting never depends on how the public type renders itself (it masks its secret).
+type credentialsRecord struct {
+	ClientID     string    `json:"client_id"`
+	ClientSecret string    `json:"client_secret"`
+	IssuedAt     time.Time `json:"issued_at,omitzero"`
+	RedirectURIs []string  `json:"redirect_uris,omitempty"`
+	GrantTypes   []string  `json:"grant_types,omitempty"`
+	Scopes       []string  `json:"scopes,omitempty"`
+}
+
+// The conversions fail to compile when ClientCredentials gains a field the record lacks: add it here.
+func recordOf(c ClientCredentials) credentialsRecord { return credentialsRecord(c) }
+
+func (r credentialsRecord) credentials() ClientCredentials { return ClientCredentials(r) }
+
 // MemoryCredentialStore keeps credentials in memory: for tests, and for processes that get their
 // credentials from elsewhere at start-up.
 type MemoryCredentialStore struct {
 	mu    sync.Mutex
 	creds *ClientCredentials
+	lease chan struct{} // capacity 1: the registration lease (CredentialLocker)
 }
 
 // NewMemoryCredentialStore returns an empty in-memory store.
-func NewMemoryCredentialStore() *MemoryCredentialStore { return &MemoryCredentialStore{} }
+func NewMemoryCredentialStore() *MemoryCredentialStore {
+	return &MemoryCredentialStore{lease: make(chan struct{}, 1)}
+}
+
+// LockCredentials implements CredentialLocker for the goroutines of this process. The lease has no
+// expiry (0): it dies with the process.
+func (m *MemoryCredentialStore) LockCredentials(ctx context.Context) (func(), time.Duration, error) {
+	if m.lease == nil { // a zero MemoryCredentialStore
+		m.mu.Lock()
+		if m.lease == nil {
+			m.lease = make(chan struct{}, 1)
+		}
+		m.mu.Unlock()
+	}
+	select {
+	case m.lease <- struct{}{}:
+	case <-ctx.Done():
+		return nil, 0, ctx.Err()
+	}
+	var once sync.Once
+	return func() { once.Do(func() { <-m.lease }) }, 0, nil
+}
 
 // Load returns the saved credentials, or ErrNoCredentials.
 func (m *MemoryCredentialStore) Load(ctx context.Context) (ClientCredentials, error) {
@@ -100,8 +160,8 @@ func (f *FileCredentialStore) Load(ctx context.Context) (ClientCredentials, erro
 	if err != nil {
 		return ClientCredentials{}, fmt.Errorf("tvauth: reading client credentials: %w", err)
 	}
-	var creds ClientCredentials
-	if err := json.Unmarshal(b, &creds); err != nil {
+	var rec credentialsRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
 		// The JSON error can quote the file's bytes, which hold the secret: report only where.
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
@@ -109,6 +169,7 @@ func (f *FileCredentialStore) Load(ctx context.Context) (ClientCredentials, erro
 		}
 		return ClientCredentials{}, fmt.Errorf("tvauth: %s is not a credentials file", f.path)
 	}
+	creds := rec.credentials()
 	if err := creds.validate("file"); err != nil {
 		return ClientCredentials{}, wrap(f.path+" holds incomplete credentials", err)
 	}
@@ -126,7 +187,7 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 	if err := creds.validate("creds"); err != nil {
 		return err
 	}
-	b, err := creds.MarshalUnmaskedJSON() // json.Marshal masks the secret
+	b, err := json.MarshalIndent(recordOf(creds), "", "  ")
 	if err != nil {
 		return err
 	}
@@ -168,7 +229,40 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 	return nil
 }
 
+// LockCredentials implements CredentialLocker across the processes of one host: it takes an
+// exclusive lock on the file <path>.lock next to the credentials (created 0600 if missing, never
+// removed), polling until it gets it or ctx ends. The operating system drops the lock when its holder
+// exits, crashed or not, so the lease lasts as long as the holder's process; the lease returned,
+// DefaultLeaseTime, bounds what LoadOrRegister does under it. On platforms without flock (Windows,
+// Solaris, AIX, …) the lock file is created exclusively instead and one older than the lease time
+// counts as left by a crashed holder.
+func (f *FileCredentialStore) LockCredentials(ctx context.Context) (func(), time.Duration, error) {
+	if f.path == "" {
+		return nil, 0, invalid("path", "empty")
+	}
+	lockPath := f.path + ".lock"
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		release, err := tryLockFile(lockPath, DefaultLeaseTime)
+		if err != nil {
+			return nil, 0, fmt.Errorf("tvauth: locking %s: %w", lockPath, err)
+		}
+		if release != nil {
+			var once sync.Once
+			return func() { once.Do(release) }, DefaultLeaseTime, nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, 0, ctx.Err()
+		}
+	}
+}
+
 var (
-	_ CredentialStore = (*MemoryCredentialStore)(nil)
-	_ CredentialStore = (*FileCredentialStore)(nil)
+	_ CredentialStore  = (*MemoryCredentialStore)(nil)
+	_ CredentialStore  = (*FileCredentialStore)(nil)
+	_ CredentialLocker = (*MemoryCredentialStore)(nil)
+	_ CredentialLocker = (*FileCredentialStore)(nil)
 )

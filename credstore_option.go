@@ -36,20 +36,31 @@ type passStoreConfig struct {
 	statement string
 }
 
-// storeTokenSource is TokenSource with credentials that LoadOrRegister provides on the first fetch.
+// storeTokenSource is TokenSource with credentials that LoadOrRegister provides on the first fetch;
+// like TokenSource, its fetches are bounded by the client's token fetch timeout and shared through
+// WithPassTokenStore when one is set.
 func (s *PassService) storeTokenSource(sc *passStoreConfig) oauth2.TokenSource {
 	ts := &passStoreTokenSource{}
-	var creds *ClientCredentials // touched only by fetches, which the cache runs one at a time
-	ts.cache = newTokenCache(0, func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
+	// Touched only by fetches, which the cache runs one at a time.
+	var (
+		creds *ClientCredentials
+		fetch func(context.Context, *oauth2.Token) (*oauth2.Token, error)
+	)
+	ts.cache = newTokenCache(0, func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
 		if creds == nil {
 			c, err := s.LoadOrRegister(ctx, sc.store, sc.statement)
 			if err != nil {
 				return nil, err
 			}
 			creds = &c
+			fetch = func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) { return s.fetchToken(ctx, c) }
+			if store := s.client.cfg.passTokenStore; store != nil {
+				fetch = sharedPassFetch(store, c.ClientID, fetch)
+			}
 		}
-		return s.fetchToken(ctx, *creds)
+		return fetch(ctx, old)
 	})
+	ts.cache.timeout = s.client.cfg.tokenFetchTimeout
 	return ts
 }
 

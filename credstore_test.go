@@ -3,12 +3,14 @@ package tvauth
 import (
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -150,5 +152,93 @@ func TestCredentialStoreFileErrors(t *testing.T) {
 	asValidation(t, err, "path")
 	if err := NewFileCredentialStore("").Save(ctx, storedCreds); !errors.Is(err, ErrInvalidRequest) {
 		t.Errorf("empty path: %v", err)
+	}
+}
+
+// Concurrent LoadOrRegister on an empty store registers once: the memory store across goroutines,
+// the file store across independent store values (each its own file descriptor, as separate
+// processes would have).
+func TestLoadOrRegisterExactlyOnce(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"memory", "file"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, mux, _ := setup(t)
+			var registrations atomic.Int32
+			body := passFixture(t, "dcr_register_created.json")
+			mux.HandleFunc("/o/client/register", func(w http.ResponseWriter, r *http.Request) {
+				registrations.Add(1)
+				time.Sleep(20 * time.Millisecond) // let the others pile up
+				reply(w, http.StatusCreated, body)
+			})
+			mem := NewMemoryCredentialStore()
+			path := filepath.Join(t.TempDir(), "creds.json")
+			var wg sync.WaitGroup
+			for range 16 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					var store CredentialStore = mem
+					if name == "file" {
+						store = NewFileCredentialStore(path)
+					}
+					creds, err := c.Pass.LoadOrRegister(context.Background(), store, testSoftwareStatement)
+					if err != nil || creds.ClientID != "s6BhdRkqt3" || creds.ClientSecret != "t7AkePiru4" {
+						t.Errorf("LoadOrRegister = %v, %v", creds, err)
+					}
+				}()
+			}
+			wg.Wait()
+			if n := registrations.Load(); n != 1 {
+				t.Errorf("registrations = %d, want 1", n)
+			}
+		})
+	}
+}
+
+// Waiting for the registration lease ends with the caller's context; releasing twice is harmless.
+func TestCredentialLockerHonoursContext(t *testing.T) {
+	t.Parallel()
+	for name, store := range map[string]CredentialLocker{
+		"memory": NewMemoryCredentialStore(),
+		"file":   NewFileCredentialStore(filepath.Join(t.TempDir(), "creds.json")),
+		"zero":   &MemoryCredentialStore{},
+	} {
+		release, _, err := store.LockCredentials(context.Background())
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		if _, _, err := store.LockCredentials(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s: second holder got %v, want DeadlineExceeded", name, err)
+		}
+		cancel()
+		release()
+		release()
+		again, _, err := store.LockCredentials(context.Background())
+		if err != nil {
+			t.Fatalf("%s: after release: %v", name, err)
+		}
+		again()
+	}
+}
+
+// The file holds the secret in clear whatever the public type's JSON does: the store writes its own
+// record.
+func TestFileCredentialStoreWritesItsOwnRecord(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "creds.json")
+	store := NewFileCredentialStore(path)
+	if err := store.Save(context.Background(), storedCreds); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"client_id": "s6BhdRkqt3"`, `"client_secret": "t7AkePiru4"`, `"issued_at": "2024-08-09T18:13:32Z"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("file lacks %s:\n%s", want, b)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -184,6 +185,47 @@ func expiredAGSTokens(refresh string) *tvauth.Tokens {
 }
 
 func ignore[T any](_ T, err error) error { return err }
+
+// sharedAGSStore is an AGSTokenStore holding one user's expired tokens, for the SharedTokenSource row.
+type sharedAGSStore struct {
+	mu     sync.Mutex
+	tokens map[string]tvauth.Tokens
+	lease  chan struct{}
+}
+
+func newSharedAGSStore(refresh string) *sharedAGSStore {
+	return &sharedAGSStore{tokens: map[string]tvauth.Tokens{"user-1": *expiredAGSTokens(refresh)}, lease: make(chan struct{}, 1)}
+}
+
+func (m *sharedAGSStore) LoadTokens(_ context.Context, key string) (tvauth.Tokens, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.tokens[key]
+	if !ok {
+		return tvauth.Tokens{}, tvauth.ErrNoTokens
+	}
+	return t, nil
+}
+
+func (m *sharedAGSStore) CompareAndSwapTokens(_ context.Context, key, old string, next tvauth.Tokens) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cur, ok := m.tokens[key]; (ok && cur.RefreshToken != old) || (!ok && old != "") {
+		return false, nil
+	}
+	m.tokens[key] = next
+	return true, nil
+}
+
+func (m *sharedAGSStore) LockTokens(ctx context.Context, _ string) (func(), time.Duration, error) {
+	select {
+	case m.lease <- struct{}{}:
+		var once sync.Once
+		return func() { once.Do(func() { <-m.lease }) }, time.Minute, nil
+	case <-ctx.Done():
+		return nil, 0, ctx.Err()
+	}
+}
 
 // registry is every public method of *PassService, *ClientlessService, *WebAPIService and *AGSService.
 var registry = []method{
@@ -489,6 +531,15 @@ var registry = []method{
 		},
 		bad: []badInput{{"RefreshToken", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.TokenSource(expiredAGSTokens(""), tvauth.SignOnRequest{}, nil).TokenContext(ctx))
+		}}}},
+	{name: "AGS.SharedTokenSource", family: "ags",
+		noNetwork: "builds an AGSTokenSource on a shared store; its refreshes are the AGS.SharedTokenSource.TokenContext row"},
+	{name: "AGS.SharedTokenSource.TokenContext", family: "ags", derived: true, httpMethod: "POST", answer: 200, decodes: true, needs: "WithAGSURL",
+		call: func(ctx context.Context, c *tvauth.Client) error {
+			return ignore(c.AGS.SharedTokenSource(newSharedAGSStore(string(sec.Refresh)), "user-1", tvauth.SignOnRequest{}, nil).TokenContext(ctx))
+		},
+		bad: []badInput{{"RefreshToken", func(ctx context.Context, c *tvauth.Client) error {
+			return ignore(c.AGS.SharedTokenSource(newSharedAGSStore(""), "user-1", tvauth.SignOnRequest{}, nil).TokenContext(ctx))
 		}}}},
 	{name: "AGS.Register", family: "ags", httpMethod: "POST", answer: 201, decodes: true, needs: "WithAGSURL",
 		nullOK: "a 201 without tokens is documented (Tokens nil); null says the same",

@@ -78,7 +78,8 @@ type config struct {
 	agsAuthService string
 	agsHeaders     http.Header
 
-	tokenFetchTimeout time.Duration // 0 = DefaultTokenFetchTimeout
+	tokenFetchTimeout time.Duration  // 0 = DefaultTokenFetchTimeout
+	passTokenStore    PassTokenStore // shared Pass access tokens; nil = this process only
 }
 
 func defaultConfig() *config {
@@ -204,16 +205,30 @@ func WithPassCredentials(creds ClientCredentials) Option {
 }
 
 // WithTokenFetchTimeout bounds one token fetch of this client's token sources (Pass TokenSource and
-// WithPassCredentials, AGS TokenSource): the whole fetch, retries included. The default is DefaultTokenFetchTimeout (30 s). The fetch runs
+// WithPassCredentials, AGS TokenSource and SharedTokenSource): the whole fetch, retries and the wait
+// for a shared store's lease included. The default is DefaultTokenFetchTimeout (30 s). The fetch runs
 // detached from its callers, so a caller with a shorter context still leaves when that ends; the
-// timeout is what ends a fetch that nobody waits for any more, and what Token() (no context) waits at
-// most.
+// timeout is what Token() (no context) waits at most.
 func WithTokenFetchTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
 			return invalid("WithTokenFetchTimeout", "must be positive, got %v", d)
 		}
 		c.tokenFetchTimeout = d
+		return nil
+	}
+}
+
+// WithPassTokenStore shares this client's Pass access tokens (Pass TokenSource, WithPassCredentials)
+// with every replica using the same store: one token fetch per fleet per expiry rather than one per
+// replica. Each replica still keeps the token in memory and reads the store only when its copy
+// expires or a server rejects it. tvauthredis.Store implements it.
+func WithPassTokenStore(store PassTokenStore) Option {
+	return func(c *config) error {
+		if store == nil {
+			return invalid("WithPassTokenStore", "nil store")
+		}
+		c.passTokenStore = store
 		return nil
 	}
 }

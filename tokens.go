@@ -3,6 +3,7 @@ package tvauth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -36,7 +37,8 @@ type tokenCache struct {
 	mu     sync.Mutex
 	early  time.Duration // refetch this long before expiry
 	tok    *oauth2.Token
-	flight *tokenFlight // the fetch in progress, or nil
+	last   *oauth2.Token // the token last cached, kept after invalidate: the fetch's old token
+	flight *tokenFlight  // the fetch in progress, or nil
 }
 
 // tokenFlight is one fetch in progress; done is closed once tok and err are set.
@@ -75,7 +77,11 @@ func (c *tokenCache) tokenContext(ctx context.Context) (*oauth2.Token, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		f = &tokenFlight{done: make(chan struct{}), cancel: cancel}
 		c.flight = f
-		go c.run(fctx, f, c.tok)
+		old := c.tok
+		if old == nil {
+			old = c.last
+		}
+		go c.run(fctx, f, old)
 	}
 	f.waiters++
 	c.mu.Unlock()
@@ -109,7 +115,7 @@ func (c *tokenCache) run(ctx context.Context, f *tokenFlight, old *oauth2.Token)
 	}
 	c.mu.Lock()
 	if err == nil {
-		c.tok = tok
+		c.tok, c.last = tok, tok
 	}
 	f.tok, f.err = tok, err
 	if c.flight == f {
@@ -142,6 +148,9 @@ func (c *tokenCache) setEarly(d time.Duration) {
 func (c *tokenCache) invalidate(rejected string) {
 	c.mu.Lock()
 	if rejected == "" || (c.tok != nil && c.tok.AccessToken == rejected) {
+		if c.tok != nil {
+			c.last = c.tok
+		}
 		c.tok = nil
 	}
 	c.mu.Unlock()
@@ -152,3 +161,62 @@ var (
 	_ tokenContexter     = (*tokenCache)(nil)
 	_ tokenInvalidator   = (*tokenCache)(nil)
 )
+
+// ErrNoTokens is what a PassTokenStore or an AGSTokenStore returns (possibly wrapped) when it holds
+// no tokens for the key.
+var ErrNoTokens = errors.New("tvauth: no tokens stored")
+
+// PassTokenStore shares Pass access tokens between the replicas of a fleet (WithPassTokenStore), keyed
+// by client id, so that one replica fetches a token per expiry and the others read it. Implementations
+// must be safe for concurrent use; tvauthredis.Store is one.
+type PassTokenStore interface {
+	// LoadPassToken returns the stored token for clientID, or ErrNoTokens.
+	LoadPassToken(ctx context.Context, clientID string) (*oauth2.Token, error)
+	// SavePassToken stores tok (AccessToken, TokenType, Expiry) for clientID.
+	SavePassToken(ctx context.Context, clientID string, tok *oauth2.Token) error
+	// LockPassToken takes clientID's fetch lease, waiting while someone else holds it and returning
+	// ctx.Err() when ctx ends. lease is how long it lasts at most (a crashed holder loses it after
+	// that); release ends it early, may be called more than once, and never releases a lease taken
+	// by someone else since.
+	LockPassToken(ctx context.Context, clientID string) (release func(), lease time.Duration, err error)
+}
+
+// sharedPassFetch wraps a Pass token fetch with a shared store: a stored token that is live and not
+// the one this replica holds (expired or rejected) is used as is; otherwise the replica takes the
+// fleet's lease, looks again, and only then fetches and saves. A token that cannot be saved is still
+// used here: the other replicas then fetch their own.
+func sharedPassFetch(store PassTokenStore, clientID string, fetch func(context.Context, *oauth2.Token) (*oauth2.Token, error)) func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
+	return func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
+		usable := func(t *oauth2.Token) bool {
+			return t != nil && t.AccessToken != "" && (old == nil || t.AccessToken != old.AccessToken) &&
+				(t.Expiry.IsZero() || time.Now().Before(t.Expiry))
+		}
+		load := func() (*oauth2.Token, error) {
+			t, err := store.LoadPassToken(ctx, clientID)
+			if errors.Is(err, ErrNoTokens) {
+				return nil, nil
+			}
+			if err != nil {
+				return nil, fmt.Errorf("tvauth: reading the shared Pass token: %w", err)
+			}
+			return t, nil
+		}
+		if t, err := load(); err != nil || usable(t) {
+			return t, err
+		}
+		release, _, err := store.LockPassToken(ctx, clientID)
+		if err != nil {
+			return nil, fmt.Errorf("tvauth: taking the Pass token lease: %w", err)
+		}
+		defer release()
+		if t, err := load(); err != nil || usable(t) {
+			return t, err
+		}
+		tok, err := fetch(ctx, old)
+		if err != nil {
+			return nil, err
+		}
+		_ = store.SavePassToken(ctx, clientID, tok)
+		return tok, nil
+	}
+}

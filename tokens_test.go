@@ -392,3 +392,137 @@ func (c *tokenCache) flightRunning() bool {
 	defer c.mu.Unlock()
 	return c.flight != nil
 }
+
+// fleetStore is an in-memory PassTokenStore and AGSTokenStore: what two replicas would share.
+type fleetStore struct {
+	mu     sync.Mutex
+	pass   map[string]*oauth2.Token
+	ags    map[string]Tokens
+	leases map[string]chan struct{}
+	swaps  atomic.Int32
+}
+
+func newFleetStore() *fleetStore {
+	return &fleetStore{pass: map[string]*oauth2.Token{}, ags: map[string]Tokens{}, leases: map[string]chan struct{}{}}
+}
+
+func (f *fleetStore) lock(ctx context.Context, key string) (func(), time.Duration, error) {
+	f.mu.Lock()
+	ch := f.leases[key]
+	if ch == nil {
+		ch = make(chan struct{}, 1)
+		f.leases[key] = ch
+	}
+	f.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+	case <-ctx.Done():
+		return nil, 0, ctx.Err()
+	}
+	var once sync.Once
+	return func() { once.Do(func() { <-ch }) }, time.Minute, nil
+}
+
+func (f *fleetStore) LoadPassToken(_ context.Context, id string) (*oauth2.Token, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if t := f.pass[id]; t != nil {
+		return t, nil
+	}
+	return nil, ErrNoTokens
+}
+
+func (f *fleetStore) SavePassToken(_ context.Context, id string, tok *oauth2.Token) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pass[id] = tok
+	return nil
+}
+
+func (f *fleetStore) LockPassToken(ctx context.Context, id string) (func(), time.Duration, error) {
+	return f.lock(ctx, "pass:"+id)
+}
+
+func (f *fleetStore) LoadTokens(_ context.Context, key string) (Tokens, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t, ok := f.ags[key]
+	if !ok {
+		return Tokens{}, ErrNoTokens
+	}
+	return t, nil
+}
+
+func (f *fleetStore) CompareAndSwapTokens(_ context.Context, key, old string, next Tokens) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cur, ok := f.ags[key]
+	if (!ok && old == "") || (ok && cur.RefreshToken == old) {
+		f.ags[key] = next
+		f.swaps.Add(1)
+		return true, nil
+	}
+	return false, nil
+}
+
+func (f *fleetStore) LockTokens(ctx context.Context, key string) (func(), time.Duration, error) {
+	return f.lock(ctx, "ags:"+key)
+}
+
+// Two replicas (clients) sharing a PassTokenStore fetch one token between them; a 401 on one makes
+// one refetch that the other then reads.
+func TestSharedPassTokenOneFetchPerFleet(t *testing.T) {
+	t.Parallel()
+	store := newFleetStore()
+	reg, mux, base := setup(t)
+	e := newStallingTokenEndpoint(t, mux, nil)
+	creds := ClientCredentials{ClientID: "id", ClientSecret: "secret-value"}
+	var replicas []oauth2.TokenSource
+	for range 2 {
+		c, err := New(WithPassURL(base), WithDevice(testDevice), WithPassTokenStore(store),
+			WithHTTPClient(reg.cfg.httpClient))
+		if err != nil {
+			t.Fatal(err)
+		}
+		replicas = append(replicas, c.Pass.TokenSource(creds))
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if tok, err := replicas[i%2].Token(); err != nil || tok.AccessToken != "tok-1" {
+				t.Errorf("replica %d: %v, %v", i%2, tok, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := e.fetches.Load(); n != 1 {
+		t.Fatalf("fetches = %d, want 1 for both replicas", n)
+	}
+	// Replica 0 is told tok-1 is dead: it refetches once, and replica 1, told the same, reads tok-2.
+	replicas[0].(*passTokenSource).invalidate("tok-1")
+	if tok, err := replicas[0].Token(); err != nil || tok.AccessToken != "tok-2" {
+		t.Fatalf("after 401: %v, %v", tok, err)
+	}
+	replicas[1].(*passTokenSource).invalidate("tok-1")
+	if tok, err := replicas[1].Token(); err != nil || tok.AccessToken != "tok-2" {
+		t.Fatalf("other replica after 401: %v, %v", tok, err)
+	}
+	if n := e.fetches.Load(); n != 2 {
+		t.Errorf("fetches = %d, want 2", n)
+	}
+	if _, err := New(WithPassTokenStore(nil)); err == nil {
+		t.Error("WithPassTokenStore(nil) accepted")
+	}
+}
+
+func TestWithTokenFetchTimeoutValidates(t *testing.T) {
+	t.Parallel()
+	for _, d := range []time.Duration{0, -time.Second} {
+		var ve *ValidationError
+		if _, err := New(WithTokenFetchTimeout(d)); !errors.As(err, &ve) || ve.Field != "WithTokenFetchTimeout" {
+			t.Errorf("WithTokenFetchTimeout(%v) = %v", d, err)
+		}
+	}
+}

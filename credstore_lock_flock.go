@@ -1,0 +1,38 @@
+//go:build linux || darwin || freebsd || openbsd || netbsd || dragonfly
+
+package tvauth
+
+import (
+	"errors"
+	"os"
+	"syscall"
+	"time"
+)
+
+// tryLockFile takes an exclusive flock on path without waiting: a nil release and nil error mean
+// someone else holds it. The kernel drops the lock when the holder's process exits, so staleness
+// needs no clock here.
+func tryLockFile(path string, _ time.Duration) (release func(), err error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if !errors.Is(err, syscall.EINTR) {
+			break
+		}
+	}
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		f.Close()
+		return nil, nil
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}

@@ -1,0 +1,438 @@
+// Package tvauthredis keeps tvauth's shared state on Redis, so that a fleet of replicas registers one
+// Adobe Pass client, fetches one Pass access token per expiry and refreshes each AGS user's tokens
+// once, however many replicas run at the same moment.
+//
+// One Store implements tvauth.CredentialStore with tvauth.CredentialLocker (for
+// PassService.LoadOrRegister), tvauth.PassTokenStore (for tvauth.WithPassTokenStore) and
+// tvauth.AGSTokenStore (for AGSService.SharedTokenSource).
+//
+// # Primitives
+//
+// Leases are SET key token NX PX <lease>, released by a Lua script only while the key still holds the
+// holder's token, so a replica whose lease expired cannot release another's. A crashed holder's lease
+// expires after the lease time (WithLease, tvauth.DefaultLeaseTime by default) and the others go on.
+// AGS tokens are swapped by a Lua script that compares the stored refresh token's fingerprint before
+// writing. Credentials are written (SET) under the registration lease. The scope is one Redis
+// node (or a primary with replicas): the leases only avoid duplicate work; the writes themselves are
+// atomic compare-and-set, so a lease that runs out early costs at most a duplicate attempt.
+//
+// # What is stored
+//
+// Under the prefix (WithPrefix, "tvauth:" by default):
+//
+//	<prefix>pass:credentials         the DCR client: client_id, client_secret, issued_at, redirect_uris,
+//	                                  grant_types, scopes (JSON); no expiry
+//	<prefix>pass:credentials:lease   the registration lease (a random token)
+//	<prefix>pass:token:<client id>   the shared Pass access token: access_token, token_type, expiry (JSON);
+//	                                  expires with the token
+//	<prefix>pass:token:<client id>:lease
+//	<prefix>ags:<key>                a hash: "v", the AGS tokens (access and refresh token, client and
+//	                                  account id, lifetimes, received_at, JSON), and "rt", the SHA-256 of
+//	                                  the refresh token for the compare-and-swap; expires with the refresh
+//	                                  token when AGS gave its lifetime
+//	<prefix>ags:<key>:lease
+//
+// The JSON values hold secrets (client secret, access and refresh tokens) in clear unless WithAEAD is
+// given: each value is then sealed with the caller's AEAD (a fresh random nonce per write, the Redis key
+// as additional data, so a value cannot be moved to another key). Only the refresh-token fingerprint
+// stays readable. A Store refuses values that do not match its configuration (clear values with an
+// AEAD set, sealed ones without) rather than guess.
+//
+// # When Redis is down
+//
+// Every method returns the Redis error, wrapped: LoadOrRegister then fails without registering (an
+// unreadable store is never taken for an empty one), and token sources fail the call that needed a
+// new token.
+package tvauthredis
+
+import (
+	"context"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/oauth2"
+
+	"github.com/tvauth/tvauth"
+)
+
+// Store is tvauth's shared state on one Redis. Safe for concurrent use.
+type Store struct {
+	rdb    redis.UniversalClient
+	prefix string
+	lease  time.Duration
+	aead   cipher.AEAD
+}
+
+// Option configures a Store.
+type Option func(*Store) error
+
+// WithPrefix sets the prefix of every key ("tvauth:" by default). Give each application (each
+// software statement) its own.
+func WithPrefix(prefix string) Option {
+	return func(s *Store) error { s.prefix = prefix; return nil }
+}
+
+// WithLease sets how long a lease lasts (tvauth.DefaultLeaseTime by default): the longest a crashed
+// replica holds the others up, and the bound on a registration or token fetch made under it. Keep it
+// above the client's token fetch timeout (tvauth.WithTokenFetchTimeout).
+func WithLease(d time.Duration) Option {
+	return func(s *Store) error {
+		if d < time.Millisecond {
+			return &tvauth.ValidationError{Field: "WithLease", Reason: fmt.Sprintf("at least 1ms, got %v", d)}
+		}
+		s.lease = d
+		return nil
+	}
+}
+
+// WithAEAD seals every stored value with aead (for example AES-256-GCM from crypto/aes and
+// crypto/cipher, with a key from the caller's secret manager), so that client secrets and tokens do not
+// sit in Redis in clear. Every replica needs the same key.
+func WithAEAD(aead cipher.AEAD) Option {
+	return func(s *Store) error {
+		if aead == nil {
+			return &tvauth.ValidationError{Field: "WithAEAD", Reason: "nil AEAD"}
+		}
+		s.aead = aead
+		return nil
+	}
+}
+
+// New returns a Store on rdb (a *redis.Client, *redis.ClusterClient or *redis.Ring).
+func New(rdb redis.UniversalClient, opts ...Option) (*Store, error) {
+	if rdb == nil {
+		return nil, &tvauth.ValidationError{Field: "rdb", Reason: "nil Redis client"}
+	}
+	s := &Store{rdb: rdb, prefix: "tvauth:", lease: tvauth.DefaultLeaseTime}
+	for _, o := range opts {
+		if err := o(s); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Lease returns how long a lease lasts.
+func (s *Store) Lease() time.Duration { return s.lease }
+
+// String shows where the store keeps its state, nothing secret.
+func (s *Store) String() string {
+	return fmt.Sprintf("tvauthredis.Store{prefix: %q, lease: %v, sealed: %t}", s.prefix, s.lease, s.aead != nil)
+}
+
+func (s *Store) credentialsKey() string        { return s.prefix + "pass:credentials" }
+func (s *Store) passTokenKey(id string) string { return s.prefix + "pass:token:" + id }
+func (s *Store) agsKey(key string) string      { return s.prefix + "ags:" + key }
+
+// ---- credentials ----
+
+type credentialsRecord struct {
+	ClientID     string    `json:"client_id"`
+	ClientSecret string    `json:"client_secret"`
+	IssuedAt     time.Time `json:"issued_at,omitzero"`
+	RedirectURIs []string  `json:"redirect_uris,omitempty"`
+	GrantTypes   []string  `json:"grant_types,omitempty"`
+	Scopes       []string  `json:"scopes,omitempty"`
+}
+
+// Load returns the stored client credentials, or tvauth.ErrNoCredentials.
+func (s *Store) Load(ctx context.Context) (tvauth.ClientCredentials, error) {
+	key := s.credentialsKey()
+	var r credentialsRecord
+	found, err := s.get(ctx, key, &r)
+	if err != nil {
+		return tvauth.ClientCredentials{}, err
+	}
+	if !found {
+		return tvauth.ClientCredentials{}, fmt.Errorf("%w (no %s in Redis)", tvauth.ErrNoCredentials, key)
+	}
+	if r.ClientID == "" || r.ClientSecret == "" {
+		return tvauth.ClientCredentials{}, fmt.Errorf("tvauthredis: %s holds incomplete credentials", key)
+	}
+	return tvauth.ClientCredentials{ClientID: r.ClientID, ClientSecret: r.ClientSecret, IssuedAt: r.IssuedAt,
+		RedirectURIs: r.RedirectURIs, GrantTypes: r.GrantTypes, Scopes: r.Scopes}, nil
+}
+
+// Save replaces the stored client credentials.
+func (s *Store) Save(ctx context.Context, c tvauth.ClientCredentials) error {
+	if strings.TrimSpace(c.ClientID) == "" || strings.TrimSpace(c.ClientSecret) == "" {
+		return &tvauth.ValidationError{Field: "creds", Reason: "client id and secret are required"}
+	}
+	key := s.credentialsKey()
+	v, err := s.seal(key, credentialsRecord{ClientID: c.ClientID, ClientSecret: c.ClientSecret, IssuedAt: c.IssuedAt,
+		RedirectURIs: c.RedirectURIs, GrantTypes: c.GrantTypes, Scopes: c.Scopes})
+	if err != nil {
+		return err
+	}
+	if err := s.rdb.Set(ctx, key, v, 0).Err(); err != nil {
+		return fmt.Errorf("tvauthredis: saving %s: %w", key, err)
+	}
+	return nil
+}
+
+// LockCredentials takes the registration lease (tvauth.CredentialLocker).
+func (s *Store) LockCredentials(ctx context.Context) (func(), time.Duration, error) {
+	return s.lock(ctx, s.credentialsKey()+":lease")
+}
+
+// ---- Pass access tokens ----
+
+type passTokenRecord struct {
+	AccessToken string    `json:"access_token"`
+	TokenType   string    `json:"token_type,omitempty"`
+	Expiry      time.Time `json:"expiry,omitzero"`
+}
+
+// LoadPassToken returns the shared access token of clientID, or tvauth.ErrNoTokens.
+func (s *Store) LoadPassToken(ctx context.Context, clientID string) (*oauth2.Token, error) {
+	var r passTokenRecord
+	found, err := s.get(ctx, s.passTokenKey(clientID), &r)
+	if err != nil {
+		return nil, err
+	}
+	if !found || r.AccessToken == "" {
+		return nil, tvauth.ErrNoTokens
+	}
+	return &oauth2.Token{AccessToken: r.AccessToken, TokenType: r.TokenType, Expiry: r.Expiry}, nil
+}
+
+// SavePassToken stores tok as clientID's shared access token, expiring with it.
+func (s *Store) SavePassToken(ctx context.Context, clientID string, tok *oauth2.Token) error {
+	if tok == nil || tok.AccessToken == "" {
+		return &tvauth.ValidationError{Field: "tok", Reason: "no access token"}
+	}
+	var ttl time.Duration
+	if !tok.Expiry.IsZero() {
+		if ttl = time.Until(tok.Expiry); ttl < time.Millisecond {
+			return nil // already expired: nothing worth sharing
+		}
+	}
+	key := s.passTokenKey(clientID)
+	v, err := s.seal(key, passTokenRecord{AccessToken: tok.AccessToken, TokenType: tok.TokenType, Expiry: tok.Expiry})
+	if err != nil {
+		return err
+	}
+	if err := s.rdb.Set(ctx, key, v, ttl).Err(); err != nil {
+		return fmt.Errorf("tvauthredis: saving %s: %w", key, err)
+	}
+	return nil
+}
+
+// LockPassToken takes clientID's token-fetch lease.
+func (s *Store) LockPassToken(ctx context.Context, clientID string) (func(), time.Duration, error) {
+	return s.lock(ctx, s.passTokenKey(clientID)+":lease")
+}
+
+// ---- AGS tokens ----
+
+type agsRecord struct {
+	AccessToken           string        `json:"access_token"`
+	RefreshToken          string        `json:"refresh_token"`
+	ClientID              string        `json:"client_id,omitempty"`
+	AccountID             string        `json:"account_id,omitempty"`
+	TokenType             string        `json:"token_type,omitempty"`
+	ExpiresIn             time.Duration `json:"expires_in_ns,omitempty"`
+	RefreshExpiresIn      time.Duration `json:"refresh_expires_in_ns,omitempty"`
+	FixedRefreshExpiresIn time.Duration `json:"fixed_refresh_expires_in_ns,omitempty"`
+	ReceivedAt            time.Time     `json:"received_at,omitzero"`
+}
+
+// LoadTokens returns the AGS tokens stored under key, or tvauth.ErrNoTokens.
+func (s *Store) LoadTokens(ctx context.Context, key string) (tvauth.Tokens, error) {
+	rkey := s.agsKey(key)
+	v, err := s.rdb.HGet(ctx, rkey, "v").Result()
+	if errors.Is(err, redis.Nil) {
+		return tvauth.Tokens{}, tvauth.ErrNoTokens
+	}
+	if err != nil {
+		return tvauth.Tokens{}, fmt.Errorf("tvauthredis: reading %s: %w", rkey, err)
+	}
+	var r agsRecord
+	if err := s.open(rkey, v, &r); err != nil {
+		return tvauth.Tokens{}, err
+	}
+	return tvauth.Tokens{AccessToken: r.AccessToken, RefreshToken: r.RefreshToken, ClientID: r.ClientID,
+		AccountID: r.AccountID, TokenType: r.TokenType, ExpiresIn: r.ExpiresIn, RefreshExpiresIn: r.RefreshExpiresIn,
+		FixedRefreshExpiresIn: r.FixedRefreshExpiresIn, ReceivedAt: r.ReceivedAt}, nil
+}
+
+// casScript swaps the tokens of KEYS[1] when its refresh-token fingerprint is ARGV[1] ("" = no tokens
+// stored): ARGV[2] the new fingerprint, ARGV[3] the new value, ARGV[4] the key's lifetime in ms (0 =
+// none).
+var casScript = redis.NewScript(`
+local cur = redis.call("HGET", KEYS[1], "rt")
+if (cur == false and ARGV[1] == "") or cur == ARGV[1] then
+  redis.call("HSET", KEYS[1], "rt", ARGV[2], "v", ARGV[3])
+  if tonumber(ARGV[4]) > 0 then
+    redis.call("PEXPIRE", KEYS[1], ARGV[4])
+  else
+    redis.call("PERSIST", KEYS[1])
+  end
+  return 1
+end
+return 0`)
+
+// CompareAndSwapTokens stores next under key if the stored refresh token is still oldRefreshToken
+// ("" = only if nothing is stored), atomically, and reports whether it did.
+func (s *Store) CompareAndSwapTokens(ctx context.Context, key, oldRefreshToken string, next tvauth.Tokens) (bool, error) {
+	rkey := s.agsKey(key)
+	v, err := s.seal(rkey, agsRecord{AccessToken: next.AccessToken, RefreshToken: next.RefreshToken,
+		ClientID: next.ClientID, AccountID: next.AccountID, TokenType: next.TokenType, ExpiresIn: next.ExpiresIn,
+		RefreshExpiresIn: next.RefreshExpiresIn, FixedRefreshExpiresIn: next.FixedRefreshExpiresIn,
+		ReceivedAt: next.ReceivedAt})
+	if err != nil {
+		return false, err
+	}
+	var ttlMS int64
+	if exp := next.RefreshExpiry(); !exp.IsZero() {
+		ttlMS = max(time.Until(exp).Milliseconds(), 1)
+	}
+	n, err := casScript.Run(ctx, s.rdb, []string{rkey}, fingerprint(oldRefreshToken), fingerprint(next.RefreshToken),
+		v, ttlMS).Int()
+	if err != nil {
+		return false, fmt.Errorf("tvauthredis: swapping %s: %w", rkey, err)
+	}
+	return n == 1, nil
+}
+
+// LockTokens takes key's refresh lease.
+func (s *Store) LockTokens(ctx context.Context, key string) (func(), time.Duration, error) {
+	return s.lock(ctx, s.agsKey(key)+":lease")
+}
+
+// fingerprint identifies a refresh token without storing it: "" for none.
+func fingerprint(refreshToken string) string {
+	if refreshToken == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(refreshToken))
+	return hex.EncodeToString(sum[:])
+}
+
+// ---- leases ----
+
+// releaseScript deletes a lease only while it still holds the releaser's token.
+var releaseScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+  return redis.call("DEL", KEYS[1])
+end
+return 0`)
+
+// lock takes the lease key: SET NX PX, polled until it succeeds or ctx ends.
+func (s *Store) lock(ctx context.Context, key string) (func(), time.Duration, error) {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	token := hex.EncodeToString(b[:])
+	wait := 10 * time.Millisecond
+	maxWait := min(250*time.Millisecond, max(s.lease/10, 10*time.Millisecond))
+	for {
+		ok, err := s.rdb.SetNX(ctx, key, token, s.lease).Result()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, 0, ctx.Err()
+			}
+			return nil, 0, fmt.Errorf("tvauthredis: taking the lease %s: %w", key, err)
+		}
+		if ok {
+			var once sync.Once
+			release := func() {
+				once.Do(func() {
+					// The caller's context may be over; the release must still reach Redis.
+					rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+					defer cancel()
+					_ = releaseScript.Run(rctx, s.rdb, []string{key}, token).Err()
+				})
+			}
+			return release, s.lease, nil
+		}
+		t := time.NewTimer(jitter(wait))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, 0, ctx.Err()
+		}
+		wait = min(2*wait, maxWait)
+	}
+}
+
+// jitter spreads the replicas' polls: d/2 to d.
+func jitter(d time.Duration) time.Duration {
+	var b [2]byte
+	_, _ = rand.Read(b[:])
+	return d/2 + time.Duration(int64(d/2)*int64(int(b[0])<<8|int(b[1]))/65536)
+}
+
+// ---- values ----
+
+// sealedPrefix marks a value sealed with the AEAD: sealedPrefix, nonce, ciphertext.
+const sealedPrefix = "tvauth-aead1:"
+
+func (s *Store) seal(key string, v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("tvauthredis: encoding %s: %w", key, err)
+	}
+	if s.aead == nil {
+		return string(b), nil
+	}
+	nonce := make([]byte, s.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", fmt.Errorf("tvauthredis: nonce: %w", err)
+	}
+	return sealedPrefix + string(s.aead.Seal(nonce, nonce, b, []byte(key))), nil
+}
+
+func (s *Store) open(key, v string, out any) error {
+	b := []byte(v)
+	sealed := strings.HasPrefix(v, sealedPrefix)
+	switch {
+	case sealed && s.aead == nil:
+		return fmt.Errorf("tvauthredis: %s is sealed with an AEAD: configure WithAEAD", key)
+	case !sealed && s.aead != nil:
+		return fmt.Errorf("tvauthredis: %s is stored in clear but this Store expects sealed values", key)
+	case sealed:
+		b = b[len(sealedPrefix):]
+		ns := s.aead.NonceSize()
+		if len(b) < ns {
+			return fmt.Errorf("tvauthredis: %s: sealed value too short", key)
+		}
+		var err error
+		if b, err = s.aead.Open(nil, b[:ns], b[ns:], []byte(key)); err != nil {
+			return fmt.Errorf("tvauthredis: %s: cannot open the sealed value (wrong key?)", key)
+		}
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		// Never quote the value: it holds secrets.
+		return fmt.Errorf("tvauthredis: %s does not hold what tvauth stored", key)
+	}
+	return nil
+}
+
+// get reads and opens a string key; found is false when it does not exist.
+func (s *Store) get(ctx context.Context, key string, out any) (found bool, err error) {
+	v, err := s.rdb.Get(ctx, key).Result()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("tvauthredis: reading %s: %w", key, err)
+	}
+	return true, s.open(key, v, out)
+}
+
+var (
+	_ tvauth.CredentialStore  = (*Store)(nil)
+	_ tvauth.CredentialLocker = (*Store)(nil)
+	_ tvauth.PassTokenStore   = (*Store)(nil)
+	_ tvauth.AGSTokenStore    = (*Store)(nil)
+)

@@ -1,0 +1,295 @@
+package tvauthredis
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/oauth2"
+
+	"github.com/tvauth/tvauth"
+	"github.com/tvauth/tvauth/tvauthtest"
+)
+
+func testAEAD(t *testing.T, key byte) cipher.AEAD {
+	t.Helper()
+	block, err := aes.NewCipher([]byte(strings.Repeat(string(rune('A'+key)), 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aead
+}
+
+var testCreds = tvauth.ClientCredentials{ClientID: "client-1", ClientSecret: "secret-credential-value",
+	IssuedAt: time.Unix(1700000000, 0).UTC(), GrantTypes: []string{"client_credentials"}, Scopes: []string{"api:client:v2"}}
+
+var testTokens = tvauth.Tokens{AccessToken: "access-token-value", RefreshToken: "refresh-token-value",
+	ClientID: "dev-1", AccountID: "1663", TokenType: "bearer", ExpiresIn: time.Hour, RefreshExpiresIn: 48 * time.Hour,
+	ReceivedAt: time.Now().Round(0).UTC()}
+
+// rawValues dumps every value under the store's prefix, hashes included.
+func rawValues(t *testing.T, s *Store, rdb *redis.Client) string {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := rdb.Keys(ctx, s.prefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, k := range keys {
+		switch rdb.Type(ctx, k).Val() {
+		case "hash":
+			for f, v := range rdb.HGetAll(ctx, k).Val() {
+				b.WriteString(k + " " + f + "=" + v + "\n")
+			}
+		default:
+			b.WriteString(k + "=" + rdb.Get(ctx, k).Val() + "\n")
+		}
+	}
+	return b.String()
+}
+
+// Every value round-trips, in clear and sealed; sealed, Redis holds none of the secrets.
+func TestStoreRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, sealed := range []bool{false, true} {
+		var opts []Option
+		if sealed {
+			opts = append(opts, WithAEAD(testAEAD(t, 0)))
+		}
+		s, rdb := newStore(t, opts...)
+		if _, err := s.Load(ctx); !errors.Is(err, tvauth.ErrNoCredentials) {
+			t.Fatalf("empty Load: %v, want ErrNoCredentials", err)
+		}
+		if err := s.Save(ctx, testCreds); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Load(ctx)
+		if err != nil || got.ClientID != testCreds.ClientID || got.ClientSecret != testCreds.ClientSecret ||
+			!got.IssuedAt.Equal(testCreds.IssuedAt) || strings.Join(got.Scopes, ",") != "api:client:v2" {
+			t.Fatalf("Load = %v, %v", got, err)
+		}
+		if _, err := s.LoadPassToken(ctx, "client-1"); !errors.Is(err, tvauth.ErrNoTokens) {
+			t.Fatalf("empty LoadPassToken: %v", err)
+		}
+		exp := time.Now().Add(time.Hour).Round(0)
+		if err := s.SavePassToken(ctx, "client-1", &oauth2.Token{AccessToken: "pass-token-value", TokenType: "Bearer", Expiry: exp}); err != nil {
+			t.Fatal(err)
+		}
+		pt, err := s.LoadPassToken(ctx, "client-1")
+		if err != nil || pt.AccessToken != "pass-token-value" || !pt.Expiry.Equal(exp) {
+			t.Fatalf("LoadPassToken = %v, %v", pt, err)
+		}
+		if ttl := rdb.PTTL(ctx, s.passTokenKey("client-1")).Val(); ttl <= 0 || ttl > time.Hour {
+			t.Errorf("pass token TTL = %v, want it to expire with the token", ttl)
+		}
+		if ok, err := s.CompareAndSwapTokens(ctx, "dave", "", testTokens); !ok || err != nil {
+			t.Fatalf("seeding CAS = %v, %v", ok, err)
+		}
+		at, err := s.LoadTokens(ctx, "dave")
+		if err != nil || at.AccessToken != testTokens.AccessToken || at.RefreshToken != testTokens.RefreshToken ||
+			at.ExpiresIn != time.Hour || !at.ReceivedAt.Equal(testTokens.ReceivedAt) || at.AccountID != "1663" {
+			t.Fatalf("LoadTokens = %+v, %v", at, err)
+		}
+		raw := rawValues(t, s, rdb)
+		for _, secret := range []string{"secret-credential-value", "pass-token-value", "access-token-value", "refresh-token-value"} {
+			if sealed == strings.Contains(raw, secret) {
+				t.Errorf("sealed=%v: raw Redis contains %q: %v", sealed, secret, strings.Contains(raw, secret))
+			}
+		}
+	}
+}
+
+// A Store refuses values that do not match its configuration: sealed with another key, sealed without
+// an AEAD, in clear with one. Its errors never quote the value.
+func TestStoreRefusesMismatchedValues(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clear, rdb := newStore(t)
+	if err := clear.Save(ctx, testCreds); err != nil {
+		t.Fatal(err)
+	}
+	sealedA, _ := New(rdb, WithPrefix(clear.prefix), WithAEAD(testAEAD(t, 0)))
+	if _, err := sealedA.Load(ctx); err == nil || !strings.Contains(err.Error(), "in clear") {
+		t.Errorf("sealed store on a clear value: %v", err)
+	}
+	if err := sealedA.Save(ctx, testCreds); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clear.Load(ctx); err == nil || !strings.Contains(err.Error(), "WithAEAD") {
+		t.Errorf("clear store on a sealed value: %v", err)
+	}
+	sealedB, _ := New(rdb, WithPrefix(clear.prefix), WithAEAD(testAEAD(t, 1)))
+	_, err := sealedB.Load(ctx)
+	if err == nil || errors.Is(err, tvauth.ErrNoCredentials) || strings.Contains(err.Error(), "secret-credential-value") {
+		t.Errorf("wrong key: %v", err)
+	}
+	// A value moved to another key does not open: the key is the additional data.
+	v := rdb.Get(ctx, sealedA.credentialsKey()).Val()
+	rdb.Set(ctx, sealedA.passTokenKey("client-1"), v, 0)
+	if _, err := sealedA.LoadPassToken(ctx, "client-1"); err == nil {
+		t.Error("a sealed value moved to another key opened")
+	}
+	rdb.Set(ctx, clear.credentialsKey(), `{"client_id":"x","client_secret":`, 0)
+	if _, err := clear.Load(ctx); err == nil || errors.Is(err, tvauth.ErrNoCredentials) || strings.Contains(err.Error(), "client_secret") {
+		t.Errorf("garbage: %v", err)
+	}
+}
+
+// The compare-and-swap writes only over the refresh token it names.
+func TestCompareAndSwapTokens(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newStore(t)
+	next := testTokens
+	next.AccessToken, next.RefreshToken = "at-2", "rt-2"
+	steps := []struct {
+		old     string
+		next    tvauth.Tokens
+		swapped bool
+	}{
+		{"", testTokens, true},
+		{"", next, false},                            // not absent any more
+		{"rt-wrong", next, false},                    // another refresh token
+		{testTokens.RefreshToken, next, true},        // the one stored
+		{testTokens.RefreshToken, testTokens, false}, // the loser of a race
+	}
+	for i, st := range steps {
+		ok, err := s.CompareAndSwapTokens(ctx, "dave", st.old, st.next)
+		if err != nil || ok != st.swapped {
+			t.Fatalf("step %d: CAS = %v, %v; want %v", i, ok, err, st.swapped)
+		}
+	}
+	if got, _ := s.LoadTokens(ctx, "dave"); got.RefreshToken != "rt-2" {
+		t.Errorf("stored refresh token %q, want rt-2", got.RefreshToken)
+	}
+}
+
+// One holder at a time; a waiter leaves with its context; a lease expires; a late release does not
+// drop a lease someone else holds since.
+func TestLease(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t, WithLease(time.Second))
+	ctx := context.Background()
+	release, lease, err := s.LockTokens(ctx, "dave")
+	if err != nil || lease != time.Second {
+		t.Fatalf("LockTokens = %v, %v", lease, err)
+	}
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, _, err := s.LockTokens(short, "dave"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("second holder: %v, want DeadlineExceeded", err)
+	}
+	// Not released: the lease expires and another takes it.
+	release2, _, err := s.LockTokens(ctx, "dave")
+	if err != nil {
+		t.Fatal(err)
+	}
+	release() // the first holder's late release must not free the second's lease
+	short2, cancel2 := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel2()
+	if _, _, err := s.LockTokens(short2, "dave"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a stale release freed the lease: %v", err)
+	}
+	release2()
+	release3, _, err := s.LockTokens(ctx, "dave")
+	if err != nil {
+		t.Fatal(err)
+	}
+	release3()
+
+	// Many goroutines: never two holders at once.
+	var holders, most atomic.Int32
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rel, _, err := s.LockCredentials(ctx)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			n := holders.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			time.Sleep(2 * time.Millisecond)
+			holders.Add(-1)
+			rel()
+		}()
+	}
+	wg.Wait()
+	if most.Load() != 1 {
+		t.Errorf("%d holders at once", most.Load())
+	}
+}
+
+// Redis down: LoadOrRegister fails with the Redis error and registers nothing.
+func TestRedisDownNoRegistration(t *testing.T) {
+	t.Parallel()
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + itoa(port), MaxRetries: -1, DialTimeout: time.Second})
+	defer rdb.Close()
+	store, err := New(rdb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := tvauthtest.NewServer()
+	defer fake.Close()
+	client, err := tvauth.New(append(fake.Options(), tvauth.WithDevice(testDevice))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.Pass.LoadOrRegister(context.Background(), store, fake.SoftwareStatement())
+	if err == nil || errors.Is(err, tvauth.ErrNoCredentials) || !strings.Contains(err.Error(), "tvauthredis: reading") {
+		t.Fatalf("LoadOrRegister with Redis down: %v", err)
+	}
+	if n := countRequests(fake, "/o/client/register"); n != 0 {
+		t.Errorf("%d registrations with Redis down", n)
+	}
+}
+
+func countRequests(fake *tvauthtest.Server, path string) int {
+	n := 0
+	for _, r := range fake.Requests() {
+		if r.Path == path {
+			n++
+		}
+	}
+	return n
+}
+
+func TestNewValidates(t *testing.T) {
+	t.Parallel()
+	var ve *tvauth.ValidationError
+	if _, err := New(nil); !errors.As(err, &ve) {
+		t.Errorf("New(nil) = %v", err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer rdb.Close()
+	if _, err := New(rdb, WithLease(0)); !errors.As(err, &ve) || ve.Field != "WithLease" {
+		t.Errorf("WithLease(0) = %v", err)
+	}
+	if _, err := New(rdb, WithAEAD(nil)); !errors.As(err, &ve) || ve.Field != "WithAEAD" {
+		t.Errorf("WithAEAD(nil) = %v", err)
+	}
+	s, _ := New(rdb, WithAEAD(testAEAD(t, 0)))
+	if got := s.String(); strings.Contains(got, "AAAA") || !strings.Contains(got, "sealed: true") {
+		t.Errorf("String = %q", got)
+	}
+}
