@@ -1,0 +1,88 @@
+// Command bench prints what tvauth costs next to the same calls written by hand with net/http: for
+// every operation, both sides run against the same loopback server in the same process (see
+// internal/benchpairs), and the table shows ns/op, their ratio and allocations per op.
+//
+//	go run ./examples/bench                      # quick: 50ms per side, one GOMAXPROCS
+//	go run ./examples/bench -benchtime 1s -count 5  # steadier: medians of 5 interleaved runs
+//
+// It only reports; it never fails on a ratio.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"regexp"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tvauth/tvauth/internal/benchpairs"
+)
+
+func main() {
+	testing.Init()
+	benchtime := flag.Duration("benchtime", 50*time.Millisecond, "time per side and run")
+	count := flag.Int("count", 1, "runs per side; the table shows medians")
+	cpu := flag.Int("cpu", 1, "GOMAXPROCS")
+	run := flag.String("run", "", "only pairs whose id matches this regexp")
+	flag.Parse()
+	if err := flag.Set("test.benchtime", benchtime.String()); err != nil {
+		fail(err)
+	}
+	runtime.GOMAXPROCS(*cpu)
+	var filter *regexp.Regexp
+	if *run != "" {
+		var err error
+		if filter, err = regexp.Compile(*run); err != nil {
+			fail(err)
+		}
+	}
+
+	fmt.Printf("tvauth %s vs hand-written net/http; %s/%s, %d CPU(s) available, GOMAXPROCS=%d, %s per side, median of %d\n\n",
+		"pairs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), *cpu, *benchtime, *count)
+	fmt.Printf("| %-58s | %11s | %11s | %5s | %10s | %10s |\n", "operation", "raw ns/op", "SDK ns/op", "ratio", "raw allocs", "SDK allocs")
+	fmt.Printf("|%s|%s:|%s:|%s:|%s:|%s:|\n", dashes(60), dashes(12), dashes(12), dashes(6), dashes(11), dashes(11))
+	for _, p := range benchpairs.All() {
+		if filter != nil && !filter.MatchString(p.ID) {
+			continue
+		}
+		var rawNs, sdkNs, rawAllocs, sdkAllocs []float64
+		for i := 0; i < *count; i++ { // interleaved, so drift on a busy machine hits both sides alike
+			r := testing.Benchmark(benchpairs.Bench(p, false))
+			s := testing.Benchmark(benchpairs.Bench(p, true))
+			if r.N == 0 || s.N == 0 {
+				fail(fmt.Errorf("%s: a side failed (run go test -bench Pairs/op=%s to see why)", p.ID, p.ID))
+			}
+			rawNs = append(rawNs, float64(r.NsPerOp()))
+			sdkNs = append(sdkNs, float64(s.NsPerOp()))
+			rawAllocs = append(rawAllocs, float64(r.AllocsPerOp()))
+			sdkAllocs = append(sdkAllocs, float64(s.AllocsPerOp()))
+		}
+		rn, sn := median(rawNs), median(sdkNs)
+		fmt.Printf("| %-58s | %11.0f | %11.0f | %5.2f | %10.0f | %10.0f |\n", p.Title, rn, sn, sn/rn, median(rawAllocs), median(sdkAllocs))
+	}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func dashes(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = '-'
+	}
+	return string(b)
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}
