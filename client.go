@@ -37,7 +37,11 @@ type Client struct {
 	common service
 	cfg    *config
 	bases  [numServices]*url.URL // nil: not configured
-	rc     *retryablehttp.Client
+	// baseURLs are the bases' String forms, computed once: every call's URL starts with one.
+	baseURLs [numServices]string
+	// defaultDevice holds the header values of WithDevice's device, encoded on first use.
+	defaultDevice deviceHeaderCache
+	rc            *retryablehttp.Client
 }
 
 // service is shared by the four service types, as in go-github: they are views of one Client.
@@ -108,6 +112,7 @@ func New(opts ...Option) (*Client, error) {
 			return nil, err
 		}
 		c.bases[s] = u
+		c.baseURLs[s] = u.String()
 	}
 	if cfg.device != nil {
 		if _, err := cfg.device.Info.Encode(); err != nil {
@@ -258,9 +263,9 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 			}
 		}
 	}
-	rawURL := base.String() + cl.path
+	rawURL := c.baseURLs[cl.service] + cl.path
 	if cl.query != "" {
-		rawURL += "?" + cl.query
+		rawURL = c.baseURLs[cl.service] + cl.path + "?" + cl.query
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -329,27 +334,31 @@ func (c *Client) decodeFailure(cl *call, resp *response, red *redactor, err erro
 func (c *Client) send(ctx context.Context, cl *call, u *url.URL, red *redactor) (*response, error) {
 	st := &attemptState{call: cl, red: red}
 	ctx = context.WithValue(ctx, stateKey{}, st)
-	var body any
-	if cl.body != nil {
-		body = cl.body
+	// The call's header becomes the request's: the call is built for this one request, and nothing
+	// below writes into a value slice (an attempt that adds a header copies the map first).
+	h := cl.header
+	if h == nil {
+		h = make(http.Header, 2)
+		cl.header = h
 	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, cl.method, u.String(), body)
+	h["User-Agent"] = []string{c.cfg.userAgent}
+	if h.Get("Accept") == "" {
+		h["Accept"] = []string{"application/json"}
+	}
+	// The URL is the one the endpoint built (exact RawQuery and escaping), not a reparsed string.
+	hreq := (&http.Request{Method: cl.method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: h}).WithContext(ctx)
+	req, err := retryablehttp.FromRequest(hreq)
+	if err == nil && cl.body != nil {
+		err = req.SetBody(cl.body)
+	}
 	if err != nil {
 		return nil, invalid("request", "%s", red.scrub(err.Error()))
-	}
-	req.URL = u // keep the exact RawQuery and escaping that the endpoint built
-	req.Host = ""
-	for name, vs := range cl.header {
-		req.Header[name] = slices.Clone(vs)
-	}
-	req.Header.Set("User-Agent", c.cfg.userAgent)
-	if req.Header.Get("Accept") == "" {
-		req.Header.Set("Accept", "application/json")
 	}
 	// The body is read inside the retry loop, so a truncated idempotent reply is retried too.
 	req.SetResponseHandler(func(r *http.Response) error {
 		var readErr error
-		st.body, readErr = readBody(r.Body)
+		st.body, readErr = readBody(r.Body, r.ContentLength)
 		st.bodyRead = true
 		return readErr
 	})
@@ -362,7 +371,7 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, red *redactor) 
 		return nil, c.requestError(ctx, cl, u, red, err)
 	}
 	if !st.bodyRead { // retries ran out on a retryable status: the handler never ran
-		st.body, err = readBody(hr.Body)
+		st.body, err = readBody(hr.Body, hr.ContentLength)
 		if err != nil {
 			return nil, c.requestError(ctx, cl, u, red, err)
 		}
@@ -392,11 +401,28 @@ func (c *Client) requestError(ctx context.Context, cl *call, u *url.URL, red *re
 		CorrelationID: cl.header.Get("X-Correlation-Id"), msg: red.scrub(err.Error())}
 }
 
-func readBody(body io.ReadCloser) ([]byte, error) {
+// readBody reads at most maxBodyBytes (+1, to tell a body of exactly the cap from a larger one). A
+// declared Content-Length sizes the buffer once; the limit holds whatever the server declared.
+func readBody(body io.ReadCloser, contentLength int64) ([]byte, error) {
 	defer body.Close()
-	b, err := io.ReadAll(io.LimitReader(body, maxBodyBytes+1))
-	if err != nil {
-		return nil, err
+	size := int64(512)
+	if contentLength >= 0 && contentLength <= maxBodyBytes {
+		size = contentLength + 1 // room to see EOF without growing
+	}
+	lr := io.LimitedReader{R: body, N: maxBodyBytes + 1}
+	b := make([]byte, 0, size)
+	for {
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
 	}
 	if len(b) > maxBodyBytes {
 		return nil, ErrResponseTooLarge
@@ -442,8 +468,22 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		return t.base.RoundTrip(req)
 	}
 	st.attempt++
-	req = req.Clone(ctx)
 	st.bearer = ""
+	// An attempt that adds a header or re-signs works on its own copy: a RoundTripper must not change
+	// the request it was given, which the retry loop sends again.
+	if st.call.auth == authPassBearer || st.call.prepare != nil {
+		r2 := new(http.Request)
+		*r2 = *req
+		r2.Header = make(http.Header, len(req.Header)+1)
+		for k, v := range req.Header {
+			r2.Header[k] = v
+		}
+		if st.call.prepare != nil {
+			u := *req.URL
+			r2.URL = &u
+		}
+		req = r2
+	}
 	if st.call.auth == authPassBearer {
 		tok, err := tokenWithContext(ctx, t.client.cfg.passTS)
 		if err != nil {
@@ -454,7 +494,7 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		}
 		st.red.add(tok.AccessToken)
 		st.bearer = tok.AccessToken
-		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		req.Header["Authorization"] = []string{"Bearer " + tok.AccessToken}
 	}
 	if st.call.prepare != nil {
 		if err := st.call.prepare(req); err != nil {
@@ -490,11 +530,27 @@ func (c *Client) logAttempt(ctx context.Context, st *attemptState, req *http.Req
 
 // pathf builds an escaped path: each argument is one path segment, escaped once.
 func pathf(format string, segments ...string) string {
-	args := make([]any, len(segments))
-	for i, s := range segments {
-		args[i] = url.PathEscape(s)
+	if strings.Count(format, "%") != len(segments) || strings.Count(format, "%s") != len(segments) {
+		args := make([]any, len(segments))
+		for i, s := range segments {
+			args[i] = url.PathEscape(s)
+		}
+		return fmt.Sprintf(format, args...)
 	}
-	return fmt.Sprintf(format, args...)
+	n := len(format)
+	for _, s := range segments {
+		n += len(s)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, s := range segments {
+		i := strings.Index(format, "%s")
+		b.WriteString(format[:i])
+		b.WriteString(url.PathEscape(s))
+		format = format[i+2:]
+	}
+	b.WriteString(format)
+	return b.String()
 }
 
 // requireSegment checks a value that becomes one path segment: present, and not a dot segment that a
@@ -541,18 +597,50 @@ type pair struct{ key, value string }
 
 type pairs []pair
 
-// encode joins the pairs in order, each name and value percent-encoded per RFC 3986 (space is %20).
+// encode joins the pairs in order, each name and value percent-encoded per RFC 3986 (space is %20),
+// into one exactly sized buffer.
 func (p pairs) encode() string {
+	n := 0
+	for _, kv := range p {
+		n += percentEncodedLen(kv.key) + percentEncodedLen(kv.value) + 2
+	}
 	var b strings.Builder
+	b.Grow(n)
 	for i, kv := range p {
 		if i > 0 {
 			b.WriteByte('&')
 		}
-		b.WriteString(percentEncode(kv.key))
+		writePercentEncoded(&b, kv.key)
 		b.WriteByte('=')
-		b.WriteString(percentEncode(kv.value))
+		writePercentEncoded(&b, kv.value)
 	}
 	return b.String()
+}
+
+func percentEncodedLen(s string) int {
+	n := len(s)
+	for i := 0; i < len(s); i++ {
+		if !unreserved(s[i]) {
+			n += 2
+		}
+	}
+	return n
+}
+
+// writePercentEncoded writes percentEncode(s) to b without an intermediate string.
+func writePercentEncoded(b *strings.Builder, s string) {
+	const hex = "0123456789ABCDEF"
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !unreserved(c) {
+			b.WriteString(s[start:i])
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+			start = i + 1
+		}
+	}
+	b.WriteString(s[start:])
 }
 
 // decodeJSON returns a decoder that unmarshals an answer's body into v.
@@ -581,7 +669,8 @@ func (r *response) resolve(ref string) (*url.URL, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.Base == nil {
+	// An absolute URL resolves to itself unless its path has dot segments to remove.
+	if r.Base == nil || (u.Scheme != "" && !strings.Contains(u.Path, "/.") && !strings.Contains(u.RawPath, "/.")) {
 		return u, nil
 	}
 	return r.Base.ResolveReference(u), nil

@@ -60,10 +60,11 @@ func v1AuthenticateQuery(req AuthenticateRequest) (string, error) {
 	if err := requireAbsoluteURL("RedirectURL", req.RedirectURL); err != nil {
 		return "", err
 	}
-	ps := pairs{
-		{"reg_code", req.RegCode}, {"requestor_id", req.RequestorID}, {"mso_id", req.MSOID},
-		{"domain_name", req.DomainName}, {"noflash", "true"}, {"no_iframe", "true"},
-	}
+	ps := make(pairs, 0, 8+len(req.Extra))
+	ps = append(ps,
+		pair{"reg_code", req.RegCode}, pair{"requestor_id", req.RequestorID}, pair{"mso_id", req.MSOID},
+		pair{"domain_name", req.DomainName}, pair{"noflash", "true"}, pair{"no_iframe", "true"},
+	)
 	if req.GenericData != "" {
 		ps = append(ps, pair{"generic_data", req.GenericData})
 	}
@@ -90,6 +91,9 @@ func v1AuthenticateQuery(req AuthenticateRequest) (string, error) {
 // v1EntitySafe percent-encodes the "r" of any "&reg" an extra parameter name starts (say "&region="),
 // so that no browser can read the ® entity in the URL; the server decodes %72 back to "r".
 func v1EntitySafe(q string) string {
+	if v1IndexFold(q, "&reg") < 0 {
+		return q
+	}
 	var b strings.Builder
 	for {
 		i := v1IndexFold(q, "&reg")
@@ -105,7 +109,7 @@ func v1EntitySafe(q string) string {
 
 func v1IndexFold(s, sub string) int {
 	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
+		if s[i]|0x20 == sub[0]|0x20 && strings.EqualFold(s[i:i+len(sub)], sub) {
 			return i
 		}
 	}
@@ -133,7 +137,7 @@ func (s *ClientlessService) AuthenticateURL(req AuthenticateRequest) (string, er
 	if err != nil {
 		return "", err
 	}
-	return s.client.bases[svcClientless].String() + "/api/v1/authenticate?" + q, nil
+	return s.client.baseURLs[svcClientless] + "/api/v1/authenticate?" + q, nil
 }
 
 // Authenticate sends the AuthenticateURL request without following redirects and returns the

@@ -233,15 +233,11 @@ func (s *PassService) setDevice(h http.Header, d *Device, mode passDeviceMode) e
 		return nil
 	}
 	if mode == deviceInfoOnly || mode == deviceInfoRequired {
-		info, err := d.Info.Encode()
+		_, info, err := s.client.encodeDevice(d, false)
 		if err != nil {
-			var ve *ValidationError
-			if errors.As(err, &ve) {
-				ve.Field = "Device.Info." + strings.TrimPrefix(ve.Field, "DeviceInfo.")
-			}
 			return err
 		}
-		h.Set("X-Device-Info", info)
+		h["X-Device-Info"] = []string{info}
 	}
 	if d.ForwardedFor != "" {
 		h.Set("X-Forwarded-For", d.ForwardedFor)
@@ -291,8 +287,11 @@ func (t passTime) Time() time.Time { return time.Time(t) }
 func passUnmarshal(body []byte, v any) error {
 	body = trimBOM(body)
 	err := json.Unmarshal(body, v)
+	if err == nil {
+		return nil
+	}
 	var se *json.SyntaxError
-	if err == nil || !errors.As(err, &se) {
+	if !errors.As(err, &se) {
 		return err
 	}
 	if fixed, changed := dropTrailingCommas(body); changed && json.Unmarshal(fixed, v) == nil {

@@ -174,7 +174,7 @@ func (s *WebAPISession) checkSigning(field string) error {
 
 // webapiWire is what goes on the wire: the signed pairs in the signed order and encoding, then the
 // signature, itself percent-encoded (its + / = would otherwise be read as space and separators).
-func webapiWire(canonical pairs, sig string) string {
+func webapiWire(canonical canonical, sig string) string {
 	if len(canonical) == 0 {
 		return "sig_sha256=" + percentEncode(sig)
 	}
