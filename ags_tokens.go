@@ -347,21 +347,37 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 		if len(raw) == 0 || raw[0] != '{' {
 			return nil, fmt.Errorf("accounts[%d]: want an object, got %s", i, agsJSONKind(raw))
 		}
-		var e struct {
-			AccountInformation jsonValue `json:"accountInformation"`
-			UserAccountToken   jsonValue `json:"userAccountToken"`
-		}
-		if err := json.Unmarshal(raw, &e); err != nil {
+		// The element was checked by json.Unmarshal above: one scan picks out its two fields, matched
+		// by name as encoding/json matches them (exact or case-insensitive; the last one wins).
+		var info, uat []byte
+		p := jsonScanner{b: raw, i: 1}
+		if err := p.membersRaw(func(key []byte, plain bool) error {
+			start := p.i
+			if err := p.skip(0); err != nil {
+				return err
+			}
+			k := string(key)
+			if !plain {
+				k = jsonUnquote(key)
+			}
+			switch {
+			case k == "accountInformation" || strings.EqualFold(k, "accountInformation"):
+				info = raw[start:p.i]
+			case k == "userAccountToken" || strings.EqualFold(k, "userAccountToken"):
+				uat = raw[start:p.i]
+			}
+			return nil
+		}); err != nil {
 			return nil, fmt.Errorf("accounts[%d]: %w", i, err)
 		}
 		a := Account{Raw: append(json.RawMessage(nil), raw...)}
-		if a.UserAccountToken, err = agsString(e.UserAccountToken); err != nil {
+		if a.UserAccountToken, err = agsString(uat); err != nil {
 			return nil, fmt.Errorf("accounts[%d].userAccountToken: %w", i, err)
 		}
 		if a.UserAccountToken == "" {
 			a.UserAccountToken = shared
 		}
-		a.AccountInformation = agsAccountInformation(e.AccountInformation)
+		a.AccountInformation = agsAccountInformation(info)
 		accounts = append(accounts, a)
 	}
 	return accounts, nil

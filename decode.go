@@ -111,8 +111,9 @@ func (v *jsonValue) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// plainJSONString returns the text of a JSON string literal that needs no unescaping: quoted, no
-// backslash, no control character, valid UTF-8. Anything else is left to encoding/json.
+// plainJSONString returns the text of a JSON string literal, decoded as encoding/json decodes it: a
+// literal without escapes is copied as is, one with escapes goes through jsonStringText. A malformed
+// literal is not ok.
 func plainJSONString(b []byte) (string, bool) {
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
 		return "", false
@@ -121,14 +122,14 @@ func plainJSONString(b []byte) (string, bool) {
 	ascii := true
 	for _, c := range in {
 		if c == '"' || c == '\\' || c < 0x20 {
-			return "", false
+			return jsonStringText(b) // escapes (or a malformed literal): the full reader
 		}
 		if c >= 0x80 {
 			ascii = false
 		}
 	}
 	if !ascii && !utf8.Valid(in) {
-		return "", false
+		return jsonStringText(b)
 	}
 	return string(in), true
 }

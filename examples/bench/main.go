@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,10 +41,17 @@ func main() {
 		}
 	}
 
-	fmt.Printf("tvauth %s vs hand-written net/http; %s/%s, %d CPU(s) available, GOMAXPROCS=%d, %s per side, median of %d\n\n",
-		"pairs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), *cpu, *benchtime, *count)
+	fmt.Printf("tvauth vs hand-written net/http, same loopback server; %s/%s, %d CPU(s), GOMAXPROCS=%d, %s per side, median of %d\n\n",
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), *cpu, *benchtime, *count)
 	fmt.Printf("| %-58s | %11s | %11s | %5s | %10s | %10s |\n", "operation", "raw ns/op", "SDK ns/op", "ratio", "raw allocs", "SDK allocs")
 	fmt.Printf("|%s|%s:|%s:|%s:|%s:|%s:|\n", dashes(60), dashes(12), dashes(12), dashes(6), dashes(11), dashes(11))
+	type point struct {
+		items       int
+		raw, sdk    float64
+		title, name string
+	}
+	families := map[string][]point{}
+	var order []string
 	for _, p := range benchpairs.All() {
 		if filter != nil && !filter.MatchString(p.ID) {
 			continue
@@ -62,6 +70,31 @@ func main() {
 		}
 		rn, sn := median(rawNs), median(sdkNs)
 		fmt.Printf("| %-58s | %11.0f | %11.0f | %5.2f | %10.0f | %10.0f |\n", p.Title, rn, sn, sn/rn, median(rawAllocs), median(sdkAllocs))
+		if p.Items > 0 {
+			fam, _, _ := strings.Cut(p.ID, "/")
+			if families[fam] == nil {
+				order = append(order, fam)
+			}
+			families[fam] = append(families[fam], point{items: p.Items, raw: rn, sdk: sn})
+		}
+	}
+	if len(order) == 0 {
+		return
+	}
+	// Per item: ns/op over items includes the fixed cost of the call; the marginal cost (extra ns per
+	// extra item from the previous size) is what should stay flat as replies grow.
+	fmt.Printf("\nScaling: ns per item (ns/op ÷ items) and marginal ns per extra item, SDK (raw)\n\n")
+	for _, fam := range order {
+		fmt.Printf("%s:", fam)
+		pts := families[fam]
+		for i, pt := range pts {
+			fmt.Printf("  %d: %.0f (%.0f)", pt.items, pt.sdk/float64(pt.items), pt.raw/float64(pt.items))
+			if i > 0 {
+				d := float64(pt.items - pts[i-1].items)
+				fmt.Printf(" marginal %.0f (%.0f)", (pt.sdk-pts[i-1].sdk)/d, (pt.raw-pts[i-1].raw)/d)
+			}
+		}
+		fmt.Println()
 	}
 }
 
