@@ -572,6 +572,9 @@ func requireAbsoluteURL(field, v string) error {
 	if strings.TrimSpace(v) == "" {
 		return invalid(field, "empty")
 	}
+	if plainAbsoluteURL(v) {
+		return nil
+	}
 	u, err := url.Parse(v)
 	if err != nil {
 		return invalid(field, "malformed URL")
@@ -580,6 +583,46 @@ func requireAbsoluteURL(field, v string) error {
 		return invalid(field, "%q is not an absolute URL", v)
 	}
 	return nil
+}
+
+// plainAbsoluteURL recognises, without parsing, the common absolute URL that url.Parse accepts with a
+// scheme and a host: scheme://host[:port] then nothing or a path, query or fragment of plain
+// characters (no %, no space or control, no brackets). Anything else goes to url.Parse.
+func plainAbsoluteURL(v string) bool {
+	i := 0
+	for i < len(v) && ('a' <= v[i] && v[i] <= 'z' || 'A' <= v[i] && v[i] <= 'Z' ||
+		i > 0 && ('0' <= v[i] && v[i] <= '9' || v[i] == '+' || v[i] == '-' || v[i] == '.')) {
+		i++
+	}
+	if i == 0 || !strings.HasPrefix(v[i:], "://") {
+		return false
+	}
+	i += 3
+	host := i
+	for i < len(v) && ('a' <= v[i] && v[i] <= 'z' || 'A' <= v[i] && v[i] <= 'Z' || '0' <= v[i] && v[i] <= '9' ||
+		v[i] == '-' || v[i] == '.') {
+		i++
+	}
+	if i == host {
+		return false
+	}
+	if i < len(v) && v[i] == ':' {
+		i++
+		for i < len(v) && '0' <= v[i] && v[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(v) && v[i] != '/' && v[i] != '?' && v[i] != '#' {
+		return false
+	}
+	for ; i < len(v); i++ {
+		c := v[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			strings.IndexByte("-._~!$&'()*+,;=:@/?#", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // queryOf encodes a go-querystring struct (url tags). The result is sorted by key: use pairs where the
@@ -599,13 +642,17 @@ type pairs []pair
 
 // encode joins the pairs in order, each name and value percent-encoded per RFC 3986 (space is %20),
 // into one exactly sized buffer.
-func (p pairs) encode() string {
-	n := 0
+func (p pairs) encode() string { return p.encodeAfter("") }
+
+// encodeAfter is prefix + p.encode(), in the same one buffer.
+func (p pairs) encodeAfter(prefix string) string {
+	n := len(prefix)
 	for _, kv := range p {
 		n += percentEncodedLen(kv.key) + percentEncodedLen(kv.value) + 2
 	}
 	var b strings.Builder
 	b.Grow(n)
+	b.WriteString(prefix)
 	for i, kv := range p {
 		if i > 0 {
 			b.WriteByte('&')

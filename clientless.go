@@ -47,6 +47,11 @@ var v1AuthenticateFixed = []string{"reg_code", "requestor_id", "mso_id", "domain
 // "&reg_code" mid-query (old browsers read "&reg" as ®, losing the code) and redirect_url mid-query
 // (Adobe requires it last).
 func v1AuthenticateQuery(req AuthenticateRequest) (string, error) {
+	return v1AuthenticateQueryAfter("", req)
+}
+
+// v1AuthenticateQueryAfter is prefix + v1AuthenticateQuery(req), built in one buffer.
+func v1AuthenticateQueryAfter(prefix string, req AuthenticateRequest) (string, error) {
 	for _, f := range []struct{ name, value string }{
 		{"RegCode", req.RegCode}, {"RequestorID", req.RequestorID}, {"MSOID", req.MSOID},
 		{"DomainName", req.DomainName}, {"RedirectURL", req.RedirectURL},
@@ -85,7 +90,11 @@ func v1AuthenticateQuery(req AuthenticateRequest) (string, error) {
 		}
 	}
 	ps = append(ps, pair{"redirect_url", req.RedirectURL})
-	return v1EntitySafe(ps.encode()), nil
+	s := ps.encodeAfter(prefix)
+	if q := s[len(prefix):]; v1IndexFold(q, "&reg") >= 0 {
+		s = prefix + v1EntitySafe(q)
+	}
+	return s, nil
 }
 
 // v1EntitySafe percent-encodes the "r" of any "&reg" an extra parameter name starts (say "&region="),
@@ -109,6 +118,16 @@ func v1EntitySafe(q string) string {
 
 func v1IndexFold(s, sub string) int {
 	for i := 0; i+len(sub) <= len(s); i++ {
+		if sub[0] == '&' { // the one use: jump from & to &
+			j := strings.IndexByte(s[i:], '&')
+			if j < 0 {
+				return -1
+			}
+			i += j
+			if i+len(sub) > len(s) {
+				return -1
+			}
+		}
 		if s[i]|0x20 == sub[0]|0x20 && strings.EqualFold(s[i:i+len(sub)], sub) {
 			return i
 		}
@@ -133,11 +152,7 @@ func v1PercentEncodeAll(s string) string {
 // that is not absolute (a scheme and a host), or an Extra that repeats a fixed parameter are a
 // *ValidationError.
 func (s *ClientlessService) AuthenticateURL(req AuthenticateRequest) (string, error) {
-	q, err := v1AuthenticateQuery(req)
-	if err != nil {
-		return "", err
-	}
-	return s.client.baseURLs[svcClientless] + "/api/v1/authenticate?" + q, nil
+	return v1AuthenticateQueryAfter(s.client.baseURLs[svcClientless]+"/api/v1/authenticate?", req)
 }
 
 // Authenticate sends the AuthenticateURL request without following redirects and returns the

@@ -3,6 +3,7 @@ package tvauth
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -64,6 +65,33 @@ func TestAGSRequestBodyMatchesEncodingJSON(t *testing.T) {
 		want := strings.TrimSuffix(buf.String(), "\n")
 		if got := string(b.appendJSON(nil)); got != want {
 			t.Errorf("appendJSON = %s\nwant        %s", got, want)
+		}
+	}
+}
+
+// FuzzPlainAbsoluteURL: the shortcut accepts only what url.Parse accepts as absolute with a host.
+func FuzzPlainAbsoluteURL(f *testing.F) {
+	for _, s := range []string{"https://adobe.com", "https://login.example.com/done?from=tv&lang=en", "http://h:80/a#f",
+		"http://h:/", "http://h:x", "a+b://h", "1http://h", "http://", "http:///x", "http://h?x", "https://h/%41", "x://h.-/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !plainAbsoluteURL(s) {
+			return
+		}
+		u, err := url.Parse(s)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			t.Fatalf("plainAbsoluteURL(%q) = true; url.Parse: %v, %v", s, u, err)
+		}
+	})
+}
+
+func TestUnreservedTable(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		want := 'A' <= b && b <= 'Z' || 'a' <= b && b <= 'z' || '0' <= b && b <= '9' || b == '-' || b == '.' || b == '_' || b == '~'
+		if unreserved(b) != want {
+			t.Errorf("unreserved(%q) = %v", b, !want)
 		}
 	}
 }

@@ -105,12 +105,16 @@ func decodeLogout(r *response) (*LogoutResult, error) {
 	if err := passUnmarshal(r.Body, &w); err != nil {
 		return nil, err
 	}
-	type keyed struct {
-		key    string
-		action LogoutAction
+	// Entries in key order, then stably by MVPD: the order never depends on map iteration, and the
+	// common reply (mvpd equal to its key) needs no second sort.
+	keys := make([]string, 0, len(w.Logouts))
+	for key := range w.Logouts {
+		keys = append(keys, key)
 	}
-	entries := make([]keyed, 0, len(w.Logouts))
-	for key, l := range w.Logouts {
+	slices.Sort(keys)
+	out := &LogoutResult{Actions: make([]LogoutAction, 0, len(keys))}
+	for _, key := range keys {
+		l := w.Logouts[key]
 		a := LogoutAction{MVPD: l.MVPD, Name: l.ActionName, Type: l.ActionType}
 		if a.MVPD == "" {
 			a.MVPD = key
@@ -120,18 +124,11 @@ func decodeLogout(r *response) (*LogoutResult, error) {
 			return nil, fmt.Errorf("logout url for %q: %w", key, err)
 		}
 		a.URL = u
-		entries = append(entries, keyed{key, a})
+		out.Actions = append(out.Actions, a)
 	}
-	// The map key breaks ties so that the order never depends on map iteration.
-	slices.SortFunc(entries, func(a, b keyed) int {
-		if c := strings.Compare(a.action.MVPD, b.action.MVPD); c != 0 {
-			return c
-		}
-		return strings.Compare(a.key, b.key)
-	})
-	out := &LogoutResult{Actions: make([]LogoutAction, len(entries))}
-	for i, e := range entries {
-		out.Actions[i] = e.action
+	byMVPD := func(a, b LogoutAction) int { return strings.Compare(a.MVPD, b.MVPD) }
+	if !slices.IsSortedFunc(out.Actions, byMVPD) {
+		slices.SortStableFunc(out.Actions, byMVPD)
 	}
 	return out, nil
 }
