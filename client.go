@@ -642,26 +642,30 @@ type pairs []pair
 
 // encode joins the pairs in order, each name and value percent-encoded per RFC 3986 (space is %20),
 // into one exactly sized buffer.
-func (p pairs) encode() string { return p.encodeAfter("") }
+func (p pairs) encode() string { return p.encodeAfter() }
 
-// encodeAfter is prefix + p.encode(), in the same one buffer.
-func (p pairs) encodeAfter(prefix string) string {
-	n := len(prefix)
+// encodeAfter is prefix[0] + prefix[1] + … + p.encode(), built in one exactly sized buffer.
+func (p pairs) encodeAfter(prefix ...string) string {
+	n := 0
+	for _, s := range prefix {
+		n += len(s)
+	}
 	for _, kv := range p {
 		n += percentEncodedLen(kv.key) + percentEncodedLen(kv.value) + 2
 	}
-	var b strings.Builder
-	b.Grow(n)
-	b.WriteString(prefix)
+	buf := make([]byte, 0, n)
+	for _, s := range prefix {
+		buf = append(buf, s...)
+	}
 	for i, kv := range p {
 		if i > 0 {
-			b.WriteByte('&')
+			buf = append(buf, '&')
 		}
-		writePercentEncoded(&b, kv.key)
-		b.WriteByte('=')
-		writePercentEncoded(&b, kv.value)
+		buf = appendPercentEncoded(buf, kv.key)
+		buf = append(buf, '=')
+		buf = appendPercentEncoded(buf, kv.value)
 	}
-	return b.String()
+	return string(buf)
 }
 
 func percentEncodedLen(s string) int {
@@ -672,22 +676,6 @@ func percentEncodedLen(s string) int {
 		}
 	}
 	return n
-}
-
-// writePercentEncoded writes percentEncode(s) to b without an intermediate string.
-func writePercentEncoded(b *strings.Builder, s string) {
-	const hex = "0123456789ABCDEF"
-	start := 0
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !unreserved(c) {
-			b.WriteString(s[start:i])
-			b.WriteByte('%')
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&15])
-			start = i + 1
-		}
-	}
-	b.WriteString(s[start:])
 }
 
 // decodeJSON returns a decoder that unmarshals an answer's body into v.

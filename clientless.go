@@ -47,11 +47,12 @@ var v1AuthenticateFixed = []string{"reg_code", "requestor_id", "mso_id", "domain
 // "&reg_code" mid-query (old browsers read "&reg" as ®, losing the code) and redirect_url mid-query
 // (Adobe requires it last).
 func v1AuthenticateQuery(req AuthenticateRequest) (string, error) {
-	return v1AuthenticateQueryAfter("", req)
+	return v1AuthenticateQueryAfter(req)
 }
 
-// v1AuthenticateQueryAfter is prefix + v1AuthenticateQuery(req), built in one buffer.
-func v1AuthenticateQueryAfter(prefix string, req AuthenticateRequest) (string, error) {
+// v1AuthenticateQueryAfter is prefix[0] + prefix[1] + … + v1AuthenticateQuery(req), built in one
+// buffer.
+func v1AuthenticateQueryAfter(req AuthenticateRequest, prefix ...string) (string, error) {
 	for _, f := range []struct{ name, value string }{
 		{"RegCode", req.RegCode}, {"RequestorID", req.RequestorID}, {"MSOID", req.MSOID},
 		{"DomainName", req.DomainName}, {"RedirectURL", req.RedirectURL},
@@ -90,9 +91,13 @@ func v1AuthenticateQueryAfter(prefix string, req AuthenticateRequest) (string, e
 		}
 	}
 	ps = append(ps, pair{"redirect_url", req.RedirectURL})
-	s := ps.encodeAfter(prefix)
-	if q := s[len(prefix):]; v1IndexFold(q, "&reg") >= 0 {
-		s = prefix + v1EntitySafe(q)
+	s := ps.encodeAfter(prefix...)
+	n := 0
+	for _, p := range prefix {
+		n += len(p)
+	}
+	if q := s[n:]; v1IndexFold(q, "&reg") >= 0 {
+		s = s[:n] + v1EntitySafe(q)
 	}
 	return s, nil
 }
@@ -152,7 +157,7 @@ func v1PercentEncodeAll(s string) string {
 // that is not absolute (a scheme and a host), or an Extra that repeats a fixed parameter are a
 // *ValidationError.
 func (s *ClientlessService) AuthenticateURL(req AuthenticateRequest) (string, error) {
-	return v1AuthenticateQueryAfter(s.client.baseURLs[svcClientless]+"/api/v1/authenticate?", req)
+	return v1AuthenticateQueryAfter(req, s.client.baseURLs[svcClientless], "/api/v1/authenticate?")
 }
 
 // Authenticate sends the AuthenticateURL request without following redirects and returns the
