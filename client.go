@@ -469,9 +469,11 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	st.attempt++
 	st.bearer = ""
-	// An attempt that adds a header or re-signs works on its own copy: a RoundTripper must not change
-	// the request it was given, which the retry loop sends again.
-	if st.call.auth == authPassBearer || st.call.prepare != nil {
+	// A retry, or an attempt that re-signs, works on its own copy: the retry loop sends the same
+	// request again, and a transport may still hold the previous attempt's. The first attempt of an
+	// unsigned call owns the request (send built it for this call, no transport has seen it yet), so
+	// its Authorization header is written in place.
+	if st.call.prepare != nil || (st.call.auth == authPassBearer && st.attempt > 1) {
 		r2 := new(http.Request)
 		*r2 = *req
 		r2.Header = make(http.Header, len(req.Header)+1)

@@ -46,9 +46,8 @@ func main() {
 	fmt.Printf("| %-58s | %11s | %11s | %5s | %10s | %10s |\n", "operation", "raw ns/op", "SDK ns/op", "ratio", "raw allocs", "SDK allocs")
 	fmt.Printf("|%s|%s:|%s:|%s:|%s:|%s:|\n", dashes(60), dashes(12), dashes(12), dashes(6), dashes(11), dashes(11))
 	type point struct {
-		items       int
-		raw, sdk    float64
-		title, name string
+		items    int
+		raw, sdk float64
 	}
 	families := map[string][]point{}
 	var order []string

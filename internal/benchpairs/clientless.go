@@ -109,7 +109,7 @@ func authenticateURLPair() Pair {
 				return nil
 			}
 			if s, err := c.Clientless.AuthenticateURL(authnReq); err != nil || s != want {
-				return nil, nil, errors.New("AuthenticateURL and the hand-built string differ: " + s + " vs " + want)
+				return nil, nil, errors.New("the SDK URL and the hand-built string differ: " + s + " vs " + want)
 			}
 			return raw, sdk, nil
 		}}

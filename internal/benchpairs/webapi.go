@@ -220,7 +220,7 @@ func signPair(id, title string, n int, family bool) Pair {
 			key := tvauth.SessionKey(webapiPassword, webapiSecret)
 			_, want := rawSign(http.MethodGet, rawURL, keys, values, key)
 			if got, err := tvauth.Sign(http.MethodGet, rawURL, params, key); err != nil || got != want {
-				return nil, nil, errors.New("Sign and the hand-built signature differ")
+				return nil, nil, errors.New("the SDK and the hand-built signature differ")
 			}
 			raw := func(context.Context) error {
 				if _, sig := rawSign(http.MethodGet, rawURL, keys, values, key); len(sig) != len(want) {
