@@ -4,6 +4,7 @@
 //
 //	go run ./examples/bench                      # quick: 50ms per side, one GOMAXPROCS
 //	go run ./examples/bench -benchtime 1s -count 5  # steadier: medians of 5 interleaved runs
+//	go run ./examples/bench -clock cpu -count 5     # CPU time per op: steadier on a shared machine
 //
 // It only reports; it never fails on a ratio.
 package main
@@ -28,6 +29,7 @@ func main() {
 	count := flag.Int("count", 1, "runs per side; the table shows medians")
 	cpu := flag.Int("cpu", 1, "GOMAXPROCS")
 	run := flag.String("run", "", "only pairs whose id matches this regexp")
+	clock := flag.String("clock", "wall", `"wall": ns/op by the wall clock; "cpu": process CPU time (user+system) per op, steadier on a busy machine`)
 	flag.Parse()
 	if err := flag.Set("test.benchtime", benchtime.String()); err != nil {
 		fail(err)
@@ -43,8 +45,15 @@ func main() {
 
 	fmt.Printf("tvauth vs hand-written net/http, same loopback server; %s/%s, %d CPU(s), GOMAXPROCS=%d, %s per side, median of %d\n\n",
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), *cpu, *benchtime, *count)
-	fmt.Printf("| %-58s | %11s | %11s | %5s | %10s | %10s |\n", "operation", "raw ns/op", "SDK ns/op", "ratio", "raw allocs", "SDK allocs")
-	fmt.Printf("|%s|%s:|%s:|%s:|%s:|%s:|\n", dashes(60), dashes(12), dashes(12), dashes(6), dashes(11), dashes(11))
+	if *clock != "wall" && *clock != "cpu" {
+		fail(fmt.Errorf("-clock %q: want wall or cpu", *clock))
+	}
+	unit := "ns/op"
+	if *clock == "cpu" {
+		unit = "CPU ns/op"
+	}
+	fmt.Printf("| %-58s | %13s | %13s | %5s | %10s | %10s |\n", "operation", "raw "+unit, "SDK "+unit, "ratio", "raw allocs", "SDK allocs")
+	fmt.Printf("|%s|%s:|%s:|%s:|%s:|%s:|\n", dashes(60), dashes(14), dashes(14), dashes(6), dashes(11), dashes(11))
 	type point struct {
 		items    int
 		raw, sdk float64
@@ -62,13 +71,13 @@ func main() {
 			if r.N == 0 || s.N == 0 {
 				fail(fmt.Errorf("%s: a side failed (run go test -bench Pairs/op=%s to see why)", p.ID, p.ID))
 			}
-			rawNs = append(rawNs, float64(r.NsPerOp()))
-			sdkNs = append(sdkNs, float64(s.NsPerOp()))
+			rawNs = append(rawNs, perOp(r, *clock))
+			sdkNs = append(sdkNs, perOp(s, *clock))
 			rawAllocs = append(rawAllocs, float64(r.AllocsPerOp()))
 			sdkAllocs = append(sdkAllocs, float64(s.AllocsPerOp()))
 		}
 		rn, sn := median(rawNs), median(sdkNs)
-		fmt.Printf("| %-58s | %11.0f | %11.0f | %5.2f | %10.0f | %10.0f |\n", p.Title, rn, sn, sn/rn, median(rawAllocs), median(sdkAllocs))
+		fmt.Printf("| %-58s | %13.0f | %13.0f | %5.2f | %10.0f | %10.0f |\n", p.Title, rn, sn, sn/rn, median(rawAllocs), median(sdkAllocs))
 		if p.Items > 0 {
 			fam, _, _ := strings.Cut(p.ID, "/")
 			if families[fam] == nil {
@@ -82,7 +91,7 @@ func main() {
 	}
 	// Per item: ns/op over items includes the fixed cost of the call; the marginal cost (extra ns per
 	// extra item from the previous size) is what should stay flat as replies grow.
-	fmt.Printf("\nScaling: ns per item (ns/op ÷ items) and marginal ns per extra item, SDK (raw)\n\n")
+	fmt.Printf("\nScaling (%s clock): ns per item (ns/op ÷ items) and marginal ns per extra item, SDK (raw)\n\n", *clock)
 	for _, fam := range order {
 		fmt.Printf("%s:", fam)
 		pts := families[fam]
@@ -95,6 +104,17 @@ func main() {
 		}
 		fmt.Println()
 	}
+}
+
+// perOp is the result's wall-clock ns/op, or its CPU ns/op when that was asked for and measured.
+func perOp(r testing.BenchmarkResult, clock string) float64 {
+	if clock == "cpu" {
+		if v, ok := r.Extra[benchpairs.CPUMetric]; ok {
+			return v
+		}
+		fail(fmt.Errorf("-clock cpu: this platform does not report process CPU time"))
+	}
+	return float64(r.NsPerOp())
 }
 
 func median(xs []float64) float64 {

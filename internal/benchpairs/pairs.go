@@ -69,6 +69,10 @@ func All() []Pair {
 	return ps
 }
 
+// CPUMetric names the extra benchmark metric Bench reports where the platform gives process CPU
+// time: user + system nanoseconds per operation (client and loopback server together).
+const CPUMetric = "cpu-ns/op"
+
 // Bench returns the benchmark of one side of p. It builds the pair, runs the operation once to warm
 // up (connections open, tokens cached), then times b.N operations.
 func Bench(p Pair, sdk bool) func(b *testing.B) {
@@ -86,6 +90,7 @@ func Bench(p Pair, sdk bool) func(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportAllocs()
+		cpu0, cpuOK := processCPU()
 		b.ResetTimer()
 		if p.Parallel > 0 {
 			b.SetParallelism(max(1, p.Parallel/runtime.GOMAXPROCS(0)))
@@ -109,8 +114,12 @@ func Bench(p Pair, sdk bool) func(b *testing.B) {
 				}
 			}
 		}
+		b.StopTimer()
+		if cpu1, ok := processCPU(); ok && cpuOK {
+			// Process CPU time per operation, client and server together.
+			b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(b.N), CPUMetric)
+		}
 		if p.Items > 0 {
-			b.StopTimer()
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(p.Items), "ns/item")
 		}
 	}
