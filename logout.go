@@ -188,9 +188,9 @@ func (s *WebAPIService) Logout(ctx context.Context, req WebAPILogoutRequest) (*W
 		return nil, err
 	}
 	params := url.Values{"a": {req.Session.Token}, "devId": {devID}, "f": {string(req.Format.orDefault())}}
-	for k, v := range map[string]string{"s": req.LoginID, "language": req.Language, "c": req.Callback, "r": req.RequestID} {
-		if v != "" {
-			params.Set(k, v)
+	for _, kv := range [...]pair{{"s", req.LoginID}, {"language", req.Language}, {"c", req.Callback}, {"r", req.RequestID}} {
+		if kv.value != "" {
+			params.Set(kv.key, kv.value)
 		}
 	}
 	rep, err := s.signed(ctx, method, "/auth/logout", params, req.Session, req.SendTS)

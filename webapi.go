@@ -451,7 +451,7 @@ func (s *WebAPIService) signed(ctx context.Context, method, path string, params 
 		return nil, &RequestError{Service: svcWebAPI.String(), Method: method, Err: ErrNotConfigured,
 			msg: ErrNotConfigured.Error() + " (set WithWebAPIURL)"}
 	}
-	endpoint, err := url.Parse(base.String() + path)
+	endpoint, err := url.Parse(s.client.baseURLs[svcWebAPI] + path)
 	if err != nil {
 		return nil, invalid("path", "cannot build URL: %v", err)
 	}
