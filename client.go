@@ -647,7 +647,10 @@ type pairs []pair
 func (p pairs) encode() string { return p.encodeAfter() }
 
 // encodeAfter is prefix[0] + prefix[1] + … + p.encode(), built in one exactly sized buffer.
-func (p pairs) encodeAfter(prefix ...string) string {
+func (p pairs) encodeAfter(prefix ...string) string { return string(p.encodeBytes(prefix...)) }
+
+// encodeBytes is encodeAfter as a byte slice: a form body without a string copy.
+func (p pairs) encodeBytes(prefix ...string) []byte {
 	n := 0
 	for _, s := range prefix {
 		n += len(s)
@@ -667,7 +670,7 @@ func (p pairs) encodeAfter(prefix ...string) string {
 		buf = append(buf, '=')
 		buf = appendPercentEncoded(buf, kv.value)
 	}
-	return string(buf)
+	return buf
 }
 
 func percentEncodedLen(s string) int {

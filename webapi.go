@@ -253,7 +253,7 @@ func (s *WebAPIService) ClientLogin(ctx context.Context, req ClientLoginRequest)
 		method:  http.MethodPost,
 		path:    "/auth/clientLogin",
 		header:  formHeader(),
-		body:    []byte(body.encode()),
+		body:    body.encodeBytes(),
 		secrets: []string{req.Password, req.SecurID},
 	}
 	webapiDecodeAlways(cl, func(r *response, rep *webapiReply) error {
