@@ -106,14 +106,66 @@ func (e Endpoint) IsPassword(name string) bool {
 // UnmarshalJSON reads the documented keys; booleans may also arrive as "true"/"false" strings, as
 // hand-configured gateways write them.
 func (p *ParameterProperty) UnmarshalJSON(b []byte) error {
-	var w struct {
-		Name       json.RawMessage `json:"name"`
-		Mandatory  json.RawMessage `json:"mandatory"`
-		IsPassword json.RawMessage `json:"isPassword"`
-	}
+	var w agsParameterPropWire
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
+	return p.fromWire(w)
+}
+
+// decode reads a discovery reply in one pass of encoding/json: the parameter properties are read
+// from their raw values as ParameterProperty.UnmarshalJSON reads them, without a second scan each.
+// (It replaces json.Unmarshal into ServiceDiscovery, which scanned every property twice more.)
+func (d *ServiceDiscovery) decode(body []byte) error {
+	var w struct {
+		AvailableServices []struct {
+			AuthServiceName   string                      `json:"authServiceName"`
+			DisplayAttributes struct{ Logo, Name string } `json:"displayAttributes"`
+			Endpoints         []struct {
+				Name                string                 `json:"name"`
+				Path                string                 `json:"path"`
+				ParameterProperties []agsParameterPropWire `json:"parameterProperties"`
+			} `json:"endpoints"`
+		} `json:"availableServices"`
+	}
+	if err := json.Unmarshal(trimBOM(body), &w); err != nil {
+		return err
+	}
+	out := ServiceDiscovery{}
+	if w.AvailableServices != nil {
+		out.AvailableServices = make([]AuthService, len(w.AvailableServices))
+	}
+	for i, ws := range w.AvailableServices {
+		s := &out.AvailableServices[i]
+		s.AuthServiceName, s.DisplayAttributes = ws.AuthServiceName, ws.DisplayAttributes
+		if ws.Endpoints != nil {
+			s.Endpoints = make([]Endpoint, len(ws.Endpoints))
+		}
+		for j, we := range ws.Endpoints {
+			e := &s.Endpoints[j]
+			e.Name, e.Path = we.Name, we.Path
+			if we.ParameterProperties != nil {
+				e.ParameterProperties = make([]ParameterProperty, len(we.ParameterProperties))
+			}
+			for k, wp := range we.ParameterProperties {
+				if err := e.ParameterProperties[k].fromWire(wp); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	*d = out
+	return nil
+}
+
+// agsParameterPropWire is a parameter property as sent, with loose types that fromWire reads.
+type agsParameterPropWire struct {
+	Name       jsonValue `json:"name"`
+	Mandatory  jsonValue `json:"mandatory"`
+	IsPassword jsonValue `json:"isPassword"`
+}
+
+func (p *ParameterProperty) fromWire(w agsParameterPropWire) error {
 	var out ParameterProperty
 	var err error
 	if out.Name, err = agsString(w.Name); err != nil {
@@ -129,9 +181,15 @@ func (p *ParameterProperty) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func agsBool(raw json.RawMessage) (bool, error) {
+func agsBool(raw []byte) (bool, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
+		return false, nil
+	}
+	switch string(raw) { // the documented form, read without allocating
+	case "true":
+		return true, nil
+	case "false":
 		return false, nil
 	}
 	s := string(raw)

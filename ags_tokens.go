@@ -105,15 +105,15 @@ func (t Tokens) LogValue() slog.Value {
 // agsTokensWire is the AGS token reply. Types are loose on purpose: gateways send accountId as a number
 // and lifetimes as strings often enough.
 type agsTokensWire struct {
-	AccessToken           json.RawMessage `json:"access_token"`
-	RefreshToken          json.RawMessage `json:"refresh_token"`
-	ClientID              json.RawMessage `json:"client_id"`
-	AccountID             json.RawMessage `json:"accountId"`
-	TokenType             json.RawMessage `json:"token_type"`
-	ExpiresIn             json.RawMessage `json:"expires_in"`
-	RefreshExpiresIn      json.RawMessage `json:"refresh_expires_in"`
-	FixedRefreshExpiresIn json.RawMessage `json:"fixed_refresh_expires_in"`
-	ReceivedAt            *time.Time      `json:"received_at"` // only in the SDK's persisted form
+	AccessToken           jsonValue  `json:"access_token"`
+	RefreshToken          jsonValue  `json:"refresh_token"`
+	ClientID              jsonValue  `json:"client_id"`
+	AccountID             jsonValue  `json:"accountId"`
+	TokenType             jsonValue  `json:"token_type"`
+	ExpiresIn             jsonValue  `json:"expires_in"`
+	RefreshExpiresIn      jsonValue  `json:"refresh_expires_in"`
+	FixedRefreshExpiresIn jsonValue  `json:"fixed_refresh_expires_in"`
+	ReceivedAt            *time.Time `json:"received_at"` // only in the SDK's persisted form
 }
 
 // UnmarshalJSON reads the AGS wire form (and the SDK's persisted form, which adds received_at).
@@ -126,7 +126,7 @@ func (t *Tokens) UnmarshalJSON(b []byte) error {
 	var err error
 	strs := []struct {
 		name string
-		raw  json.RawMessage
+		raw  jsonValue
 		dst  *string
 	}{
 		{"access_token", w.AccessToken, &out.AccessToken},
@@ -142,7 +142,7 @@ func (t *Tokens) UnmarshalJSON(b []byte) error {
 	}
 	durs := []struct {
 		name string
-		raw  json.RawMessage
+		raw  jsonValue
 		dst  *time.Duration
 	}{
 		{"expires_in", w.ExpiresIn, &out.ExpiresIn},
@@ -191,17 +191,23 @@ func (t Tokens) MarshalUnmaskedJSON() ([]byte, error) {
 
 // agsString reads a JSON string, or a number as its text; null is "". Objects, arrays and booleans
 // are errors: a token that arrives as one is a broken reply, not a value to guess at.
-func agsString(raw json.RawMessage) (string, error) {
+func agsString(raw []byte) (string, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return "", nil
 	}
 	switch c := raw[0]; {
 	case c == '"':
+		if s, ok := plainJSONString(raw); ok {
+			return s, nil
+		}
 		var s string
 		err := json.Unmarshal(raw, &s)
 		return s, err
 	case c == '-' || (c >= '0' && c <= '9'):
+		if isJSONNumber(raw) {
+			return string(raw), nil
+		}
 		var n json.Number
 		if err := json.Unmarshal(raw, &n); err != nil {
 			return "", err
@@ -215,7 +221,13 @@ func agsString(raw json.RawMessage) (string, error) {
 const agsMaxLifetime = 100 * 365 * 24 * time.Hour
 
 // seconds reads a lifetime in seconds: a number (fractions allowed) or a numeric string; null is 0.
-func agsSeconds(raw json.RawMessage) (time.Duration, error) {
+func agsSeconds(raw []byte) (time.Duration, error) {
+	if t := bytes.TrimSpace(raw); isJSONNumber(t) { // the documented form, read without a copy
+		f, err := strconv.ParseFloat(string(t), 64)
+		if err == nil {
+			return agsLifetime(f)
+		}
+	}
 	s, err := agsString(raw)
 	if err != nil || s == "" {
 		return 0, err
@@ -224,6 +236,11 @@ func agsSeconds(raw json.RawMessage) (time.Duration, error) {
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, fmt.Errorf("want seconds, got %s", valueShape(s))
 	}
+	return agsLifetime(f)
+}
+
+// agsLifetime turns seconds into a lifetime: negative is an error, huge is capped.
+func agsLifetime(f float64) (time.Duration, error) {
 	if f < 0 {
 		return 0, fmt.Errorf("negative lifetime %v", f)
 	}
@@ -233,7 +250,7 @@ func agsSeconds(raw json.RawMessage) (time.Duration, error) {
 	return time.Duration(f * float64(time.Second)), nil
 }
 
-func agsJSONKind(raw json.RawMessage) string {
+func agsJSONKind(raw []byte) string {
 	switch raw[0] {
 	case '{':
 		return "an object"
@@ -247,8 +264,9 @@ func agsJSONKind(raw json.RawMessage) string {
 
 // agsDecodeTokens reads a token answer; a reply without an access token is not one.
 func agsDecodeTokens(body []byte, receivedAt time.Time, correlationID string) (*Tokens, error) {
-	var t Tokens
-	if err := json.Unmarshal(trimBOM(body), &t); err != nil {
+	t := new(Tokens)
+	// UnmarshalJSON directly: json.Unmarshal(body, t) would scan the body twice more before calling it.
+	if err := t.UnmarshalJSON(trimBOM(body)); err != nil {
 		return nil, err
 	}
 	if t.AccessToken == "" {
@@ -256,7 +274,7 @@ func agsDecodeTokens(body []byte, receivedAt time.Time, correlationID string) (*
 	}
 	t.ReceivedAt = receivedAt
 	t.CorrelationID = correlationID
-	return &t, nil
+	return t, nil
 }
 
 // Account is one selectable OPF account of a 300 reply ("more than one account matches"): show the
@@ -304,8 +322,8 @@ func (a Account) LogValue() slog.Value {
 // which is copied into every account that has none of its own.
 func agsDecodeAccounts(body []byte) ([]Account, error) {
 	var w struct {
-		Accounts         *[]json.RawMessage `json:"accounts"`
-		UserAccountToken json.RawMessage    `json:"userAccountToken"`
+		Accounts         *[]jsonValue `json:"accounts"`
+		UserAccountToken jsonValue    `json:"userAccountToken"`
 	}
 	if err := json.Unmarshal(trimBOM(body), &w); err != nil {
 		return nil, err
@@ -323,21 +341,37 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 		if len(raw) == 0 || raw[0] != '{' {
 			return nil, fmt.Errorf("accounts[%d]: want an object, got %s", i, agsJSONKind(raw))
 		}
-		var e struct {
-			AccountInformation json.RawMessage `json:"accountInformation"`
-			UserAccountToken   json.RawMessage `json:"userAccountToken"`
-		}
-		if err := json.Unmarshal(raw, &e); err != nil {
+		// The element was checked by json.Unmarshal above: one scan picks out its two fields, matched
+		// by name as encoding/json matches them (exact or case-insensitive; the last one wins).
+		var info, uat []byte
+		p := jsonScanner{b: raw, i: 1}
+		if err := p.membersRaw(func(key []byte, plain bool) error {
+			start := p.i
+			if err := p.skip(0); err != nil {
+				return err
+			}
+			k := string(key)
+			if !plain {
+				k = jsonUnquote(key)
+			}
+			switch {
+			case k == "accountInformation" || strings.EqualFold(k, "accountInformation"):
+				info = raw[start:p.i]
+			case k == "userAccountToken" || strings.EqualFold(k, "userAccountToken"):
+				uat = raw[start:p.i]
+			}
+			return nil
+		}); err != nil {
 			return nil, fmt.Errorf("accounts[%d]: %w", i, err)
 		}
 		a := Account{Raw: append(json.RawMessage(nil), raw...)}
-		if a.UserAccountToken, err = agsString(e.UserAccountToken); err != nil {
+		if a.UserAccountToken, err = agsString(uat); err != nil {
 			return nil, fmt.Errorf("accounts[%d].userAccountToken: %w", i, err)
 		}
 		if a.UserAccountToken == "" {
 			a.UserAccountToken = shared
 		}
-		a.AccountInformation = agsAccountInformation(e.AccountInformation)
+		a.AccountInformation = agsAccountInformation(info)
 		accounts = append(accounts, a)
 	}
 	return accounts, nil
@@ -345,10 +379,13 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 
 // accountInformation is documented as a JSON-encoded string; a gateway that sends the object itself
 // gets its JSON text kept as is, so Information works on both.
-func agsAccountInformation(raw json.RawMessage) string {
+func agsAccountInformation(raw []byte) string {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return ""
+	}
+	if s, ok := plainJSONString(raw); ok {
+		return s
 	}
 	if raw[0] == '"' {
 		var s string

@@ -154,9 +154,9 @@ func (s *PassService) AccessToken(ctx context.Context, creds ClientCredentials) 
 
 func (s *PassService) fetchToken(ctx context.Context, creds ClientCredentials) (*oauth2.Token, error) {
 	form := pairs{{"client_id", creds.ClientID}, {"client_secret", creds.ClientSecret},
-		{"grant_type", "client_credentials"}}.encode()
+		{"grant_type", "client_credentials"}}.encodeBytes()
 	cl := &call{service: svcPass, method: http.MethodPost, path: "/o/client/token", header: formHeader(),
-		body: []byte(form), secrets: []string{creds.ClientSecret}, throttleFloor: passThrottleFloor,
+		body: form, secrets: []string{creds.ClientSecret}, throttleFloor: passThrottleFloor,
 		answers: []int{http.StatusOK, http.StatusCreated}}
 	if err := s.setDevice(cl.header, nil, deviceInfoOnly); err != nil {
 		return nil, err
@@ -405,7 +405,7 @@ func sessionForm(req SessionRequest) ([]byte, error) {
 		}
 		p = append(p, pair{"redirectUrl", req.RedirectURL})
 	}
-	return []byte(p.encode()), nil
+	return p.encodeBytes(), nil
 }
 
 // CreateSession starts an authentication session (POST /api/v2/{serviceProvider}/sessions). The reply

@@ -44,8 +44,12 @@ type Client struct {
 	common service
 	cfg    *config
 	bases  [numServices]*url.URL // nil: not configured
-	rc     *retryablehttp.Client
-	base   *baseTransport // chooses the transport per attempt; owns the SDK's pooled connections
+	// baseURLs are the bases' String forms, computed once: every call's URL starts with one.
+	baseURLs [numServices]string
+	// defaultDevice holds the header values of WithDevice's device, encoded on first use.
+	defaultDevice deviceHeaderCache
+	rc            *retryablehttp.Client
+	base          *baseTransport // chooses the transport per attempt; owns the SDK's pooled connections
 }
 
 // service is shared by the four service types, as in go-github: they are views of one Client.
@@ -135,6 +139,7 @@ func New(opts ...Option) (*Client, error) {
 			return nil, err
 		}
 		c.bases[s] = u
+		c.baseURLs[s] = u.String()
 	}
 	if cfg.device != nil {
 		if _, err := cfg.device.Info.Encode(); err != nil {
@@ -286,9 +291,9 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 			}
 		}
 	}
-	rawURL := base.String() + cl.path
+	rawURL := c.baseURLs[cl.service] + cl.path
 	if cl.query != "" {
-		rawURL += "?" + cl.query
+		rawURL = c.baseURLs[cl.service] + cl.path + "?" + cl.query
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -357,27 +362,31 @@ func (c *Client) decodeFailure(cl *call, resp *response, red *redactor, err erro
 func (c *Client) send(ctx context.Context, cl *call, u *url.URL, red *redactor) (*response, error) {
 	st := &attemptState{call: cl, red: red}
 	ctx = context.WithValue(ctx, stateKey{}, st)
-	var body any
-	if cl.body != nil {
-		body = cl.body
+	// The call's header becomes the request's: the call is built for this one request, and nothing
+	// below writes into a value slice (an attempt that adds a header copies the map first).
+	h := cl.header
+	if h == nil {
+		h = make(http.Header, 2)
+		cl.header = h
 	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, cl.method, u.String(), body)
+	h["User-Agent"] = []string{c.cfg.userAgent}
+	if h.Get("Accept") == "" {
+		h["Accept"] = []string{"application/json"}
+	}
+	// The URL is the one the endpoint built (exact RawQuery and escaping), not a reparsed string.
+	hreq := (&http.Request{Method: cl.method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: h}).WithContext(ctx)
+	req, err := retryablehttp.FromRequest(hreq)
+	if err == nil && cl.body != nil {
+		err = req.SetBody(cl.body)
+	}
 	if err != nil {
 		return nil, invalid("request", "%s", red.scrub(err.Error()))
-	}
-	req.URL = u // keep the exact RawQuery and escaping that the endpoint built
-	req.Host = ""
-	for name, vs := range cl.header {
-		req.Header[name] = slices.Clone(vs)
-	}
-	req.Header.Set("User-Agent", c.cfg.userAgent)
-	if req.Header.Get("Accept") == "" {
-		req.Header.Set("Accept", "application/json")
 	}
 	// The body is read inside the retry loop, so a truncated idempotent reply is retried too.
 	req.SetResponseHandler(func(r *http.Response) error {
 		var readErr error
-		st.body, readErr = readBody(r.Body)
+		st.body, readErr = readBody(r.Body, r.ContentLength)
 		st.bodyRead = true
 		return readErr
 	})
@@ -390,7 +399,7 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, red *redactor) 
 		return nil, c.requestError(ctx, cl, u, red, err)
 	}
 	if !st.bodyRead { // retries ran out on a retryable status: the handler never ran
-		st.body, err = readBody(hr.Body)
+		st.body, err = readBody(hr.Body, hr.ContentLength)
 		if err != nil {
 			return nil, c.requestError(ctx, cl, u, red, err)
 		}
@@ -420,11 +429,28 @@ func (c *Client) requestError(ctx context.Context, cl *call, u *url.URL, red *re
 		CorrelationID: cl.header.Get("X-Correlation-Id"), msg: red.scrub(err.Error())}
 }
 
-func readBody(body io.ReadCloser) ([]byte, error) {
+// readBody reads at most maxBodyBytes (+1, to tell a body of exactly the cap from a larger one). A
+// declared Content-Length sizes the buffer once; the limit holds whatever the server declared.
+func readBody(body io.ReadCloser, contentLength int64) ([]byte, error) {
 	defer body.Close()
-	b, err := io.ReadAll(io.LimitReader(body, maxBodyBytes+1))
-	if err != nil {
-		return nil, err
+	size := int64(512)
+	if contentLength >= 0 && contentLength <= maxBodyBytes {
+		size = contentLength + 1 // room to see EOF without growing
+	}
+	lr := io.LimitedReader{R: body, N: maxBodyBytes + 1}
+	b := make([]byte, 0, size)
+	for {
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
 	}
 	if len(b) > maxBodyBytes {
 		return nil, ErrResponseTooLarge
@@ -470,8 +496,24 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		return t.base.RoundTrip(req)
 	}
 	st.attempt++
-	req = req.Clone(ctx)
 	st.bearer = ""
+	// A retry, or an attempt that re-signs, works on its own copy: the retry loop sends the same
+	// request again, and a transport may still hold the previous attempt's. The first attempt of an
+	// unsigned call owns the request (send built it for this call, no transport has seen it yet), so
+	// its Authorization header is written in place.
+	if st.call.prepare != nil || (st.call.auth == authPassBearer && st.attempt > 1) {
+		r2 := new(http.Request)
+		*r2 = *req
+		r2.Header = make(http.Header, len(req.Header)+1)
+		for k, v := range req.Header {
+			r2.Header[k] = v
+		}
+		if st.call.prepare != nil {
+			u := *req.URL
+			r2.URL = &u
+		}
+		req = r2
+	}
 	if st.call.auth == authPassBearer {
 		tok, err := tokenWithContext(ctx, t.client.cfg.passTS)
 		if err != nil {
@@ -482,7 +524,7 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		}
 		st.red.add(tok.AccessToken)
 		st.bearer = tok.AccessToken
-		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		req.Header["Authorization"] = []string{"Bearer " + tok.AccessToken}
 	}
 	if st.call.prepare != nil {
 		if err := st.call.prepare(req); err != nil {
@@ -518,11 +560,27 @@ func (c *Client) logAttempt(ctx context.Context, st *attemptState, req *http.Req
 
 // pathf builds an escaped path: each argument is one path segment, escaped once.
 func pathf(format string, segments ...string) string {
-	args := make([]any, len(segments))
-	for i, s := range segments {
-		args[i] = url.PathEscape(s)
+	if strings.Count(format, "%") != len(segments) || strings.Count(format, "%s") != len(segments) {
+		args := make([]any, len(segments))
+		for i, s := range segments {
+			args[i] = url.PathEscape(s)
+		}
+		return fmt.Sprintf(format, args...)
 	}
-	return fmt.Sprintf(format, args...)
+	n := len(format)
+	for _, s := range segments {
+		n += len(s)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, s := range segments {
+		i := strings.Index(format, "%s")
+		b.WriteString(format[:i])
+		b.WriteString(url.PathEscape(s))
+		format = format[i+2:]
+	}
+	b.WriteString(format)
+	return b.String()
 }
 
 // requireSegment checks a value that becomes one path segment: present, and not a dot segment that a
@@ -542,6 +600,9 @@ func requireAbsoluteURL(field, v string) error {
 	if strings.TrimSpace(v) == "" {
 		return invalid(field, "empty")
 	}
+	if plainAbsoluteURL(v) {
+		return nil
+	}
 	u, err := url.Parse(v)
 	if err != nil {
 		return invalid(field, "malformed URL")
@@ -550,6 +611,46 @@ func requireAbsoluteURL(field, v string) error {
 		return invalid(field, "%q is not an absolute URL", v)
 	}
 	return nil
+}
+
+// plainAbsoluteURL recognises, without parsing, the common absolute URL that url.Parse accepts with a
+// scheme and a host: scheme://host[:port] then nothing or a path, query or fragment of plain
+// characters (no %, no space or control, no brackets). Anything else goes to url.Parse.
+func plainAbsoluteURL(v string) bool {
+	i := 0
+	for i < len(v) && ('a' <= v[i] && v[i] <= 'z' || 'A' <= v[i] && v[i] <= 'Z' ||
+		i > 0 && ('0' <= v[i] && v[i] <= '9' || v[i] == '+' || v[i] == '-' || v[i] == '.')) {
+		i++
+	}
+	if i == 0 || !strings.HasPrefix(v[i:], "://") {
+		return false
+	}
+	i += 3
+	host := i
+	for i < len(v) && ('a' <= v[i] && v[i] <= 'z' || 'A' <= v[i] && v[i] <= 'Z' || '0' <= v[i] && v[i] <= '9' ||
+		v[i] == '-' || v[i] == '.') {
+		i++
+	}
+	if i == host {
+		return false
+	}
+	if i < len(v) && v[i] == ':' {
+		i++
+		for i < len(v) && '0' <= v[i] && v[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(v) && v[i] != '/' && v[i] != '?' && v[i] != '#' {
+		return false
+	}
+	for ; i < len(v); i++ {
+		c := v[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			strings.IndexByte("-._~!$&'()*+,;=:@/?#", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // queryOf encodes a go-querystring struct (url tags). The result is sorted by key: use pairs where the
@@ -567,18 +668,45 @@ type pair struct{ key, value string }
 
 type pairs []pair
 
-// encode joins the pairs in order, each name and value percent-encoded per RFC 3986 (space is %20).
-func (p pairs) encode() string {
-	var b strings.Builder
+// encode joins the pairs in order, each name and value percent-encoded per RFC 3986 (space is %20),
+// into one exactly sized buffer.
+func (p pairs) encode() string { return p.encodeAfter() }
+
+// encodeAfter is prefix[0] + prefix[1] + … + p.encode(), built in one exactly sized buffer.
+func (p pairs) encodeAfter(prefix ...string) string { return string(p.encodeBytes(prefix...)) }
+
+// encodeBytes is encodeAfter as a byte slice: a form body without a string copy.
+func (p pairs) encodeBytes(prefix ...string) []byte {
+	n := 0
+	for _, s := range prefix {
+		n += len(s)
+	}
+	for _, kv := range p {
+		n += percentEncodedLen(kv.key) + percentEncodedLen(kv.value) + 2
+	}
+	buf := make([]byte, 0, n)
+	for _, s := range prefix {
+		buf = append(buf, s...)
+	}
 	for i, kv := range p {
 		if i > 0 {
-			b.WriteByte('&')
+			buf = append(buf, '&')
 		}
-		b.WriteString(percentEncode(kv.key))
-		b.WriteByte('=')
-		b.WriteString(percentEncode(kv.value))
+		buf = appendPercentEncoded(buf, kv.key)
+		buf = append(buf, '=')
+		buf = appendPercentEncoded(buf, kv.value)
 	}
-	return b.String()
+	return buf
+}
+
+func percentEncodedLen(s string) int {
+	n := len(s)
+	for i := 0; i < len(s); i++ {
+		if !unreserved(s[i]) {
+			n += 2
+		}
+	}
+	return n
 }
 
 // decodeJSON returns a decoder that unmarshals an answer's body into v.
@@ -610,7 +738,8 @@ func (r *response) resolve(ref string) (*url.URL, error) {
 		}
 		return nil, err
 	}
-	if r.Base == nil {
+	// An absolute URL resolves to itself unless its path has dot segments to remove.
+	if r.Base == nil || (u.Scheme != "" && !strings.Contains(u.Path, "/.") && !strings.Contains(u.RawPath, "/.")) {
 		return u, nil
 	}
 	return r.Base.ResolveReference(u), nil

@@ -48,6 +48,12 @@ var v1AuthenticateFixed = []string{"reg_code", "requestor_id", "mso_id", "domain
 // "&reg_code" mid-query (old browsers read "&reg" as ®, losing the code) and redirect_url mid-query
 // (Adobe requires it last).
 func v1AuthenticateQuery(req AuthenticateRequest) (string, error) {
+	return v1AuthenticateQueryAfter(req)
+}
+
+// v1AuthenticateQueryAfter is prefix[0] + prefix[1] + … + v1AuthenticateQuery(req), built in one
+// buffer.
+func v1AuthenticateQueryAfter(req AuthenticateRequest, prefix ...string) (string, error) {
 	for _, f := range []struct{ name, value string }{
 		{"RegCode", req.RegCode}, {"RequestorID", req.RequestorID}, {"MSOID", req.MSOID},
 		{"DomainName", req.DomainName}, {"RedirectURL", req.RedirectURL},
@@ -67,10 +73,11 @@ func v1AuthenticateQuery(req AuthenticateRequest) (string, error) {
 	if err := requireAbsoluteURL("RedirectURL", req.RedirectURL); err != nil {
 		return "", err
 	}
-	ps := pairs{
-		{"reg_code", req.RegCode}, {"requestor_id", req.RequestorID}, {"mso_id", req.MSOID},
-		{"domain_name", req.DomainName}, {"noflash", "true"}, {"no_iframe", "true"},
-	}
+	ps := make(pairs, 0, 8+len(req.Extra))
+	ps = append(ps,
+		pair{"reg_code", req.RegCode}, pair{"requestor_id", req.RequestorID}, pair{"mso_id", req.MSOID},
+		pair{"domain_name", req.DomainName}, pair{"noflash", "true"}, pair{"no_iframe", "true"},
+	)
 	if req.GenericData != "" {
 		ps = append(ps, pair{"generic_data", req.GenericData})
 	}
@@ -99,12 +106,23 @@ func v1AuthenticateQuery(req AuthenticateRequest) (string, error) {
 		}
 	}
 	ps = append(ps, pair{"redirect_url", req.RedirectURL})
-	return v1EntitySafe(ps.encode()), nil
+	s := ps.encodeAfter(prefix...)
+	n := 0
+	for _, p := range prefix {
+		n += len(p)
+	}
+	if q := s[n:]; v1IndexFold(q, "&reg") >= 0 {
+		s = s[:n] + v1EntitySafe(q)
+	}
+	return s, nil
 }
 
 // v1EntitySafe percent-encodes the "r" of any "&reg" an extra parameter name starts (say "&region="),
 // so that no browser can read the ® entity in the URL; the server decodes %72 back to "r".
 func v1EntitySafe(q string) string {
+	if v1IndexFold(q, "&reg") < 0 {
+		return q
+	}
 	var b strings.Builder
 	for {
 		i := v1IndexFold(q, "&reg")
@@ -120,7 +138,17 @@ func v1EntitySafe(q string) string {
 
 func v1IndexFold(s, sub string) int {
 	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
+		if sub[0] == '&' { // the one use: jump from & to &
+			j := strings.IndexByte(s[i:], '&')
+			if j < 0 {
+				return -1
+			}
+			i += j
+			if i+len(sub) > len(s) {
+				return -1
+			}
+		}
+		if s[i]|0x20 == sub[0]|0x20 && strings.EqualFold(s[i:i+len(sub)], sub) {
 			return i
 		}
 	}
@@ -147,11 +175,7 @@ func (s *ClientlessService) AuthenticateURL(req AuthenticateRequest) (string, er
 	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authNone); err != nil {
 		return "", err
 	}
-	q, err := v1AuthenticateQuery(req)
-	if err != nil {
-		return "", err
-	}
-	return s.client.bases[svcClientless].String() + "/api/v1/authenticate?" + q, nil
+	return v1AuthenticateQueryAfter(req, s.client.baseURLs[svcClientless], "/api/v1/authenticate?")
 }
 
 // Authenticate sends the AuthenticateURL request without following redirects and returns the

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The vendors' replies are loose about JSON types: a number arrives as a string, a flag as "true", a
@@ -55,6 +56,9 @@ func looseString(raw json.RawMessage) string {
 	if len(raw) == 0 || string(raw) == "null" {
 		return ""
 	}
+	if s, ok := plainJSONString(raw); ok {
+		return s
+	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		return s
@@ -66,6 +70,17 @@ func looseString(raw json.RawMessage) string {
 func looseInt(raw json.RawMessage) int {
 	if len(raw) == 0 {
 		return 0
+	}
+	// The common forms without a second pass of encoding/json: a bare number, a string without escapes.
+	if t := bytes.TrimSpace(raw); isJSONNumber(t) {
+		i, err := strconv.ParseInt(string(t), 10, 64)
+		if err != nil {
+			return 0
+		}
+		return int(i)
+	} else if s, ok := plainJSONString(t); ok {
+		i, _ := strconv.Atoi(strings.TrimSpace(s))
+		return i
 	}
 	var n json.Number
 	if json.Unmarshal(raw, &n) == nil {
@@ -94,4 +109,130 @@ var errNullReply = errors.New("reply is null, not the documented object")
 // isJSONNull reports whether a reply body is the JSON literal null.
 func isJSONNull(body []byte) bool {
 	return string(bytes.TrimRight(trimBOM(body), " \t\r\n")) == "null"
+}
+
+// jsonValue is one value of the JSON document being decoded, like json.RawMessage but not copied: it
+// points into the document, so a decoder reads it before returning and never keeps it.
+type jsonValue []byte
+
+// UnmarshalJSON keeps b itself (json.Unmarshal hands over a slice of its input, already validated).
+func (v *jsonValue) UnmarshalJSON(b []byte) error {
+	*v = b
+	return nil
+}
+
+// plainJSONString returns the text of a JSON string literal, decoded as encoding/json decodes it: a
+// literal without escapes is copied as is, one with escapes goes through jsonStringText. A malformed
+// literal is not ok.
+func plainJSONString(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	in := b[1 : len(b)-1]
+	ascii := true
+	for _, c := range in {
+		if c == '"' || c == '\\' || c < 0x20 {
+			return jsonStringText(b) // escapes (or a malformed literal): the full reader
+		}
+		if c >= 0x80 {
+			ascii = false
+		}
+	}
+	if !ascii && !utf8.Valid(in) {
+		return jsonStringText(b)
+	}
+	return string(in), true
+}
+
+// isJSONNumber reports whether b is exactly one JSON number literal (RFC 8259 §6).
+func isJSONNumber(b []byte) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case digits() == 0:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(b)
+}
+
+// appendJSONString appends s as a JSON string exactly as encoding/json writes it with
+// SetEscapeHTML(false): \" \\ \b \f \n \r \t, other control bytes as \u00xx, invalid UTF-8 as
+// \ufffd, U+2028 and U+2029 escaped.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }

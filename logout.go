@@ -121,12 +121,16 @@ func decodeLogout(r *response) (*LogoutResult, error) {
 	if w.Logouts == nil {
 		return nil, errors.New(`logout reply has no "logouts" object`)
 	}
-	type keyed struct {
-		key    string
-		action LogoutAction
+	// Entries in key order, then stably by MVPD: the order never depends on map iteration, and the
+	// common reply (mvpd equal to its key) needs no second sort.
+	keys := make([]string, 0, len(w.Logouts))
+	for key := range w.Logouts {
+		keys = append(keys, key)
 	}
-	entries := make([]keyed, 0, len(w.Logouts))
-	for key, l := range w.Logouts {
+	slices.Sort(keys)
+	out := &LogoutResult{Actions: make([]LogoutAction, 0, len(keys))}
+	for _, key := range keys {
+		l := w.Logouts[key]
 		a := LogoutAction{MVPD: l.MVPD, Name: l.ActionName, Type: l.ActionType}
 		if a.MVPD == "" {
 			a.MVPD = key
@@ -136,18 +140,11 @@ func decodeLogout(r *response) (*LogoutResult, error) {
 		} else {
 			a.RawURL = l.URL
 		}
-		entries = append(entries, keyed{key, a})
+		out.Actions = append(out.Actions, a)
 	}
-	// The map key breaks ties so that the order never depends on map iteration.
-	slices.SortFunc(entries, func(a, b keyed) int {
-		if c := strings.Compare(a.action.MVPD, b.action.MVPD); c != 0 {
-			return c
-		}
-		return strings.Compare(a.key, b.key)
-	})
-	out := &LogoutResult{Actions: make([]LogoutAction, len(entries))}
-	for i, e := range entries {
-		out.Actions[i] = e.action
+	byMVPD := func(a, b LogoutAction) int { return strings.Compare(a.MVPD, b.MVPD) }
+	if !slices.IsSortedFunc(out.Actions, byMVPD) {
+		slices.SortStableFunc(out.Actions, byMVPD)
 	}
 	return out, nil
 }
@@ -211,9 +208,9 @@ func (s *WebAPIService) Logout(ctx context.Context, req WebAPILogoutRequest) (*W
 		}
 	}
 	params := url.Values{"a": {req.Session.Token}, "devId": {s.client.cfg.webapiDevID}, "f": {string(req.Format.orDefault())}}
-	for k, v := range map[string]string{"s": req.LoginID, "language": req.Language, "c": req.Callback, "r": req.RequestID} {
-		if v != "" {
-			params.Set(k, v)
+	for _, kv := range [...]pair{{"s", req.LoginID}, {"language", req.Language}, {"c", req.Callback}, {"r", req.RequestID}} {
+		if kv.value != "" {
+			params.Set(kv.key, kv.value)
 		}
 	}
 	rep, err := s.signed(ctx, method, "/auth/logout", params, req.Session, req.SendTS)

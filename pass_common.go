@@ -235,15 +235,11 @@ func (s *PassService) setDevice(h http.Header, d *Device, mode passDeviceMode) e
 		return nil
 	}
 	if mode == deviceInfoOnly || mode == deviceInfoRequired {
-		info, err := d.Info.Encode()
+		_, info, err := s.client.encodeDevice(d, false)
 		if err != nil {
-			var ve *ValidationError
-			if errors.As(err, &ve) {
-				ve.Field = "Device.Info." + strings.TrimPrefix(ve.Field, "DeviceInfo.")
-			}
 			return err
 		}
-		h.Set("X-Device-Info", info)
+		h["X-Device-Info"] = []string{info}
 	}
 	if d.ForwardedFor != "" {
 		h.Set("X-Forwarded-For", d.ForwardedFor)
@@ -254,7 +250,7 @@ func (s *PassService) setDevice(h http.Header, d *Device, mode passDeviceMode) e
 // v2call starts the description of an Adobe Pass REST API v2 call: bearer-authorised, with Adobe's
 // one-second floor after a 429.
 func (s *PassService) v2call(method, path string) *call {
-	return &call{service: svcPass, method: method, path: path, header: http.Header{},
+	return &call{service: svcPass, method: method, path: path, header: make(http.Header, 8), // room for the device, SSO and pipeline headers
 		auth: authPassBearer, throttleFloor: passThrottleFloor}
 }
 
@@ -293,8 +289,11 @@ func (t passTime) Time() time.Time { return time.Time(t) }
 func passUnmarshal(body []byte, v any) error {
 	body = trimBOM(body)
 	err := json.Unmarshal(body, v)
+	if err == nil {
+		return nil
+	}
 	var se *json.SyntaxError
-	if err == nil || !errors.As(err, &se) {
+	if !errors.As(err, &se) {
 		return err
 	}
 	if fixed, changed := dropTrailingCommas(body); changed && json.Unmarshal(fixed, v) == nil {

@@ -8,8 +8,9 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // SessionKey = base64(HMAC-SHA256(key=password, data=sessionSecret)), standard padding. NINA signs
@@ -29,36 +30,72 @@ func hmacSHA256(key, data []byte) []byte {
 // RFC 3986 unreserved characters and writes every other byte as upper-case %XX. sig_sha256 itself is
 // excluded. Query parameters written in rawURL join the signed set (OAuth 1.0 §9.1.1).
 func SignatureBaseString(method, rawURL string, params url.Values) (string, error) {
-	if err := checkSigningMethod(method); err != nil {
+	u, all, err := signingInput(method, rawURL, params)
+	if err != nil {
 		return "", err
+	}
+	return string(appendSignatureBase(nil, method, u, canonicalPairs(all))), nil
+}
+
+// signingInput checks Sign's arguments and merges the parameters of rawURL's query into params (a
+// copy is made only when there is a query).
+func signingInput(method, rawURL string, params url.Values) (*url.URL, url.Values, error) {
+	if err := checkSigningMethod(method); err != nil {
+		return nil, nil, err
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return "", &ValidationError{Field: "rawURL", Reason: "malformed URL"}
+		return nil, nil, &ValidationError{Field: "rawURL", Reason: "malformed URL"}
 	}
 	if u.Scheme == "" || u.Host == "" || u.Opaque != "" {
-		return "", &ValidationError{Field: "rawURL", Reason: "not an absolute URL"}
+		return nil, nil, &ValidationError{Field: "rawURL", Reason: "not an absolute URL"}
 	}
-	all := url.Values{}
-	if u.RawQuery != "" {
-		q, err := url.ParseQuery(u.RawQuery)
-		if err != nil {
-			return "", &ValidationError{Field: "rawURL", Reason: "malformed query"}
-		}
-		for k, vs := range q {
-			all[k] = append(all[k], vs...)
-		}
+	if u.RawQuery == "" {
+		return u, params, nil
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, nil, &ValidationError{Field: "rawURL", Reason: "malformed query"}
 	}
 	for k, vs := range params {
-		all[k] = append(all[k], vs...)
+		q[k] = append(q[k], vs...)
 	}
-	return signatureBase(method, u, canonicalPairs(all)), nil
+	return u, q, nil
 }
 
 // signatureBase is the base string of already canonical pairs; the SDK's own signed calls use it so
 // that what is signed and what is sent come from one list.
-func signatureBase(method string, u *url.URL, canonical pairs) string {
-	return strings.ToUpper(method) + "&" + percentEncode(baseStringURL(u)) + "&" + percentEncode(canonical.encode())
+func signatureBase(method string, u *url.URL, c canonical) string {
+	return string(appendSignatureBase(nil, method, u, c))
+}
+
+// appendSignatureBase writes the base string in one buffer: the parameters are encoded once (by
+// canonicalPairs) and percent-encoded a second time here, as the base string requires.
+func appendSignatureBase(dst []byte, method string, u *url.URL, c canonical) []byte {
+	base := baseStringURL(u)
+	n := len(method) + 2 + 3*len(base) + 3*c.encodedLen()
+	if dst == nil {
+		dst = make([]byte, 0, n)
+	}
+	for i := 0; i < len(method); i++ { // ASCII upper case (checkSigningMethod allows only ASCII)
+		ch := method[i]
+		if 'a' <= ch && ch <= 'z' {
+			ch -= 'a' - 'A'
+		}
+		dst = append(dst, ch)
+	}
+	dst = append(dst, '&')
+	dst = appendPercentEncoded(dst, base)
+	dst = append(dst, '&')
+	for i, p := range c {
+		if i > 0 {
+			dst = append(dst, "%26"...)
+		}
+		dst = appendPercentEncoded(dst, p.key)
+		dst = append(dst, "%3D"...)
+		dst = appendPercentEncoded(dst, p.value)
+	}
+	return dst
 }
 
 // checkSigningMethod refuses methods that would make the base string ambiguous ("GET&x" or "").
@@ -93,35 +130,62 @@ func baseStringURL(u *url.URL) string {
 	return scheme + "://" + host + path
 }
 
+// canonical is a signed parameter list in signing order, each name and value already
+// percent-encoded: what the base string and the wire both use.
+type canonical []encodedPair
+
+type encodedPair struct{ key, value string }
+
+func (c canonical) encodedLen() int {
+	n := 0
+	for _, p := range c {
+		n += len(p.key) + len(p.value) + 2
+	}
+	return n
+}
+
+// encode joins the pairs as k=v&k=v (they are encoded already).
+func (c canonical) encode() string {
+	var b strings.Builder
+	b.Grow(c.encodedLen())
+	for i, p := range c {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(p.key)
+		b.WriteByte('=')
+		b.WriteString(p.value)
+	}
+	return b.String()
+}
+
 // canonicalPairs sorts the parameters by encoded name, then encoded value (byte order, as OAuth 1.0
 // §9.1.1 and the NINA servers compare them), without sig_sha256: the order both the base string and the
 // wire use.
-func canonicalPairs(params url.Values) pairs {
-	type sortable struct {
-		encKey, encValue string
-		p                pair
+func canonicalPairs(params url.Values) canonical {
+	n := 0
+	for k, vs := range params {
+		if k != "sig_sha256" {
+			n += len(vs)
+		}
 	}
-	var all []sortable
+	all := make(canonical, 0, n)
 	for k, vs := range params {
 		if k == "sig_sha256" {
 			continue
 		}
 		ek := percentEncode(k)
 		for _, v := range vs {
-			all = append(all, sortable{ek, percentEncode(v), pair{k, v}})
+			all = append(all, encodedPair{ek, percentEncode(v)})
 		}
 	}
-	sort.Slice(all, func(i, j int) bool {
-		if all[i].encKey != all[j].encKey {
-			return all[i].encKey < all[j].encKey
+	slices.SortFunc(all, func(a, b encodedPair) int {
+		if c := strings.Compare(a.key, b.key); c != 0 {
+			return c
 		}
-		return all[i].encValue < all[j].encValue
+		return strings.Compare(a.value, b.value)
 	})
-	ps := make(pairs, len(all))
-	for i, s := range all {
-		ps[i] = s.p
-	}
-	return ps
+	return all
 }
 
 // Sign returns base64(HMAC-SHA256(key=sessionKey text, data=SignatureBaseString(method, rawURL, params))).
@@ -129,23 +193,29 @@ func Sign(method, rawURL string, params url.Values, sessionKey string) (string, 
 	if sessionKey == "" {
 		return "", &ValidationError{Field: "sessionKey", Reason: "empty"}
 	}
-	base, err := SignatureBaseString(method, rawURL, params)
+	u, all, err := signingInput(method, rawURL, params)
 	if err != nil {
 		return "", err
 	}
-	return signBase(base, sessionKey), nil
+	return signBytes(appendSignatureBase(nil, method, u, canonicalPairs(all)), sessionKey), nil
 }
 
 // signBase keys the HMAC with the session key's base64 text, as AOL's own SDK and every working client
 // do, not with the 32 bytes it encodes.
 func signBase(base, sessionKey string) string {
-	return base64.StdEncoding.EncodeToString(hmacSHA256([]byte(sessionKey), []byte(base)))
+	return signBytes([]byte(base), sessionKey)
+}
+
+func signBytes(base []byte, sessionKey string) string {
+	m := hmac.New(sha256.New, []byte(sessionKey))
+	m.Write(base)
+	var sum [sha256.Size]byte
+	return base64.StdEncoding.EncodeToString(m.Sum(sum[:0]))
 }
 
 // percentEncode is RFC 3986 encoding: unreserved characters kept, every other byte upper-case %XX
 // (space is %20, never +).
 func percentEncode(s string) string {
-	const hex = "0123456789ABCDEF"
 	n := 0
 	for i := 0; i < len(s); i++ {
 		if !unreserved(s[i]) {
@@ -155,21 +225,35 @@ func percentEncode(s string) string {
 	if n == 0 {
 		return s
 	}
-	b := make([]byte, 0, len(s)+2*n)
+	return string(appendPercentEncoded(make([]byte, 0, len(s)+2*n), s))
+}
+
+func appendPercentEncoded(dst []byte, s string) []byte {
+	const hex = "0123456789ABCDEF"
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if unreserved(c) {
-			b = append(b, c)
+			dst = append(dst, c)
 		} else {
-			b = append(b, '%', hex[c>>4], hex[c&15])
+			dst = append(dst, '%', hex[c>>4], hex[c&15])
 		}
 	}
-	return string(b)
+	return dst
 }
 
-func unreserved(c byte) bool {
-	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~'
+func unreserved(c byte) bool { return unreservedBytes[c] }
+
+// unreservedBytes marks the RFC 3986 unreserved characters: A-Z a-z 0-9 - . _ ~ (a table, as
+// percent-encoding asks for every byte of every signed and sent parameter).
+var unreservedBytes = [256]bool{
+	'-': true, '.': true, '_': true, '~': true,
+	'0': true, '1': true, '2': true, '3': true, '4': true, '5': true, '6': true, '7': true, '8': true, '9': true,
+	'A': true, 'B': true, 'C': true, 'D': true, 'E': true, 'F': true, 'G': true, 'H': true, 'I': true, 'J': true,
+	'K': true, 'L': true, 'M': true, 'N': true, 'O': true, 'P': true, 'Q': true, 'R': true, 'S': true, 'T': true,
+	'U': true, 'V': true, 'W': true, 'X': true, 'Y': true, 'Z': true,
+	'a': true, 'b': true, 'c': true, 'd': true, 'e': true, 'f': true, 'g': true, 'h': true, 'i': true, 'j': true,
+	'k': true, 'l': true, 'm': true, 'n': true, 'o': true, 'p': true, 'q': true, 'r': true, 's': true, 't': true,
+	'u': true, 'v': true, 'w': true, 'x': true, 'y': true, 'z': true,
 }
 
 // Device is the streaming device on whose behalf Adobe Pass calls are made.
@@ -257,18 +341,53 @@ func (c *Client) deviceHeaders(h http.Header, d *Device, required bool) error {
 	if err := checkTexts("Device.ID", d.ID, "Device.ForwardedFor", d.ForwardedFor); err != nil {
 		return err
 	}
+	id, info, err := c.encodeDevice(d, true)
+	if err != nil {
+		return err
+	}
+	h["Ap-Device-Identifier"] = []string{id}
+	h["X-Device-Info"] = []string{info}
+	if d.ForwardedFor != "" {
+		h.Set("X-Forwarded-For", d.ForwardedFor)
+	}
+	return nil
+}
+
+// deviceHeaderCache keeps the encoded headers of the client's default device: it never changes, so
+// it is encoded once rather than on every call.
+type deviceHeaderCache struct {
+	once     sync.Once
+	id, info string
+	err      error
+}
+
+// encodeDevice returns d's AP-Device-Identifier (when withID) and X-Device-Info values, from the cache
+// when d is the client's default device. An invalid DeviceInfo is a *ValidationError naming
+// Device.Info.<key>.
+func (c *Client) encodeDevice(d *Device, withID bool) (id, info string, err error) {
+	if d == c.cfg.device {
+		dc := &c.defaultDevice
+		dc.once.Do(func() {
+			dc.info, dc.err = encodeDeviceInfo(d)
+			dc.id = d.Identifier()
+		})
+		return dc.id, dc.info, dc.err
+	}
+	if withID {
+		id = d.Identifier()
+	}
+	info, err = encodeDeviceInfo(d)
+	return id, info, err
+}
+
+func encodeDeviceInfo(d *Device) (string, error) {
 	info, err := d.Info.Encode()
 	if err != nil {
 		var ve *ValidationError
 		if errors.As(err, &ve) {
 			ve.Field = "Device.Info." + strings.TrimPrefix(ve.Field, "DeviceInfo.")
 		}
-		return err
+		return "", err
 	}
-	h.Set("AP-Device-Identifier", d.Identifier())
-	h.Set("X-Device-Info", info)
-	if d.ForwardedFor != "" {
-		h.Set("X-Forwarded-For", d.ForwardedFor)
-	}
-	return nil
+	return info, nil
 }

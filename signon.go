@@ -179,13 +179,13 @@ func (s *AGSService) ServiceDiscoveryWith(ctx context.Context, req ServiceDiscov
 			return nil, err
 		}
 	}
-	cl.answers = []int{http.StatusOK}
+	cl.answers = agsAnswerOK
 	var d ServiceDiscovery
 	cl.decode = func(r *response) error {
 		if isJSONNull(r.Body) {
 			return errNullReply
 		}
-		return json.Unmarshal(trimBOM(r.Body), &d)
+		return d.decode(r.Body)
 	}
 	if _, err := s.client.do(ctx, cl); err != nil {
 		return nil, err
@@ -276,7 +276,7 @@ func (s *AGSService) SubsequentRegister(ctx context.Context, account Account, re
 		return nil, err
 	}
 	res := &SignOnResult{CorrelationID: cid}
-	cl.answers = []int{http.StatusOK, http.StatusCreated}
+	cl.answers = agsAnswerOKCreated
 	cl.decode = res.decoder(false)
 	if _, err := s.client.do(ctx, cl); err != nil {
 		return nil, err
@@ -314,7 +314,7 @@ func (s *AGSService) GetSessionToken(ctx context.Context, req SignOnRequest) (st
 	if err != nil {
 		return "", err
 	}
-	cl.answers = []int{http.StatusOK, http.StatusCreated}
+	cl.answers = agsAnswerOKCreated
 	var token string
 	cl.decode = func(r *response) error {
 		var w struct {
@@ -349,7 +349,7 @@ func (s *AGSService) signOnLike(ctx context.Context, path string, req SignOnRequ
 		return nil, err
 	}
 	res := &SignOnResult{CorrelationID: cid}
-	cl.answers = []int{http.StatusOK, http.StatusCreated, http.StatusMultipleChoices}
+	cl.answers = agsAnswerSignOn
 	cl.decode = res.decoder(tokensRequired)
 	if _, err := s.client.do(ctx, cl); err != nil {
 		return nil, err
@@ -374,13 +374,16 @@ func (res *SignOnResult) decoder(tokensRequired bool) func(*response) error {
 			if len(body) == 0 {
 				return nil
 			}
-			var t Tokens
-			if err := json.Unmarshal(body, &t); err != nil {
+			t := new(Tokens)
+			if err := t.UnmarshalJSON(body); err != nil {
 				return err
 			}
 			if t.AccessToken == "" {
 				return nil
 			}
+			t.ReceivedAt, t.CorrelationID = time.Now(), res.CorrelationID
+			res.Tokens = t
+			return nil
 		}
 		t, err := agsDecodeTokens(r.Body, time.Now(), res.CorrelationID)
 		if err != nil {
@@ -393,7 +396,7 @@ func (res *SignOnResult) decoder(tokensRequired bool) func(*response) error {
 
 // tokenCall runs a call whose answer (200 or 201) is a token body.
 func (s *AGSService) tokenCall(ctx context.Context, cl *call, correlationID string) (*Tokens, error) {
-	cl.answers = []int{http.StatusOK, http.StatusCreated}
+	cl.answers = agsAnswerOKCreated
 	var t *Tokens
 	cl.decode = func(r *response) error {
 		var err error
@@ -405,6 +408,13 @@ func (s *AGSService) tokenCall(ctx context.Context, cl *call, correlationID stri
 	}
 	return t, nil
 }
+
+// The statuses AGS calls answer with (read-only).
+var (
+	agsAnswerOK        = []int{http.StatusOK}
+	agsAnswerOKCreated = []int{http.StatusOK, http.StatusCreated}
+	agsAnswerSignOn    = []int{http.StatusOK, http.StatusCreated, http.StatusMultipleChoices}
+)
 
 // agsBodyRule says which body an endpoint sends and which of clientId / deviceInformation it takes.
 type agsBodyRule int
@@ -448,22 +458,29 @@ func (s *AGSService) newCall(method, path string, req *SignOnRequest, rule agsBo
 		return nil, "", err
 	}
 
-	h := http.Header{}
+	h := make(http.Header, len(cfg.agsHeaders)+6)
 	for name, vs := range cfg.agsHeaders {
 		for _, v := range vs {
 			h.Add(name, v)
 		}
 	}
+	// The values share one backing array (one allocation); each slice is capped so that an Add
+	// cannot write into its neighbour.
+	vals := make([]string, 0, 5)
+	set := func(name, v string) {
+		vals = append(vals, v)
+		h[name] = vals[len(vals)-1 : len(vals) : len(vals)]
+	}
 	if h.Get("Accept") == "" {
-		h.Set("Accept", "application/json")
+		set("Accept", "application/json")
 	}
 	if authService != "" {
-		h.Set("X-Auth-Service-Id", authService)
+		set("X-Auth-Service-Id", authService)
 	}
 	if cfg.agsTenant != "" {
-		h.Set("Nv-Tenant-Id", cfg.agsTenant)
+		set("Nv-Tenant-Id", cfg.agsTenant)
 	}
-	h.Set("X-Correlation-Id", cid)
+	set("X-Correlation-Id", cid)
 	cl := &call{service: svcAGS, method: method, path: path, header: h,
 		decodeError: func(r *response) error {
 			err := decodeAGSError(r)
@@ -507,24 +524,54 @@ func (s *AGSService) newCall(method, path string, req *SignOnRequest, rule agsBo
 			return nil, "", invalid("ClientID", "set exactly one of ClientID (a known device) and DeviceInformation (first sign-on)")
 		}
 		if len(device) > 0 {
-			if !json.Valid(device) || device[0] != '{' {
+			// Compacting validates it too, and is what encoding/json would do to a RawMessage.
+			var compact bytes.Buffer
+			if device[0] != '{' || json.Compact(&compact, device) != nil {
 				return nil, "", invalid("DeviceInformation", "not a JSON object")
 			}
-			body.DeviceInformation = json.RawMessage(device)
+			body.DeviceInformation = compact.Bytes()
 		}
 		body.ClientID = req.ClientID
 	case agsClientIDOnly:
 		body.ClientID = req.ClientID
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // passwords with < > & go out as typed
-	if err := enc.Encode(body); err != nil {
-		return nil, "", invalid("Parameters", "cannot encode body: %v", err)
-	}
-	cl.body = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-	h.Set("Content-Type", "application/json")
+	cl.body = body.appendJSON(nil)
+	set("Content-Type", "application/json")
 	return cl, cid, nil
+}
+
+// appendJSON writes the body as encoding/json would with SetEscapeHTML(false) (passwords with < > &
+// go out as typed), in the documented field order, without reflection. DeviceInformation is already
+// compact.
+func (b *agsRequestBody) appendJSON(dst []byte) []byte {
+	n := 32 + len(b.ClientID) + len(b.DeviceInformation)
+	for _, p := range b.Parameters {
+		n += 24 + len(p.Name) + len(p.Value)
+	}
+	if dst == nil {
+		dst = make([]byte, 0, n)
+	}
+	dst = append(dst, `{"parameters":[`...)
+	for i, p := range b.Parameters {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"name":`...)
+		dst = appendJSONString(dst, p.Name)
+		dst = append(dst, `,"value":`...)
+		dst = appendJSONString(dst, p.Value)
+		dst = append(dst, '}')
+	}
+	dst = append(dst, ']')
+	if b.ClientID != "" {
+		dst = append(dst, `,"clientId":`...)
+		dst = appendJSONString(dst, b.ClientID)
+	}
+	if len(b.DeviceInformation) > 0 {
+		dst = append(dst, `,"deviceInformation":`...)
+		dst = append(dst, b.DeviceInformation...)
+	}
+	return append(dst, '}')
 }
 
 // agsSecretHeader sets a header carrying a secret (prefix + value), validating the value first.

@@ -176,7 +176,7 @@ func (s *WebAPISession) checkSigning(field string) error {
 
 // webapiWire is what goes on the wire: the signed pairs in the signed order and encoding, then the
 // signature, itself percent-encoded (its + / = would otherwise be read as space and separators).
-func webapiWire(canonical pairs, sig string) string {
+func webapiWire(canonical canonical, sig string) string {
 	if len(canonical) == 0 {
 		return "sig_sha256=" + percentEncode(sig)
 	}
@@ -245,7 +245,7 @@ func (s *WebAPIService) ClientLogin(ctx context.Context, req ClientLoginRequest)
 		method:  http.MethodPost,
 		path:    "/auth/clientLogin",
 		header:  webapiHeader(formHeader(), req.ReplyFormat.orDefault(), false),
-		body:    []byte(body.encode()),
+		body:    body.encodeBytes(),
 		secrets: []string{req.Password, req.SecurID},
 	}
 	webapiDecodeAlways(cl, func(r *response, rep *webapiReply) error {
@@ -495,8 +495,7 @@ func (s *WebAPIService) signed(ctx context.Context, method, path string, params 
 	if err := s.client.requireConfigured(svcWebAPI, method, authNone); err != nil {
 		return nil, err
 	}
-	base := s.client.bases[svcWebAPI]
-	endpoint, err := url.Parse(base.String() + path)
+	endpoint, err := url.Parse(s.client.baseURLs[svcWebAPI] + path)
 	if err != nil {
 		return nil, invalid("path", "cannot build URL: %v", err)
 	}

@@ -46,12 +46,12 @@ func parseWebAPIReply(body []byte) (*webapiReply, error) {
 	)
 	switch {
 	case b[0] == '{':
-		env, data, err = webapiFlattenJSON(b)
+		env, data, err = webapiFlattenJSONOnce(b)
 	case b[0] == '<':
 		env, data, err = webapiFlattenXML(b)
 	default:
 		if inner, ok := webapiStripJSONP(b); ok {
-			env, data, err = webapiFlattenJSON(inner)
+			env, data, err = webapiFlattenJSONOnce(inner)
 		} else {
 			env, data, err = webapiFlattenQS(b)
 		}

@@ -1,0 +1,151 @@
+package tvauth
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// webapiFlattenJSONOnce is webapiFlattenJSON in one pass over the body: it checks the JSON syntax
+// and flattens the envelope as it goes, where decoding into map[string]any first cost dozens of
+// allocations a reply. It keeps webapiFlattenJSON's rules: {"response":{...}} or a bare envelope,
+// scalar envelope fields, data keys joined with "_", arrays with "_<index>", null absent, at most
+// webapiMaxDepth levels, nothing after the value. (One difference, for replies that repeat a key: a
+// broken value is an error even when a later duplicate would have replaced it.)
+func webapiFlattenJSONOnce(b []byte) (env, data map[string]string, err error) {
+	p := &jsonScanner{b: b}
+	p.space()
+	if p.i >= len(b) || b[p.i] != '{' {
+		if err := p.skip(0); err != nil {
+			return nil, nil, err
+		}
+		if err := p.end(); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, fmt.Errorf("%w: JSON reply is not an object", errWebAPINoEnvelope)
+	}
+	// The top-level members fill top; a "response" object fills its own target. Which one is the
+	// reply is known only at the end: the last "response" key decides, as a map would.
+	top := &webapiFlatTarget{}
+	var resp *webapiFlatTarget
+	p.i++
+	if err := p.members(func(key string) error {
+		if key == "response" && p.peek() == '{' {
+			resp = &webapiFlatTarget{}
+			p.i++
+			return p.members(func(k string) error { return p.envelopeMember(resp, k) })
+		}
+		if key == "response" {
+			resp = nil
+		}
+		return p.envelopeMember(top, key)
+	}); err != nil {
+		return nil, nil, err
+	}
+	if err := p.end(); err != nil {
+		return nil, nil, err
+	}
+	t := top
+	if resp != nil {
+		t = resp
+	}
+	if t.err != nil {
+		return nil, nil, t.err
+	}
+	if t.env == nil {
+		t.env = map[string]string{}
+	}
+	if t.data == nil {
+		t.data = map[string]string{}
+	}
+	return t.env, t.data, nil
+}
+
+// webapiFlatTarget collects one envelope; err is the first reason it is not a valid one (the parser
+// goes on checking the syntax, which decides first).
+type webapiFlatTarget struct {
+	env, data map[string]string
+	err       error
+}
+
+func (t *webapiFlatTarget) fail(err error) {
+	if t.err == nil {
+		t.err = err
+	}
+}
+
+// envelopeMember files one member of an envelope object: the four envelope fields, "data", or any
+// other key as data.
+func (p *jsonScanner) envelopeMember(t *webapiFlatTarget, key string) error {
+	if webapiEnvelopeKey(key) {
+		switch p.peek() {
+		case '{', '[':
+			t.fail(fmt.Errorf("%s is not a scalar", key))
+			return p.skip(0)
+		}
+		text, isNull, err := p.scalar(t.err == nil)
+		if err != nil || isNull || t.err != nil {
+			return err
+		}
+		if t.env == nil {
+			t.env = map[string]string{}
+		}
+		t.env[key] = text
+		return nil
+	}
+	if key == "data" {
+		key = ""
+	}
+	return p.flatten(t, key, 1)
+}
+
+// flatten writes the value under key as webapiFlattenJSONValue does.
+func (p *jsonScanner) flatten(t *webapiFlatTarget, key string, depth int) error {
+	if depth > jsonMaxNesting {
+		return p.syntax("nested too deeply")
+	}
+	if depth > webapiMaxDepth {
+		t.fail(errors.New("reply nested too deeply"))
+	}
+	switch p.peek() {
+	case '{':
+		p.i++
+		return p.members(func(k string) error {
+			return p.flatten(t, webapiJoinKey(key, k), depth+1)
+		})
+	case '[':
+		p.i++
+		if p.peek() == ']' {
+			p.i++
+			return nil
+		}
+		for n := 0; ; n++ {
+			child := ""
+			if t.err == nil {
+				child = webapiJoinKey(key, strconv.Itoa(n))
+			}
+			if err := p.flatten(t, child, depth+1); err != nil {
+				return err
+			}
+			switch p.peek() {
+			case ',':
+				p.i++
+			case ']':
+				p.i++
+				return nil
+			default:
+				return p.syntax("want ',' or ']'")
+			}
+		}
+	}
+	store := t.err == nil && key != "" // "data": "text" has no name to file it under
+	text, isNull, err := p.scalar(store)
+	if err != nil || isNull || !store {
+		return err
+	}
+	if t.data == nil {
+		t.data = map[string]string{}
+	}
+	t.data[key] = text
+	return nil
+}
