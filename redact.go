@@ -49,7 +49,21 @@ var secretNames = map[string]bool{
 }
 
 // isSecretName reports whether a parameter or header of this name carries a secret.
-func isSecretName(name string) bool { return secretNames[strings.ToLower(name)] }
+func isSecretName(name string) bool {
+	// Lower-cased in a stack buffer: the lookup runs for every header of every call, and the
+	// string(buf) conversion in a map index does not allocate.
+	var buf [48]byte
+	if len(name) > len(buf) {
+		return secretNames[strings.ToLower(name)]
+	}
+	n := copy(buf[:], name)
+	for i := 0; i < n; i++ {
+		if c := buf[i]; 'A' <= c && c <= 'Z' {
+			buf[i] = c + 'a' - 'A'
+		}
+	}
+	return secretNames[string(buf[:n])]
+}
 
 // minSecretLen: shorter values cannot be told apart from ordinary text, so scrubbing them would
 // mangle messages without protecting anything real.
@@ -76,10 +90,11 @@ type secretWindow [minSecretPrefix]byte
 // built once per secret, by the first scrub after it was added: most calls succeed without logging
 // and never scrub, so they never pay for the forms.
 type redactor struct {
-	mu      sync.Mutex
-	secrets []string // the values added
-	built   int      // secrets[:built] have their forms in forms
-	forms   []string // every form of every secret, longest first, so a secret containing another is replaced whole
+	mu       sync.Mutex
+	secrets  []string // the values added
+	shortest int      // the length of the shortest secret: every form is at least as long
+	built    int      // secrets[:built] have their forms in forms
+	forms    []string // every form of every secret, longest first, so a secret containing another is replaced whole
 	// windows holds every minSecretPrefix-byte piece of every form: a run of text made of such pieces
 	// is part of a secret, whatever was cut off or re-encoded around it.
 	windows map[secretWindow]struct{}
@@ -101,6 +116,9 @@ func (r *redactor) add(secrets ...string) {
 	for _, s := range secrets {
 		if len(s) >= minSecretLen && !contains(r.secrets, s) {
 			r.secrets = append(r.secrets, s)
+			if r.shortest == 0 || len(s) < r.shortest {
+				r.shortest = len(s)
+			}
 		}
 	}
 }
@@ -264,6 +282,11 @@ func (r *redactor) scrub(s string) string {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	// Text shorter than any secret and than a scrubbed run holds nothing to scrub: a successful
+	// reply's short values ("OK", a status) never pay for building the forms.
+	if len(r.secrets) == 0 || (len(s) < r.shortest && len(s) < minSecretPrefix) {
+		return s
+	}
 	r.buildForms()
 	var spans [][2]int
 	for _, form := range r.forms {
