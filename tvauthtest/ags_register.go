@@ -138,26 +138,7 @@ func (s *Server) agsRegister(w http.ResponseWriter, r *http.Request) {
 	if !agsDeviceBody(w, b, false) {
 		return
 	}
-	st := s.ags
-	now := s.now()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	u := st.agsCredentials(w, b)
-	if u == nil {
-		return
-	}
-	clientID, ok := st.knownDevice(w, b)
-	if !ok {
-		return
-	}
-	if len(u.accounts) > 1 {
-		writeAGSJSON(w, http.StatusMultipleChoices, st.agsChoices(u, clientID, b.DeviceInformation, true, now))
-		return
-	}
-	if clientID == "" {
-		clientID = st.addDevice(u.name, b.DeviceInformation)
-	}
-	writeAGSJSON(w, http.StatusCreated, st.grant(u.name, u.accounts[0], clientID, now, nil))
+	s.agsCredentialGrant(w, b, true)
 }
 
 // agsChoices records the selectable accounts of a 300 and returns its body. register marks them for

@@ -103,11 +103,7 @@ func (s *Server) passPartner(w http.ResponseWriter, partner string) bool {
 // pfs_fallback (status missing, unreadable, not granted, no provider, expired) or
 // configuration_fallback (the provider is no MVPD the fake knows).
 func (s *Server) passPartnerSession(w http.ResponseWriter, r *http.Request, sp, partner string) {
-	dev, ok := passDeviceHeaders(w, r, true)
-	if !ok {
-		return
-	}
-	form, ok := passForm(w, r)
+	dev, form, ok := passDeviceForm(w, r)
 	if !ok {
 		return
 	}
@@ -115,8 +111,7 @@ func (s *Server) passPartnerSession(w http.ResponseWriter, r *http.Request, sp, 
 		return
 	}
 	now := s.adobeNow()
-	ss := &passSession{id: adobeUUID(), serviceProvider: sp, deviceID: dev.id, deviceInfo: dev.info,
-		notBefore: now, notAfter: now.Add(SessionCodeTTL)}
+	ss := newPassSession(sp, dev, now)
 	form.Del("mvpd") // not a parameter of this endpoint: the MVPD comes from the framework status
 	if !s.passSessionParams(w, form, ss) {
 		return
@@ -181,11 +176,7 @@ func passAuthorizedReason(profileType string) string {
 // PartnerSAMLResponse issued; a framework status, when sent, must grant access and name the same MVPD.
 // 201 with the new profile.
 func (s *Server) passPartnerProfile(w http.ResponseWriter, r *http.Request, sp, partner string) {
-	dev, ok := passDeviceHeaders(w, r, true)
-	if !ok {
-		return
-	}
-	form, ok := passForm(w, r)
+	dev, form, ok := passDeviceForm(w, r)
 	if !ok {
 		return
 	}
