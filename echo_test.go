@@ -150,27 +150,20 @@ func TestEchoRedaction(t *testing.T) {
 	var calls []*labCall[echoVariant]
 	for _, m := range networkMethods() {
 		for _, v := range echoVariants {
-			client, c := l.client(t, func(w http.ResponseWriter, r *http.Request) {
+			h := func(w http.ResponseWriter, r *http.Request) {
 				body, _ := io.ReadAll(r.Body)
 				v.serve(m, r, body, w)
-			}, "")
-			calls = append(calls, &labCall[echoVariant]{m: m, row: v, rowName: v.name, client: client, c: c,
-				deadline: deadlineFor(m, 0)})
+			}
+			calls = append(calls, newLabCall(t, l, m, v, v.name, h, "", deadlineFor(m, 0)))
 		}
 	}
 	runCalls(l, calls)
 
-	var ty tally
-	for _, r := range calls {
-		key := r.key()
-		t.Run(key, func(t *testing.T) {
-			problems := r.endProblems()
-			if r.requests == 0 {
-				problems = append(problems, "no request reached the server")
-			}
-			problems = append(problems, r.leakProblems()...)
-			check(t, &ty, r.rowName, key, problems)
-		})
-	}
-	ty.log(t, "echo redaction (calls per variant)")
+	checkCalls(t, "echo redaction (calls per variant)", calls, func(r *labCall[echoVariant]) []string {
+		problems := r.endProblems()
+		if r.requests == 0 {
+			problems = append(problems, "no request reached the server")
+		}
+		return append(problems, r.leakProblems()...)
+	})
 }

@@ -614,6 +614,13 @@ type labCall[R any] struct {
 	requests  int64 // the requests the cell's server saw by the time the call ended
 }
 
+// newLabCall makes the cell where m's call meets row (named rowName): a client of the lab whose
+// requests h answers, at base when it is not "".
+func newLabCall[R any](t *testing.T, l *lab, m method, row R, rowName string, h http.HandlerFunc, base string, deadline time.Duration) *labCall[R] {
+	client, c := l.client(t, h, base)
+	return &labCall[R]{m: m, row: row, rowName: rowName, client: client, c: c, deadline: deadline}
+}
+
 // key names the cell's subtest.
 func (lc *labCall[R]) key() string { return lc.m.name + "/" + lc.rowName }
 
@@ -641,6 +648,17 @@ func (lc *labCall[R]) leakProblems() []string {
 		problems = append(problems, fmt.Sprintf("log lines leak %v", l))
 	}
 	return problems
+}
+
+// checkCalls asserts each cell in its own subtest, failing it with the problems cellProblems finds,
+// and logs the table's count of cases per row.
+func checkCalls[R any](t *testing.T, table string, calls []*labCall[R], cellProblems func(*labCall[R]) []string) {
+	t.Helper()
+	var ty tally
+	for _, r := range calls {
+		t.Run(r.key(), func(t *testing.T) { check(t, &ty, r.rowName, r.key(), cellProblems(r)) })
+	}
+	ty.log(t, table)
 }
 
 // runCalls runs every cell's call at once, at most parallelCalls of the bounded ones at a time, and
@@ -676,41 +694,39 @@ func TestFaultMatrix(t *testing.T) {
 			if f.heavy && !heavyRowMethod(m) {
 				continue
 			}
-			client, c := l.client(t, f.serve(l, m), "")
-			calls = append(calls, &labCall[fault]{m: m, row: f, rowName: f.name, client: client, c: c,
-				deadline: deadlineFor(m, f.deadline), unbounded: f.name == "hang"})
+			lc := newLabCall(t, l, m, f, f.name, f.serve(l, m), "", deadlineFor(m, f.deadline))
+			lc.unbounded = f.name == "hang"
+			calls = append(calls, lc)
 		}
 	}
 	runCalls(l, calls)
 
-	var ty, texts tally
+	checkCalls(t, "fault matrix (cases per row)", calls, func(r *labCall[fault]) []string {
+		problems := r.endProblems()
+		if len(problems) == 0 {
+			if got, want := classify(r.m.family, r.o.err), r.row.expect(r.m); got != want {
+				problems = append(problems, fmt.Sprintf("class %s, want %s: %v", got, want, r.o.err))
+			}
+			// A WebAPI redirect (NINA answers a logout with 302 to a login page) says so.
+			if r.row.name == "unexpected 3xx" && r.m.family == "webapi" && r.o.err != nil &&
+				!strings.Contains(strings.ToLower(r.o.err.Error()), "redirect") {
+				problems = append(problems, fmt.Sprintf("a 302 is not reported as a redirect: %v", r.o.err))
+			}
+		}
+		// (A hanging call may end before a loaded server accepted it; the other rows check.)
+		if r.requests == 0 && r.row.name != "hang" {
+			problems = append(problems, "no request reached the server: the registry's input is not valid")
+		}
+		problems = append(problems, r.leakProblems()...)
+		return problems
+	})
+	var texts tally
 	for _, r := range calls {
-		key := r.key()
-		t.Run(key, func(t *testing.T) {
-			problems := r.endProblems()
-			if len(problems) == 0 {
-				if got, want := classify(r.m.family, r.o.err), r.row.expect(r.m); got != want {
-					problems = append(problems, fmt.Sprintf("class %s, want %s: %v", got, want, r.o.err))
-				}
-				// A WebAPI redirect (NINA answers a logout with 302 to a login page) says so.
-				if r.row.name == "unexpected 3xx" && r.m.family == "webapi" && r.o.err != nil &&
-					!strings.Contains(strings.ToLower(r.o.err.Error()), "redirect") {
-					problems = append(problems, fmt.Sprintf("a 302 is not reported as a redirect: %v", r.o.err))
-				}
-			}
-			// (A hanging call may end before a loaded server accepted it; the other rows check.)
-			if r.requests == 0 && r.row.name != "hang" {
-				problems = append(problems, "no request reached the server: the registry's input is not valid")
-			}
-			problems = append(problems, r.leakProblems()...)
-			check(t, &ty, r.row.name, key, problems)
-		})
 		if r.o.err != nil {
-			key := key + ": error text"
+			key := r.key() + ": error text"
 			t.Run(key, func(t *testing.T) { check(t, &texts, r.row.name, key, textProblems(r.m, r.o.err)) })
 		}
 	}
-	ty.log(t, "fault matrix (cases per row)")
 	texts.log(t, "fault matrix error texts (errors per row)")
 }
 
@@ -828,44 +844,37 @@ func TestRetryCounts(t *testing.T) {
 			if row.refuse {
 				base = refused
 			}
-			client, c := l.client(t, h, base)
-			calls = append(calls, &labCall[retryRow]{m: m, row: row, rowName: row.name, client: client, c: c,
-				deadline: deadlineFor(m, 0)})
+			calls = append(calls, newLabCall(t, l, m, row, row.name, h, base, deadlineFor(m, 0)))
 		}
 	}
 	runCalls(l, calls)
 
-	var ty tally
-	for _, r := range calls {
-		key := r.key()
-		t.Run(key, func(t *testing.T) {
-			problems := r.endProblems()
-			switch {
-			case len(problems) > 0:
-			case r.o.err == nil:
-				problems = append(problems, "succeeded")
-			case r.m.poller:
-				// A poller waits on through all of these until its context ends.
-			case r.row.status == http.StatusTooManyRequests && !errors.Is(r.o.err, tvauth.ErrRateLimited):
-				problems = append(problems, fmt.Sprintf("a 429 does not match ErrRateLimited: %v", r.o.err))
-			case r.row.status != 0 && classify(r.m.family, r.o.err) != clsService:
-				problems = append(problems, fmt.Sprintf("class %s, want service: %v", classify(r.m.family, r.o.err), r.o.err))
-			case r.row.status == 0 && classify(r.m.family, r.o.err) != clsRequest:
-				problems = append(problems, fmt.Sprintf("class %s, want request: %v", classify(r.m.family, r.o.err), r.o.err))
-			}
-			want := wantAttempts(r.m, r.row)
-			got := r.c.rt.attempts.Load()
-			if r.m.poller {
-				got = r.c.rt.firstCycle()
-			}
-			if got != int64(want) {
-				problems = append(problems, fmt.Sprintf("%s %s: %d attempts, want %d (server saw %d): %v",
-					r.m.httpMethod, r.row.name, got, want, r.c.requests.Load(), r.o.err))
-			}
-			check(t, &ty, r.row.name, key, problems)
-		})
-	}
-	ty.log(t, "retry counts (cases per row)")
+	checkCalls(t, "retry counts (cases per row)", calls, func(r *labCall[retryRow]) []string {
+		problems := r.endProblems()
+		switch {
+		case len(problems) > 0:
+		case r.o.err == nil:
+			problems = append(problems, "succeeded")
+		case r.m.poller:
+			// A poller waits on through all of these until its context ends.
+		case r.row.status == http.StatusTooManyRequests && !errors.Is(r.o.err, tvauth.ErrRateLimited):
+			problems = append(problems, fmt.Sprintf("a 429 does not match ErrRateLimited: %v", r.o.err))
+		case r.row.status != 0 && classify(r.m.family, r.o.err) != clsService:
+			problems = append(problems, fmt.Sprintf("class %s, want service: %v", classify(r.m.family, r.o.err), r.o.err))
+		case r.row.status == 0 && classify(r.m.family, r.o.err) != clsRequest:
+			problems = append(problems, fmt.Sprintf("class %s, want request: %v", classify(r.m.family, r.o.err), r.o.err))
+		}
+		want := wantAttempts(r.m, r.row)
+		got := r.c.rt.attempts.Load()
+		if r.m.poller {
+			got = r.c.rt.firstCycle()
+		}
+		if got != int64(want) {
+			problems = append(problems, fmt.Sprintf("%s %s: %d attempts, want %d (server saw %d): %v",
+				r.m.httpMethod, r.row.name, got, want, r.c.requests.Load(), r.o.err))
+		}
+		return problems
+	})
 }
 
 // sortedKeys is for stable messages.
