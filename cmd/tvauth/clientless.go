@@ -37,22 +37,23 @@ func (fl *flow) authenticateRequest(code string) tvauth.AuthenticateRequest {
 		DomainName: fl.domain, RedirectURL: fl.redirectURL}
 }
 
-func (fl *flow) regCode(ctx context.Context, c *tvauth.Client) (*tvauth.RegCode, error) {
+// regCode makes the flow's Pass client and asks it for a registration code.
+func (fl *flow) regCode(ctx context.Context) (*tvauth.Client, *tvauth.RegCode, error) {
+	c, err := fl.passClient(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	rc, err := c.Clientless.CreateRegCode(ctx, tvauth.RegCodeRequest{RequestorID: fl.passSP, TTL: 30 * time.Minute})
 	if err != nil {
-		return nil, fail("regcode", err)
+		return nil, nil, fail("regcode", err)
 	}
 	fl.ok("regcode", map[string]any{"code": rc.Code, "expires": rc.Expires.UTC().Format(time.RFC3339)},
 		"registration code %s, expires %s", rc.Code, rc.Expires.UTC().Format(time.DateTime))
-	return rc, nil
+	return c, rc, nil
 }
 
 func clientlessAuthenticate(ctx context.Context, fl *flow, _ []string) error {
-	c, err := fl.passClient(ctx)
-	if err != nil {
-		return err
-	}
-	rc, err := fl.regCode(ctx, c)
+	c, rc, err := fl.regCode(ctx)
 	if err != nil {
 		return err
 	}
@@ -91,11 +92,7 @@ var authenticatePairs = map[string]string{
 
 func clientlessAuthURL(ctx context.Context, fl *flow, code string) error {
 	if code == "" {
-		c, err := fl.passClient(ctx)
-		if err != nil {
-			return err
-		}
-		rc, err := fl.regCode(ctx, c)
+		_, rc, err := fl.regCode(ctx)
 		if err != nil {
 			return err
 		}
