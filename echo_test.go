@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -148,60 +147,23 @@ var echoVariants = []echoVariant{
 func TestEchoRedaction(t *testing.T) {
 	t.Parallel()
 	l := newLab(t)
-	type result struct {
-		m method
-		v echoVariant
-		c *cell
-		o outcome
-	}
-	var (
-		results []*result
-		wg      sync.WaitGroup
-		sem     = make(chan struct{}, parallelCalls)
-	)
+	var calls []*labCall[echoVariant]
 	for _, m := range networkMethods() {
 		for _, v := range echoVariants {
-			client, c := l.client(t, func(w http.ResponseWriter, r *http.Request) {
+			h := func(w http.ResponseWriter, r *http.Request) {
 				body, _ := io.ReadAll(r.Body)
 				v.serve(m, r, body, w)
-			}, "")
-			r := &result{m: m, v: v, c: c}
-			results = append(results, r)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				r.o = l.run(deadlineFor(m, 0), client, m.call)
-			}()
+			}
+			calls = append(calls, newLabCall(t, l, m, v, v.name, h, "", deadlineFor(m, 0)))
 		}
 	}
-	wg.Wait()
+	runCalls(l, calls)
 
-	var ty tally
-	for _, r := range results {
-		key := r.m.name + "/" + r.v.name
-		t.Run(key, func(t *testing.T) {
-			var problems []string
-			switch {
-			case r.o.panicked != nil:
-				problems = append(problems, fmt.Sprintf("panicked: %v", r.o.panicked))
-			case !r.o.ended:
-				problems = append(problems, "did not end")
-			}
-			if r.c.requests.Load() == 0 {
-				problems = append(problems, "no request reached the server")
-			}
-			if r.o.err != nil {
-				if l := leaks(r.o.err.Error()); len(l) > 0 {
-					problems = append(problems, fmt.Sprintf("error text leaks %v: %s", l, r.o.err))
-				}
-			}
-			if l := leaks(r.c.logs.String()); len(l) > 0 {
-				problems = append(problems, fmt.Sprintf("log lines leak %v", l))
-			}
-			check(t, &ty, r.v.name, key, problems)
-		})
-	}
-	ty.log(t, "echo redaction (calls per variant)")
+	checkCalls(t, "echo redaction (calls per variant)", calls, func(r *labCall[echoVariant]) []string {
+		problems := r.endProblems()
+		if r.requests == 0 {
+			problems = append(problems, "no request reached the server")
+		}
+		return append(problems, r.leakProblems()...)
+	})
 }

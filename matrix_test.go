@@ -600,6 +600,87 @@ func deadlineFor(m method, d time.Duration) time.Duration {
 	return callDeadline
 }
 
+// labCall is one cell of a table: a network method under one row of type R, and how its call ended.
+type labCall[R any] struct {
+	m        method
+	row      R
+	rowName  string
+	client   *tvauth.Client
+	c        *cell
+	deadline time.Duration
+	// unbounded calls are not counted against parallelCalls: they only wait on a hanging server.
+	unbounded bool
+	o         outcome
+	requests  int64 // the requests the cell's server saw by the time the call ended
+}
+
+// newLabCall makes the cell where m's call meets row (named rowName): a client of the lab whose
+// requests h answers, at base when it is not "".
+func newLabCall[R any](t *testing.T, l *lab, m method, row R, rowName string, h http.HandlerFunc, base string, deadline time.Duration) *labCall[R] {
+	client, c := l.client(t, h, base)
+	return &labCall[R]{m: m, row: row, rowName: rowName, client: client, c: c, deadline: deadline}
+}
+
+// key names the cell's subtest.
+func (lc *labCall[R]) key() string { return lc.m.name + "/" + lc.rowName }
+
+// endProblems is what is wrong with a call that panicked or did not end by its deadline; only a call
+// without them has a result to check.
+func (lc *labCall[R]) endProblems() []string {
+	switch {
+	case lc.o.panicked != nil:
+		return []string{fmt.Sprintf("panicked: %v", lc.o.panicked)}
+	case !lc.o.ended:
+		return []string{fmt.Sprintf("did not end by its %v deadline (waited %v)", lc.deadline, lc.o.elapsed)}
+	}
+	return nil
+}
+
+// leakProblems is any secret that shows in the call's error text or in its cell's log lines.
+func (lc *labCall[R]) leakProblems() []string {
+	var problems []string
+	if lc.o.err != nil {
+		if l := leaks(lc.o.err.Error()); len(l) > 0 {
+			problems = append(problems, fmt.Sprintf("error text leaks %v: %v", l, lc.o.err))
+		}
+	}
+	if l := leaks(lc.c.logs.String()); len(l) > 0 {
+		problems = append(problems, fmt.Sprintf("log lines leak %v", l))
+	}
+	return problems
+}
+
+// checkCalls asserts each cell in its own subtest, failing it with the problems cellProblems finds,
+// and logs the table's count of cases per row.
+func checkCalls[R any](t *testing.T, table string, calls []*labCall[R], cellProblems func(*labCall[R]) []string) {
+	t.Helper()
+	var ty tally
+	for _, r := range calls {
+		t.Run(r.key(), func(t *testing.T) { check(t, &ty, r.rowName, r.key(), cellProblems(r)) })
+	}
+	ty.log(t, table)
+}
+
+// runCalls runs every cell's call at once, at most parallelCalls of the bounded ones at a time, and
+// returns when all have ended.
+func runCalls[R any](l *lab, calls []*labCall[R]) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, parallelCalls)
+	for _, lc := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if !lc.unbounded {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+			}
+			lc.o = l.run(lc.deadline, lc.client, lc.m.call)
+			lc.requests = lc.c.requests.Load()
+		}()
+	}
+	wg.Wait()
+}
+
 // TestFaultMatrix sends every network method each fault row under a context deadline: every call
 // ends by its deadline, never panics, and fails with the error class the row expects (or succeeds
 // where the body is not data), with no secret in its error text or log lines.
@@ -607,82 +688,45 @@ func TestFaultMatrix(t *testing.T) {
 	t.Parallel()
 	l := newLab(t)
 	gzipBomb()
-	type result struct {
-		m     method
-		f     fault
-		c     *cell
-		o     outcome
-		count int64
-	}
-	var (
-		results []*result
-		wg      sync.WaitGroup
-		sem     = make(chan struct{}, parallelCalls)
-	)
+	var calls []*labCall[fault]
 	for _, m := range networkMethods() {
 		for _, f := range faults {
 			if f.heavy && !heavyRowMethod(m) {
 				continue
 			}
-			r := &result{m: m, f: f}
-			client, c := l.client(t, f.serve(l, m), "")
-			r.c = c
-			results = append(results, r)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if f.name != "hang" {
-					sem <- struct{}{}
-					defer func() { <-sem }()
-				}
-				r.o = l.run(deadlineFor(m, f.deadline), client, m.call)
-				r.count = c.requests.Load()
-			}()
+			lc := newLabCall(t, l, m, f, f.name, f.serve(l, m), "", deadlineFor(m, f.deadline))
+			lc.unbounded = f.name == "hang"
+			calls = append(calls, lc)
 		}
 	}
-	wg.Wait()
+	runCalls(l, calls)
 
-	var ty, texts tally
-	for _, r := range results {
-		key := r.m.name + "/" + r.f.name
-		t.Run(key, func(t *testing.T) {
-			var problems []string
-			want := r.f.expect(r.m)
-			switch {
-			case r.o.panicked != nil:
-				problems = append(problems, fmt.Sprintf("panicked: %v", r.o.panicked))
-			case !r.o.ended:
-				problems = append(problems, fmt.Sprintf("did not end by its %v deadline (waited %v)", deadlineFor(r.m, r.f.deadline), r.o.elapsed))
-			default:
-				if got := classify(r.m.family, r.o.err); got != want {
-					problems = append(problems, fmt.Sprintf("class %s, want %s: %v", got, want, r.o.err))
-				}
-				// A WebAPI redirect (NINA answers a logout with 302 to a login page) says so.
-				if r.f.name == "unexpected 3xx" && r.m.family == "webapi" && r.o.err != nil &&
-					!strings.Contains(strings.ToLower(r.o.err.Error()), "redirect") {
-					problems = append(problems, fmt.Sprintf("a 302 is not reported as a redirect: %v", r.o.err))
-				}
+	checkCalls(t, "fault matrix (cases per row)", calls, func(r *labCall[fault]) []string {
+		problems := r.endProblems()
+		if len(problems) == 0 {
+			if got, want := classify(r.m.family, r.o.err), r.row.expect(r.m); got != want {
+				problems = append(problems, fmt.Sprintf("class %s, want %s: %v", got, want, r.o.err))
 			}
-			// (A hanging call may end before a loaded server accepted it; the other rows check.)
-			if r.count == 0 && r.f.name != "hang" {
-				problems = append(problems, "no request reached the server: the registry's input is not valid")
+			// A WebAPI redirect (NINA answers a logout with 302 to a login page) says so.
+			if r.row.name == "unexpected 3xx" && r.m.family == "webapi" && r.o.err != nil &&
+				!strings.Contains(strings.ToLower(r.o.err.Error()), "redirect") {
+				problems = append(problems, fmt.Sprintf("a 302 is not reported as a redirect: %v", r.o.err))
 			}
-			if r.o.err != nil {
-				if l := leaks(r.o.err.Error()); len(l) > 0 {
-					problems = append(problems, fmt.Sprintf("error text leaks %v: %v", l, r.o.err))
-				}
-			}
-			if l := leaks(r.c.logs.String()); len(l) > 0 {
-				problems = append(problems, fmt.Sprintf("log lines leak %v", l))
-			}
-			check(t, &ty, r.f.name, key, problems)
-		})
+		}
+		// (A hanging call may end before a loaded server accepted it; the other rows check.)
+		if r.requests == 0 && r.row.name != "hang" {
+			problems = append(problems, "no request reached the server: the registry's input is not valid")
+		}
+		problems = append(problems, r.leakProblems()...)
+		return problems
+	})
+	var texts tally
+	for _, r := range calls {
 		if r.o.err != nil {
-			key := key + ": error text"
-			t.Run(key, func(t *testing.T) { check(t, &texts, r.f.name, key, textProblems(r.m, r.o.err)) })
+			key := r.key() + ": error text"
+			t.Run(key, func(t *testing.T) { check(t, &texts, r.row.name, key, textProblems(r.m, r.o.err)) })
 		}
 	}
-	ty.log(t, "fault matrix (cases per row)")
 	texts.log(t, "fault matrix error texts (errors per row)")
 }
 
@@ -777,17 +821,7 @@ func TestRetryCounts(t *testing.T) {
 	refused := "http://" + ln.Addr().String()
 	ln.Close()
 
-	type result struct {
-		m   method
-		row retryRow
-		c   *cell
-		o   outcome
-	}
-	var (
-		results []*result
-		wg      sync.WaitGroup
-		sem     = make(chan struct{}, parallelCalls)
-	)
+	var calls []*labCall[retryRow]
 	for _, m := range networkMethods() {
 		for _, row := range retryRows {
 			h := func(w http.ResponseWriter, r *http.Request) {
@@ -810,54 +844,37 @@ func TestRetryCounts(t *testing.T) {
 			if row.refuse {
 				base = refused
 			}
-			client, c := l.client(t, h, base)
-			r := &result{m: m, row: row, c: c}
-			results = append(results, r)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				r.o = l.run(deadlineFor(m, 0), client, m.call)
-			}()
+			calls = append(calls, newLabCall(t, l, m, row, row.name, h, base, deadlineFor(m, 0)))
 		}
 	}
-	wg.Wait()
+	runCalls(l, calls)
 
-	var ty tally
-	for _, r := range results {
-		key := r.m.name + "/" + r.row.name
-		t.Run(key, func(t *testing.T) {
-			var problems []string
-			switch {
-			case r.o.panicked != nil:
-				problems = append(problems, fmt.Sprintf("panicked: %v", r.o.panicked))
-			case !r.o.ended:
-				problems = append(problems, "did not end")
-			case r.o.err == nil:
-				problems = append(problems, "succeeded")
-			case r.m.poller:
-				// A poller waits on through all of these until its context ends.
-			case r.row.status == http.StatusTooManyRequests && !errors.Is(r.o.err, tvauth.ErrRateLimited):
-				problems = append(problems, fmt.Sprintf("a 429 does not match ErrRateLimited: %v", r.o.err))
-			case r.row.status != 0 && classify(r.m.family, r.o.err) != clsService:
-				problems = append(problems, fmt.Sprintf("class %s, want service: %v", classify(r.m.family, r.o.err), r.o.err))
-			case r.row.status == 0 && classify(r.m.family, r.o.err) != clsRequest:
-				problems = append(problems, fmt.Sprintf("class %s, want request: %v", classify(r.m.family, r.o.err), r.o.err))
-			}
-			want := wantAttempts(r.m, r.row)
-			got := r.c.rt.attempts.Load()
-			if r.m.poller {
-				got = r.c.rt.firstCycle()
-			}
-			if got != int64(want) {
-				problems = append(problems, fmt.Sprintf("%s %s: %d attempts, want %d (server saw %d): %v",
-					r.m.httpMethod, r.row.name, got, want, r.c.requests.Load(), r.o.err))
-			}
-			check(t, &ty, r.row.name, key, problems)
-		})
-	}
-	ty.log(t, "retry counts (cases per row)")
+	checkCalls(t, "retry counts (cases per row)", calls, func(r *labCall[retryRow]) []string {
+		problems := r.endProblems()
+		switch {
+		case len(problems) > 0:
+		case r.o.err == nil:
+			problems = append(problems, "succeeded")
+		case r.m.poller:
+			// A poller waits on through all of these until its context ends.
+		case r.row.status == http.StatusTooManyRequests && !errors.Is(r.o.err, tvauth.ErrRateLimited):
+			problems = append(problems, fmt.Sprintf("a 429 does not match ErrRateLimited: %v", r.o.err))
+		case r.row.status != 0 && classify(r.m.family, r.o.err) != clsService:
+			problems = append(problems, fmt.Sprintf("class %s, want service: %v", classify(r.m.family, r.o.err), r.o.err))
+		case r.row.status == 0 && classify(r.m.family, r.o.err) != clsRequest:
+			problems = append(problems, fmt.Sprintf("class %s, want request: %v", classify(r.m.family, r.o.err), r.o.err))
+		}
+		want := wantAttempts(r.m, r.row)
+		got := r.c.rt.attempts.Load()
+		if r.m.poller {
+			got = r.c.rt.firstCycle()
+		}
+		if got != int64(want) {
+			problems = append(problems, fmt.Sprintf("%s %s: %d attempts, want %d (server saw %d): %v",
+				r.m.httpMethod, r.row.name, got, want, r.c.requests.Load(), r.o.err))
+		}
+		return problems
+	})
 }
 
 // sortedKeys is for stable messages.

@@ -65,23 +65,43 @@ func wantInvalid(t *testing.T, wc *wireCounter, err error, field string) {
 	}
 }
 
+// newCountedClient is a client with every service at a new wireCounter.
+func newCountedClient(t *testing.T) (*Client, *wireCounter) {
+	t.Helper()
+	wc := newWireCounter(t)
+	c, err := New(wc.options()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, wc
+}
+
 // controlChars are every kind of control character the rule refuses: NUL, the C0 range (tab, line
 // breaks, escape) and DEL.
 var controlChars = []string{"\x00", "\x01", "\t", "\n", "\r", "\x0b", "\x1b", "\x1f", "\x7f"}
 
 var valCtx = context.Background()
 
+// refusesControlChars runs call with each control character in its own subtest and client: a
+// *ValidationError naming field, with no request sent.
+func refusesControlChars(t *testing.T, name, field string, call func(c *Client, bad string) error) {
+	t.Helper()
+	for _, cc := range controlChars {
+		t.Run(name+"/"+cc, func(t *testing.T) {
+			t.Parallel()
+			c, wc := newCountedClient(t)
+			wantInvalid(t, wc, call(c, cc), field)
+		})
+	}
+}
+
 func TestRegisterRegTypeIsAPathSegment(t *testing.T) {
 	t.Parallel()
 	for _, regType := range []string{"", " ", ".", "..", "tv\rkey", "tv\nkey", "tv\x00key", "tv\tkey", "tv\x7fkey"} {
 		t.Run(regType, func(t *testing.T) {
 			t.Parallel()
-			wc := newWireCounter(t)
-			c, err := New(wc.options()...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = c.AGS.Register(valCtx, regType, SignOnRequest{})
+			c, wc := newCountedClient(t)
+			_, err := c.AGS.Register(valCtx, regType, SignOnRequest{})
 			wantInvalid(t, wc, err, "regType")
 		})
 	}
@@ -169,17 +189,7 @@ func TestHeaderValuesRefuseControlCharacters(t *testing.T) {
 		}},
 	}
 	for _, tt := range calls {
-		for _, cc := range controlChars {
-			t.Run(tt.name+"/"+cc, func(t *testing.T) {
-				t.Parallel()
-				wc := newWireCounter(t)
-				c, err := New(wc.options()...)
-				if err != nil {
-					t.Fatal(err)
-				}
-				wantInvalid(t, wc, tt.call(c, cc), tt.field)
-			})
-		}
+		refusesControlChars(t, tt.name, tt.field, tt.call)
 	}
 }
 
@@ -288,12 +298,8 @@ func TestBlankValuesRefusedLikeEmpty(t *testing.T) {
 		for _, blank := range []string{" ", "   ", " \t ", "\n", "\r\n"} {
 			t.Run(tt.name+"/"+blank, func(t *testing.T) {
 				t.Parallel()
-				wc := newWireCounter(t)
-				c, err := New(wc.options()...)
-				if err != nil {
-					t.Fatal(err)
-				}
-				err = tt.call(c, blank)
+				c, wc := newCountedClient(t)
+				err := tt.call(c, blank)
 				wantInvalid(t, wc, err, tt.field)
 				var ve *ValidationError
 				if errors.As(err, &ve) && !strings.Contains(ve.Reason, "empty") {
@@ -406,17 +412,7 @@ func TestQueryFormJSONValuesRefuseControlCharacters(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		for _, cc := range controlChars {
-			t.Run(tt.name+"/"+cc, func(t *testing.T) {
-				t.Parallel()
-				wc := newWireCounter(t)
-				c, err := New(wc.options()...)
-				if err != nil {
-					t.Fatal(err)
-				}
-				wantInvalid(t, wc, tt.call(c, cc), tt.field)
-			})
-		}
+		refusesControlChars(t, tt.name, tt.field, tt.call)
 	}
 }
 
@@ -435,12 +431,8 @@ func TestResourcesAllowXMLWhiteSpaceOnly(t *testing.T) {
 		t.Errorf("body = %q (%v)", rec.last(t).Body, err)
 	}
 	for _, cc := range []string{"\x00", "\x01", "\x0b", "\x0c", "\x1b", "\x7f"} {
-		wc := newWireCounter(t)
-		c, err := New(wc.options()...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = c.Pass.Authorize(valCtx, DecisionRequest{ServiceProvider: "REF30", MVPD: "Cablevision", Resources: []string{"REF30", mrss + cc}})
+		c, wc := newCountedClient(t)
+		_, err := c.Pass.Authorize(valCtx, DecisionRequest{ServiceProvider: "REF30", MVPD: "Cablevision", Resources: []string{"REF30", mrss + cc}})
 		wantInvalid(t, wc, err, "Resources[1]")
 		_, err = c.Clientless.MediaToken(valCtx, ClientlessResourceRequest{RequestorID: "REF30", Resource: mrss + cc})
 		wantInvalid(t, wc, err, "Resource")
@@ -467,12 +459,8 @@ func TestPartnerSessionRequiresDomainAndRedirect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			wc := newWireCounter(t)
-			c, err := New(wc.options()...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = c.Pass.PartnerSession(valCtx, PartnerSessionRequest{ServiceProvider: "REF30", Partner: "Apple",
+			c, wc := newCountedClient(t)
+			_, err := c.Pass.PartnerSession(valCtx, PartnerSessionRequest{ServiceProvider: "REF30", Partner: "Apple",
 				DomainName: tt.domain, RedirectURL: tt.redirect})
 			wantInvalid(t, wc, err, tt.field)
 		})

@@ -356,6 +356,13 @@ func (s *Server) agsSignOn(w http.ResponseWriter, r *http.Request) {
 	if !agsDeviceBody(w, b, true) {
 		return
 	}
+	s.agsCredentialGrant(w, b, false)
+}
+
+// agsCredentialGrant answers a signOn (or, register, a register) whose body has passed its checks:
+// the user's credentials, then 201 with tokens for a user with one account or 300 with the
+// choices for a user with several.
+func (s *Server) agsCredentialGrant(w http.ResponseWriter, b *agsBody, register bool) {
 	st := s.ags
 	now := s.now()
 	st.mu.Lock()
@@ -369,7 +376,7 @@ func (s *Server) agsSignOn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(u.accounts) > 1 {
-		writeAGSJSON(w, http.StatusMultipleChoices, st.agsChoices(u, clientID, b.DeviceInformation, false, now))
+		writeAGSJSON(w, http.StatusMultipleChoices, st.agsChoices(u, clientID, b.DeviceInformation, register, now))
 		return
 	}
 	if clientID == "" {

@@ -138,26 +138,7 @@ func (s *Server) agsRegister(w http.ResponseWriter, r *http.Request) {
 	if !agsDeviceBody(w, b, false) {
 		return
 	}
-	st := s.ags
-	now := s.now()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	u := st.agsCredentials(w, b)
-	if u == nil {
-		return
-	}
-	clientID, ok := st.knownDevice(w, b)
-	if !ok {
-		return
-	}
-	if len(u.accounts) > 1 {
-		writeAGSJSON(w, http.StatusMultipleChoices, st.agsChoices(u, clientID, b.DeviceInformation, true, now))
-		return
-	}
-	if clientID == "" {
-		clientID = st.addDevice(u.name, b.DeviceInformation)
-	}
-	writeAGSJSON(w, http.StatusCreated, st.grant(u.name, u.accounts[0], clientID, now, nil))
+	s.agsCredentialGrant(w, b, true)
 }
 
 // agsChoices records the selectable accounts of a 300 and returns its body. register marks them for
@@ -242,6 +223,17 @@ func (st *agsState) accountOwner(account string) *agsUser {
 	return nil
 }
 
+// agsMandatoryParam is the value of a parameter the endpoint cannot do without: missing or empty, it
+// answers 400.
+func agsMandatoryParam(w http.ResponseWriter, b *agsBody, name string) (string, bool) {
+	v, ok := b.param(name)
+	if !ok || v == "" {
+		agsError(w, http.StatusBadRequest, "BAD_REQUEST", "mandatory parameter is "+name)
+		return "", false
+	}
+	return v, true
+}
+
 // agsGetSessionToken is POST /ags/getSessionToken: the OperatorAuthToken parameter must be a JWT
 // AGSOperatorAuthToken made. 200 {"sessionToken":…}.
 func (s *Server) agsGetSessionToken(w http.ResponseWriter, r *http.Request) {
@@ -249,9 +241,8 @@ func (s *Server) agsGetSessionToken(w http.ResponseWriter, r *http.Request) {
 	if b == nil {
 		return
 	}
-	tok, ok := b.param(AGSOperatorTokenParam)
-	if !ok || tok == "" {
-		agsError(w, http.StatusBadRequest, "BAD_REQUEST", "mandatory parameter is "+AGSOperatorTokenParam)
+	tok, ok := agsMandatoryParam(w, b, AGSOperatorTokenParam)
+	if !ok {
 		return
 	}
 	st := s.ags
@@ -285,9 +276,8 @@ func (s *Server) agsSignOnWithSessionToken(w http.ResponseWriter, r *http.Reques
 	if b == nil {
 		return
 	}
-	tok, ok := b.param(AGSSessionTokenParam)
-	if !ok || tok == "" {
-		agsError(w, http.StatusBadRequest, "BAD_REQUEST", "mandatory parameter is "+AGSSessionTokenParam)
+	tok, ok := agsMandatoryParam(w, b, AGSSessionTokenParam)
+	if !ok {
 		return
 	}
 	if !agsDeviceBody(w, b, true) {

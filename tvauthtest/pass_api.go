@@ -111,6 +111,17 @@ func passDeviceHeaders(w http.ResponseWriter, r *http.Request, required bool) (p
 	return d, true
 }
 
+// passDeviceForm reads what a POST that opens a session starts with: the required device headers,
+// then the form.
+func passDeviceForm(w http.ResponseWriter, r *http.Request) (passDevice, url.Values, bool) {
+	dev, ok := passDeviceHeaders(w, r, true)
+	if !ok {
+		return dev, nil, false
+	}
+	form, ok := passForm(w, r)
+	return dev, form, ok
+}
+
 // passForm reads an application/x-www-form-urlencoded body (an empty body needs no Content-Type).
 func passForm(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
 	body := readAll(r)

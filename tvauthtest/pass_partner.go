@@ -97,26 +97,28 @@ func (s *Server) passPartner(w http.ResponseWriter, partner string) bool {
 	return ok
 }
 
+// passPartnerForm reads the device headers and the form of a POST to a partner's endpoint, then
+// checks the partner.
+func (s *Server) passPartnerForm(w http.ResponseWriter, r *http.Request, partner string) (passDevice, url.Values, bool) {
+	dev, form, ok := passDeviceForm(w, r)
+	if !ok || !s.passPartner(w, partner) {
+		return dev, nil, false
+	}
+	return dev, form, true
+}
+
 // passPartnerSession is POST sessions/sso/{partner}. A framework status that lets the partner sign
 // the user in gives partner_profile with the SAML request (or authorize when the device already has a
 // profile for that MVPD); otherwise the session falls back to basic authentication, with the reason:
 // pfs_fallback (status missing, unreadable, not granted, no provider, expired) or
 // configuration_fallback (the provider is no MVPD the fake knows).
 func (s *Server) passPartnerSession(w http.ResponseWriter, r *http.Request, sp, partner string) {
-	dev, ok := passDeviceHeaders(w, r, true)
+	dev, form, ok := s.passPartnerForm(w, r, partner)
 	if !ok {
-		return
-	}
-	form, ok := passForm(w, r)
-	if !ok {
-		return
-	}
-	if !s.passPartner(w, partner) {
 		return
 	}
 	now := s.adobeNow()
-	ss := &passSession{id: adobeUUID(), serviceProvider: sp, deviceID: dev.id, deviceInfo: dev.info,
-		notBefore: now, notAfter: now.Add(SessionCodeTTL)}
+	ss := newPassSession(sp, dev, now)
 	form.Del("mvpd") // not a parameter of this endpoint: the MVPD comes from the framework status
 	if !s.passSessionParams(w, form, ss) {
 		return
@@ -181,15 +183,8 @@ func passAuthorizedReason(profileType string) string {
 // PartnerSAMLResponse issued; a framework status, when sent, must grant access and name the same MVPD.
 // 201 with the new profile.
 func (s *Server) passPartnerProfile(w http.ResponseWriter, r *http.Request, sp, partner string) {
-	dev, ok := passDeviceHeaders(w, r, true)
+	dev, form, ok := s.passPartnerForm(w, r, partner)
 	if !ok {
-		return
-	}
-	form, ok := passForm(w, r)
-	if !ok {
-		return
-	}
-	if !s.passPartner(w, partner) {
 		return
 	}
 	resp, ok := s.pass.readSAMLResponse(form.Get("SAMLResponse"))

@@ -89,18 +89,20 @@ func (ss *passSession) missing() []string {
 	return m
 }
 
+// newPassSession is a session as a POST that opens one starts it, before its parameters are read:
+// a new code, valid for SessionCodeTTL from now.
+func newPassSession(sp string, dev passDevice, now time.Time) *passSession {
+	return &passSession{id: adobeUUID(), serviceProvider: sp, deviceID: dev.id, deviceInfo: dev.info,
+		notBefore: now, notAfter: now.Add(SessionCodeTTL)}
+}
+
 func (s *Server) passCreateSession(w http.ResponseWriter, r *http.Request, sp string) {
-	dev, ok := passDeviceHeaders(w, r, true)
-	if !ok {
-		return
-	}
-	form, ok := passForm(w, r)
+	dev, form, ok := passDeviceForm(w, r)
 	if !ok {
 		return
 	}
 	now := s.adobeNow()
-	ss := &passSession{id: adobeUUID(), serviceProvider: sp, deviceID: dev.id, deviceInfo: dev.info,
-		notBefore: now, notAfter: now.Add(SessionCodeTTL)}
+	ss := newPassSession(sp, dev, now)
 	if !s.passSessionParams(w, form, ss) {
 		return
 	}

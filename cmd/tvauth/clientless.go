@@ -37,22 +37,23 @@ func (fl *flow) authenticateRequest(code string) tvauth.AuthenticateRequest {
 		DomainName: fl.domain, RedirectURL: fl.redirectURL}
 }
 
-func (fl *flow) regCode(ctx context.Context, c *tvauth.Client) (*tvauth.RegCode, error) {
+// regCode makes the flow's Pass client and asks it for a registration code.
+func (fl *flow) regCode(ctx context.Context) (*tvauth.Client, *tvauth.RegCode, error) {
+	c, err := fl.passClient(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	rc, err := c.Clientless.CreateRegCode(ctx, tvauth.RegCodeRequest{RequestorID: fl.passSP, TTL: 30 * time.Minute})
 	if err != nil {
-		return nil, fail("regcode", err)
+		return nil, nil, fail("regcode", err)
 	}
 	fl.ok("regcode", map[string]any{"code": rc.Code, "expires": rc.Expires.UTC().Format(time.RFC3339)},
 		"registration code %s, expires %s", rc.Code, rc.Expires.UTC().Format(time.DateTime))
-	return rc, nil
+	return c, rc, nil
 }
 
 func clientlessAuthenticate(ctx context.Context, fl *flow, _ []string) error {
-	c, err := fl.passClient(ctx)
-	if err != nil {
-		return err
-	}
-	rc, err := fl.regCode(ctx, c)
+	c, rc, err := fl.regCode(ctx)
 	if err != nil {
 		return err
 	}
@@ -91,11 +92,7 @@ var authenticatePairs = map[string]string{
 
 func clientlessAuthURL(ctx context.Context, fl *flow, code string) error {
 	if code == "" {
-		c, err := fl.passClient(ctx)
-		if err != nil {
-			return err
-		}
-		rc, err := fl.regCode(ctx, c)
+		_, rc, err := fl.regCode(ctx)
 		if err != nil {
 			return err
 		}
@@ -134,22 +131,24 @@ func clientlessAuthURL(ctx context.Context, fl *flow, code string) error {
 	return nil
 }
 
-// seedAuthn gives the fake an authenticated device, as after a login.
-func (fl *flow) seedAuthn() {
-	if fl.fake == nil {
-		return
+// authnClient is the flow's Pass client for a step that needs the device signed in: with the fake, it
+// first gives the fake an authenticated device, as after a login.
+func (fl *flow) authnClient(ctx context.Context) (*tvauth.Client, error) {
+	c, err := fl.passClient(ctx)
+	if err != nil || fl.fake == nil {
+		return c, err
 	}
 	fl.fake.AddClientlessAuthn(fl.passSP, fl.deviceID, fl.passMVPD)
 	fl.note("fake authn", map[string]any{"mvpd": fl.passMVPD, "device_id": fl.deviceID},
 		"the fake holds an authentication token for device %s at %s, as after a login", fl.deviceID, fl.passMVPD)
+	return c, nil
 }
 
 func clientlessCheckAuthN(ctx context.Context, fl *flow, _ []string) error {
-	c, err := fl.passClient(ctx)
+	c, err := fl.authnClient(ctx)
 	if err != nil {
 		return err
 	}
-	fl.seedAuthn()
 	ok, err := c.Clientless.CheckAuthN(ctx, tvauth.ClientlessRequest{RequestorID: fl.passSP})
 	if err != nil {
 		return fail("checkauthn", err)
@@ -162,11 +161,10 @@ func clientlessCheckAuthN(ctx context.Context, fl *flow, _ []string) error {
 }
 
 func clientlessAuthorize(ctx context.Context, fl *flow, _ []string) error {
-	c, err := fl.passClient(ctx)
+	c, err := fl.authnClient(ctx)
 	if err != nil {
 		return err
 	}
-	fl.seedAuthn()
 	for _, res := range splitList(fl.passResource) {
 		az, err := c.Clientless.Authorize(ctx, tvauth.ClientlessAuthorizeRequest{RequestorID: fl.passSP, Resource: res})
 		if err != nil {
@@ -179,11 +177,10 @@ func clientlessAuthorize(ctx context.Context, fl *flow, _ []string) error {
 }
 
 func clientlessLogout(ctx context.Context, fl *flow, _ []string) error {
-	c, err := fl.passClient(ctx)
+	c, err := fl.authnClient(ctx)
 	if err != nil {
 		return err
 	}
-	fl.seedAuthn()
 	me := tvauth.ClientlessRequest{RequestorID: fl.passSP}
 	if err := c.Clientless.Logout(ctx, me); err != nil {
 		return fail("logout", err)

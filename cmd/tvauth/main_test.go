@@ -197,16 +197,23 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-// A real host (the Standalone over a listener), secrets from the environment or a prompt: nothing
-// secret reaches stdout or stderr, -v included, and a refusal exits 1.
-func TestRealHostSecretsAndRedaction(t *testing.T) {
+// realHost is the Standalone fake with the default seed over a listener, as a real host is reached.
+func realHost(t *testing.T) (*tvauthtest.Standalone, *httptest.Server) {
+	t.Helper()
 	sa, err := tvauthtest.NewStandalone(tvauthtest.DefaultSeed())
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(sa)
-	defer hs.Close()
-	defer sa.Close()
+	t.Cleanup(hs.Close)
+	t.Cleanup(sa.Close)
+	return sa, hs
+}
+
+// A real host (the Standalone over a listener), secrets from the environment or a prompt: nothing
+// secret reaches stdout or stderr, -v included, and a refusal exits 1.
+func TestRealHostSecretsAndRedaction(t *testing.T) {
+	sa, hs := realHost(t)
 	statement := sa.Server().SoftwareStatement()
 	vars := map[string]string{"TVAUTH_PASS_SOFTWARE_STATEMENT": statement, "TVAUTH_AGS_PASSWORD": tvauthtest.DefaultAGSPassword}
 	secrets := []string{statement, tvauthtest.DefaultWebAPIPassword, tvauthtest.DefaultAGSPassword}
@@ -301,13 +308,7 @@ func TestActivationInterrupted(t *testing.T) {
 
 // -v prints one line per HTTP attempt: a retried call shows both.
 func TestVerboseShowsEveryAttempt(t *testing.T) {
-	sa, err := tvauthtest.NewStandalone(tvauthtest.DefaultSeed())
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(sa)
-	defer hs.Close()
-	defer sa.Close()
+	sa, hs := realHost(t)
 	sa.Server().FailNext("GET", "/ags/servicediscovery", 503, 1)
 	res := runCmd(t, nil, nil, "ags", "discover", "-v", "-ags-url", hs.URL+"/ags", "-ags-tenant", tvauthtest.AGSTenant)
 	if res.code != exitOK {

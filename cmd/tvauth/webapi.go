@@ -59,17 +59,23 @@ func (fl *flow) addSignedSecret(s string) {
 	}
 }
 
-func (fl *flow) webapiSession(ctx context.Context, c *tvauth.Client) (*tvauth.WebAPISession, string, error) {
+// webapiSession makes the flow's client and signs in with clientLogin: the client, the session and the
+// password it used.
+func (fl *flow) webapiSession(ctx context.Context) (*tvauth.Client, *tvauth.WebAPISession, string, error) {
+	c, err := fl.client()
+	if err != nil {
+		return nil, nil, "", err
+	}
 	password, err := fl.secret("TVAUTH_WEBAPI_PASSWORD", "NINA WebAPI password", func() string { return tvauthtest.DefaultWebAPIPassword })
 	if err != nil {
-		return nil, "", fail("clientLogin", err)
+		return nil, nil, "", fail("clientLogin", err)
 	}
 	if fl.fake == nil && fl.webapiDevID == "" {
-		return nil, "", fail("clientLogin", usagef("set -webapi-devid (the NINA developer id) for a real host"))
+		return nil, nil, "", fail("clientLogin", usagef("set -webapi-devid (the NINA developer id) for a real host"))
 	}
 	sess, err := c.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: fl.webapiLogin, Password: password})
 	if err != nil {
-		return nil, "", fail("clientLogin", err)
+		return nil, nil, "", fail("clientLogin", err)
 	}
 	fl.addSignedSecret(sess.Token)
 	fl.addSignedSecret(sess.SessionSecret)
@@ -77,15 +83,11 @@ func (fl *flow) webapiSession(ctx context.Context, c *tvauth.Client) (*tvauth.We
 	fl.ok("clientLogin", map[string]any{"login_id": sess.LoginID, "token": "REDACTED", "session_secret": "REDACTED", "session_key": "REDACTED",
 		"expires_in_seconds": int(sess.ExpiresIn.Seconds()), "host_time": sess.HostTime.UTC().Format(time.RFC3339)},
 		"token %s for %s, expires in %s, host clock %s", masked(sess.Token), sess.LoginID, round(sess.ExpiresIn), sess.HostTime.UTC().Format(time.TimeOnly))
-	return sess, password, nil
+	return c, sess, password, nil
 }
 
 func webapiLogin(ctx context.Context, fl *flow, _ []string) error {
-	c, err := fl.client()
-	if err != nil {
-		return err
-	}
-	sess, password, err := fl.webapiSession(ctx, c)
+	_, sess, password, err := fl.webapiSession(ctx)
 	if err != nil {
 		return err
 	}
@@ -102,11 +104,7 @@ func webapiLogout(ctx context.Context, fl *flow, format string) error {
 	if f != tvauth.FormatJSON && f != tvauth.FormatXML && f != tvauth.FormatQS {
 		return usagef("-format %q: want json, xml or qs", format)
 	}
-	c, err := fl.client()
-	if err != nil {
-		return err
-	}
-	sess, _, err := fl.webapiSession(ctx, c)
+	c, sess, _, err := fl.webapiSession(ctx)
 	if err != nil {
 		return err
 	}
@@ -136,11 +134,7 @@ func webapiSign(ctx context.Context, fl *flow, method, rawURL string, args []str
 	}
 	var key string
 	if fl.fake != nil {
-		c, err := fl.client()
-		if err != nil {
-			return err
-		}
-		sess, _, err := fl.webapiSession(ctx, c)
+		_, sess, _, err := fl.webapiSession(ctx)
 		if err != nil {
 			return err
 		}
