@@ -1,6 +1,7 @@
 package tvauth
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -60,14 +61,17 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 }
 
 type config struct {
-	httpClient     *http.Client
-	timeouts       TransportTimeouts
-	passURL        string
-	clientlessURL  string
-	webapiURL      string
-	agsURL         string
-	retry          RetryPolicy
-	logger         *slog.Logger
+	httpClient    *http.Client
+	timeouts      TransportTimeouts
+	passURL       string
+	clientlessURL string
+	webapiURL     string
+	agsURL        string
+	retry         RetryPolicy
+	logger        *slog.Logger
+	// logAttempt writes the per-attempt debug line; set by WithLogger only, so that a program that
+	// never calls it links no slog code from tvauth.
+	logAttempt     func(ctx context.Context, st *attemptState, req *http.Request, resp *http.Response, err error, d time.Duration)
 	userAgent      string
 	device         *Device
 	passTS         oauth2.TokenSource
@@ -160,7 +164,36 @@ func WithRetry(p RetryPolicy) Option {
 // WithLogger sets a logger for one debug line per HTTP attempt. nil (the default) is silent. Secrets
 // are always redacted.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) error { c.logger = l; return nil }
+	return func(c *config) error {
+		c.logger, c.logAttempt = l, nil
+		if l != nil {
+			c.logAttempt = func(ctx context.Context, st *attemptState, req *http.Request, resp *http.Response, err error, d time.Duration) {
+				logAttempt(ctx, l, st, req, resp, err, d)
+			}
+		}
+		return nil
+	}
+}
+
+// logAttempt writes one redacted debug line for an HTTP attempt.
+func logAttempt(ctx context.Context, l *slog.Logger, st *attemptState, req *http.Request, resp *http.Response, err error, d time.Duration) {
+	if !l.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("service", st.call.service.String()),
+		slog.String("method", req.Method),
+		slog.String("url", st.red.url(req.URL)),
+		slog.Int("attempt", st.attempt),
+		slog.Duration("duration", d),
+	}
+	if resp != nil {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", st.red.scrub(err.Error())))
+	}
+	l.LogAttrs(ctx, slog.LevelDebug, "tvauth: http attempt", attrs...)
 }
 
 // WithUserAgent replaces the default User-Agent "tvauth-go/<version>".
