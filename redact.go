@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -136,7 +136,7 @@ func (r *redactor) buildForms() {
 		}
 	}
 	r.built = len(r.secrets)
-	sort.SliceStable(r.forms, func(i, j int) bool { return len(r.forms[i]) > len(r.forms[j]) })
+	slices.SortStableFunc(r.forms, func(a, b string) int { return len(b) - len(a) })
 }
 
 func (r *redactor) addWindows(form string) {
@@ -342,7 +342,7 @@ func (r *redactor) scrub(s string) string {
 	if len(spans) == 0 {
 		return s
 	}
-	sort.Slice(spans, func(i, j int) bool { return spans[i][0] < spans[j][0] })
+	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
 	var b strings.Builder
 	done := 0 // s[:done] is written or replaced
 	for i := 0; i < len(spans); {
