@@ -157,11 +157,13 @@ func New(opts ...Option) (*Client, error) {
 	c.Clientless = (*ClientlessService)(&c.common)
 	c.WebAPI = (*WebAPIService)(&c.common)
 	c.AGS = (*AGSService)(&c.common)
-	if cfg.passStore != nil && cfg.passTS == nil {
-		cfg.passTS = c.Pass.storeTokenSource(cfg.passStore)
+	// The options leave functions rather than values here, so that a program that uses neither links
+	// no DCR registration, credential store or token cache code through New.
+	if cfg.passStoreTS != nil && cfg.passTS == nil {
+		cfg.passTS = cfg.passStoreTS(c.Pass)
 	}
-	if cfg.passCreds != nil && cfg.passTS == nil {
-		cfg.passTS = c.Pass.TokenSource(*cfg.passCreds)
+	if cfg.passCredsTS != nil && cfg.passTS == nil {
+		cfg.passTS = cfg.passCredsTS(c.Pass)
 	}
 	return c, nil
 }

@@ -75,8 +75,8 @@ type config struct {
 	userAgent      string
 	device         *Device
 	passTS         oauth2.TokenSource
-	passCreds      *ClientCredentials
-	passStore      *passStoreConfig // WithPassCredentialStore
+	passCredsTS    func(*PassService) oauth2.TokenSource // WithPassCredentials
+	passStoreTS    func(*PassService) oauth2.TokenSource // WithPassCredentialStore
 	webapiDevID    string
 	agsTenant      string
 	agsAuthService string
@@ -232,7 +232,7 @@ func WithPassCredentials(creds ClientCredentials) Option {
 		if err := creds.validate("WithPassCredentials"); err != nil {
 			return err
 		}
-		c.passCreds = &creds
+		c.passCredsTS = func(s *PassService) oauth2.TokenSource { return s.TokenSource(creds) }
 		return nil
 	}
 }
