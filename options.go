@@ -61,17 +61,14 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 }
 
 type config struct {
-	httpClient    *http.Client
-	timeouts      TransportTimeouts
-	passURL       string
-	clientlessURL string
-	webapiURL     string
-	agsURL        string
-	retry         RetryPolicy
-	logger        *slog.Logger
-	// logAttempt writes the per-attempt debug line; set by WithLogger only, so that a program that
-	// never calls it links no slog code from tvauth.
-	logAttempt     func(ctx context.Context, st *attemptState, req *http.Request, resp *http.Response, err error, d time.Duration)
+	httpClient     *http.Client
+	timeouts       TransportTimeouts
+	passURL        string
+	clientlessURL  string
+	webapiURL      string
+	agsURL         string
+	retry          RetryPolicy
+	logger         *slog.Logger
 	userAgent      string
 	device         *Device
 	passTS         oauth2.TokenSource
@@ -84,6 +81,10 @@ type config struct {
 
 	tokenFetchTimeout time.Duration  // 0 = DefaultTokenFetchTimeout
 	passTokenStore    PassTokenStore // shared Pass access tokens; nil = this process only
+
+	// logAttempt writes the per-attempt debug line. Only WithLogger sets it, so that a program that
+	// never calls WithLogger links no slog logging code from tvauth.
+	logAttempt func(ctx context.Context, st *attemptState, req *http.Request, resp *http.Response, err error, d time.Duration)
 }
 
 func defaultConfig() *config {
