@@ -102,7 +102,7 @@ func (s *PassService) RegisterClient(ctx context.Context, req RegisterRequest) (
 	}
 	cl := &call{service: svcPass, method: http.MethodPost, path: "/o/client/register", header: jsonHeader(),
 		body: body, secrets: []string{req.SoftwareStatement}, throttleFloor: passThrottleFloor,
-		answers: []int{http.StatusOK, http.StatusCreated}}
+		answers: []int{http.StatusOK, http.StatusCreated}, decodeError: decodePassError}
 	if err := s.setDevice(cl.header, req.Device, deviceInfoRequired); err != nil {
 		return nil, err
 	}
@@ -157,7 +157,7 @@ func (s *PassService) fetchToken(ctx context.Context, creds ClientCredentials) (
 		{"grant_type", "client_credentials"}}.encodeBytes()
 	cl := &call{service: svcPass, method: http.MethodPost, path: "/o/client/token", header: formHeader(),
 		body: form, secrets: []string{creds.ClientSecret}, throttleFloor: passThrottleFloor,
-		answers: []int{http.StatusOK, http.StatusCreated}}
+		answers: []int{http.StatusOK, http.StatusCreated}, decodeError: decodePassError}
 	if err := s.setDevice(cl.header, nil, deviceInfoOnly); err != nil {
 		return nil, err
 	}

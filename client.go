@@ -20,7 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
@@ -66,7 +65,9 @@ type (
 	AGSService service
 )
 
-// serviceID tells the pipeline which base URL, error decoder and names a call uses.
+// serviceID tells the pipeline which base URL and names a call uses. The error decoder is not chosen
+// by it but set on each call by the family's code (call.decodeError): a switch here would link every
+// family's decoders, encoding/xml included, into a program that uses one family.
 type serviceID int
 
 const (
@@ -84,23 +85,6 @@ func (s serviceID) String() string {
 // option is the With… option that configures this service's base URL.
 func (s serviceID) option() string {
 	return [...]string{"WithPassURL", "WithClientlessURL", "WithWebAPIURL", "WithAGSURL"}[s]
-}
-
-func (s serviceID) decodeError(r *response) error {
-	switch s {
-	case svcPass:
-		return decodePassError(r)
-	case svcClientless:
-		err := decodePassError(r)
-		if pe, ok := err.(*PassError); ok {
-			pe.Service = s.String()
-		}
-		return err
-	case svcWebAPI:
-		return decodeWebAPIError(r)
-	default:
-		return decodeAGSError(r)
-	}
 }
 
 // New builds a Client. It fails, naming the option, on a malformed base URL or a plain http:// URL to a
@@ -173,11 +157,13 @@ func New(opts ...Option) (*Client, error) {
 	c.Clientless = (*ClientlessService)(&c.common)
 	c.WebAPI = (*WebAPIService)(&c.common)
 	c.AGS = (*AGSService)(&c.common)
-	if cfg.passStore != nil && cfg.passTS == nil {
-		cfg.passTS = c.Pass.storeTokenSource(cfg.passStore)
+	// The options leave functions rather than values here, so that a program that uses neither links
+	// no DCR registration, credential store or token cache code through New.
+	if cfg.passStoreTS != nil && cfg.passTS == nil {
+		cfg.passTS = cfg.passStoreTS(c.Pass)
 	}
-	if cfg.passCreds != nil && cfg.passTS == nil {
-		cfg.passTS = c.Pass.TokenSource(*cfg.passCreds)
+	if cfg.passCredsTS != nil && cfg.passTS == nil {
+		cfg.passTS = cfg.passCredsTS(c.Pass)
 	}
 	return c, nil
 }
@@ -214,7 +200,8 @@ type call struct {
 	answers []int
 	// decode reads an answer. A typed error it returns is passed on; any other becomes a *DecodeError.
 	decode func(*response) error
-	// decodeError replaces the service's error decoder for non-answers.
+	// decodeError maps a non-answer to the family's typed error (decodePassError,
+	// decodeClientlessError, the WebAPI and AGS decoders); the family's code sets it on every call.
 	decodeError func(*response) error
 	// throttleFloor is the least wait after a 429 without Retry-After (Adobe: 1 s), capped by MaxWait.
 	throttleFloor time.Duration
@@ -326,11 +313,11 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		}
 		return resp, nil
 	}
-	decodeErr := cl.decodeError
-	if decodeErr == nil {
-		decodeErr = cl.service.decodeError
+	if cl.decodeError == nil { // a call built without its family's decoder; the fault matrix catches it
+		return resp, &DecodeError{Service: cl.service.String(), HTTPStatus: resp.StatusCode, ContentType: resp.contentType(),
+			Err: errors.New("unexpected HTTP status"), CorrelationID: cl.header.Get("X-Correlation-Id")}
 	}
-	return resp, red.scrubError(decodeErr(resp))
+	return resp, red.scrubError(cl.decodeError(resp))
 }
 
 func isAnswer(answers []int, status int) bool {
@@ -533,29 +520,10 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	start := time.Now()
 	resp, err := t.base.RoundTrip(req)
-	t.client.logAttempt(ctx, st, req, resp, err, time.Since(start))
+	if log := t.client.cfg.logAttempt; log != nil {
+		log(ctx, st, req, resp, err, time.Since(start))
+	}
 	return resp, err
-}
-
-func (c *Client) logAttempt(ctx context.Context, st *attemptState, req *http.Request, resp *http.Response, err error, d time.Duration) {
-	l := c.cfg.logger
-	if l == nil || !l.Enabled(ctx, slog.LevelDebug) {
-		return
-	}
-	attrs := []slog.Attr{
-		slog.String("service", st.call.service.String()),
-		slog.String("method", req.Method),
-		slog.String("url", st.red.url(req.URL)),
-		slog.Int("attempt", st.attempt),
-		slog.Duration("duration", d),
-	}
-	if resp != nil {
-		attrs = append(attrs, slog.Int("status", resp.StatusCode))
-	}
-	if err != nil {
-		attrs = append(attrs, slog.String("error", st.red.scrub(err.Error())))
-	}
-	l.LogAttrs(ctx, slog.LevelDebug, "tvauth: http attempt", attrs...)
 }
 
 // pathf builds an escaped path: each argument is one path segment, escaped once.

@@ -21,9 +21,13 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// rawCall is a minimal call for pipeline tests: the endpoints proper are tested beside their files.
+// rawCall is a minimal call for pipeline tests: the endpoints proper are tested beside their files. It
+// carries its family's error decoder, as the family's endpoint methods set it.
 func rawCall(svc serviceID, method, path string) *call {
-	return &call{service: svc, method: method, path: path}
+	decodeError := [numServices]func(*response) error{
+		svcPass: decodePassError, svcClientless: decodeClientlessError, svcWebAPI: decodeWebAPIError, svcAGS: decodeAGSError,
+	}[svc]
+	return &call{service: svc, method: method, path: path, decodeError: decodeError}
 }
 
 // countingServer answers every request with the statuses in order (the last one repeats) and counts.

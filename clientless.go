@@ -192,7 +192,8 @@ func (s *ClientlessService) Authenticate(ctx context.Context, req AuthenticateRe
 	var loc *url.URL
 	_, err = s.client.do(ctx, &call{
 		service: svcClientless, method: http.MethodGet, path: "/api/v1/authenticate", query: q,
-		header: http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer(),
+		decodeError: decodeClientlessError,
+		header:      http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer(),
 		answers: []int{http.StatusFound}, throttleFloor: v1Throttle,
 		decode: func(r *response) error {
 			raw := r.Header.Get("Location")
@@ -309,7 +310,8 @@ func (s *ClientlessService) CreateRegCode(ctx context.Context, req RegCodeReques
 	var rc *RegCode
 	_, err = s.client.do(ctx, &call{
 		service: svcClientless, method: http.MethodPost, path: pathf("/reggie/v1/%s/regcode", req.RequestorID),
-		header: h, body: []byte(body), auth: authPassBearer, throttleFloor: v1Throttle,
+		decodeError: decodeClientlessError,
+		header:      h, body: []byte(body), auth: authPassBearer, throttleFloor: v1Throttle,
 		answers: []int{http.StatusCreated, http.StatusOK},
 		decode:  func(r *response) (err error) { rc, err = v1DecodeRegCode(r.Body); return err },
 	})
@@ -330,8 +332,9 @@ func (s *ClientlessService) RegCode(ctx context.Context, requestorID, code strin
 	var rc *RegCode
 	_, err := s.client.do(ctx, &call{
 		service: svcClientless, method: http.MethodGet,
-		path:   pathf("/reggie/v1/%s/regcode/%s", requestorID, code),
-		header: http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer(), throttleFloor: v1Throttle,
+		decodeError: decodeClientlessError,
+		path:        pathf("/reggie/v1/%s/regcode/%s", requestorID, code),
+		header:      http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer(), throttleFloor: v1Throttle,
 		decode: func(r *response) (err error) { rc, err = v1DecodeRegCode(r.Body); return err },
 	})
 	if err != nil {
@@ -350,8 +353,9 @@ func (s *ClientlessService) DeleteRegCode(ctx context.Context, requestorID, code
 	}
 	_, err := s.client.do(ctx, &call{
 		service: svcClientless, method: http.MethodDelete,
-		path:   pathf("/reggie/v1/%s/regcode/%s", requestorID, code),
-		header: http.Header{"Accept": {"application/json"}}, auth: authPassBearer, throttleFloor: v1Throttle,
+		decodeError: decodeClientlessError,
+		path:        pathf("/reggie/v1/%s/regcode/%s", requestorID, code),
+		header:      http.Header{"Accept": {"application/json"}}, auth: authPassBearer, throttleFloor: v1Throttle,
 	})
 	return err
 }
@@ -367,7 +371,8 @@ func (s *ClientlessService) Config(ctx context.Context, requestorID string) (*Cl
 	var cfg *ClientlessConfig
 	_, err := s.client.do(ctx, &call{
 		service: svcClientless, method: http.MethodGet, path: pathf("/api/v1/config/%s", requestorID),
-		header: http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer(), throttleFloor: v1Throttle,
+		decodeError: decodeClientlessError,
+		header:      http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer(), throttleFloor: v1Throttle,
 		decode: func(r *response) (err error) { cfg, err = v1DecodeConfig(r.Body); return err },
 	})
 	if err != nil {
@@ -414,7 +419,7 @@ func (s *ClientlessService) CheckAuthNByRegCode(ctx context.Context, requestorID
 }
 
 func (s *ClientlessService) checkAuthN(ctx context.Context, cl *call) (bool, error) {
-	cl.service, cl.method, cl.throttleFloor = svcClientless, http.MethodGet, v1Throttle
+	cl.service, cl.method, cl.throttleFloor, cl.decodeError = svcClientless, http.MethodGet, v1Throttle, decodeClientlessError
 	cl.answers = []int{http.StatusOK, http.StatusNoContent, http.StatusForbidden}
 	resp, err := s.client.do(ctx, cl)
 	if err != nil {
@@ -579,7 +584,8 @@ func (s *ClientlessService) PreauthorizeByRegCode(ctx context.Context, code stri
 	var p *Preauthorization
 	_, err = s.client.do(ctx, &call{
 		service: svcClientless, method: http.MethodGet, path: pathf("/api/v1/preauthorize/%s", code), query: q,
-		header: http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer(), throttleFloor: v1Throttle,
+		decodeError: decodeClientlessError,
+		header:      http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer(), throttleFloor: v1Throttle,
 		decode: func(r *response) (err error) { p, err = v1DecodePreauthorizationReply(r); return err },
 	})
 	if err != nil {
@@ -661,7 +667,8 @@ func (s *ClientlessService) FreePreview(ctx context.Context, req FreePreviewRequ
 	h.Set("Content-Type", "application/x-www-form-urlencoded")
 	_, err = s.client.do(ctx, &call{
 		service: svcClientless, method: http.MethodPost, path: "/api/v1/authenticate/freepreview",
-		header: h, body: []byte(body), auth: authPassBearer, throttleFloor: v1Throttle,
+		decodeError: decodeClientlessError,
+		header:      h, body: []byte(body), auth: authPassBearer, throttleFloor: v1Throttle,
 	})
 	return err
 }
@@ -684,7 +691,8 @@ func (s *ClientlessService) deviceGet(ctx context.Context, path, requestorID str
 	}
 	_, err = s.client.do(ctx, &call{
 		service: svcClientless, method: http.MethodGet, path: path, query: q, header: h,
-		auth: authPassBearer, throttleFloor: v1Throttle, decode: decode,
+		decodeError: decodeClientlessError,
+		auth:        authPassBearer, throttleFloor: v1Throttle, decode: decode,
 	})
 	return err
 }

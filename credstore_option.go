@@ -26,7 +26,8 @@ func WithPassCredentialStore(store CredentialStore, softwareStatement string) Op
 		if strings.TrimSpace(softwareStatement) == "" {
 			return invalid("WithPassCredentialStore", "empty software statement")
 		}
-		c.passStore = &passStoreConfig{store: store, statement: softwareStatement}
+		sc := &passStoreConfig{store: store, statement: softwareStatement}
+		c.passStoreTS = func(s *PassService) oauth2.TokenSource { return s.storeTokenSource(sc) }
 		return nil
 	}
 }

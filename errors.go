@@ -181,9 +181,22 @@ type passXMLError struct {
 	Trace   string   `xml:"trace"`
 }
 
-// decodePassError turns any non-answer reply from Adobe into a *PassError. It never fails: a body it
-// cannot read leaves only HTTPStatus (and RetryAfter) set.
-func decodePassError(r *response) error {
+// decodePassError turns a non-answer reply from Adobe Pass REST API v2 or DCR into a *PassError. It
+// never fails: a body it cannot read leaves only HTTPStatus (and RetryAfter, Location) set. v2 and DCR
+// error bodies are JSON; only the v1 decoder (decodeClientlessError) reads XML, so that a program that
+// never calls v1 links no XML decoder.
+func decodePassError(r *response) error { return decodeAdobeError(r, nil) }
+
+// decodeClientlessError is decodePassError for the legacy REST API v1, which may also answer with an
+// XML <error> body: the error names the "clientless" service.
+func decodeClientlessError(r *response) error {
+	e := decodeAdobeError(r, (*PassError).fillFromXML)
+	e.Service = svcClientless.String()
+	return e
+}
+
+// decodeAdobeError reads a JSON error body, or with fromXML an XML one.
+func decodeAdobeError(r *response, fromXML func(*PassError, []byte)) *PassError {
 	e := &PassError{HTTPStatus: r.StatusCode, Location: redirectLocation(r)}
 	if d, ok := parseRetryAfter(r.Header.Get("Retry-After"), time.Now()); ok {
 		e.RetryAfter = d
@@ -195,15 +208,20 @@ func decodePassError(r *response) error {
 		if json.Unmarshal(body, &b) == nil {
 			e.fillFromJSON(&b)
 		}
-	case len(body) > 0 && body[0] == '<':
-		var x passXMLError
-		if xml.Unmarshal(body, &x) == nil {
-			e.Action, e.Code, e.HelpURL, e.Trace = strings.TrimSpace(x.Action), strings.TrimSpace(x.Code), strings.TrimSpace(x.HelpURL), strings.TrimSpace(x.Trace)
-			e.Message, e.Details = strings.TrimSpace(x.Message), strings.TrimSpace(x.Details)
-			e.Status, _ = strconv.Atoi(strings.TrimSpace(x.Status))
-		}
+	case len(body) > 0 && body[0] == '<' && fromXML != nil:
+		fromXML(e, body)
 	}
 	return e
+}
+
+// fillFromXML reads a v1 XML <error> body; one it cannot read leaves e as it is.
+func (e *PassError) fillFromXML(body []byte) {
+	var x passXMLError
+	if xml.Unmarshal(body, &x) == nil {
+		e.Action, e.Code, e.HelpURL, e.Trace = strings.TrimSpace(x.Action), strings.TrimSpace(x.Code), strings.TrimSpace(x.HelpURL), strings.TrimSpace(x.Trace)
+		e.Message, e.Details = strings.TrimSpace(x.Message), strings.TrimSpace(x.Details)
+		e.Status, _ = strconv.Atoi(strings.TrimSpace(x.Status))
+	}
 }
 
 func (e *PassError) fillFromJSON(b *passErrorBody) {

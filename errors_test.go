@@ -84,8 +84,6 @@ func TestDecodePassError(t *testing.T) {
 			PassError{HTTPStatus: 403, Status: 403, Message: "Forbidden"}},
 		{"v1 null details", 412, nil, `{"status":412,"message":"User not authenticated","details":null}`,
 			PassError{HTTPStatus: 412, Status: 412, Message: "User not authenticated"}},
-		{"v1 xml", 403, nil, `<?xml version="1.0" encoding="UTF-8"?><error><status>403</status><message>User not authorized</message><details> Not entitled </details></error>`,
-			PassError{HTTPStatus: 403, Status: 403, Message: "User not authorized", Details: "Not entitled"}},
 		{"throttle html", 429, http.Header{"Content-Type": {"text/html"}},
 			"<html>\r\n<head><title>429 Too Many Requests</title></head>\r\n<body>\r\n<center><h1>429 Too Many Requests</h1></center>\r\n<hr><center>openresty</center>\r\n</body>\r\n</html>",
 			PassError{HTTPStatus: 429}},
@@ -109,6 +107,44 @@ func TestDecodePassError(t *testing.T) {
 			}
 			if *pe != tt.want {
 				t.Errorf("got  %+v\nwant %+v", *pe, tt.want)
+			}
+		})
+	}
+}
+
+// The legacy v1 decoder reads what the v2 one does, plus XML <error> bodies, and names its service.
+// The v2 and DCR decoder reads JSON only (Adobe sends no XML there), so that a program that never calls
+// v1 links no XML decoder.
+func TestDecodeClientlessError(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		status int
+		body   string
+		want   PassError
+		v2     PassError // what decodePassError makes of the same reply
+	}{
+		{"v1 xml", 403, `<?xml version="1.0" encoding="UTF-8"?><error><status>403</status><message>User not authorized</message><details> Not entitled </details></error>`,
+			PassError{HTTPStatus: 403, Status: 403, Message: "User not authorized", Details: "Not entitled", Service: "clientless"},
+			PassError{HTTPStatus: 403}},
+		{"v1 xml with every element", 400, `<error><action>configuration</action><status>400</status><code>invalid_requestor</code><message>m</message><helpUrl>https://h</helpUrl><trace>t-1</trace></error>`,
+			PassError{HTTPStatus: 400, Action: "configuration", Status: 400, Code: "invalid_requestor", Message: "m", HelpURL: "https://h", Trace: "t-1", Service: "clientless"},
+			PassError{HTTPStatus: 400}},
+		{"v1 json", 412, `{"status":412,"message":"User not authenticated","details":null}`,
+			PassError{HTTPStatus: 412, Status: 412, Message: "User not authenticated", Service: "clientless"},
+			PassError{HTTPStatus: 412, Status: 412, Message: "User not authenticated"}},
+		{"broken xml", 500, `<error><status>500</sta`, PassError{HTTPStatus: 500, Service: "clientless"}, PassError{HTTPStatus: 500}},
+		{"html page", 502, `<html><body>Bad Gateway</body></html>`, PassError{HTTPStatus: 502, Service: "clientless"}, PassError{HTTPStatus: 502}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &response{StatusCode: tt.status, Header: http.Header{}, Body: []byte(tt.body)}
+			var pe *PassError
+			if err := decodeClientlessError(r); !errors.As(err, &pe) || *pe != tt.want {
+				t.Errorf("decodeClientlessError = %+v\nwant                    %+v", err, tt.want)
+			}
+			if err := decodePassError(r); !errors.As(err, &pe) || *pe != tt.v2 {
+				t.Errorf("decodePassError = %+v\nwant            %+v", err, tt.v2)
 			}
 		})
 	}
@@ -177,12 +213,16 @@ func FuzzDecodePassError(f *testing.F) {
 		f.Add(400, s)
 	}
 	f.Fuzz(func(t *testing.T, status int, body string) {
-		err := decodePassError(&response{StatusCode: status, Header: http.Header{}, Body: []byte(body)})
-		var pe *PassError
-		if !errors.As(err, &pe) || pe.HTTPStatus != status {
-			t.Fatalf("decodePassError = %v", err)
+		for name, decode := range map[string]func(*response) error{
+			"decodePassError": decodePassError, "decodeClientlessError": decodeClientlessError,
+		} {
+			err := decode(&response{StatusCode: status, Header: http.Header{}, Body: []byte(body)})
+			var pe *PassError
+			if !errors.As(err, &pe) || pe.HTTPStatus != status {
+				t.Fatalf("%s = %v", name, err)
+			}
+			_ = pe.Error()
 		}
-		_ = pe.Error()
 	})
 }
 

@@ -167,7 +167,8 @@ func (s *ClientlessService) Logout(ctx context.Context, req ClientlessRequest) e
 	}
 	_, err = s.client.do(ctx, &call{
 		service: svcClientless, method: http.MethodDelete, path: "/api/v1/logout", query: q,
-		header: h, auth: authPassBearer, throttleFloor: v1Throttle,
+		decodeError: decodeClientlessError,
+		header:      h, auth: authPassBearer, throttleFloor: v1Throttle,
 	})
 	return err
 }

@@ -1,6 +1,7 @@
 package tvauth
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -71,8 +72,8 @@ type config struct {
 	userAgent      string
 	device         *Device
 	passTS         oauth2.TokenSource
-	passCreds      *ClientCredentials
-	passStore      *passStoreConfig // WithPassCredentialStore
+	passCredsTS    func(*PassService) oauth2.TokenSource // WithPassCredentials
+	passStoreTS    func(*PassService) oauth2.TokenSource // WithPassCredentialStore
 	webapiDevID    string
 	agsTenant      string
 	agsAuthService string
@@ -80,6 +81,10 @@ type config struct {
 
 	tokenFetchTimeout time.Duration  // 0 = DefaultTokenFetchTimeout
 	passTokenStore    PassTokenStore // shared Pass access tokens; nil = this process only
+
+	// logAttempt writes the per-attempt debug line. Only WithLogger sets it, so that a program that
+	// never calls WithLogger links no slog logging code from tvauth.
+	logAttempt func(ctx context.Context, st *attemptState, req *http.Request, resp *http.Response, err error, d time.Duration)
 }
 
 func defaultConfig() *config {
@@ -160,7 +165,36 @@ func WithRetry(p RetryPolicy) Option {
 // WithLogger sets a logger for one debug line per HTTP attempt. nil (the default) is silent. Secrets
 // are always redacted.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) error { c.logger = l; return nil }
+	return func(c *config) error {
+		c.logger, c.logAttempt = l, nil
+		if l != nil {
+			c.logAttempt = func(ctx context.Context, st *attemptState, req *http.Request, resp *http.Response, err error, d time.Duration) {
+				logAttempt(ctx, l, st, req, resp, err, d)
+			}
+		}
+		return nil
+	}
+}
+
+// logAttempt writes one redacted debug line for an HTTP attempt.
+func logAttempt(ctx context.Context, l *slog.Logger, st *attemptState, req *http.Request, resp *http.Response, err error, d time.Duration) {
+	if !l.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("service", st.call.service.String()),
+		slog.String("method", req.Method),
+		slog.String("url", st.red.url(req.URL)),
+		slog.Int("attempt", st.attempt),
+		slog.Duration("duration", d),
+	}
+	if resp != nil {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", st.red.scrub(err.Error())))
+	}
+	l.LogAttrs(ctx, slog.LevelDebug, "tvauth: http attempt", attrs...)
 }
 
 // WithUserAgent replaces the default User-Agent "tvauth-go/<version>".
@@ -199,7 +233,7 @@ func WithPassCredentials(creds ClientCredentials) Option {
 		if err := creds.validate("WithPassCredentials"); err != nil {
 			return err
 		}
-		c.passCreds = &creds
+		c.passCredsTS = func(s *PassService) oauth2.TokenSource { return s.TokenSource(creds) }
 		return nil
 	}
 }

@@ -251,7 +251,7 @@ func (s *PassService) setDevice(h http.Header, d *Device, mode passDeviceMode) e
 // one-second floor after a 429.
 func (s *PassService) v2call(method, path string) *call {
 	return &call{service: svcPass, method: method, path: path, header: make(http.Header, 8), // room for the device, SSO and pipeline headers
-		auth: authPassBearer, throttleFloor: passThrottleFloor}
+		auth: authPassBearer, throttleFloor: passThrottleFloor, decodeError: decodePassError}
 }
 
 // passTime is a millisecond epoch timestamp that Adobe sends as a JSON number in some replies

@@ -3,10 +3,9 @@ package tvauth
 import (
 	"encoding/base64"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -137,7 +136,7 @@ func (r *redactor) buildForms() {
 		}
 	}
 	r.built = len(r.secrets)
-	sort.SliceStable(r.forms, func(i, j int) bool { return len(r.forms[i]) > len(r.forms[j]) })
+	slices.SortStableFunc(r.forms, func(a, b string) int { return len(b) - len(a) })
 }
 
 func (r *redactor) addWindows(form string) {
@@ -257,11 +256,56 @@ func goQuoted(s string) string {
 	return q[1 : len(q)-1]
 }
 
-// xmlEscaped is s as encoding/xml writes character data (&#34; &#39; &#xA; …).
+// xmlEscaped is s as encoding/xml's EscapeText writes character data (&#34; &#39; &#xA; …, and
+// U+FFFD for what XML cannot hold). It is written out here rather than calling xml.EscapeText because
+// every program scrubs errors: calling it would link encoding/xml into programs that never read XML.
+// TestXMLEscapedMatchesEncodingXML and FuzzXMLEscaped hold it to xml.EscapeText.
 func xmlEscaped(s string) string {
 	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(s)) // a strings.Builder never fails
+	last := 0
+	for i := 0; i < len(s); {
+		r, width := utf8.DecodeRuneInString(s[i:])
+		var esc string
+		switch r {
+		case '"':
+			esc = "&#34;"
+		case '\'':
+			esc = "&#39;"
+		case '&':
+			esc = "&amp;"
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		case '\t':
+			esc = "&#x9;"
+		case '\n':
+			esc = "&#xA;"
+		case '\r':
+			esc = "&#xD;"
+		default:
+			if !xmlChar(r) || (r == utf8.RuneError && width == 1) {
+				esc = "\uFFFD"
+			}
+		}
+		if esc != "" {
+			b.WriteString(s[last:i])
+			b.WriteString(esc)
+			last = i + width
+		}
+		i += width
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
 	return b.String()
+}
+
+// xmlChar reports whether r may appear in XML 1.0 character data (the Char production).
+func xmlChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D || r >= 0x20 && r <= 0xD7FF ||
+		r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
 }
 
 func contains(list []string, s string) bool {
@@ -298,7 +342,7 @@ func (r *redactor) scrub(s string) string {
 	if len(spans) == 0 {
 		return s
 	}
-	sort.Slice(spans, func(i, j int) bool { return spans[i][0] < spans[j][0] })
+	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
 	var b strings.Builder
 	done := 0 // s[:done] is written or replaced
 	for i := 0; i < len(spans); {

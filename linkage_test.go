@@ -1,0 +1,164 @@
+package tvauth
+
+import (
+	"bytes"
+	"encoding/xml"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// What a program links is part of the SDK's promise to firmware builds: a program that uses only Adobe
+// Pass v2 and AGS links no XML decoder (only NINA WebAPI and the v1 API answer in XML), and one that
+// never calls WithLogger links no slog logging code from tvauth. TestLinkedOnlyWhenUsed builds two
+// tiny programs and reads their symbol tables; the positive control proves the check can fail.
+//
+// To measure binary size by hand (the README's figure), build a program in a directory of this module
+// with CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -ldflags='-s -w' and compare it with a net/http
+// hello world built the same way; `go tool nm -size -sort size` on a build without -s -w shows what
+// each package adds.
+func TestLinkedOnlyWhenUsed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds two programs (about 2 s with a warm build cache)")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH")
+	}
+	t.Parallel()
+	// Inside the module, so the programs import this tree; a leading _ keeps ./... patterns (go vet,
+	// go test) out of it while it exists.
+	dir, err := os.MkdirTemp(".", "_linkcheck")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	programs := map[string]string{
+		// Pass v2 and AGS only, no logger: neither XML nor slog logging may be linked.
+		"passags": `
+	c, err := tvauth.New(tvauth.WithPassURL(os.Args[1]), tvauth.WithAGSURL(os.Args[1]))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := c.Pass.Logout(context.Background(), tvauth.LogoutRequest{ServiceProvider: "REF30", MVPD: "x"})
+	fmt.Println(res, err)
+	sr, err := c.AGS.SignOn(context.Background(), tvauth.SignOnRequest{DeviceInformation: []byte("{}")})
+	fmt.Println(sr, err)`,
+		// The positive control: WebAPI (XML replies) with a logger links both.
+		"webapilog": `
+	c, err := tvauth.New(tvauth.WithWebAPIURL(os.Args[1]), tvauth.WithWebAPIDevID("d"),
+		tvauth.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, nil))))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	sess, err := c.WebAPI.ClientLogin(context.Background(), tvauth.ClientLoginRequest{LoginID: "u", Password: "p"})
+	fmt.Println(sess, err)`,
+	}
+	for name, body := range programs {
+		imports := `"context"; "fmt"; "os"; "github.com/tvauth/tvauth"`
+		if strings.Contains(body, "slog.") {
+			imports += `; "log/slog"`
+		}
+		src := "package main\n\nimport (" + imports + ")\n\nfunc main() {" + body + "\n}\n"
+		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name, "main.go"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := t.TempDir()
+	args := []string{"build", "-o", bin + string(filepath.Separator)}
+	for name := range programs {
+		args = append(args, "./"+filepath.ToSlash(filepath.Join(dir, name)))
+	}
+	cmd := exec.Command(goTool, args...)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	symbols := func(name string) []string {
+		exe := filepath.Join(bin, name)
+		if _, err := os.Stat(exe + ".exe"); err == nil {
+			exe += ".exe"
+		}
+		out, err := exec.Command(goTool, "tool", "nm", exe).Output()
+		if err != nil {
+			t.Fatalf("go tool nm %s: %v", name, err)
+		}
+		var text []string // code symbols: "addr T name"
+		for _, line := range strings.Split(string(out), "\n") {
+			if f := strings.Fields(line); len(f) >= 3 && f[1] == "T" {
+				text = append(text, strings.Join(f[2:], " "))
+			}
+		}
+		return text
+	}
+	// xmlCode is encoding/xml code beyond its package initialisation, which any importer runs.
+	xmlCode := func(sym string) bool {
+		rest, ok := strings.CutPrefix(sym, "encoding/xml.")
+		return ok && rest != "init" && !strings.HasPrefix(rest, "map.init")
+	}
+	// slogLogging is the code behind Logger.LogAttrs, which only WithLogger's line calls.
+	slogLogging := func(sym string) bool { return sym == "log/slog.(*Logger).logAttrs" }
+	count := func(syms []string, match func(string) bool) (n int, first string) {
+		for _, s := range syms {
+			if match(s) {
+				if n == 0 {
+					first = s
+				}
+				n++
+			}
+		}
+		return n, first
+	}
+
+	pa := symbols("passags")
+	if n, first := count(pa, xmlCode); n > 0 {
+		t.Errorf("a Pass v2 + AGS program links %d encoding/xml functions (first %s): something every call reaches uses XML", n, first)
+	}
+	if n, _ := count(pa, slogLogging); n > 0 {
+		t.Error("a program without WithLogger links slog's LogAttrs: the per-attempt log line is reachable without a logger")
+	}
+	wl := symbols("webapilog")
+	if n, _ := count(wl, xmlCode); n == 0 {
+		t.Error("control: a WebAPI program links no encoding/xml code; the check above proves nothing")
+	}
+	if n, _ := count(wl, slogLogging); n == 0 {
+		t.Error("control: a program with WithLogger links no slog LogAttrs; the check above proves nothing")
+	}
+}
+
+// xmlEscaped is a copy of xml.EscapeText kept out of encoding/xml (see its comment): it must write
+// exactly what xml.EscapeText writes.
+func TestXMLEscapedMatchesEncodingXML(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{
+		"", "plain-token_123", `a"b'c&d<e>f`, "tab\there\nnew\rret", "é ü 日本 😀", "\x00\x01\x1f\x7f",
+		"\xff\xfe invalid", "\uFFFD real replacement", "\uFFFE\uFFFF", "\U0010FFFF", "&amp; already",
+		"ends with <", "\xed\xa0\x80 surrogate", "mixed\x00é\"\xc3(",
+	} {
+		var b bytes.Buffer
+		_ = xml.EscapeText(&b, []byte(s))
+		if got := xmlEscaped(s); got != b.String() {
+			t.Errorf("xmlEscaped(%q) = %q, xml.EscapeText writes %q", s, got, b.String())
+		}
+	}
+}
+
+func FuzzXMLEscaped(f *testing.F) {
+	for _, s := range []string{"", `a"b'c&d<e>f`, "\t\n\r", "\xff\uFFFD\x00", "日本😀"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var b bytes.Buffer
+		_ = xml.EscapeText(&b, []byte(s))
+		if got := xmlEscaped(s); got != b.String() {
+			t.Fatalf("xmlEscaped(%q) = %q, xml.EscapeText writes %q", s, got, b.String())
+		}
+	})
+}
