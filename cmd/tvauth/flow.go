@@ -260,12 +260,21 @@ func (o *output) addSecret(s string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.secrets = append(o.secrets, s)
-	if b, err := json.Marshal(s); err == nil { // its JSON spelling, when it needs escapes
-		if e := string(b[1 : len(b)-1]); e != s {
-			o.secrets = append(o.secrets, e)
+	// Its JSON spellings, when it needs escapes: jsonLine's (& < > as they are) and json.Marshal's.
+	for _, b := range []string{strings.TrimSuffix(jsonLine(s), "\n"), htmlEscapedJSON(s)} {
+		if len(b) >= 2 {
+			if e := b[1 : len(b)-1]; e != s && !slices.Contains(o.secrets, e) {
+				o.secrets = append(o.secrets, e)
+			}
 		}
 	}
 	slices.SortFunc(o.secrets, func(a, b string) int { return len(b) - len(a) }) // longest first
+}
+
+// htmlEscapedJSON is s as json.Marshal spells it (& < > escaped).
+func htmlEscapedJSON(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 func (o *output) redact(s string) string {
