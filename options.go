@@ -310,7 +310,7 @@ func WithAGSHeader(name, value string) Option {
 			return err
 		}
 		if i := controlAt(value); i >= 0 {
-			return invalid("WithAGSHeader", "value of %s contains a control character (%#02x at byte %d)", name, value[i], i)
+			return invalid("WithAGSHeader", "value of %s contains a control character at byte %d", name, i)
 		}
 		c.agsHeaders.Add(name, value)
 		return nil

@@ -24,7 +24,7 @@ func controlAt(v string) int {
 // checkText applies the rule to one value.
 func checkText(field, v string) error {
 	if i := controlAt(v); i >= 0 {
-		return invalid(field, "contains a control character (%#02x at byte %d)", v[i], i)
+		return invalid(field, "contains a control character at byte %d", i)
 	}
 	return nil
 }
@@ -34,7 +34,7 @@ func checkText(field, v string) error {
 func checkResource(field, v string) error {
 	for i := 0; i < len(v); i++ {
 		if c := v[i]; (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f {
-			return invalid(field, "contains a control character (%#02x at byte %d)", c, i)
+			return invalid(field, "contains a control character at byte %d", i)
 		}
 	}
 	return nil

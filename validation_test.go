@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -90,8 +92,26 @@ func refusesControlChars(t *testing.T, name, field string, call func(c *Client, 
 		t.Run(name+"/"+cc, func(t *testing.T) {
 			t.Parallel()
 			c, wc := newCountedClient(t)
-			wantInvalid(t, wc, call(c, cc), field)
+			err := call(c, cc)
+			wantInvalid(t, wc, err, field)
+			wantNoByteOf(t, err, cc)
 		})
+	}
+}
+
+// wantNoByteOf checks that err names the position and kind of a bad character, never the character
+// itself in any spelling: the value may be a password or a token.
+func wantNoByteOf(t *testing.T, err error, bad string) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	msg := err.Error()
+	q := strconv.Quote(bad)
+	for _, spelling := range []string{bad, q[1 : len(q)-1], fmt.Sprintf("%#02x", bad[0])} {
+		if strings.Contains(msg, spelling) {
+			t.Errorf("error %q shows the bad byte (%s) of the value", msg, spelling)
+		}
 	}
 }
 
@@ -216,6 +236,9 @@ func TestHeaderOptionsRefusedAtNew(t *testing.T) {
 			var ve *ValidationError
 			if !errors.As(err, &ve) || ve.Field != o.field || !errors.Is(err, ErrInvalidRequest) {
 				t.Errorf("%s with %q: err = %v, want *ValidationError{Field: %q}", o.name, cc, err, o.field)
+			}
+			if o.name != "WithAGSHeader name" { // a header name is no secret; a value may be
+				wantNoByteOf(t, err, cc)
 			}
 		}
 	}
