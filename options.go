@@ -2,6 +2,7 @@ package tvauth
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -322,13 +323,23 @@ func WithAGSHeader(name, value string) Option {
 func parseBaseURL(option, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
+		// Never the URL itself (url.Error quotes it whole, escapes quote their bytes): its userinfo
+		// or query may hold a password or a token, refused below but only once it parses.
+		var ue *url.Error
+		var esc url.EscapeError
+		switch {
+		case errors.As(err, &esc):
+			err = errors.New("invalid URL escape")
+		case errors.As(err, &ue):
+			err = ue.Err
+		}
 		return nil, invalid(option, "malformed URL: %v", err)
 	}
 	if u.Scheme != "https" && u.Scheme != "http" {
 		return nil, invalid(option, "scheme must be https, got %q", u.Scheme)
 	}
 	if u.Host == "" || u.Hostname() == "" {
-		return nil, invalid(option, "URL %q has no host", raw)
+		return nil, invalid(option, "URL has no host")
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return nil, invalid(option, "a base URL takes no query, fragment or userinfo")

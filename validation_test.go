@@ -523,3 +523,34 @@ func TestPartnerSessionSchemaRequiresBothFields(t *testing.T) {
 		t.Errorf("required = %v, want domainName and redirectUrl", got)
 	}
 }
+
+// A base URL that is refused never comes back quoted: it may carry a password in its userinfo or a
+// token in its query, which are refused too, but not always first.
+func TestBaseURLErrorsQuoteNoSecret(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cr3tPassw0rd"
+	options := map[string]func(string) Option{
+		"WithPassURL": WithPassURL, "WithClientlessURL": WithClientlessURL, "WithWebAPIURL": WithWebAPIURL, "WithAGSURL": WithAGSURL,
+	}
+	for _, raw := range []string{
+		"https://user:" + secret + "@/path",          // no host
+		"https://user:" + secret + "@:443",           // no host name
+		"https://user:" + secret + "%zz@api.example", // malformed userinfo
+		"https://api.example/%zz?token=" + secret,    // malformed path
+		"https://api.example/\x01?token=" + secret,   // control character
+		"https://api.example/ ?token=" + secret + "#%zz",
+		"ftp://user:" + secret + "@api.example",
+	} {
+		for name, option := range options {
+			_, err := New(option(raw))
+			var ve *ValidationError
+			if !errors.As(err, &ve) || ve.Field != name {
+				t.Errorf("%s(%q): err = %v, want *ValidationError{Field: %q}", name, raw, err, name)
+				continue
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("%s(%q): error quotes the secret: %v", name, raw, err)
+			}
+		}
+	}
+}
