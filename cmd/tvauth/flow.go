@@ -91,7 +91,8 @@ func flowCommand(env *environment, family, name, args, short string, families in
 		Options: []ff.Option{ff.WithEnvVarPrefix("TVAUTH"), ff.WithEnvVars()},
 		Exec: func(ctx context.Context, rest []string) error {
 			if args == "" && len(rest) > 0 {
-				return usagef("%s: unexpected argument %q (flags go before arguments; secrets go in the environment)", full, rest[0])
+				// Not quoted: a stray argument is often a secret typed in the wrong place.
+				return usagef("%s: unexpected argument 1 (flags go before arguments; secrets go in the environment)", full)
 			}
 			return runFlow(ctx, env, full, f, func(ctx context.Context, fl *flow) error { return do(ctx, fl, rest) })
 		},

@@ -42,3 +42,26 @@ func TestOutputRedactsEverySpelling(t *testing.T) {
 		}
 	}
 }
+
+// A stray argument may be a secret typed where it does not belong: the usage error names its
+// position, never its text.
+func TestStrayArgumentsAreNotEchoed(t *testing.T) {
+	const secret = "hunter2-s3cr3t"
+	for _, args := range [][]string{
+		{"webapi", "login", "-fake", secret},
+		{"pass", "token", "-fake", secret},
+		{"ags", "signon", "-fake", secret},
+		{"webapi", "sign", "-fake", "f=json", secret},
+	} {
+		res := runCmd(t, nil, nil, args...)
+		if res.code != exitUsage {
+			t.Errorf("%v: exit %d, want %d\n%s%s", args, res.code, exitUsage, res.stdout, res.stderr)
+		}
+		if strings.Contains(res.stdout+res.stderr, secret) {
+			t.Errorf("%v: the argument is echoed:\n%s%s", args, res.stdout, res.stderr)
+		}
+		if !strings.Contains(res.stdout+res.stderr, "argument 1") && !strings.Contains(res.stdout+res.stderr, "argument 2") {
+			t.Errorf("%v: the error does not name the argument's position:\n%s%s", args, res.stdout, res.stderr)
+		}
+	}
+}

@@ -122,10 +122,10 @@ func webapiLogout(ctx context.Context, fl *flow, format string) error {
 // from the environment.
 func webapiSign(ctx context.Context, fl *flow, method, rawURL string, args []string) error {
 	params := url.Values{}
-	for _, a := range args {
+	for i, a := range args {
 		name, value, ok := strings.Cut(a, "=")
-		if !ok || name == "" {
-			return usagef("webapi sign: argument %q is not name=value", a)
+		if !ok || name == "" { // not quoted: it may be a token given alone
+			return usagef("webapi sign: argument %d is not name=value", i+1)
 		}
 		if name == "a" || name == "sig_sha256" || name == "pwd" {
 			return usagef("webapi sign: %s is a secret: give the token in TVAUTH_WEBAPI_TOKEN, never on the command line", name)
