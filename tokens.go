@@ -39,6 +39,10 @@ type tokenCache struct {
 	tok    *oauth2.Token
 	last   *oauth2.Token // the token last cached, kept after invalidate: the fetch's old token
 	flight *tokenFlight  // the fetch in progress, or nil
+
+	// running is held by the fetch that runs: a fetch abandoned by its waiters is cancelled but may
+	// take a moment to return, and the next one starts only after it.
+	running chan struct{}
 }
 
 // tokenFlight is one fetch in progress; done is closed once tok and err are set.
@@ -51,7 +55,7 @@ type tokenFlight struct {
 }
 
 func newTokenCache(early time.Duration, fetch func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error)) *tokenCache {
-	return &tokenCache{fetch: fetch, early: early, now: time.Now}
+	return &tokenCache{fetch: fetch, early: early, now: time.Now, running: make(chan struct{}, 1)}
 }
 
 // Token implements oauth2.TokenSource. With no context of its own, it waits at most for one fetch,
@@ -77,11 +81,7 @@ func (c *tokenCache) tokenContext(ctx context.Context) (*oauth2.Token, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		f = &tokenFlight{done: make(chan struct{}), cancel: cancel}
 		c.flight = f
-		old := c.tok
-		if old == nil {
-			old = c.last
-		}
-		go c.run(fctx, f, old)
+		go c.run(fctx, f)
 	}
 	f.waiters++
 	c.mu.Unlock()
@@ -106,12 +106,29 @@ func (c *tokenCache) leave(f *tokenFlight) {
 	}
 }
 
-// run is the detached fetch.
-func (c *tokenCache) run(ctx context.Context, f *tokenFlight, old *oauth2.Token) {
+// run is the detached fetch. It waits for an abandoned fetch still returning, then uses the token
+// that one got, if any, rather than fetching again.
+func (c *tokenCache) run(ctx context.Context, f *tokenFlight) {
 	defer f.cancel()
-	tok, err := c.fetch(ctx, old)
-	if err == nil && tok == nil {
-		err = errNoToken
+	var tok *oauth2.Token
+	var err error
+	select {
+	case c.running <- struct{}{}:
+		defer func() { <-c.running }() // after the result is cached: the next fetch sees it
+		c.mu.Lock()
+		cached, old := c.tok, c.tok
+		if old == nil {
+			old = c.last
+		}
+		valid := c.valid(cached)
+		c.mu.Unlock()
+		if valid {
+			tok = cached
+		} else if tok, err = c.fetch(ctx, old); err == nil && tok == nil {
+			err = errNoToken
+		}
+	case <-ctx.Done():
+		err = ctx.Err()
 	}
 	c.mu.Lock()
 	if err == nil {

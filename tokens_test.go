@@ -526,3 +526,54 @@ func TestWithTokenFetchTimeoutValidates(t *testing.T) {
 		}
 	}
 }
+
+// A fetch whose last waiter left is cancelled, but it may take a moment to return (a reply being
+// read, a store write in progress). The next caller's fetch waits for it: never two fetches at once
+// (two AGS refreshes with one refresh token would kill it), and a token the late fetch got anyway is
+// used rather than fetched again.
+func TestTokenCacheAbandonedFetchDoesNotOverlapTheNext(t *testing.T) {
+	t.Parallel()
+	for _, lateToken := range []bool{false, true} {
+		t.Run(fmt.Sprint("lateToken=", lateToken), func(t *testing.T) {
+			t.Parallel()
+			var fetches, inFlight, maxInFlight atomic.Int32
+			c := newTokenCache(0, func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
+				n := fetches.Add(1)
+				cur := inFlight.Add(1)
+				defer inFlight.Add(-1)
+				for m := maxInFlight.Load(); cur > m && !maxInFlight.CompareAndSwap(m, cur); m = maxInFlight.Load() {
+				}
+				if n == 1 {
+					<-ctx.Done()
+					time.Sleep(50 * time.Millisecond) // the reply was already on its way
+					if lateToken {
+						return &oauth2.Token{AccessToken: "late"}, nil
+					}
+					return nil, ctx.Err()
+				}
+				return &oauth2.Token{AccessToken: "fresh"}, nil
+			})
+			ctx, cancel := context.WithCancel(context.Background())
+			starter := make(chan error, 1)
+			go func() { _, err := c.tokenContext(ctx); starter <- err }()
+			for fetches.Load() == 0 {
+				time.Sleep(time.Millisecond)
+			}
+			cancel()
+			if err := within(t, "the cancelled starter", starter); !errors.Is(err, context.Canceled) {
+				t.Fatalf("starter: %v", err)
+			}
+			tok, err := c.Token()
+			want, wantFetches := "fresh", int32(2)
+			if lateToken {
+				want, wantFetches = "late", 1
+			}
+			if err != nil || tok.AccessToken != want {
+				t.Fatalf("next caller: %v, %v; want %s", tok, err, want)
+			}
+			if maxInFlight.Load() != 1 || fetches.Load() != wantFetches {
+				t.Errorf("max concurrent fetches = %d, fetches = %d; want 1, %d", maxInFlight.Load(), fetches.Load(), wantFetches)
+			}
+		})
+	}
+}
