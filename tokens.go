@@ -25,7 +25,7 @@ var errNoToken = errors.New("tvauth: the token fetch returned no token")
 // The fetch is detached from its callers: it runs in its own goroutine with its own deadline (timeout),
 // keeping the values but not the cancellation of the context of the caller that started it. Every
 // caller, the starter included, waits for it with its own context and leaves when that ends; the fetch
-// goes on for the others, and is cancelled only when the last waiter has left. When the fetch ends (a
+// goes on for the others, and is cancelled only when the last waiter has left (unless finishAbandoned). When the fetch ends (a
 // token, an error or its deadline), its waiters get its result and the next caller that needs a token
 // starts a fresh one. The mutex is never held across I/O, so nothing waits on a stalled fetch without
 // a context of its own.
@@ -33,6 +33,10 @@ type tokenCache struct {
 	fetch   func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error)
 	now     func() time.Time
 	timeout time.Duration // bounds one fetch; <= 0 = DefaultTokenFetchTimeout
+	// finishAbandoned lets a fetch that all its waiters left run on to its timeout instead of
+	// cancelling it: an AGS refresh, which rotates the refresh token the moment AGS takes it, cut off
+	// would lose the rotated token. The next caller's fetch waits for it and uses its token.
+	finishAbandoned bool
 
 	mu     sync.Mutex
 	early  time.Duration // refetch this long before expiry
@@ -102,7 +106,9 @@ func (c *tokenCache) leave(f *tokenFlight) {
 	f.waiters--
 	if f.waiters == 0 && c.flight == f {
 		c.flight = nil
-		f.cancel()
+		if !c.finishAbandoned {
+			f.cancel()
+		}
 	}
 }
 
