@@ -242,3 +242,33 @@ func TestFileCredentialStoreWritesItsOwnRecord(t *testing.T) {
 		}
 	}
 }
+
+// A zero MemoryCredentialStore is usable from many goroutines at once: the first lease is made
+// without a data race, and the lease excludes.
+func TestZeroMemoryCredentialStoreConcurrentLock(t *testing.T) {
+	t.Parallel()
+	var store MemoryCredentialStore
+	var holders, maxHolders atomic.Int32
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			release, _, err := store.LockCredentials(context.Background())
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			n := holders.Add(1)
+			for m := maxHolders.Load(); n > m && !maxHolders.CompareAndSwap(m, n); m = maxHolders.Load() {
+			}
+			time.Sleep(time.Millisecond)
+			holders.Add(-1)
+			release()
+		}()
+	}
+	wg.Wait()
+	if maxHolders.Load() != 1 {
+		t.Errorf("max concurrent lease holders = %d, want 1", maxHolders.Load())
+	}
+}
