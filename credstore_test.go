@@ -272,3 +272,35 @@ func TestZeroMemoryCredentialStoreConcurrentLock(t *testing.T) {
 		t.Errorf("max concurrent lease holders = %d, want 1", maxHolders.Load())
 	}
 }
+
+// downCredentialStore cannot be read: a store whose backend is down.
+type downCredentialStore struct{ loads atomic.Int32 }
+
+func (d *downCredentialStore) Load(context.Context) (ClientCredentials, error) {
+	d.loads.Add(1)
+	return ClientCredentials{}, errStoreDown
+}
+
+func (d *downCredentialStore) Save(context.Context, ClientCredentials) error { return errStoreDown }
+
+// WithPassCredentialStore on a store that cannot be read fails each call with the store's error and
+// sends nothing: no registration (the server's catch-all handler fails the test on any request), no
+// token fetch, no Pass call. The next call asks the store again.
+func TestPassCredentialStoreDownNoRegistration(t *testing.T) {
+	t.Parallel()
+	_, _, base := setup(t)
+	store := &downCredentialStore{}
+	c, err := New(WithPassURL(base), WithDevice(testDevice), WithRetry(fastRetry),
+		WithPassCredentialStore(store, "software-statement"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := c.Pass.Configuration(context.Background(), "sp"); !errors.Is(err, errStoreDown) {
+			t.Fatalf("Configuration with the store down: %v, want the store's error", err)
+		}
+	}
+	if n := store.loads.Load(); n != 2 {
+		t.Errorf("store loads = %d, want 2 (one per call)", n)
+	}
+}
