@@ -69,6 +69,7 @@ func (s *AGSService) TokenSource(tokens *Tokens, req SignOnRequest, onRefresh fu
 	ts := &AGSTokenSource{svc: s, req: req, onRefresh: onRefresh}
 	ts.cache = newTokenCache(0, ts.refresh)
 	ts.cache.timeout = s.client.cfg.tokenFetchTimeout
+	ts.cache.finishAbandoned = true
 	if tokens != nil {
 		ts.cur = *tokens
 		ts.cache.early = agsMarginFor(tokens.ExpiresIn)
@@ -96,6 +97,7 @@ func (s *AGSService) SharedTokenSource(store AGSTokenStore, key string, req Sign
 	ts := &AGSTokenSource{svc: s, req: req, onRefresh: onRefresh, store: store, key: key}
 	ts.cache = newTokenCache(0, ts.sharedRefresh)
 	ts.cache.timeout = s.client.cfg.tokenFetchTimeout
+	ts.cache.finishAbandoned = true
 	return ts
 }
 
@@ -206,8 +208,9 @@ func (ts *AGSTokenSource) Token() (*oauth2.Token, error) {
 
 // TokenContext is Token with a context for waiting. The refresh itself runs detached from any one
 // caller, bounded by the fetch timeout: a caller whose context ends returns at once with ctx.Err(),
-// while the refresh goes on for the others, and the next caller after a failed or timed-out refresh
-// starts a fresh one.
+// while the refresh goes on (even when nobody waits for it any more: AGS may already have rotated the
+// refresh token) and the next caller gets its tokens; after a failed or timed-out refresh the next
+// caller starts a fresh one.
 func (ts *AGSTokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	return ts.cache.tokenContext(ctx)
 }

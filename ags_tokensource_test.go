@@ -406,3 +406,57 @@ func TestSharedAGSTokenSourceLoserReadsWinner(t *testing.T) {
 		t.Fatalf("loser got %v, %v (refresh token %q)", tok, err, ts.Tokens().RefreshToken)
 	}
 }
+
+// AGS rotates the refresh token as soon as it takes a refresh, so a refresh must not be cut off
+// because its only caller stopped waiting: the rotated token would be lost and the next refresh would
+// present a dead one (401, final). The refresh goes on, bounded by the fetch timeout, and the next
+// caller gets its tokens.
+func TestAGSTokenSourceCallerLeavingDoesNotLoseTheRotation(t *testing.T) {
+	t.Parallel()
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprint("shared=", shared), func(t *testing.T) {
+			t.Parallel()
+			c, mux := agsSetup(t)
+			srv := &agsRefreshServer{delay: 150 * time.Millisecond,
+				status: func(n int) int { // rt-0 dies with its first use
+					if n > 1 {
+						return http.StatusUnauthorized
+					}
+					return http.StatusOK
+				}}
+			srv.register(t, mux)
+			start := Tokens{AccessToken: "at-0", RefreshToken: "rt-0", ExpiresIn: time.Hour,
+				ReceivedAt: time.Now().Add(-2 * time.Hour)}
+			var refreshed atomic.Int32
+			onRefresh := func(Tokens) { refreshed.Add(1) }
+			var ts *AGSTokenSource
+			if shared {
+				store := newFleetStore()
+				if _, err := store.CompareAndSwapTokens(context.Background(), "u", "", start); err != nil {
+					t.Fatal(err)
+				}
+				ts = c.AGS.SharedTokenSource(store, "u", SignOnRequest{}, onRefresh)
+			} else {
+				ts = c.AGS.TokenSource(&start, SignOnRequest{}, onRefresh)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+			defer cancel()
+			if _, err := ts.TokenContext(ctx); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("impatient caller: %v, want DeadlineExceeded", err)
+			}
+			tok, err := ts.Token()
+			if err != nil || tok.AccessToken != "at-1" {
+				t.Fatalf("next caller: %v, %v; want at-1", tok, err)
+			}
+			if got := ts.Tokens().RefreshToken; got != "rt-1" {
+				t.Errorf("refresh token = %q, want rt-1", got)
+			}
+			if n := srv.hits.Load(); n != 1 {
+				t.Errorf("refreshes = %d, want 1", n)
+			}
+			if n := refreshed.Load(); n != 1 {
+				t.Errorf("onRefresh calls = %d, want 1", n)
+			}
+		})
+	}
+}

@@ -75,20 +75,19 @@ func NewMemoryCredentialStore() *MemoryCredentialStore {
 // LockCredentials implements CredentialLocker for the goroutines of this process. The lease has no
 // expiry (0): it dies with the process.
 func (m *MemoryCredentialStore) LockCredentials(ctx context.Context) (func(), time.Duration, error) {
+	m.mu.Lock()
 	if m.lease == nil { // a zero MemoryCredentialStore
-		m.mu.Lock()
-		if m.lease == nil {
-			m.lease = make(chan struct{}, 1)
-		}
-		m.mu.Unlock()
+		m.lease = make(chan struct{}, 1)
 	}
+	lease := m.lease
+	m.mu.Unlock()
 	select {
-	case m.lease <- struct{}{}:
+	case lease <- struct{}{}:
 	case <-ctx.Done():
 		return nil, 0, ctx.Err()
 	}
 	var once sync.Once
-	return func() { once.Do(func() { <-m.lease }) }, 0, nil
+	return func() { once.Do(func() { <-lease }) }, 0, nil
 }
 
 // Load returns the saved credentials, or ErrNoCredentials.

@@ -242,3 +242,65 @@ func TestFileCredentialStoreWritesItsOwnRecord(t *testing.T) {
 		}
 	}
 }
+
+// A zero MemoryCredentialStore is usable from many goroutines at once: the first lease is made
+// without a data race, and the lease excludes.
+func TestZeroMemoryCredentialStoreConcurrentLock(t *testing.T) {
+	t.Parallel()
+	var store MemoryCredentialStore
+	var holders, maxHolders atomic.Int32
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			release, _, err := store.LockCredentials(context.Background())
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			n := holders.Add(1)
+			for m := maxHolders.Load(); n > m && !maxHolders.CompareAndSwap(m, n); m = maxHolders.Load() {
+			}
+			time.Sleep(time.Millisecond)
+			holders.Add(-1)
+			release()
+		}()
+	}
+	wg.Wait()
+	if maxHolders.Load() != 1 {
+		t.Errorf("max concurrent lease holders = %d, want 1", maxHolders.Load())
+	}
+}
+
+// downCredentialStore cannot be read: a store whose backend is down.
+type downCredentialStore struct{ loads atomic.Int32 }
+
+func (d *downCredentialStore) Load(context.Context) (ClientCredentials, error) {
+	d.loads.Add(1)
+	return ClientCredentials{}, errStoreDown
+}
+
+func (d *downCredentialStore) Save(context.Context, ClientCredentials) error { return errStoreDown }
+
+// WithPassCredentialStore on a store that cannot be read fails each call with the store's error and
+// sends nothing: no registration (the server's catch-all handler fails the test on any request), no
+// token fetch, no Pass call. The next call asks the store again.
+func TestPassCredentialStoreDownNoRegistration(t *testing.T) {
+	t.Parallel()
+	_, _, base := setup(t)
+	store := &downCredentialStore{}
+	c, err := New(WithPassURL(base), WithDevice(testDevice), WithRetry(fastRetry),
+		WithPassCredentialStore(store, "software-statement"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := c.Pass.Configuration(context.Background(), "sp"); !errors.Is(err, errStoreDown) {
+			t.Fatalf("Configuration with the store down: %v, want the store's error", err)
+		}
+	}
+	if n := store.loads.Load(); n != 2 {
+		t.Errorf("store loads = %d, want 2 (one per call)", n)
+	}
+}

@@ -25,7 +25,7 @@ var errNoToken = errors.New("tvauth: the token fetch returned no token")
 // The fetch is detached from its callers: it runs in its own goroutine with its own deadline (timeout),
 // keeping the values but not the cancellation of the context of the caller that started it. Every
 // caller, the starter included, waits for it with its own context and leaves when that ends; the fetch
-// goes on for the others, and is cancelled only when the last waiter has left. When the fetch ends (a
+// goes on for the others, and is cancelled only when the last waiter has left (unless finishAbandoned). When the fetch ends (a
 // token, an error or its deadline), its waiters get its result and the next caller that needs a token
 // starts a fresh one. The mutex is never held across I/O, so nothing waits on a stalled fetch without
 // a context of its own.
@@ -33,12 +33,20 @@ type tokenCache struct {
 	fetch   func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error)
 	now     func() time.Time
 	timeout time.Duration // bounds one fetch; <= 0 = DefaultTokenFetchTimeout
+	// finishAbandoned lets a fetch that all its waiters left run on to its timeout instead of
+	// cancelling it: an AGS refresh, which rotates the refresh token the moment AGS takes it, cut off
+	// would lose the rotated token. The next caller's fetch waits for it and uses its token.
+	finishAbandoned bool
 
 	mu     sync.Mutex
 	early  time.Duration // refetch this long before expiry
 	tok    *oauth2.Token
 	last   *oauth2.Token // the token last cached, kept after invalidate: the fetch's old token
 	flight *tokenFlight  // the fetch in progress, or nil
+
+	// running is held by the fetch that runs: a fetch abandoned by its waiters is cancelled but may
+	// take a moment to return, and the next one starts only after it.
+	running chan struct{}
 }
 
 // tokenFlight is one fetch in progress; done is closed once tok and err are set.
@@ -51,7 +59,7 @@ type tokenFlight struct {
 }
 
 func newTokenCache(early time.Duration, fetch func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error)) *tokenCache {
-	return &tokenCache{fetch: fetch, early: early, now: time.Now}
+	return &tokenCache{fetch: fetch, early: early, now: time.Now, running: make(chan struct{}, 1)}
 }
 
 // Token implements oauth2.TokenSource. With no context of its own, it waits at most for one fetch,
@@ -77,11 +85,7 @@ func (c *tokenCache) tokenContext(ctx context.Context) (*oauth2.Token, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		f = &tokenFlight{done: make(chan struct{}), cancel: cancel}
 		c.flight = f
-		old := c.tok
-		if old == nil {
-			old = c.last
-		}
-		go c.run(fctx, f, old)
+		go c.run(fctx, f)
 	}
 	f.waiters++
 	c.mu.Unlock()
@@ -102,16 +106,35 @@ func (c *tokenCache) leave(f *tokenFlight) {
 	f.waiters--
 	if f.waiters == 0 && c.flight == f {
 		c.flight = nil
-		f.cancel()
+		if !c.finishAbandoned {
+			f.cancel()
+		}
 	}
 }
 
-// run is the detached fetch.
-func (c *tokenCache) run(ctx context.Context, f *tokenFlight, old *oauth2.Token) {
+// run is the detached fetch. It waits for an abandoned fetch still returning, then uses the token
+// that one got, if any, rather than fetching again.
+func (c *tokenCache) run(ctx context.Context, f *tokenFlight) {
 	defer f.cancel()
-	tok, err := c.fetch(ctx, old)
-	if err == nil && tok == nil {
-		err = errNoToken
+	var tok *oauth2.Token
+	var err error
+	select {
+	case c.running <- struct{}{}:
+		defer func() { <-c.running }() // after the result is cached: the next fetch sees it
+		c.mu.Lock()
+		cached, old := c.tok, c.tok
+		if old == nil {
+			old = c.last
+		}
+		valid := c.valid(cached)
+		c.mu.Unlock()
+		if valid {
+			tok = cached
+		} else if tok, err = c.fetch(ctx, old); err == nil && tok == nil {
+			err = errNoToken
+		}
+	case <-ctx.Done():
+		err = ctx.Err()
 	}
 	c.mu.Lock()
 	if err == nil {

@@ -526,3 +526,180 @@ func TestWithTokenFetchTimeoutValidates(t *testing.T) {
 		}
 	}
 }
+
+// A fetch whose last waiter left is cancelled, but it may take a moment to return (a reply being
+// read, a store write in progress). The next caller's fetch waits for it: never two fetches at once
+// (two AGS refreshes with one refresh token would kill it), and a token the late fetch got anyway is
+// used rather than fetched again.
+func TestTokenCacheAbandonedFetchDoesNotOverlapTheNext(t *testing.T) {
+	t.Parallel()
+	for _, lateToken := range []bool{false, true} {
+		t.Run(fmt.Sprint("lateToken=", lateToken), func(t *testing.T) {
+			t.Parallel()
+			var fetches, inFlight, maxInFlight atomic.Int32
+			c := newTokenCache(0, func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
+				n := fetches.Add(1)
+				cur := inFlight.Add(1)
+				defer inFlight.Add(-1)
+				for m := maxInFlight.Load(); cur > m && !maxInFlight.CompareAndSwap(m, cur); m = maxInFlight.Load() {
+				}
+				if n == 1 {
+					<-ctx.Done()
+					time.Sleep(50 * time.Millisecond) // the reply was already on its way
+					if lateToken {
+						return &oauth2.Token{AccessToken: "late"}, nil
+					}
+					return nil, ctx.Err()
+				}
+				return &oauth2.Token{AccessToken: "fresh"}, nil
+			})
+			ctx, cancel := context.WithCancel(context.Background())
+			starter := make(chan error, 1)
+			go func() { _, err := c.tokenContext(ctx); starter <- err }()
+			for fetches.Load() == 0 {
+				time.Sleep(time.Millisecond)
+			}
+			cancel()
+			if err := within(t, "the cancelled starter", starter); !errors.Is(err, context.Canceled) {
+				t.Fatalf("starter: %v", err)
+			}
+			tok, err := c.Token()
+			want, wantFetches := "fresh", int32(2)
+			if lateToken {
+				want, wantFetches = "late", 1
+			}
+			if err != nil || tok.AccessToken != want {
+				t.Fatalf("next caller: %v, %v; want %s", tok, err, want)
+			}
+			if maxInFlight.Load() != 1 || fetches.Load() != wantFetches {
+				t.Errorf("max concurrent fetches = %d, fetches = %d; want 1, %d", maxInFlight.Load(), fetches.Load(), wantFetches)
+			}
+		})
+	}
+}
+
+var errStoreDown = errors.New("store down")
+
+// brokenStore is a fleetStore whose operations named in fail return errStoreDown, as a store whose
+// Redis is down would.
+type brokenStore struct {
+	*fleetStore
+	fail string // "load", "lock" or "save"
+}
+
+func (b *brokenStore) LoadPassToken(ctx context.Context, id string) (*oauth2.Token, error) {
+	if b.fail == "load" {
+		return nil, errStoreDown
+	}
+	return b.fleetStore.LoadPassToken(ctx, id)
+}
+
+func (b *brokenStore) SavePassToken(ctx context.Context, id string, tok *oauth2.Token) error {
+	if b.fail == "save" {
+		return errStoreDown
+	}
+	return b.fleetStore.SavePassToken(ctx, id, tok)
+}
+
+func (b *brokenStore) LockPassToken(ctx context.Context, id string) (func(), time.Duration, error) {
+	if b.fail == "lock" {
+		return nil, 0, errStoreDown
+	}
+	return b.fleetStore.LockPassToken(ctx, id)
+}
+
+func (b *brokenStore) LoadTokens(ctx context.Context, key string) (Tokens, error) {
+	if b.fail == "load" {
+		return Tokens{}, errStoreDown
+	}
+	return b.fleetStore.LoadTokens(ctx, key)
+}
+
+func (b *brokenStore) CompareAndSwapTokens(ctx context.Context, key, old string, next Tokens) (bool, error) {
+	if b.fail == "save" {
+		return false, errStoreDown
+	}
+	return b.fleetStore.CompareAndSwapTokens(ctx, key, old, next)
+}
+
+func (b *brokenStore) LockTokens(ctx context.Context, key string) (func(), time.Duration, error) {
+	if b.fail == "lock" {
+		return nil, 0, errStoreDown
+	}
+	return b.fleetStore.LockTokens(ctx, key)
+}
+
+// A shared store that cannot be read or locked fails the call with its error and fetches nothing (an
+// unreadable store is not an empty one); one that cannot save still hands out the token it fetched,
+// once, and keeps it.
+func TestSharedTokenSourcesWithTheStoreDown(t *testing.T) {
+	t.Parallel()
+	for _, fail := range []string{"load", "lock", "save"} {
+		t.Run("pass/"+fail, func(t *testing.T) {
+			t.Parallel()
+			reg, mux, base := setup(t)
+			e := newStallingTokenEndpoint(t, mux, nil)
+			c, err := New(WithPassURL(base), WithDevice(testDevice), WithHTTPClient(reg.cfg.httpClient),
+				WithPassTokenStore(&brokenStore{newFleetStore(), fail}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts := c.Pass.TokenSource(ClientCredentials{ClientID: "id", ClientSecret: "secret-value"})
+			for range 2 {
+				tok, err := ts.Token()
+				if fail == "save" {
+					if err != nil || tok.AccessToken != "tok-1" {
+						t.Fatalf("Token = %v, %v; want tok-1", tok, err)
+					}
+				} else if !errors.Is(err, errStoreDown) {
+					t.Fatalf("Token = %v, %v; want the store's error", tok, err)
+				}
+			}
+			want := int32(0)
+			if fail == "save" {
+				want = 1
+			}
+			if n := e.fetches.Load(); n != want {
+				t.Errorf("token fetches = %d, want %d", n, want)
+			}
+		})
+		t.Run("ags/"+fail, func(t *testing.T) {
+			t.Parallel()
+			c, mux := agsSetup(t)
+			srv := &agsRefreshServer{}
+			srv.register(t, mux)
+			store := &brokenStore{fleetStore: newFleetStore()}
+			seed := Tokens{AccessToken: "at-0", RefreshToken: "rt-0", ExpiresIn: time.Hour,
+				ReceivedAt: time.Now().Add(-2 * time.Hour)}
+			if ok, err := store.CompareAndSwapTokens(context.Background(), "u", "", seed); !ok || err != nil {
+				t.Fatal("seed", err)
+			}
+			store.fail = fail
+			var refreshed atomic.Int32
+			ts := c.AGS.SharedTokenSource(store, "u", SignOnRequest{}, func(Tokens) { refreshed.Add(1) })
+			for range 2 {
+				tok, err := ts.Token()
+				if fail == "save" {
+					if err != nil || tok.AccessToken != "at-1" {
+						t.Fatalf("Token = %v, %v; want at-1", tok, err)
+					}
+				} else if !errors.Is(err, errStoreDown) {
+					t.Fatalf("Token = %v, %v; want the store's error", tok, err)
+				}
+			}
+			want := int32(0)
+			if fail == "save" {
+				want = 1
+				if rt := ts.Tokens().RefreshToken; rt != "rt-1" {
+					t.Errorf("refresh token = %q, want rt-1", rt)
+				}
+			}
+			if n := srv.hits.Load(); n != want {
+				t.Errorf("refreshes = %d, want %d", n, want)
+			}
+			if n := refreshed.Load(); n != want {
+				t.Errorf("onRefresh calls = %d, want %d", n, want)
+			}
+		})
+	}
+}

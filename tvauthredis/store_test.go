@@ -293,3 +293,73 @@ func TestNewValidates(t *testing.T) {
 		t.Errorf("String = %q", got)
 	}
 }
+
+// Redis down: the shared token sources fail the call with the Redis error and fetch nothing, neither
+// a Pass token nor an AGS refresh (an unreadable store is never taken for an empty one).
+func TestRedisDownNoTokenFetch(t *testing.T) {
+	t.Parallel()
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + itoa(port), MaxRetries: -1, DialTimeout: time.Second})
+	defer rdb.Close()
+	store, err := New(rdb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := tvauthtest.NewServer()
+	defer fake.Close()
+	client, err := tvauth.New(append(fake.Options(), tvauth.WithDevice(testDevice), tvauth.WithPassTokenStore(store))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Pass.TokenSource(fake.PassCredentials()).Token(); err == nil ||
+		!strings.Contains(err.Error(), "tvauthredis: reading") {
+		t.Errorf("Pass token with Redis down: %v", err)
+	}
+	if n := countRequests(fake, "/o/client/token"); n != 0 {
+		t.Errorf("%d Pass token fetches with Redis down", n)
+	}
+	var refreshed int
+	ts := client.AGS.SharedTokenSource(store, "dave", tvauth.SignOnRequest{}, func(tvauth.Tokens) { refreshed++ })
+	if _, err := ts.Token(); err == nil || errors.Is(err, tvauth.ErrNoTokens) ||
+		!strings.Contains(err.Error(), "tvauthredis: reading") {
+		t.Errorf("AGS token with Redis down: %v", err)
+	}
+	for _, r := range fake.Requests() {
+		if strings.HasSuffix(r.Path, "/refresh") {
+			t.Errorf("an AGS refresh with Redis down: %s", r.Path)
+		}
+	}
+	if refreshed != 0 {
+		t.Errorf("onRefresh called %d times", refreshed)
+	}
+}
+
+// Lease reports the lease time: tvauth.DefaultLeaseTime unless WithLease says otherwise, and it is
+// what the lock methods return.
+func TestStoreLeaseTime(t *testing.T) {
+	t.Parallel()
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer rdb.Close()
+	if s, _ := New(rdb); s.Lease() != tvauth.DefaultLeaseTime {
+		t.Errorf("default Lease = %v, want %v", s.Lease(), tvauth.DefaultLeaseTime)
+	}
+	s, _ := newStore(t, WithLease(1500*time.Millisecond))
+	if s.Lease() != 1500*time.Millisecond {
+		t.Errorf("Lease = %v, want 1.5s", s.Lease())
+	}
+	for name, lock := range map[string]func(context.Context) (func(), time.Duration, error){
+		"credentials": s.LockCredentials,
+		"pass":        func(ctx context.Context) (func(), time.Duration, error) { return s.LockPassToken(ctx, "id") },
+		"ags":         func(ctx context.Context) (func(), time.Duration, error) { return s.LockTokens(ctx, "dave") },
+	} {
+		release, lease, err := lock(context.Background())
+		if err != nil || lease != s.Lease() {
+			t.Errorf("%s: lease %v, %v; want %v", name, lease, err, s.Lease())
+			continue
+		}
+		release()
+	}
+}
