@@ -172,6 +172,12 @@ func (ts *AGSTokenSource) sharedRefresh(ctx context.Context, old *oauth2.Token) 
 			}
 		}
 	}
+	return ts.rotated(nt), nil
+}
+
+// rotated makes nt the source's tokens after a refresh, schedules the next one and reports the
+// rotation (before any caller gets the new token).
+func (ts *AGSTokenSource) rotated(nt *Tokens) *oauth2.Token {
 	ts.mu.Lock()
 	ts.cur = *nt
 	ts.mu.Unlock()
@@ -179,7 +185,7 @@ func (ts *AGSTokenSource) sharedRefresh(ctx context.Context, old *oauth2.Token) 
 	if ts.onRefresh != nil {
 		ts.onRefresh(*nt)
 	}
-	return nt.OAuth2(), nil
+	return nt.OAuth2()
 }
 
 // fillRefreshed completes a refresh reply, which may leave out what does not change.
@@ -259,14 +265,7 @@ func (ts *AGSTokenSource) refresh(ctx context.Context, _ *oauth2.Token) (*oauth2
 		return nil, err
 	}
 	fillRefreshed(nt, cur)
-	ts.mu.Lock()
-	ts.cur = *nt
-	ts.mu.Unlock()
-	ts.cache.setEarly(agsMarginFor(nt.ExpiresIn))
-	if ts.onRefresh != nil {
-		ts.onRefresh(*nt)
-	}
-	return nt.OAuth2(), nil
+	return ts.rotated(nt), nil
 }
 
 // String masks the tokens. (The pointer receiver is forced by the mutex; without a String method %+v
