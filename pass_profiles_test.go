@@ -301,7 +301,9 @@ func TestPassWaitForProfile(t *testing.T) {
 		c, mux, _ := setup(t)
 		serve(mux, "GET /api/v2/REF30/profiles/code/XTC98W", 200, passFixture(t, "profiles_empty.json"))
 		serve(mux, "GET /api/v2/REF30/sessions/XTC98W", 200, passFixture(t, "session_info_missing_parameters.json")) // notAfter long past…
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		// A deadline far off: the expired code, not the context, must end this wait (a short one made
+		// the test depend on two requests finishing within it on a loaded machine).
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_, err := c.Pass.waitForProfile(ctx, "REF30", "XTC98W", fast)
 		// …so the code has expired before the context ends.
