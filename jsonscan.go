@@ -97,6 +97,29 @@ func (p *jsonScanner) membersRaw(member func(raw []byte, plain bool) error) erro
 	}
 }
 
+// elements reads the elements of an array whose '[' has been consumed, calling element with each
+// one's index while the scanner stands at its value.
+func (p *jsonScanner) elements(element func(n int) error) error {
+	if p.peek() == ']' {
+		p.i++
+		return nil
+	}
+	for n := 0; ; n++ {
+		if err := element(n); err != nil {
+			return err
+		}
+		switch p.peek() {
+		case ',':
+			p.i++
+		case ']':
+			p.i++
+			return nil
+		default:
+			return p.syntax("want ',' or ']'")
+		}
+	}
+}
+
 // skip checks one value without keeping it.
 func (p *jsonScanner) skip(depth int) error {
 	if depth > jsonMaxNesting {
@@ -108,24 +131,7 @@ func (p *jsonScanner) skip(depth int) error {
 		return p.members(func(string) error { return p.skip(depth + 1) })
 	case '[':
 		p.i++
-		if p.peek() == ']' {
-			p.i++
-			return nil
-		}
-		for {
-			if err := p.skip(depth + 1); err != nil {
-				return err
-			}
-			switch p.peek() {
-			case ',':
-				p.i++
-			case ']':
-				p.i++
-				return nil
-			default:
-				return p.syntax("want ',' or ']'")
-			}
-		}
+		return p.elements(func(int) error { return p.skip(depth + 1) })
 	}
 	_, _, err := p.scalar(false)
 	return err

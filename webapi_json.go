@@ -115,28 +115,13 @@ func (p *jsonScanner) flatten(t *webapiFlatTarget, key string, depth int) error 
 		})
 	case '[':
 		p.i++
-		if p.peek() == ']' {
-			p.i++
-			return nil
-		}
-		for n := 0; ; n++ {
+		return p.elements(func(n int) error {
 			child := ""
 			if t.err == nil {
 				child = webapiJoinKey(key, strconv.Itoa(n))
 			}
-			if err := p.flatten(t, child, depth+1); err != nil {
-				return err
-			}
-			switch p.peek() {
-			case ',':
-				p.i++
-			case ']':
-				p.i++
-				return nil
-			default:
-				return p.syntax("want ',' or ']'")
-			}
-		}
+			return p.flatten(t, child, depth+1)
+		})
 	}
 	store := t.err == nil && key != "" // "data": "text" has no name to file it under
 	text, isNull, err := p.scalar(store)
