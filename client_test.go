@@ -608,7 +608,7 @@ func TestLogLinePerAttempt(t *testing.T) {
 
 	// Silent by default.
 	c = newTestClient(t, WithPassURL(srv.URL))
-	if c.cfg.logger != nil {
+	if c.cfg.logAttempt != nil {
 		t.Error("a client without WithLogger has a logger")
 	}
 }

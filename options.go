@@ -69,7 +69,6 @@ type config struct {
 	webapiURL      string
 	agsURL         string
 	retry          RetryPolicy
-	logger         *slog.Logger
 	userAgent      string
 	device         *Device
 	passTS         oauth2.TokenSource
@@ -167,7 +166,7 @@ func WithRetry(p RetryPolicy) Option {
 // are always redacted.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
-		c.logger, c.logAttempt = l, nil
+		c.logAttempt = nil
 		if l != nil {
 			c.logAttempt = func(ctx context.Context, st *attemptState, req *http.Request, resp *http.Response, err error, d time.Duration) {
 				logAttempt(ctx, l, st, req, resp, err, d)
