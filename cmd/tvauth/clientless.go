@@ -30,7 +30,9 @@ func clientlessCommand(env *environment) *ffcli.Command {
 				fs.StringVar(&regCode, "reg-code", "", "the registration code to put in the URL (default: create one)")
 				fs.BoolVar(&follow, "follow", false, "also request the URL as a browser would and print Adobe's redirect (the MVPD's login page)")
 			},
-			func(ctx context.Context, fl *flow, args []string) error { return clientlessAuthURL(ctx, fl, regCode, follow) }),
+			func(ctx context.Context, fl *flow, args []string) error {
+				return clientlessAuthURL(ctx, fl, regCode, follow)
+			}),
 		cmd("checkauthn", "is the device authenticated? (exit 1 when not)", nil, clientlessCheckAuthN),
 		cmd("authorize", "authorize -pass-resource for the device", nil, clientlessAuthorize),
 		cmd("logout", "DELETE /api/v1/logout, then check that the device is signed out", nil, clientlessLogout),
