@@ -137,3 +137,22 @@ func TestNewFlowsRealHostRedaction(t *testing.T) {
 		t.Errorf("no operator token: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
+
+// A degraded MVPD needs no login: pass login says so and shows Adobe's degraded profile; decisions
+// come from degradation.
+func TestDegradedMVPD(t *testing.T) {
+	sa, hs := realHost(t)
+	if !sa.Server().DegradeMVPD(tvauthtest.DefaultMVPD, true) {
+		t.Fatal("no MVPD to degrade")
+	}
+	vars := map[string]string{"TVAUTH_PASS_SOFTWARE_STATEMENT": sa.Server().SoftwareStatement()}
+	res := runCmd(t, vars, nil, "pass", "login", "-pass-url", hs.URL)
+	if res.code != exitOK || !strings.Contains(res.stdout, "next action authorize/direct") ||
+		!strings.Contains(res.stdout, "no login needed (degraded): Cablevision profile (degraded, issued by Adobe)") {
+		t.Errorf("pass login: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	res = runCmd(t, vars, nil, "pass", "decide", "-pass-url", hs.URL)
+	if res.code != exitOK || !strings.Contains(res.stdout, "REF30 permitted (source degradation)") {
+		t.Errorf("pass decide: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}

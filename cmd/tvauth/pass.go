@@ -147,6 +147,20 @@ func passLogin(ctx context.Context, fl *flow, _ []string) error {
 	}
 	fl.ok("session", map[string]any{"code": sess.Code, "action_name": string(sess.ActionName), "action_type": string(sess.ActionType)},
 		"next action %s/%s", sess.ActionName, sess.ActionType)
+	if sess.ActionName == tvauth.ActionAuthorize {
+		// Signed in already, or Adobe answers for the MVPD (degraded, temporary access): no login.
+		res, err := c.Pass.ProfileForMVPD(ctx, tvauth.ProfileRequest{ServiceProvider: fl.passSP, MVPD: fl.passMVPD})
+		if err != nil {
+			return fail("profile", err)
+		}
+		p, ok := res.Profile(fl.passMVPD)
+		if !ok {
+			return fail("profile", fmt.Errorf("the session says authorize (%s), but there is no %s profile", sess.ReasonType, fl.passMVPD))
+		}
+		fl.ok("profile", profileData(p), "no login needed (%s): %s profile (%s, issued by %s), valid until %s",
+			sess.ReasonType, p.MVPD, p.Type, p.Issuer, p.NotAfter.UTC().Format(time.DateTime))
+		return nil
+	}
 	link := sess.URL
 	if link == nil {
 		u, err := c.Pass.AuthenticateURL(fl.passSP, sess.Code)
