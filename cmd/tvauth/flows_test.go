@@ -156,3 +156,61 @@ func TestDegradedMVPD(t *testing.T) {
 		t.Errorf("pass decide: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
+
+// stepData returns the data of the first JSON step named step in a -json output.
+func stepData(t *testing.T, out, step string) map[string]any {
+	t.Helper()
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var s stepLine
+		if json.Unmarshal([]byte(l), &s) == nil && s.Step == step {
+			return s.Data
+		}
+	}
+	t.Fatalf("no step %q in\n%s", step, out)
+	return nil
+}
+
+// The -code and -reg-code forms act on a code an earlier run printed: pass session resumes it, pass
+// profile looks up its login (not done: exit 1), clientless preauthorize answers for its device.
+func TestExistingCodes(t *testing.T) {
+	sa, hs := realHost(t)
+	vars := map[string]string{"TVAUTH_PASS_SOFTWARE_STATEMENT": sa.Server().SoftwareStatement()}
+	creds := t.TempDir() + "/creds.json"
+	pass := []string{"-creds", creds, "-pass-url", hs.URL}
+	v1 := append(pass, "-clientless-url", hs.URL)
+
+	first := runCmd(t, vars, nil, append([]string{"pass", "session", "-json"}, pass...)...)
+	if first.code != exitOK {
+		t.Fatalf("pass session: exit %d\n%s%s", first.code, first.stdout, first.stderr)
+	}
+	code, _ := stepData(t, first.stdout, "session")["code"].(string)
+	again := runCmd(t, vars, nil, append([]string{"pass", "session", "-code", code}, pass...)...)
+	if again.code != exitOK || strings.Contains(again.stdout, "next action resume/direct") ||
+		!strings.Contains(again.stdout, "code "+code+" holds domain=adobe.com, mvpd=Cablevision, redirectUrl=https://app.example/tvauth/done, serviceProvider=REF30; missing nothing") ||
+		!strings.Contains(again.stdout, "next action authenticate/interactive: open "+hs.URL+"/api/v2/authenticate/REF30/"+code) {
+		t.Errorf("pass session -code %s: exit %d\n%s%s", code, again.code, again.stdout, again.stderr)
+	}
+	prof := runCmd(t, vars, nil, append([]string{"pass", "profile", "-code", code}, pass...)...)
+	if prof.code != exitRefused || !strings.Contains(prof.stdout, "no profile for code "+code+" (yet): the login is not done") {
+		t.Errorf("pass profile -code %s: exit %d\n%s%s", code, prof.code, prof.stdout, prof.stderr)
+	}
+
+	rc := runCmd(t, vars, nil, append([]string{"clientless", "regcode", "-json"}, v1...)...)
+	if rc.code != exitOK {
+		t.Fatalf("clientless regcode: exit %d\n%s%s", rc.code, rc.stdout, rc.stderr)
+	}
+	regCode, _ := stepData(t, rc.stdout, "regcode")["code"].(string)
+	sa.Server().AddClientlessAuthn(tvauthtest.DefaultServiceProvider, "tvauth-cli-0001", tvauthtest.DefaultMVPD)
+	sa.Server().DenyResource(tvauthtest.DefaultMVPD, "HBO")
+	pre := runCmd(t, vars, nil, append([]string{"clientless", "preauthorize", "-reg-code", regCode, "-pass-resource", "REF30,HBO"}, v1...)...)
+	if pre.code != exitOK || !strings.Contains(pre.stdout, "REF30 playable") || !strings.Contains(pre.stdout, "HBO not playable") {
+		t.Errorf("clientless preauthorize -reg-code: exit %d\n%s%s", pre.code, pre.stdout, pre.stderr)
+	}
+	var byCode bool
+	for _, r := range sa.Server().Requests() {
+		byCode = byCode || strings.HasSuffix(r.Path, "/preauthorize/"+regCode)
+	}
+	if !byCode {
+		t.Error("no request to /api/v1/preauthorize/{code}")
+	}
+}
