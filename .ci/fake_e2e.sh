@@ -103,6 +103,15 @@ code=$(curl -sS -o /dev/null -w '%{http_code}' "$base/api/v2/$sp/logout/Dish?red
   -H "Authorization: Bearer forged-token" -H "$device_hdr" -H "X-Device-Info: $device_info")
 [ "$code" = 401 ] || fail "a forged bearer token: HTTP $code, want 401"
 ok "pass: a forged bearer token is refused (401)"
+# The admin API degrades an MVPD: Adobe answers for it (authorize, reasonType degraded), no login.
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$base/_tvauth/seed" -d '{"mvpds": [{"id": "Dish", "degraded": true}]}')
+[ "$code" = 200 ] || fail "degrading Dish: HTTP $code"
+code=$(curl -sS -o "$work/degraded.json" -w '%{http_code}' -X POST "$base/api/v2/$sp/sessions" \
+  -H "Authorization: Bearer $access" -H "$device_hdr" -H "X-Device-Info: $device_info" -H 'Accept: application/json' \
+  --data-urlencode mvpd=Dish --data-urlencode domainName=adobe.com --data-urlencode redirectUrl=https://app.example/done)
+[ "$code" = 200 ] && [ "$(json "$work/degraded.json" 'j["actionName"] + "/" + j["reasonType"]')" = authorize/degraded ] ||
+  fail "session for a degraded Dish: HTTP $code $(cat "$work/degraded.json")"
+ok "pass: the admin API degrades Dish; a session then answers authorize/degraded without a login"
 
 # --- Adobe Pass REST API v1: regcode → authenticate 302, ordering enforced -------------------------
 code=$(curl -sS -o "$work/regcode.json" -w '%{http_code}' -X POST "$base/reggie/v1/$sp/regcode" \

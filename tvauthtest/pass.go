@@ -56,6 +56,7 @@ type passToken struct {
 type passMVPD struct {
 	id             string
 	logoutEndpoint bool
+	degraded       bool // Adobe answers for the MVPD (DegradeMVPD)
 }
 
 type passSession struct {

@@ -298,16 +298,16 @@ func (s *Server) passDecisions(w http.ResponseWriter, r *http.Request, sp, mvpd 
 		return
 	}
 	source := "mvpd"
-	switch prof.Type {
-	case "temporary":
+	switch {
+	case prof.Type == "temporary":
 		source = "temppass"
-	case "degraded":
-		source = "degradation"
+	case prof.Type == DegradedProfileType, s.MVPDDegraded(mvpd):
+		source = "degradation" // AuthZ-All: the MVPD is not asked, so its denials do not apply
 	}
 	decisions := make([]map[string]any, 0, len(req.Resources))
 	for _, res := range req.Resources {
 		d := map[string]any{"resource": res, "serviceProvider": sp, "mvpd": mvpd, "source": source}
-		if s.pass.isDenied(mvpd, res) {
+		if source != "degradation" && s.pass.isDenied(mvpd, res) {
 			d["authorized"] = false
 			code := "authorization_denied_by_mvpd"
 			if !authorize {

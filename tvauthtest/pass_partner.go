@@ -153,6 +153,10 @@ func (s *Server) passPartnerSession(w http.ResponseWriter, r *http.Request, sp, 
 	s.pass.mu.Lock()
 	p := s.pass.profiles[passProfileKey{sp, dev.id, ss.mvpd}]
 	valid := p != nil && now.Before(p.NotAfter)
+	if !valid {
+		p = s.pass.degradedProfile(sp, dev.id, ss.mvpd, now)
+		valid = p != nil
+	}
 	s.pass.mu.Unlock()
 	if valid {
 		reply["actionName"], reply["actionType"], reply["reasonType"] = "authorize", "direct", passAuthorizedReason(p.Type)
@@ -213,11 +217,15 @@ func (s *Server) passPartnerProfile(w http.ResponseWriter, r *http.Request, sp, 
 		return
 	}
 	s.pass.mu.Lock()
-	p := s.pass.putProfile(Profile{ServiceProvider: sp, MVPD: resp.mvpd, DeviceID: dev.id, UserID: resp.userID,
-		Type: PartnerProfileType}, now)
+	// A degraded MVPD: Adobe issues its own profile instead of the partner's, and answers 200.
+	status, p := http.StatusOK, s.pass.degradedProfile(sp, dev.id, resp.mvpd, now)
+	if p == nil {
+		status, p = http.StatusCreated, s.pass.putProfile(Profile{ServiceProvider: sp, MVPD: resp.mvpd, DeviceID: dev.id,
+			UserID: resp.userID, Type: PartnerProfileType}, now)
+	}
 	obj := passProfileObject(p)
 	s.pass.mu.Unlock()
-	adobeJSON(w, http.StatusCreated, map[string]any{"profiles": map[string]any{resp.mvpd: obj}})
+	adobeJSON(w, status, map[string]any{"profiles": map[string]any{resp.mvpd: obj}})
 }
 
 // passSAMLRequest is the Base64 SAML AuthnRequest handed to the partner framework.

@@ -50,6 +50,10 @@ func (s *Server) passSessionReplyReason(w http.ResponseWriter, ss *passSession, 
 		s.pass.mu.Lock()
 		p := s.pass.profiles[passProfileKey{ss.serviceProvider, ss.deviceID, ss.mvpd}]
 		valid := p != nil && now.Before(p.NotAfter)
+		if !valid {
+			p = s.pass.degradedProfile(ss.serviceProvider, ss.deviceID, ss.mvpd, now)
+			valid = p != nil
+		}
 		s.pass.mu.Unlock()
 		if valid {
 			reply["actionName"], reply["actionType"], reply["reasonType"] = "authorize", "direct", passAuthorizedReason(p.Type)

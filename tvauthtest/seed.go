@@ -41,6 +41,9 @@ type SeedMVPD struct {
 	// LogoutEndpoint: the MVPD has a logout page, so Pass logout answers logout/interactive with a
 	// URL; without one it answers complete/none.
 	LogoutEndpoint bool `json:"logout_endpoint,omitempty"`
+	// Degraded: Adobe answers for the MVPD (DegradeMVPD): sessions answer authorize with reasonType
+	// degraded and leave a "degraded" profile, partner SSO profiles answer 200.
+	Degraded bool `json:"degraded,omitempty"`
 }
 
 // SeedProfile is an authenticated Pass profile, as if the user had logged in on that device
@@ -49,6 +52,9 @@ type SeedProfile struct {
 	ServiceProvider string `json:"service_provider"`
 	MVPD            string `json:"mvpd"`
 	DeviceID        string `json:"device_id"` // the raw device ID, not base64
+	// Type is the profile's type: regular (the default), degraded, temporary, appleSSO, platformSSO
+	// or serviceTokenSSO.
+	Type string `json:"type,omitempty"`
 }
 
 // SeedDenial makes an MVPD deny a resource (DenyResource).
@@ -118,12 +124,15 @@ func (s *Server) ApplySeed(seed Seed) error {
 	}
 	for _, m := range seed.MVPDs {
 		s.AddMVPD(m.ID, m.LogoutEndpoint)
+		if m.Degraded {
+			s.DegradeMVPD(m.ID, true)
+		}
 	}
 	for _, d := range seed.Denied {
 		s.DenyResource(d.MVPD, d.Resource)
 	}
 	for _, p := range seed.Profiles {
-		s.AddProfile(Profile{ServiceProvider: p.ServiceProvider, MVPD: p.MVPD, DeviceID: p.DeviceID})
+		s.AddProfile(Profile{ServiceProvider: p.ServiceProvider, MVPD: p.MVPD, DeviceID: p.DeviceID, Type: p.Type})
 	}
 	for _, u := range seed.WebAPIUsers {
 		s.AddWebAPIUser(u.LoginID, u.Password)
@@ -214,6 +223,8 @@ func (seed Seed) validate(at func(field string) (line, col int), known func(mvpd
 			return bad(f+".mvpd", "MVPD %q is not among the seed's mvpds", p.MVPD)
 		case p.DeviceID == "":
 			return bad(f+".device_id", "a profile needs a device id")
+		case p.Type != "" && !slices.Contains(profileTypes, p.Type):
+			return bad(f+".type", "unknown profile type %q (known: %s)", p.Type, strings.Join(profileTypes, ", "))
 		}
 	}
 	for i, d := range seed.Denied {

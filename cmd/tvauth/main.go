@@ -2,14 +2,15 @@
 // flow from a terminal.
 //
 //	tvauth fake [-addr 127.0.0.1:8080] [-seed FILE] [-json]
-//	tvauth pass register|token|login|profiles|decide|logout [flags]
-//	tvauth clientless authenticate|authurl|checkauthn|authorize|logout [flags]
+//	tvauth pass register|token|config|login|session|profiles|profile|decide|preauthorize|partner|logout [flags]
+//	tvauth clientless authenticate|authurl|regcode|config|checkauthn|tokens|authorize|mediatoken|preauthorize|metadata|freepreview|logout [flags]
 //	tvauth webapi login|logout|sign [flags]
-//	tvauth ags discover|signon|refresh|signout [flags]
+//	tvauth ags discover|signon|register|sessiontoken|refresh|signout [flags]
 //
 // The flows run against a real host (the same flags and environment variables as
 // examples/quickstart) or, with -fake, against an in-process fake. Secrets come from the environment
-// (TVAUTH_PASS_SOFTWARE_STATEMENT, TVAUTH_WEBAPI_PASSWORD, TVAUTH_AGS_PASSWORD, …) or a prompt,
+// (TVAUTH_PASS_SOFTWARE_STATEMENT, TVAUTH_PASS_SAML_RESPONSE, TVAUTH_WEBAPI_PASSWORD,
+// TVAUTH_AGS_PASSWORD, TVAUTH_AGS_OPERATOR_TOKEN, …) or a prompt,
 // never from the command line, and every output is redacted.
 //
 // Exit status: 0 ok, 1 the service refused, 2 bad usage, 3 network (no usable reply), 130

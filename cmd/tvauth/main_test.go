@@ -45,7 +45,7 @@ var volatile = []struct {
 	{regexp.MustCompile(`\b\d{2}:\d{2}:\d{2}\b`), "TIME"},
 	{regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`), "UUID"},
 	{regexp.MustCompile(`(client_id"?:? ?"?)[A-Za-z0-9_-]{16}`), "${1}CLIENT_ID"},
-	{regexp.MustCompile(`((?:code|reg_code)"?[:= ] ?"?|/REF30/)[A-Z0-9]{7}\b`), "${1}CODE"},
+	{regexp.MustCompile(`((?:code|reg_code)"?[:= ] ?"?|/REF30/|/sessions/)[A-Z0-9]{7}\b`), "${1}CODE"},
 	{regexp.MustCompile(`(registration code|code) [A-Z0-9]{7}\b`), "$1 CODE"},
 	{regexp.MustCompile(`"[A-Z0-9]{7}"`), `"CODE"`},
 }
@@ -83,9 +83,12 @@ func golden(t *testing.T, name, got string) {
 func TestFlowsAgainstTheFake(t *testing.T) {
 	for _, args := range [][]string{
 		{"pass", "register"}, {"pass", "token"}, {"pass", "login"}, {"pass", "profiles"}, {"pass", "decide"}, {"pass", "logout"},
+		{"pass", "config"}, {"pass", "session"}, {"pass", "profile"}, {"pass", "preauthorize"}, {"pass", "partner"},
 		{"clientless", "authenticate"}, {"clientless", "authurl"}, {"clientless", "checkauthn"}, {"clientless", "authorize"}, {"clientless", "logout"},
+		{"clientless", "config"}, {"clientless", "regcode"}, {"clientless", "tokens"}, {"clientless", "mediatoken"},
+		{"clientless", "preauthorize"}, {"clientless", "metadata"}, {"clientless", "freepreview"},
 		{"webapi", "login"}, {"webapi", "logout"},
-		{"ags", "discover"}, {"ags", "signon"}, {"ags", "refresh"}, {"ags", "signout"},
+		{"ags", "discover"}, {"ags", "signon"}, {"ags", "refresh"}, {"ags", "signout"}, {"ags", "register"}, {"ags", "sessiontoken"},
 	} {
 		name := strings.Join(args, "-")
 		t.Run(name, func(t *testing.T) {
