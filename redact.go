@@ -2,6 +2,7 @@ package tvauth
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -158,7 +159,8 @@ func (r *redactor) addWindows(form string) {
 // as a server echoes what it received (JSON-escaped the way Go, Jackson or PHP write it, XML-escaped,
 // Go-quoted, URL-encoded once more inside a redirect), and base64 in both alphabets with and without
 // padding. A secret that is itself base64 (session keys, signatures, SAML responses, media tokens)
-// is listed in the other alphabet and padding too.
+// is listed in the other alphabet and padding too. Hex in both cases covers debug dumps. What a
+// mix of encodings or a wrapped line does to a secret is undone by the decoded view (redact_view.go).
 func secretForms(s string) []string {
 	forms := []string{s}
 	if !allUnreserved(s) { // otherwise every text form is s itself
@@ -182,8 +184,23 @@ func secretForms(s string) []string {
 			pythonHTMLEscaper.Replace(s),
 		)
 	}
+	forms = append(forms, hex.EncodeToString([]byte(s)), strings.ToUpper(hex.EncodeToString([]byte(s))))
 	for _, enc := range base64Encodings {
 		forms = append(forms, enc.EncodeToString([]byte(s)))
+	}
+	// Base64 of a longer text with the secret at an offset that is not a multiple of 3 (a whole
+	// request body encoded): the characters that hold only the secret's bits. The first ones also
+	// hold the bytes before it, and the last one the bytes after it.
+	for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+		for shift := 1; shift <= 2; shift++ {
+			b := make([]byte, shift+len(s))
+			copy(b[shift:], s)
+			f := enc.EncodeToString(b)[shift+1:]
+			if len(b)%3 != 0 && f != "" {
+				f = f[:len(f)-1]
+			}
+			forms = append(forms, f)
+		}
 	}
 	for _, dec := range base64Encodings {
 		if b, err := dec.DecodeString(s); err == nil && len(b) > 0 {
@@ -339,6 +356,7 @@ func (r *redactor) scrub(s string) string {
 		}
 	}
 	spans = r.appendRuns(spans, s)
+	spans = r.appendViewMatches(spans, s)
 	if len(spans) == 0 {
 		return s
 	}

@@ -1,0 +1,236 @@
+package tvauth
+
+import (
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// The forms in secretForms are the encodings a server is known to echo a secret in. What they cannot
+// list is every mix of them a server or an error page produces: an HTML page that wraps a password
+// across lines, lower-case percent-encoding (.NET's HttpUtility.UrlEncode), Jackson's upper-case
+// \u00E4, numeric character references (OWASP encoders), or a short secret, which has no
+// minSecretPrefix windows to fall back on. So scrub also reads a decoded view of the text, in which
+// those differences are gone, looks for the secrets there, and scrubs the source text each match came
+// from.
+
+// viewRounds is how many times the view is decoded: twice undoes an encoding nested in another (a
+// JSON body URL-encoded, %2540, \\u00e4), which is as deep as the forms go.
+const viewRounds = 2
+
+// textView is a decoded copy of a text, with where each of its bytes came from: b[i] was decoded from
+// source[start[i]:end[i]].
+type textView struct {
+	b          []byte
+	start, end []int
+}
+
+// decodeView decodes s once: ASCII whitespace is dropped, and %XX (either case), JSON escapes
+// (\uXXXX in either case, surrogate pairs, \" \\ \/ \b \f \n \r \t) and HTML character references
+// (&#NN; &#xHH; and the five named ones of XML) become the bytes they stand for.
+func decodeView(s string) textView {
+	v := textView{b: make([]byte, 0, len(s)), start: make([]int, 0, len(s)), end: make([]int, 0, len(s))}
+	emit := func(from, to int, bs ...byte) {
+		for _, c := range bs {
+			v.b = append(v.b, c)
+			v.start = append(v.start, from)
+			v.end = append(v.end, to)
+		}
+	}
+	var rb [utf8.UTFMax]byte
+	emitRune := func(from, to int, r rune) { emit(from, to, rb[:utf8.EncodeRune(rb[:], r)]...) }
+	for i := 0; i < len(s); {
+		switch c := s[i]; c {
+		case ' ', '\t', '\n', '\r', '\f', '\v':
+			i++
+			continue
+		case '%':
+			if i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+				emit(i, i+3, unhex(s[i+1])<<4|unhex(s[i+2]))
+				i += 3
+				continue
+			}
+		case '\\':
+			if r, n := jsonEscape(s[i:]); n > 0 {
+				emitRune(i, i+n, r)
+				i += n
+				continue
+			}
+		case '&':
+			if r, n := charRef(s[i:]); n > 0 {
+				emitRune(i, i+n, r)
+				i += n
+				continue
+			}
+		}
+		emit(i, i+1, s[i])
+		i++
+	}
+	return v
+}
+
+// decode decodes the view once more, mapping each new byte back to the source text.
+func (v textView) decode() textView {
+	w := decodeView(string(v.b))
+	for i := range w.b {
+		w.start[i], w.end[i] = v.start[w.start[i]], v.end[w.end[i]-1]
+	}
+	return w
+}
+
+// sourceSpan is the part of the source text that view[a:b] was decoded from.
+func (v textView) sourceSpan(a, b int) [2]int { return [2]int{v.start[a], v.end[b-1]} }
+
+// changed reports whether decoding a text of n bytes changed anything: every decoding shortens the
+// text, and an unchanged view finds nothing that matching the text itself has not found.
+func (v textView) changed(n int) bool { return len(v.b) != n }
+
+// jsonEscape reads a JSON escape at the start of s: the rune and how many bytes it took, or 0.
+func jsonEscape(s string) (rune, int) {
+	if len(s) < 2 {
+		return 0, 0
+	}
+	switch s[1] {
+	case '"', '\\', '/':
+		return rune(s[1]), 2
+	case 'b':
+		return '\b', 2
+	case 'f':
+		return '\f', 2
+	case 'n':
+		return '\n', 2
+	case 'r':
+		return '\r', 2
+	case 't':
+		return '\t', 2
+	case 'u':
+		r, ok := hex4(s[2:])
+		if !ok {
+			return 0, 0
+		}
+		if utf16.IsSurrogate(r) && len(s) >= 12 && s[6] == '\\' && s[7] == 'u' {
+			if r2, ok := hex4(s[8:]); ok {
+				if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+					return dec, 12
+				}
+			}
+		}
+		return r, 6
+	}
+	return 0, 0
+}
+
+func hex4(s string) (rune, bool) {
+	if len(s) < 4 {
+		return 0, false
+	}
+	var r rune
+	for i := 0; i < 4; i++ {
+		if !isHex(s[i]) {
+			return 0, false
+		}
+		r = r<<4 | rune(unhex(s[i]))
+	}
+	return r, true
+}
+
+// charRef reads an HTML or XML character reference at the start of s: the rune and its length, or 0.
+func charRef(s string) (rune, int) {
+	semi := strings.IndexByte(s, ';')
+	if semi < 2 || semi > 10 {
+		return 0, 0
+	}
+	body := s[1:semi]
+	switch body {
+	case "amp":
+		return '&', semi + 1
+	case "lt":
+		return '<', semi + 1
+	case "gt":
+		return '>', semi + 1
+	case "quot":
+		return '"', semi + 1
+	case "apos":
+		return '\'', semi + 1
+	}
+	if body[0] != '#' || len(body) < 2 {
+		return 0, 0
+	}
+	digits, base := body[1:], rune(10)
+	if digits[0] == 'x' || digits[0] == 'X' {
+		digits, base = digits[1:], 16
+	}
+	if digits == "" {
+		return 0, 0
+	}
+	var r rune
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		switch {
+		case base == 10 && '0' <= c && c <= '9', base == 16 && isHex(c):
+			r = r*base + rune(unhex(c))
+		default:
+			return 0, 0
+		}
+		if r > utf8.MaxRune {
+			return 0, 0
+		}
+	}
+	return r, semi + 1
+}
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// viewNeedle is a secret as it reads in a view: without its ASCII whitespace, which the view drops.
+func viewNeedle(secret string) string {
+	if strings.IndexAny(secret, " \t\n\r\f\v") < 0 {
+		return secret
+	}
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\t', '\n', '\r', '\f', '\v':
+			return -1
+		}
+		return r
+	}, secret)
+}
+
+// appendViewMatches adds the spans of s whose decoded view holds a secret whole or a run of its
+// windows. r.mu must be held.
+func (r *redactor) appendViewMatches(spans [][2]int, s string) [][2]int {
+	v := decodeView(s)
+	if !v.changed(len(s)) {
+		return spans
+	}
+	for round := 0; round < viewRounds; round++ {
+		if round > 0 {
+			w := v.decode()
+			if !w.changed(len(v.b)) {
+				break
+			}
+			v = w
+		}
+		text := string(v.b)
+		var found [][2]int
+		for _, secret := range r.secrets {
+			if needle := viewNeedle(secret); len(needle) >= minSecretLen {
+				found = appendMatches(found, text, needle)
+			}
+		}
+		found = r.appendRuns(found, text)
+		for _, f := range found {
+			spans = append(spans, v.sourceSpan(f[0], f[1]))
+		}
+	}
+	return spans
+}
