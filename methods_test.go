@@ -184,15 +184,28 @@ func (m *passTokenStore) LockPassToken(ctx context.Context, _ string) (func(), t
 	}
 }
 
-// viaPass is a row that calls Pass.Configuration with its bearer from passAuth (and options), the
-// path being before and then the call: the call's own facts and bad input, plus bad options.
-func viaPass(name string, via []string, before []step, passAuth func() tvauth.Option, options func() []tvauth.Option, badOptions ...badInput) method {
-	return method{name: "Pass.Configuration via " + name, family: "pass", derived: true, via: via, passAuth: passAuth, options: options,
-		before: before, httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithPassTokenSource",
+// The rows of the calls that the Pass token path rows make (viaOptions).
+var (
+	passConfiguration = method{name: "Pass.Configuration", family: "pass", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Pass.Configuration(ctx, sp)) },
-		bad: append([]badInput{{"serviceProvider", func(ctx context.Context, c *tvauth.Client) error {
+		bad: []badInput{{"serviceProvider", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.Configuration(ctx, ".."))
-		}}}, badOptions...)}
+		}}}}
+	clientlessCheckAuthN = method{name: "Clientless.CheckAuthN", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, needs: "WithPassTokenSource",
+		call: func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Clientless.CheckAuthN(ctx, clReq)) },
+		bad: []badInput{{"RequestorID", func(ctx context.Context, c *tvauth.Client) error {
+			return ignore(c.Clientless.CheckAuthN(ctx, tvauth.ClientlessRequest{}))
+		}}}}
+)
+
+// viaOptions is m's call on a client whose Pass bearer comes from passAuth (and options), named
+// "<m> via <name>": a derived row whose path is before and then the call, with the call's facts and
+// bad input plus bad options.
+func viaOptions(m method, name string, via []string, before []step, passAuth func() tvauth.Option, options func() []tvauth.Option, badOptions ...badInput) method {
+	m.name += " via " + name
+	m.derived, m.via, m.before, m.passAuth, m.options = true, via, before, passAuth, options
+	m.bad = append(append([]badInput(nil), m.bad...), badOptions...)
+	return m
 }
 
 // badOption is a bad input of an option: New refuses it with a *ValidationError naming the option.
@@ -407,11 +420,7 @@ var registry = []method{
 		}}, {"softwareStatement", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.LoadOrRegister(ctx, tvauth.NewMemoryCredentialStore(), ""))
 		}}}},
-	{name: "Pass.Configuration", family: "pass", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithPassTokenSource",
-		call: func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Pass.Configuration(ctx, sp)) },
-		bad: []badInput{{"serviceProvider", func(ctx context.Context, c *tvauth.Client) error {
-			return ignore(c.Pass.Configuration(ctx, ".."))
-		}}}},
+	passConfiguration,
 	{name: "Pass.CreateSession", family: "pass", httpMethod: "POST", answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.CreateSession(ctx, tvauth.SessionRequest{ServiceProvider: sp, MVPD: mvpd, DomainName: "adobe.com",
@@ -529,11 +538,7 @@ var registry = []method{
 	{name: "Clientless.Config", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, decodes: true,
 		call: func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Clientless.Config(ctx, sp)) },
 		bad:  []badInput{{"RequestorID", func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Clientless.Config(ctx, "..")) }}}},
-	{name: "Clientless.CheckAuthN", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, needs: "WithPassTokenSource",
-		call: func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Clientless.CheckAuthN(ctx, clReq)) },
-		bad: []badInput{{"RequestorID", func(ctx context.Context, c *tvauth.Client) error {
-			return ignore(c.Clientless.CheckAuthN(ctx, tvauth.ClientlessRequest{}))
-		}}}},
+	clientlessCheckAuthN,
 	{name: "Clientless.CheckAuthNByRegCode", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200,
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Clientless.CheckAuthNByRegCode(ctx, sp, "REG123"))
@@ -737,24 +742,29 @@ var registry = []method{
 	// The client's own Pass token paths: options that make every Pass and Clientless call fetch its
 	// bearer first (and register first). Each is one Pass call through the path; the call itself is
 	// its own row above.
-	viaPass("WithPassCredentials", []string{"WithPassCredentials"}, []step{tokenStep},
+	viaOptions(passConfiguration, "WithPassCredentials", []string{"WithPassCredentials"}, []step{tokenStep},
 		func() tvauth.Option { return tvauth.WithPassCredentials(dcrCreds) }, nil,
 		badOption("WithPassCredentials.ClientSecret", tvauth.WithPassCredentials(tvauth.ClientCredentials{ClientID: "client-1"}))),
-	viaPass("WithPassCredentialStore", []string{"WithPassCredentialStore"}, []step{registerStep, tokenStep},
+	viaOptions(passConfiguration, "WithPassCredentialStore", []string{"WithPassCredentialStore"}, []step{registerStep, tokenStep},
 		func() tvauth.Option {
 			return tvauth.WithPassCredentialStore(tvauth.NewMemoryCredentialStore(), string(sec.Statement))
 		}, nil,
 		badOption("WithPassCredentialStore", tvauth.WithPassCredentialStore(nil, string(sec.Statement))),
 		badOption("WithPassCredentialStore", tvauth.WithPassCredentialStore(tvauth.NewMemoryCredentialStore(), " "))),
-	viaPass("WithPassTokenStore", []string{"WithPassCredentials", "WithPassTokenStore"}, []step{tokenStep},
+	viaOptions(passConfiguration, "WithPassTokenStore", []string{"WithPassCredentials", "WithPassTokenStore"}, []step{tokenStep},
 		func() tvauth.Option { return tvauth.WithPassCredentials(dcrCreds) },
 		func() []tvauth.Option { return []tvauth.Option{tvauth.WithPassTokenStore(newPassTokenStore())} },
 		badOption("WithPassTokenStore", tvauth.WithPassTokenStore(nil))),
-	viaPass("WithPassCredentialStore+WithPassTokenStore", []string{"WithPassCredentialStore", "WithPassTokenStore"}, []step{registerStep, tokenStep},
+	viaOptions(passConfiguration, "WithPassCredentialStore+WithPassTokenStore", []string{"WithPassCredentialStore", "WithPassTokenStore"}, []step{registerStep, tokenStep},
 		func() tvauth.Option {
 			return tvauth.WithPassCredentialStore(tvauth.NewMemoryCredentialStore(), string(sec.Statement))
 		},
 		func() []tvauth.Option { return []tvauth.Option{tvauth.WithPassTokenStore(newPassTokenStore())} }),
+	// A Clientless call takes the same path; its errors name its own family, not the DCR one's.
+	viaOptions(clientlessCheckAuthN, "WithPassCredentialStore", []string{"WithPassCredentialStore"}, []step{registerStep, tokenStep},
+		func() tvauth.Option {
+			return tvauth.WithPassCredentialStore(tvauth.NewMemoryCredentialStore(), string(sec.Statement))
+		}, nil),
 
 	// The Client's own methods.
 	{name: "Client.CloseIdleConnections", family: "client", noNetwork: "closes idle connections of the SDK's own transport"},
