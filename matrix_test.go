@@ -859,11 +859,21 @@ type retryRow struct {
 var retryRows = []retryRow{
 	{name: "500", status: 500}, {name: "502", status: 502}, {name: "503", status: 503}, {name: "429", status: 429},
 	{name: "501", status: 501}, {name: "connection reset", reset: true}, {name: "connection refused", refuse: true},
+	{name: "401", status: 401},
 }
 
 // wantAttempts is the retry policy: idempotent methods retry on 5xx (not 501), 429 and transport errors;
 // the others only on 429, 503 and refused connections, when the server surely did nothing.
+//
+// A 401 is not retried, but a Pass bearer the server rejects is fetched anew once when the client
+// fetches its own (the rows with passAuth, all of whose calls carry one): the call, a token, the call.
 func wantAttempts(m method, row retryRow) int {
+	if row.status == http.StatusUnauthorized {
+		if m.passAuth != nil {
+			return 3
+		}
+		return 1
+	}
 	retried := m.idempotent || row.status == 429 || row.status == 503 || row.refuse
 	if row.status == 501 {
 		retried = false
@@ -931,6 +941,8 @@ func TestRetryCounts(t *testing.T) {
 			// A poller waits on through all of these until its context ends.
 		case r.row.status == http.StatusTooManyRequests && !errors.Is(r.o.err, tvauth.ErrRateLimited):
 			problems = append(problems, fmt.Sprintf("a 429 does not match ErrRateLimited: %v", r.o.err))
+		case r.row.status == http.StatusUnauthorized && !errors.Is(r.o.err, tvauth.ErrUnauthorized):
+			problems = append(problems, fmt.Sprintf("a 401 does not match ErrUnauthorized: %v", r.o.err))
 		case r.row.status != 0 && classify(r.m.family, r.o.err) != clsService:
 			problems = append(problems, fmt.Sprintf("class %s, want service: %v", classify(r.m.family, r.o.err), r.o.err))
 		case r.row.status == 0 && classify(r.m.family, r.o.err) != clsRequest:
