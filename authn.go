@@ -131,6 +131,11 @@ func decodeRegistration(r *response) (*ClientCredentials, error) {
 	if wire.ClientID == "" || wire.ClientSecret == "" {
 		return nil, errors.New("registration reply has no client_id or client_secret")
 	}
+	// Credentials no request or store could carry are a broken reply (a *DecodeError), not the
+	// caller's bad input, which is what a store's Save would call them.
+	if controlAt(wire.ClientID) >= 0 || controlAt(wire.ClientSecret) >= 0 {
+		return nil, errors.New("registration reply has a control character in client_id or client_secret")
+	}
 	creds := &ClientCredentials{ClientID: wire.ClientID, ClientSecret: wire.ClientSecret,
 		RedirectURIs: wire.RedirectURIs, GrantTypes: wire.GrantTypes, Scopes: wire.Scopes}
 	// client_id_issued_at is seconds (RFC 7591), not Adobe's usual milliseconds.

@@ -150,19 +150,25 @@ func TestEchoRedaction(t *testing.T) {
 	var calls []*labCall[echoVariant]
 	for _, m := range networkMethods() {
 		for _, v := range echoVariants {
-			h := func(w http.ResponseWriter, r *http.Request) {
-				body, _ := io.ReadAll(r.Body)
-				v.serve(m, r, body, w)
+			serve := func(sm method) http.HandlerFunc {
+				return func(w http.ResponseWriter, r *http.Request) {
+					body, _ := io.ReadAll(r.Body)
+					v.serve(sm, r, body, w)
+				}
 			}
-			calls = append(calls, newLabCall(t, l, m, v, v.name, h, "", deadlineFor(m, 0)))
+			for k := range m.steps() {
+				calls = append(calls, newLabCall(t, l, m, k, v, v.name, serve, "", deadlineFor(m, 0)))
+			}
 		}
 	}
 	runCalls(l, calls)
 
 	checkCalls(t, "echo redaction (calls per variant)", calls, func(r *labCall[echoVariant]) []string {
 		problems := r.endProblems()
-		if r.requests == 0 {
-			problems = append(problems, "no request reached the server")
+		problems = append(problems, r.reachProblems(false)...)
+		// The input is valid: whatever a server echoes, the caller's input is not to blame.
+		if r.o.ended && classify(r.m.family, r.o.err) == clsValidation {
+			problems = append(problems, fmt.Sprintf("a reply made a *ValidationError of valid input: %v", r.o.err))
 		}
 		return append(problems, r.leakProblems()...)
 	})

@@ -82,17 +82,13 @@ var labDevice = tvauth.Device{ID: "ba23d141-d715-561c-94f4-e9e4c966b1eb", Info: 
 	PrimaryHardwareType: "SetTopBox", Model: "STB-9", Version: "r2", Manufacturer: "Acme", OSName: "Linux",
 	OSVersion: "6.1", ConnectionType: "WiFi"}}
 
-// client makes a cell served by h and a client whose four services all point at it: a static Pass
-// token (a secret), the lab device, a WebAPI devId, an AGS auth service, a debug logger into the cell's
-// buffer, and a private counting transport. base overrides the server URL (a refused port).
-func (l *lab) client(t *testing.T, h http.HandlerFunc, base string, opts ...tvauth.Option) (*tvauth.Client, *cell) {
-	t.Helper()
-	return l.clientWithout(t, h, base, "", opts...)
-}
-
-// clientWithout is client without the option named without (WithAGSURL, WithPassTokenSource or
-// WithWebAPIDevID).
-func (l *lab) clientWithout(t *testing.T, h http.HandlerFunc, base, without string, opts ...tvauth.Option) (*tvauth.Client, *cell) {
+// clientFor makes a cell served by h and a client for m's calls whose four services all point at it:
+// a static Pass token (a secret) or m's own way to get one (passAuth), m's options, the lab device, a
+// WebAPI devId, an AGS auth service, a debug logger into the cell's buffer, and a private counting
+// transport. base overrides the server URL (a refused port). without drops the option it names
+// (WithAGSURL, WithPassTokenSource or WithWebAPIDevID); without WithPassTokenSource, m's passAuth is
+// dropped too: it is the row's way to set the same.
+func (l *lab) clientFor(t *testing.T, m method, h http.HandlerFunc, base, without string) (*tvauth.Client, *cell) {
 	t.Helper()
 	c := &cell{handler: h, logs: &syncBuffer{}, rt: &countingTransport{base: http.DefaultTransport.(*http.Transport).Clone()}}
 	l.mu.Lock()
@@ -113,16 +109,23 @@ func (l *lab) clientWithout(t *testing.T, h http.HandlerFunc, base, without stri
 		// row's deadline plus watchdogGrace (the default, 30 s, is for real networks).
 		tvauth.WithTokenFetchTimeout(2 * time.Second),
 	}
+	passAuth := tvauth.WithPassTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: string(sec.Bearer), TokenType: "Bearer"}))
+	if m.passAuth != nil {
+		passAuth = m.passAuth()
+	}
 	for name, opt := range map[string]tvauth.Option{
 		"WithAGSURL":          tvauth.WithAGSURL(root + "/ags"),
-		"WithPassTokenSource": tvauth.WithPassTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: string(sec.Bearer), TokenType: "Bearer"})),
+		"WithPassTokenSource": passAuth,
 		"WithWebAPIDevID":     tvauth.WithWebAPIDevID("dev-1"),
 	} {
 		if name != without {
 			all = append(all, opt)
 		}
 	}
-	client, err := tvauth.New(append(all, opts...)...)
+	if m.options != nil {
+		all = append(all, m.options()...)
+	}
+	client, err := tvauth.New(all...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -600,9 +603,11 @@ func deadlineFor(m method, d time.Duration) time.Duration {
 	return callDeadline
 }
 
-// labCall is one cell of a table: a network method under one row of type R, and how its call ended.
+// labCall is one cell of a table: a network method under one row of type R from step step of its
+// path on, and how its call ended.
 type labCall[R any] struct {
 	m        method
+	step     int // the row hits the requests of m's path from this step on; those before it are answered
 	row      R
 	rowName  string
 	client   *tvauth.Client
@@ -611,18 +616,82 @@ type labCall[R any] struct {
 	// unbounded calls are not counted against parallelCalls: they only wait on a hanging server.
 	unbounded bool
 	o         outcome
-	requests  int64 // the requests the cell's server saw by the time the call ended
+	requests  int64          // the requests the cell's server saw by the time the call ended
+	hits      []atomic.Int64 // the requests of each step of m's path the server saw
 }
 
-// newLabCall makes the cell where m's call meets row (named rowName): a client of the lab whose
-// requests h answers, at base when it is not "".
-func newLabCall[R any](t *testing.T, l *lab, m method, row R, rowName string, h http.HandlerFunc, base string, deadline time.Duration) *labCall[R] {
-	client, c := l.client(t, h, base)
-	return &labCall[R]{m: m, row: row, rowName: rowName, client: client, c: c, deadline: deadline}
+// newLabCall makes the cell where m's call meets row (named rowName) from step k of its path on: a
+// client of the lab whose requests serve answers (given the step a request is), those of the steps
+// before k as a working server would; at base when it is not "".
+func newLabCall[R any](t *testing.T, l *lab, m method, k int, row R, rowName string, serve func(method) http.HandlerFunc, base string, deadline time.Duration) *labCall[R] {
+	hits := make([]atomic.Int64, m.steps())
+	client, c := l.clientFor(t, m, stepped(m, k, hits, serve), base, "")
+	return &labCall[R]{m: m, step: k, row: row, rowName: rowName, client: client, c: c, deadline: deadline, hits: hits}
+}
+
+// stepped is the handler of a cell where a row hits m's path from step k on: a request of a step
+// before k gets that step's working reply, the others what serve makes for their step. hits counts
+// the requests of each step.
+func stepped(m method, k int, hits []atomic.Int64, serve func(method) http.HandlerFunc) http.HandlerFunc {
+	hs := make([]http.HandlerFunc, m.steps())
+	for j := k; j < m.steps(); j++ {
+		hs[j] = serve(m.at(j))
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		j := m.stepOf(r)
+		hits[j].Add(1)
+		if j < k {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(m.before[j].answer)
+			_, _ = w.Write([]byte(m.before[j].ok()))
+			return
+		}
+		hs[j](w, r)
+	}
+}
+
+// reachProblems says so when the row never met the step it is for: the steps before it did not get
+// through, or the registry's input is not valid. (A hanging call may end before a loaded server
+// accepted it; the other rows check.)
+func (lc *labCall[R]) reachProblems(hang bool) []string {
+	if hang || lc.hits[lc.step].Load() > 0 {
+		return nil
+	}
+	if lc.step == 0 {
+		return []string{"no request reached the server: the registry's input is not valid"}
+	}
+	return []string{fmt.Sprintf("the %s request never reached the server (requests per step: %v)", lc.m.stepName(lc.step), lc.hitCounts())}
+}
+
+func (lc *labCall[R]) hitCounts() []int64 {
+	out := make([]int64, len(lc.hits))
+	for i := range lc.hits {
+		out[i] = lc.hits[i].Load()
+	}
+	return out
 }
 
 // key names the cell's subtest.
-func (lc *labCall[R]) key() string { return lc.m.name + "/" + lc.rowName }
+func (lc *labCall[R]) key() string {
+	if lc.m.steps() > 1 {
+		return lc.m.name + "/" + lc.m.stepName(lc.step) + "/" + lc.rowName
+	}
+	return lc.m.name + "/" + lc.rowName
+}
+
+// at is the step the row hits first.
+func (lc *labCall[R]) at() method { return lc.m.at(lc.step) }
+
+// expectFrom is the class of a call whose path meets a row from step k on: the first step whose
+// request fails under it decides, and a path that gets through them all succeeds.
+func expectFrom(m method, k int, expect func(method) string) string {
+	for j := k; j < m.steps(); j++ {
+		if e := expect(m.at(j)); e != clsOK {
+			return e
+		}
+	}
+	return clsOK
+}
 
 // endProblems is what is wrong with a call that panicked or did not end by its deadline; only a call
 // without them has a result to check.
@@ -694,9 +763,11 @@ func TestFaultMatrix(t *testing.T) {
 			if f.heavy && !heavyRowMethod(m) {
 				continue
 			}
-			lc := newLabCall(t, l, m, f, f.name, f.serve(l, m), "", deadlineFor(m, f.deadline))
-			lc.unbounded = f.name == "hang"
-			calls = append(calls, lc)
+			for k := range m.steps() {
+				lc := newLabCall(t, l, m, k, f, f.name, func(sm method) http.HandlerFunc { return f.serve(l, sm) }, "", deadlineFor(m, f.deadline))
+				lc.unbounded = f.name == "hang"
+				calls = append(calls, lc)
+			}
 		}
 	}
 	runCalls(l, calls)
@@ -704,7 +775,7 @@ func TestFaultMatrix(t *testing.T) {
 	checkCalls(t, "fault matrix (cases per row)", calls, func(r *labCall[fault]) []string {
 		problems := r.endProblems()
 		if len(problems) == 0 {
-			if got, want := classify(r.m.family, r.o.err), r.row.expect(r.m); got != want {
+			if got, want := classify(r.m.family, r.o.err), expectFrom(r.m, r.step, r.row.expect); got != want {
 				problems = append(problems, fmt.Sprintf("class %s, want %s: %v", got, want, r.o.err))
 			}
 			// A WebAPI redirect (NINA answers a logout with 302 to a login page) says so.
@@ -713,10 +784,7 @@ func TestFaultMatrix(t *testing.T) {
 				problems = append(problems, fmt.Sprintf("a 302 is not reported as a redirect: %v", r.o.err))
 			}
 		}
-		// (A hanging call may end before a loaded server accepted it; the other rows check.)
-		if r.requests == 0 && r.row.name != "hang" {
-			problems = append(problems, "no request reached the server: the registry's input is not valid")
-		}
+		problems = append(problems, r.reachProblems(r.row.name == "hang")...)
 		problems = append(problems, r.leakProblems()...)
 		return problems
 	})
@@ -724,7 +792,7 @@ func TestFaultMatrix(t *testing.T) {
 	for _, r := range calls {
 		if r.o.err != nil {
 			key := r.key() + ": error text"
-			t.Run(key, func(t *testing.T) { check(t, &texts, r.row.name, key, textProblems(r.m, r.o.err)) })
+			t.Run(key, func(t *testing.T) { check(t, &texts, r.row.name, key, textProblems(r.at(), r.o.err)) })
 		}
 	}
 	texts.log(t, "fault matrix error texts (errors per row)")
@@ -745,16 +813,16 @@ func TestBadInput(t *testing.T) {
 		for _, b := range m.bad {
 			cases = append(cases, bad{"invalid input", b.field, b.call})
 		}
-		if !m.derived { // a derived row's call ignores its context
+		if !m.noContext {
 			call := m.call
 			cases = append(cases, bad{"nil context", "ctx", func(_ context.Context, c *tvauth.Client) error { return call(nilContext, c) }})
 		}
 		for _, b := range cases {
 			key := m.name + "/" + b.row + " " + b.field
 			t.Run(key, func(t *testing.T) {
-				client, c := l.client(t, func(w http.ResponseWriter, r *http.Request) {
+				client, c := l.clientFor(t, m, func(w http.ResponseWriter, r *http.Request) {
 					http.Error(w, "bad input reached the server", http.StatusTeapot)
-				}, "")
+				}, "", "")
 				o := l.run(time.Second, client, b.call)
 				var problems []string
 				var ve *tvauth.ValidationError
@@ -791,11 +859,21 @@ type retryRow struct {
 var retryRows = []retryRow{
 	{name: "500", status: 500}, {name: "502", status: 502}, {name: "503", status: 503}, {name: "429", status: 429},
 	{name: "501", status: 501}, {name: "connection reset", reset: true}, {name: "connection refused", refuse: true},
+	{name: "401", status: 401},
 }
 
 // wantAttempts is the retry policy: idempotent methods retry on 5xx (not 501), 429 and transport errors;
 // the others only on 429, 503 and refused connections, when the server surely did nothing.
+//
+// A 401 is not retried, but a Pass bearer the server rejects is fetched anew once when the client
+// fetches its own (the rows with passAuth, all of whose calls carry one): the call, a token, the call.
 func wantAttempts(m method, row retryRow) int {
+	if row.status == http.StatusUnauthorized {
+		if m.passAuth != nil {
+			return 3
+		}
+		return 1
+	}
 	retried := m.idempotent || row.status == 429 || row.status == 503 || row.refuse
 	if row.status == 501 {
 		retried = false
@@ -841,37 +919,44 @@ func TestRetryCounts(t *testing.T) {
 				_, _ = w.Write([]byte(http.StatusText(row.status)))
 			}
 			base := ""
-			if row.refuse {
-				base = refused
+			steps := m.steps()
+			if row.refuse { // every request of the path is refused: the first step meets it
+				base, steps = refused, 1
 			}
-			calls = append(calls, newLabCall(t, l, m, row, row.name, h, base, deadlineFor(m, 0)))
+			for k := range steps {
+				calls = append(calls, newLabCall(t, l, m, k, row, row.name, func(method) http.HandlerFunc { return h }, base, deadlineFor(m, 0)))
+			}
 		}
 	}
 	runCalls(l, calls)
 
 	checkCalls(t, "retry counts (cases per row)", calls, func(r *labCall[retryRow]) []string {
 		problems := r.endProblems()
+		sm := r.at()
 		switch {
 		case len(problems) > 0:
 		case r.o.err == nil:
 			problems = append(problems, "succeeded")
-		case r.m.poller:
+		case sm.poller:
 			// A poller waits on through all of these until its context ends.
 		case r.row.status == http.StatusTooManyRequests && !errors.Is(r.o.err, tvauth.ErrRateLimited):
 			problems = append(problems, fmt.Sprintf("a 429 does not match ErrRateLimited: %v", r.o.err))
+		case r.row.status == http.StatusUnauthorized && !errors.Is(r.o.err, tvauth.ErrUnauthorized):
+			problems = append(problems, fmt.Sprintf("a 401 does not match ErrUnauthorized: %v", r.o.err))
 		case r.row.status != 0 && classify(r.m.family, r.o.err) != clsService:
 			problems = append(problems, fmt.Sprintf("class %s, want service: %v", classify(r.m.family, r.o.err), r.o.err))
 		case r.row.status == 0 && classify(r.m.family, r.o.err) != clsRequest:
 			problems = append(problems, fmt.Sprintf("class %s, want request: %v", classify(r.m.family, r.o.err), r.o.err))
 		}
-		want := wantAttempts(r.m, r.row)
+		// One attempt for each step the server answered, then the policy's for the step that failed.
+		want := r.step + wantAttempts(sm, r.row)
 		got := r.c.rt.attempts.Load()
-		if r.m.poller {
+		if sm.poller {
 			got = r.c.rt.firstCycle()
 		}
 		if got != int64(want) {
 			problems = append(problems, fmt.Sprintf("%s %s: %d attempts, want %d (server saw %d): %v",
-				r.m.httpMethod, r.row.name, got, want, r.c.requests.Load(), r.o.err))
+				sm.httpMethod, r.row.name, got, want, r.c.requests.Load(), r.o.err))
 		}
 		return problems
 	})
@@ -904,14 +989,15 @@ func TestNotConfigured(t *testing.T) {
 		}
 		inputs := []input{{"valid input", m.call}}
 		for _, b := range m.bad {
-			if b.field != "ctx" {
+			// (A bad option fails at New, before there is a client to be unconfigured.)
+			if b.field != "ctx" && !strings.HasPrefix(b.field, "With") {
 				inputs = append(inputs, input{"bad input " + b.field, b.call})
 			}
 		}
 		for _, in := range inputs {
 			key := m.name + "/" + in.row
 			t.Run(key, func(t *testing.T) {
-				client, c := l.clientWithout(t, func(w http.ResponseWriter, r *http.Request) {
+				client, c := l.clientFor(t, m, func(w http.ResponseWriter, r *http.Request) {
 					http.Error(w, "an unconfigured call reached the server", http.StatusTeapot)
 				}, "", m.needs)
 				o := l.run(time.Second, client, in.call)

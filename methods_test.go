@@ -6,8 +6,13 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"go/ast"
+	"go/doc"
+	"go/parser"
+	"go/token"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -16,6 +21,7 @@ import (
 	"time"
 
 	"github.com/tvauth/tvauth"
+	"golang.org/x/oauth2"
 )
 
 // The registry of every public method of the four service types. The fault matrix, the echoing-server
@@ -33,6 +39,8 @@ type method struct {
 	// derived rows are not methods of a service type but a public way to reach the network through one
 	// (a token source's Token): they are tested like methods, and skipped by the reflection check.
 	derived bool
+	// noContext: the call takes no context (a token source's Token), so it has no nil-context case.
+	noContext bool
 
 	httpMethod string // on the wire
 	idempotent bool   // retried on 5xx and transport errors, not only on 429, 503 and refused connections
@@ -55,10 +63,154 @@ type method struct {
 	// (and before validating its input); "" when it works without one.
 	needs string
 
+	// A derived row that reaches the network through client options (WithPassCredentials, say) names
+	// them in via. Its client gets its Pass bearer from passAuth instead of the lab's static
+	// WithPassTokenSource (and, without WithPassTokenSource, from neither), plus options.
+	via      []string
+	passAuth func() tvauth.Option
+	options  func() []tvauth.Option
+	// before are the requests the path makes before the row's own (httpMethod, answer...): a
+	// registration, a token fetch. The tables answer the steps before a fault as a working server
+	// would, so that a fault hits each step in turn.
+	before []step
+
 	// call invokes the method with valid input carrying the secrets in sec.
 	call func(ctx context.Context, c *tvauth.Client) error
 	// bad are invalid inputs: each must fail with a *ValidationError naming field, before any I/O.
 	bad []badInput
+}
+
+// step is one request of a path that precedes the row's own: its wire facts as a method row states
+// them, the path that tells it apart, and the reply of a working server.
+type step struct {
+	name       string // "register", "token"
+	path       string // the request path ends with it
+	httpMethod string
+	idempotent bool
+	answer     int
+	decodes    bool
+	ok         func() string // a working server's reply body
+}
+
+// steps is how many requests the row's path makes when all goes well: its before steps and its own.
+func (m method) steps() int { return len(m.before) + 1 }
+
+// stepName names step k of m's path: a before step's name, or "call".
+func (m method) stepName(k int) string {
+	if k < len(m.before) {
+		return m.before[k].name
+	}
+	return "call"
+}
+
+// at is m as step k of its path: for a before step, its wire facts (a Pass DCR request: family pass),
+// for the last step, m itself. Fault rows and retry counts read a row through it.
+func (m method) at(k int) method {
+	if k >= len(m.before) {
+		return m
+	}
+	s := m.before[k]
+	return method{name: m.name + "@" + s.name, family: "pass", httpMethod: s.httpMethod, idempotent: s.idempotent,
+		answer: s.answer, decodes: s.decodes, derived: true, calls: 1}
+}
+
+// stepOf is the step of m's path that r is: a before step whose method and path it has, else the
+// row's own request.
+func (m method) stepOf(r *http.Request) int {
+	for i, s := range m.before {
+		if r.Method == s.httpMethod && strings.HasSuffix(r.URL.Path, s.path) {
+			return i
+		}
+	}
+	return len(m.before)
+}
+
+// The steps of the Pass DCR token paths, answered with the registry's secrets: the client secret the
+// registration hands out and the access token the token fetch hands out are secrets the SDK learns
+// from a server, and must not leak either.
+var (
+	registerStep = step{name: "register", path: "/o/client/register", httpMethod: "POST", answer: 201, decodes: true,
+		ok: func() string {
+			b, _ := json.Marshal(map[string]any{"client_id": "client-1", "client_secret": string(sec.ClientSecret),
+				"client_id_issued_at": 1700000000})
+			return string(b)
+		}}
+	tokenStep = step{name: "token", path: "/o/client/token", httpMethod: "POST", answer: 200, decodes: true,
+		ok: func() string {
+			b, _ := json.Marshal(map[string]any{"access_token": string(sec.Bearer), "token_type": "bearer", "expires_in": 86400})
+			return string(b)
+		}}
+)
+
+// dcrCreds are the client credentials of the WithPassCredentials rows.
+var dcrCreds = tvauth.ClientCredentials{ClientID: "client-1", ClientSecret: string(sec.ClientSecret)}
+
+// passTokenStore is an in-memory PassTokenStore, for the WithPassTokenStore rows: empty, so the first
+// call fetches under its lease and saves.
+type passTokenStore struct {
+	mu     sync.Mutex
+	tokens map[string]*oauth2.Token
+	lease  chan struct{}
+}
+
+func newPassTokenStore() *passTokenStore {
+	return &passTokenStore{tokens: map[string]*oauth2.Token{}, lease: make(chan struct{}, 1)}
+}
+
+func (m *passTokenStore) LoadPassToken(_ context.Context, clientID string) (*oauth2.Token, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.tokens[clientID]
+	if !ok {
+		return nil, tvauth.ErrNoTokens
+	}
+	return t, nil
+}
+
+func (m *passTokenStore) SavePassToken(_ context.Context, clientID string, tok *oauth2.Token) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.tokens[clientID] = tok
+	return nil
+}
+
+func (m *passTokenStore) LockPassToken(ctx context.Context, _ string) (func(), time.Duration, error) {
+	select {
+	case m.lease <- struct{}{}:
+		var once sync.Once
+		return func() { once.Do(func() { <-m.lease }) }, time.Minute, nil
+	case <-ctx.Done():
+		return nil, 0, ctx.Err()
+	}
+}
+
+// The rows of the calls that the Pass token path rows make (viaOptions).
+var (
+	passConfiguration = method{name: "Pass.Configuration", family: "pass", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithPassTokenSource",
+		call: func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Pass.Configuration(ctx, sp)) },
+		bad: []badInput{{"serviceProvider", func(ctx context.Context, c *tvauth.Client) error {
+			return ignore(c.Pass.Configuration(ctx, ".."))
+		}}}}
+	clientlessCheckAuthN = method{name: "Clientless.CheckAuthN", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, needs: "WithPassTokenSource",
+		call: func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Clientless.CheckAuthN(ctx, clReq)) },
+		bad: []badInput{{"RequestorID", func(ctx context.Context, c *tvauth.Client) error {
+			return ignore(c.Clientless.CheckAuthN(ctx, tvauth.ClientlessRequest{}))
+		}}}}
+)
+
+// viaOptions is m's call on a client whose Pass bearer comes from passAuth (and options), named
+// "<m> via <name>": a derived row whose path is before and then the call, with the call's facts and
+// bad input plus bad options.
+func viaOptions(m method, name string, via []string, before []step, passAuth func() tvauth.Option, options func() []tvauth.Option, badOptions ...badInput) method {
+	m.name += " via " + name
+	m.derived, m.via, m.before, m.passAuth, m.options = true, via, before, passAuth, options
+	m.bad = append(append([]badInput(nil), m.bad...), badOptions...)
+	return m
+}
+
+// badOption is a bad input of an option: New refuses it with a *ValidationError naming the option.
+func badOption(field string, opts ...tvauth.Option) badInput {
+	return badInput{field, func(context.Context, *tvauth.Client) error { return ignore(tvauth.New(opts...)) }}
 }
 
 type badInput struct {
@@ -251,7 +403,7 @@ var registry = []method{
 		}}}},
 	{name: "Pass.TokenSource", family: "pass",
 		noNetwork: "builds an oauth2.TokenSource; its fetches are the Pass.TokenSource.Token row"},
-	{name: "Pass.TokenSource.Token", family: "pass", derived: true, httpMethod: "POST", answer: 200, decodes: true,
+	{name: "Pass.TokenSource.Token", family: "pass", derived: true, noContext: true, httpMethod: "POST", answer: 200, decodes: true,
 		// oauth2.TokenSource.Token takes no context: the fetch must end on its own.
 		call: func(_ context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.TokenSource(tvauth.ClientCredentials{ClientID: "client-1", ClientSecret: string(sec.ClientSecret)}).Token())
@@ -268,11 +420,7 @@ var registry = []method{
 		}}, {"softwareStatement", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.LoadOrRegister(ctx, tvauth.NewMemoryCredentialStore(), ""))
 		}}}},
-	{name: "Pass.Configuration", family: "pass", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithPassTokenSource",
-		call: func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Pass.Configuration(ctx, sp)) },
-		bad: []badInput{{"serviceProvider", func(ctx context.Context, c *tvauth.Client) error {
-			return ignore(c.Pass.Configuration(ctx, ".."))
-		}}}},
+	passConfiguration,
 	{name: "Pass.CreateSession", family: "pass", httpMethod: "POST", answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.CreateSession(ctx, tvauth.SessionRequest{ServiceProvider: sp, MVPD: mvpd, DomainName: "adobe.com",
@@ -390,11 +538,7 @@ var registry = []method{
 	{name: "Clientless.Config", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, decodes: true,
 		call: func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Clientless.Config(ctx, sp)) },
 		bad:  []badInput{{"RequestorID", func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Clientless.Config(ctx, "..")) }}}},
-	{name: "Clientless.CheckAuthN", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200, needs: "WithPassTokenSource",
-		call: func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Clientless.CheckAuthN(ctx, clReq)) },
-		bad: []badInput{{"RequestorID", func(ctx context.Context, c *tvauth.Client) error {
-			return ignore(c.Clientless.CheckAuthN(ctx, tvauth.ClientlessRequest{}))
-		}}}},
+	clientlessCheckAuthN,
 	{name: "Clientless.CheckAuthNByRegCode", family: "clientless", httpMethod: "GET", idempotent: true, answer: 200,
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Clientless.CheckAuthNByRegCode(ctx, sp, "REG123"))
@@ -541,6 +685,22 @@ var registry = []method{
 		bad: []badInput{{"RefreshToken", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.SharedTokenSource(newSharedAGSStore(""), "user-1", tvauth.SignOnRequest{}, nil).TokenContext(ctx))
 		}}}},
+	// Token() is the oauth2.TokenSource face that oauth2.NewClient calls with no context: the refresh
+	// must end on its own, by the client's token fetch timeout.
+	{name: "AGS.TokenSource.Token", family: "ags", derived: true, noContext: true, httpMethod: "POST", answer: 200, decodes: true, needs: "WithAGSURL",
+		call: func(_ context.Context, c *tvauth.Client) error {
+			return ignore(c.AGS.TokenSource(expiredAGSTokens(string(sec.Refresh)), tvauth.SignOnRequest{}, nil).Token())
+		},
+		bad: []badInput{{"RefreshToken", func(_ context.Context, c *tvauth.Client) error {
+			return ignore(c.AGS.TokenSource(expiredAGSTokens(""), tvauth.SignOnRequest{}, nil).Token())
+		}}}},
+	{name: "AGS.SharedTokenSource.Token", family: "ags", derived: true, noContext: true, httpMethod: "POST", answer: 200, decodes: true, needs: "WithAGSURL",
+		call: func(_ context.Context, c *tvauth.Client) error {
+			return ignore(c.AGS.SharedTokenSource(newSharedAGSStore(string(sec.Refresh)), "user-1", tvauth.SignOnRequest{}, nil).Token())
+		},
+		bad: []badInput{{"RefreshToken", func(_ context.Context, c *tvauth.Client) error {
+			return ignore(c.AGS.SharedTokenSource(newSharedAGSStore(""), "user-1", tvauth.SignOnRequest{}, nil).Token())
+		}}}},
 	{name: "AGS.Register", family: "ags", httpMethod: "POST", answer: 201, decodes: true, needs: "WithAGSURL",
 		nullOK: "a 201 without tokens is documented (Tokens nil); null says the same",
 		call: func(ctx context.Context, c *tvauth.Client) error {
@@ -578,6 +738,36 @@ var registry = []method{
 		bad: []badInput{{"accessToken", func(ctx context.Context, c *tvauth.Client) error {
 			return c.AGS.SignOut(ctx, "", tvauth.SignOnRequest{})
 		}}}},
+
+	// The client's own Pass token paths: options that make every Pass and Clientless call fetch its
+	// bearer first (and register first). Each is one Pass call through the path; the call itself is
+	// its own row above.
+	viaOptions(passConfiguration, "WithPassCredentials", []string{"WithPassCredentials"}, []step{tokenStep},
+		func() tvauth.Option { return tvauth.WithPassCredentials(dcrCreds) }, nil,
+		badOption("WithPassCredentials.ClientSecret", tvauth.WithPassCredentials(tvauth.ClientCredentials{ClientID: "client-1"}))),
+	viaOptions(passConfiguration, "WithPassCredentialStore", []string{"WithPassCredentialStore"}, []step{registerStep, tokenStep},
+		func() tvauth.Option {
+			return tvauth.WithPassCredentialStore(tvauth.NewMemoryCredentialStore(), string(sec.Statement))
+		}, nil,
+		badOption("WithPassCredentialStore", tvauth.WithPassCredentialStore(nil, string(sec.Statement))),
+		badOption("WithPassCredentialStore", tvauth.WithPassCredentialStore(tvauth.NewMemoryCredentialStore(), " "))),
+	viaOptions(passConfiguration, "WithPassTokenStore", []string{"WithPassCredentials", "WithPassTokenStore"}, []step{tokenStep},
+		func() tvauth.Option { return tvauth.WithPassCredentials(dcrCreds) },
+		func() []tvauth.Option { return []tvauth.Option{tvauth.WithPassTokenStore(newPassTokenStore())} },
+		badOption("WithPassTokenStore", tvauth.WithPassTokenStore(nil))),
+	viaOptions(passConfiguration, "WithPassCredentialStore+WithPassTokenStore", []string{"WithPassCredentialStore", "WithPassTokenStore"}, []step{registerStep, tokenStep},
+		func() tvauth.Option {
+			return tvauth.WithPassCredentialStore(tvauth.NewMemoryCredentialStore(), string(sec.Statement))
+		},
+		func() []tvauth.Option { return []tvauth.Option{tvauth.WithPassTokenStore(newPassTokenStore())} }),
+	// A Clientless call takes the same path; its errors name its own family, not the DCR one's.
+	viaOptions(clientlessCheckAuthN, "WithPassCredentialStore", []string{"WithPassCredentialStore"}, []step{registerStep, tokenStep},
+		func() tvauth.Option {
+			return tvauth.WithPassCredentialStore(tvauth.NewMemoryCredentialStore(), string(sec.Statement))
+		}, nil),
+
+	// The Client's own methods.
+	{name: "Client.CloseIdleConnections", family: "client", noNetwork: "closes idle connections of the SDK's own transport"},
 }
 
 // nilContext is a nil context.Context, which the SDK refuses as bad input.
@@ -603,6 +793,7 @@ func TestRegistryComplete(t *testing.T) {
 		"Clientless": reflect.TypeOf(&tvauth.ClientlessService{}),
 		"WebAPI":     reflect.TypeOf(&tvauth.WebAPIService{}),
 		"AGS":        reflect.TypeOf(&tvauth.AGSService{}),
+		"Client":     reflect.TypeOf(&tvauth.Client{}),
 	}
 	have := map[string]method{}
 	for _, m := range registry {
@@ -648,10 +839,23 @@ func TestRegistryComplete(t *testing.T) {
 			t.Errorf("%s: %s marked idempotent=%v", m.name, m.httpMethod, m.idempotent)
 		}
 	}
+	for _, m := range registry {
+		switch {
+		case len(m.via) > 0 && (!m.derived || m.passAuth == nil && m.options == nil):
+			t.Errorf("%s goes through %v but is not a derived row with its options", m.name, m.via)
+		case len(m.before) > 0 && len(m.via) == 0:
+			t.Errorf("%s makes requests before its own but names no option that makes them", m.name)
+		}
+		for _, s := range m.before {
+			if s.ok == nil || s.path == "" || s.answer == 0 || s.idempotent != (s.httpMethod == "GET" || s.httpMethod == "DELETE") {
+				t.Errorf("%s: incomplete step %q", m.name, s.name)
+			}
+		}
+	}
 	if nMethods < 50 {
 		t.Errorf("reflection found %d methods; the four service types have at least 50", nMethods)
 	}
-	t.Logf("registry: %d methods of the four service types (%d with network I/O), %d derived rows", nMethods, len(networkMethods())-countDerived(), countDerived())
+	t.Logf("registry: %d methods of the four service types and Client (%d with network I/O), %d derived rows", nMethods, len(networkMethods())-countDerived(), countDerived())
 }
 
 func countDerived() int {
@@ -662,6 +866,224 @@ func countDerived() int {
 		}
 	}
 	return n
+}
+
+// The rest of the public API, and why it needs no row. TestRegistryCoversExportedAPI reads the
+// package's exported declarations from its source (go/doc, as go doc does) and fails on any exported
+// function, option, type with methods, or token source method that is in none of these lists nor in
+// the registry: a new way to reach the network cannot go unnoticed, it must be classified here first.
+
+// offlineOptions are the options that make no request of their own: they shape the requests the rows
+// make. An option that does (a token fetch, a registration before a call) is instead named in the via
+// of a derived row, and is then tested by every table through that row.
+var offlineOptions = map[string]string{
+	"WithPassTokenSource":   "the caller's own token source: the lab's default, behind every Pass and Clientless row",
+	"WithHTTPClient":        "the transport of every row (the lab's counting one)",
+	"WithTransportTimeouts": "timeouts of the transport the SDK builds",
+	"WithPassURL":           "a base URL of every row (the lab's)",
+	"WithClientlessURL":     "a base URL of every row (the lab's)",
+	"WithWebAPIURL":         "a base URL of every row (the lab's)",
+	"WithAGSURL":            "a base URL of every row (the lab's); the needs of the AGS rows",
+	"WithRetry":             "the retry policy every row runs under (the lab's fastRetry)",
+	"WithLogger":            "the log every row writes (the lab's, checked for leaks)",
+	"WithUserAgent":         "a header of every request",
+	"WithDevice":            "device headers of every Pass request (the lab's device)",
+	"WithTokenFetchTimeout": "bounds the token sources' fetches (the lab's 2 s)",
+	"WithWebAPIDevID":       "devId of every WebAPI row; their needs",
+	"WithAGSTenant":         "a header of every AGS request",
+	"WithAGSAuthService":    "a header of every AGS request (the lab's)",
+	"WithAGSHeader":         "a header of every AGS request",
+}
+
+// offlineFuncs are the exported functions that are not options and make no request.
+var offlineFuncs = map[string]string{
+	"New":                      "builds a Client; requests start with a call",
+	"NewCorrelationID":         "a random id",
+	"SessionKey":               "HMAC arithmetic",
+	"Sign":                     "the WebAPI signature, computed locally",
+	"SignatureBaseString":      "the WebAPI signature base string, computed locally",
+	"AGSGeoBlocked":            "inspects an error",
+	"AGSSessionEnded":          "inspects an error",
+	"IsAGSCode":                "inspects an error",
+	"NewFileCredentialStore":   "a file store; LoadOrRegister is the registry's row that uses a store",
+	"NewMemoryCredentialStore": "an in-memory store",
+}
+
+// offlineTypes are the exported types whose methods make no request: values, errors and stores that
+// hold no Client. The types that do are the service types and Client (reflected over in
+// TestRegistryComplete) and the token sources the producers return (tokenSourceProducers).
+var offlineTypes = map[string]string{
+	"AGSDeviceInformation": "JSON value", "AGSError": "error", "Account": "value", "AuthService": "discovery value",
+	"ClientCredentials": "value", "ClientLoginRequest": "value", "DecisionsResult": "value", "Decision": "value",
+	"DecodeError": "error", "Device": "value", "DeviceInfo": "value", "Endpoint": "discovery value",
+	"FileCredentialStore": "a file on disk", "FrameworkStatus": "value", "LogoutAction": "value",
+	"LogoutResult": "value", "MediaToken": "value", "MemoryCredentialStore": "memory", "Parameter": "value",
+	"ParameterProperty": "JSON value", "PartnerProfileRequest": "value", "PassError": "error",
+	"PassHeaders": "value", "Preauthorization": "value", "ProfileAttribute": "value", "ProfilesResult": "value",
+	"RegisterRequest": "value", "RequestError": "error", "ServiceDiscovery": "value",
+	"ServiceDiscoveryRequest": "value", "Session": "value", "ShortMediaToken": "value", "SignOnRequest": "value",
+	"SignOnResult": "value", "Tokens": "value", "UserMetadata": "value", "ValidationError": "error",
+	"WebAPIError": "error", "WebAPIResponse": "value",
+	"WebAPISession": "a session value; Sign and Resync compute locally (WebAPI.Logout is the row that sends one)",
+}
+
+// tokenSourceProducers build the token sources a caller can hold: every exported method of what they
+// return is a derived row "<producer>.<Method>" of the registry or one of offlineTokenSourceMethods.
+var tokenSourceProducers = map[string]func(c *tvauth.Client) any{
+	"Pass.TokenSource": func(c *tvauth.Client) any { return c.Pass.TokenSource(dcrCreds) },
+	"AGS.TokenSource": func(c *tvauth.Client) any {
+		return c.AGS.TokenSource(expiredAGSTokens(string(sec.Refresh)), tvauth.SignOnRequest{}, nil)
+	},
+	"AGS.SharedTokenSource": func(c *tvauth.Client) any {
+		return c.AGS.SharedTokenSource(newSharedAGSStore(string(sec.Refresh)), "user-1", tvauth.SignOnRequest{}, nil)
+	},
+}
+
+var offlineTokenSourceMethods = map[string]string{
+	"Invalidate": "drops the cached token; never waits for a fetch", "Tokens": "a copy of the current tokens",
+	"String": "masked text", "GoString": "masked text", "Format": "masked text", "LogValue": "masked log value",
+}
+
+// TestRegistryCoversExportedAPI fails when an exported function, option, method or token source
+// method of the package is neither in the registry nor classified as making no request (above), or
+// when a list names something that no longer exists.
+func TestRegistryCoversExportedAPI(t *testing.T) {
+	t.Parallel()
+	pkg := exportedAPI(t)
+	rows := map[string]method{}
+	viaRows := map[string][]string{}
+	for _, m := range registry {
+		rows[m.name] = m
+		for _, o := range m.via {
+			viaRows[o] = append(viaRows[o], m.name)
+		}
+	}
+	seen := map[string]bool{}
+	for _, f := range pkg.funcs {
+		seen[f.name] = true
+		switch {
+		case f.result == "Option":
+			_, offline := offlineOptions[f.name]
+			switch {
+			case offline && len(viaRows[f.name]) > 0:
+				t.Errorf("%s is listed as making no request but rows %v go through it", f.name, viaRows[f.name])
+			case !offline && len(viaRows[f.name]) == 0:
+				t.Errorf("option %s is unclassified: add a derived row whose via names it (if it makes requests of its own) or list it in offlineOptions", f.name)
+			}
+		case offlineFuncs[f.name] == "":
+			t.Errorf("exported func %s is unclassified: add a registry row if it reaches the network, else list it in offlineFuncs", f.name)
+		}
+	}
+	for _, list := range []map[string]string{offlineOptions, offlineFuncs} {
+		for name := range list {
+			if !seen[name] {
+				t.Errorf("%s is listed but is no exported func of the package", name)
+			}
+		}
+	}
+	for o, names := range viaRows {
+		if !seen[o] {
+			t.Errorf("rows %v go through %s, which is no exported func of the package", names, o)
+		}
+	}
+
+	// Types with methods: the service types and Client are TestRegistryComplete's; the token sources
+	// are the producers'; the rest must be known to hold no client.
+	client, err := tvauth.New(tvauth.WithAGSURL("http://127.0.0.1:1/ags"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	produced := map[string]bool{}
+	for producer, build := range tokenSourceProducers {
+		if m, ok := rows[producer]; !ok || m.noNetwork == "" {
+			t.Errorf("producer %s has no noNetwork row", producer)
+		}
+		v := build(client)
+		typ := reflect.TypeOf(v)
+		produced[strings.TrimPrefix(typ.String(), "*tvauth.")] = true
+		for i := 0; i < typ.NumMethod(); i++ {
+			name := producer + "." + typ.Method(i).Name
+			m, ok := rows[name]
+			switch {
+			case ok && !m.derived:
+				t.Errorf("%s is a token source's method but not a derived row", name)
+			case !ok && offlineTokenSourceMethods[typ.Method(i).Name] == "":
+				t.Errorf("%s (method of %v) is in neither the registry nor offlineTokenSourceMethods", name, typ)
+			}
+		}
+	}
+	services := map[string]bool{"PassService": true, "ClientlessService": true, "WebAPIService": true, "AGSService": true, "Client": true}
+	seenTypes := map[string]bool{}
+	for _, typ := range pkg.typesWithMethods {
+		seenTypes[typ] = true
+		if !services[typ] && !produced[typ] && offlineTypes[typ] == "" {
+			t.Errorf("type %s has exported methods but is unclassified: rows for those that reach the network, or list it in offlineTypes", typ)
+		}
+	}
+	for typ := range offlineTypes {
+		if !seenTypes[typ] {
+			t.Errorf("offlineTypes lists %s, which has no exported methods", typ)
+		}
+	}
+	t.Logf("exported API: %d funcs (%d options through derived rows, %d offline; %d other funcs), %d types with methods",
+		len(pkg.funcs), len(viaRows), len(offlineOptions), len(offlineFuncs), len(pkg.typesWithMethods))
+}
+
+// exportedFunc is an exported package-level func and the name of its single result type, if any.
+type exportedFunc struct{ name, result string }
+
+type apiSummary struct {
+	funcs            []exportedFunc
+	typesWithMethods []string
+}
+
+// exportedAPI reads the package's exported funcs and types with exported methods from its non-test
+// source files, as go doc lists them.
+func exportedAPI(t *testing.T) apiSummary {
+	t.Helper()
+	names, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	var files []*ast.File
+	for _, n := range names {
+		if strings.HasSuffix(n, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, n, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	p, err := doc.NewFromFiles(fset, files, "github.com/tvauth/tvauth")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out apiSummary
+	add := func(fs []*doc.Func) {
+		for _, f := range fs {
+			ef := exportedFunc{name: f.Name}
+			if r := f.Decl.Type.Results; r != nil && len(r.List) == 1 {
+				if id, ok := r.List[0].Type.(*ast.Ident); ok {
+					ef.result = id.Name
+				}
+			}
+			out.funcs = append(out.funcs, ef)
+		}
+	}
+	add(p.Funcs)
+	for _, typ := range p.Types {
+		add(typ.Funcs)
+		if len(typ.Methods) > 0 {
+			out.typesWithMethods = append(out.typesWithMethods, typ.Name)
+		}
+	}
+	if len(out.funcs) < 20 || len(out.typesWithMethods) < 20 {
+		t.Fatalf("read %d funcs and %d types with methods: the source was not found", len(out.funcs), len(out.typesWithMethods))
+	}
+	return out
 }
 
 // TestSecretsAreHostile checks the test secrets themselves: long, with every character an encoder

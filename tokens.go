@@ -67,6 +67,9 @@ func newTokenCache(early time.Duration, fetch func(ctx context.Context, old *oau
 func (c *tokenCache) Token() (*oauth2.Token, error) { return c.tokenContext(context.Background()) }
 
 func (c *tokenCache) tokenContext(ctx context.Context) (*oauth2.Token, error) {
+	if ctx == nil { // AGSTokenSource.TokenContext(nil): bad input, not a panic
+		return nil, invalid("ctx", "nil context")
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
