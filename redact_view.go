@@ -22,19 +22,19 @@ const viewRounds = 2
 // source[start[i]:end[i]].
 type textView struct {
 	b          []byte
-	start, end []int
+	start, end []int32 // texts are at most the 4 MiB a body may hold
 }
 
 // decodeView decodes s once: ASCII whitespace is dropped, and %XX (either case), JSON escapes
 // (\uXXXX in either case, surrogate pairs, \" \\ \/ \b \f \n \r \t) and HTML character references
 // (&#NN; &#xHH; and the five named ones of XML) become the bytes they stand for.
 func decodeView(s string) textView {
-	v := textView{b: make([]byte, 0, len(s)), start: make([]int, 0, len(s)), end: make([]int, 0, len(s))}
+	v := textView{b: make([]byte, 0, len(s)), start: make([]int32, 0, len(s)), end: make([]int32, 0, len(s))}
 	emit := func(from, to int, bs ...byte) {
 		for _, c := range bs {
 			v.b = append(v.b, c)
-			v.start = append(v.start, from)
-			v.end = append(v.end, to)
+			v.start = append(v.start, int32(from))
+			v.end = append(v.end, int32(to))
 		}
 	}
 	var rb [utf8.UTFMax]byte
@@ -79,7 +79,7 @@ func (v textView) decode() textView {
 }
 
 // sourceSpan is the part of the source text that view[a:b] was decoded from.
-func (v textView) sourceSpan(a, b int) [2]int { return [2]int{v.start[a], v.end[b-1]} }
+func (v textView) sourceSpan(a, b int) [2]int { return [2]int{int(v.start[a]), int(v.end[b-1])} }
 
 // changed reports whether decoding a text of n bytes changed anything: every decoding shortens the
 // text, and an unchanged view finds nothing that matching the text itself has not found.
