@@ -132,6 +132,9 @@ func cloneCredentials(c ClientCredentials) ClientCredentials {
 type FileCredentialStore struct {
 	path string
 	mu   sync.Mutex // orders this process's saves; the rename keeps other processes' reads whole
+	// tryLock takes the lock file without waiting; nil is the platform's own, tryLockFile. Tests set
+	// tryLockExcl to run the lock of platforms without flock on this one.
+	tryLock func(lockPath string, lease time.Duration) (release func(), err error)
 }
 
 // NewFileCredentialStore returns a store for the file at path. The file need not exist yet; its
@@ -232,16 +235,24 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 // exclusive lock on the file <path>.lock next to the credentials (created 0600 if missing, never
 // removed), polling until it gets it or ctx ends. The operating system drops the lock when its holder
 // exits, crashed or not, so the lease lasts as long as the holder's process; the lease returned,
-// DefaultLeaseTime, bounds what LoadOrRegister does under it. On platforms without flock (Windows,
-// Solaris, AIX, …) the lock file is created exclusively instead and one older than the lease time
-// counts as left by a crashed holder.
+// DefaultLeaseTime, bounds what LoadOrRegister does under it.
+//
+// On platforms without flock (Windows, Solaris, AIX, …) the lock is a sequence of small files
+// <path>.lock.1, <path>.lock.2, … created exclusively, each holding its holder's random token and
+// expiry: the highest one is the lock, and one whose expiry has passed was left by a holder that
+// crashed (or released it). Taking over such a stale lock is atomic: of the processes that see it
+// stale, exactly one gets the lease, and none removes a lock another has just taken.
 func (f *FileCredentialStore) LockCredentials(ctx context.Context) (func(), time.Duration, error) {
 	if f.path == "" {
 		return nil, 0, invalid("path", "empty")
 	}
 	lockPath := f.path + ".lock"
+	tryLock := f.tryLock
+	if tryLock == nil {
+		tryLock = tryLockFile
+	}
 	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
-		release, err := tryLockFile(lockPath, DefaultLeaseTime)
+		release, err := tryLock(lockPath, DefaultLeaseTime)
 		if err != nil {
 			return nil, 0, fmt.Errorf("tvauth: locking %s: %w", lockPath, err)
 		}
