@@ -157,10 +157,10 @@ func TestCredentialStoreFileErrors(t *testing.T) {
 
 // Concurrent LoadOrRegister on an empty store registers once: the memory store across goroutines,
 // the file store across independent store values (each its own file descriptor, as separate
-// processes would have).
+// processes would have), with this platform's lock and with the lock of platforms without flock.
 func TestLoadOrRegisterExactlyOnce(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"memory", "file"} {
+	for _, name := range []string{"memory", "file", "file-excl"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			c, mux, _ := setup(t)
@@ -179,8 +179,11 @@ func TestLoadOrRegisterExactlyOnce(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					var store CredentialStore = mem
-					if name == "file" {
+					switch name {
+					case "file":
 						store = NewFileCredentialStore(path)
+					case "file-excl":
+						store = &FileCredentialStore{path: path, tryLock: tryLockExcl}
 					}
 					creds, err := c.Pass.LoadOrRegister(context.Background(), store, testSoftwareStatement)
 					if err != nil || creds.ClientID != "s6BhdRkqt3" || creds.ClientSecret != "t7AkePiru4" {
@@ -200,9 +203,10 @@ func TestLoadOrRegisterExactlyOnce(t *testing.T) {
 func TestCredentialLockerHonoursContext(t *testing.T) {
 	t.Parallel()
 	for name, store := range map[string]CredentialLocker{
-		"memory": NewMemoryCredentialStore(),
-		"file":   NewFileCredentialStore(filepath.Join(t.TempDir(), "creds.json")),
-		"zero":   &MemoryCredentialStore{},
+		"memory":    NewMemoryCredentialStore(),
+		"file":      NewFileCredentialStore(filepath.Join(t.TempDir(), "creds.json")),
+		"file-excl": &FileCredentialStore{path: filepath.Join(t.TempDir(), "creds.json"), tryLock: tryLockExcl},
+		"zero":      &MemoryCredentialStore{},
 	} {
 		release, _, err := store.LockCredentials(context.Background())
 		if err != nil {
