@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"time"
 )
@@ -276,3 +277,102 @@ var (
 	_ CredentialLocker = (*MemoryCredentialStore)(nil)
 	_ CredentialLocker = (*FileCredentialStore)(nil)
 )
+
+// unsavedCredentials are the credentials a Client registered but could not save, by store and
+// software statement: the next LoadOrRegister on that store saves them instead of registering again,
+// which would leave one more unused client at Adobe. The Client holds them (not the store, which may
+// be anyone's type, and not a global); they die with it.
+type unsavedCredentials struct {
+	mu    sync.Mutex
+	creds map[unsavedKey]ClientCredentials
+}
+
+type unsavedKey struct {
+	store     CredentialStore
+	statement string
+}
+
+// unsavedCredentials returns the client's unsaved credentials, made on first use.
+func (c *Client) unsavedCredentials() *unsavedCredentials {
+	if u := c.unsaved.Load(); u != nil {
+		return u
+	}
+	c.unsaved.CompareAndSwap(nil, &unsavedCredentials{})
+	return c.unsaved.Load()
+}
+
+// key returns the map key of store, or false for a store whose type cannot be compared (a struct
+// value holding a slice, say): its credentials cannot be told apart from another store's, so none
+// are kept for it.
+func (u *unsavedCredentials) key(store CredentialStore, statement string) (unsavedKey, bool) {
+	if !reflect.ValueOf(store).Comparable() {
+		return unsavedKey{}, false
+	}
+	return unsavedKey{store, statement}, true
+}
+
+// get returns the credentials registered with statement for store and not saved yet.
+func (u *unsavedCredentials) get(store CredentialStore, statement string) (ClientCredentials, bool) {
+	k, ok := u.key(store, statement)
+	if !ok {
+		return ClientCredentials{}, false
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	c, ok := u.creds[k]
+	if !ok {
+		return ClientCredentials{}, false
+	}
+	return cloneCredentials(c), true
+}
+
+// keep remembers creds as registered for store and not saved, unless some are already (registered by
+// a concurrent call on a store without a lease): those stay, the next save is theirs. It reports
+// whether creds or earlier ones are kept.
+func (u *unsavedCredentials) keep(store CredentialStore, statement string, creds ClientCredentials) bool {
+	k, ok := u.key(store, statement)
+	if !ok {
+		return false
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if _, ok := u.creds[k]; !ok {
+		if u.creds == nil {
+			u.creds = make(map[unsavedKey]ClientCredentials)
+		}
+		u.creds[k] = cloneCredentials(creds)
+	}
+	return true
+}
+
+// forget drops what is kept for store: saved now, or superseded by credentials the store holds.
+func (u *unsavedCredentials) forget(store CredentialStore, statement string) {
+	k, ok := u.key(store, statement)
+	if !ok {
+		return
+	}
+	u.mu.Lock()
+	delete(u.creds, k)
+	u.mu.Unlock()
+}
+
+// unsavedError is a store's failure to save credentials just registered. Its text is scrubbed of the
+// client secret and the software statement, in case the store quotes what it failed to write;
+// errors.Is and errors.As reach the store's error.
+type unsavedError struct {
+	text string
+	err  error
+}
+
+func (e *unsavedError) Error() string { return e.text }
+
+func (e *unsavedError) Unwrap() error { return e.err }
+
+func newUnsavedError(err error, creds ClientCredentials, statement string, kept bool) error {
+	context := "saving registered client credentials"
+	if kept {
+		context += " (kept in memory: the next LoadOrRegister saves them rather than register again)"
+	}
+	text := wrap(context, err).Error()
+	return &unsavedError{text: newRedactor(creds.ClientSecret, statement).scrub(text), err: err}
+}
