@@ -70,10 +70,16 @@ func acquireExcl(lockPath string, lease time.Duration) (*exclLock, error) {
 	if top > 0 && !epochFree(epochName(lockPath, top), lease, start) {
 		return nil, nil
 	}
-	l := &exclLock{name: epochName(lockPath, top+1), token: newLockToken()}
+	return takeEpoch(lockPath, top+1, lease, start)
+}
+
+// takeEpoch creates epoch mine, the one after the highest seen free at start, and keeps it if it is
+// still the highest.
+func takeEpoch(lockPath string, mine uint64, lease time.Duration, start time.Time) (*exclLock, error) {
+	l := &exclLock{name: epochName(lockPath, mine), token: newLockToken()}
 	f, err := os.OpenFile(l.name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return nil, nil // another process took epoch top+1
+		return nil, nil // another process took epoch mine
 	}
 	if err != nil {
 		return nil, err
@@ -96,9 +102,8 @@ func acquireExcl(lockPath string, lease time.Duration) (*exclLock, error) {
 		l.release()
 		return nil, err
 	}
-	mine := top + 1
 	if len(epochs) == 0 || epochs[len(epochs)-1] != mine {
-		// A higher epoch exists: our listing was stale and epoch top+1 had been cleaned up. Ours is
+		// A higher epoch exists: our listing was stale and epoch mine had been cleaned up. Ours is
 		// below the highest, so removing it cannot lower the highest.
 		if len(epochs) > 0 && epochs[len(epochs)-1] > mine {
 			_ = os.Remove(l.name)

@@ -159,6 +159,52 @@ func TestExclLockUnwrittenEpoch(t *testing.T) {
 	l.release()
 }
 
+// A creator whose listing was stale creates an epoch that was cleaned up below a newer holder's: it
+// finds the higher epoch, backs off and removes only its own file. A creator that took more than half
+// a lease to create its epoch gives it up (released, still the highest: the highest never goes).
+func TestExclLockLateCreatorBacksOff(t *testing.T) {
+	t.Parallel()
+	lockPath := filepath.Join(t.TempDir(), "creds.json.lock")
+	const lease = time.Minute
+	for range 5 {
+		l, err := acquireExcl(lockPath, lease)
+		if err != nil || l == nil {
+			t.Fatal(l, err)
+		}
+		l.release()
+	}
+	holder, err := acquireExcl(lockPath, lease)
+	if err != nil || holder == nil {
+		t.Fatal(holder, err)
+	}
+	if epochs, _ := listEpochs(lockPath); len(epochs) != 1 || epochs[0] != 6 {
+		t.Fatalf("epochs = %v, want [6]", epochs)
+	}
+	// Saw epoch 3 as the highest, free, long ago; creates 4.
+	if l, err := takeEpoch(lockPath, 4, lease, time.Now()); l != nil || err != nil {
+		t.Fatalf("late creator: %v, %v; want it to back off", l, err)
+	}
+	if epochs, _ := listEpochs(lockPath); len(epochs) != 1 || epochs[0] != 6 {
+		t.Errorf("epochs = %v, want [6] (the late epoch removed, the holder's kept)", epochs)
+	}
+	if token, expires := exclHolder(t, lockPath); token != holder.token || !time.Now().Before(expires) {
+		t.Errorf("holder %s until %v, want %s", token, expires, holder.token)
+	}
+
+	holder.release()
+	if l, err := takeEpoch(lockPath, 7, lease, time.Now().Add(-lease)); l != nil || err != nil {
+		t.Fatalf("slow creator: %v, %v; want it to give the epoch up", l, err)
+	}
+	if epochs, _ := listEpochs(lockPath); len(epochs) != 2 || epochs[1] != 7 || !epochFree(epochName(lockPath, 7), lease, time.Now()) {
+		t.Errorf("epochs = %v, want [6 7] with 7 released", epochs)
+	}
+	l, err := acquireExcl(lockPath, lease)
+	if err != nil || l == nil {
+		t.Fatalf("acquire after the slow creator: %v, %v", l, err)
+	}
+	l.release()
+}
+
 // The lock's errors are returned, not taken for a busy lock.
 func TestExclLockMissingDirectory(t *testing.T) {
 	t.Parallel()
