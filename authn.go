@@ -271,6 +271,10 @@ var (
 // the registration lease, loads again (another replica may have registered meanwhile) and only then
 // registers and saves, all within the lease time. Waiting for the lease ends with ctx; a holder that
 // crashed loses it when it expires.
+//
+// When the registration succeeds and the save fails, LoadOrRegister returns the store's error and the
+// Client keeps the new credentials in memory: its next LoadOrRegister on that store (with the same
+// statement) saves them instead of registering again, unless the store holds credentials by then.
 func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore, softwareStatement string) (ClientCredentials, error) {
 	if err := s.client.requireConfigured(svcPass, http.MethodPost, authNone); err != nil {
 		return ClientCredentials{}, err
@@ -281,8 +285,10 @@ func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore,
 	if store == nil {
 		return ClientCredentials{}, invalid("store", "nil CredentialStore")
 	}
+	unsaved := s.client.unsavedCredentials()
 	creds, err := store.Load(ctx)
 	if err == nil {
+		unsaved.forget(store, softwareStatement)
 		return creds, nil
 	}
 	if !errors.Is(err, ErrNoCredentials) {
@@ -296,6 +302,7 @@ func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore,
 		defer release()
 		creds, err := store.Load(ctx)
 		if err == nil {
+			unsaved.forget(store, softwareStatement)
 			return creds, nil
 		}
 		if !errors.Is(err, ErrNoCredentials) {
@@ -307,14 +314,20 @@ func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore,
 			defer cancel()
 		}
 	}
-	c, err := s.Register(ctx, softwareStatement)
-	if err != nil {
-		return ClientCredentials{}, err
+	c, ok := unsaved.get(store, softwareStatement)
+	if !ok {
+		registered, err := s.Register(ctx, softwareStatement)
+		if err != nil {
+			return ClientCredentials{}, err
+		}
+		c = *registered
 	}
-	if err := store.Save(ctx, *c); err != nil {
-		return ClientCredentials{}, wrap("saving registered client credentials", err)
+	if err := store.Save(ctx, c); err != nil {
+		kept := unsaved.keep(store, softwareStatement, c)
+		return ClientCredentials{}, newUnsavedError(err, c, softwareStatement, kept)
 	}
-	return *c, nil
+	unsaved.forget(store, softwareStatement)
+	return c, nil
 }
 
 // SessionRequest creates or resumes an authentication session. MVPD, DomainName and RedirectURL are

@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/go-querystring/query"
@@ -49,6 +50,8 @@ type Client struct {
 	defaultDevice deviceHeaderCache
 	rc            *retryablehttp.Client
 	base          *baseTransport // chooses the transport per attempt; owns the SDK's pooled connections
+	// unsaved holds what LoadOrRegister registered and could not save yet (credstore.go).
+	unsaved atomic.Pointer[unsavedCredentials]
 }
 
 // service is shared by the four service types, as in go-github: they are views of one Client.

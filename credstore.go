@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"time"
 )
@@ -132,6 +133,9 @@ func cloneCredentials(c ClientCredentials) ClientCredentials {
 type FileCredentialStore struct {
 	path string
 	mu   sync.Mutex // orders this process's saves; the rename keeps other processes' reads whole
+	// tryLock takes the lock file without waiting; nil is the platform's own, tryLockFile. Tests set
+	// tryLockExcl to run the lock of platforms without flock on this one.
+	tryLock func(lockPath string, lease time.Duration) (release func(), err error)
 }
 
 // NewFileCredentialStore returns a store for the file at path. The file need not exist yet; its
@@ -232,16 +236,24 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 // exclusive lock on the file <path>.lock next to the credentials (created 0600 if missing, never
 // removed), polling until it gets it or ctx ends. The operating system drops the lock when its holder
 // exits, crashed or not, so the lease lasts as long as the holder's process; the lease returned,
-// DefaultLeaseTime, bounds what LoadOrRegister does under it. On platforms without flock (Windows,
-// Solaris, AIX, …) the lock file is created exclusively instead and one older than the lease time
-// counts as left by a crashed holder.
+// DefaultLeaseTime, bounds what LoadOrRegister does under it.
+//
+// On platforms without flock (Windows, Solaris, AIX, …) the lock is a sequence of small files
+// <path>.lock.1, <path>.lock.2, … created exclusively, each holding its holder's random token and
+// expiry: the highest one is the lock, and one whose expiry has passed was left by a holder that
+// crashed (or released it). Taking over such a stale lock is atomic: of the processes that see it
+// stale, exactly one gets the lease, and none removes a lock another has just taken.
 func (f *FileCredentialStore) LockCredentials(ctx context.Context) (func(), time.Duration, error) {
 	if f.path == "" {
 		return nil, 0, invalid("path", "empty")
 	}
 	lockPath := f.path + ".lock"
+	tryLock := f.tryLock
+	if tryLock == nil {
+		tryLock = tryLockFile
+	}
 	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
-		release, err := tryLockFile(lockPath, DefaultLeaseTime)
+		release, err := tryLock(lockPath, DefaultLeaseTime)
 		if err != nil {
 			return nil, 0, fmt.Errorf("tvauth: locking %s: %w", lockPath, err)
 		}
@@ -265,3 +277,102 @@ var (
 	_ CredentialLocker = (*MemoryCredentialStore)(nil)
 	_ CredentialLocker = (*FileCredentialStore)(nil)
 )
+
+// unsavedCredentials are the credentials a Client registered but could not save, by store and
+// software statement: the next LoadOrRegister on that store saves them instead of registering again,
+// which would leave one more unused client at Adobe. The Client holds them (not the store, which may
+// be anyone's type, and not a global); they die with it.
+type unsavedCredentials struct {
+	mu    sync.Mutex
+	creds map[unsavedKey]ClientCredentials
+}
+
+type unsavedKey struct {
+	store     CredentialStore
+	statement string
+}
+
+// unsavedCredentials returns the client's unsaved credentials, made on first use.
+func (c *Client) unsavedCredentials() *unsavedCredentials {
+	if u := c.unsaved.Load(); u != nil {
+		return u
+	}
+	c.unsaved.CompareAndSwap(nil, &unsavedCredentials{})
+	return c.unsaved.Load()
+}
+
+// key returns the map key of store, or false for a store whose type cannot be compared (a struct
+// value holding a slice, say): its credentials cannot be told apart from another store's, so none
+// are kept for it.
+func (u *unsavedCredentials) key(store CredentialStore, statement string) (unsavedKey, bool) {
+	if !reflect.ValueOf(store).Comparable() {
+		return unsavedKey{}, false
+	}
+	return unsavedKey{store, statement}, true
+}
+
+// get returns the credentials registered with statement for store and not saved yet.
+func (u *unsavedCredentials) get(store CredentialStore, statement string) (ClientCredentials, bool) {
+	k, ok := u.key(store, statement)
+	if !ok {
+		return ClientCredentials{}, false
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	c, ok := u.creds[k]
+	if !ok {
+		return ClientCredentials{}, false
+	}
+	return cloneCredentials(c), true
+}
+
+// keep remembers creds as registered for store and not saved, unless some are already (registered by
+// a concurrent call on a store without a lease): those stay, the next save is theirs. It reports
+// whether creds or earlier ones are kept.
+func (u *unsavedCredentials) keep(store CredentialStore, statement string, creds ClientCredentials) bool {
+	k, ok := u.key(store, statement)
+	if !ok {
+		return false
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if _, ok := u.creds[k]; !ok {
+		if u.creds == nil {
+			u.creds = make(map[unsavedKey]ClientCredentials)
+		}
+		u.creds[k] = cloneCredentials(creds)
+	}
+	return true
+}
+
+// forget drops what is kept for store: saved now, or superseded by credentials the store holds.
+func (u *unsavedCredentials) forget(store CredentialStore, statement string) {
+	k, ok := u.key(store, statement)
+	if !ok {
+		return
+	}
+	u.mu.Lock()
+	delete(u.creds, k)
+	u.mu.Unlock()
+}
+
+// unsavedError is a store's failure to save credentials just registered. Its text is scrubbed of the
+// client secret and the software statement, in case the store quotes what it failed to write;
+// errors.Is and errors.As reach the store's error.
+type unsavedError struct {
+	text string
+	err  error
+}
+
+func (e *unsavedError) Error() string { return e.text }
+
+func (e *unsavedError) Unwrap() error { return e.err }
+
+func newUnsavedError(err error, creds ClientCredentials, statement string, kept bool) error {
+	context := "saving registered client credentials"
+	if kept {
+		context += " (kept in memory: the next LoadOrRegister saves them rather than register again)"
+	}
+	text := wrap(context, err).Error()
+	return &unsavedError{text: newRedactor(creds.ClientSecret, statement).scrub(text), err: err}
+}

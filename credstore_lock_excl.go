@@ -1,28 +1,212 @@
-//go:build !(linux || darwin || freebsd || openbsd || netbsd || dragonfly)
-
 package tvauth
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
-// tryLockFile creates path exclusively without waiting: a nil release and nil error mean someone
-// else holds it. A lock file older than lease was left by a holder that crashed: it is removed and
-// the next attempt may take it.
-func tryLockFile(path string, lease time.Duration) (release func(), err error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		if fi, serr := os.Stat(path); serr == nil && time.Since(fi.ModTime()) > lease {
-			_ = os.Remove(path)
-		}
+// The lock of FileCredentialStore where flock is missing (Windows, Solaris, AIX, …), built on the one
+// atomic test-and-set every file system offers: creating a file that must not exist (O_EXCL). It is
+// compiled on every platform so that its tests run everywhere; credstore_lock_noflock.go makes it the
+// default where flock is missing.
+//
+// A lease cannot live in a single lock file that is removed when stale: two processes that both see
+// it stale race to remove it, and the slower one removes (or renames away) the lock the faster one has
+// just made afresh; a third process then creates its own and two hold the lease. Nothing but flock
+// can remove a file only if it is still the one seen.
+//
+// So the lock is a sequence of epoch files, <lock>.1, <lock>.2, …, each created with O_EXCL by the
+// process it belongs to and written only by that process: "<token> <expiry in Unix ns>". The highest
+// epoch present is the lock. A process takes the lease by reading the highest epoch N, judging it
+// free (expired, released, or unwritten for longer than a lease: its creator crashed before writing),
+// creating N+1 exclusively and checking that N+1 is still the highest; then it removes the epochs
+// below its own. Why exactly one process holds the lease:
+//   - O_EXCL lets one process create N+1; every other creator of N+1 fails.
+//   - The highest epoch never goes away: the only files removed are those below a higher one (the
+//     holder's clean-up, and a late creator backing off), so the highest epoch only grows.
+//   - A process that read a stale listing and creates an epoch that has already been cleaned up
+//     finds a higher epoch when it checks, and backs off, removing only its own file.
+//   - Each epoch N+1 is created after N was read as free, so when N+1 is the highest its creator is
+//     the only holder: the holder of N released it or let its lease run out.
+//   - Release rewrites the holder's own epoch as expired; it never touches another process's file,
+//     so it cannot end a lease someone has taken since.
+//
+// Staleness is judged by the clock, as every lease is: a holder stopped for longer than its lease
+// loses it. The holder counts its lease from before it created its file, and gives the epoch up if
+// taking it took more than half a lease, so that a creator stopped between creating and writing its
+// file cannot take a lease that others have meanwhile judged abandoned.
+
+// exclLock is a lease held through an epoch file.
+type exclLock struct {
+	name  string // the epoch file
+	token string
+}
+
+// tryLockExcl takes the lease on the epoch files of lockPath without waiting: a nil release and nil
+// error mean someone else holds it (or won the race for it).
+func tryLockExcl(lockPath string, lease time.Duration) (release func(), err error) {
+	l, err := acquireExcl(lockPath, lease)
+	if l == nil || err != nil {
+		return nil, err
+	}
+	return l.release, nil
+}
+
+func acquireExcl(lockPath string, lease time.Duration) (*exclLock, error) {
+	start := time.Now()
+	top, err := topEpoch(lockPath)
+	if err != nil {
+		return nil, err
+	}
+	if top > 0 && !epochFree(epochName(lockPath, top), lease, start) {
 		return nil, nil
+	}
+	return takeEpoch(lockPath, top+1, lease, start)
+}
+
+// takeEpoch creates epoch mine, the one after the highest seen free at start, and keeps it if it is
+// still the highest.
+func takeEpoch(lockPath string, mine uint64, lease time.Duration, start time.Time) (*exclLock, error) {
+	l := &exclLock{name: epochName(lockPath, mine), token: newLockToken()}
+	f, err := os.OpenFile(l.name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil, nil // another process took epoch mine
 	}
 	if err != nil {
 		return nil, err
 	}
-	f.Close()
-	return func() { _ = os.Remove(path) }, nil
+	_, err = f.WriteString(lockRecord(l.token, start.Add(lease)))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		// The file stays: removing the highest epoch would let a late creator jump above a holder.
+		// Unwritten or torn, it counts as stale after a lease.
+		return nil, err
+	}
+	if time.Since(start) > lease/2 {
+		l.release()
+		return nil, nil
+	}
+	epochs, err := listEpochs(lockPath)
+	if err != nil {
+		l.release()
+		return nil, err
+	}
+	if len(epochs) == 0 || epochs[len(epochs)-1] != mine {
+		// A higher epoch exists: our listing was stale and epoch mine had been cleaned up. Ours is
+		// below the highest, so removing it cannot lower the highest.
+		if len(epochs) > 0 && epochs[len(epochs)-1] > mine {
+			_ = os.Remove(l.name)
+		} else {
+			l.release()
+		}
+		return nil, nil
+	}
+	for _, e := range epochs[:len(epochs)-1] {
+		_ = os.Remove(epochName(lockPath, e)) // best effort: a file another process has open may stay
+	}
+	return l, nil
+}
+
+// release rewrites the holder's own epoch as expired. The file may be gone (a later holder cleaned it
+// up after this lease ran out): then there is nothing to release.
+func (l *exclLock) release() {
+	f, err := os.OpenFile(l.name, os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return
+	}
+	_, _ = f.WriteString(lockRecord(l.token, time.Time{}))
+	_ = f.Close()
+}
+
+// epochFree reports whether the epoch file name no longer holds a lease: released, expired, or
+// never written by a creator that crashed more than a lease ago. A file that cannot be read now (gone,
+// being written, locked by another process on Windows) is not free: the caller tries again.
+func epochFree(name string, lease time.Duration, now time.Time) bool {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return false
+	}
+	if _, expires, ok := parseLockRecord(b); ok {
+		return !now.Before(expires)
+	}
+	fi, err := os.Stat(name)
+	return err == nil && now.Sub(fi.ModTime()) > lease
+}
+
+func epochName(lockPath string, epoch uint64) string {
+	return lockPath + "." + strconv.FormatUint(epoch, 10)
+}
+
+// topEpoch returns the highest epoch of lockPath, 0 when there is none.
+func topEpoch(lockPath string) (uint64, error) {
+	epochs, err := listEpochs(lockPath)
+	if err != nil || len(epochs) == 0 {
+		return 0, err
+	}
+	return epochs[len(epochs)-1], nil
+}
+
+// listEpochs returns the epochs of lockPath present in its directory, in ascending order.
+func listEpochs(lockPath string) ([]uint64, error) {
+	dir, base := filepath.Split(lockPath)
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	prefix := base + "."
+	var epochs []uint64
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok || rest == "" || rest[0] == '0' {
+			continue
+		}
+		if n, err := strconv.ParseUint(rest, 10, 64); err == nil {
+			epochs = append(epochs, n)
+		}
+	}
+	slices.Sort(epochs) // ReadDir sorts by name, not by number
+	return epochs, nil
+}
+
+func newLockToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (Go 1.24 crashes the program rather than return an error)
+	return hex.EncodeToString(b[:])
+}
+
+// lockRecord is an epoch file's content; a zero expiry marks a released lease.
+func lockRecord(token string, expires time.Time) string {
+	var ns int64
+	if !expires.IsZero() {
+		ns = expires.UnixNano()
+	}
+	return fmt.Sprintf("%s %d\n", token, ns)
+}
+
+// parseLockRecord reads an epoch file's content; ok is false for a file not (yet) fully written.
+func parseLockRecord(b []byte) (token string, expires time.Time, ok bool) {
+	s, complete := strings.CutSuffix(string(b), "\n")
+	fields := strings.Fields(s)
+	if !complete || len(fields) != 2 || len(fields[0]) != 32 {
+		return "", time.Time{}, false
+	}
+	ns, err := strconv.ParseInt(fields[1], 10, 64)
+	if err != nil {
+		return "", time.Time{}, false
+	}
+	return fields[0], time.Unix(0, ns), true
 }

@@ -9,10 +9,15 @@ import (
 	"time"
 )
 
-// tryLockFile takes an exclusive flock on path without waiting: a nil release and nil error mean
+// tryLockFile is the lock of FileCredentialStore where flock exists.
+func tryLockFile(lockPath string, lease time.Duration) (release func(), err error) {
+	return tryLockFlock(lockPath, lease)
+}
+
+// tryLockFlock takes an exclusive flock on path without waiting: a nil release and nil error mean
 // someone else holds it. The kernel drops the lock when the holder's process exits, so staleness
 // needs no clock here.
-func tryLockFile(path string, _ time.Duration) (release func(), err error) {
+func tryLockFlock(path string, _ time.Duration) (release func(), err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package tvauth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -157,10 +158,10 @@ func TestCredentialStoreFileErrors(t *testing.T) {
 
 // Concurrent LoadOrRegister on an empty store registers once: the memory store across goroutines,
 // the file store across independent store values (each its own file descriptor, as separate
-// processes would have).
+// processes would have), with this platform's lock and with the lock of platforms without flock.
 func TestLoadOrRegisterExactlyOnce(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"memory", "file"} {
+	for _, name := range []string{"memory", "file", "file-excl"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			c, mux, _ := setup(t)
@@ -179,8 +180,11 @@ func TestLoadOrRegisterExactlyOnce(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					var store CredentialStore = mem
-					if name == "file" {
+					switch name {
+					case "file":
 						store = NewFileCredentialStore(path)
+					case "file-excl":
+						store = &FileCredentialStore{path: path, tryLock: tryLockExcl}
 					}
 					creds, err := c.Pass.LoadOrRegister(context.Background(), store, testSoftwareStatement)
 					if err != nil || creds.ClientID != "s6BhdRkqt3" || creds.ClientSecret != "t7AkePiru4" {
@@ -200,9 +204,10 @@ func TestLoadOrRegisterExactlyOnce(t *testing.T) {
 func TestCredentialLockerHonoursContext(t *testing.T) {
 	t.Parallel()
 	for name, store := range map[string]CredentialLocker{
-		"memory": NewMemoryCredentialStore(),
-		"file":   NewFileCredentialStore(filepath.Join(t.TempDir(), "creds.json")),
-		"zero":   &MemoryCredentialStore{},
+		"memory":    NewMemoryCredentialStore(),
+		"file":      NewFileCredentialStore(filepath.Join(t.TempDir(), "creds.json")),
+		"file-excl": &FileCredentialStore{path: filepath.Join(t.TempDir(), "creds.json"), tryLock: tryLockExcl},
+		"zero":      &MemoryCredentialStore{},
 	} {
 		release, _, err := store.LockCredentials(context.Background())
 		if err != nil {
@@ -302,5 +307,238 @@ func TestPassCredentialStoreDownNoRegistration(t *testing.T) {
 	}
 	if n := store.loads.Load(); n != 2 {
 		t.Errorf("store loads = %d, want 2 (one per call)", n)
+	}
+}
+
+// errSaveRefused is what flakySaveStore's failing Save wraps.
+var errSaveRefused = errors.New("store refused the write")
+
+// storeWriteError is a typed store error, reachable with errors.As. Its text quotes what it failed to
+// write, secret included, as a careless store might.
+type storeWriteError struct{ secret string }
+
+func (e *storeWriteError) Error() string {
+	return fmt.Sprintf("writing client_secret=%s: %v", e.secret, errSaveRefused)
+}
+
+func (e *storeWriteError) Unwrap() error { return errSaveRefused }
+
+// flakySaveStore fails its first failures saves, then saves into the memory store it wraps; it
+// records every save it is asked for. With locker false it hides the memory store's lease.
+type flakySaveStore struct {
+	mem      *MemoryCredentialStore
+	failures int
+
+	mu    sync.Mutex
+	saves []ClientCredentials
+}
+
+func (f *flakySaveStore) Load(ctx context.Context) (ClientCredentials, error) { return f.mem.Load(ctx) }
+
+func (f *flakySaveStore) Save(ctx context.Context, c ClientCredentials) error {
+	f.mu.Lock()
+	f.saves = append(f.saves, c)
+	fail := len(f.saves) <= f.failures
+	f.mu.Unlock()
+	if fail {
+		return &storeWriteError{secret: c.ClientSecret}
+	}
+	return f.mem.Save(ctx, c)
+}
+
+type lockingFlakySaveStore struct{ *flakySaveStore }
+
+func (l lockingFlakySaveStore) LockCredentials(ctx context.Context) (func(), time.Duration, error) {
+	return l.mem.LockCredentials(ctx)
+}
+
+// registrationServer answers every registration with new credentials (client-1/secret-number-1,
+// client-2/…) and every token request with a token named after the client, and counts both.
+func registrationServer(t *testing.T, mux *http.ServeMux) (registrations, tokens *atomic.Int32) {
+	registrations, tokens = new(atomic.Int32), new(atomic.Int32)
+	mux.HandleFunc("POST /o/client/register", func(w http.ResponseWriter, r *http.Request) {
+		n := registrations.Add(1)
+		reply(w, http.StatusCreated, fmt.Appendf(nil, `{"client_id":"client-%d","client_secret":"secret-number-%d",`+
+			`"grant_types":["client_credentials"],"scopes":["api:client:v2"],"client_id_issued_at":1723227212}`, n, n))
+	})
+	mux.HandleFunc("POST /o/client/token", func(w http.ResponseWriter, r *http.Request) {
+		tokens.Add(1)
+		if err := r.ParseForm(); err != nil {
+			t.Error(err)
+		}
+		reply(w, http.StatusCreated, fmt.Appendf(nil, `{"access_token":"token-of-%s","expires_in":3600,"token_type":"bearer"}`,
+			r.PostForm.Get("client_id")))
+	})
+	return registrations, tokens
+}
+
+// A save that fails after a registration: the first call returns the store's error (errors.Is and
+// errors.As reach it; neither the client secret the store quoted nor the software statement is in
+// the text); the next call saves the credentials registered the first time, with no second
+// registration on the wire.
+func TestLoadOrRegisterRetriesFailedSave(t *testing.T) {
+	t.Parallel()
+	for _, locker := range []bool{true, false} {
+		t.Run(fmt.Sprintf("locker=%v", locker), func(t *testing.T) {
+			t.Parallel()
+			c, mux, _ := setup(t)
+			registrations, _ := registrationServer(t, mux)
+			flaky := &flakySaveStore{mem: NewMemoryCredentialStore(), failures: 1}
+			var store CredentialStore = flaky
+			if locker {
+				store = lockingFlakySaveStore{flaky}
+			}
+			ctx := context.Background()
+
+			_, err := c.Pass.LoadOrRegister(ctx, store, testSoftwareStatement)
+			var typed *storeWriteError
+			if !errors.Is(err, errSaveRefused) || !errors.As(err, &typed) {
+				t.Fatalf("first call: %v, want the store's error", err)
+			}
+			for _, secret := range []string{"secret-number-1", testSoftwareStatement} {
+				if strings.Contains(err.Error(), secret) || strings.Contains(fmtAll(err), secret) {
+					t.Errorf("error text holds a secret: %q", err)
+				}
+			}
+			if !strings.Contains(err.Error(), "saving registered client credentials") {
+				t.Errorf("error text %q does not say what failed", err)
+			}
+
+			creds, err := c.Pass.LoadOrRegister(ctx, store, testSoftwareStatement)
+			if err != nil || creds.ClientID != "client-1" || creds.ClientSecret != "secret-number-1" {
+				t.Fatalf("second call = %v, %v; want client-1", creds, err)
+			}
+			if n := registrations.Load(); n != 1 {
+				t.Errorf("registrations = %d, want 1", n)
+			}
+			if len(flaky.saves) != 2 || !reflect.DeepEqual(flaky.saves[0], flaky.saves[1]) {
+				t.Errorf("saves = %v, want the first registration twice", flaky.saves)
+			}
+			if stored, err := flaky.mem.Load(ctx); err != nil || stored.ClientID != "client-1" || stored.ClientSecret != "secret-number-1" {
+				t.Errorf("stored %v, %v; want client-1", stored, err)
+			}
+
+			// Saved now: nothing is kept, and a store emptied later gets a new registration.
+			flaky.mem.mu.Lock()
+			flaky.mem.creds = nil
+			flaky.mem.mu.Unlock()
+			if creds, err := c.Pass.LoadOrRegister(ctx, store, testSoftwareStatement); err != nil || creds.ClientID != "client-2" {
+				t.Errorf("after the store was emptied: %v, %v; want a new registration, client-2", creds, err)
+			}
+		})
+	}
+}
+
+// What a client keeps is its own and the store's: another client, another store or another software
+// statement registers anew; credentials another replica saved meanwhile win over the kept ones.
+func TestLoadOrRegisterKeptCredentialsScope(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, mux, base := setup(t)
+	registrations, _ := registrationServer(t, mux)
+	failing := &flakySaveStore{mem: NewMemoryCredentialStore(), failures: 1}
+	if _, err := c.Pass.LoadOrRegister(ctx, failing, testSoftwareStatement); !errors.Is(err, errSaveRefused) {
+		t.Fatalf("first call: %v", err)
+	}
+
+	other, err := New(WithPassURL(base), WithDevice(testDevice), WithRetry(fastRetry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if creds, err := other.Pass.LoadOrRegister(ctx, failing, testSoftwareStatement); err != nil || creds.ClientID != "client-2" {
+		t.Errorf("another client: %v, %v; want its own registration client-2", creds, err)
+	}
+	failing.mem.mu.Lock()
+	failing.mem.creds = nil
+	failing.mem.mu.Unlock()
+	if creds, err := c.Pass.LoadOrRegister(ctx, NewMemoryCredentialStore(), testSoftwareStatement); err != nil || creds.ClientID != "client-3" {
+		t.Errorf("another store: %v, %v; want client-3", creds, err)
+	}
+	if creds, err := c.Pass.LoadOrRegister(ctx, failing, testSoftwareStatement+"x"); err != nil || creds.ClientID != "client-4" {
+		t.Errorf("another statement: %v, %v; want client-4", creds, err)
+	}
+	// The store now holds client-4 (saved by the call above): the kept client-1 is dropped.
+	if creds, err := c.Pass.LoadOrRegister(ctx, failing, testSoftwareStatement); err != nil || creds.ClientID != "client-4" {
+		t.Errorf("store filled meanwhile: %v, %v; want the stored client-4", creds, err)
+	}
+	failing.mem.mu.Lock()
+	failing.mem.creds = nil
+	failing.mem.mu.Unlock()
+	if creds, err := c.Pass.LoadOrRegister(ctx, failing, testSoftwareStatement); err != nil || creds.ClientID != "client-5" {
+		t.Errorf("after the store was emptied: %v, %v; want client-5 (client-1 no longer kept)", creds, err)
+	}
+	if n := registrations.Load(); n != 5 {
+		t.Errorf("registrations = %d, want 5", n)
+	}
+	if s := fmtAll(c); strings.Contains(s, "secret-number") || strings.Contains(s, testSoftwareStatement) {
+		t.Errorf("the client prints a kept secret: %s", s)
+	}
+}
+
+// uncomparableStore is a store type that cannot be a map key (== on it panics).
+type uncomparableStore struct {
+	*flakySaveStore
+	tags []string
+}
+
+// A store whose type cannot be compared keeps nothing: no panic, the error says nothing is kept, and
+// the next call registers again (the behaviour before credentials were kept).
+func TestLoadOrRegisterUncomparableStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, mux, _ := setup(t)
+	registrations, _ := registrationServer(t, mux)
+	store := uncomparableStore{&flakySaveStore{mem: NewMemoryCredentialStore(), failures: 1}, []string{"x"}}
+	_, err := c.Pass.LoadOrRegister(ctx, store, testSoftwareStatement)
+	if !errors.Is(err, errSaveRefused) || strings.Contains(err.Error(), "kept") {
+		t.Fatalf("first call: %v", err)
+	}
+	if creds, err := c.Pass.LoadOrRegister(ctx, store, testSoftwareStatement); err != nil || creds.ClientID != "client-2" {
+		t.Errorf("second call: %v, %v; want client-2", creds, err)
+	}
+	if n := registrations.Load(); n != 2 {
+		t.Errorf("registrations = %d, want 2", n)
+	}
+}
+
+// Through WithPassCredentialStore: the first call fails with the store's error, the next one saves
+// the credentials registered the first time and fetches its token with them; one registration.
+func TestPassCredentialStoreRetriesFailedSave(t *testing.T) {
+	t.Parallel()
+	_, mux, base := setup(t)
+	registrations, tokens := registrationServer(t, mux)
+	var (
+		mu     sync.Mutex
+		bearer []string
+	)
+	mux.HandleFunc("GET /api/v2/{sp}/configuration", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		bearer = append(bearer, r.Header.Get("Authorization"))
+		mu.Unlock()
+		reply(w, http.StatusOK, passFixture(t, "configuration.json"))
+	})
+	flaky := &flakySaveStore{mem: NewMemoryCredentialStore(), failures: 1}
+	c, err := New(WithPassURL(base), WithDevice(testDevice), WithRetry(fastRetry),
+		WithPassCredentialStore(lockingFlakySaveStore{flaky}, testSoftwareStatement))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.Pass.Configuration(ctx, "REF30"); !errors.Is(err, errSaveRefused) || strings.Contains(err.Error(), "secret-number-1") {
+		t.Fatalf("first call: %v, want the store's error without the secret", err)
+	}
+	if _, err := c.Pass.Configuration(ctx, "REF30"); err != nil {
+		t.Fatalf("second call: %v", err)
+	}
+	if registrations.Load() != 1 || tokens.Load() != 1 {
+		t.Errorf("registrations %d, token fetches %d; want 1 and 1", registrations.Load(), tokens.Load())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bearer) != 1 || bearer[0] != "Bearer token-of-client-1" {
+		t.Errorf("Authorization = %q, want the token of client-1", bearer)
+	}
+	if stored, err := flaky.mem.Load(ctx); err != nil || stored.ClientID != "client-1" {
+		t.Errorf("stored %v, %v; want client-1", stored, err)
 	}
 }

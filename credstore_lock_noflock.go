@@ -1,0 +1,11 @@
+//go:build !(linux || darwin || freebsd || openbsd || netbsd || dragonfly)
+
+package tvauth
+
+import "time"
+
+// tryLockFile is the lock of FileCredentialStore where flock is missing: exclusively created epoch
+// files (credstore_lock_excl.go).
+func tryLockFile(lockPath string, lease time.Duration) (release func(), err error) {
+	return tryLockExcl(lockPath, lease)
+}
