@@ -1,6 +1,7 @@
 package tvauth
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -63,7 +64,9 @@ func decodeView(s string) textView {
 				continue
 			}
 		}
-		emit(i, i+1, s[i])
+		v.b = append(v.b, s[i])
+		v.start = append(v.start, int32(i))
+		v.end = append(v.end, int32(i+1))
 		i++
 	}
 	return v
@@ -136,7 +139,7 @@ func hex4(s string) (rune, bool) {
 
 // charRef reads an HTML or XML character reference at the start of s: the rune and its length, or 0.
 func charRef(s string) (rune, int) {
-	semi := strings.IndexByte(s, ';')
+	semi := strings.IndexByte(s[:min(len(s), 12)], ';') // &#x10FFFF; is the longest
 	if semi < 2 || semi > 10 {
 		return 0, 0
 	}
@@ -214,6 +217,9 @@ func (r *redactor) appendViewMatches(spans [][2]int, s string) [][2]int {
 	}
 	for round := 0; round < viewRounds; round++ {
 		if round > 0 {
+			if !bytes.ContainsAny(v.b, `%\&`) { // nothing left to decode: whitespace is gone already
+				break
+			}
 			w := v.decode()
 			if !w.changed(len(v.b)) {
 				break
