@@ -347,7 +347,7 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 		p := jsonScanner{b: raw, i: 1}
 		if err := p.membersRaw(func(key []byte, plain bool) error {
 			start := p.i
-			if err := p.skip(0); err != nil {
+			if err := p.skip(); err != nil {
 				return err
 			}
 			k := string(key)

@@ -11,12 +11,24 @@ import (
 // builds on it, and the AGS decoders use it to pick fields out of values encoding/json has already
 // checked, without a second json.Unmarshal.
 type jsonScanner struct {
-	b []byte
-	i int
+	b     []byte
+	i     int
+	depth int // objects and arrays open around the scanner
 }
 
-// jsonMaxNesting bounds recursion as encoding/json's decoder does.
+// jsonMaxNesting bounds recursion as encoding/json's decoder does: the 10001st object or array open
+// at once is an error.
 const jsonMaxNesting = 10000
+
+// open enters an object or array whose '{' or '[' was consumed; the caller calls close when it ends.
+func (p *jsonScanner) open() error {
+	if p.depth++; p.depth > jsonMaxNesting {
+		return p.syntax("nested too deeply")
+	}
+	return nil
+}
+
+func (p *jsonScanner) close() { p.depth-- }
 
 func (p *jsonScanner) syntax(what string) error {
 	return fmt.Errorf("invalid JSON at offset %d: %s", p.i, what)
@@ -63,6 +75,10 @@ func (p *jsonScanner) members(member func(key string) error) error {
 // membersRaw is members with each key as written between its quotes; plain says it needs no
 // decoding (no escape, ASCII only).
 func (p *jsonScanner) membersRaw(member func(raw []byte, plain bool) error) error {
+	if err := p.open(); err != nil {
+		return err
+	}
+	defer p.close()
 	if p.peek() == '}' {
 		p.i++
 		return nil
@@ -100,6 +116,10 @@ func (p *jsonScanner) membersRaw(member func(raw []byte, plain bool) error) erro
 // elements reads the elements of an array whose '[' has been consumed, calling element with each
 // one's index while the scanner stands at its value.
 func (p *jsonScanner) elements(element func(n int) error) error {
+	if err := p.open(); err != nil {
+		return err
+	}
+	defer p.close()
 	if p.peek() == ']' {
 		p.i++
 		return nil
@@ -121,17 +141,14 @@ func (p *jsonScanner) elements(element func(n int) error) error {
 }
 
 // skip checks one value without keeping it.
-func (p *jsonScanner) skip(depth int) error {
-	if depth > jsonMaxNesting {
-		return p.syntax("nested too deeply")
-	}
+func (p *jsonScanner) skip() error {
 	switch p.peek() {
 	case '{':
 		p.i++
-		return p.members(func(string) error { return p.skip(depth + 1) })
+		return p.members(func(string) error { return p.skip() })
 	case '[':
 		p.i++
-		return p.elements(func(int) error { return p.skip(depth + 1) })
+		return p.elements(func(int) error { return p.skip() })
 	}
 	_, _, err := p.scalar(false)
 	return err

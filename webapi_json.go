@@ -16,7 +16,7 @@ func webapiFlattenJSONOnce(b []byte) (env, data map[string]string, err error) {
 	p := &jsonScanner{b: b}
 	p.space()
 	if p.i >= len(b) || b[p.i] != '{' {
-		if err := p.skip(0); err != nil {
+		if err := p.skip(); err != nil {
 			return nil, nil, err
 		}
 		if err := p.end(); err != nil {
@@ -81,7 +81,7 @@ func (p *jsonScanner) envelopeMember(t *webapiFlatTarget, key string) error {
 		switch p.peek() {
 		case '{', '[':
 			t.fail(fmt.Errorf("%s is not a scalar", key))
-			return p.skip(0)
+			return p.skip()
 		}
 		text, isNull, err := p.scalar(t.err == nil)
 		if err != nil || isNull || t.err != nil {
@@ -101,17 +101,19 @@ func (p *jsonScanner) envelopeMember(t *webapiFlatTarget, key string) error {
 
 // flatten writes the value under key as webapiFlattenJSONValue does.
 func (p *jsonScanner) flatten(t *webapiFlatTarget, key string, depth int) error {
-	if depth > jsonMaxNesting {
-		return p.syntax("nested too deeply")
-	}
 	if depth > webapiMaxDepth {
 		t.fail(errors.New("reply nested too deeply"))
+		return p.skip() // the syntax still decides first; no key is joined for a reply refused already
 	}
 	switch p.peek() {
 	case '{':
 		p.i++
 		return p.members(func(k string) error {
-			return p.flatten(t, webapiJoinKey(key, k), depth+1)
+			child := ""
+			if t.err == nil {
+				child = webapiJoinKey(key, k)
+			}
+			return p.flatten(t, child, depth+1)
 		})
 	case '[':
 		p.i++
