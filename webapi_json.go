@@ -26,12 +26,12 @@ func webapiFlattenJSONOnce(b []byte) (env, data map[string]string, err error) {
 	}
 	// The top-level members fill top; a "response" object fills its own target. Which one is the
 	// reply is known only at the end: the last "response" key decides, as a map would.
-	top := &webapiFlatTarget{}
+	top := &webapiFlatTarget{budget: webapiKeyBudget(len(b))}
 	var resp *webapiFlatTarget
 	p.i++
 	if err := p.members(func(key string) error {
 		if key == "response" && p.peek() == '{' {
-			resp = &webapiFlatTarget{}
+			resp = &webapiFlatTarget{budget: webapiKeyBudget(len(b))}
 			p.i++
 			return p.members(func(k string) error { return p.envelopeMember(resp, k) })
 		}
@@ -66,6 +66,19 @@ func webapiFlattenJSONOnce(b []byte) (env, data map[string]string, err error) {
 type webapiFlatTarget struct {
 	env, data map[string]string
 	err       error
+	budget    int // webapiKeyBudget, less the keys made so far
+}
+
+// join is the key of k under prefix, or "" once the envelope is refused (no key is built for it).
+func (t *webapiFlatTarget) join(prefix, k string) string {
+	if t.err != nil {
+		return ""
+	}
+	if err := webapiSpendKey(&t.budget, prefix, k); err != nil {
+		t.fail(err)
+		return ""
+	}
+	return webapiJoinKey(prefix, k)
 }
 
 func (t *webapiFlatTarget) fail(err error) {
@@ -94,12 +107,12 @@ func (p *jsonScanner) envelopeMember(t *webapiFlatTarget, key string) error {
 		return nil
 	}
 	if key == "data" {
-		key = ""
+		return p.flatten(t, "", 1)
 	}
-	return p.flatten(t, key, 1)
+	return p.flatten(t, t.join("", key), 1)
 }
 
-// flatten writes the value under key as webapiFlattenJSONValue does.
+// flatten writes the value under key as webapiFlattenJSONValue (the reference in the tests) does.
 func (p *jsonScanner) flatten(t *webapiFlatTarget, key string, depth int) error {
 	if depth > webapiMaxDepth {
 		t.fail(errors.New("reply nested too deeply"))
@@ -108,19 +121,13 @@ func (p *jsonScanner) flatten(t *webapiFlatTarget, key string, depth int) error 
 	switch p.peek() {
 	case '{':
 		p.i++
-		return p.members(func(k string) error {
-			child := ""
-			if t.err == nil {
-				child = webapiJoinKey(key, k)
-			}
-			return p.flatten(t, child, depth+1)
-		})
+		return p.members(func(k string) error { return p.flatten(t, t.join(key, k), depth+1) })
 	case '[':
 		p.i++
 		return p.elements(func(n int) error {
 			child := ""
 			if t.err == nil {
-				child = webapiJoinKey(key, strconv.Itoa(n))
+				child = t.join(key, strconv.Itoa(n))
 			}
 			return p.flatten(t, child, depth+1)
 		})

@@ -3,10 +3,13 @@ package tvauth
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -93,4 +96,98 @@ func repeatsKey(b []byte) bool {
 			}
 		}
 	}
+}
+
+// webapiFlattenJSON is the reference the one-pass flattener (webapiFlattenJSONOnce) is held to: it
+// reads {"response":{...}} (or a bare envelope object) through map[string]any, with statusCode and
+// friends as numbers or strings, and the same key limits.
+func webapiFlattenJSON(b []byte) (env, data map[string]string, err error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var top any
+	if err := dec.Decode(&top); err != nil {
+		return nil, nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, nil, errors.New("data after the JSON reply")
+	}
+	obj, ok := top.(map[string]any)
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: JSON reply is not an object", errWebAPINoEnvelope)
+	}
+	if inner, ok := obj["response"].(map[string]any); ok {
+		obj = inner
+	}
+	env, data = map[string]string{}, map[string]string{}
+	budget := webapiKeyBudget(len(b))
+	for k, v := range obj {
+		switch {
+		case webapiEnvelopeKey(k):
+			if s, ok := webapiJSONScalar(v); ok {
+				env[k] = s
+			} else if v != nil {
+				return nil, nil, fmt.Errorf("%s is not a scalar", k)
+			}
+		case k == "data":
+			if err := webapiFlattenJSONValue(data, &budget, "", v, 1); err != nil {
+				return nil, nil, err
+			}
+		default:
+			if err := webapiSpendKey(&budget, "", k); err != nil {
+				return nil, nil, err
+			}
+			if err := webapiFlattenJSONValue(data, &budget, k, v, 1); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return env, data, nil
+}
+
+func webapiJSONScalar(v any) (string, bool) {
+	switch v := v.(type) {
+	case string:
+		return v, true
+	case json.Number:
+		return v.String(), true
+	case bool:
+		return strconv.FormatBool(v), true
+	}
+	return "", false
+}
+
+// webapiFlattenJSONValue writes v under key; objects nest with "_", arrays with "_<index>", as the qs
+// format would. JSON null is absent.
+func webapiFlattenJSONValue(out map[string]string, budget *int, key string, v any, depth int) error {
+	if depth > webapiMaxDepth {
+		return errors.New("reply nested too deeply")
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		for k, inner := range v {
+			if err := webapiSpendKey(budget, key, k); err != nil {
+				return err
+			}
+			if err := webapiFlattenJSONValue(out, budget, webapiJoinKey(key, k), inner, depth+1); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, inner := range v {
+			if err := webapiSpendKey(budget, key, strconv.Itoa(i)); err != nil {
+				return err
+			}
+			if err := webapiFlattenJSONValue(out, budget, webapiJoinKey(key, strconv.Itoa(i)), inner, depth+1); err != nil {
+				return err
+			}
+		}
+	case nil:
+	default:
+		if key == "" { // "data": "text" has no name to file it under
+			return nil
+		}
+		s, _ := webapiJSONScalar(v)
+		out[key] = s
+	}
+	return nil
 }

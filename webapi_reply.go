@@ -2,7 +2,6 @@ package tvauth
 
 import (
 	"bytes"
-	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -132,57 +131,32 @@ func webapiStripJSONP(b []byte) ([]byte, bool) {
 	return bytes.TrimSpace(rest[:len(rest)-1]), true
 }
 
-// webapiFlattenJSON reads {"response":{...}} (or a bare envelope object) with statusCode and friends as
-// numbers or strings.
-func webapiFlattenJSON(b []byte) (env, data map[string]string, err error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var top any
-	if err := dec.Decode(&top); err != nil {
-		return nil, nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, nil, errors.New("data after the JSON reply")
-	}
-	obj, ok := top.(map[string]any)
-	if !ok {
-		return nil, nil, fmt.Errorf("%w: JSON reply is not an object", errWebAPINoEnvelope)
-	}
-	if inner, ok := obj["response"].(map[string]any); ok {
-		obj = inner
-	}
-	env, data = map[string]string{}, map[string]string{}
-	for k, v := range obj {
-		switch {
-		case webapiEnvelopeKey(k):
-			if s, ok := webapiJSONScalar(v); ok {
-				env[k] = s
-			} else if v != nil {
-				return nil, nil, fmt.Errorf("%s is not a scalar", k)
-			}
-		case k == "data":
-			if err := webapiFlattenJSONValue(data, "", v, 1); err != nil {
-				return nil, nil, err
-			}
-		default:
-			if err := webapiFlattenJSONValue(data, k, v, 1); err != nil {
-				return nil, nil, err
-			}
-		}
-	}
-	return env, data, nil
-}
+// A flattened key repeats the names of every level above it, so a reply with a long name above many
+// leaves would take far more memory flattened than as sent. Real keys are a few words; these limits
+// turn such a reply into an error: webapiMaxKeyLen for one key, and webapiKeyBudget for all the keys
+// of one envelope together.
+const webapiMaxKeyLen = 512
 
-func webapiJSONScalar(v any) (string, bool) {
-	switch v := v.(type) {
-	case string:
-		return v, true
-	case json.Number:
-		return v.String(), true
-	case bool:
-		return strconv.FormatBool(v), true
+var (
+	errWebAPIKeyTooLong = fmt.Errorf("reply key longer than %d bytes", webapiMaxKeyLen)
+	errWebAPIKeysTooBig = errors.New("reply keys too large once flattened")
+)
+
+func webapiKeyBudget(bodyLen int) int { return 8*bodyLen + 64<<10 }
+
+// webapiSpendKey charges the key that joining prefix and k makes to budget, or says why it is refused.
+func webapiSpendKey(budget *int, prefix, k string) error {
+	n := len(k)
+	if prefix != "" {
+		n += len(prefix) + 1
 	}
-	return "", false
+	if n > webapiMaxKeyLen {
+		return errWebAPIKeyTooLong
+	}
+	if *budget -= n; *budget < 0 {
+		return errWebAPIKeysTooBig
+	}
+	return nil
 }
 
 func webapiJoinKey(prefix, k string) string {
@@ -190,36 +164,6 @@ func webapiJoinKey(prefix, k string) string {
 		return k
 	}
 	return prefix + "_" + k
-}
-
-// webapiFlattenJSONValue writes v under key; objects nest with "_", arrays with "_<index>", as the qs
-// format would. JSON null is absent.
-func webapiFlattenJSONValue(out map[string]string, key string, v any, depth int) error {
-	if depth > webapiMaxDepth {
-		return errors.New("reply nested too deeply")
-	}
-	switch v := v.(type) {
-	case map[string]any:
-		for k, inner := range v {
-			if err := webapiFlattenJSONValue(out, webapiJoinKey(key, k), inner, depth+1); err != nil {
-				return err
-			}
-		}
-	case []any:
-		for i, inner := range v {
-			if err := webapiFlattenJSONValue(out, webapiJoinKey(key, strconv.Itoa(i)), inner, depth+1); err != nil {
-				return err
-			}
-		}
-	case nil:
-	default:
-		if key == "" { // "data": "text" has no name to file it under
-			return nil
-		}
-		s, _ := webapiJSONScalar(v)
-		out[key] = s
-	}
-	return nil
 }
 
 // webapiFlattenXML reads <response> in any namespace (AOL used several, NINA's are unknown, some
@@ -235,6 +179,7 @@ func webapiFlattenXML(b []byte) (env, data map[string]string, err error) {
 	}
 	var stack []*frame
 	rootSeen := false
+	budget := webapiKeyBudget(len(b))
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -286,6 +231,16 @@ func webapiFlattenXML(b []byte) (env, data map[string]string, err error) {
 				if len(path) == 0 {
 					continue
 				}
+			}
+			n := len(path) - 1
+			for _, p := range path {
+				n += len(p)
+			}
+			if n > webapiMaxKeyLen {
+				return nil, nil, errWebAPIKeyTooLong
+			}
+			if budget -= n; budget < 0 {
+				return nil, nil, errWebAPIKeysTooBig
 			}
 			key := strings.Join(path, "_")
 			if _, dup := data[key]; !dup { // repeated elements: the first one is the documented one
