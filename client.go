@@ -415,7 +415,7 @@ func (c *Client) requestError(ctx context.Context, cl *call, u *url.URL, red *re
 	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 		err = ctxErr
 	}
-	return &RequestError{Service: cl.service.String(), Method: cl.method, URL: red.url(u), Err: err,
+	return &RequestError{Service: cl.service.String(), Method: cl.method, URL: red.url(u), Err: red.scrubCause(err),
 		CorrelationID: cl.header.Get("X-Correlation-Id"), msg: red.scrub(err.Error())}
 }
 
@@ -465,11 +465,34 @@ type tokenContexter interface {
 // token is dropped: when many calls are rejected with it at once, one refetch serves them all.
 type tokenInvalidator interface{ invalidate(rejected string) }
 
+// tokenWithContext gets a token for a call. A caller's own token source takes no context, so when the
+// call's context can end, Token runs in a goroutine the call stops waiting for when it does (the
+// goroutine ends when Token returns); a context that never ends needs no goroutine.
 func tokenWithContext(ctx context.Context, ts oauth2.TokenSource) (*oauth2.Token, error) {
 	if tc, ok := ts.(tokenContexter); ok {
 		return tc.tokenContext(ctx)
 	}
-	return ts.Token()
+	if ctx.Done() == nil {
+		return ts.Token()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	type result struct {
+		tok *oauth2.Token
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		tok, err := ts.Token()
+		got <- result{tok, err}
+	}()
+	select {
+	case r := <-got:
+		return r.tok, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // attemptTransport runs under the retry loop: it authorises every attempt (a token refreshed between

@@ -111,21 +111,65 @@ func v1AuthenticateQueryAfter(req AuthenticateRequest, prefix ...string) (string
 	for _, p := range prefix {
 		n += len(p)
 	}
-	if q := s[n:]; v1IndexFold(q, "&reg") >= 0 {
+	if q := s[n:]; v1EntityAfterAmp(q) >= 0 {
 		s = s[:n] + v1EntitySafe(q)
 	}
 	return s, nil
 }
 
-// v1EntitySafe percent-encodes the "r" of any "&reg" an extra parameter name starts (say "&region="),
-// so that no browser can read the ® entity in the URL; the server decodes %72 back to "r".
-func v1EntitySafe(q string) string {
-	if v1IndexFold(q, "&reg") < 0 {
-		return q
+// htmlLegacyEntities are the character references HTML reads without a ';' (in text, "&para=1" shows
+// as "¶=1", "&region" as "®ion"), lower-cased, by first letter. HTML matches them case-sensitively;
+// comparing without case covers its upper-case ones (&REG, &AMP …) too.
+var htmlLegacyEntities = [26][]string{
+	'a' - 'a': {"aacute", "acirc", "acute", "aelig", "agrave", "amp", "aring", "atilde", "auml"},
+	'b' - 'a': {"brvbar"},
+	'c' - 'a': {"ccedil", "cedil", "cent", "copy", "curren"},
+	'd' - 'a': {"deg", "divide"},
+	'e' - 'a': {"eacute", "ecirc", "egrave", "eth", "euml"},
+	'f' - 'a': {"frac12", "frac14", "frac34"},
+	'g' - 'a': {"gt"},
+	'i' - 'a': {"iacute", "icirc", "iexcl", "igrave", "iquest", "iuml"},
+	'l' - 'a': {"laquo", "lt"},
+	'm' - 'a': {"macr", "micro", "middot"},
+	'n' - 'a': {"nbsp", "not", "ntilde"},
+	'o' - 'a': {"oacute", "ocirc", "ograve", "ordf", "ordm", "oslash", "otilde", "ouml"},
+	'p' - 'a': {"para", "plusmn", "pound"},
+	'q' - 'a': {"quot"},
+	'r' - 'a': {"raquo", "reg"},
+	's' - 'a': {"sect", "shy", "sup1", "sup2", "sup3", "szlig"},
+	't' - 'a': {"thorn", "times"},
+	'u' - 'a': {"uacute", "ucirc", "ugrave", "uml", "uuml"},
+	'y' - 'a': {"yacute", "yen", "yuml"},
+}
+
+// v1EntityAfterAmp is the index of the first '&' in q that a legacy entity name follows, or -1.
+func v1EntityAfterAmp(q string) int {
+	for i := 0; i < len(q); i++ {
+		j := strings.IndexByte(q[i:], '&')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if i+1 < len(q) {
+			if c := q[i+1] | 0x20; 'a' <= c && c <= 'z' {
+				for _, name := range htmlLegacyEntities[c-'a'] {
+					if len(q)-i-1 >= len(name) && strings.EqualFold(q[i+1:i+1+len(name)], name) {
+						return i
+					}
+				}
+			}
+		}
 	}
+	return -1
+}
+
+// v1EntitySafe percent-encodes the first letter of every parameter name that starts with a legacy
+// entity name (say "&region=" or "&param="), so that no browser can show the URL with an entity read
+// into it; the server decodes %72 back to "r".
+func v1EntitySafe(q string) string {
 	var b strings.Builder
 	for {
-		i := v1IndexFold(q, "&reg")
+		i := v1EntityAfterAmp(q)
 		if i < 0 {
 			b.WriteString(q)
 			return b.String()
@@ -134,25 +178,6 @@ func v1EntitySafe(q string) string {
 		b.WriteString(v1PercentEncodeAll(q[i+1 : i+2]))
 		q = q[i+2:]
 	}
-}
-
-func v1IndexFold(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if sub[0] == '&' { // the one use: jump from & to &
-			j := strings.IndexByte(s[i:], '&')
-			if j < 0 {
-				return -1
-			}
-			i += j
-			if i+len(sub) > len(s) {
-				return -1
-			}
-		}
-		if s[i]|0x20 == sub[0]|0x20 && strings.EqualFold(s[i:i+len(sub)], sub) {
-			return i
-		}
-	}
-	return -1
 }
 
 // v1PercentEncodeAll writes every byte as %XX, unreserved or not.
@@ -443,6 +468,11 @@ func (s *ClientlessService) WaitForAuthN(ctx context.Context, req ClientlessRequ
 	}
 	if interval == 0 {
 		interval = 5 * time.Second
+	}
+	// Bad input is a *ValidationError whatever the context: the loop below would see a cancelled
+	// context before CheckAuthN sees the request.
+	if _, _, err := s.deviceCall(req.RequestorID, req.Device); err != nil {
+		return err
 	}
 	t := time.NewTimer(0)
 	defer t.Stop()

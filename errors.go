@@ -403,16 +403,31 @@ func causeText(err error) string {
 	return strings.TrimSpace(strings.TrimPrefix(err.Error(), "tvauth: "))
 }
 
-// scrub replaces the cause with its scrubbed text only when it held a secret, so errors.As still
-// reaches a *json.SyntaxError and the like otherwise.
-func (e *DecodeError) scrub(r *redactor) {
-	if e.Err == nil {
-		return
-	}
-	if text := e.Err.Error(); r.scrub(text) != text {
-		e.Err = errors.New(r.scrub(text))
-	}
+// scrub replaces the cause only when its chain held a secret, so errors.As still reaches a
+// *json.SyntaxError and the like otherwise.
+func (e *DecodeError) scrub(r *redactor) { e.Err = r.scrubCause(e.Err) }
+
+// scrubbedError stands in for a cause whose chain held a secret in its text: whatever walks the chain
+// (errors.Unwrap, an error reporter, a logger printing causes) reads only the scrubbed text. It still
+// answers errors.Is as the cause did (context errors, ErrResponseTooLarge, io.ErrUnexpectedEOF), and
+// is a net.Error whose Timeout is the cause's; errors.As reaches no value of the cause, since any of
+// them could print the secret.
+type scrubbedError struct {
+	msg   string
+	cause error
 }
+
+func (e *scrubbedError) Error() string        { return e.msg }
+func (e *scrubbedError) Is(target error) bool { return errors.Is(e.cause, target) }
+func (e *scrubbedError) Timeout() bool {
+	var t interface{ Timeout() bool }
+	return errors.As(e.cause, &t) && t.Timeout()
+}
+func (e *scrubbedError) Temporary() bool {
+	var t interface{ Temporary() bool }
+	return errors.As(e.cause, &t) && t.Temporary()
+}
+func (e *scrubbedError) Format(f fmt.State, verb rune) { fmt.Fprint(f, e.msg) }
 
 func correlationSuffix(id string) string {
 	if id = strings.TrimSpace(id); id == "" {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -92,7 +93,7 @@ type secretWindow [minSecretPrefix]byte
 type redactor struct {
 	mu       sync.Mutex
 	secrets  []string // the values added
-	shortest int      // the length of the shortest secret: every form is at least as long
+	shortest int      // no form of any secret is shorter
 	built    int      // secrets[:built] have their forms in forms
 	forms    []string // every form of every secret, longest first, so a secret containing another is replaced whole
 	// windows holds every minSecretPrefix-byte piece of every form: a run of text made of such pieces
@@ -116,8 +117,9 @@ func (r *redactor) add(secrets ...string) {
 	for _, s := range secrets {
 		if len(s) >= minSecretLen && !contains(r.secrets, s) {
 			r.secrets = append(r.secrets, s)
-			if r.shortest == 0 || len(s) < r.shortest {
-				r.shortest = len(s)
+			// A padded base64 secret has unpadded forms two bytes shorter.
+			if n := max(len(s)-2, minSecretLen); r.shortest == 0 || n < r.shortest {
+				r.shortest = n
 			}
 		}
 	}
@@ -446,6 +448,33 @@ func redactQuery(raw string) string {
 		}
 	}
 	return strings.Join(pairs, "&")
+}
+
+// scrubCause returns err, or a *scrubbedError in its place when the text of err or of any error in
+// its chain changes under scrub.
+func (r *redactor) scrubCause(err error) error {
+	if err == nil || !r.chainHoldsSecret(err) {
+		return err
+	}
+	return &scrubbedError{msg: r.scrub(err.Error()), cause: err}
+}
+
+func (r *redactor) chainHoldsSecret(err error) bool {
+	for depth := 0; err != nil && depth < 32; depth++ {
+		if text := err.Error(); r.scrub(text) != text {
+			return true
+		}
+		if multi, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range multi.Unwrap() {
+				if e != nil && r.chainHoldsSecret(e) {
+					return true
+				}
+			}
+			return false
+		}
+		err = errors.Unwrap(err)
+	}
+	return err != nil // a chain deeper than that is not walked to its end: treat it as holding one
 }
 
 // scrubError makes a typed error safe to return: the server's text in it is scrubbed in place.

@@ -1,0 +1,417 @@
+package tvauth
+
+// Edge cases a review of the hot paths found (redaction, the JSON scanner, the WebAPI flatteners,
+// caller token sources, error chains, AuthenticateURL). Each failed on the code before its fix; the
+// comment above each says what went wrong then, and the test holds the promise it names.
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// leakedRun reports the first run of at least n bytes of want that text still shows.
+func leakedRun(text, want string, n int) (string, bool) {
+	for i := 0; i+n <= len(want); i++ {
+		if strings.Contains(text, want[i:i+n]) {
+			return want[i : i+n], true
+		}
+	}
+	return "", false
+}
+
+// A server that echoes the software statement hex-encoded (a debug field, a hash-dump of the
+// request) puts it in the error text whole: secretForms has no hex form.
+func TestScrubHexEchoedSecret(t *testing.T) {
+	const statement = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzb2Z0d2FyZSJ9.c2lnbmF0dXJl"
+	for _, enc := range []struct {
+		name string
+		fn   func([]byte) string
+	}{
+		{"lower hex", hex.EncodeToString},
+		{"upper hex", func(b []byte) string { return strings.ToUpper(hex.EncodeToString(b)) }},
+	} {
+		t.Run(enc.name, func(t *testing.T) {
+			c, mux, _ := setup(t)
+			mux.HandleFunc("POST /o/client/register", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprintf(w, `{"error":"invalid_software_statement","error_description":"bad statement %s"}`,
+					enc.fn([]byte(statement)))
+			})
+			_, err := c.Pass.Register(context.Background(), statement)
+			if err == nil {
+				t.Fatal("Register succeeded on a 400")
+			}
+			if run, ok := leakedRun(err.Error(), enc.fn([]byte(statement)), 24); ok {
+				t.Errorf("error text shows the statement hex-encoded (%q): %v", run, err)
+			}
+		})
+	}
+}
+
+// The comment on secretForms says the \uXXXX form covers Jackson's ESCAPE_NON_ASCII, but Jackson
+// writes its hex digits upper-case (\u00E4) while asciiJSON writes lower-case (\u00e4): a Java
+// server echoing a non-ASCII password leaks all of it but the last window.
+func TestScrubJacksonUpperCaseEscape(t *testing.T) {
+	const password = "pässwörd-über-alles-1234"
+	jackson := `p\u00E4ssw\u00F6rd-\u00FCber-alles-1234`
+	r := newRedactor(password)
+	got := r.scrub(`{"message":"bad password ` + jackson + `"}`)
+	for _, piece := range []string{`p\u00E4ssw`, `\u00F6rd-`} {
+		if strings.Contains(got, piece) {
+			t.Errorf("scrub left %q of the Jackson-escaped password: %s", piece, got)
+		}
+	}
+}
+
+// A server that base64-encodes more than the secret (the request body, "token=" + secret at an
+// offset that is not a multiple of 3) shifts the base64 alignment: none of the four base64 forms
+// match, and the whole secret is recoverable from the error text.
+func TestScrubBase64AtOffset(t *testing.T) {
+	const secret = "s3cr3t-T0ken/with+chars=and-more-stuff"
+	r := newRedactor(secret)
+	for _, prefix := range []string{"x", "xy", `{"a":"`} { // offsets 1, 2, 0 mod 3
+		echo := base64.StdEncoding.EncodeToString([]byte(prefix + secret))
+		got := r.scrub("debug: " + echo)
+		// Decode what is left and look for the secret in it.
+		rest := strings.TrimPrefix(got, "debug: ")
+		dec, err := base64.StdEncoding.DecodeString(rest)
+		if err == nil && strings.Contains(string(dec), secret[:16]) {
+			t.Errorf("prefix %q: base64 echo left unscrubbed, decodes to %q", prefix, dec)
+		}
+	}
+}
+
+// Secrets shorter than minSecretPrefix have no windows: only their exact forms are scrubbed, so any
+// other rendering (a line break from an HTML page wrapping, lower-case percent-encoding as .NET's
+// HttpUtility.UrlEncode writes, numeric character references as OWASP encoders write) shows the
+// whole password.
+func TestScrubShortSecretOtherRenderings(t *testing.T) {
+	const password = "p@ss/w0rd!" // 10 characters: a common password length
+	r := newRedactor(password)
+	for _, echo := range []string{
+		"p@ss/\r\nw0rd!",         // wrapped in an HTML error page
+		"p%40ss%2fw0rd%21",       // lower-case percent-encoding
+		"p&#64;ss&#47;w0rd&#33;", // decimal character references
+		"p@ss&#x2F;w0rd!",        // OWASP ESAPI HTML encoding of /
+	} {
+		got := r.scrub("<pre>password=" + echo + "</pre>")
+		if strings.Contains(got, "w0rd") {
+			t.Errorf("scrub(%q) = %q: the password is readable", echo, got)
+		}
+	}
+}
+
+// A long secret wrapped by an HTML page: each side of the break is scrubbed only if it is at least
+// minSecretPrefix long, so a break near either end leaves that end readable.
+func TestScrubLongSecretWrappedNearEnd(t *testing.T) {
+	const secret = "Zq8vR2mX4tLw9KpB7nYc3HdF6sJ0" // 28 characters
+	r := newRedactor(secret)
+	for _, cut := range []int{5, len(secret) - 7} {
+		echo := secret[:cut] + "\n" + secret[cut:]
+		got := r.scrub("<pre>" + echo + "</pre>")
+		head, tail := secret[:cut], secret[cut:]
+		if strings.Contains(got, head) || strings.Contains(got, tail) {
+			t.Errorf("scrub(%q) = %q: a piece of the secret is readable", echo, got)
+		}
+	}
+}
+
+// FuzzJSONScanAgainstEncodingJSON holds the hand-written scanner to encoding/json: it accepts exactly the
+// documents json.Valid accepts, and the strings it decodes (values and object keys) are the ones
+// encoding/json decodes.
+func FuzzJSONScanAgainstEncodingJSON(f *testing.F) {
+	for _, s := range []string{`{"a":[1,"b",null,true,false,{"c":-0.5e+3}]}`, `"\ud83d\ude00\ud800x"`, "\"\xff\"",
+		`[]`, `{}`, `[1,]`, `{"a":1,}`, `01`, `1.`, `-`, `tru`, `nul`, `"\u12"`, " \t\n\r1 ", "\ufeff{}", `[[[]]]`,
+		`{"\u00e9":"k"}`, `"a\/b"`, "[1]x", `{"a" : 1 , "b":[ ]}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := jsonScanner{b: b}
+		err := p.skip()
+		if err == nil {
+			err = p.end()
+		}
+		if (err == nil) != json.Valid(b) {
+			t.Fatalf("%q: scanner err %v, json.Valid %v", b, err, json.Valid(b))
+		}
+		if err != nil {
+			return
+		}
+		var want any
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber() // a valid number may not fit a float64
+		if e := dec.Decode(&want); e != nil {
+			t.Fatalf("%q: valid but Unmarshal: %v", b, e)
+		}
+		if ws, ok := want.(string); ok {
+			got, ok := jsonStringText(bytes.TrimSpace(b))
+			if !ok || got != ws {
+				t.Fatalf("%q: jsonStringText %q, %v; encoding/json %q", b, got, ok, ws)
+			}
+		}
+		if wm, ok := want.(map[string]any); ok {
+			q := jsonScanner{b: b}
+			q.space()
+			q.i++
+			keys := map[string]bool{}
+			if err := q.members(func(k string) error { keys[k] = true; return q.skip() }); err != nil {
+				t.Fatalf("%q: members: %v", b, err)
+			}
+			for k := range wm {
+				if !keys[k] {
+					t.Fatalf("%q: key %q from encoding/json not among the scanner's %v", b, k, keys)
+				}
+			}
+		}
+	})
+}
+
+// The scanner's nesting limit is one level looser than encoding/json's: 10001 nested empty arrays
+// pass it (the innermost array's depth is checked, its elements' would be), json.Valid refuses them.
+func TestJSONScanNestingLimit(t *testing.T) {
+	for _, n := range []int{10000, 10001, 10002} {
+		b := []byte(strings.Repeat("[", n) + strings.Repeat("]", n))
+		p := jsonScanner{b: b}
+		err := p.skip()
+		if err == nil {
+			err = p.end()
+		}
+		if (err == nil) != json.Valid(b) {
+			t.Errorf("%d nested arrays: scanner err %v, json.Valid %v", n, err, json.Valid(b))
+		}
+	}
+}
+
+// The one-pass WebAPI flattener joins the key of every nested object level even after the reply is
+// known to be too deep (webapiMaxDepth): each recursion frame keeps a key as long as the path to it,
+// so a reply of D nested objects with keys of K bytes holds about K·D²/2 bytes live. A 4 MiB reply
+// (K = 400, D = 10000, the scanner's nesting limit) would need some 20 GB; here 48 KiB of body
+// allocates about 70 MB. webapiFlattenJSON (through map[string]any) stops at depth 32 and allocates
+// a few MB for the same body.
+func TestWebAPIFlattenDeepKeysBounded(t *testing.T) {
+	const depth, keyLen = 4000, 8
+	key := `"` + strings.Repeat("k", keyLen) + `":`
+	body := []byte(`{"response":{"statusCode":200,"data":` + strings.Repeat("{"+key, depth) + "1" +
+		strings.Repeat("}", depth) + "}}")
+	measure := func(f func()) uint64 {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		f()
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	var onceErr, mapErr error
+	once := measure(func() { _, _, onceErr = webapiFlattenJSONOnce(body) })
+	viaMap := measure(func() { _, _, mapErr = webapiFlattenJSON(body) })
+	if onceErr == nil || mapErr == nil {
+		t.Fatalf("a %d-deep reply was accepted: once %v, map %v", depth, onceErr, mapErr)
+	}
+	t.Logf("body %d B: one-pass allocated %d B, map-based %d B", len(body), once, viaMap)
+	if limit := uint64(64 * len(body)); once > limit {
+		t.Errorf("one-pass flattener allocated %d B for a %d B reply (more than %d B; map-based: %d B)",
+			once, len(body), limit, viaMap)
+	}
+}
+
+// stallingTokenSource is a caller's oauth2.TokenSource (oauth2.ReuseTokenSource over a slow IdP, say):
+// its Token() blocks until release is closed.
+type stallingTokenSource struct{ release chan struct{} }
+
+func (s stallingTokenSource) Token() (*oauth2.Token, error) {
+	<-s.release
+	return &oauth2.Token{AccessToken: "late-token", TokenType: "Bearer"}, nil
+}
+
+// "Every wait ends when the context does": with a token source of the caller's own (not the SDK's
+// tokenContexter), attemptTransport calls Token() inline and the call waits for it however long it
+// takes, past the context's deadline, and even when the context was cancelled before the call.
+func TestForeignTokenSourceHonoursContext(t *testing.T) {
+	release := make(chan struct{})
+	var calls sync.WaitGroup
+	c, mux, _ := setup(t, WithPassTokenSource(stallingTokenSource{release}))
+	t.Cleanup(func() { close(release); calls.Wait() }) // before the server closes: no call outlives the test
+	mux.HandleFunc("GET /api/v2/REF30/configuration", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"id":"REF30","mvpds":[]}`)
+	})
+	for _, tc := range []struct {
+		name string
+		ctx  func() (context.Context, context.CancelFunc)
+	}{
+		{"deadline 100ms", func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), 100*time.Millisecond)
+		}},
+		{"cancelled before the call", func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			return ctx, cancel
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := tc.ctx()
+			defer cancel()
+			done := make(chan error, 1)
+			calls.Add(1)
+			go func() { defer calls.Done(); _, err := c.Pass.Configuration(ctx, "REF30"); done <- err }()
+			select {
+			case err := <-done:
+				if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+					t.Errorf("err = %v, want the context's error", err)
+				}
+			case <-time.After(1500 * time.Millisecond):
+				t.Error("the call was still waiting for Token() 1.5 s after its context ended")
+			}
+		})
+	}
+}
+
+// urlQuotingTransport fails every request with an error that quotes the URL, as many
+// RoundTrippers do (mocks, service-mesh and signing transports, "dial upstream for <url>").
+type urlQuotingTransport struct{}
+
+func (urlQuotingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return nil, errors.New("upstream unavailable for " + r.URL.String())
+}
+
+// RequestError scrubs its text (msg) but keeps the unscrubbed cause in Err, which Unwrap hands out:
+// whatever walks the chain (errors.Unwrap, Sentry's exception chain, a logger printing causes) reads
+// the NINA token and signature the transport quoted.
+func TestRequestErrorChainScrubbed(t *testing.T) {
+	const token = "NinaTokenZZ9-0123456789abcdefghijklmnopqrstuvwxyz"
+	c, err := New(WithWebAPIURL("http://127.0.0.1:1"), WithWebAPIDevID("dev-1"), WithRetry(RetryPolicy{MaxRetries: 0}),
+		WithHTTPClient(&http.Client{Transport: urlQuotingTransport{}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess := &WebAPISession{LoginID: "jo@example.com", Token: token, SessionSecret: "sessionsecret-0123456789",
+		SessionKey: SessionKey("pw", "sessionsecret-0123456789"), ExpiresIn: time.Hour}
+	_, err = c.WebAPI.Logout(context.Background(), WebAPILogoutRequest{Session: sess})
+	if err == nil {
+		t.Fatal("Logout succeeded through a failing transport")
+	}
+	if strings.Contains(err.Error(), token[:20]) {
+		t.Fatalf("err.Error() leaks the token: %v", err)
+	}
+	for e := errors.Unwrap(err); e != nil; e = errors.Unwrap(e) {
+		if strings.Contains(e.Error(), token[:20]) {
+			t.Errorf("a cause in the chain (%T) leaks the token: %v", e, e)
+			break
+		}
+	}
+}
+
+// scrub returns text shorter than the shortest secret (and than minSecretPrefix) untouched, but a
+// secret's forms can be shorter than the secret: the unpadded base64 forms of a padded base64 secret.
+// A field that holds exactly that form (PassError.Code, a WebAPI statusText) is left as is, while the
+// same form inside a longer text is scrubbed.
+func TestScrubFormsShorterThanTheSecret(t *testing.T) {
+	const secret = "c2VjcmV0IQ==" // 12 characters; RawStdEncoding form "c2VjcmV0IQ" is 10
+	r := newRedactor(secret)
+	if got := r.scrub("x c2VjcmV0IQ"); strings.Contains(got, "c2VjcmV0IQ") {
+		t.Fatalf("the unpadded form is not one of the secret's forms any more: %q", got)
+	}
+	if got := r.scrub("c2VjcmV0IQ"); got != redacted {
+		t.Errorf("scrub(%q) = %q: the unpadded form alone is not scrubbed", "c2VjcmV0IQ", got)
+	}
+}
+
+// Bad input is a *ValidationError whatever the context: every other method validates before it looks
+// at ctx, but WaitForAuthN selects between a zero timer and ctx.Done() before CheckAuthN validates
+// the request, so with a cancelled context an invalid request is context.Canceled about half the
+// time.
+func TestWaitForAuthNBadInputWithCancelledContext(t *testing.T) {
+	c, _, _ := setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.Clientless.CheckAuthN(ctx, ClientlessRequest{}); !errors.Is(err, ErrInvalidRequest) {
+		t.Fatalf("CheckAuthN: %v, want a *ValidationError", err)
+	}
+	canceled := 0
+	for i := 0; i < 50; i++ {
+		if err := c.Clientless.WaitForAuthN(ctx, ClientlessRequest{}, 0); !errors.Is(err, ErrInvalidRequest) {
+			canceled++
+		}
+	}
+	if canceled > 0 {
+		t.Errorf("WaitForAuthN with an empty request and a cancelled context: %d of 50 calls did not return "+
+			"a *ValidationError", canceled)
+	}
+}
+
+// Every WebAPI flattener (the one-pass JSON reader, the map-based one, the XML one) files each leaf
+// under the full joined path of its parents, copied per leaf: one long key above many small leaves
+// multiplies. Within webapiMaxDepth and far under the 4 MiB cap, a 48 KB reply allocates (and keeps)
+// some 82 MB; a 4 MiB one (a 2 MiB key over 200 000 leaves) asks for hundreds of GB, so a hostile or broken
+// server kills the process ("Bounded memory" in README).
+func TestWebAPIFlattenLongPrefixManyLeavesBounded(t *testing.T) {
+	prefix := strings.Repeat("p", 32<<10)
+	var j, x strings.Builder
+	j.WriteString(`{"response":{"statusCode":200,"data":{"` + prefix + `":{`)
+	x.WriteString("<response><statusCode>200</statusCode><data><" + prefix + ">")
+	for i := 0; i < 2000; i++ {
+		if i > 0 {
+			j.WriteString(",")
+		}
+		fmt.Fprintf(&j, `"%x":1`, i)
+		fmt.Fprintf(&x, "<a%x>1</a%x>", i, i)
+	}
+	j.WriteString("}}}}")
+	x.WriteString("</" + prefix + "></data></response>")
+	for _, tc := range []struct {
+		name  string
+		body  []byte
+		parse func([]byte) error
+	}{
+		{"json one-pass", []byte(j.String()), func(b []byte) error { _, err := parseWebAPIReply(b); return err }},
+		{"json map-based", []byte(j.String()), func(b []byte) error { _, _, err := webapiFlattenJSON(b); return err }},
+		{"xml", []byte(x.String()), func(b []byte) error { _, err := parseWebAPIReply(b); return err }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			err := tc.parse(tc.body)
+			runtime.ReadMemStats(&after)
+			alloc := after.TotalAlloc - before.TotalAlloc
+			if limit := uint64(64 * len(tc.body)); alloc > limit {
+				t.Errorf("a %d B reply allocated %d B (limit %d B; err %v)", len(tc.body), alloc, limit, err)
+			}
+		})
+	}
+}
+
+// v1EntitySafe breaks "&reg" so that no browser shows the ® entity in the authenticate URL (text
+// content decodes the legacy entities even without ";" and before letters), but "&reg" is one of the
+// ~100 legacy entity names: an extra parameter named param, notify, copy, times, lt, amp or sect
+// still reads as ¶m=, ¬ify=, ©=, ×=, <=, &=, §= wherever the URL is shown as HTML text.
+func TestAuthenticateURLLegacyEntities(t *testing.T) {
+	c, _, _ := setup(t)
+	req := AuthenticateRequest{RequestorID: "REF30", MSOID: "Cablevision", RegCode: "ABC1234",
+		DomainName: "adobe.com", RedirectURL: "https://app.example/done",
+		Extra: map[string][]string{"param": {"1"}, "notify": {"1"}, "copy": {"1"}, "times": {"1"}, "lt": {"1"},
+			"amp": {"1"}, "sect": {"1"}, "region": {"1"}}}
+	got, err := c.Clientless.AuthenticateURL(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, entity := range []string{"reg", "para", "not", "copy", "times", "lt", "amp", "sect"} {
+		if strings.Contains(got, "&"+entity) {
+			t.Errorf("URL holds &%s, which HTML text shows as an entity: %s", entity, got)
+		}
+	}
+}
