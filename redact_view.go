@@ -196,9 +196,6 @@ func unhex(c byte) byte {
 
 // viewNeedle is a secret as it reads in a view: without its ASCII whitespace, which the view drops.
 func viewNeedle(secret string) string {
-	if strings.IndexAny(secret, " \t\n\r\f\v") < 0 {
-		return secret
-	}
 	return strings.Map(func(r rune) rune {
 		switch r {
 		case ' ', '\t', '\n', '\r', '\f', '\v':
