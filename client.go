@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -167,6 +168,9 @@ func New(opts ...Option) (*Client, error) {
 	}
 	if cfg.passCredsTS != nil && cfg.passTS == nil {
 		cfg.passTS = cfg.passCredsTS(c.Pass)
+	}
+	if _, ours := cfg.passTS.(tokenContexter); cfg.passTS != nil && !ours {
+		cfg.passTS = &callerTokenSource{ts: cfg.passTS}
 	}
 	return c, nil
 }
@@ -465,34 +469,70 @@ type tokenContexter interface {
 // token is dropped: when many calls are rejected with it at once, one refetch serves them all.
 type tokenInvalidator interface{ invalidate(rejected string) }
 
-// tokenWithContext gets a token for a call. A caller's own token source takes no context, so when the
-// call's context can end, Token runs in a goroutine the call stops waiting for when it does (the
-// goroutine ends when Token returns); a context that never ends needs no goroutine.
 func tokenWithContext(ctx context.Context, ts oauth2.TokenSource) (*oauth2.Token, error) {
 	if tc, ok := ts.(tokenContexter); ok {
 		return tc.tokenContext(ctx)
 	}
-	if ctx.Done() == nil {
-		return ts.Token()
+	return ts.Token()
+}
+
+// callerTokenSource is a token source of the caller's (WithPassTokenSource), whose Token takes no
+// context. A call whose context can end runs Token in a goroutine and stops waiting when the context
+// ends; calls that come while one runs wait for that one, so a hung identity provider holds one
+// goroutine, not one per abandoned call. A panic in Token reaches the calls waiting for it.
+type callerTokenSource struct {
+	ts oauth2.TokenSource
+
+	mu      sync.Mutex
+	running *callerFetch // nil when no Token is running
+}
+
+type callerFetch struct {
+	done     chan struct{} // closed when Token returned or panicked
+	tok      *oauth2.Token
+	err      error
+	panicked any
+}
+
+func (s *callerTokenSource) Token() (*oauth2.Token, error) { return s.ts.Token() }
+
+func (s *callerTokenSource) tokenContext(ctx context.Context) (*oauth2.Token, error) {
+	if ctx.Done() == nil { // a context that never ends needs no goroutine
+		return s.ts.Token()
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	type result struct {
-		tok *oauth2.Token
-		err error
+	s.mu.Lock()
+	f := s.running
+	if f == nil {
+		f = &callerFetch{done: make(chan struct{})}
+		s.running = f
+		go s.fetch(f)
 	}
-	got := make(chan result, 1)
-	go func() {
-		tok, err := ts.Token()
-		got <- result{tok, err}
-	}()
+	s.mu.Unlock()
 	select {
-	case r := <-got:
-		return r.tok, r.err
+	case <-f.done:
+		if f.panicked != nil {
+			panic(f.panicked)
+		}
+		return f.tok, f.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+func (s *callerTokenSource) fetch(f *callerFetch) {
+	defer func() {
+		if v := recover(); v != nil {
+			f.panicked = v
+		}
+		s.mu.Lock()
+		s.running = nil
+		s.mu.Unlock()
+		close(f.done)
+	}()
+	f.tok, f.err = s.ts.Token()
 }
 
 // attemptTransport runs under the retry loop: it authorises every attempt (a token refreshed between

@@ -135,7 +135,7 @@ type FileCredentialStore struct {
 	mu   sync.Mutex // orders this process's saves; the rename keeps other processes' reads whole
 	// tryLock takes the lock file without waiting; nil is the platform's own, tryLockFile. Tests set
 	// tryLockExcl to run the lock of platforms without flock on this one.
-	tryLock func(lockPath string, lease time.Duration) (release func(), err error)
+	tryLock func(lockPath string, lease time.Duration) (release func(), until time.Time, err error)
 }
 
 // NewFileCredentialStore returns a store for the file at path. The file need not exist yet; its
@@ -253,13 +253,15 @@ func (f *FileCredentialStore) LockCredentials(ctx context.Context) (func(), time
 		tryLock = tryLockFile
 	}
 	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
-		release, err := tryLock(lockPath, DefaultLeaseTime)
+		release, until, err := tryLock(lockPath, DefaultLeaseTime)
 		if err != nil {
 			return nil, 0, fmt.Errorf("tvauth: locking %s: %w", lockPath, err)
 		}
 		if release != nil {
 			var once sync.Once
-			return func() { once.Do(release) }, DefaultLeaseTime, nil
+			// What is left of the lease, not a whole one: an epoch file's lease started before the
+			// file was taken, and others judge it by the expiry written there.
+			return func() { once.Do(release) }, time.Until(until), nil
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -357,8 +359,9 @@ func (u *unsavedCredentials) forget(store CredentialStore, statement string) {
 }
 
 // unsavedError is a store's failure to save credentials just registered. Its text is scrubbed of the
-// client secret and the software statement, in case the store quotes what it failed to write;
-// errors.Is and errors.As reach the store's error.
+// client secret and the software statement, in case the store quotes what it failed to write, and so
+// is its chain: errors.Is reaches the store's error, errors.As only when no error in that chain quoted
+// them (see scrubbedError).
 type unsavedError struct {
 	text string
 	err  error
@@ -373,6 +376,6 @@ func newUnsavedError(err error, creds ClientCredentials, statement string, kept 
 	if kept {
 		context += " (kept in memory: the next LoadOrRegister saves them rather than register again)"
 	}
-	text := wrap(context, err).Error()
-	return &unsavedError{text: newRedactor(creds.ClientSecret, statement).scrub(text), err: err}
+	red := newRedactor(creds.ClientSecret, statement)
+	return &unsavedError{text: red.scrub(wrap(context, err).Error()), err: red.scrubCause(err)}
 }

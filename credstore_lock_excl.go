@@ -49,16 +49,18 @@ import (
 type exclLock struct {
 	name  string // the epoch file
 	token string
+	until time.Time // the expiry written in it: the lease is counted from before the file was taken
 }
 
 // tryLockExcl takes the lease on the epoch files of lockPath without waiting: a nil release and nil
-// error mean someone else holds it (or won the race for it).
-func tryLockExcl(lockPath string, lease time.Duration) (release func(), err error) {
+// error mean someone else holds it (or won the race for it). until is the expiry the epoch file
+// holds, which the holder must not outlive: other processes judge the lease by it.
+func tryLockExcl(lockPath string, lease time.Duration) (release func(), until time.Time, err error) {
 	l, err := acquireExcl(lockPath, lease)
 	if l == nil || err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
-	return l.release, nil
+	return l.release, l.until, nil
 }
 
 func acquireExcl(lockPath string, lease time.Duration) (*exclLock, error) {
@@ -76,7 +78,7 @@ func acquireExcl(lockPath string, lease time.Duration) (*exclLock, error) {
 // takeEpoch creates epoch mine, the one after the highest seen free at start, and keeps it if it is
 // still the highest.
 func takeEpoch(lockPath string, mine uint64, lease time.Duration, start time.Time) (*exclLock, error) {
-	l := &exclLock{name: epochName(lockPath, mine), token: newLockToken()}
+	l := &exclLock{name: epochName(lockPath, mine), token: newLockToken(), until: start.Add(lease)}
 	f, err := os.OpenFile(l.name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		return nil, nil // another process took epoch mine
@@ -84,7 +86,7 @@ func takeEpoch(lockPath string, mine uint64, lease time.Duration, start time.Tim
 	if err != nil {
 		return nil, err
 	}
-	_, err = f.WriteString(lockRecord(l.token, start.Add(lease)))
+	_, err = f.WriteString(lockRecord(l.token, l.until))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

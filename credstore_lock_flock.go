@@ -10,17 +10,18 @@ import (
 )
 
 // tryLockFile is the lock of FileCredentialStore where flock exists.
-func tryLockFile(lockPath string, lease time.Duration) (release func(), err error) {
+func tryLockFile(lockPath string, lease time.Duration) (release func(), until time.Time, err error) {
 	return tryLockFlock(lockPath, lease)
 }
 
 // tryLockFlock takes an exclusive flock on path without waiting: a nil release and nil error mean
 // someone else holds it. The kernel drops the lock when the holder's process exits, so staleness
 // needs no clock here.
-func tryLockFlock(path string, _ time.Duration) (release func(), err error) {
+// tryLockFlock holds the lock until it is released; the lease it reports only bounds the holder's work.
+func tryLockFlock(path string, lease time.Duration) (release func(), until time.Time, err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	for {
 		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
@@ -30,14 +31,14 @@ func tryLockFlock(path string, _ time.Duration) (release func(), err error) {
 	}
 	if errors.Is(err, syscall.EWOULDBLOCK) {
 		f.Close()
-		return nil, nil
+		return nil, time.Time{}, nil
 	}
 	if err != nil {
 		f.Close()
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	return func() {
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
-	}, nil
+	}, time.Now().Add(lease), nil
 }

@@ -409,9 +409,8 @@ func (e *DecodeError) scrub(r *redactor) { e.Err = r.scrubCause(e.Err) }
 
 // scrubbedError stands in for a cause whose chain held a secret in its text: whatever walks the chain
 // (errors.Unwrap, an error reporter, a logger printing causes) reads only the scrubbed text. It still
-// answers errors.Is as the cause did (context errors, ErrResponseTooLarge, io.ErrUnexpectedEOF), and
-// is a net.Error whose Timeout is the cause's; errors.As reaches no value of the cause, since any of
-// them could print the secret.
+// answers errors.Is as the cause did (context errors, ErrResponseTooLarge, io.ErrUnexpectedEOF);
+// errors.As reaches no value of the cause, since any of them could print the secret.
 type scrubbedError struct {
 	msg   string
 	cause error
@@ -419,15 +418,40 @@ type scrubbedError struct {
 
 func (e *scrubbedError) Error() string        { return e.msg }
 func (e *scrubbedError) Is(target error) bool { return errors.Is(e.cause, target) }
-func (e *scrubbedError) Timeout() bool {
-	var t interface{ Timeout() bool }
-	return errors.As(e.cause, &t) && t.Timeout()
+
+// Format prints only the scrubbed text: %#v and %+v would otherwise print the cause's fields.
+func (e *scrubbedError) Format(f fmt.State, verb rune) {
+	switch verb {
+	case 'q', 'x', 'X':
+		fmt.Fprintf(f, fmt.FormatString(f, verb), e.msg)
+	default:
+		fmt.Fprint(f, e.msg)
+	}
 }
-func (e *scrubbedError) Temporary() bool {
-	var t interface{ Temporary() bool }
-	return errors.As(e.cause, &t) && t.Temporary()
+
+// scrubbedNetError is a scrubbedError whose cause was a net.Error: it still answers Timeout and
+// Temporary as the cause did, so that code asking errors.As(err, &netErr) keeps working.
+type scrubbedNetError struct {
+	*scrubbedError
+	timeout, temporary bool
 }
-func (e *scrubbedError) Format(f fmt.State, verb rune) { fmt.Fprint(f, e.msg) }
+
+func (e *scrubbedNetError) Timeout() bool   { return e.timeout }
+func (e *scrubbedNetError) Temporary() bool { return e.temporary }
+
+// newScrubbedError replaces cause with msg, keeping what errors.Is and a net.Error may ask of it.
+func newScrubbedError(msg string, cause error) error {
+	se := &scrubbedError{msg: msg, cause: cause}
+	var ne interface {
+		error
+		Timeout() bool
+	}
+	if !errors.As(cause, &ne) {
+		return se
+	}
+	var temp interface{ Temporary() bool } // deprecated in net.Error, still part of it
+	return &scrubbedNetError{scrubbedError: se, timeout: ne.Timeout(), temporary: errors.As(cause, &temp) && temp.Temporary()}
+}
 
 func correlationSuffix(id string) string {
 	if id = strings.TrimSpace(id); id == "" {

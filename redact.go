@@ -99,6 +99,7 @@ type redactor struct {
 	// windows holds every minSecretPrefix-byte piece of every form: a run of text made of such pieces
 	// is part of a secret, whatever was cut off or re-encoded around it.
 	windows map[secretWindow]struct{}
+	needles []string // what the secrets read as in the decoded views (viewNeedles)
 }
 
 func newRedactor(secrets ...string) *redactor {
@@ -135,6 +136,11 @@ func (r *redactor) buildForms() {
 			if len(f) >= minSecretLen && !contains(r.forms, f) {
 				r.forms = append(r.forms, f)
 				r.addWindows(f)
+			}
+		}
+		for _, n := range viewNeedles(s) {
+			if len(n) >= minSecretLen && !contains(r.needles, n) {
+				r.needles = append(r.needles, n)
 			}
 		}
 	}
@@ -190,14 +196,18 @@ func secretForms(s string) []string {
 	for _, enc := range base64Encodings {
 		forms = append(forms, enc.EncodeToString([]byte(s)))
 	}
-	// Base64 of a longer text with the secret at an offset that is not a multiple of 3 (a whole
-	// request body encoded): the characters that hold only the secret's bits. The first ones also
-	// hold the bytes before it, and the last one the bytes after it.
+	// Base64 of a longer text with the secret at any offset (a whole request body encoded): the
+	// characters that hold only the secret's bits. At an offset that is not a multiple of 3 the first
+	// ones also hold the bytes before it, and unless the secret ends a 3-byte group the last one holds
+	// the bytes after it.
 	for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
-		for shift := 1; shift <= 2; shift++ {
+		for shift := 0; shift <= 2; shift++ {
 			b := make([]byte, shift+len(s))
 			copy(b[shift:], s)
-			f := enc.EncodeToString(b)[shift+1:]
+			f := enc.EncodeToString(b)
+			if shift > 0 {
+				f = f[shift+1:]
+			}
 			if len(b)%3 != 0 && f != "" {
 				f = f[:len(f)-1]
 			}
@@ -456,7 +466,7 @@ func (r *redactor) scrubCause(err error) error {
 	if err == nil || !r.chainHoldsSecret(err) {
 		return err
 	}
-	return &scrubbedError{msg: r.scrub(err.Error()), cause: err}
+	return newScrubbedError(r.scrub(err.Error()), err)
 }
 
 func (r *redactor) chainHoldsSecret(err error) bool {

@@ -26,10 +26,10 @@ type textView struct {
 	start, end []int32 // texts are at most the 4 MiB a body may hold
 }
 
-// decodeView decodes s once: ASCII whitespace is dropped, and %XX (either case), JSON escapes
-// (\uXXXX in either case, surrogate pairs, \" \\ \/ \b \f \n \r \t) and HTML character references
-// (&#NN; &#xHH; and the five named ones of XML) become the bytes they stand for.
-func decodeView(s string) textView {
+// decodeView reads s with its ASCII whitespace dropped and, with decode, %XX (either case), JSON
+// escapes (\uXXXX in either case, surrogate pairs, \" \\ \/ \b \f \n \r \t) and HTML character
+// references (&#NN; &#xHH; and the five named ones of XML) turned into the bytes they stand for.
+func decodeView(s string, decode bool) textView {
 	v := textView{b: make([]byte, 0, len(s)), start: make([]int32, 0, len(s)), end: make([]int32, 0, len(s))}
 	emit := func(from, to int, bs ...byte) {
 		for _, c := range bs {
@@ -46,19 +46,19 @@ func decodeView(s string) textView {
 			i++
 			continue
 		case '%':
-			if i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			if decode && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
 				emit(i, i+3, unhex(s[i+1])<<4|unhex(s[i+2]))
 				i += 3
 				continue
 			}
 		case '\\':
-			if r, n := jsonEscape(s[i:]); n > 0 {
+			if r, n := jsonEscape(s[i:]); decode && n > 0 {
 				emitRune(i, i+n, r)
 				i += n
 				continue
 			}
 		case '&':
-			if r, n := charRef(s[i:]); n > 0 {
+			if r, n := charRef(s[i:]); decode && n > 0 {
 				emitRune(i, i+n, r)
 				i += n
 				continue
@@ -74,7 +74,7 @@ func decodeView(s string) textView {
 
 // decode decodes the view once more, mapping each new byte back to the source text.
 func (v textView) decode() textView {
-	w := decodeView(string(v.b))
+	w := decodeView(string(v.b), true)
 	for i := range w.b {
 		w.start[i], w.end[i] = v.start[w.start[i]], v.end[w.end[i]-1]
 	}
@@ -194,46 +194,49 @@ func unhex(c byte) byte {
 	return c - 'A' + 10
 }
 
-// viewNeedle is a secret as it reads in a view: without its ASCII whitespace, which the view drops.
-func viewNeedle(secret string) string {
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '\t', '\n', '\r', '\f', '\v':
-			return -1
-		}
-		return r
-	}, secret)
+// viewNeedles are what a secret reads as in the views: without its whitespace, and, when it holds
+// escapes of its own (a password "Summer%2024!"), decoded as the text around it is.
+func viewNeedles(secret string) []string {
+	plain := string(decodeView(secret, false).b)
+	needles := []string{plain}
+	if dec := string(decodeView(secret, true).b); dec != plain {
+		needles = append(needles, dec)
+	}
+	return needles
 }
 
-// appendViewMatches adds the spans of s whose decoded view holds a secret whole or a run of its
-// windows. r.mu must be held.
+// appendViewMatches adds the spans of s whose views hold a secret whole or a run of its windows. The
+// views are s without its whitespace, then also decoded, once and twice: each reads a byte its own
+// way, so that a literal '%' before a secret of hex digits, which decoding eats into, is still found
+// in the first. r.mu must be held, and buildForms done.
 func (r *redactor) appendViewMatches(spans [][2]int, s string) [][2]int {
-	v := decodeView(s)
-	if !v.changed(len(s)) {
-		return spans
-	}
-	for round := 0; round < viewRounds; round++ {
-		if round > 0 {
-			if !bytes.ContainsAny(v.b, `%\&`) { // nothing left to decode: whitespace is gone already
-				break
-			}
-			w := v.decode()
-			if !w.changed(len(v.b)) {
-				break
-			}
-			v = w
-		}
+	search := func(v textView) {
 		text := string(v.b)
 		var found [][2]int
-		for _, secret := range r.secrets {
-			if needle := viewNeedle(secret); len(needle) >= minSecretLen {
-				found = appendMatches(found, text, needle)
-			}
+		for _, needle := range r.needles {
+			found = appendMatches(found, text, needle)
 		}
 		found = r.appendRuns(found, text)
 		for _, f := range found {
 			spans = append(spans, v.sourceSpan(f[0], f[1]))
 		}
+	}
+	ws := decodeView(s, false)
+	if ws.changed(len(s)) {
+		search(ws)
+	}
+	v := decodeView(s, true)
+	if !v.changed(len(ws.b)) { // nothing decoded: the same as ws
+		return spans
+	}
+	search(v)
+	for round := 1; round < viewRounds && bytes.ContainsAny(v.b, `%\&`); round++ {
+		w := v.decode()
+		if !w.changed(len(v.b)) {
+			break
+		}
+		v = w
+		search(v)
 	}
 	return spans
 }

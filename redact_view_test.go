@@ -88,7 +88,7 @@ func TestDecodeView(t *testing.T) {
 		{"&#x110000;", "&#x110000;", "&#x110000;"},
 	}
 	for _, tt := range tests {
-		v := decodeView(tt.in)
+		v := decodeView(tt.in, true)
 		if string(v.b) != tt.once {
 			t.Errorf("decodeView(%q) = %q, want %q", tt.in, v.b, tt.once)
 		}
@@ -105,7 +105,7 @@ func FuzzDecodeView(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		v := decodeView(s)
+		v := decodeView(s, true)
 		for round := 0; round < 3; round++ {
 			if len(v.b) > len(s) || len(v.start) != len(v.b) || len(v.end) != len(v.b) {
 				t.Fatalf("round %d: %d view bytes, %d starts, %d ends from %d source bytes", round, len(v.b), len(v.start), len(v.end), len(s))

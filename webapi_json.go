@@ -26,12 +26,15 @@ func webapiFlattenJSONOnce(b []byte) (env, data map[string]string, err error) {
 	}
 	// The top-level members fill top; a "response" object fills its own target. Which one is the
 	// reply is known only at the end: the last "response" key decides, as a map would.
-	top := &webapiFlatTarget{budget: webapiKeyBudget(len(b))}
+	// The top level and a "response" object are both flattened until the end says which is the
+	// reply, so they share one budget: it bounds the memory of both.
+	budget := webapiKeyBudget(len(b))
+	top := &webapiFlatTarget{budget: &budget}
 	var resp *webapiFlatTarget
 	p.i++
 	if err := p.members(func(key string) error {
 		if key == "response" && p.peek() == '{' {
-			resp = &webapiFlatTarget{budget: webapiKeyBudget(len(b))}
+			resp = &webapiFlatTarget{budget: &budget}
 			p.i++
 			return p.members(func(k string) error { return p.envelopeMember(resp, k) })
 		}
@@ -66,7 +69,7 @@ func webapiFlattenJSONOnce(b []byte) (env, data map[string]string, err error) {
 type webapiFlatTarget struct {
 	env, data map[string]string
 	err       error
-	budget    int // webapiKeyBudget, less the keys made so far
+	budget    *int // webapiKeyBudget, less the keys made so far
 }
 
 // join is the key of k under prefix, or "" once the envelope is refused (no key is built for it).
@@ -74,7 +77,7 @@ func (t *webapiFlatTarget) join(prefix, k string) string {
 	if t.err != nil {
 		return ""
 	}
-	if err := webapiSpendKey(&t.budget, prefix, k); err != nil {
+	if err := webapiSpendKey(t.budget, prefix, k); err != nil {
 		t.fail(err)
 		return ""
 	}

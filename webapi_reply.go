@@ -245,6 +245,8 @@ func webapiFlattenXML(b []byte) (env, data map[string]string, err error) {
 			key := strings.Join(path, "_")
 			if _, dup := data[key]; !dup { // repeated elements: the first one is the documented one
 				data[key] = value
+			} else {
+				budget += n // not kept
 			}
 		}
 	}

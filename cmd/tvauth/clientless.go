@@ -435,11 +435,15 @@ func clientlessMetadata(ctx context.Context, fl *flow, _ []string) error {
 	fl.ok("metadata", map[string]any{"keys": keys, "encrypted": md.Encrypted, "updated": md.Updated.UTC().Format(time.RFC3339)},
 		"%s, updated %s", plural(len(keys), "key"), md.Updated.UTC().Format(time.DateTime))
 	for _, k := range keys {
+		encrypted := slices.Contains(md.Encrypted, k)
+		line := map[string]any{"key": k, "encrypted": encrypted}
 		value := string(md.Data[k])
-		if slices.Contains(md.Encrypted, k) {
+		if encrypted { // named, not shown, in either output
 			value = "(encrypted for the programmer's private key)"
+		} else {
+			line["value"] = md.Data[k]
 		}
-		fl.ok("metadata", map[string]any{"key": k, "value": md.Data[k], "encrypted": slices.Contains(md.Encrypted, k)}, "%s = %s", k, value)
+		fl.ok("metadata", line, "%s = %s", k, value)
 	}
 	return nil
 }
