@@ -133,9 +133,12 @@ func (r *redactor) buildForms() {
 	}
 	for _, s := range r.secrets[r.built:] {
 		for _, f := range secretForms(s) {
-			if len(f) >= minSecretLen && !contains(r.forms, f) {
-				r.forms = append(r.forms, f)
-				r.addWindows(f)
+			// Each form also as the view without decoding reads it, escapes upper-cased.
+			for _, f := range []string{f, canonEscapes(f)} {
+				if len(f) >= minSecretLen && !contains(r.forms, f) {
+					r.forms = append(r.forms, f)
+					r.addWindows(f)
+				}
 			}
 		}
 		for _, n := range viewNeedles(s) {

@@ -24,11 +24,14 @@ const viewRounds = 2
 type textView struct {
 	b          []byte
 	start, end []int32 // texts are at most the 4 MiB a body may hold
+	altered    bool    // b differs from the text it was read from
 }
 
 // decodeView reads s with its ASCII whitespace dropped and, with decode, %XX (either case), JSON
 // escapes (\uXXXX in either case, surrogate pairs, \" \\ \/ \b \f \n \r \t) and HTML character
 // references (&#NN; &#xHH; and the five named ones of XML) turned into the bytes they stand for.
+// Without decode, the hex digits of %XX and \uXXXX are upper-cased instead, as canonEscapes writes
+// a secret's forms: a '%' in the text just before an escaped secret cannot shift what is read.
 func decodeView(s string, decode bool) textView {
 	v := textView{b: make([]byte, 0, len(s)), start: make([]int32, 0, len(s)), end: make([]int32, 0, len(s))}
 	emit := func(from, to int, bs ...byte) {
@@ -43,22 +46,34 @@ func decodeView(s string, decode bool) textView {
 	for i := 0; i < len(s); {
 		switch c := s[i]; c {
 		case ' ', '\t', '\n', '\r', '\f', '\v':
+			v.altered = true
 			i++
 			continue
 		case '%':
-			if decode && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
-				emit(i, i+3, unhex(s[i+1])<<4|unhex(s[i+2]))
-				i += 3
+			if i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+				if decode {
+					v.altered = true
+					emit(i, i+3, unhex(s[i+1])<<4|unhex(s[i+2]))
+					i += 3
+					continue
+				}
+				i += v.upperHex(s, i, 1, 2)
 				continue
 			}
 		case '\\':
+			if !decode && i+5 < len(s) && s[i+1] == 'u' && isHex(s[i+2]) && isHex(s[i+3]) && isHex(s[i+4]) && isHex(s[i+5]) {
+				i += v.upperHex(s, i, 2, 4)
+				continue
+			}
 			if r, n := jsonEscape(s[i:]); decode && n > 0 {
+				v.altered = true
 				emitRune(i, i+n, r)
 				i += n
 				continue
 			}
 		case '&':
 			if r, n := charRef(s[i:]); decode && n > 0 {
+				v.altered = true
 				emitRune(i, i+n, r)
 				i += n
 				continue
@@ -72,6 +87,31 @@ func decodeView(s string, decode bool) textView {
 	return v
 }
 
+// upperHex copies the escape at s[i:], whose hex digits start at s[i+skip], with them upper-cased,
+// each byte mapped to itself; it returns the escape's length.
+func (v *textView) upperHex(s string, i, skip, digits int) int {
+	for j := i; j < i+skip+digits; j++ {
+		c := s[j]
+		if j >= i+skip && 'a' <= c && c <= 'f' {
+			c -= 'a' - 'A'
+			v.altered = true
+		}
+		v.b = append(v.b, c)
+		v.start = append(v.start, int32(j))
+		v.end = append(v.end, int32(j+1))
+	}
+	return skip + digits
+}
+
+// canonEscapes is s with the hex digits of its %XX and \uXXXX escapes upper-cased, as the view
+// without decoding reads a text.
+func canonEscapes(s string) string {
+	if v := decodeView(s, false); v.altered && len(v.b) == len(s) {
+		return string(v.b)
+	}
+	return s
+}
+
 // decode decodes the view once more, mapping each new byte back to the source text.
 func (v textView) decode() textView {
 	w := decodeView(string(v.b), true)
@@ -83,10 +123,6 @@ func (v textView) decode() textView {
 
 // sourceSpan is the part of the source text that view[a:b] was decoded from.
 func (v textView) sourceSpan(a, b int) [2]int { return [2]int{int(v.start[a]), int(v.end[b-1])} }
-
-// changed reports whether decoding a text of n bytes changed anything: every decoding shortens the
-// text, and an unchanged view finds nothing that matching the text itself has not found.
-func (v textView) changed(n int) bool { return len(v.b) != n }
 
 // jsonEscape reads a JSON escape at the start of s: the rune and how many bytes it took, or 0.
 func jsonEscape(s string) (rune, int) {
@@ -210,33 +246,37 @@ func viewNeedles(secret string) []string {
 // way, so that a literal '%' before a secret of hex digits, which decoding eats into, is still found
 // in the first. r.mu must be held, and buildForms done.
 func (r *redactor) appendViewMatches(spans [][2]int, s string) [][2]int {
-	search := func(v textView) {
+	search := func(v textView, forms bool) {
 		text := string(v.b)
 		var found [][2]int
 		for _, needle := range r.needles {
 			found = appendMatches(found, text, needle)
+		}
+		for _, form := range r.forms {
+			if forms && len(form) < minSecretPrefix { // longer ones are found by their windows
+				found = appendMatches(found, text, form)
+			}
 		}
 		found = r.appendRuns(found, text)
 		for _, f := range found {
 			spans = append(spans, v.sourceSpan(f[0], f[1]))
 		}
 	}
-	ws := decodeView(s, false)
-	if ws.changed(len(s)) {
-		search(ws)
+	if ws := decodeView(s, false); ws.altered {
+		search(ws, true)
 	}
 	v := decodeView(s, true)
-	if !v.changed(len(ws.b)) { // nothing decoded: the same as ws
+	if !v.altered {
 		return spans
 	}
-	search(v)
+	search(v, false)
 	for round := 1; round < viewRounds && bytes.ContainsAny(v.b, `%\&`); round++ {
 		w := v.decode()
-		if !w.changed(len(v.b)) {
+		if !w.altered {
 			break
 		}
 		v = w
-		search(v)
+		search(v, false)
 	}
 	return spans
 }
