@@ -185,14 +185,24 @@ func clientlessCheckAuthN(ctx context.Context, fl *flow, _ []string) error {
 	if err != nil {
 		return err
 	}
+	return fl.requireAuthenticated(ctx, c, "")
+}
+
+// requireAuthenticated runs checkauthn and fails unless the device is authenticated; how says how it
+// should have been ("TempPass"), or is "".
+func (fl *flow) requireAuthenticated(ctx context.Context, c *tvauth.Client, how string) error {
 	ok, err := c.Clientless.CheckAuthN(ctx, tvauth.ClientlessRequest{RequestorID: fl.passSP})
 	if err != nil {
 		return fail("checkauthn", err)
 	}
-	if !ok {
-		return fail("checkauthn", errors.New("the device is not authenticated"))
+	suffix := ""
+	if how != "" {
+		suffix = " (" + how + ")"
 	}
-	fl.ok("checkauthn", map[string]any{"authenticated": true, "device_id": fl.deviceID}, "device %s is authenticated", fl.deviceID)
+	if !ok {
+		return fail("checkauthn", errors.New("the device is not authenticated"+suffix))
+	}
+	fl.ok("checkauthn", map[string]any{"authenticated": true, "device_id": fl.deviceID}, "device %s is authenticated%s", fl.deviceID, suffix)
 	return nil
 }
 
@@ -465,13 +475,5 @@ func clientlessFreePreview(ctx context.Context, fl *flow, ff freePreviewFlags) e
 		return fail("freepreview", err)
 	}
 	fl.ok("freepreview", map[string]any{"mvpd": ff.mvpd}, "TempPass %s granted to device %s", ff.mvpd, fl.deviceID)
-	ok, err := c.Clientless.CheckAuthN(ctx, tvauth.ClientlessRequest{RequestorID: fl.passSP})
-	if err != nil {
-		return fail("checkauthn", err)
-	}
-	if !ok {
-		return fail("checkauthn", errors.New("the device is not authenticated after the free preview"))
-	}
-	fl.ok("checkauthn", map[string]any{"authenticated": true, "device_id": fl.deviceID}, "device %s is authenticated (TempPass)", fl.deviceID)
-	return nil
+	return fl.requireAuthenticated(ctx, c, "TempPass")
 }

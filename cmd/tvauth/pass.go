@@ -218,9 +218,7 @@ func passProfiles(ctx context.Context, fl *flow, _ []string) error {
 	if len(res.Profiles) == 0 {
 		fl.ok("profiles", map[string]any{"count": 0}, "no profile: the device is not signed in")
 	}
-	for _, p := range res.Profiles {
-		fl.ok("profile", profileData(p), "%s (%s, issued by %s) valid until %s", p.MVPD, p.Type, p.Issuer, p.NotAfter.UTC().Format(time.DateTime))
-	}
+	fl.printProfiles(res.Profiles)
 	return nil
 }
 
@@ -421,9 +419,7 @@ func passProfile(ctx context.Context, fl *flow, code string) error {
 		}
 		return fail("profile", errors.New(what))
 	}
-	for _, p := range res.Profiles {
-		fl.ok("profile", profileData(p), "%s (%s, issued by %s) valid until %s", p.MVPD, p.Type, p.Issuer, p.NotAfter.UTC().Format(time.DateTime))
-	}
+	fl.printProfiles(res.Profiles)
 	return nil
 }
 
@@ -505,8 +501,12 @@ func passPartner(ctx context.Context, fl *flow, pf partnerFlags) error {
 	if len(res.Profiles) == 0 {
 		return fail("partner profile", errors.New("the answer holds no profile"))
 	}
-	for _, p := range res.Profiles {
+	fl.printProfiles(res.Profiles)
+	return nil
+}
+
+func (fl *flow) printProfiles(profiles []tvauth.Profile) {
+	for _, p := range profiles {
 		fl.ok("profile", profileData(p), "%s (%s, issued by %s) valid until %s", p.MVPD, p.Type, p.Issuer, p.NotAfter.UTC().Format(time.DateTime))
 	}
-	return nil
 }
