@@ -23,18 +23,7 @@ func TestLinkedOnlyWhenUsed(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds two programs (about 2 s with a warm build cache)")
 	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command on PATH")
-	}
 	t.Parallel()
-	// Inside the module, so the programs import this tree; a leading _ keeps ./... patterns (go vet,
-	// go test) out of it while it exists.
-	dir, err := os.MkdirTemp(".", "_linkcheck")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
 	programs := map[string]string{
 		// Pass v2 and AGS only, no logger: neither XML nor slog logging may be linked.
 		"passags": `
@@ -58,28 +47,18 @@ func TestLinkedOnlyWhenUsed(t *testing.T) {
 	sess, err := c.WebAPI.ClientLogin(context.Background(), tvauth.ClientLoginRequest{LoginID: "u", Password: "p"})
 	fmt.Println(sess, err)`,
 	}
+	sources := map[string]string{}
 	for name, body := range programs {
 		imports := `"context"; "fmt"; "os"; "github.com/tvauth/tvauth"`
 		if strings.Contains(body, "slog.") {
 			imports += `; "log/slog"`
 		}
-		src := "package main\n\nimport (" + imports + ")\n\nfunc main() {" + body + "\n}\n"
-		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name, "main.go"), []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		sources[name] = "import (" + imports + ")\n\nfunc main() {" + body + "\n}"
 	}
-	bin := t.TempDir()
-	args := []string{"build", "-o", bin + string(filepath.Separator)}
-	for name := range programs {
-		args = append(args, "./"+filepath.ToSlash(filepath.Join(dir, name)))
-	}
-	cmd := exec.Command(goTool, args...)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin := buildPrograms(t, sources, nil)
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal(err)
 	}
 	symbols := func(name string) []string {
 		exe := filepath.Join(bin, name)

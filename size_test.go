@@ -4,7 +4,6 @@ import (
 	"debug/elf"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -29,20 +28,11 @@ func TestBinarySize(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds three programs")
 	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command on PATH")
-	}
 	arch := os.Getenv("TVAUTH_SIZE_GOARCH")
 	if arch == "" {
 		arch = runtime.GOARCH
 	}
 	t.Parallel()
-	dir, err := os.MkdirTemp(".", "_sizecheck") // inside the module; a leading _ keeps ./... out of it
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
 	programs := map[string]string{
 		"hello": `import ("fmt"; "net/http"; "os")
 
@@ -95,22 +85,7 @@ func main() {
 	fmt.Println(res, err)
 }`,
 	}
-	bin := t.TempDir()
-	args := []string{"build", "-ldflags=-s -w", "-o", bin + string(filepath.Separator)}
-	for name, src := range programs {
-		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name, "main.go"), []byte("package main\n\n"+src+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		args = append(args, "./"+filepath.ToSlash(filepath.Join(dir, name)))
-	}
-	cmd := exec.Command(goTool, args...)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildPrograms(t, programs, []string{"GOOS=linux", "GOARCH=" + arch}, "-ldflags=-s -w")
 	sizes := map[string][2]int64{} // loadable bytes, file bytes
 	for name := range programs {
 		load, file, err := elfSizes(filepath.Join(bin, name))
