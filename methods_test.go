@@ -175,13 +175,7 @@ func (m *passTokenStore) SavePassToken(_ context.Context, clientID string, tok *
 }
 
 func (m *passTokenStore) LockPassToken(ctx context.Context, _ string) (func(), time.Duration, error) {
-	select {
-	case m.lease <- struct{}{}:
-		var once sync.Once
-		return func() { once.Do(func() { <-m.lease }) }, time.Minute, nil
-	case <-ctx.Done():
-		return nil, 0, ctx.Err()
-	}
+	return takeChanLease(ctx, m.lease)
 }
 
 // The rows of the calls that the Pass token path rows make (viaOptions).
@@ -370,10 +364,15 @@ func (m *sharedAGSStore) CompareAndSwapTokens(_ context.Context, key, old string
 }
 
 func (m *sharedAGSStore) LockTokens(ctx context.Context, _ string) (func(), time.Duration, error) {
+	return takeChanLease(ctx, m.lease)
+}
+
+// takeChanLease is the test stores' lease: a one-slot channel, held for a minute at most.
+func takeChanLease(ctx context.Context, lease chan struct{}) (func(), time.Duration, error) {
 	select {
-	case m.lease <- struct{}{}:
+	case lease <- struct{}{}:
 		var once sync.Once
-		return func() { once.Do(func() { <-m.lease }) }, time.Minute, nil
+		return func() { once.Do(func() { <-lease }) }, time.Minute, nil
 	case <-ctx.Done():
 		return nil, 0, ctx.Err()
 	}
