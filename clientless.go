@@ -82,6 +82,7 @@ func v1AuthenticateQueryAfter(req AuthenticateRequest, prefix ...string) (string
 		ps = append(ps, pair{"generic_data", req.GenericData})
 	}
 	keys := make([]string, 0, len(req.Extra))
+	entityName := false // an Extra name starts with a legacy entity name (the fixed ones do not)
 	for k := range req.Extra {
 		if k == "" {
 			return "", invalid("Extra", "empty parameter name")
@@ -98,6 +99,7 @@ func v1AuthenticateQueryAfter(req AuthenticateRequest, prefix ...string) (string
 			}
 		}
 		keys = append(keys, k)
+		entityName = entityName || v1EntityAfterAmp("&"+k) == 0
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
@@ -107,12 +109,12 @@ func v1AuthenticateQueryAfter(req AuthenticateRequest, prefix ...string) (string
 	}
 	ps = append(ps, pair{"redirect_url", req.RedirectURL})
 	s := ps.encodeAfter(prefix...)
-	n := 0
-	for _, p := range prefix {
-		n += len(p)
-	}
-	if q := s[n:]; v1EntityAfterAmp(q) >= 0 {
-		s = s[:n] + v1EntitySafe(q)
+	if entityName {
+		n := 0
+		for _, p := range prefix {
+			n += len(p)
+		}
+		s = s[:n] + v1EntitySafe(s[n:])
 	}
 	return s, nil
 }
