@@ -262,11 +262,14 @@ func (r *redactor) appendViewMatches(spans [][2]int, s string) [][2]int {
 			spans = append(spans, v.sourceSpan(f[0], f[1]))
 		}
 	}
-	if ws := decodeView(s, false); ws.altered {
+	ws := decodeView(s, false)
+	if ws.altered {
 		search(ws, true)
 	}
+	// Decoding always shortens a text: a decoded view as long as ws decoded nothing, and would only
+	// repeat ws's search.
 	v := decodeView(s, true)
-	if !v.altered {
+	if len(v.b) == len(ws.b) {
 		return spans
 	}
 	search(v, false)
