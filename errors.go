@@ -32,6 +32,9 @@ var (
 	ErrNoCredentials = errors.New("tvauth: no stored client credentials")
 	// ErrCodeExpired: the authentication code's validity window (notAfter) ended before a profile appeared.
 	ErrCodeExpired = errors.New("tvauth: authentication code expired")
+	// ErrMaskedSecret: a Secret was read back from its masked form ("REDACTED"), which holds no
+	// secret: the value was stored with json.Marshal (which masks) instead of its clear form.
+	ErrMaskedSecret = errors.New("tvauth: masked secret read back (store the clear form)")
 )
 
 // ValidationError reports bad input caught before any network I/O. It matches ErrInvalidRequest.

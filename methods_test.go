@@ -920,7 +920,7 @@ var offlineTypes = map[string]string{
 	"ParameterProperty": "JSON value", "PartnerProfileRequest": "value", "PassError": "error",
 	"PassHeaders": "value", "Preauthorization": "value", "ProfileAttribute": "value", "ProfilesResult": "value",
 	"RegisterRequest": "value", "RequestError": "error", "ServiceDiscovery": "value",
-	"ServiceDiscoveryRequest": "value", "Session": "value", "ShortMediaToken": "value", "SignOnRequest": "value",
+	"Secret": "a masked string", "ServiceDiscoveryRequest": "value", "Session": "value", "ShortMediaToken": "value", "SignOnRequest": "value",
 	"SignOnResult": "value", "Tokens": "value", "UserMetadata": "value", "ValidationError": "error",
 	"WebAPIError": "error", "WebAPIResponse": "value",
 	"WebAPISession": "a session value; Sign and Resync compute locally (WebAPI.Logout is the row that sends one)",

@@ -15,9 +15,6 @@ import (
 	"unicode/utf8"
 )
 
-// redacted replaces every secret in log lines and error strings.
-const redacted = "REDACTED"
-
 // secretNames are the query, form and header names whose values are secrets in one of the four
 // protocols. Matching is case-insensitive.
 var secretNames = map[string]bool{
