@@ -23,7 +23,7 @@ func agsCommand(env *environment) *ffcli.Command {
 		return flowCommand(env, "ags", name, "", short, famAGS, accountFlag,
 			func(ctx context.Context, fl *flow, _ []string) error { return do(ctx, fl, account) })
 	}
-	return group(env, "ags", "OpenTV AGS: discovery, signOn and register (and their 300 answer), session-token hand-over, refresh, signOut",
+	return group("ags", "OpenTV AGS: discovery, signOn and register (and their 300 answer), session-token hand-over, refresh, signOut",
 		flowCommand(env, "ags", "discover", "", "list the SSO services, their endpoints and parameters", famAGS, nil,
 			func(ctx context.Context, fl *flow, _ []string) error { _, _, err := agsDiscover(ctx, fl); return err }),
 		cmd("signon", "signOn with -ags-user (password in TVAUTH_AGS_PASSWORD); on 300 choose -account and subsequentSignOn", agsSignOn),

@@ -23,7 +23,7 @@ func clientlessCommand(env *environment) *ffcli.Command {
 	var follow bool
 	var lookup regCodeFlags
 	var temp freePreviewFlags
-	return group(env, "clientless", "Adobe Pass REST API v1 (clientless): reg codes, config, authenticate, tokens, authorize, media tokens, metadata, TempPass, logout",
+	return group("clientless", "Adobe Pass REST API v1 (clientless): reg codes, config, authenticate, tokens, authorize, media tokens, metadata, TempPass, logout",
 		cmd("authenticate", "second-screen login: a reg code, the authenticate URL and its QR code, then wait for checkauthn", nil, clientlessAuthenticate),
 		cmd("authurl", "print the /api/v1/authenticate URL and explain each pair (creates a reg code unless -reg-code); -follow shows where Adobe sends the browser",
 			func(fs *flag.FlagSet) {

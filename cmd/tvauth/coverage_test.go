@@ -87,9 +87,9 @@ var leftOut = map[string]string{
 	"AGS.ServiceDiscoveryWith": "low-level variant of AGS.ServiceDiscovery",
 }
 
-// noServiceMethod are the subcommands that run no service method: the fake itself, and the signature
+// noServiceMethod are the subcommands that run no service method: the fake itself, the version, and the signature
 // (package functions SignatureBaseString and Sign).
-var noServiceMethod = []string{"fake", "webapi sign"}
+var noServiceMethod = []string{"fake", "webapi sign", "version"}
 
 // sdkMethods lists "Family.Method" for every method of the service types that *tvauth.Client's
 // fields hold, as TestRegistryComplete (methods_test.go) finds them.

@@ -20,7 +20,6 @@ import (
 
 func fakeCommand(env *environment) *ffcli.Command {
 	fs := flag.NewFlagSet("tvauth fake", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address; loopback unless another is asked for (port 0 picks a free port, printed on start)")
 	seed := fs.String("seed", "", "JSON seed file: MVPDs, profiles, WebAPI and AGS users, clock offset, latency, throttle (default: the quickstart's identities)")
 	asJSON := fs.Bool("json", false, "print the startup information as one JSON object, for a harness to read")
@@ -46,7 +45,7 @@ SIGINT or SIGTERM shuts it down gracefully.`),
 		FlagSet: fs,
 		Exec: func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
-				return usagef("fake: unexpected argument %q", args[0])
+				return usagef("unexpected argument 1 (see tvauth fake -h)")
 			}
 			return runFake(ctx, env, *addr, *seed, *asJSON)
 		},
@@ -58,28 +57,27 @@ func runFake(ctx context.Context, env *environment, addr, seedPath string, asJSO
 	if seedPath != "" {
 		data, err := os.ReadFile(seedPath)
 		if err != nil {
-			return usagef("fake: %v", err)
+			return usagef("%v", err)
 		}
 		if seed, err = tvauthtest.ParseSeed(data); err != nil {
 			var se *tvauthtest.SeedError
 			if errors.As(err, &se) {
-				return usagef("fake: %s", seedErrorText(seedPath, se))
+				return usagef("%s", seedErrorText(seedPath, se))
 			}
-			return usagef("fake: %s: %v", seedPath, err)
+			return usagef("%s: %v", seedPath, err)
 		}
 	}
 	sa, err := tvauthtest.NewStandalone(seed)
 	if err != nil {
-		return usagef("fake: %v", err)
+		return usagef("%v", err)
 	}
 	defer sa.Close()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "tvauth: fake: %v\n", err)
-		return &errReported{exitNetwork}
+		return &exitError{exitNetwork, err}
 	}
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
-		fmt.Fprintf(env.stderr, "tvauth: fake: listening on %s, which is not loopback: anyone who reaches it can use the admin API\n", ln.Addr())
+		fmt.Fprintf(env.stderr, "tvauth fake: listening on %s, which is not loopback: anyone who reaches it can use the admin API\n", ln.Addr())
 	}
 	base := "http://" + ln.Addr().String()
 	info := sa.Info(base)
@@ -97,8 +95,7 @@ func runFake(ctx context.Context, env *environment, addr, seedPath string, asJSO
 	}
 	select {
 	case err := <-served:
-		fmt.Fprintf(env.stderr, "tvauth: fake: %v\n", err)
-		return &errReported{exitNetwork}
+		return &exitError{exitNetwork, err}
 	case <-ctx.Done():
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)

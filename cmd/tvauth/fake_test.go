@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -153,5 +154,39 @@ func TestFakeRefusesABadSeedBeforeListening(t *testing.T) {
 	}
 	if res := runCmd(t, nil, nil, "fake", "-seed", filepath.Join(dir, "missing.json")); res.code != exitUsage {
 		t.Errorf("a missing seed file: exit %d", res.code)
+	}
+}
+
+// tvauth fake's failures follow -json too: a bad seed (exit 2) and an address it cannot listen on
+// (exit 3) are the result object on stdout with -json, one line on stderr without.
+func TestFakeFailuresInEitherForm(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	seed := filepath.Join(t.TempDir(), "seed.json")
+	if err := os.WriteFile(seed, []byte(`{"mvpds": [{"id": "A", "logout": true}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"-seed", seed}, exitUsage, "seed.json:1:24: mvpds[0].logout: unknown field"},
+		{[]string{"-addr", busy.Addr().String()}, exitNetwork, "address already in use"},
+	} {
+		text := runCmd(t, nil, nil, append([]string{"fake", "-addr", "127.0.0.1:0"}, tc.args...)...)
+		if text.code != tc.code || text.stdout != "" || strings.Count(text.stderr, "\n") != 1 ||
+			!strings.HasPrefix(text.stderr, "tvauth fake: ") || !strings.Contains(text.stderr, tc.says) {
+			t.Errorf("%v: exit %d, want %d and one line on stderr saying %q\n--- stdout\n%s--- stderr\n%s", tc.args, text.code, tc.code, tc.says, text.stdout, text.stderr)
+		}
+		js := runCmd(t, nil, nil, append([]string{"fake", "-addr", "127.0.0.1:0", "-json"}, tc.args...)...)
+		var got resultLine
+		if err := json.Unmarshal([]byte(js.stdout), &got); err != nil || js.code != tc.code || js.stderr != "" ||
+			got.Command != "tvauth fake" || got.OK || got.ExitCode != tc.code || !strings.Contains(got.Error, tc.says) {
+			t.Errorf("%v -json: exit %d, want %d and the result object (%v)\n--- stdout\n%s--- stderr\n%s", tc.args, js.code, tc.code, err, js.stdout, js.stderr)
+		}
 	}
 }

@@ -76,7 +76,6 @@ func flowCommand(env *environment, family, name, args, short string, families in
 	extra func(fs *flag.FlagSet), do func(ctx context.Context, fl *flow, args []string) error) *ffcli.Command {
 	full := "tvauth " + family + " " + name
 	fs := flag.NewFlagSet(full, flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
 	f := &flowFlags{}
 	f.register(fs, families)
 	if extra != nil {
@@ -92,7 +91,7 @@ func flowCommand(env *environment, family, name, args, short string, families in
 		Exec: func(ctx context.Context, rest []string) error {
 			if args == "" && len(rest) > 0 {
 				// Not quoted: a stray argument is often a secret typed in the wrong place.
-				return usagef("%s: unexpected argument 1 (flags go before arguments; secrets go in the environment)", full)
+				return usagef("unexpected argument 1 (flags go before arguments; secrets go in the environment; see %s -h)", full)
 			}
 			return runFlow(ctx, env, full, f, func(ctx context.Context, fl *flow) error { return do(ctx, fl, rest) })
 		},

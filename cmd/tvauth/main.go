@@ -6,12 +6,17 @@
 //	tvauth clientless authenticate|authurl|regcode|config|checkauthn|tokens|authorize|mediatoken|preauthorize|metadata|freepreview|logout [flags]
 //	tvauth webapi login|logout|sign [flags]
 //	tvauth ags discover|signon|register|sessiontoken|refresh|signout [flags]
+//	tvauth version [-json]
+//	tvauth help [command]
 //
 // The flows run against a real host (the same flags and environment variables as
 // examples/quickstart) or, with -fake, against an in-process fake. Secrets come from the environment
 // (TVAUTH_PASS_SOFTWARE_STATEMENT, TVAUTH_PASS_SAML_RESPONSE, TVAUTH_WEBAPI_PASSWORD,
 // TVAUTH_AGS_PASSWORD, TVAUTH_AGS_OPERATOR_TOKEN, …) or a prompt,
 // never from the command line, and every output is redacted.
+//
+// Help (-h, --help, help) goes to stdout. Errors go to stderr as one line, or with -json to stdout
+// as the result object every -json run ends with.
 //
 // Exit status: 0 ok, 1 the service refused, 2 bad usage, 3 network (no usable reply), 130
 // interrupted.
@@ -25,11 +30,16 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 
 	"github.com/peterbourgon/ff/v3/ffcli"
 	"golang.org/x/term"
+
+	"github.com/tvauth/tvauth"
 )
 
 // Exit codes, as documented in the README.
@@ -79,87 +89,269 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
+// exitError is a failure outside a flow that chose its exit code; run reports it.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
 // errReported is returned by a command that has already reported its failure and chose its exit code.
 type errReported struct{ code int }
 
 func (e *errReported) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
+// run is the command: it resolves the command path from args, prints help on stdout when asked,
+// runs the command and reports a failure the command did not report itself: one line on stderr, or
+// with -json the result object on stdout.
 func run(ctx context.Context, args []string, env *environment) int {
 	root := rootCommand(env)
-	err := root.ParseAndRun(ctx, args)
+	for _, c := range commands(root) {
+		// The flag package prints its errors and the usage to the flag set's output; run prints
+		// the one message itself, and help to stdout (ffcli calls UsageFunc on both).
+		c.FlagSet.SetOutput(io.Discard)
+		c.UsageFunc = func(*ffcli.Command) string { return "" }
+	}
+	cmd, path, rest := resolve(root, "tvauth", args)
+	report := func(code int, msg string) int {
+		if wantsJSON(args, env) {
+			fmt.Fprint(env.stdout, jsonLine(resultLine{Command: path, OK: false, ExitCode: code, Error: msg}))
+		} else {
+			fmt.Fprintf(env.stderr, "%s: %s\n", path, msg)
+		}
+		return code
+	}
+	if len(rest) > 0 && rest[0] == "help" { // tvauth help [command…], tvauth pass help, …
+		hc, hpath, extra := resolve(cmd, path, rest[1:])
+		if len(extra) > 0 {
+			path = hpath
+			return report(exitUsage, unknownCommand(hc, hpath, extra[0]))
+		}
+		printHelp(env.stdout, hc, hpath)
+		return exitOK
+	}
+	err := root.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		printHelp(env.stdout, cmd, path)
+		return exitOK
+	case err != nil:
+		return report(exitUsage, fmt.Sprintf("%s (see %s -h)", flagError(err), path))
+	}
+	err = root.Run(ctx)
 	var rep *errReported
 	var ue *usageError
+	var ee *exitError
 	switch {
 	case err == nil:
-		return exitOK
-	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &rep):
 		return rep.code
 	case errors.As(err, &ue):
-		fmt.Fprintf(env.stderr, "tvauth: %s\n", ue.msg)
-		return exitUsage
-	case errors.Is(err, ffcli.ErrUnparsed), isFlagError(err):
-		fmt.Fprintf(env.stderr, "tvauth: %v\n", err)
-		return exitUsage
+		return report(exitUsage, ue.msg)
+	case errors.As(err, &ee):
+		return report(ee.code, ee.err.Error())
 	}
-	code := exitCode(err)
-	fmt.Fprintf(env.stderr, "tvauth: %v\n", err)
-	return code
+	return report(exitCode(err), err.Error())
 }
 
-// isFlagError recognises the flag package's parse errors, which carry no type of their own.
-func isFlagError(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"flag provided but not defined", "invalid value", "invalid boolean", "flag needs an argument", "error parsing"} {
-		if strings.Contains(msg, p) {
-			return true
+// commands lists c and every command under it.
+func commands(c *ffcli.Command) []*ffcli.Command {
+	out := []*ffcli.Command{c}
+	for _, s := range c.Subcommands {
+		out = append(out, commands(s)...)
+	}
+	return out
+}
+
+// resolve follows the subcommand names at the start of args from c (whose path is path), as ffcli
+// selects them: the command they name, its path ("tvauth pass token") and the arguments after it.
+func resolve(c *ffcli.Command, path string, args []string) (*ffcli.Command, string, []string) {
+	for len(args) > 0 {
+		next := subcommand(c, args[0])
+		if next == nil {
+			break
+		}
+		c, path, args = next, path+" "+next.Name, args[1:]
+	}
+	return c, path, args
+}
+
+func subcommand(c *ffcli.Command, name string) *ffcli.Command {
+	for _, s := range c.Subcommands {
+		if strings.EqualFold(name, s.Name) {
+			return s
 		}
 	}
-	return false
+	return nil
+}
+
+// unknownCommand is the one line for a word that names no subcommand of c. The word is quoted
+// (control characters escaped) and cut short: it is a command's name, not text to repeat.
+func unknownCommand(c *ffcli.Command, path, word string) string {
+	if len(word) > 32 {
+		word = word[:32] + "…"
+	}
+	what := "subcommand"
+	if path == "tvauth" {
+		what = "command"
+	}
+	return fmt.Sprintf("unknown %s %q (want one of %s; see %s -h)", what, word, strings.Join(subcommandNames(c), ", "), path)
+}
+
+// subcommandNames are the names of c's subcommands; the root's end with help, which run handles.
+func subcommandNames(c *ffcli.Command) []string {
+	var names []string
+	for _, s := range c.Subcommands {
+		names = append(names, s.Name)
+	}
+	if c.Name == "tvauth" {
+		names = append(names, "help")
+	}
+	return names
+}
+
+// flagError is the flag package's own message, without the wrapping ff adds.
+func flagError(err error) string {
+	for _, prefix := range []string{"error parsing commandline arguments: ", "error parsing environment variables: "} {
+		if rest, ok := strings.CutPrefix(err.Error(), prefix); ok {
+			return rest
+		}
+	}
+	return err.Error()
+}
+
+// wantsJSON reports whether the run asked for -json (on the command line, even when parsing it
+// failed, or as TVAUTH_JSON), so that every failure is reported in the form asked for.
+func wantsJSON(args []string, env *environment) bool {
+	on, _ := strconv.ParseBool(env.getenv("TVAUTH_JSON"))
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "json" {
+			continue
+		}
+		on = true
+		if hasValue {
+			on, _ = strconv.ParseBool(value)
+		}
+	}
+	return on
+}
+
+// printHelp prints c's help to w.
+func printHelp(w io.Writer, c *ffcli.Command, path string) {
+	fmt.Fprint(w, ffcli.DefaultUsageFunc(c))
 }
 
 func rootCommand(env *environment) *ffcli.Command {
 	fs := flag.NewFlagSet("tvauth", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
-	return &ffcli.Command{
+	root := &ffcli.Command{
 		Name:       "tvauth",
-		ShortUsage: "tvauth <fake|pass|clientless|webapi|ags> [subcommand] [flags]",
+		ShortUsage: "tvauth <fake|pass|clientless|webapi|ags|version|help> [subcommand] [flags]",
 		LongHelp: strings.TrimSpace(`
 tvauth serves the tvauth fake of Adobe Pass (v2 and v1 clientless), NINA WebAPI and OpenTV AGS over
 real sockets for test suites in any language (tvauth fake), and runs every sign-in flow from a
 terminal against a real host or, with -fake, an in-process fake.
 
-Secrets come from the environment or a prompt, never from flags. Every subcommand takes -json.
+Secrets come from the environment or a prompt, never from flags.
+
+Every subcommand takes -json: its output, failures included, is then JSON Lines on stdout, ending
+with {"command","ok","exit_code","error","failed_step"}. Without -json a failure outside a flow is
+one line on stderr. -h after any command, or tvauth help COMMAND, prints its help on stdout.
 Exit status: 0 ok, 1 the service refused, 2 bad usage, 3 network, 130 interrupted.`),
 		FlagSet: fs,
 		Subcommands: []*ffcli.Command{
-			fakeCommand(env), passCommand(env), clientlessCommand(env), webapiCommand(env), agsCommand(env),
+			fakeCommand(env), passCommand(env), clientlessCommand(env), webapiCommand(env), agsCommand(env), versionCommand(env),
 		},
-		Exec: func(context.Context, []string) error { return flag.ErrHelp },
 	}
+	root.Exec = func(_ context.Context, args []string) error {
+		if len(args) == 0 {
+			return usagef("missing command (want one of %s; see tvauth -h)", strings.Join(subcommandNames(root), ", "))
+		}
+		return usagef("%s", unknownCommand(root, "tvauth", args[0]))
+	}
+	return root
 }
 
 // group is a family's command: it only holds subcommands.
-func group(env *environment, name, short string, subs ...*ffcli.Command) *ffcli.Command {
-	fs := flag.NewFlagSet("tvauth "+name, flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
-	var names []string
-	for _, s := range subs {
-		names = append(names, s.Name)
-	}
-	return &ffcli.Command{
+func group(name, short string, subs ...*ffcli.Command) *ffcli.Command {
+	c := &ffcli.Command{
 		Name:        name,
-		ShortUsage:  fmt.Sprintf("tvauth %s <%s> [flags]", name, strings.Join(names, "|")),
 		ShortHelp:   short,
-		FlagSet:     fs,
+		FlagSet:     flag.NewFlagSet("tvauth "+name, flag.ContinueOnError),
 		Subcommands: subs,
+	}
+	c.ShortUsage = fmt.Sprintf("tvauth %s <%s> [flags]", name, strings.Join(subcommandNames(c), "|"))
+	c.Exec = func(_ context.Context, args []string) error {
+		if len(args) == 0 {
+			return usagef("missing subcommand (want one of %s; see tvauth %s -h)", strings.Join(subcommandNames(c), ", "), name)
+		}
+		return usagef("%s", unknownCommand(c, "tvauth "+name, args[0]))
+	}
+	return c
+}
+
+// versionInfo is what tvauth version prints.
+type versionInfo struct {
+	Version       string `json:"version"`        // tvauth.Version
+	Module        string `json:"module"`         // the module the binary was built from
+	ModuleVersion string `json:"module_version"` // its version: a tag with go install …@v0.1.0, "(devel)" or a pseudo-version from a checkout
+	Revision      string `json:"vcs_revision,omitempty"`
+	Modified      bool   `json:"vcs_modified,omitempty"`
+	Go            string `json:"go"`
+	Platform      string `json:"platform"`
+}
+
+func buildVersion() versionInfo {
+	v := versionInfo{Version: tvauth.Version, Module: "github.com/tvauth/tvauth", ModuleVersion: "unknown",
+		Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Path != "" {
+			v.Module, v.ModuleVersion = bi.Main.Path, bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				v.Revision = s.Value
+			case "vcs.modified":
+				v.Modified = s.Value == "true"
+			}
+		}
+	}
+	return v
+}
+
+func versionCommand(env *environment) *ffcli.Command {
+	fs := flag.NewFlagSet("tvauth version", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print the version as one JSON object")
+	return &ffcli.Command{
+		Name:       "version",
+		ShortUsage: "tvauth version [-json]",
+		ShortHelp:  "print tvauth's version, the module version the binary was built from, and the Go version",
+		FlagSet:    fs,
 		Exec: func(_ context.Context, args []string) error {
 			if len(args) > 0 {
-				return usagef("%s: unknown subcommand %q (want one of %s)", name, args[0], strings.Join(names, ", "))
+				return usagef("unexpected argument 1 (see tvauth version -h)")
 			}
-			fmt.Fprintln(env.stderr, ffcli.DefaultUsageFunc(&ffcli.Command{Name: name, ShortUsage: fmt.Sprintf("tvauth %s <%s> [flags]", name, strings.Join(names, "|")), Subcommands: subs, FlagSet: fs}))
-			return &errReported{exitUsage}
+			v := buildVersion()
+			if *asJSON {
+				fmt.Fprint(env.stdout, jsonLine(v))
+				return nil
+			}
+			build := v.ModuleVersion
+			if v.Revision != "" {
+				build += ", revision " + v.Revision
+				if v.Modified {
+					build += " (modified)"
+				}
+			}
+			fmt.Fprintf(env.stdout, "tvauth %s (%s %s, %s %s)\n", v.Version, v.Module, build, v.Go, v.Platform)
+			return nil
 		},
 	}
 }

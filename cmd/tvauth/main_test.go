@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -177,7 +180,6 @@ func TestExitCodes(t *testing.T) {
 		code int
 		says string
 	}{
-		{"help", nil, []string{"-h"}, exitOK, ""},
 		{"unknown flag", nil, []string{"pass", "token", "-nope"}, exitUsage, "flag provided but not defined"},
 		{"unknown subcommand", nil, []string{"pass", "dance"}, exitUsage, "unknown subcommand"},
 		{"a secret as an argument", nil, []string{"webapi", "sign", "a=token"}, exitUsage, "never on the command line"},
@@ -321,5 +323,119 @@ func TestVerboseShowsEveryAttempt(t *testing.T) {
 	if len(lines) != 2 || !strings.Contains(lines[0], "attempt=1") || !strings.Contains(lines[0], "status=503") ||
 		!strings.Contains(lines[1], "attempt=2") || !strings.Contains(lines[1], "status=200") {
 		t.Errorf("per-attempt lines:\n%s", res.stderr)
+	}
+}
+
+// Help, at every level and in every spelling, goes to stdout with exit 0; stderr stays empty.
+func TestHelpGoesToStdout(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		says string // a line of the help asked for
+	}{
+		{[]string{"-h"}, "tvauth <fake|pass|clientless|webapi|ags|version|help>"},
+		{[]string{"--help"}, "tvauth <fake|pass|clientless|webapi|ags|version|help>"},
+		{[]string{"-help"}, "tvauth <fake|pass|clientless|webapi|ags|version|help>"},
+		{[]string{"help"}, "tvauth <fake|pass|clientless|webapi|ags|version|help>"},
+		{[]string{"pass", "-h"}, "tvauth pass <register|token|"},
+		{[]string{"pass", "--help"}, "tvauth pass <register|token|"},
+		{[]string{"pass", "help"}, "tvauth pass <register|token|"},
+		{[]string{"help", "pass"}, "tvauth pass <register|token|"},
+		{[]string{"pass", "token", "-h"}, "-pass-url string"},
+		{[]string{"pass", "token", "--help"}, "-pass-url string"},
+		{[]string{"pass", "token", "help"}, "-pass-url string"},
+		{[]string{"help", "pass", "token"}, "-pass-url string"},
+		{[]string{"pass", "token", "-fake", "-h"}, "-pass-url string"},
+		{[]string{"clientless", "authurl", "-h"}, "-clientless-url string"},
+		{[]string{"webapi", "sign", "--help"}, "tvauth webapi sign [flags] [name=value ...]"},
+		{[]string{"ags", "help"}, "tvauth ags <discover|signon|"},
+		{[]string{"fake", "-h"}, "GET  /_tvauth/health"},
+		{[]string{"help", "fake"}, "GET  /_tvauth/health"},
+		{[]string{"version", "-h"}, "tvauth version [-json]"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			res := runCmd(t, nil, nil, tc.args...)
+			if res.code != exitOK || res.stderr != "" || !strings.Contains(res.stdout, tc.says) {
+				t.Errorf("exit %d, want 0, help on stdout saying %q and nothing on stderr\n--- stdout\n%s--- stderr\n%s", res.code, tc.says, res.stdout, res.stderr)
+			}
+		})
+	}
+}
+
+// Bad usage outside a flow is one line on stderr (the command path, the reason, where help is),
+// exit 2, nothing on stdout; with -json (given anywhere, even after the bad flag, or as TVAUTH_JSON)
+// it is the result object on stdout instead, nothing on stderr.
+func TestBadUsageIsOneLine(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		line string // the whole line on stderr
+	}{
+		{nil, `tvauth: missing command (want one of fake, pass, clientless, webapi, ags, version, help; see tvauth -h)`},
+		{[]string{"bogus"}, `tvauth: unknown command "bogus" (want one of fake, pass, clientless, webapi, ags, version, help; see tvauth -h)`},
+		{[]string{"help", "bogus"}, `tvauth: unknown command "bogus" (want one of fake, pass, clientless, webapi, ags, version, help; see tvauth -h)`},
+		{[]string{"pass", "help", "dance"}, `tvauth pass: unknown subcommand "dance" (want one of register, token, login, profiles, decide, logout, config, session, profile, preauthorize, partner; see tvauth pass -h)`},
+		{[]string{"-nope"}, `tvauth: flag provided but not defined: -nope (see tvauth -h)`},
+		{[]string{"pass"}, `tvauth pass: missing subcommand (want one of register, token, login, profiles, decide, logout, config, session, profile, preauthorize, partner; see tvauth pass -h)`},
+		{[]string{"webapi", "bogus"}, `tvauth webapi: unknown subcommand "bogus" (want one of login, logout, sign; see tvauth webapi -h)`},
+		{[]string{"pass", "token", "-timeout=xyz"}, `tvauth pass token: invalid value "xyz" for flag -timeout: parse error (see tvauth pass token -h)`},
+		{[]string{"pass", "token", "-nope"}, `tvauth pass token: flag provided but not defined: -nope (see tvauth pass token -h)`},
+		{[]string{"ags", "signon", "-account"}, `tvauth ags signon: flag needs an argument: -account (see tvauth ags signon -h)`},
+		{[]string{"ags", "signon", "-fake", "stray"}, `tvauth ags signon: unexpected argument 1 (flags go before arguments; secrets go in the environment; see tvauth ags signon -h)`},
+		{[]string{"fake", "-addr"}, `tvauth fake: flag needs an argument: -addr (see tvauth fake -h)`},
+		{[]string{"fake", "stray"}, `tvauth fake: unexpected argument 1 (see tvauth fake -h)`},
+		{[]string{"version", "stray"}, `tvauth version: unexpected argument 1 (see tvauth version -h)`},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			res := runCmd(t, nil, nil, tc.args...)
+			if res.code != exitUsage || res.stdout != "" || res.stderr != tc.line+"\n" {
+				t.Errorf("exit %d, want 2 and one line on stderr\n--- stdout\n%s--- stderr\n%s--- want\n%s", res.code, res.stdout, res.stderr, tc.line)
+			}
+			command, reason, _ := strings.Cut(tc.line, ": ")
+			variants := []struct {
+				args []string
+				vars map[string]string
+			}{{tc.args, map[string]string{"TVAUTH_JSON": "true"}}}
+			if len(tc.args) > len(strings.Fields(command))-1 { // not "missing command": -json would be the bad flag there
+				// -json right after the command path, before the bad flag; the root and the
+				// families' groups have no -json flag, so there it goes last.
+				at := len(strings.Fields(command)) - 1
+				if cmd, _, _ := resolve(rootCommand(&environment{}), "tvauth", tc.args); cmd.FlagSet.Lookup("json") == nil {
+					at = len(tc.args)
+				}
+				args := append(slices.Clone(tc.args[:at]), append([]string{"-json"}, tc.args[at:]...)...)
+				variants = append(variants, struct {
+					args []string
+					vars map[string]string
+				}{args, nil})
+			}
+			for _, js := range variants {
+				res := runCmd(t, js.vars, nil, js.args...)
+				var got resultLine
+				err := json.Unmarshal([]byte(res.stdout), &got)
+				if strings.Count(res.stdout, "\n") != 1 || err != nil || res.stderr != "" || res.code != exitUsage ||
+					got != (resultLine{Command: command, OK: false, ExitCode: exitUsage, Error: reason}) {
+					t.Errorf("%q with %v: exit %d, want 2 and one result object on stdout (%v)\n--- stdout\n%s--- stderr\n%s", js.args, js.vars, res.code, err, res.stdout, res.stderr)
+				}
+			}
+		})
+	}
+	// -json=false asks for text.
+	if res := runCmd(t, nil, nil, "pass", "token", "-json=false", "-nope"); res.stdout != "" || !strings.HasPrefix(res.stderr, "tvauth pass token: ") {
+		t.Errorf("-json=false: %q %q", res.stdout, res.stderr)
+	}
+}
+
+// tvauth version prints tvauth.Version, the module the binary comes from and the Go version.
+func TestVersion(t *testing.T) {
+	res := runCmd(t, nil, nil, "version")
+	want := fmt.Sprintf("tvauth %s (", tvauth.Version)
+	if res.code != exitOK || res.stderr != "" || !strings.HasPrefix(res.stdout, want) || !strings.Contains(res.stdout, runtime.Version()) ||
+		strings.Count(res.stdout, "\n") != 1 {
+		t.Errorf("exit %d, want one line starting %q with %s\n%s%s", res.code, want, runtime.Version(), res.stdout, res.stderr)
+	}
+	res = runCmd(t, nil, nil, "version", "-json")
+	var v versionInfo
+	if err := json.Unmarshal([]byte(res.stdout), &v); err != nil || res.code != exitOK || v.Version != tvauth.Version ||
+		v.Go != runtime.Version() || v.Module != "github.com/tvauth/tvauth" || v.ModuleVersion == "" || v.Platform != runtime.GOOS+"/"+runtime.GOARCH {
+		t.Errorf("-json: exit %d, %+v (%v)\n%s", res.code, v, err, res.stdout)
 	}
 }

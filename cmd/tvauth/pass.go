@@ -22,7 +22,7 @@ func passCommand(env *environment) *ffcli.Command {
 	}
 	var code, profileCode string
 	var partner partnerFlags
-	return group(env, "pass", "Adobe Pass REST API v2: DCR, configuration, sessions, profiles, decisions, partner SSO, logout",
+	return group("pass", "Adobe Pass REST API v2: DCR, configuration, sessions, profiles, decisions, partner SSO, logout",
 		cmd("register", "register a DCR client with the software statement (TVAUTH_PASS_SOFTWARE_STATEMENT)", passRegister),
 		cmd("token", "get a DCR access token (registers first unless -creds holds credentials)", passToken),
 		cmd("login", "second-screen login: show the code, the URL and its QR code, wait for the profile", passLogin),

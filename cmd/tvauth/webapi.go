@@ -17,7 +17,7 @@ import (
 func webapiCommand(env *environment) *ffcli.Command {
 	var format string
 	var method, rawURL string
-	return group(env, "webapi", "NINA WebAPI: clientLogin, signed logout, the signature itself",
+	return group("webapi", "NINA WebAPI: clientLogin, signed logout, the signature itself",
 		flowCommand(env, "webapi", "login", "", "clientLogin with -webapi-login (password in TVAUTH_WEBAPI_PASSWORD)", famWebAPI, nil, webapiLogin),
 		flowCommand(env, "webapi", "logout", "", "clientLogin, then the sig_sha256-signed logout of that session", famWebAPI,
 			func(fs *flag.FlagSet) {
