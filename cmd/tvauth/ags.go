@@ -114,7 +114,7 @@ func (fl *flow) agsSignOn(ctx context.Context, account int) (*tvauth.Client, *tv
 	if err != nil {
 		return nil, nil, next, err
 	}
-	password, err := fl.secret("TVAUTH_AGS_PASSWORD", "AGS password for "+fl.agsUser, func() string { return fl.fake.AGSPassword(fl.agsUser) })
+	password, err := fl.secret("TVAUTH_AGS_PASSWORD", "AGS password for "+fl.agsUser, func() string { return fl.agsPassword(fl.agsUser) })
 	if err != nil {
 		return nil, nil, next, fail("signOn", err)
 	}
@@ -221,7 +221,7 @@ func agsRegister(ctx context.Context, fl *flow, regType string, account int) err
 			return fail("register", usagef("-register-type: discovery lists no /register/{type} endpoint for %q; name the type", svc.AuthServiceName))
 		}
 	}
-	password, err := fl.secret("TVAUTH_AGS_PASSWORD", "AGS password for "+fl.agsUser, func() string { return fl.fake.AGSPassword(fl.agsUser) })
+	password, err := fl.secret("TVAUTH_AGS_PASSWORD", "AGS password for "+fl.agsUser, func() string { return fl.agsPassword(fl.agsUser) })
 	if err != nil {
 		return fail("register", err)
 	}

@@ -41,7 +41,7 @@ const (
 )
 
 func (f *flowFlags) register(fs *flag.FlagSet, families int) {
-	fs.BoolVar(&f.fake, "fake", false, "run against an in-process fake (tvauthtest) instead of the real host")
+	fs.BoolVar(&f.fake, "fake", false, "run against an in-process fake (tvauthtest) instead of the real host; a secret set in the environment is sent to it")
 	fs.BoolVar(&f.json, "json", false, "print JSON Lines (one object per step, then a result) instead of text")
 	fs.BoolVar(&f.verbose, "v", false, "print one line per HTTP attempt (redacted) on stderr")
 	fs.DurationVar(&f.timeout, "timeout", 15*time.Minute, "give up after this long (activation flows wait for the user)")
@@ -104,6 +104,7 @@ type flow struct {
 	env  *environment
 	cmd  string
 	fake *tvauthtest.Server
+	seed tvauthtest.Seed // the fake's, with -fake
 	out  *output
 }
 
@@ -112,9 +113,10 @@ func runFlow(ctx context.Context, env *environment, cmd string, f *flowFlags, do
 	defer cancel()
 	fl := &flow{flowFlags: f, env: env, cmd: cmd, out: newOutput(env.stdout, f.json)}
 	if f.fake {
+		fl.seed = tvauthtest.DefaultSeed()
 		fl.fake = tvauthtest.NewServer()
 		defer fl.fake.Close()
-		if err := fl.fake.ApplySeed(tvauthtest.DefaultSeed()); err != nil {
+		if err := fl.fake.ApplySeed(fl.seed); err != nil {
 			return err
 		}
 		fl.out.addSecret(fl.fake.SoftwareStatement())
@@ -173,25 +175,49 @@ func (fl *flow) note(step string, data map[string]any, format string, args ...an
 	fl.out.step("note", step, data, fmt.Sprintf(format, args...))
 }
 
-// secret reads a secret from the environment, else from a prompt; with -fake the fake's own value.
+// secret reads a secret from the environment, else from a prompt; with -fake, a secret the
+// environment does not hold is the one the fake's seed gives (fakeValue), as the user would type it.
+// The environment wins with -fake too, so that a wrong value fails there as on the real service.
 func (fl *flow) secret(envName, label string, fakeValue func() string) (string, error) {
-	var v string
-	if fl.fake != nil {
+	v := fl.env.getenv(envName)
+	switch {
+	case v != "" && fl.fake != nil:
+		fl.note("secret", map[string]any{"from": envName}, "%s from %s, not from the fake's seed", label, envName)
+	case fl.fake != nil:
 		v = fakeValue()
-	} else {
-		v = fl.env.getenv(envName)
-		if v == "" && fl.env.prompt != nil {
-			var err error
-			if v, err = fl.env.prompt(fmt.Sprintf("%s (or set %s)", label, envName)); err != nil {
-				return "", usagef("reading %s: %v", label, err)
-			}
+	case v == "" && fl.env.prompt != nil:
+		var err error
+		if v, err = fl.env.prompt(fmt.Sprintf("%s (or set %s)", label, envName)); err != nil {
+			return "", usagef("reading %s: %v", label, err)
 		}
-		if v == "" {
-			return "", usagef("%s: set %s, or run from a terminal to be asked (secrets are never flags)", label, envName)
-		}
+	}
+	if v == "" {
+		return "", usagef("%s: set %s, or run from a terminal to be asked (secrets are never flags)", label, envName)
 	}
 	fl.out.addSecret(v)
 	return v, nil
+}
+
+// webapiPassword is the password the fake's seed gives loginID, or the one every seeded user has
+// when the seed does not know loginID: the fake then refuses the login, as NINA refuses an unknown
+// account.
+func (fl *flow) webapiPassword(loginID string) string {
+	for _, u := range fl.seed.WebAPIUsers {
+		if u.LoginID == loginID {
+			return u.Password
+		}
+	}
+	return tvauthtest.DefaultWebAPIPassword
+}
+
+// agsPassword is webapiPassword for AGS users.
+func (fl *flow) agsPassword(username string) string {
+	for _, u := range fl.seed.AGSUsers {
+		if u.Username == username && u.Password != "" {
+			return u.Password
+		}
+	}
+	return tvauthtest.DefaultAGSPassword
 }
 
 var device = tvauth.DeviceInfo{PrimaryHardwareType: "SetTopBox", Model: "tvauth-cli", Version: "1.0", Manufacturer: "tvauth",

@@ -214,3 +214,46 @@ func TestExistingCodes(t *testing.T) {
 		t.Error("no request to /api/v1/preauthorize/{code}")
 	}
 }
+
+// With -fake, a secret in the environment is the one sent (a wrong one is refused by the fake, as
+// by the real service), and a user the fake's seed does not know is refused by the fake (exit 1).
+// Without the environment the fake's seed gives the secret, as the goldens show.
+func TestFakeHonoursTheEnvironmentsSecrets(t *testing.T) {
+	for _, tc := range []struct {
+		env, value string
+		args       []string
+		code       int
+		says       string
+	}{
+		{"TVAUTH_WEBAPI_PASSWORD", "not-the-password-7", []string{"webapi", "login"}, exitRefused, "FAIL clientLogin"},
+		{"TVAUTH_WEBAPI_PASSWORD", tvauthtest.DefaultWebAPIPassword, []string{"webapi", "logout"}, exitOK, "statusCode 200"},
+		{"TVAUTH_AGS_PASSWORD", "not-the-password-7", []string{"ags", "signon"}, exitRefused, "FAIL signOn"},
+		{"TVAUTH_AGS_PASSWORD", "not-the-password-7", []string{"ags", "register"}, exitRefused, "FAIL register"},
+		{"TVAUTH_AGS_PASSWORD", tvauthtest.DefaultAGSPassword, []string{"ags", "refresh"}, exitOK, "ok   refresh"},
+		{"TVAUTH_PASS_SOFTWARE_STATEMENT", "not-the-statement-7", []string{"pass", "register"}, exitRefused, "FAIL register"},
+		{"TVAUTH_PASS_SOFTWARE_STATEMENT", "not-the-statement-7", []string{"clientless", "checkauthn"}, exitRefused, "FAIL register"},
+		{"TVAUTH_PASS_SAML_RESPONSE", "bm90LWEtc2FtbC1yZXNwb25zZQ==", []string{"pass", "partner"}, exitRefused, "FAIL partner profile"},
+		{"TVAUTH_AGS_OPERATOR_TOKEN", "not-the-operator-token-7", []string{"ags", "sessiontoken"}, exitRefused, "FAIL getSessionToken"},
+		{"", "", []string{"ags", "signon", "-ags-user", "nobody"}, exitRefused, "FAIL signOn"},
+		{"", "", []string{"ags", "register", "-ags-user", "nobody"}, exitRefused, "FAIL register"},
+		{"", "", []string{"webapi", "login", "-webapi-login", "nobody@example.com"}, exitRefused, "FAIL clientLogin"},
+	} {
+		t.Run(tc.env+" "+strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			vars := map[string]string{tc.env: tc.value}
+			res := runCmd(t, vars, nil, append(tc.args, "-fake")...)
+			if res.code != tc.code || !strings.Contains(res.stdout, tc.says) {
+				t.Errorf("exit %d, want %d and %q\n%s%s", res.code, tc.code, tc.says, res.stdout, res.stderr)
+			}
+			if tc.env == "" {
+				return
+			}
+			if !strings.Contains(res.stdout, "from "+tc.env+", not from the fake's seed") {
+				t.Errorf("no note that %s was used:\n%s", tc.env, res.stdout)
+			}
+			if strings.Contains(res.stdout+res.stderr, tc.value) {
+				t.Errorf("the value of %s is printed:\n%s%s", tc.env, res.stdout, res.stderr)
+			}
+		})
+	}
+}

@@ -258,7 +258,9 @@ tvauth serves the tvauth fake of Adobe Pass (v2 and v1 clientless), NINA WebAPI 
 real sockets for test suites in any language (tvauth fake), and runs every sign-in flow from a
 terminal against a real host or, with -fake, an in-process fake.
 
-Secrets come from the environment or a prompt, never from flags.
+Secrets come from the environment or a prompt, never from flags; with -fake, a secret the
+environment holds is sent to the fake (a wrong one is refused there too), otherwise the fake's seed
+supplies it.
 
 Every subcommand takes -json: its output, failures included, is then JSON Lines on stdout, ending
 with {"command","ok","exit_code","error","failed_step"}. Without -json a failure outside a flow is

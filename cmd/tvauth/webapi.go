@@ -66,7 +66,7 @@ func (fl *flow) webapiSession(ctx context.Context) (*tvauth.Client, *tvauth.WebA
 	if err != nil {
 		return nil, nil, "", err
 	}
-	password, err := fl.secret("TVAUTH_WEBAPI_PASSWORD", "NINA WebAPI password", func() string { return tvauthtest.DefaultWebAPIPassword })
+	password, err := fl.secret("TVAUTH_WEBAPI_PASSWORD", "NINA WebAPI password", func() string { return fl.webapiPassword(fl.webapiLogin) })
 	if err != nil {
 		return nil, nil, "", fail("clientLogin", err)
 	}
