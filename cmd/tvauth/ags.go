@@ -16,7 +16,7 @@ import (
 func agsCommand(env *environment) *ffcli.Command {
 	var account int
 	var regType string
-	accountFlag := func(fs *flag.FlagSet) {
+	accountFlag := func(fs *flag.FlagSet, _ *flowFlags) {
 		fs.IntVar(&account, "account", 1, "which account to choose when signOn answers 300 (1 = the first listed)")
 	}
 	cmd := func(name, short string, do func(context.Context, *flow, int) error) *ffcli.Command {
@@ -30,8 +30,8 @@ func agsCommand(env *environment) *ffcli.Command {
 		cmd("refresh", "sign on, then refresh: the access token changes and the refresh token rotates", agsRefresh),
 		cmd("signout", "sign on, then signOut: the session is revoked", agsSignOut),
 		flowCommand(env, "ags", "register", "", "register the device with -ags-user (password in TVAUTH_AGS_PASSWORD); on 300 choose -account and subsequentRegister", famAGS,
-			func(fs *flag.FlagSet) {
-				accountFlag(fs)
+			func(fs *flag.FlagSet, _ *flowFlags) {
+				accountFlag(fs, nil)
 				fs.StringVar(&regType, "register-type", "", "the registration type, /register/{type} (default: the one discovery lists)")
 			},
 			func(ctx context.Context, fl *flow, _ []string) error { return agsRegister(ctx, fl, regType, account) }),

@@ -16,7 +16,7 @@ import (
 )
 
 func clientlessCommand(env *environment) *ffcli.Command {
-	cmd := func(name, short string, extra func(*flag.FlagSet), do func(context.Context, *flow, []string) error) *ffcli.Command {
+	cmd := func(name, short string, extra func(*flag.FlagSet, *flowFlags), do func(context.Context, *flow, []string) error) *ffcli.Command {
 		return flowCommand(env, "clientless", name, "", short, famPass|famClientless, extra, do)
 	}
 	var regCode, preCode string
@@ -26,9 +26,18 @@ func clientlessCommand(env *environment) *ffcli.Command {
 	return group("clientless", "Adobe Pass REST API v1 (clientless): reg codes, config, authenticate, tokens, authorize, media tokens, metadata, TempPass, logout",
 		cmd("authenticate", "second-screen login: a reg code, the authenticate URL and its QR code, then wait for checkauthn", nil, clientlessAuthenticate),
 		cmd("authurl", "print the /api/v1/authenticate URL and explain each pair (creates a reg code unless -reg-code); -follow shows where Adobe sends the browser",
-			func(fs *flag.FlagSet) {
+			func(fs *flag.FlagSet, f *flowFlags) {
 				fs.StringVar(&regCode, "reg-code", "", "the registration code to put in the URL (default: create one)")
 				fs.BoolVar(&follow, "follow", false, "also request the URL as a browser would and print Adobe's redirect (the MVPD's login page)")
+				f.contacts = func() int {
+					switch {
+					case regCode == "":
+						return famPass | famClientless // a reg code, with a DCR token
+					case follow:
+						return famClientless // the browser's request, without a token
+					}
+					return 0 // the URL is built offline
+				}
 			},
 			func(ctx context.Context, fl *flow, args []string) error {
 				return clientlessAuthURL(ctx, fl, regCode, follow)
@@ -36,9 +45,10 @@ func clientlessCommand(env *environment) *ffcli.Command {
 		cmd("checkauthn", "is the device authenticated? (exit 1 when not)", nil, clientlessCheckAuthN),
 		cmd("authorize", "authorize -pass-resource for the device", nil, clientlessAuthorize),
 		cmd("logout", "DELETE /api/v1/logout, then check that the device is signed out", nil, clientlessLogout),
-		cmd("config", "the requestor's MVPD list (/api/v1/config): ids, names, iframe and platform SSO settings", nil, clientlessConfig),
+		cmd("config", "the requestor's MVPD list (/api/v1/config): ids, names, iframe and platform SSO settings",
+			func(_ *flag.FlagSet, f *flowFlags) { f.contacts = func() int { return famClientless } }, clientlessConfig),
 		cmd("regcode", "create a reg code (or look up -reg-code), read its record back, ask whether its login is done; -delete removes it",
-			func(fs *flag.FlagSet) {
+			func(fs *flag.FlagSet, _ *flowFlags) {
 				fs.StringVar(&lookup.code, "reg-code", "", "an existing registration code (default: create one)")
 				fs.BoolVar(&lookup.delete, "delete", false, "delete the code at the end (DELETE /reggie/v1/…/regcode/…)")
 			},
@@ -46,13 +56,13 @@ func clientlessCommand(env *environment) *ffcli.Command {
 		cmd("tokens", "the device's cached tokens: the authentication token, then the authorization token of each -pass-resource", nil, clientlessTokens),
 		cmd("mediatoken", "authorize each -pass-resource, then get its short media token (/api/v1/tokens/media) for playback", nil, clientlessMediaToken),
 		cmd("preauthorize", "preauthorize -pass-resource (many at once, no token); with -reg-code on the second screen's behalf",
-			func(fs *flag.FlagSet) {
+			func(fs *flag.FlagSet, _ *flowFlags) {
 				fs.StringVar(&preCode, "reg-code", "", "preauthorize for the device that created this registration code (default: this device)")
 			},
 			func(ctx context.Context, fl *flow, _ []string) error { return clientlessPreauthorize(ctx, fl, preCode) }),
 		cmd("metadata", "the user metadata the MVPD shared (/api/v1/tokens/usermetadata); encrypted values are named, not shown", nil, clientlessMetadata),
 		cmd("freepreview", "TempPass: authenticate the device with -temppass without a login (/api/v1/authenticate/freepreview)",
-			func(fs *flag.FlagSet) {
+			func(fs *flag.FlagSet, _ *flowFlags) {
 				fs.StringVar(&temp.mvpd, "temppass", "TempPass_5mins", "the TempPass MVPD id")
 				fs.StringVar(&temp.genericData, "generic-data", "", "Promotional TempPass generic_data (optional)")
 			},

@@ -27,6 +27,11 @@ type flowFlags struct {
 	fake, json, verbose bool
 	timeout             time.Duration
 
+	// families are the families whose URL flags the subcommand takes; contacts, when set, narrows
+	// them to the ones this run will send requests to (from the subcommand's own flags).
+	families int
+	contacts func() int
+
 	passURL, clientlessURL, passSP, passMVPD, passResource, domain, redirectURL, deviceID, creds string
 	webapiURL, webapiDevID, webapiLogin                                                          string
 	agsURL, agsAuthService, agsTenant, agsUser                                                   string
@@ -41,12 +46,13 @@ const (
 )
 
 func (f *flowFlags) register(fs *flag.FlagSet, families int) {
+	f.families = families
 	fs.BoolVar(&f.fake, "fake", false, "run against an in-process fake (tvauthtest) instead of the real host; a secret set in the environment is sent to it")
 	fs.BoolVar(&f.json, "json", false, "print JSON Lines (one object per step, then a result) instead of text")
 	fs.BoolVar(&f.verbose, "v", false, "print one line per HTTP attempt (redacted) on stderr")
 	fs.DurationVar(&f.timeout, "timeout", 15*time.Minute, "give up after this long (activation flows wait for the user)")
 	if families&(famPass|famClientless) != 0 {
-		fs.StringVar(&f.passURL, "pass-url", "", "Adobe Pass REST API v2 and DCR root (default: Adobe's production host; software statement in TVAUTH_PASS_SOFTWARE_STATEMENT)")
+		fs.StringVar(&f.passURL, "pass-url", "", "Adobe Pass REST API v2 and DCR root (default: Adobe's production host, unless another URL flag names a host; software statement in TVAUTH_PASS_SOFTWARE_STATEMENT)")
 		fs.StringVar(&f.passSP, "pass-sp", tvauthtest.DefaultServiceProvider, "Adobe service provider (requestor) id")
 		fs.StringVar(&f.passMVPD, "pass-mvpd", tvauthtest.DefaultMVPD, "MVPD to sign in with")
 		fs.StringVar(&f.passResource, "pass-resource", tvauthtest.DefaultServiceProvider, "resource(s) to authorise, comma-separated")
@@ -56,7 +62,7 @@ func (f *flowFlags) register(fs *flag.FlagSet, families int) {
 		fs.StringVar(&f.creds, "creds", "", "file that keeps the DCR client credentials between runs (register once); empty registers on every run")
 	}
 	if families&famClientless != 0 {
-		fs.StringVar(&f.clientlessURL, "clientless-url", "", "Adobe Pass REST API v1 root (default: Adobe's production host)")
+		fs.StringVar(&f.clientlessURL, "clientless-url", "", "Adobe Pass REST API v1 root (default: Adobe's production host, unless another URL flag names a host)")
 	}
 	if families&famWebAPI != 0 {
 		fs.StringVar(&f.webapiURL, "webapi-url", "", "NINA WebAPI root (password in TVAUTH_WEBAPI_PASSWORD)")
@@ -71,15 +77,16 @@ func (f *flowFlags) register(fs *flag.FlagSet, families int) {
 	}
 }
 
-// flowCommand builds one flow subcommand: flags, then do with a ready flow, then the report.
+// flowCommand builds one flow subcommand: flags, then do with a ready flow, then the report. extra
+// adds the subcommand's own flags (and may narrow f.contacts).
 func flowCommand(env *environment, family, name, args, short string, families int,
-	extra func(fs *flag.FlagSet), do func(ctx context.Context, fl *flow, args []string) error) *ffcli.Command {
+	extra func(fs *flag.FlagSet, f *flowFlags), do func(ctx context.Context, fl *flow, args []string) error) *ffcli.Command {
 	full := "tvauth " + family + " " + name
 	fs := flag.NewFlagSet(full, flag.ContinueOnError)
 	f := &flowFlags{}
 	f.register(fs, families)
 	if extra != nil {
-		extra(fs)
+		extra(fs, f)
 	}
 	return &ffcli.Command{
 		Name:       name,
@@ -112,7 +119,8 @@ func runFlow(ctx context.Context, env *environment, cmd string, f *flowFlags, do
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
 	fl := &flow{flowFlags: f, env: env, cmd: cmd, out: newOutput(env.stdout, f.json)}
-	if f.fake {
+	err := f.checkHosts()
+	if err == nil && f.fake {
 		fl.seed = tvauthtest.DefaultSeed()
 		fl.fake = tvauthtest.NewServer()
 		defer fl.fake.Close()
@@ -122,7 +130,9 @@ func runFlow(ctx context.Context, env *environment, cmd string, f *flowFlags, do
 		fl.out.addSecret(fl.fake.SoftwareStatement())
 		fl.note("fake", map[string]any{"url": fl.fake.URL()}, "in-process fake at %s, seeded with the quickstart's identities", fl.fake.URL())
 	}
-	err := do(ctx, fl)
+	if err == nil {
+		err = do(ctx, fl)
+	}
 	code := exitOK
 	if err != nil {
 		code = exitCode(err)
@@ -135,6 +145,68 @@ func runFlow(ctx context.Context, env *environment, cmd string, f *flowFlags, do
 		return &errReported{code}
 	}
 	return nil
+}
+
+// hostFlags are the flags that point a family at a host.
+var hostFlags = []struct {
+	family   int
+	flag     string
+	fallback string // the production host used when the flag is empty ("" when there is none)
+}{
+	{famPass, "pass-url", tvauth.DefaultPassURL},
+	{famClientless, "clientless-url", tvauth.DefaultClientlessURL},
+	{famWebAPI, "webapi-url", tvauth.DefaultWebAPIURL},
+	{famAGS, "ags-url", ""},
+}
+
+// url is the URL flag of family.
+func (f *flowFlags) url(family int) string {
+	switch family {
+	case famPass:
+		return f.passURL
+	case famClientless:
+		return f.clientlessURL
+	case famWebAPI:
+		return f.webapiURL
+	}
+	return f.agsURL
+}
+
+// checkHosts refuses, before any request, a run that names a host with one URL flag and would send
+// requests (secrets among them) to a family's production host because that family's URL flag is
+// empty: pointing one family at a test host must never send a secret to a host the user did not name.
+func (f *flowFlags) checkHosts() error {
+	if f.fake {
+		return nil
+	}
+	contacts := f.families
+	if f.contacts != nil {
+		contacts = f.contacts()
+	}
+	var named string
+	var missing []string
+	var what []string
+	for _, h := range hostFlags {
+		switch {
+		case f.families&h.family == 0:
+		case f.url(h.family) != "":
+			if named == "" {
+				named = "-" + h.flag + " " + f.url(h.family)
+			}
+		case contacts&h.family != 0 && h.fallback != "":
+			missing = append(missing, "-"+h.flag)
+			what = append(what, h.fallback)
+		}
+	}
+	if named == "" || len(missing) == 0 {
+		return nil
+	}
+	var envs []string
+	for _, m := range missing {
+		envs = append(envs, "TVAUTH_"+strings.ToUpper(strings.ReplaceAll(strings.TrimPrefix(m, "-"), "-", "_")))
+	}
+	return fail("hosts", usagef("%s names a host, but %s is not set: this run would send its requests and their secrets to %s too; set %s (or %s)",
+		named, strings.Join(missing, " and "), strings.Join(what, " and "), strings.Join(missing, " and "), strings.Join(envs, " and ")))
 }
 
 // exitCode sorts an error into the documented exit codes.
@@ -231,7 +303,7 @@ func (fl *flow) client(extra ...tvauth.Option) (*tvauth.Client, error) {
 	if fl.fake != nil {
 		opts = fl.fake.Options()
 	} else {
-		opts = append(opts, tvauth.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}))
+		opts = append(opts, tvauth.WithHTTPClient(&http.Client{Timeout: 30 * time.Second, Transport: fl.env.transport}))
 		for _, o := range []struct {
 			url string
 			opt func(string) tvauth.Option

@@ -2,9 +2,17 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/peterbourgon/ff/v3/ffcli"
+
+	"github.com/tvauth/tvauth"
 	"github.com/tvauth/tvauth/tvauthtest"
 )
 
@@ -212,6 +220,129 @@ func TestExistingCodes(t *testing.T) {
 	}
 	if !byCode {
 		t.Error("no request to /api/v1/preauthorize/{code}")
+	}
+}
+
+// recordingHost is realHost whose listener counts the connections it accepts.
+func recordingHost(t *testing.T) (*tvauthtest.Standalone, *httptest.Server, *atomic.Int64) {
+	t.Helper()
+	sa, err := tvauthtest.NewStandalone(tvauthtest.DefaultSeed())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns atomic.Int64
+	hs := httptest.NewUnstartedServer(sa)
+	hs.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	hs.Start()
+	t.Cleanup(hs.Close)
+	t.Cleanup(sa.Close)
+	return sa, hs, &conns
+}
+
+// hostFlagsOf lists the URL flags (hostFlags) a subcommand takes.
+func hostFlagsOf(c *ffcli.Command) []string {
+	var out []string
+	for _, h := range hostFlags {
+		if c.FlagSet.Lookup(h.flag) != nil {
+			out = append(out, h.flag)
+		}
+	}
+	return out
+}
+
+// No secret goes to a default production host when a URL flag names another host. Every
+// subcommand that takes more than one URL flag runs with only one of them, against a host that
+// counts its connections, with every secret in the environment: the run is refused with exit 2
+// before any connection, naming the flag it lacks, unless it contacts only the named family. Nothing
+// dials a host that is not loopback (runCmd's transport fails the test).
+func TestNoSecretToADefaultHost(t *testing.T) {
+	sa, hs, conns := recordingHost(t)
+	fake := sa.Server()
+	vars := map[string]string{
+		"TVAUTH_PASS_SOFTWARE_STATEMENT": fake.SoftwareStatement(), "TVAUTH_PASS_SAML_RESPONSE": fake.PartnerSAMLResponse(tvauthtest.DefaultMVPD, ""),
+		"TVAUTH_WEBAPI_PASSWORD": tvauthtest.DefaultWebAPIPassword, "TVAUTH_AGS_PASSWORD": tvauthtest.DefaultAGSPassword,
+		"TVAUTH_AGS_OPERATOR_TOKEN": fake.AGSOperatorAuthToken("1663", 0),
+	}
+	// The subcommands that, given only this flag, contact only the family it names.
+	onlyNamed := map[string]string{"tvauth clientless config": "clientless-url"}
+	tested := 0
+	var walk func(path string, c *ffcli.Command)
+	walk = func(path string, c *ffcli.Command) {
+		for _, s := range c.Subcommands {
+			walk(path+" "+s.Name, s)
+		}
+		flags := hostFlagsOf(c)
+		if len(c.Subcommands) > 0 || len(flags) < 2 {
+			return
+		}
+		for _, only := range flags {
+			tested++
+			args := append(strings.Fields(path)[1:], "-"+only, hs.URL, "-timeout", "1m")
+			before, seen := conns.Load(), len(fake.Requests())
+			res := runCmd(t, vars, nil, args...)
+			if onlyNamed[path] == only {
+				if res.code != exitOK || conns.Load() == before {
+					t.Errorf("%v: exit %d, want 0 from the named host\n%s%s", args, res.code, res.stdout, res.stderr)
+				}
+				continue
+			}
+			var missing []string
+			for _, f := range flags {
+				if f != only {
+					missing = append(missing, "-"+f)
+				}
+			}
+			want := fmt.Sprintf("-%s %s names a host, but %s is not set", only, hs.URL, strings.Join(missing, " and "))
+			if res.code != exitUsage || !strings.Contains(res.stdout, "FAIL hosts") || !strings.Contains(res.stdout, want) {
+				t.Errorf("%v: exit %d, want 2 and %q\n%s%s", args, res.code, want, res.stdout, res.stderr)
+			}
+			if n := conns.Load() - before; n != 0 || len(fake.Requests()) != seen {
+				t.Errorf("%v: refused, but %d connections and %d requests reached the named host first", args, n, len(fake.Requests())-seen)
+			}
+		}
+	}
+	walk("tvauth", rootCommand(&environment{}))
+	if tested < 20 {
+		t.Errorf("only %d runs: the clientless subcommands take -pass-url and -clientless-url", tested)
+	}
+
+	// Only the families a run contacts need a URL: authurl with a code builds the URL offline, and
+	// -follow asks the v1 host only.
+	before := conns.Load()
+	res := runCmd(t, vars, nil, "clientless", "authurl", "-reg-code", "ABC1234", "-clientless-url", hs.URL)
+	if res.code != exitOK || conns.Load() != before || !strings.Contains(res.stdout, hs.URL+"/api/v1/authenticate?reg_code=ABC1234&") {
+		t.Errorf("authurl -reg-code: exit %d, %d connections\n%s%s", res.code, conns.Load()-before, res.stdout, res.stderr)
+	}
+	res = runCmd(t, vars, nil, "clientless", "authurl", "-reg-code", "ABC1234", "-follow", "-clientless-url", hs.URL)
+	if res.code == exitUsage || conns.Load() == before {
+		t.Errorf("authurl -reg-code -follow: exit %d, %d connections\n%s%s", res.code, conns.Load()-before, res.stdout, res.stderr)
+	}
+	// Both named: the run goes to the named host.
+	res = runCmd(t, vars, nil, "clientless", "regcode", "-pass-url", hs.URL, "-clientless-url", hs.URL)
+	if res.code != exitOK {
+		t.Errorf("both URLs named: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	// -json: the refusal is the result object, its failed step "hosts".
+	res = runCmd(t, vars, nil, "clientless", "authenticate", "-json", "-clientless-url", hs.URL)
+	var last resultLine
+	if err := json.Unmarshal([]byte(res.stdout), &last); err != nil || last.ExitCode != exitUsage || last.Step != "hosts" ||
+		!strings.Contains(last.Error, "-pass-url is not set") || !strings.Contains(last.Error, tvauth.DefaultPassURL) {
+		t.Errorf("-json: %s (%v)", res.stdout, err)
+	}
+}
+
+// A URL given in the environment (TVAUTH_CLIENTLESS_URL) names a host as the flag does.
+func TestNoSecretToADefaultHostFromTheEnvironment(t *testing.T) {
+	_, hs, conns := recordingHost(t)
+	t.Setenv("TVAUTH_CLIENTLESS_URL", hs.URL)
+	res := runCmd(t, map[string]string{"TVAUTH_PASS_SOFTWARE_STATEMENT": "a-statement"}, nil, "clientless", "checkauthn")
+	if res.code != exitUsage || !strings.Contains(res.stdout, "-clientless-url "+hs.URL+" names a host, but -pass-url is not set") ||
+		!strings.Contains(res.stdout, "TVAUTH_PASS_URL") || conns.Load() != 0 {
+		t.Errorf("exit %d, %d connections\n%s%s", res.code, conns.Load(), res.stdout, res.stderr)
 	}
 }
 

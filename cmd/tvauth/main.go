@@ -28,6 +28,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"runtime"
@@ -80,6 +81,9 @@ type environment struct {
 	interactive bool
 	// ready, when set, is told the fake's base URL once it listens (tests).
 	ready func(baseURL string)
+	// transport carries the flows' requests to real hosts; nil is http.DefaultTransport (tests give
+	// one that refuses to dial anything but loopback).
+	transport http.RoundTripper
 }
 
 // usageError is bad usage: exit 2.
@@ -260,7 +264,8 @@ terminal against a real host or, with -fake, an in-process fake.
 
 Secrets come from the environment or a prompt, never from flags; with -fake, a secret the
 environment holds is sent to the fake (a wrong one is refused there too), otherwise the fake's seed
-supplies it.
+supplies it. When a URL flag (or TVAUTH_<FLAG>) names a host, every family the command sends
+requests to must be named too: no secret goes to a production host the user did not name.
 
 Every subcommand takes -json: its output, failures included, is then JSON Lines on stdout, ending
 with {"command","ok","exit_code","error","failed_step"}. Without -json a failure outside a flow is

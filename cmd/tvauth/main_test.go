@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -27,14 +29,34 @@ type result struct {
 	stdout, stderr string
 }
 
-// runCmd runs tvauth with args and an environment of its own (no terminal unless prompt is set).
+// runCmd runs tvauth with args and an environment of its own (no terminal unless prompt is set),
+// whose requests can reach loopback hosts only.
 func runCmd(t *testing.T, vars map[string]string, prompt func(string) (string, error), args ...string) result {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	env := &environment{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
-		getenv: func(k string) string { return vars[k] }, prompt: prompt}
+		getenv: func(k string) string { return vars[k] }, prompt: prompt, transport: loopbackOnly(t)}
 	code := run(context.Background(), args, env)
 	return result{code, stdout.String(), stderr.String()}
+}
+
+// loopbackOnly is the flows' transport in tests: it dials loopback addresses only, and fails the
+// test loudly when a request would reach any other host (Adobe's or NINA's production host when a
+// URL flag was left empty).
+func loopbackOnly(t *testing.T) http.RoundTripper {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil
+	var d net.Dialer
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(addr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			t.Errorf("a request dialled %s: tests reach loopback hosts only (a default production host was about to get a request)", addr)
+			return nil, fmt.Errorf("test transport: %s is not a loopback address", addr)
+		}
+		return d.DialContext(ctx, network, addr)
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	return tr
 }
 
 // volatile are the parts of an output that change from run to run: ports, random ids and codes,

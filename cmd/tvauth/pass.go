@@ -31,18 +31,18 @@ func passCommand(env *environment) *ffcli.Command {
 		cmd("logout", "log out of -pass-mvpd and print each next action as the library returns it", passLogout),
 		cmd("config", "the service provider's configuration: its domains and the MVPDs a picker offers", passConfig),
 		flowCommand(env, "pass", "session", "", "second-screen session steps: create (unless -code), show what it holds and lacks, resume it with the rest", famPass,
-			func(fs *flag.FlagSet) {
+			func(fs *flag.FlagSet, _ *flowFlags) {
 				fs.StringVar(&code, "code", "", "an existing authentication code to look up and resume (default: create a session without -domain and -redirect-url)")
 			},
 			func(ctx context.Context, fl *flow, _ []string) error { return passSession(ctx, fl, code) }),
 		flowCommand(env, "pass", "profile", "", "the profile for -pass-mvpd, or with -code the one that code's login created", famPass,
-			func(fs *flag.FlagSet) {
+			func(fs *flag.FlagSet, _ *flowFlags) {
 				fs.StringVar(&profileCode, "code", "", "authentication code of a login: show the profile it created (default: the -pass-mvpd profile)")
 			},
 			func(ctx context.Context, fl *flow, _ []string) error { return passProfile(ctx, fl, profileCode) }),
 		cmd("preauthorize", "preauthorize -pass-resource with -pass-mvpd (no media token): what to show as playable", passPreauthorize),
 		flowCommand(env, "pass", "partner", "", "partner (Apple) single sign-on: the partner session, then a profile from the partner's SAML response (TVAUTH_PASS_SAML_RESPONSE)", famPass,
-			func(fs *flag.FlagSet) {
+			func(fs *flag.FlagSet, _ *flowFlags) {
 				fs.StringVar(&partner.name, "partner", "Apple", "the partner framework")
 				fs.StringVar(&partner.access, "pfs-access", "granted", "the framework's accessStatus: granted, denied, restricted, notDetermined (empty: send no framework status)")
 				fs.StringVar(&partner.provider, "pfs-provider", "", "the framework's provider id (default: -pass-mvpd)")

@@ -20,14 +20,14 @@ func webapiCommand(env *environment) *ffcli.Command {
 	return group("webapi", "NINA WebAPI: clientLogin, signed logout, the signature itself",
 		flowCommand(env, "webapi", "login", "", "clientLogin with -webapi-login (password in TVAUTH_WEBAPI_PASSWORD)", famWebAPI, nil, webapiLogin),
 		flowCommand(env, "webapi", "logout", "", "clientLogin, then the sig_sha256-signed logout of that session", famWebAPI,
-			func(fs *flag.FlagSet) {
+			func(fs *flag.FlagSet, _ *flowFlags) {
 				fs.StringVar(&format, "format", "json", "reply format of the logout: json, xml or qs")
 			},
 			func(ctx context.Context, fl *flow, _ []string) error { return webapiLogout(ctx, fl, format) }),
 		flowCommand(env, "webapi", "sign", "[name=value ...]",
 			"print the canonical base string and sig_sha256 for a method, URL and parameters (key from TVAUTH_WEBAPI_SESSION_KEY, or TVAUTH_WEBAPI_PASSWORD with TVAUTH_WEBAPI_SESSION_SECRET; the token a from TVAUTH_WEBAPI_TOKEN)",
 			famWebAPI,
-			func(fs *flag.FlagSet) {
+			func(fs *flag.FlagSet, _ *flowFlags) {
 				fs.StringVar(&method, "method", "GET", "HTTP method of the signed request")
 				fs.StringVar(&rawURL, "url", "", "URL of the signed request (default: the logout endpoint under -webapi-url)")
 			},
