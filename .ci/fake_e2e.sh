@@ -33,6 +33,14 @@ set -e
 grep -q 'bad-seed.json:3:17: mvpds\[0\].logout: unknown field' "$work/bad.err" || fail "bad seed message: $(cat "$work/bad.err")"
 ok "a malformed seed file is refused with its line and field (exit 2)"
 
+# Its help goes to stdout and lists the headers each family requires, as the fake decides them.
+"$work/tvauth" fake --help >"$work/help.out" 2>"$work/help.err" || fail "tvauth fake --help: exit $?"
+[ ! -s "$work/help.err" ] || fail "tvauth fake --help wrote to stderr: $(cat "$work/help.err")"
+for h in 'Authorization: Bearer' 'AP-Device-Identifier: fingerprint' 'X-Device-Info:' 'x-auth-service-id:' 'User-Token:'; do
+  grep -q "$h" "$work/help.out" || fail "tvauth fake --help does not list $h"
+done
+ok "tvauth fake --help lists the headers each family requires (stdout, exit 0)"
+
 # Port 0: the kernel picks a free port; -json prints where, first thing.
 "$work/tvauth" fake -addr 127.0.0.1:0 -json >"$work/fake.out" 2>"$work/fake.err" &
 pid=$!

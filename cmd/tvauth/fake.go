@@ -9,12 +9,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/peterbourgon/ff/v3/ffcli"
 
+	"github.com/tvauth/tvauth"
 	"github.com/tvauth/tvauth/tvauthtest"
 )
 
@@ -158,4 +160,185 @@ func printInfo(env *environment, info tvauthtest.Info) {
 	}
 	w.Flush()
 	fmt.Fprintln(env.stdout, "Ctrl-C stops it.")
+}
+
+// headerProbe is one call the fake answers, made with the SDK. The headers it requires are found by
+// making the call again without each header the first call sent on path: a header is required when
+// the fake then refuses the call. So the list is the fake's own rule and cannot drift from it.
+type headerProbe struct {
+	family, path, shown string // shown is path as the help prints it
+	call                func(ctx context.Context, c *tvauth.Client, fake *tvauthtest.Server) error
+}
+
+var headerProbes = []headerProbe{
+	{"Pass DCR", "/o/client/register", "/o/client/register", func(ctx context.Context, c *tvauth.Client, fake *tvauthtest.Server) error {
+		_, err := c.Pass.Register(ctx, fake.SoftwareStatement())
+		return err
+	}},
+	{"Pass DCR", "/o/client/token", "/o/client/token", func(ctx context.Context, c *tvauth.Client, fake *tvauthtest.Server) error {
+		_, err := c.Pass.AccessToken(ctx, fake.PassCredentials())
+		return err
+	}},
+	{"Pass v2", "/api/v2/" + tvauthtest.DefaultServiceProvider + "/sessions", "/api/v2/{serviceProvider}/sessions",
+		func(ctx context.Context, c *tvauth.Client, _ *tvauthtest.Server) error {
+			_, err := c.Pass.CreateSession(ctx, tvauth.SessionRequest{ServiceProvider: tvauthtest.DefaultServiceProvider,
+				MVPD: tvauthtest.DefaultMVPD, DomainName: "adobe.com", RedirectURL: "https://app.example/done"})
+			return err
+		}},
+	{"Clientless v1", "/reggie/v1/" + tvauthtest.DefaultServiceProvider + "/regcode", "/reggie/v1/{requestor}/regcode",
+		func(ctx context.Context, c *tvauth.Client, _ *tvauthtest.Server) error {
+			_, err := c.Clientless.CreateRegCode(ctx, tvauth.RegCodeRequest{RequestorID: tvauthtest.DefaultServiceProvider})
+			return err
+		}},
+	{"WebAPI", "/auth/clientLogin", "/auth/clientLogin", func(ctx context.Context, c *tvauth.Client, _ *tvauthtest.Server) error {
+		_, err := c.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: tvauthtest.DefaultWebAPILogin, Password: tvauthtest.DefaultWebAPIPassword})
+		return err
+	}},
+	{"WebAPI", "/auth/logout", "/auth/logout (signed)", func(ctx context.Context, c *tvauth.Client, _ *tvauthtest.Server) error {
+		sess, err := c.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: tvauthtest.DefaultWebAPILogin, Password: tvauthtest.DefaultWebAPIPassword})
+		if err == nil {
+			_, err = c.WebAPI.Logout(ctx, tvauth.WebAPILogoutRequest{Session: sess})
+		}
+		return err
+	}},
+	{"AGS", "/ags/signOn", "/ags/signOn", func(ctx context.Context, c *tvauth.Client, _ *tvauthtest.Server) error {
+		_, err := agsProbeSignOn(ctx, c)
+		return err
+	}},
+	{"AGS", "/ags/subsequentSignOn", "/ags/subsequentSignOn", func(ctx context.Context, c *tvauth.Client, _ *tvauthtest.Server) error {
+		res, err := agsProbeSignOn(ctx, c)
+		if err == nil && len(res.Accounts) == 0 {
+			err = errors.New("signOn answered no accounts to choose from")
+		}
+		if err == nil {
+			_, err = c.AGS.SubsequentSignOn(ctx, res.Accounts[0], tvauth.SignOnRequest{
+				Parameters: []tvauth.Parameter{{Name: tvauthtest.AGSUsernameParam, Value: tvauthtest.DefaultAGSUser}}})
+		}
+		return err
+	}},
+}
+
+func agsProbeSignOn(ctx context.Context, c *tvauth.Client) (*tvauth.SignOnResult, error) {
+	return c.AGS.SignOn(ctx, tvauth.SignOnRequest{Parameters: []tvauth.Parameter{
+		{Name: tvauthtest.AGSUsernameParam, Value: tvauthtest.DefaultAGSUser},
+		{Name: tvauthtest.AGSPasswordParam, Value: tvauthtest.DefaultAGSPassword}}, DeviceInformation: agsDevice})
+}
+
+// headerShapes are the vendors' spellings of the headers, and what a value looks like where the one
+// the SDK sent says little (a token, base64).
+var headerShapes = map[string]struct{ name, value string }{
+	"authorization":        {"Authorization", "Bearer <access token from POST /o/client/token>"},
+	"ap-device-identifier": {"AP-Device-Identifier", "fingerprint <base64 of a stable device id>"},
+	"x-device-info":        {"X-Device-Info", "<base64 of the device's JSON description>"},
+	"user-token":           {"User-Token", "<userAccountToken of the account chosen from the 300 answer>"},
+	"x-auth-service-id":    {"x-auth-service-id", ""},
+	"nv-tenant-id":         {"nv-tenant-id", ""},
+}
+
+// dropHeader is a transport that removes one header from the requests to one path.
+type dropHeader struct {
+	base       http.RoundTripper
+	path, name string
+}
+
+func (d *dropHeader) RoundTrip(r *http.Request) (*http.Response, error) {
+	if d.name != "" && r.URL.Path == d.path {
+		r = r.Clone(r.Context())
+		for k := range r.Header {
+			if strings.EqualFold(k, d.name) {
+				delete(r.Header, k)
+			}
+		}
+	}
+	return d.base.RoundTrip(r)
+}
+
+// fakeHeadersHelp asks a fresh in-process fake (no socket) which headers each family's calls
+// require, and prints them for tvauth fake's help.
+func fakeHeadersHelp() string {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	fake := tvauthtest.NewServer()
+	defer fake.Close()
+	if err := fake.ApplySeed(tvauthtest.DefaultSeed()); err != nil {
+		return "HEADERS\n  (the fake could not be asked: " + err.Error() + ")\n"
+	}
+	drop := &dropHeader{base: fake.Transport()}
+	c, err := tvauth.New(append(fake.Options(), tvauth.WithHTTPClient(&http.Client{Transport: drop}),
+		tvauth.WithRetry(tvauth.RetryPolicy{MaxRetries: 0}))...)
+	if err != nil {
+		return "HEADERS\n  (the fake could not be asked: " + err.Error() + ")\n"
+	}
+	var b strings.Builder
+	b.WriteString(`HEADERS EACH FAMILY REQUIRES
+  Found by asking the fake: each call is made as the SDK makes it, then again without each header it
+  sent; a header is listed when the fake refuses the call without it. Parameters go in the query or
+  body, as the vendors document them.
+
+`)
+	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	lastFamily := ""
+	for _, p := range headerProbes {
+		family := p.family
+		if family == lastFamily {
+			family = ""
+		}
+		lastFamily = p.family
+		drop.path, drop.name = p.path, ""
+		before := len(fake.Requests())
+		if err := p.call(ctx, c, fake); err != nil {
+			fmt.Fprintf(w, "  %s\t%s\t(the call failed on the fake: %v)\n", family, p.shown, err)
+			continue
+		}
+		var sent *tvauthtest.Request
+		for _, r := range fake.Requests()[before:] {
+			if r.Path == p.path {
+				sent = &r
+			}
+		}
+		if sent == nil {
+			fmt.Fprintf(w, "  %s\t%s\t(the call sent nothing to %s)\n", family, p.shown, p.path)
+			continue
+		}
+		names := make([]string, 0, len(sent.Header))
+		for k := range sent.Header {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		var required []string
+		for _, name := range names {
+			drop.name = name
+			if p.call(ctx, c, fake) != nil {
+				required = append(required, headerLine(name, sent.Header.Get(name)))
+			}
+		}
+		if len(required) == 0 {
+			required = []string{"(none)"}
+		}
+		route := sent.Method + " " + p.shown
+		for i, h := range required {
+			if i > 0 {
+				family, route = "", ""
+			}
+			fmt.Fprintf(w, "  %s\t%s\t%s\n", family, route, h)
+		}
+	}
+	w.Flush()
+	return b.String()
+}
+
+// headerLine is "Name: value" with the vendor's spelling and a placeholder for a value that is a
+// token or an encoding.
+func headerLine(name, sent string) string {
+	shape, ok := headerShapes[strings.ToLower(name)]
+	switch {
+	case !ok:
+		shape.name, shape.value = name, sent
+	case shape.value == "":
+		shape.value = sent
+	}
+	if len(shape.value) > 60 {
+		shape.value = shape.value[:60] + "…"
+	}
+	return shape.name + ": " + shape.value
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -188,5 +189,84 @@ func TestFakeFailuresInEitherForm(t *testing.T) {
 			got.Command != "tvauth fake" || got.OK || got.ExitCode != tc.code || !strings.Contains(got.Error, tc.says) {
 			t.Errorf("%v -json: exit %d, want %d and the result object (%v)\n--- stdout\n%s--- stderr\n%s", tc.args, js.code, tc.code, err, js.stdout, js.stderr)
 		}
+	}
+}
+
+// tvauth fake --help lists the headers each family requires, as the fake itself decides: every
+// header named is one whose absence the fake refuses, and the ones each vendor documents are there.
+func TestFakeHelpListsRequiredHeaders(t *testing.T) {
+	res := runCmd(t, nil, nil, "fake", "--help")
+	if res.code != exitOK || res.stderr != "" {
+		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	_, headers, ok := strings.Cut(res.stdout, "HEADERS EACH FAMILY REQUIRES\n")
+	if !ok {
+		t.Fatalf("no header section in\n%s", res.stdout)
+	}
+	if strings.Contains(headers, "failed on the fake") || strings.Contains(headers, "sent nothing") || strings.Contains(headers, "could not be asked") {
+		t.Fatalf("a probe failed:\n%s", headers)
+	}
+	// rows: the family (when it changes), the request (when it changes), one header per line.
+	required := map[string][]string{}
+	var family, route string
+	for _, line := range strings.Split(headers, "\n") {
+		fields := regexp.MustCompile(`\s{2,}`).Split(strings.TrimSpace(line), -1)
+		if !strings.HasPrefix(line, "  ") || len(fields) == 0 || !strings.Contains(line, "  /") && !strings.Contains(line, ": ") && !strings.Contains(line, "(none)") {
+			continue
+		}
+		switch len(fields) {
+		case 3:
+			family, route = fields[0], fields[1]
+		case 2:
+			route = fields[0]
+		}
+		h := fields[len(fields)-1]
+		name, _, _ := strings.Cut(h, ":")
+		required[family+" "+route] = append(required[family+" "+route], name)
+	}
+	for route, want := range map[string][]string{
+		"Pass DCR POST /o/client/register":                  {"Content-Type", "X-Device-Info"},
+		"Pass v2 POST /api/v2/{serviceProvider}/sessions":   {"AP-Device-Identifier", "Authorization", "Content-Type", "X-Device-Info"},
+		"Clientless v1 POST /reggie/v1/{requestor}/regcode": {"Authorization", "Content-Type", "X-Device-Info"},
+		"WebAPI POST /auth/clientLogin":                     {"Content-Type"},
+		"WebAPI GET /auth/logout (signed)":                  {"(none)"},
+		"AGS POST /ags/signOn":                              {"Content-Type", "x-auth-service-id"},
+		"AGS POST /ags/subsequentSignOn":                    {"Content-Type", "User-Token", "x-auth-service-id"},
+	} {
+		if !slices.Equal(required[route], want) {
+			t.Errorf("%s requires %q, want %q\n%s", route, required[route], want, headers)
+		}
+	}
+	for _, shape := range []string{"Authorization: Bearer <access token from POST /o/client/token>", "AP-Device-Identifier: fingerprint <base64",
+		"x-auth-service-id: " + tvauthtest.AGSAuthService} {
+		if !strings.Contains(headers, shape) {
+			t.Errorf("no %q in\n%s", shape, headers)
+		}
+	}
+}
+
+// The probe itself: a header the fake does not need (Accept, on Pass v2) is not listed, so a row is
+// what the fake refuses without, not what the SDK happens to send.
+func TestHeaderProbeListsOnlyWhatTheFakeRefuses(t *testing.T) {
+	fake := tvauthtest.NewServer()
+	defer fake.Close()
+	if err := fake.ApplySeed(tvauthtest.DefaultSeed()); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(headerProbes, func(p headerProbe) bool { return p.family == "Pass v2" })
+	if err := headerProbes[i].call(context.Background(), fake.Client(), fake); err != nil {
+		t.Fatal(err)
+	}
+	var sent http.Header
+	for _, r := range fake.Requests() {
+		if r.Path == headerProbes[i].path {
+			sent = r.Header
+		}
+	}
+	if sent.Get("Accept") == "" {
+		t.Fatalf("the SDK sent no Accept header to %s: pick another header the fake ignores (%v)", headerProbes[i].path, sent)
+	}
+	if strings.Contains(fakeHeadersHelp(), "Accept:") {
+		t.Errorf("Accept is listed, but the fake answers without it:\n%s", fakeHeadersHelp())
 	}
 }

@@ -247,9 +247,12 @@ func wantsJSON(args []string, env *environment) bool {
 	return on
 }
 
-// printHelp prints c's help to w.
+// printHelp prints c's help (path is its full name) to w.
 func printHelp(w io.Writer, c *ffcli.Command, path string) {
 	fmt.Fprint(w, ffcli.DefaultUsageFunc(c))
+	if path == "tvauth fake" {
+		fmt.Fprint(w, "\n"+fakeHeadersHelp())
+	}
 }
 
 func rootCommand(env *environment) *ffcli.Command {
