@@ -461,3 +461,13 @@ func TestVersion(t *testing.T) {
 		t.Errorf("-json: exit %d, %+v (%v)\n%s", res.code, v, err, res.stdout)
 	}
 }
+
+// A bad value in a flag's environment variable (TVAUTH_TIMEOUT) is one line too, naming the variable.
+func TestBadFlagFromTheEnvironment(t *testing.T) {
+	t.Setenv("TVAUTH_TIMEOUT", "soon")
+	res := runCmd(t, nil, nil, "pass", "token", "-fake")
+	want := `tvauth pass token: error setting flag "timeout" from environment variable "TVAUTH_TIMEOUT": parse error (see tvauth pass token -h)` + "\n"
+	if res.code != exitUsage || res.stdout != "" || res.stderr != want {
+		t.Errorf("exit %d\n--- stdout\n%s--- stderr\n%s--- want\n%s", res.code, res.stdout, res.stderr, want)
+	}
+}
