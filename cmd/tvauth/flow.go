@@ -52,7 +52,7 @@ func (f *flowFlags) register(fs *flag.FlagSet, families int) {
 	fs.BoolVar(&f.verbose, "v", false, "print one line per HTTP attempt (redacted) on stderr")
 	fs.DurationVar(&f.timeout, "timeout", 15*time.Minute, "give up after this long (activation flows wait for the user)")
 	if families&(famPass|famClientless) != 0 {
-		fs.StringVar(&f.passURL, "pass-url", "", "Adobe Pass REST API v2 and DCR root (default: Adobe's production host, unless another URL flag names a host; software statement in TVAUTH_PASS_SOFTWARE_STATEMENT)")
+		fs.StringVar(&f.passURL, "pass-url", "", "Adobe Pass REST API v2 and DCR root (default: Adobe's production host; required when another URL flag names a host; software statement in TVAUTH_PASS_SOFTWARE_STATEMENT)")
 		fs.StringVar(&f.passSP, "pass-sp", tvauthtest.DefaultServiceProvider, "Adobe service provider (requestor) id")
 		fs.StringVar(&f.passMVPD, "pass-mvpd", tvauthtest.DefaultMVPD, "MVPD to sign in with")
 		fs.StringVar(&f.passResource, "pass-resource", tvauthtest.DefaultServiceProvider, "resource(s) to authorise, comma-separated")
@@ -62,7 +62,7 @@ func (f *flowFlags) register(fs *flag.FlagSet, families int) {
 		fs.StringVar(&f.creds, "creds", "", "file that keeps the DCR client credentials between runs (register once); empty registers on every run")
 	}
 	if families&famClientless != 0 {
-		fs.StringVar(&f.clientlessURL, "clientless-url", "", "Adobe Pass REST API v1 root (default: Adobe's production host, unless another URL flag names a host)")
+		fs.StringVar(&f.clientlessURL, "clientless-url", "", "Adobe Pass REST API v1 root (default: Adobe's production host; required when another URL flag names a host)")
 	}
 	if families&famWebAPI != 0 {
 		fs.StringVar(&f.webapiURL, "webapi-url", "", "NINA WebAPI root (password in TVAUTH_WEBAPI_PASSWORD)")
