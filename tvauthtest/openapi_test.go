@@ -308,6 +308,42 @@ func TestOpenAPIDCRReplies(t *testing.T) {
 	}
 }
 
+// TestOpenAPIDCRErrors checks the DCR endpoints' 400s: the OpenAPI lists the status with no schema,
+// the DCR docs give the body {"error": one of the codes they list} (spec §3.1, §3.2), and RFC 6749
+// §5.2 the error_description beside it, which the fake fills in with why.
+func TestOpenAPIDCRErrors(t *testing.T) {
+	t.Parallel()
+	dcr := loadOAS(t, "adobe-pass-dcr.json")
+	s := adobeTestServer(t)
+	documented := map[string][]string{
+		"/client/register": {"invalid_request", "invalid_redirect_uri", "invalid_software_statement", "unapproved_software_statement"},
+		"/client/token":    {"invalid_request", "invalid_client", "unauthorized_client", "unsupported_grant_type"},
+	}
+	info := http.Header{"X-Device-Info": {adobeTestInfo()}}
+	for _, c := range []oasCase{
+		{"register without X-Device-Info", "POST", "/client/register", adobeSend(t, s, "POST", "/o/client/register",
+			http.Header{"Content-Type": {"application/json"}}, `{"software_statement":"x"}`)},
+		{"register with another statement", "POST", "/client/register", adobeSend(t, s, "POST", "/o/client/register",
+			passWith(info, "Content-Type", "application/json"), `{"software_statement":"x"}`)},
+		{"token of an unknown client", "POST", "/client/token", adobeSend(t, s, "POST", "/o/client/token",
+			passWith(info, "Content-Type", "application/x-www-form-urlencoded"), "client_id=a&client_secret=b&grant_type=client_credentials")},
+		{"token without credentials", "POST", "/client/token", adobeSend(t, s, "POST", "/o/client/token", info, "")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			op := oasMap(oasMap(oasMap(dcr["paths"])[c.path])[strings.ToLower(c.method)])
+			if c.reply.StatusCode != http.StatusBadRequest || oasMap(op["responses"])["400"] == nil {
+				t.Fatalf("status %d; the OpenAPI lists %v", c.reply.StatusCode, oasMap(op["responses"]))
+			}
+			body := c.reply.json(t)
+			code, _ := body["error"].(string)
+			description, _ := body["error_description"].(string)
+			if len(body) != 2 || !slices.Contains(documented[c.path], code) || description == "" {
+				t.Fatalf("body = %s, want error (one of %v) and error_description", c.reply.body, documented[c.path])
+			}
+		})
+	}
+}
+
 // TestOpenAPIWalkerCatches proves the walker is not a rubber stamp: each broken reply is reported.
 func TestOpenAPIWalkerCatches(t *testing.T) {
 	t.Parallel()

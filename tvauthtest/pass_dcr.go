@@ -3,23 +3,25 @@ package tvauthtest
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 )
 
 // passRegister is POST /o/client/register: a JSON body carrying the software statement, X-Device-Info
-// required; 201 with client credentials, or 400 {"error":…} as the DCR docs list.
+// required; 201 with client credentials, or 400 {"error":…,"error_description":…} with the error the
+// DCR docs list and why.
 func (s *Server) passRegister(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		adobeMethodNotAllowed(w, http.MethodPost)
 		return
 	}
 	if !adobeMediaType(r.Header, "application/json") {
-		passOAuthError(w, "invalid_request")
+		passOAuthError(w, "invalid_request", "Content-Type must be application/json")
 		return
 	}
-	if _, err := adobeParseDeviceInfo(r.Header.Get("X-Device-Info")); err != nil {
-		passOAuthError(w, "invalid_request")
+	if !passDCRDeviceInfo(w, r) {
 		return
 	}
 	var req struct {
@@ -27,16 +29,18 @@ func (s *Server) passRegister(w http.ResponseWriter, r *http.Request) {
 		RedirectURI       *string `json:"redirect_uri"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(readAll(r)))
-	if err := dec.Decode(&req); err != nil || dec.More() || req.SoftwareStatement == nil || *req.SoftwareStatement == "" {
-		passOAuthError(w, "invalid_request")
+	switch err := dec.Decode(&req); {
+	case err != nil || dec.More():
+		passOAuthError(w, "invalid_request", "the body is not one JSON object")
 		return
-	}
-	if req.RedirectURI != nil && !adobeAbsoluteURL(*req.RedirectURI) {
-		passOAuthError(w, "invalid_redirect_uri")
+	case req.SoftwareStatement == nil || *req.SoftwareStatement == "":
+		passOAuthError(w, "invalid_request", "software_statement is missing")
 		return
-	}
-	if *req.SoftwareStatement != s.pass.statement {
-		passOAuthError(w, "invalid_software_statement")
+	case req.RedirectURI != nil && !adobeAbsoluteURL(*req.RedirectURI):
+		passOAuthError(w, "invalid_redirect_uri", "redirect_uri is not an absolute URL")
+		return
+	case *req.SoftwareStatement != s.pass.statement:
+		passOAuthError(w, "invalid_software_statement", "the software statement is not one this server issued")
 		return
 	}
 	now := s.adobeNow()
@@ -63,42 +67,48 @@ func (s *Server) passToken(w http.ResponseWriter, r *http.Request) {
 		adobeMethodNotAllowed(w, http.MethodPost)
 		return
 	}
-	if _, err := adobeParseDeviceInfo(r.Header.Get("X-Device-Info")); err != nil {
-		passOAuthError(w, "invalid_request")
+	if !passDCRDeviceInfo(w, r) {
 		return
 	}
 	body := readAll(r)
 	var params url.Values
 	switch {
 	case len(body) > 0 && r.URL.RawQuery != "":
-		passOAuthError(w, "invalid_request") // more than one mechanism for the credentials
+		passOAuthError(w, "invalid_request", "the credentials are in both the body and the query: send them once, in the body")
 		return
 	case len(body) > 0:
 		if !adobeMediaType(r.Header, "application/x-www-form-urlencoded") {
-			passOAuthError(w, "invalid_request")
+			passOAuthError(w, "invalid_request", "Content-Type must be application/x-www-form-urlencoded")
 			return
 		}
 		var err error
 		if params, err = url.ParseQuery(string(body)); err != nil {
-			passOAuthError(w, "invalid_request")
+			passOAuthError(w, "invalid_request", "the body is not a valid form")
 			return
 		}
 	default:
 		params = r.URL.Query()
 	}
-	for _, vs := range params {
-		if len(vs) > 1 { // "the request repeats a parameter"
-			passOAuthError(w, "invalid_request")
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		if len(params[name]) > 1 { // "the request repeats a parameter"
+			switch name {
+			case "client_id", "client_secret", "grant_type", "refresh_token":
+				passOAuthError(w, "invalid_request", "the request repeats "+name)
+			default: // the client's own name is not echoed
+				passOAuthError(w, "invalid_request", "the request repeats a parameter")
+			}
 			return
 		}
 	}
 	id, secret, grant := params.Get("client_id"), params.Get("client_secret"), params.Get("grant_type")
-	if id == "" || secret == "" || grant == "" {
-		passOAuthError(w, "invalid_request")
-		return
+	for _, p := range [][2]string{{"client_id", id}, {"client_secret", secret}, {"grant_type", grant}} {
+		if p[1] == "" {
+			passOAuthError(w, "invalid_request", p[0]+" is missing")
+			return
+		}
 	}
 	if grant != "client_credentials" {
-		passOAuthError(w, "unsupported_grant_type")
+		passOAuthError(w, "unsupported_grant_type", "grant_type must be client_credentials")
 		return
 	}
 	now := s.adobeNow()
@@ -110,7 +120,7 @@ func (s *Server) passToken(w http.ResponseWriter, r *http.Request) {
 	}
 	s.pass.mu.Unlock()
 	if !ok || c.secret != secret {
-		passOAuthError(w, "invalid_client")
+		passOAuthError(w, "invalid_client", "no client is registered with this client_id and client_secret")
 		return
 	}
 	adobeJSON(w, http.StatusCreated, map[string]any{
@@ -119,9 +129,25 @@ func (s *Server) passToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// passOAuthError is the DCR endpoints' error body.
-func passOAuthError(w http.ResponseWriter, code string) {
-	adobeJSON(w, http.StatusBadRequest, map[string]string{"error": code})
+// passOAuthError is the DCR endpoints' error body: the OAuth error code the DCR docs list, and why
+// (RFC 6749 §5.2's error_description), which never quotes a credential the request carried.
+func passOAuthError(w http.ResponseWriter, code, description string) {
+	adobeJSON(w, http.StatusBadRequest, map[string]string{"error": code, "error_description": description})
+}
+
+// passDCRDeviceInfo checks the X-Device-Info header both DCR endpoints require, answering 400 itself
+// when it is missing or malformed.
+func passDCRDeviceInfo(w http.ResponseWriter, r *http.Request) bool {
+	v := r.Header.Get("X-Device-Info")
+	if v == "" {
+		passOAuthError(w, "invalid_request", "the X-Device-Info header is missing")
+		return false
+	}
+	if _, err := adobeParseDeviceInfo(v); err != nil {
+		passOAuthError(w, "invalid_request", "the X-Device-Info header is invalid: "+err.Error())
+		return false
+	}
+	return true
 }
 
 // IssuePassToken registers a client and issues it an access token directly, for tests that need a

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -171,17 +172,19 @@ func TestPassRegisterRejects(t *testing.T) {
 		name, method, body string
 		header             http.Header
 		status             int
-		want               string
+		want, description  string
 	}{
-		{"another server's statement", "POST", `{"software_statement":"` + other.SoftwareStatement() + `"}`, good, 400, "invalid_software_statement"},
-		{"garbage statement", "POST", `{"software_statement":"abc"}`, good, 400, "invalid_software_statement"},
-		{"no statement", "POST", `{}`, good, 400, "invalid_request"},
-		{"not JSON", "POST", `software_statement=x`, good, 400, "invalid_request"},
-		{"form content type", "POST", stmt, passWith(good, "Content-Type", "application/x-www-form-urlencoded"), 400, "invalid_request"},
-		{"latin-1 charset", "POST", stmt, passWith(good, "Content-Type", "application/json;charset=iso-8859-1"), 400, "invalid_request"},
-		{"no X-Device-Info", "POST", stmt, passWith(good, "X-Device-Info", ""), 400, "invalid_request"},
-		{"relative redirect_uri", "POST", `{"software_statement":"` + s.SoftwareStatement() + `","redirect_uri":"/x"}`, good, 400, "invalid_redirect_uri"},
-		{"GET", "GET", "", good, 405, ""},
+		{"another server's statement", "POST", `{"software_statement":"` + other.SoftwareStatement() + `"}`, good, 400, "invalid_software_statement", "the software statement is not one this server issued"},
+		{"garbage statement", "POST", `{"software_statement":"abc"}`, good, 400, "invalid_software_statement", "the software statement is not one this server issued"},
+		{"no statement", "POST", `{}`, good, 400, "invalid_request", "software_statement is missing"},
+		{"not JSON", "POST", `software_statement=x`, good, 400, "invalid_request", "the body is not one JSON object"},
+		{"two JSON objects", "POST", stmt + stmt, good, 400, "invalid_request", "the body is not one JSON object"},
+		{"form content type", "POST", stmt, passWith(good, "Content-Type", "application/x-www-form-urlencoded"), 400, "invalid_request", "Content-Type must be application/json"},
+		{"latin-1 charset", "POST", stmt, passWith(good, "Content-Type", "application/json;charset=iso-8859-1"), 400, "invalid_request", "Content-Type must be application/json"},
+		{"no X-Device-Info", "POST", stmt, passWith(good, "X-Device-Info", ""), 400, "invalid_request", "the X-Device-Info header is missing"},
+		{"X-Device-Info not Base64", "POST", stmt, passWith(good, "X-Device-Info", "{}"), 400, "invalid_request", "the X-Device-Info header is invalid: not standard Base64"},
+		{"relative redirect_uri", "POST", `{"software_statement":"` + s.SoftwareStatement() + `","redirect_uri":"/x"}`, good, 400, "invalid_redirect_uri", "redirect_uri is not an absolute URL"},
+		{"GET", "GET", "", good, 405, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := adobeSend(t, s, tc.method, "/o/client/register", tc.header, tc.body)
@@ -189,8 +192,10 @@ func TestPassRegisterRejects(t *testing.T) {
 				t.Fatalf("status %d, want %d: %s", r.StatusCode, tc.status, r.body)
 			}
 			if tc.want != "" {
-				if got := r.json(t)["error"]; got != tc.want {
-					t.Fatalf("error = %v, want %s", got, tc.want)
+				// Adobe's OAuth shape: the error code, and why (RFC 6749 §5.2), and nothing else.
+				want := map[string]any{"error": tc.want, "error_description": tc.description}
+				if got := r.json(t); !reflect.DeepEqual(got, want) {
+					t.Fatalf("body = %v, want %v", got, want)
 				}
 			}
 		})
@@ -213,21 +218,28 @@ func TestPassTokenRejects(t *testing.T) {
 	for _, tc := range []struct {
 		name, target, body string
 		header             http.Header
-		want               string
+		want, description  string
 	}{
-		{"wrong secret", "/o/client/token", "client_id=" + id + "&client_secret=nope&grant_type=client_credentials", form, "invalid_client"},
-		{"unknown client", "/o/client/token", "client_id=nobody&client_secret=" + secret + "&grant_type=client_credentials", form, "invalid_client"},
-		{"password grant", "/o/client/token", "client_id=" + id + "&client_secret=" + secret + "&grant_type=password", form, "unsupported_grant_type"},
-		{"repeated parameter", "/o/client/token", ok + "&client_id=" + id, form, "invalid_request"},
-		{"no secret", "/o/client/token", "client_id=" + id + "&grant_type=client_credentials", form, "invalid_request"},
-		{"query and body", "/o/client/token?client_id=" + id, ok, form, "invalid_request"},
-		{"JSON body", "/o/client/token", ok, passWith(form, "Content-Type", "application/json"), "invalid_request"},
-		{"no X-Device-Info", "/o/client/token", ok, passWith(form, "X-Device-Info", ""), "invalid_request"},
+		{"wrong secret", "/o/client/token", "client_id=" + id + "&client_secret=nope&grant_type=client_credentials", form, "invalid_client", "no client is registered with this client_id and client_secret"},
+		{"unknown client", "/o/client/token", "client_id=nobody&client_secret=" + secret + "&grant_type=client_credentials", form, "invalid_client", "no client is registered with this client_id and client_secret"},
+		{"password grant", "/o/client/token", "client_id=" + id + "&client_secret=" + secret + "&grant_type=password", form, "unsupported_grant_type", "grant_type must be client_credentials"},
+		{"repeated parameter", "/o/client/token", ok + "&client_id=" + id, form, "invalid_request", "the request repeats client_id"},
+		{"repeated unknown parameter", "/o/client/token", ok + "&x=1&x=2", form, "invalid_request", "the request repeats a parameter"},
+		{"no secret", "/o/client/token", "client_id=" + id + "&grant_type=client_credentials", form, "invalid_request", "client_secret is missing"},
+		{"no grant", "/o/client/token", "client_id=" + id + "&client_secret=" + secret, form, "invalid_request", "grant_type is missing"},
+		{"query and body", "/o/client/token?client_id=" + id, ok, form, "invalid_request", "the credentials are in both the body and the query: send them once, in the body"},
+		{"JSON body", "/o/client/token", ok, passWith(form, "Content-Type", "application/json"), "invalid_request", "Content-Type must be application/x-www-form-urlencoded"},
+		{"bad form", "/o/client/token", ok + "&%zz", form, "invalid_request", "the body is not a valid form"},
+		{"no X-Device-Info", "/o/client/token", ok, passWith(form, "X-Device-Info", ""), "invalid_request", "the X-Device-Info header is missing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := adobeSend(t, s, "POST", tc.target, tc.header, tc.body)
-			if r.StatusCode != 400 || r.json(t)["error"] != tc.want {
-				t.Fatalf("got %d %s, want 400 %s", r.StatusCode, r.body, tc.want)
+			want := map[string]any{"error": tc.want, "error_description": tc.description}
+			if got := r.json(t); r.StatusCode != 400 || !reflect.DeepEqual(got, want) {
+				t.Fatalf("got %d %s, want 400 %v", r.StatusCode, r.body, want)
+			}
+			if strings.Contains(string(r.body), secret) {
+				t.Fatalf("the error echoes the client secret: %s", r.body)
 			}
 		})
 	}
