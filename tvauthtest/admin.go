@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"time"
@@ -21,7 +23,8 @@ const AdminPrefix = "/_tvauth/"
 //
 // Reset swaps in a new Server, so what a test holds from Server() before a Reset is stale after it.
 type Standalone struct {
-	seed Seed // the starting state; its software statement is pinned so that it survives Reset
+	seed Seed           // the starting state; its software statement is pinned so that it survives Reset
+	mux  *http.ServeMux // what is served under AdminPrefix (adminRoutes)
 
 	mu     sync.RWMutex
 	srv    *Server
@@ -33,7 +36,10 @@ func NewStandalone(seed Seed) (*Standalone, error) {
 	if err := seed.Validate(); err != nil {
 		return nil, err
 	}
-	a := &Standalone{seed: seed}
+	a := &Standalone{seed: seed, mux: http.NewServeMux()}
+	for _, rt := range a.adminRoutes() {
+		a.mux.HandleFunc(rt.method+" "+AdminPrefix+rt.path, rt.handle)
+	}
 	srv, err := a.fresh()
 	if err != nil {
 		return nil, err
@@ -75,13 +81,26 @@ func (a *Standalone) Reset() error {
 }
 
 // Advance moves the fake's clock forward by d (backward when d is negative): what it issued expires
-// as if d had passed.
+// as if d had passed. It returns the clock's distance from the wall clock, which stops at about ±292
+// years (the range of a time.Duration).
 func (a *Standalone) Advance(d time.Duration) time.Duration {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.offset += d
+	a.offset, _ = addDuration(a.offset, d)
 	a.setClock()
 	return a.offset
+}
+
+// addDuration is a+b, saturated at the range of a time.Duration; ok is false when it saturated.
+func addDuration(a, b time.Duration) (sum time.Duration, ok bool) {
+	sum = a + b
+	switch {
+	case b > 0 && sum < a:
+		return math.MaxInt64, false
+	case b < 0 && sum > a:
+		return math.MinInt64, false
+	}
+	return sum, true
 }
 
 // setClock gives the served fake the wall clock moved by offset. Call with a.mu held.
@@ -135,11 +154,62 @@ func (a *Standalone) Info(baseURL string) Info {
 
 // ServeHTTP serves the admin API under AdminPrefix and the fake everywhere else.
 func (a *Standalone) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if rest, ok := strings.CutPrefix(r.URL.Path, AdminPrefix); ok {
-		a.admin(w, r, rest)
+	if !strings.HasPrefix(r.URL.Path, AdminPrefix) {
+		a.Server().ServeHTTP(w, r)
 		return
 	}
-	a.Server().ServeHTTP(w, r)
+	if _, pattern := a.mux.Handler(r); pattern == "" {
+		a.noRoute(w, r)
+		return
+	}
+	a.mux.ServeHTTP(w, r)
+}
+
+// adminRoute is one method and path of the admin API, below AdminPrefix.
+type adminRoute struct {
+	method, path string
+	handle       http.HandlerFunc
+}
+
+// adminRoutes is the admin API. Each route is a Go 1.22 ServeMux pattern of its own, so that a known
+// path asked with another method answers 405 with Allow; whatever else is served under AdminPrefix
+// (pages beside the JSON API) is added here too.
+func (a *Standalone) adminRoutes() []adminRoute {
+	return []adminRoute{
+		{"GET", "health", a.health},
+		{"GET", "info", a.info},
+		{"POST", "reset", a.reset},
+		{"POST", "seed", a.addSeed},
+		{"GET", "faults", a.faults},
+		{"POST", "faults", a.addFault},
+		{"DELETE", "faults", a.clearFaults},
+		{"GET", "latency", a.latency},
+		{"PUT", "latency", a.setLatency},
+		{"POST", "latency", a.setLatency},
+		{"DELETE", "latency", a.clearLatency},
+		{"GET", "throttle", a.throttle},
+		{"PUT", "throttle", a.setThrottle},
+		{"POST", "throttle", a.setThrottle},
+		{"DELETE", "throttle", a.clearThrottle},
+		{"GET", "clock", a.clock},
+		{"POST", "clock", a.advanceClock},
+		{"GET", "requests", a.requests},
+		{"DELETE", "requests", a.clearRequests},
+	}
+}
+
+// noRoute answers what no admin route serves, in JSON like every admin answer: the mux's own 405
+// (with its Allow) for a known path, 404 for the rest.
+func (a *Standalone) noRoute(w http.ResponseWriter, r *http.Request) {
+	h, _ := a.mux.Handler(r)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	if allow := rec.Header().Get("Allow"); rec.Code == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", allow)
+		adminError(w, http.StatusMethodNotAllowed, fmt.Errorf("tvauthtest: admin route %s takes %s, not %s", r.URL.Path, allow, r.Method))
+		return
+	}
+	adminError(w, http.StatusNotFound, fmt.Errorf("tvauthtest: no admin route %s %s; see the README's admin API section", r.Method, r.URL.Path))
 }
 
 // adminFault is Fault as the admin API reads it.
@@ -154,9 +224,27 @@ type adminFault struct {
 	Drop   bool              `json:"drop"`
 }
 
+// faultJSON is a pending Fault as the admin API lists it: adminFault, with its delay written the way
+// it is read ("250ms").
+type faultJSON struct {
+	Method string            `json:"method"`
+	Path   string            `json:"path"`
+	Times  int               `json:"times"` // uses left
+	Status int               `json:"status"`
+	Body   string            `json:"body"`
+	Header map[string]string `json:"header"`
+	Delay  string            `json:"delay"`
+	Drop   bool              `json:"drop"`
+}
+
 type adminLatency struct {
 	Path    string        `json:"path"` // "" sets the latency of every path
 	Latency time.Duration `json:"latency"`
+}
+
+type latencyJSON struct {
+	Path    string `json:"path,omitempty"`
+	Latency string `json:"latency"`
 }
 
 type adminClock struct {
@@ -172,137 +260,242 @@ type adminRequest struct {
 	Body   string      `json:"body"`
 }
 
-func (a *Standalone) admin(w http.ResponseWriter, r *http.Request, route string) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
+func (a *Standalone) health(w http.ResponseWriter, _ *http.Request) {
+	adminOK(w, map[string]string{"status": "ok"})
+}
+
+func (a *Standalone) info(w http.ResponseWriter, r *http.Request) {
+	adminOK(w, a.Info(requestScheme(r)+"://"+requestHost(r)))
+}
+
+func (a *Standalone) reset(w http.ResponseWriter, _ *http.Request) {
+	if err := a.Reset(); err != nil {
+		adminError(w, http.StatusInternalServerError, err)
+		return
+	}
+	adminOK(w, map[string]string{"status": "reset"})
+}
+
+func (a *Standalone) addSeed(w http.ResponseWriter, r *http.Request) {
+	body, ok := adminBody(w, r)
+	if !ok {
+		return
+	}
+	srv := a.Server()
+	seed, err := parseSeedFor(srv, body)
+	if err == nil {
+		err = srv.ApplySeed(seed)
+	}
 	if err != nil {
 		adminError(w, http.StatusBadRequest, err)
 		return
 	}
-	srv := a.Server()
-	ok := func(v any) { adminJSON(w, http.StatusOK, v) }
-	switch r.Method + " " + route {
-	case "GET health":
-		ok(map[string]string{"status": "ok"})
-	case "GET info":
-		ok(a.Info(requestScheme(r) + "://" + requestHost(r)))
-	case "POST reset":
-		if err := a.Reset(); err != nil {
-			adminError(w, http.StatusInternalServerError, err)
-			return
-		}
-		ok(map[string]string{"status": "reset"})
-	case "POST seed":
-		seed, err := parseSeedFor(srv, body)
-		if err != nil {
-			adminError(w, http.StatusBadRequest, err)
-			return
-		}
-		if err := srv.ApplySeed(seed); err != nil {
-			adminError(w, http.StatusBadRequest, err)
-			return
-		}
-		if seed.ClockOffset != 0 {
-			a.mu.Lock()
-			a.offset = seed.ClockOffset
-			a.setClock()
-			a.mu.Unlock()
-		}
-		ok(map[string]string{"status": "seeded"})
-	case "POST faults":
-		var f adminFault
-		if _, err := decodeLocated(body, &f); err != nil {
-			adminError(w, http.StatusBadRequest, err)
-			return
-		}
-		if f.Status == 0 && !f.Drop {
-			adminError(w, http.StatusBadRequest, &SeedError{Field: "status", Reason: "a fault needs a status, or drop: true"})
-			return
-		}
-		fault := Fault{Method: f.Method, Path: f.Path, Times: f.Times, Status: f.Status, Body: f.Body, Delay: f.Delay, Drop: f.Drop}
-		if len(f.Header) > 0 {
-			fault.Header = http.Header{}
-			for k, v := range f.Header {
-				fault.Header.Set(k, v)
-			}
-		}
-		srv.FailNextWith(fault)
-		ok(map[string]int{"pending": len(srv.PendingFaults())})
-	case "GET faults":
-		out := []adminFault{}
-		for _, f := range srv.PendingFaults() {
-			h := map[string]string{}
-			for k := range f.Header {
-				h[k] = f.Header.Get(k)
-			}
-			out = append(out, adminFault{f.Method, f.Path, f.Times, f.Status, f.Body, h, f.Delay, f.Drop})
-		}
-		ok(out)
-	case "DELETE faults":
-		srv.ClearFaults()
-		ok(map[string]int{"pending": 0})
-	case "PUT latency", "POST latency":
-		var l adminLatency
-		if _, err := decodeLocated(body, &l); err != nil {
-			adminError(w, http.StatusBadRequest, err)
-			return
-		}
-		if l.Latency < 0 {
-			adminError(w, http.StatusBadRequest, &SeedError{Field: "latency", Reason: "a latency cannot be negative"})
-			return
-		}
-		if l.Path == "" {
-			srv.SetLatency(l.Latency)
-		} else {
-			srv.SetPathLatency(l.Path, l.Latency)
-		}
-		ok(map[string]string{"path": l.Path, "latency": l.Latency.String()})
-	case "PUT throttle", "POST throttle":
-		var t SeedThrottle
-		if _, err := decodeLocated(body, &t); err != nil {
-			adminError(w, http.StatusBadRequest, err)
-			return
-		}
-		if err := (Seed{Throttle: &t}).Validate(); err != nil {
-			adminError(w, http.StatusBadRequest, err)
-			return
-		}
-		srv.SetThrottle(&Throttle{Rate: t.Rate, Burst: t.Burst, Paths: t.Paths})
-		ok(map[string]string{"throttle": "on"})
-	case "DELETE throttle":
-		srv.SetThrottle(nil)
-		ok(map[string]string{"throttle": "off"})
-	case "GET clock":
-		a.mu.RLock()
-		off := a.offset
-		a.mu.RUnlock()
-		ok(clockJSON(off))
-	case "POST clock":
-		var c adminClock
-		if _, err := decodeLocated(body, &c); err != nil {
-			adminError(w, http.StatusBadRequest, err)
-			return
-		}
-		ok(clockJSON(a.Advance(c.Advance)))
-	case "GET requests":
-		out := []adminRequest{}
-		prefix := r.URL.Query().Get("path")
-		for _, q := range srv.Requests() {
-			if pathMatches(prefix, q.Path) {
-				out = append(out, adminRequest{q.Method, q.Host, q.Path, q.RawQuery, q.Header, string(q.Body)})
-			}
-		}
-		ok(out)
-	case "DELETE requests":
-		srv.ClearRequests()
-		ok(map[string]int{"requests": 0})
-	default:
-		adminError(w, http.StatusNotFound, fmt.Errorf("no admin route %s %s%s; see the README's admin API section", r.Method, AdminPrefix, route))
+	if seed.ClockOffset != 0 {
+		a.mu.Lock()
+		a.offset = seed.ClockOffset
+		a.setClock()
+		a.mu.Unlock()
 	}
+	adminOK(w, map[string]string{"status": "seeded"})
+}
+
+func (a *Standalone) faults(w http.ResponseWriter, _ *http.Request) {
+	out := []faultJSON{}
+	for _, f := range a.Server().PendingFaults() {
+		h := map[string]string{}
+		for k := range f.Header {
+			h[k] = f.Header.Get(k)
+		}
+		out = append(out, faultJSON{f.Method, f.Path, f.Times, f.Status, f.Body, h, f.Delay.String(), f.Drop})
+	}
+	adminOK(w, out)
+}
+
+func (a *Standalone) addFault(w http.ResponseWriter, r *http.Request) {
+	var f adminFault
+	in, ok := adminDecode(w, r, "fault", &f)
+	if !ok {
+		return
+	}
+	if f.Status == 0 && !f.Drop {
+		adminError(w, http.StatusBadRequest, in.located(&InputError{Input: "fault", Field: "status",
+			Reason: "a fault needs a status (200–599), or drop: true"}))
+		return
+	}
+	fault := Fault{Method: f.Method, Path: f.Path, Times: f.Times, Status: f.Status, Body: f.Body, Delay: f.Delay, Drop: f.Drop}
+	if len(f.Header) > 0 {
+		fault.Header = http.Header{}
+		for k, v := range f.Header {
+			fault.Header.Set(k, v)
+		}
+	}
+	srv := a.Server()
+	if err := srv.FailNextWith(fault); err != nil {
+		adminError(w, http.StatusBadRequest, in.located(err))
+		return
+	}
+	adminOK(w, map[string]int{"pending": len(srv.PendingFaults())})
+}
+
+func (a *Standalone) clearFaults(w http.ResponseWriter, _ *http.Request) {
+	a.Server().ClearFaults()
+	adminOK(w, map[string]int{"pending": 0})
+}
+
+// latency answers what delays the answers: the latency of every path without a rule of its own, and
+// the path rules in the order they are tried.
+func (a *Standalone) latency(w http.ResponseWriter, _ *http.Request) {
+	every, rules := a.Server().latencies()
+	out := struct {
+		Latency string        `json:"latency"`
+		Paths   []latencyJSON `json:"paths"`
+	}{Latency: every.String(), Paths: []latencyJSON{}}
+	for _, p := range rules {
+		out.Paths = append(out.Paths, latencyJSON{p.pattern, p.d.String()})
+	}
+	adminOK(w, out)
+}
+
+// setLatency sets the latency of every path (no path: the path rules are dropped) or of the paths
+// matching path.
+func (a *Standalone) setLatency(w http.ResponseWriter, r *http.Request) {
+	var l adminLatency
+	in, ok := adminDecode(w, r, "latency", &l)
+	if !ok {
+		return
+	}
+	srv := a.Server()
+	var err error
+	if l.Path == "" {
+		err = srv.SetLatency(l.Latency)
+	} else {
+		err = srv.SetPathLatency(l.Path, l.Latency)
+	}
+	if err != nil {
+		adminError(w, http.StatusBadRequest, in.located(err))
+		return
+	}
+	adminOK(w, map[string]string{"path": l.Path, "latency": l.Latency.String()})
+}
+
+func (a *Standalone) clearLatency(w http.ResponseWriter, r *http.Request) {
+	_ = a.Server().SetLatency(0)
+	a.latency(w, r)
+}
+
+func (a *Standalone) throttle(w http.ResponseWriter, _ *http.Request) {
+	t := a.Server().throttleConfig()
+	if t == nil {
+		adminOK(w, map[string]string{"throttle": "off"})
+		return
+	}
+	adminOK(w, struct {
+		Throttle string `json:"throttle"`
+		SeedThrottle
+	}{"on", SeedThrottle{Rate: t.Rate, Burst: t.Burst, Paths: t.Paths}})
+}
+
+func (a *Standalone) setThrottle(w http.ResponseWriter, r *http.Request) {
+	var t SeedThrottle
+	in, ok := adminDecode(w, r, "throttle", &t)
+	if !ok {
+		return
+	}
+	if err := a.Server().SetThrottle(&Throttle{Rate: t.Rate, Burst: t.Burst, Paths: t.Paths}); err != nil {
+		adminError(w, http.StatusBadRequest, in.located(err))
+		return
+	}
+	adminOK(w, map[string]string{"throttle": "on"})
+}
+
+func (a *Standalone) clearThrottle(w http.ResponseWriter, _ *http.Request) {
+	_ = a.Server().SetThrottle(nil)
+	adminOK(w, map[string]string{"throttle": "off"})
+}
+
+func (a *Standalone) clock(w http.ResponseWriter, _ *http.Request) {
+	a.mu.RLock()
+	off := a.offset
+	a.mu.RUnlock()
+	adminOK(w, clockJSON(off))
+}
+
+func (a *Standalone) advanceClock(w http.ResponseWriter, r *http.Request) {
+	var c adminClock
+	in, ok := adminDecode(w, r, "clock", &c)
+	if !ok {
+		return
+	}
+	a.mu.Lock()
+	off, fits := addDuration(a.offset, c.Advance)
+	if fits {
+		a.offset = off
+		a.setClock()
+	}
+	a.mu.Unlock()
+	if !fits {
+		adminError(w, http.StatusBadRequest, in.located(&InputError{Input: "clock", Field: "advance",
+			Reason: "the clock would move more than about 292 years from the wall clock"}))
+		return
+	}
+	adminOK(w, clockJSON(off))
+}
+
+func (a *Standalone) requests(w http.ResponseWriter, r *http.Request) {
+	out := []adminRequest{}
+	prefix := r.URL.Query().Get("path")
+	for _, q := range a.Server().Requests() {
+		if pathMatches(prefix, q.Path) {
+			out = append(out, adminRequest{q.Method, q.Host, q.Path, q.RawQuery, q.Header, string(q.Body)})
+		}
+	}
+	adminOK(w, out)
+}
+
+func (a *Standalone) clearRequests(w http.ResponseWriter, _ *http.Request) {
+	a.Server().ClearRequests()
+	adminOK(w, map[string]int{"requests": 0})
 }
 
 func clockJSON(off time.Duration) map[string]string {
 	return map[string]string{"now": time.Now().Add(off).UTC().Format(time.RFC3339Nano), "offset": off.String()}
 }
+
+// adminBody reads an admin request's body, answering 413 itself when it is larger than the fake
+// reads, 400 when it cannot be read.
+func adminBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if r.Body == nil {
+		return nil, true
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		adminError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("tvauthtest: an admin body is at most %d bytes", tooLarge.Limit))
+		return nil, false
+	case err != nil:
+		adminError(w, http.StatusBadRequest, fmt.Errorf("tvauthtest: reading the admin body: %w", err))
+		return nil, false
+	}
+	return body, true
+}
+
+// adminDecode reads an admin request's JSON body into v, answering the request itself when it cannot;
+// input names what the body is ("fault", "latency", …) in errors.
+func adminDecode(w http.ResponseWriter, r *http.Request, input string, v any) (*seedReader, bool) {
+	body, ok := adminBody(w, r)
+	if !ok {
+		return nil, false
+	}
+	in, err := decodeLocated(body, v, input)
+	if err != nil {
+		adminError(w, http.StatusBadRequest, err)
+		return nil, false
+	}
+	return in, true
+}
+
+func adminOK(w http.ResponseWriter, v any) { adminJSON(w, http.StatusOK, v) }
 
 func adminJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -315,13 +508,13 @@ func adminJSON(w http.ResponseWriter, status int, v any) {
 // adminError answers {"error": …}, with the line, column and field of a refused seed or body.
 func adminError(w http.ResponseWriter, status int, err error) {
 	out := map[string]any{"error": err.Error()}
-	var se *SeedError
-	if errors.As(err, &se) {
-		if se.Line > 0 {
-			out["line"], out["column"] = se.Line, se.Column
+	var ie *InputError
+	if errors.As(err, &ie) {
+		if ie.Line > 0 {
+			out["line"], out["column"] = ie.Line, ie.Column
 		}
-		if se.Field != "" {
-			out["field"] = se.Field
+		if ie.Field != "" {
+			out["field"] = ie.Field
 		}
 	}
 	adminJSON(w, status, out)

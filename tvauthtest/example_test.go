@@ -125,6 +125,19 @@ func ExampleServer_FailNextWith() {
 	// 200 application/json
 }
 
+// A fault the fake cannot answer as written is refused, and nothing is queued: the fake serves the
+// request as usual.
+func ExampleServer_FailNextWith_refused() {
+	fake := tvauthtest.NewServer()
+	defer fake.Close()
+	err := fake.FailNextWith(tvauthtest.Fault{Path: "/ags/servicediscovery", Status: 99})
+	fmt.Println(err)
+	fmt.Println("pending faults:", len(fake.PendingFaults()))
+	// Output:
+	// tvauthtest: fault: status: a fault answers a final HTTP status, 200–599 (a 1xx is informational, never the answer): got 99
+	// pending faults: 0
+}
+
 // Adobe throttles each end user to a burst of 10 requests, then one per second.
 func ExampleServer_SetThrottle() {
 	fake := tvauthtest.NewServer()

@@ -1,9 +1,15 @@
 package tvauthtest
 
 import (
+	"cmp"
+	"fmt"
+	"io"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -23,9 +29,9 @@ const ThrottlePage = `<html>
 type Fault struct {
 	Method string        // "" matches every method
 	Path   string        // an exact path, a prefix ending in "*", or "" for every path
-	Times  int           // how many matching requests fail; less than 1 counts as 1
-	Status int           // the HTTP status answered
-	Body   string        // the body answered, e.g. ThrottlePage
+	Times  int           // how many matching requests fail; 0 counts as 1
+	Status int           // the HTTP status answered, 200–599; 0 means 500
+	Body   string        // the body answered, e.g. ThrottlePage (none with 204 and 304)
 	Header http.Header   // headers answered, e.g. Retry-After; Content-Type is sniffed from Body when absent
 	Delay  time.Duration // wait before answering (or dropping), on top of any latency
 	Drop   bool          // close the connection without answering: the client sees a transport error
@@ -34,20 +40,84 @@ type Fault struct {
 // FailNext makes the next times requests with this method and path answer status (with an empty
 // body) instead of being served. method "" matches every method; path is exact, or a prefix ending
 // in "*" ("/api/v2/*"), or "" for every path.
+//
+// A fault FailNextWith refuses (a status outside 200–599, negative times, …) is not queued: FailNext
+// has no error to say so, so use FailNextWith when the values are not constants.
 func (s *Server) FailNext(method, path string, status int, times int) {
-	s.FailNextWith(Fault{Method: method, Path: path, Status: status, Times: times})
+	_ = s.FailNextWith(Fault{Method: method, Path: path, Status: status, Times: times})
 }
 
 // FailNextWith queues f: the next f.Times requests it matches get f's answer instead of being served.
 // Faults are matched in the order they were queued.
-func (s *Server) FailNextWith(f Fault) {
-	if f.Times < 1 {
+//
+// A fault the fake cannot answer as written is refused with an *InputError (Input "fault", Field the
+// admin API's name of the field) and nothing is queued: a Status outside 200–599 (a 1xx is
+// informational, never an answer), a negative Times or Delay, a Method that is not an HTTP token, a
+// Path or a Header value with a control character, a Header name that is not an HTTP token, or a
+// Content-Length that is not a byte count.
+func (s *Server) FailNextWith(f Fault) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	if f.Times == 0 {
 		f.Times = 1
 	}
 	f.Header = f.Header.Clone()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, &f)
+	return nil
+}
+
+// check reports the first field of f the fake cannot answer as written.
+func (f *Fault) check() error {
+	bad := func(field, format string, args ...any) error {
+		return &InputError{Input: "fault", Field: field, Reason: fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case f.Status != 0 && (f.Status < 200 || f.Status > 599):
+		return bad("status", "a fault answers a final HTTP status, 200–599 (a 1xx is informational, never the answer): got %d", f.Status)
+	case f.Times < 0:
+		return bad("times", "times cannot be negative (0 means once): got %d", f.Times)
+	case f.Delay < 0:
+		return bad("delay", "a delay cannot be negative: got %s", f.Delay)
+	case f.Method != "" && !httpToken(f.Method):
+		return bad("method", "%q is not an HTTP method", f.Method)
+	}
+	if reason := textProblem(f.Path); reason != "" {
+		return bad("path", "%s", reason)
+	}
+	for _, k := range slices.Sorted(maps.Keys(f.Header)) {
+		if !httpToken(k) {
+			return bad("header."+k, "%q is not an HTTP header name", k)
+		}
+		for _, v := range f.Header[k] {
+			if reason := textProblem(v); reason != "" {
+				return bad("header."+k, "%s", reason)
+			}
+			// net/http would drop such a Content-Length and log it on the server's standard error.
+			if _, err := strconv.ParseUint(v, 10, 63); err != nil && http.CanonicalHeaderKey(k) == "Content-Length" {
+				return bad("header."+k, "%q is not a byte count", v)
+			}
+		}
+	}
+	return nil
+}
+
+// httpToken reports whether s is an HTTP token (RFC 9110 §5.6.2), the syntax of methods and header
+// names.
+func httpToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		if c >= 0x80 || !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // takeFault consumes one use of the first fault matching the request. Call with s.mu held.
@@ -65,18 +135,19 @@ func (s *Server) takeFault(method, path string) *Fault {
 }
 
 func (f *Fault) write(w http.ResponseWriter) {
+	status := cmp.Or(f.Status, http.StatusInternalServerError)
+	body := f.Body
+	if status == http.StatusNoContent || status == http.StatusNotModified {
+		body = "" // none, whichever way the fake is reached: a listener refuses one, a recorder would not
+	}
 	for k, vs := range f.Header {
 		w.Header()[k] = append([]string(nil), vs...)
 	}
-	if f.Body != "" && w.Header().Get("Content-Type") == "" {
-		w.Header().Set("Content-Type", http.DetectContentType([]byte(f.Body)))
-	}
-	status := f.Status
-	if status == 0 {
-		status = http.StatusInternalServerError
+	if body != "" && w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", http.DetectContentType([]byte(body)))
 	}
 	w.WriteHeader(status)
-	_, _ = w.Write([]byte(f.Body))
+	_, _ = io.WriteString(w, body)
 }
 
 // Throttle configures Adobe's token-bucket throttle: each end user (the first X-Forwarded-For address,
@@ -109,13 +180,24 @@ var adobeThrottled = regexp.MustCompile(`^(/o/client/(register|token|scopes|vali
 	`|/reggie/v1/[^/]+/regcode)`)
 
 // SetThrottle switches Adobe-like throttling on with t's settings, or off with nil. Switching it on
-// starts every end user with a full bucket.
-func (s *Server) SetThrottle(t *Throttle) {
+// starts every end user with a full bucket. A negative or non-finite Rate, a negative Burst or a path
+// with a control character is refused with an *InputError (Input "throttle"), changing nothing.
+func (s *Server) SetThrottle(t *Throttle) error {
+	if t != nil {
+		if field, reason := badThrottle(t.Rate, t.Burst); field != "" {
+			return &InputError{Input: "throttle", Field: field, Reason: reason}
+		}
+		for i, p := range t.Paths {
+			if reason := textProblem(p); reason != "" {
+				return &InputError{Input: "throttle", Field: fmt.Sprintf("paths[%d]", i), Reason: reason}
+			}
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if t == nil {
 		s.throttle = nil
-		return
+		return nil
 	}
 	cfg := *t
 	if cfg.Rate <= 0 {
@@ -126,6 +208,19 @@ func (s *Server) SetThrottle(t *Throttle) {
 	}
 	cfg.Paths = slices.Clone(t.Paths) // nil stays nil (Adobe's paths); empty stays empty (none)
 	s.throttle = &throttle{cfg: cfg, buckets: map[string]*bucket{}}
+	return nil
+}
+
+// throttleConfig is the throttle switched on, with Adobe's defaults filled in; nil when it is off.
+func (s *Server) throttleConfig() *Throttle {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.throttle == nil {
+		return nil
+	}
+	cfg := s.throttle.cfg
+	cfg.Paths = slices.Clone(cfg.Paths)
+	return &cfg
 }
 
 // throttled takes a token from the request's bucket and reports whether there was none. Call with

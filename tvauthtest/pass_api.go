@@ -41,12 +41,14 @@ func (s *Server) passAPI(w http.ResponseWriter, r *http.Request) {
 		handle func()
 	}
 	var rt route
+	var allow []string // what a 405 lists when the path takes more methods than rt's
 	switch {
 	case len(seg) == 2 && seg[1] == "configuration":
 		rt = route{http.MethodGet, func() { s.passConfiguration(w, r, sp) }}
 	case len(seg) == 2 && seg[1] == "sessions":
 		rt = route{http.MethodPost, func() { s.passCreateSession(w, r, sp) }}
 	case len(seg) == 3 && seg[1] == "sessions":
+		allow = []string{http.MethodGet, http.MethodPost}
 		if r.Method == http.MethodGet {
 			rt = route{http.MethodGet, func() { s.passSessionStatus(w, r, sp, seg[2]) }}
 		} else {
@@ -71,7 +73,10 @@ func (s *Server) passAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method != rt.method {
-		adobeMethodNotAllowed(w, rt.method)
+		if allow == nil {
+			allow = []string{rt.method}
+		}
+		adobeMethodNotAllowed(w, allow...)
 		return
 	}
 	if _, ok := s.validToken(r); !ok {

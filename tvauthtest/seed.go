@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Seed describes a fake's starting state: who exists, how the clock is set and how the network
@@ -111,8 +114,9 @@ func DefaultSeed() Seed {
 }
 
 // ApplySeed adds what seed describes to s: identities are added to those s already has, the clock,
-// latency and throttle settings are replaced when seed sets them. Apply a seed before the fake serves
-// requests that depend on it. An invalid seed changes nothing.
+// latency and throttle settings are replaced when seed sets them (a Latency drops the path latencies
+// set before, as SetLatency does). Apply a seed before the fake serves requests that depend on it.
+// An invalid seed changes nothing.
 func (s *Server) ApplySeed(seed Seed) error {
 	if err := seed.validate(noPosition, s.hasMVPD); err != nil {
 		return err
@@ -150,29 +154,43 @@ func (s *Server) ApplySeed(seed Seed) error {
 		off := seed.ClockOffset
 		s.SetClock(func() time.Time { return time.Now().Add(off) })
 	}
+	// Validated above: these setters refuse nothing here.
 	if seed.Latency != 0 {
-		s.SetLatency(seed.Latency)
+		_ = s.SetLatency(seed.Latency)
 	}
 	for _, p := range seed.PathLatency {
-		s.SetPathLatency(p.Path, p.Latency)
+		_ = s.SetPathLatency(p.Path, p.Latency)
 	}
 	if t := seed.Throttle; t != nil {
-		s.SetThrottle(&Throttle{Rate: t.Rate, Burst: t.Burst, Paths: t.Paths})
+		_ = s.SetThrottle(&Throttle{Rate: t.Rate, Burst: t.Burst, Paths: t.Paths})
 	}
 	return nil
 }
 
-// SeedError is a seed the fake refuses: where (1-based line and column of the JSON, 0 when the seed
-// did not come from JSON), which field (a JSON path such as "ags_users[1].accounts[0]") and why.
-type SeedError struct {
+// InputError is input the fake refuses: a seed (ParseSeed, ApplySeed, NewStandalone, the admin API's
+// seed), or a fault, latency, throttle or clock change (FailNextWith, SetLatency, SetPathLatency,
+// SetThrottle, the admin API). It says what was refused, where (1-based line and column of the JSON,
+// 0 when the input did not come from JSON), which field (a JSON path as the seed file and the admin
+// API spell it, such as "ags_users[1].accounts[0]" or "status") and why.
+type InputError struct {
+	Input        string // what was refused: "seed", "fault", "latency", "throttle" or "clock"
 	Line, Column int
 	Field        string
 	Reason       string
 }
 
-func (e *SeedError) Error() string {
+// SeedError is the name InputError had when seeds were the only input the fake checked: code that
+// matches a *SeedError with errors.As keeps working, and now matches every refused input.
+type SeedError = InputError
+
+func (e *InputError) Error() string {
 	var b strings.Builder
-	b.WriteString("tvauthtest: seed")
+	b.WriteString("tvauthtest: ")
+	if e.Input == "" {
+		b.WriteString("input")
+	} else {
+		b.WriteString(e.Input)
+	}
 	if e.Line > 0 {
 		fmt.Fprintf(&b, " line %d, column %d", e.Line, e.Column)
 	}
@@ -183,8 +201,10 @@ func (e *SeedError) Error() string {
 	return b.String()
 }
 
-// Validate reports the first field of seed the fake cannot honour, as a *SeedError. A profile's MVPD
-// must be among the seed's MVPDs (ApplySeed also accepts one the Server already has).
+// Validate reports the first field of seed the fake cannot honour, as an *InputError. A profile's MVPD
+// must be among the seed's MVPDs (ApplySeed also accepts one the Server already has). No text may hold
+// a control character (U+0000–U+001F, U+007F–U+009F) or be invalid UTF-8: identities end up in
+// headers, URLs and XML, where such bytes are refused or mean something else.
 func (seed Seed) Validate() error {
 	return seed.validate(noPosition, nil)
 }
@@ -199,7 +219,10 @@ func (s *Server) hasMVPD(id string) bool { return s.pass.mvpd(id) != nil }
 func (seed Seed) validate(at func(field string) (line, col int), known func(mvpd string) bool) error {
 	bad := func(field, format string, args ...any) error {
 		line, col := at(field)
-		return &SeedError{Line: line, Column: col, Field: field, Reason: fmt.Sprintf(format, args...)}
+		return &InputError{Input: "seed", Line: line, Column: col, Field: field, Reason: fmt.Sprintf(format, args...)}
+	}
+	if field, reason := badText(reflect.ValueOf(seed), ""); field != "" {
+		return bad(field, "%s", reason)
 	}
 	mvpds := map[string]bool{}
 	for i, m := range seed.MVPDs {
@@ -232,7 +255,7 @@ func (seed Seed) validate(at func(field string) (line, col int), known func(mvpd
 		if d.MVPD == "" {
 			return bad(f+".mvpd", "a denial needs an MVPD")
 		}
-		if d.Resource == "" {
+		if strings.TrimSpace(d.Resource) == "" { // a blank resource cannot be asked for: decisions refuse it
 			return bad(f+".resource", "a denial needs a resource")
 		}
 	}
@@ -280,14 +303,73 @@ func (seed Seed) validate(at func(field string) (line, col int), known func(mvpd
 		}
 	}
 	if t := seed.Throttle; t != nil {
-		if t.Rate < 0 {
-			return bad("throttle.rate", "a rate cannot be negative")
-		}
-		if t.Burst < 0 {
-			return bad("throttle.burst", "a burst cannot be negative")
+		if field, reason := badThrottle(t.Rate, t.Burst); field != "" {
+			return bad("throttle."+field, "%s", reason)
 		}
 	}
 	return nil
+}
+
+// badText finds a string in v (a seed, or a part of one) that holds a control character or is not
+// UTF-8, and says where (its JSON path below field) and why; "" when there is none.
+func badText(v reflect.Value, field string) (string, string) {
+	switch v.Kind() {
+	case reflect.String:
+		if reason := textProblem(v.String()); reason != "" {
+			return field, reason
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			return badText(v.Elem(), field)
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			if f, reason := badText(v.Index(i), fmt.Sprintf("%s[%d]", field, i)); f != "" {
+				return f, reason
+			}
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			if field != "" {
+				name = field + "." + name
+			}
+			if f, reason := badText(v.Field(i), name); f != "" {
+				return f, reason
+			}
+		}
+	}
+	return "", ""
+}
+
+// textProblem says what is wrong with s as a name, password or path: a control character or bytes
+// that are not UTF-8 ("" when nothing is).
+func textProblem(s string) string {
+	for i, c := range s {
+		if c == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				return fmt.Sprintf("byte %d is not UTF-8", i)
+			}
+		}
+		if unicode.IsControl(c) {
+			return fmt.Sprintf("control character %U at byte %d: only printable text is accepted", c, i)
+		}
+	}
+	return ""
+}
+
+// badThrottle checks a throttle's rate and burst; it names the field at fault and why.
+func badThrottle(rate float64, burst int) (field, reason string) {
+	switch {
+	case math.IsNaN(rate) || math.IsInf(rate, 0):
+		return "rate", "a rate must be a finite number of requests per second"
+	case rate < 0:
+		return "rate", "a rate cannot be negative"
+	case burst < 0:
+		return "burst", "a burst cannot be negative"
+	}
+	return "", ""
 }
 
 // ParseSeed reads a seed from JSON and validates it. Unknown fields, wrong types, durations that are
@@ -295,7 +377,7 @@ func (seed Seed) validate(at func(field string) (line, col int), known func(mvpd
 // that names the line, column and field at fault.
 func ParseSeed(data []byte) (Seed, error) {
 	var seed Seed
-	r, err := decodeLocated(data, &seed)
+	r, err := decodeLocated(data, &seed, "seed")
 	if err != nil {
 		return Seed{}, err
 	}
@@ -308,7 +390,7 @@ func ParseSeed(data []byte) (Seed, error) {
 // parseSeedFor reads a seed that adds to s: a profile may name an MVPD s already has.
 func parseSeedFor(s *Server, data []byte) (Seed, error) {
 	var seed Seed
-	r, err := decodeLocated(data, &seed)
+	r, err := decodeLocated(data, &seed, "seed")
 	if err != nil {
 		return Seed{}, err
 	}
@@ -318,11 +400,33 @@ func parseSeedFor(s *Server, data []byte) (Seed, error) {
 	return seed, nil
 }
 
+// utf8BOM is the byte order mark some Windows editors write at the start of a UTF-8 file.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
 // decodeLocated decodes one JSON value into v (a pointer to a struct of strings, numbers, booleans,
 // durations, slices, string-keyed maps and such structs), refusing unknown fields and wrong types
-// with a *SeedError that says where.
-func decodeLocated(data []byte, v any) (*seedReader, error) {
-	r := &seedReader{data: data, dec: json.NewDecoder(bytes.NewReader(data)), at: map[string]int{}}
+// with an *InputError (of this input: "seed", "fault", …) that says where.
+//
+// A UTF-8 byte order mark at the start is skipped, as RFC 8259 lets a parser do (Notepad and
+// PowerShell write one); lines and columns then count from the text after it, as an editor shows
+// it. A UTF-16 text, or bytes that are not UTF-8, are refused with where they are.
+func decodeLocated(data []byte, v any, input string) (*seedReader, error) {
+	data = bytes.TrimPrefix(data, utf8BOM)
+	r := &seedReader{input: input, data: data, dec: json.NewDecoder(bytes.NewReader(data)), at: map[string]int{}}
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		return nil, r.errAt(0, "", "the JSON is UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8")
+	}
+	if !utf8.Valid(data) {
+		off := 0
+		for off < len(data) {
+			c, size := utf8.DecodeRune(data[off:])
+			if c == utf8.RuneError && size == 1 {
+				break
+			}
+			off += size
+		}
+		return nil, r.errAt(off, "", "byte 0x%02x is not UTF-8: JSON text is UTF-8", data[off])
+	}
 	r.dec.UseNumber()
 	if err := r.value(reflect.ValueOf(v).Elem(), ""); err != nil {
 		return nil, err
@@ -335,9 +439,10 @@ func decodeLocated(data []byte, v any) (*seedReader, error) {
 
 // seedReader decodes JSON into a Seed token by token, so that every error knows where it is.
 type seedReader struct {
-	data []byte
-	dec  *json.Decoder
-	at   map[string]int // field path → offset of its value
+	input string // what is decoded, for errors: "seed", "fault", …
+	data  []byte
+	dec   *json.Decoder
+	at    map[string]int // field path → offset of its value
 }
 
 var durationType = reflect.TypeFor[time.Duration]()
@@ -373,9 +478,19 @@ func (r *seedReader) position(field string) (int, int) {
 	}
 }
 
+// located gives err, an *InputError about a field of the JSON r read, the line and column of that
+// field's value.
+func (r *seedReader) located(err error) error {
+	var ie *InputError
+	if errors.As(err, &ie) && ie.Line == 0 && ie.Field != "" {
+		ie.Line, ie.Column = r.position(ie.Field)
+	}
+	return err
+}
+
 func (r *seedReader) errAt(off int, field, format string, args ...any) error {
 	line, col := r.lineCol(off)
-	return &SeedError{Line: line, Column: col, Field: field, Reason: fmt.Sprintf(format, args...)}
+	return &InputError{Input: r.input, Line: line, Column: col, Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
 func (r *seedReader) token(field string) (json.Token, int, error) {
@@ -385,13 +500,45 @@ func (r *seedReader) token(field string) (json.Token, int, error) {
 		var syn *json.SyntaxError
 		switch {
 		case errors.As(err, &syn):
-			return nil, off, r.errAt(int(syn.Offset), field, "malformed JSON: %s", strings.TrimPrefix(syn.Error(), "invalid character "))
+			return nil, off, r.syntaxError(syn, field)
 		case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
 			return nil, off, r.errAt(len(r.data), field, "the JSON ends too early")
 		}
 		return nil, off, r.errAt(off, field, "%v", err)
 	}
 	return tok, off, nil
+}
+
+// syntaxError locates a syntax error. encoding/json quotes the offending byte as if it were a
+// character ('ï' for the first byte of a byte order mark): a non-ASCII one is named by its code point
+// instead, at its own position (the first such byte from the error's offset on: only separators lie
+// between them).
+func (r *seedReader) syntaxError(syn *json.SyntaxError, field string) error {
+	off := int(syn.Offset)
+	msg := strings.TrimPrefix(syn.Error(), "invalid character ")
+	if b, rest, ok := quotedByte(msg); ok && b >= utf8.RuneSelf {
+		from := min(max(off-1, 0), len(r.data))
+		if at := bytes.IndexByte(r.data[from:], b); at >= 0 {
+			c, _ := utf8.DecodeRune(r.data[from+at:])
+			what := fmt.Sprintf("character %U %q", c, c)
+			if c == '\ufeff' {
+				what = "character U+FEFF (a byte order mark; one is skipped only at the very start)"
+			}
+			return r.errAt(from+at, field, "malformed JSON: %s%s", what, rest)
+		}
+	}
+	return r.errAt(off, field, "malformed JSON: %s", msg)
+}
+
+// quotedByte reads the byte a json.SyntaxError quotes at the start of msg ('ï' is 0xEF) and what
+// follows it.
+func quotedByte(msg string) (b byte, rest string, ok bool) {
+	if !strings.HasPrefix(msg, "'") {
+		return 0, "", false
+	}
+	c, size := utf8.DecodeRuneInString(msg[1:])
+	rest, ok = strings.CutPrefix(msg[1+size:], "'")
+	return byte(c), rest, ok && c <= 0xff
 }
 
 // value decodes the next JSON value into v, whose path is field.
@@ -587,7 +734,7 @@ type seedPathLatency struct {
 // wrong types like ParseSeed, but without validating the values: use ParseSeed or Validate for that.
 func (seed *Seed) UnmarshalJSON(data []byte) error {
 	var s Seed
-	if _, err := decodeLocated(data, &s); err != nil {
+	if _, err := decodeLocated(data, &s, "seed"); err != nil {
 		return err
 	}
 	*seed = s

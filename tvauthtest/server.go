@@ -27,6 +27,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"time"
 
@@ -278,28 +279,57 @@ type pathDelay struct {
 	d       time.Duration
 }
 
-// SetLatency delays every answer by d (0 removes it), for timeout and cancellation tests. The wait
-// ends early when the client gives up.
-func (s *Server) SetLatency(d time.Duration) {
+// SetLatency delays the answers to every path by d, for timeout and cancellation tests: it replaces
+// the default delay and drops every SetPathLatency rule, so SetLatency(0) removes all latency. The
+// wait ends early when the client gives up. A negative d is refused with an *InputError (Input
+// "latency"), changing nothing.
+func (s *Server) SetLatency(d time.Duration) error {
+	if d < 0 {
+		return &InputError{Input: "latency", Field: "latency", Reason: "a latency cannot be negative: got " + d.String()}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.latency = d
+	s.pathLatency = nil
+	return nil
 }
 
 // SetPathLatency delays answers to paths matching pattern (an exact path, or a prefix ending in "*")
-// by d instead of the SetLatency delay; 0 removes the rule.
-func (s *Server) SetPathLatency(pattern string, d time.Duration) {
+// by d instead of the SetLatency delay; 0 removes the rule. Rules are tried in the order they were
+// first set. An empty pattern (SetLatency is for every path), one with a control character, or a
+// negative d is refused with an *InputError (Input "latency"), changing nothing.
+func (s *Server) SetPathLatency(pattern string, d time.Duration) error {
+	switch reason := textProblem(pattern); {
+	case pattern == "":
+		return &InputError{Input: "latency", Field: "path", Reason: "a path latency needs a path (exact, or a prefix ending in *); SetLatency sets every path's"}
+	case reason != "":
+		return &InputError{Input: "latency", Field: "path", Reason: reason}
+	case d < 0:
+		return &InputError{Input: "latency", Field: "latency", Reason: "a latency cannot be negative: got " + d.String()}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, p := range s.pathLatency {
 		if p.pattern == pattern {
-			s.pathLatency = append(s.pathLatency[:i], s.pathLatency[i+1:]...)
-			break
+			if d == 0 {
+				s.pathLatency = slices.Delete(s.pathLatency, i, i+1)
+			} else {
+				s.pathLatency[i].d = d
+			}
+			return nil
 		}
 	}
 	if d > 0 {
 		s.pathLatency = append(s.pathLatency, pathDelay{pattern, d})
 	}
+	return nil
+}
+
+// latencies returns the default delay and a copy of the path rules, in the order they are tried.
+func (s *Server) latencies() (time.Duration, []pathDelay) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.latency, slices.Clone(s.pathLatency)
 }
 
 func (s *Server) latencyFor(path string) time.Duration {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -88,7 +89,7 @@ func TestServerFailNext(t *testing.T) {
 	if st := discovery(t, hc, s.URL()); st != 200 {
 		t.Errorf("unrelated faults: status %d, want 200", st)
 	}
-	// times < 1 counts as one failure, not an everlasting one.
+	// times 0 counts as one failure, not an everlasting one.
 	s.FailNext("GET", "/ags/servicediscovery", 502, 0)
 	if a, b := discovery(t, hc, s.URL()), discovery(t, hc, s.URL()); a != 502 || b != 200 {
 		t.Errorf("times 0: statuses %d, %d, want 502, 200", a, b)
@@ -199,34 +200,101 @@ func TestServerLatency(t *testing.T) {
 		t.Errorf("took %v", d)
 	}
 
-	// A prefix rule delays only its paths.
+	// A prefix rule delays only its paths: the hour-long rule of /ags/signOn leaves discovery alone
+	// (a minute is longer than any load makes an undelayed answer take).
 	start = time.Now()
 	do(t, hc, "GET", s.URL()+"/auth/logout", nil, "")
 	if d := time.Since(start); d < 200*time.Millisecond {
 		t.Errorf("/auth/logout answered after %v, want >= 200ms", d)
 	}
-	start = time.Now()
-	discovery(t, hc, s.URL())
-	if d := time.Since(start); d >= 200*time.Millisecond {
-		t.Errorf("undelayed path answered after %v", d)
+	if err := answersWithin(s, "/ags/servicediscovery", time.Minute); err != nil {
+		t.Errorf("undelayed path: %v", err)
 	}
 
-	// SetLatency covers the rest; a 0 path rule is removed.
-	s.SetPathLatency("/ags/signOn", 0)
-	s.SetLatency(100 * time.Millisecond)
+	// A 0 path rule is removed; SetLatency covers every path and drops the path rules.
+	if err := s.SetPathLatency("/ags/signOn", 0); err != nil {
+		t.Fatal(err)
+	}
+	if every, rules := s.latencies(); every != 0 || len(rules) != 1 || rules[0] != (pathDelay{"/auth/*", 200 * time.Millisecond}) {
+		t.Errorf("latencies = %v %v, want only /auth/*", every, rules)
+	}
+	if err := s.SetPathLatency("/ags/signOn", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetLatency(100 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
 	start = time.Now()
 	discovery(t, hc, s.URL())
 	if d := time.Since(start); d < 100*time.Millisecond {
 		t.Errorf("SetLatency: answered after %v, want >= 100ms", d)
 	}
+	if err := answersWithin(s, "/ags/signOn", time.Minute); err != nil {
+		t.Errorf("a path rule outlived SetLatency: %v", err)
+	}
+	if err := s.SetLatency(0); err != nil {
+		t.Fatal(err)
+	}
+	if every, rules := s.latencies(); every != 0 || len(rules) != 0 {
+		t.Errorf("after SetLatency(0): %v %v", every, rules)
+	}
 
 	// Through Transport the wait honours the request context too.
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel2()
-	s.SetLatency(time.Hour)
+	if err := s.SetLatency(time.Hour); err != nil {
+		t.Fatal(err)
+	}
 	req, _ = http.NewRequestWithContext(ctx2, "GET", "https://ags.example/ags/servicediscovery", nil)
 	if _, err := s.Transport().RoundTrip(req); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("transport: error %v, want context.DeadlineExceeded", err)
+	}
+}
+
+// answersWithin sends GET path through the Transport and reports an error unless an answer comes
+// within d.
+func answersWithin(s *Server, path string, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://fake.example"+path, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := s.Transport().RoundTrip(req)
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
+}
+
+// TestServerLatencyRefuses: the Go API refuses what the admin API and the seed refuse, changing
+// nothing.
+func TestServerLatencyRefuses(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	if err := s.SetPathLatency("/auth/*", time.Second); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		set   func() error
+		field string
+	}{
+		{"negative latency", func() error { return s.SetLatency(-time.Second) }, "latency"},
+		{"negative path latency", func() error { return s.SetPathLatency("/ags/*", -time.Second) }, "latency"},
+		{"empty path", func() error { return s.SetPathLatency("", time.Second) }, "path"},
+		{"path with a control character", func() error { return s.SetPathLatency("/ags/\n", time.Second) }, "path"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.set()
+			var ie *InputError
+			if !errors.As(err, &ie) || ie.Input != "latency" || ie.Field != tc.field || !strings.HasPrefix(err.Error(), "tvauthtest: latency: ") {
+				t.Fatalf("err = %v, want a latency error on %s", err, tc.field)
+			}
+			if every, rules := s.latencies(); every != 0 || len(rules) != 1 || rules[0].pattern != "/auth/*" {
+				t.Errorf("a refused latency changed the settings: %v %v", every, rules)
+			}
+		})
 	}
 }
 
@@ -543,5 +611,73 @@ func TestBrowsePassLogoutChain(t *testing.T) {
 	// A client without cookies cannot complete the MVPD hop.
 	if _, err := s.Browse(t.Context(), &http.Client{Transport: s.Transport()}, start, redirect); err == nil {
 		t.Error("a cookie-less client completed the chain")
+	}
+}
+
+// TestWrongMethodEveryRoute: every path the fake serves answers a method it does not take with 405
+// and an Allow header naming the ones it does, in the family's own error shape (the admin API's are
+// in TestAdminWrongMethod).
+func TestWrongMethodEveryRoute(t *testing.T) {
+	t.Parallel()
+	s := adobeTestServer(t)
+	hc := s.srv.Client()
+	for _, tc := range []struct {
+		path  string
+		allow string
+	}{
+		{"/o/client/register", "POST"},
+		{"/o/client/token", "POST"},
+		{"/api/v2/REF30/configuration", "GET"},
+		{"/api/v2/REF30/sessions", "POST"},
+		{"/api/v2/REF30/sessions/ABCDEFG", "GET, POST"},
+		{"/api/v2/REF30/sessions/sso/Apple", "POST"},
+		{"/api/v2/authenticate/REF30/ABCDEFG", "GET"},
+		{"/api/v2/REF30/profiles", "GET"},
+		{"/api/v2/REF30/profiles/Cablevision", "GET"},
+		{"/api/v2/REF30/profiles/code/ABCDEFG", "GET"},
+		{"/api/v2/REF30/profiles/sso/Apple", "POST"},
+		{"/api/v2/REF30/decisions/authorize/Cablevision", "POST"},
+		{"/api/v2/REF30/decisions/preauthorize/Cablevision", "POST"},
+		{"/api/v2/REF30/logout/Cablevision", "GET"},
+		{"/adobe-services/logout", "GET"},
+		{"/mvpd/Cablevision/login", "GET, POST"},
+		{"/api/v1/authenticate", "GET"},
+		{"/api/v1/authenticate/freepreview", "POST"},
+		{"/api/v1/config/REF30", "GET"},
+		{"/api/v1/checkauthn", "GET"},
+		{"/api/v1/checkauthn/ABCDEFG", "GET"},
+		{"/api/v1/tokens/authn", "GET"},
+		{"/api/v1/authorize", "GET"},
+		{"/api/v1/tokens/authz", "GET"},
+		{"/api/v1/tokens/media", "GET"},
+		{"/api/v1/mediatoken", "GET"},
+		{"/api/v1/preauthorize", "GET"},
+		{"/api/v1/preauthorize/ABCDEFG", "GET"},
+		{"/api/v1/logout", "DELETE"},
+		{"/api/v1/tokens/usermetadata", "GET"},
+		{"/reggie/v1/REF30/regcode", "POST"},
+		{"/reggie/v1/REF30/regcode/ABCDEFG", "GET, DELETE"},
+		{"/auth/clientLogin", "POST"},
+		{"/auth/logout", "GET, POST"},
+		{"/auth/captcha", "GET"},
+		{"/ags/servicediscovery", "GET"},
+		{"/ags/signOn", "POST"},
+		{"/ags/subsequentSignOn", "POST"},
+		{"/ags/refresh", "POST"},
+		{"/ags/signOut", "POST"},
+		{"/ags/register/" + AGSRegisterType, "POST"},
+		{"/ags/subsequentRegister", "POST"},
+		{"/ags/getSessionToken", "POST"},
+		{"/ags/signOnWithSessionToken", "POST"},
+	} {
+		for _, m := range []string{"GET", "POST", "PUT", "DELETE", "PATCH"} {
+			if slices.Contains(strings.Split(tc.allow, ", "), m) {
+				continue
+			}
+			status, h, _ := do(t, hc, m, s.URL()+tc.path, nil, "")
+			if status != http.StatusMethodNotAllowed || h.Get("Allow") != tc.allow {
+				t.Errorf("%s %s: %d, Allow %q; want 405, Allow %q", m, tc.path, status, h.Get("Allow"), tc.allow)
+			}
+		}
 	}
 }
