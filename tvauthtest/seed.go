@@ -174,9 +174,9 @@ func (s *Server) ApplySeed(seed Seed) error {
 // API spell it, such as "ags_users[1].accounts[0]" or "status") and why.
 type InputError struct {
 	Input        string // what was refused: "seed", "fault", "latency", "throttle" or "clock"
-	Line, Column int
-	Field        string
-	Reason       string
+	Line, Column int    // where in the JSON, 1-based; 0 when the input was not JSON
+	Field        string // the JSON path of the field at fault; "" when the whole input is
+	Reason       string // why, in a sentence without the input's name or position
 }
 
 // SeedError is the name InputError had when seeds were the only input the fake checked: code that
