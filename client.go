@@ -49,7 +49,7 @@ type Client struct {
 	baseURLs [numServices]string
 	// defaultDevice holds the header values of WithDevice's device, encoded on first use.
 	defaultDevice deviceHeaderCache
-	rc            *retryablehttp.Client
+	retry         RetryPolicy    // with defaults
 	base          *baseTransport // chooses the transport per attempt; owns the SDK's pooled connections
 	// unsaved holds what LoadOrRegister registered and could not save yet (credstore.go).
 	unsaved atomic.Pointer[unsavedCredentials]
@@ -136,26 +136,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 
 	c.base = newBaseTransport(cfg.httpClient, cfg.timeouts)
-	hc := &http.Client{
-		// No Timeout here: the caller's is read per attempt by c.base. attemptTransport has no
-		// CloseIdleConnections, so retryablehttp's calls to hc.CloseIdleConnections after a failure do
-		// not empty the pool, nor close the idle connections of a transport the caller shares.
-		Transport: &attemptTransport{client: c, base: c.base},
-		// Endpoints that answer 302 read Location themselves; following would leak Authorization
-		// headers to MVPD pages and fetch pages the caller never asked for.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	p := cfg.retry.withDefaults()
-	c.rc = &retryablehttp.Client{
-		HTTPClient:   hc,
-		Logger:       nil, // it would print URLs with tokens; the pipeline logs redacted lines itself
-		RetryWaitMin: p.MinWait,
-		RetryWaitMax: p.MaxWait,
-		RetryMax:     p.MaxRetries,
-		CheckRetry:   checkRetry,
-		Backoff:      backoff,
-		ErrorHandler: retryablehttp.PassthroughErrorHandler,
-	}
+	c.retry = cfg.retry.withDefaults()
 	c.common.client = c
 	c.Pass = (*PassService)(&c.common)
 	c.Clientless = (*ClientlessService)(&c.common)
@@ -212,8 +193,13 @@ type call struct {
 	decodeError func(*response) error
 	// throttleFloor is the least wait after a 429 without Retry-After (Adobe: 1 s), capped by MaxWait.
 	throttleFloor time.Duration
-	// prepare runs on every attempt after the headers are set (request signing).
-	prepare func(*http.Request) error
+	// sign signs the call again before every retry: the query (GET) or form body (POST) to send, and
+	// the signature to scrub (WebAPI). The first attempt carries what the call was built with.
+	sign func() (wire, sig string)
+	// resend reads a reply that is not retried for its status and says whether to send the call once
+	// more, re-signed (WebAPI 400/1015 "invalid ts", after resynchronising the clock). It must not
+	// keep r's body beyond the call.
+	resend func(r *response) bool
 }
 
 // response is an HTTP reply with its body read (at most maxBodyBytes).
@@ -224,8 +210,7 @@ type response struct {
 	Request    *url.URL // the URL that was sent
 	Base       *url.URL // the service root, for resolving relative URLs in the body
 
-	bearer string    // the Pass bearer token the last attempt carried
-	red    *redactor // this call's secrets, for decoders that keep server text as data
+	red *redactor // this call's secrets, for decoders that keep server text as data
 }
 
 func (r *response) contentType() string {
@@ -241,39 +226,14 @@ func (c *call) idempotent() bool {
 	return false
 }
 
-// attemptState is one call's state, carried in the request context so that the retry hooks (which
-// never see the request) and the per-attempt transport can reach it.
-type attemptState struct {
-	call     *call
-	red      *redactor
-	attempt  int
-	bearer   string
-	body     []byte
-	bodyRead bool
-}
-
-type stateKey struct{}
-
-func stateFrom(ctx context.Context) *attemptState {
-	st, _ := ctx.Value(stateKey{}).(*attemptState)
-	return st
-}
-
 // do is the one request pipeline: build, authorise or sign per attempt, send with retries, read a
 // bounded body, decode, map errors, log redacted.
 func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 	if ctx == nil {
 		return nil, invalid("ctx", "nil context")
 	}
-	base := c.bases[cl.service]
-	if base == nil {
-		return nil, &RequestError{Service: cl.service.String(), Method: cl.method, Err: ErrNotConfigured,
-			msg: ErrNotConfigured.Error() + " (set " + cl.service.option() + ")"}
-	}
-	if cl.auth == authPassBearer && c.cfg.passTS == nil {
-		return nil, &RequestError{Service: cl.service.String(), Method: cl.method, Err: ErrNotConfigured,
-			msg: ErrNotConfigured.Error() + " (set WithPassTokenSource)"}
-	}
+	// "Not configured" was checked by the endpoint method (requireConfigured), before it validated
+	// its input: every call reaching here has its base URL and, for authPassBearer, a token source.
 	red := newRedactor(cl.secrets...)
 	for name, vs := range cl.header {
 		if isSecretName(name) {
@@ -294,22 +254,11 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		return nil, invalid("path", "cannot build URL: %v", err)
 	}
 
-	var resp *response
-	for try := 0; ; try++ {
-		resp, err = c.send(ctx, cl, u, red)
-		if err != nil {
-			return nil, err
-		}
-		// An Adobe 401 means the token was revoked or expired early: fetch a new one once.
-		if resp.StatusCode == http.StatusUnauthorized && cl.auth == authPassBearer && try == 0 {
-			if inv, ok := c.cfg.passTS.(tokenInvalidator); ok {
-				inv.invalidate(resp.bearer)
-				continue
-			}
-		}
-		break
+	resp, err := c.send(ctx, cl, u, red)
+	if err != nil {
+		return nil, err
 	}
-	resp.Base = base
+	resp.Base = c.bases[cl.service]
 
 	if isAnswer(cl.answers, resp.StatusCode) {
 		if cl.decode == nil {
@@ -352,12 +301,11 @@ func (c *Client) decodeFailure(cl *call, resp *response, red *redactor, err erro
 		Err: errors.New(red.scrub(err.Error())), CorrelationID: cl.header.Get("X-Correlation-Id")}
 }
 
-// send runs one call through retryablehttp and returns the reply with its body read.
+// send runs one call through retryablehttp's loop, the only retry loop, and returns the reply with
+// its body read. The loop's hooks are methods of the call's own attemptState (retry.go), bound here.
 func (c *Client) send(ctx context.Context, cl *call, u *url.URL, red *redactor) (*response, error) {
-	st := &attemptState{call: cl, red: red}
-	ctx = context.WithValue(ctx, stateKey{}, st)
 	// The call's header becomes the request's: the call is built for this one request, and nothing
-	// below writes into a value slice (an attempt that adds a header copies the map first).
+	// below writes into a value slice (a retry that changes a header copies the map first).
 	h := cl.header
 	if h == nil {
 		h = make(http.Header, 2)
@@ -377,28 +325,20 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, red *redactor) 
 	if err != nil {
 		return nil, invalid("request", "%s", red.scrub(err.Error()))
 	}
-	// The body is read inside the retry loop, so a truncated idempotent reply is retried too.
-	req.SetResponseHandler(func(r *http.Response) error {
-		var readErr error
-		st.body, readErr = readBody(r.Body, r.ContentLength)
-		st.bodyRead = true
-		return readErr
-	})
-
-	hr, err := c.rc.Do(req)
+	st := newAttemptState(c, cl, red, req)
+	if err := st.authorise(hreq, false); err != nil {
+		return nil, c.requestError(ctx, cl, u, red, err)
+	}
+	hr, err := st.rc.Do(req)
 	if err != nil {
 		if hr != nil && hr.Body != nil && !st.bodyRead {
 			hr.Body.Close()
 		}
 		return nil, c.requestError(ctx, cl, u, red, err)
 	}
-	if !st.bodyRead { // retries ran out on a retryable status: the handler never ran
-		st.body, err = readBody(hr.Body, hr.ContentLength)
-		if err != nil {
-			return nil, c.requestError(ctx, cl, u, red, err)
-		}
-	}
-	return &response{StatusCode: hr.StatusCode, Header: hr.Header, Body: st.body, Request: u, bearer: st.bearer, red: red}, nil
+	// Do succeeds only after the response handler read this reply (retry.go: checkRetry counts the
+	// retries itself, so the loop never stops on a retryable reply it did not read).
+	return st.resp, nil
 }
 
 // requestError maps a failure to get a reply. A token fetch that failed with a typed error (say
@@ -533,63 +473,6 @@ func (s *callerTokenSource) fetch(f *callerFetch) {
 		close(f.done)
 	}()
 	f.tok, f.err = s.ts.Token()
-}
-
-// attemptTransport runs under the retry loop: it authorises every attempt (a token refreshed between
-// attempts is picked up), runs the signer, and logs one redacted line per attempt.
-type attemptTransport struct {
-	client *Client
-	base   http.RoundTripper
-}
-
-func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	st := stateFrom(ctx)
-	if st == nil {
-		return t.base.RoundTrip(req)
-	}
-	st.attempt++
-	st.bearer = ""
-	// A retry, or an attempt that re-signs, works on its own copy: the retry loop sends the same
-	// request again, and a transport may still hold the previous attempt's. The first attempt of an
-	// unsigned call owns the request (send built it for this call, no transport has seen it yet), so
-	// its Authorization header is written in place.
-	if st.call.prepare != nil || (st.call.auth == authPassBearer && st.attempt > 1) {
-		r2 := new(http.Request)
-		*r2 = *req
-		r2.Header = make(http.Header, len(req.Header)+1)
-		for k, v := range req.Header {
-			r2.Header[k] = v
-		}
-		if st.call.prepare != nil {
-			u := *req.URL
-			r2.URL = &u
-		}
-		req = r2
-	}
-	if st.call.auth == authPassBearer {
-		tok, err := tokenWithContext(ctx, t.client.cfg.passTS)
-		if err != nil {
-			return nil, &authError{err}
-		}
-		if tok == nil || tok.AccessToken == "" {
-			return nil, &authError{errors.New("token source returned no access token")}
-		}
-		st.red.add(tok.AccessToken)
-		st.bearer = tok.AccessToken
-		req.Header["Authorization"] = []string{"Bearer " + tok.AccessToken}
-	}
-	if st.call.prepare != nil {
-		if err := st.call.prepare(req); err != nil {
-			return nil, &authError{err}
-		}
-	}
-	start := time.Now()
-	resp, err := t.base.RoundTrip(req)
-	if log := t.client.cfg.logAttempt; log != nil {
-		log(ctx, st, req, resp, err, time.Since(start))
-	}
-	return resp, err
 }
 
 // pathf builds an escaped path: each argument is one path segment, escaped once.

@@ -11,12 +11,15 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-retryablehttp"
 	"github.com/jarcoal/httpmock"
 	"golang.org/x/oauth2"
 )
@@ -131,12 +134,12 @@ func TestRetryWithHTTPMock(t *testing.T) {
 	var flaky atomic.Int32
 	mock.RegisterResponder("GET", "https://pass.test/flaky", func(r *http.Request) (*http.Response, error) {
 		if flaky.Add(1) <= 2 {
-			return nil, errors.New("connection reset by peer")
+			return nil, errConnReset
 		}
 		return httpmock.NewStringResponse(200, `{}`), nil
 	})
 	mock.RegisterResponder("POST", "https://pass.test/reset",
-		httpmock.NewErrorResponder(errors.New("connection reset by peer")))
+		httpmock.NewErrorResponder(errConnReset))
 
 	c := newTestClient(t, WithPassURL("https://pass.test"), WithHTTPClient(&http.Client{Transport: mock}))
 	ctx := context.Background()
@@ -165,6 +168,9 @@ func TestRetryWithHTTPMock(t *testing.T) {
 		t.Errorf("call counts = %v", info)
 	}
 }
+
+// errConnReset is what a transport returns when the server resets the connection.
+var errConnReset = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
 
 // countingTransport counts round trips, including those that never reach a server.
 type countingTransport struct {
@@ -558,8 +564,8 @@ func TestRedactionOfSecretHeaders(t *testing.T) {
 func TestRedactionOfTransportErrors(t *testing.T) {
 	t.Parallel()
 	mock := httpmock.NewMockTransport()
-	mock.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
-		return nil, fmt.Errorf("proxy refused %s", r.URL)
+	mock.RegisterNoResponder(func(r *http.Request) (*http.Response, error) { // a network error: retried
+		return nil, &net.OpError{Op: "proxyconnect", Net: "tcp", Err: fmt.Errorf("proxy refused %s", r.URL)}
 	})
 	var logs logBuffer
 	c := newTestClient(t, WithWebAPIURL("https://webapi.test"), WithHTTPClient(&http.Client{Transport: mock}),
@@ -651,34 +657,17 @@ func TestNewValidatesOptions(t *testing.T) {
 	}
 }
 
-func TestNotConfigured(t *testing.T) {
-	t.Parallel()
-	c, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.do(context.Background(), rawCall(svcAGS, "GET", "/servicediscovery"))
-	if !errors.Is(err, ErrNotConfigured) || !strings.Contains(err.Error(), "WithAGSURL") {
-		t.Errorf("AGS without URL: %v", err)
-	}
-	cl := rawCall(svcPass, "GET", "/api/v2/x/configuration")
-	cl.auth = authPassBearer
-	_, err = c.do(context.Background(), cl)
-	if !errors.Is(err, ErrNotConfigured) || !strings.Contains(err.Error(), "WithPassTokenSource") {
-		t.Errorf("Pass without token source: %v", err)
-	}
-}
-
 func TestDefaults(t *testing.T) {
 	t.Parallel()
 	c, err := New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.rc.RetryMax != 3 || c.rc.RetryWaitMin != 200*time.Millisecond || c.rc.RetryWaitMax != 5*time.Second {
-		t.Errorf("retry defaults = %d/%v/%v", c.rc.RetryMax, c.rc.RetryWaitMin, c.rc.RetryWaitMax)
+	if c.retry != (RetryPolicy{MaxRetries: 3, MinWait: 200 * time.Millisecond, MaxWait: 5 * time.Second}) {
+		t.Errorf("retry defaults = %+v", c.retry)
 	}
-	if c.rc.Logger != nil {
+	st := newAttemptState(c, rawCall(svcPass, "GET", "/"), newRedactor(), &retryablehttp.Request{Request: &http.Request{}})
+	if st.rc.Logger != nil {
 		t.Error("retryablehttp logger is set: it would print URLs with tokens")
 	}
 	for s, want := range map[serviceID]string{svcPass: DefaultPassURL, svcClientless: DefaultClientlessURL, svcWebAPI: DefaultWebAPIURL} {

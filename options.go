@@ -37,8 +37,10 @@ const maxBodyBytes = 4 << 20
 type Option func(*config) error
 
 // RetryPolicy says how often and how long the client retries. Only safe retries happen: idempotent
-// requests on transport errors, 429 and 5xx (not 501); non-idempotent ones only when the server surely
-// did nothing (429, 503, connection refused).
+// requests on network errors (a net.Error, a syscall error such as ECONNRESET, a reply cut short), 429
+// and 5xx (not 501); non-idempotent ones only when the server surely did nothing (429, 503, a failed
+// dial). Any other transport error, such as a mock's "no responder", is returned at once.
+// MaxRetries does not count the one resend after a rejected Pass token or a WebAPI 1015.
 type RetryPolicy struct {
 	MaxRetries int           // retries after the first attempt; 0 = none
 	MinWait    time.Duration // 0 = 200ms

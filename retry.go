@@ -1,48 +1,233 @@
 package tvauth
 
-// The retry policy behind RetryPolicy, as retryablehttp hooks: which failures are safe to retry and how
-// long to wait before the next attempt.
+// The retry policy behind RetryPolicy, as the hooks of retryablehttp's loop (the only retry loop): which
+// failures are safe to retry, how long to wait, and what changes before the next attempt.
 
 import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
 )
 
-// checkRetry decides retries: idempotent requests on transport errors, 429 and 5xx but 501; others only
-// when the server surely did nothing (429, 503, a failed dial).
-func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+// attemptState is one call in retryablehttp's loop. The loop's hooks (CheckRetry, Backoff,
+// PrepareRetry, the response handler and the transport under http.Client) are its methods, bound to a
+// retryablehttp.Client made for the call, so that no hook reaches per-call state through the context.
+// They all run on the goroutine that called Do, one after the other.
+type attemptState struct {
+	c    *Client
+	call *call
+	red  *redactor
+	req  *retryablehttp.Request
+	rc   retryablehttp.Client
+	hc   http.Client
+
+	attempt   int    // attempts sent, for the log line
+	retries   int    // retries for a network error, 429 or 5xx, against RetryPolicy.MaxRetries
+	refetched bool   // the one Pass token refetch after a 401 was taken
+	resent    bool   // the family's one resend (WebAPI 1015) was taken
+	free      bool   // the retry being prepared is a refetch or a resend: it waits no backoff
+	bearer    string // the Pass bearer token the last attempt carried
+
+	resp     *response // the last attempt's reply, once the response handler read it
+	bodyRead bool      // the last attempt's body was read (and closed) by the handler
+}
+
+func newAttemptState(c *Client, cl *call, red *redactor, req *retryablehttp.Request) *attemptState {
+	st := &attemptState{c: c, call: cl, red: red, req: req}
+	// No Timeout here: the caller's is read per attempt by c.base. attemptState has no
+	// CloseIdleConnections, so retryablehttp's calls to hc.CloseIdleConnections after a failure do not
+	// empty the pool, nor close the idle connections of a transport the caller shares.
+	st.hc = http.Client{Transport: st, CheckRedirect: noRedirect}
+	p := c.retry
+	st.rc = retryablehttp.Client{
+		HTTPClient:   &st.hc,
+		Logger:       nil, // it would print URLs with tokens; the pipeline logs redacted lines itself
+		RetryWaitMin: p.MinWait,
+		RetryWaitMax: p.MaxWait,
+		// A ceiling checkRetry never reaches: it counts the policy's retries itself, and adds at
+		// most one token refetch and one resend.
+		RetryMax:     p.MaxRetries + 2,
+		CheckRetry:   st.checkRetry,
+		Backoff:      st.backoff,
+		PrepareRetry: st.prepareRetry,
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+	req.SetResponseHandler(st.readReply)
+	return st
+}
+
+// noRedirect: endpoints that answer 302 read Location themselves; following would leak Authorization
+// headers to MVPD pages and fetch pages the caller never asked for.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// RoundTrip sends one attempt through the transport the client chose for it, and logs one redacted
+// line.
+func (st *attemptState) RoundTrip(req *http.Request) (*http.Response, error) {
+	st.attempt++
+	st.resp, st.bodyRead = nil, false
+	log := st.c.cfg.logAttempt
+	if log == nil {
+		return st.c.base.RoundTrip(req)
+	}
+	start := time.Now()
+	resp, err := st.c.base.RoundTrip(req)
+	log(req.Context(), st, req, resp, err, time.Since(start))
+	return resp, err
+}
+
+// readReply is the response handler: retryablehttp runs it inside the loop on a reply that checkRetry
+// did not retry for its status, so that a truncated body is retried like any network error, and a
+// reply whose body decides a retry (resend) can be read before checkRetry runs again.
+func (st *attemptState) readReply(r *http.Response) error {
+	body, err := readBody(r.Body, r.ContentLength)
+	st.bodyRead = true
+	if err != nil {
+		return err
+	}
+	st.resp = &response{StatusCode: r.StatusCode, Header: r.Header, Body: body, Request: st.req.URL, red: st.red}
+	return nil
+}
+
+// checkRetry is the retry policy. retryablehttp calls it after every attempt and, when it said no and
+// the attempt got a reply, once more after readReply read the body (err is then the read's error).
+//
+// The reasons to send a call again:
+//   - a network error: on an idempotent call, or on any call when the dial failed (no byte of the
+//     request reached the server);
+//   - 429 and 503 on any call, other 5xx but 501 on an idempotent one;
+//   - a 401 to a Pass bearer the client's own token source fetched: that token is dropped (only that
+//     one: calls rejected with it at once share one refetch) and the call is sent once more;
+//   - the family's resend (WebAPI 400/1015), once, decided on the body readReply read.
+//
+// The first two draw on RetryPolicy.MaxRetries and wait a backoff; a refetch or a resend does neither.
+// Why the resend can read the body: retryablehttp drains and closes a reply before its Backoff, and
+// for a retry decided on the first call it never runs the handler, so a body is never available to a
+// retry hook there. Here the first call says no (400 and 200 are not retried for their status), the
+// handler reads the whole body into st.resp, and the second call decides on it; the drain that
+// follows meets a closed body and reads nothing, and PrepareRetry re-signs the next attempt.
+func (st *attemptState) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
 	}
-	idempotent := true
-	if st := stateFrom(ctx); st != nil {
-		idempotent = st.call.idempotent()
-	}
-	if err != nil {
-		var ae *authError
-		if errors.As(err, &ae) || errors.Is(err, ErrResponseTooLarge) {
+	cl := st.call
+	st.free = false
+	switch {
+	case err != nil:
+		if !retryableError(err, cl.idempotent()) {
 			return false, nil
 		}
-		if isDialError(err) {
-			return true, nil
-		}
-		return idempotent && retryableTransportError(err), nil
-	}
-	switch s := resp.StatusCode; {
-	case s == http.StatusTooManyRequests, s == http.StatusServiceUnavailable:
+	case resp.StatusCode == http.StatusUnauthorized && st.refetch():
+		st.refetched, st.free = true, true
 		return true, nil
-	case s >= 500 && s != http.StatusNotImplemented:
-		return idempotent, nil
+	case retryableStatus(resp.StatusCode, cl.idempotent()):
+	case st.resp != nil && cl.resend != nil && !st.resent && cl.resend(st.resp):
+		st.resent, st.free = true, true
+		return true, nil
+	default:
+		return false, nil
 	}
-	return false, nil
+	if st.retries >= st.c.retry.MaxRetries {
+		return false, nil
+	}
+	st.retries++
+	return true, nil
+}
+
+// refetch drops the Pass bearer a 401 rejected, if the client's own token source fetched it and the
+// call has not refetched yet.
+func (st *attemptState) refetch() bool {
+	if st.call.auth != authPassBearer || st.refetched || st.bearer == "" {
+		return false
+	}
+	inv, ok := st.c.cfg.passTS.(tokenInvalidator)
+	if ok {
+		inv.invalidate(st.bearer)
+	}
+	return ok
+}
+
+func retryableStatus(status int, idempotent bool) bool {
+	switch {
+	case status == http.StatusTooManyRequests, status == http.StatusServiceUnavailable:
+		return true
+	case status >= 500 && status != http.StatusNotImplemented:
+		return idempotent
+	}
+	return false
+}
+
+// backoff is retryablehttp's Backoff: none before a refetch or a resend, else the policy's wait for
+// this call's retry count.
+func (st *attemptState) backoff(minWait, maxWait time.Duration, _ int, resp *http.Response) time.Duration {
+	if st.free {
+		return 0
+	}
+	return backoff(minWait, maxWait, st.retries-1, resp, st.call.throttleFloor)
+}
+
+// prepareRetry is retryablehttp's PrepareRetry, run after the backoff on the copy of the request the
+// next attempt sends.
+func (st *attemptState) prepareRetry(r *http.Request) error { return st.authorise(r, true) }
+
+// authorise readies an attempt: the Pass bearer from the token source (a token refreshed or dropped
+// since the last attempt is picked up) and, on a retry, the family's fresh signature. A failure is an
+// *authError, never retried: a token fetch went through its own pipeline and retries.
+func (st *attemptState) authorise(r *http.Request, retry bool) error {
+	cl := st.call
+	if cl.auth == authPassBearer {
+		tok, err := tokenWithContext(r.Context(), st.c.cfg.passTS)
+		if err != nil {
+			return &authError{err}
+		}
+		if tok == nil || tok.AccessToken == "" {
+			return &authError{errors.New("token source returned no access token")}
+		}
+		st.red.add(tok.AccessToken)
+		st.bearer = tok.AccessToken
+		if retry {
+			// retryablehttp's copy of the request shares its header map with the attempt before,
+			// which a transport may still hold.
+			h := make(http.Header, len(r.Header))
+			for k, v := range r.Header {
+				h[k] = v
+			}
+			r.Header = h
+		}
+		r.Header["Authorization"] = []string{"Bearer " + tok.AccessToken}
+	}
+	if retry && cl.sign != nil {
+		wire, sig := cl.sign()
+		st.red.add(sig)
+		if cl.method == http.MethodGet {
+			u := *r.URL
+			u.RawQuery = wire
+			r.URL = &u
+		} else if err := st.req.SetBody([]byte(wire)); err != nil { // the body the loop rewinds to
+			return &authError{err}
+		}
+	}
+	return nil
+}
+
+// retryableError: a network error on an idempotent call, or a failed dial on any call.
+func retryableError(err error, idempotent bool) bool {
+	var ue *url.Error
+	if errors.As(err, &ue) { // http.Client's wrapper is a net.Error whatever it wraps
+		err = ue.Err
+	}
+	return isDialError(err) || idempotent && isNetworkError(err)
 }
 
 // isDialError: the connection was never made, so no byte of the request reached the server.
@@ -51,20 +236,26 @@ func isDialError(err error) bool {
 	return errors.As(err, &op) && op.Op == "dial"
 }
 
-func retryableTransportError(err error) bool {
+// isNetworkError: the connection failed, broke or timed out (a net.Error, a syscall error such as
+// ECONNRESET or EPIPE, a reply cut short or a connection closed before one), and not because the
+// server's certificate or TLS alert refused it. Anything else a transport returns (a mock's "no
+// responder", a bad URL, a reply too large) would fail the same way again.
+func isNetworkError(err error) bool {
 	var certErr *tls.CertificateVerificationError
+	var alert tls.AlertError
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
-	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) {
+	if errors.As(err, &certErr) || errors.As(err, &alert) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) {
 		return false
 	}
-	msg := err.Error()
-	return !strings.Contains(msg, "unsupported protocol scheme") && !strings.Contains(msg, "invalid header")
+	var ne net.Error
+	var errno syscall.Errno
+	return errors.As(err, &ne) || errors.As(err, &errno) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
 
 // backoff is exponential with jitter from MinWait, capped at MaxWait. A Retry-After on 429 or 503 is
-// honoured but capped at MaxWait; a 429 without one waits at least the call's throttle floor.
-func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+// honoured but capped at MaxWait; a 429 without one waits at least floor (capped by MaxWait too).
+func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response, floor time.Duration) time.Duration {
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 			return min(d, maxWait)
@@ -78,10 +269,8 @@ func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) t
 	}
 	d += time.Duration(rand.Int64N(int64(d)/2 + 1)) // spread clients that failed together
 	d = min(d, maxWait)
-	if resp != nil && resp.StatusCode == http.StatusTooManyRequests && resp.Request != nil {
-		if st := stateFrom(resp.Request.Context()); st != nil && st.call.throttleFloor > 0 {
-			d = max(d, min(st.call.throttleFloor, maxWait))
-		}
+	if resp != nil && resp.StatusCode == http.StatusTooManyRequests && floor > 0 {
+		d = max(d, min(floor, maxWait))
 	}
 	return d
 }

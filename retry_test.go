@@ -1,9 +1,7 @@
 package tvauth
 
 import (
-	"context"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -41,7 +39,7 @@ func TestBackoff(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for range 50 {
-				d := backoff(tt.min, tt.max, tt.attempt, tt.resp)
+				d := backoff(tt.min, tt.max, tt.attempt, tt.resp, 0)
 				if d < tt.lo || d > tt.hi {
 					t.Fatalf("backoff = %v, want in [%v, %v]", d, tt.lo, tt.hi)
 				}
@@ -52,17 +50,15 @@ func TestBackoff(t *testing.T) {
 
 func TestThrottleFloorOn429(t *testing.T) {
 	t.Parallel()
-	st := &attemptState{call: &call{throttleFloor: time.Second}}
-	req := httptest.NewRequest("GET", "/", nil).WithContext(context.WithValue(context.Background(), stateKey{}, st))
-	resp := &http.Response{StatusCode: 429, Header: http.Header{}, Request: req}
-	if d := backoff(time.Millisecond, 5*time.Second, 0, resp); d != time.Second {
+	resp := &http.Response{StatusCode: 429, Header: http.Header{}}
+	if d := backoff(time.Millisecond, 5*time.Second, 0, resp, time.Second); d != time.Second {
 		t.Errorf("429 without Retry-After waited %v, want the 1s floor", d)
 	}
-	if d := backoff(time.Millisecond, 300*time.Millisecond, 0, resp); d != 300*time.Millisecond {
+	if d := backoff(time.Millisecond, 300*time.Millisecond, 0, resp, time.Second); d != 300*time.Millisecond {
 		t.Errorf("floor not capped by MaxWait: %v", d)
 	}
 	resp.Header.Set("Retry-After", "0")
-	if d := backoff(time.Millisecond, 5*time.Second, 0, resp); d != 0 {
+	if d := backoff(time.Millisecond, 5*time.Second, 0, resp, time.Second); d != 0 {
 		t.Errorf("Retry-After: 0 gave %v, want 0: the server's word beats the floor", d)
 	}
 }
@@ -108,7 +104,7 @@ func TestBackoffOverflowingRetryAfter(t *testing.T) {
 	for _, status := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
 		for _, v := range []string{"99999999999999999999999999", "9223372036854775808", "86401"} {
 			resp := &http.Response{StatusCode: status, Header: http.Header{"Retry-After": {v}}}
-			if d := backoff(time.Millisecond, 3*time.Second, 0, resp); d != 3*time.Second {
+			if d := backoff(time.Millisecond, 3*time.Second, 0, resp, 0); d != 3*time.Second {
 				t.Errorf("HTTP %d Retry-After %s: backoff = %v, want MaxWait 3s", status, v, d)
 			}
 		}

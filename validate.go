@@ -102,9 +102,9 @@ func isTokenChar(c byte) bool {
 	return false
 }
 
-// requireConfigured is the "not configured" check. Every public method makes it first, before it
-// validates its request, so that a missing option is reported as ErrNotConfigured whatever else is
-// wrong; do repeats the base URL and token source checks for calls built elsewhere.
+// requireConfigured is the "not configured" check, the only one. Every public method makes it first,
+// before it validates its request, so that a missing option is reported as ErrNotConfigured whatever
+// else is wrong; the pipeline relies on it (TestNotConfigured runs every method without each option).
 func (c *Client) requireConfigured(svc serviceID, method string, auth authMode) error {
 	switch {
 	case c.bases[svc] == nil:

@@ -1,11 +1,9 @@
 package tvauth
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -252,7 +250,7 @@ func (s *WebAPIService) ClientLogin(ctx context.Context, req ClientLoginRequest)
 		var err error
 		sess, err = webapiSessionFrom(rep, req)
 		return err
-	})
+	}, nil)
 	if _, err := s.client.do(ctx, cl); err != nil {
 		return nil, err
 	}
@@ -404,10 +402,29 @@ func webapiUnixTime(s string) (time.Time, bool) {
 // webapiDecodeAlways decodes WebAPI replies by the body's statusCode, whatever the HTTP status:
 // statusCode 200 runs ok, any other becomes a *WebAPIError. A 2xx body that is no envelope is a
 // *DecodeError; an error page with another status is a *WebAPIError with only HTTPStatus set.
-func webapiDecodeAlways(cl *call, ok func(*response, *webapiReply) error) *webapiReply {
+//
+// resend, when set, becomes the call's resend: it sees every parsed reply first, and the reply is parsed
+// once whichever reads it.
+func webapiDecodeAlways(cl *call, ok func(*response, *webapiReply) error, resend func(*webapiReply) bool) *webapiReply {
 	var last webapiReply
+	var parsedFrom *response
+	var parsed *webapiReply
+	var parseErr error
+	parse := func(r *response) (*webapiReply, error) {
+		if r != parsedFrom {
+			parsedFrom = r
+			parsed, parseErr = parseWebAPIReply(r.Body)
+		}
+		return parsed, parseErr
+	}
+	if resend != nil {
+		cl.resend = func(r *response) bool {
+			rep, err := parse(r)
+			return err == nil && resend(rep)
+		}
+	}
 	handle := func(r *response, answer bool) error {
-		rep, err := parseWebAPIReply(r.Body)
+		rep, err := parse(r)
 		if err != nil {
 			if answer {
 				return err
@@ -438,7 +455,7 @@ type WebAPILogoutRequest struct {
 	RequestID string // optional r
 
 	// SendTS adds a signed, host-synchronised ts. NINA's logout does not list it, so it is off by
-	// default; a server that answers 400/1015 gets one on the SDK's single retry anyway.
+	// default; a server that answers 400/1015 gets one on the SDK's single resend anyway.
 	SendTS bool
 }
 
@@ -488,13 +505,10 @@ func webapiCheckCallback(cb string) error {
 }
 
 // signed sends one signed WebAPI call: params (with ts when withTS) in canonical order in the query
-// (GET) or form body (POST), then sig_sha256. With ts, every attempt is signed afresh so that a retry
-// carries a current ts. A 400/1015 ("invalid ts") reply with data.ts resynchronises the session's
-// clock and the call is sent once more, with ts.
+// (GET) or form body (POST), then sig_sha256. Every retry is signed afresh, so that it carries a
+// current ts. A 400/1015 ("invalid ts") reply with data.ts resynchronises the session's clock and the
+// pipeline sends the call once more, with ts (call.resend).
 func (s *WebAPIService) signed(ctx context.Context, method, path string, params url.Values, sess *WebAPISession, withTS bool) (*webapiReply, error) {
-	if err := s.client.requireConfigured(svcWebAPI, method, authNone); err != nil {
-		return nil, err
-	}
 	endpoint, err := url.Parse(s.client.baseURLs[svcWebAPI] + path)
 	if err != nil {
 		return nil, invalid("path", "cannot build URL: %v", err)
@@ -502,33 +516,6 @@ func (s *WebAPIService) signed(ctx context.Context, method, path string, params 
 	// ts comes from the session's clock, or, for a hand-built session without one, from the data.ts
 	// this call learnt (a hand-built session is not ours to mutate under the caller's feet).
 	hostNow := sess.HostNow
-	for try := 0; ; try++ {
-		var rep *webapiReply
-		rep, err = s.signedOnce(ctx, method, endpoint, path, params, sess, withTS, hostNow)
-		var we *WebAPIError
-		if try == 0 && errors.As(err, &we) && we.StatusCode == http.StatusBadRequest && we.StatusDetailCode == 1015 && rep != nil {
-			if ts, ok := webapiUnixTime(strings.TrimSpace(rep.Data["ts"])); ok {
-				if sess.clock != nil {
-					sess.clock.set(ts)
-				} else {
-					learnt := time.Now()
-					hostNow = func() time.Time { return ts.Add(time.Since(learnt)) }
-				}
-				withTS = true
-				continue
-			}
-		}
-		if err != nil {
-			return nil, err
-		}
-		return rep, nil
-	}
-}
-
-// signedOnce returns the parsed reply (when there was one) along with any error, so that signed can
-// read data.ts from a 1015 reply.
-func (s *WebAPIService) signedOnce(ctx context.Context, method string, endpoint *url.URL, path string, params url.Values,
-	sess *WebAPISession, withTS bool, hostNow func() time.Time) (*webapiReply, error) {
 	sign := func() (wire, sig string) {
 		p := params
 		if withTS {
@@ -548,6 +535,7 @@ func (s *WebAPIService) signedOnce(ctx context.Context, method string, endpoint 
 		method:  method,
 		path:    path,
 		secrets: []string{sess.Token, sess.SessionKey, sess.SessionSecret, sig},
+		sign:    sign,
 	}
 	cl.header = webapiHeader(http.Header{}, Format(params.Get("f")).orDefault(), params.Get("c") != "")
 	if method == http.MethodGet {
@@ -556,33 +544,26 @@ func (s *WebAPIService) signedOnce(ctx context.Context, method string, endpoint 
 		cl.header.Set("Content-Type", "application/x-www-form-urlencoded")
 		cl.body = []byte(wire)
 	}
-	if withTS {
-		cl.prepare = func(r *http.Request) error {
-			wire, sig := sign()
-			if st := stateFrom(r.Context()); st != nil {
-				st.red.add(sig)
-			}
-			if method == http.MethodGet {
-				r.URL.RawQuery = wire
-				return nil
-			}
-			if r.Body != nil {
-				r.Body.Close()
-			}
-			b := []byte(wire)
-			r.Body = io.NopCloser(bytes.NewReader(b))
-			r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
-			r.ContentLength = int64(len(b))
-			return nil
+	resync := func(rep *webapiReply) bool {
+		if rep.StatusCode != http.StatusBadRequest || rep.StatusDetailCode != 1015 {
+			return false
 		}
+		ts, ok := webapiUnixTime(strings.TrimSpace(rep.Data["ts"]))
+		if !ok {
+			return false
+		}
+		if sess.clock != nil {
+			sess.clock.set(ts)
+		} else {
+			learnt := time.Now()
+			hostNow = func() time.Time { return ts.Add(time.Since(learnt)) }
+		}
+		withTS = true
+		return true
 	}
-	last := webapiDecodeAlways(cl, func(*response, *webapiReply) error { return nil })
+	last := webapiDecodeAlways(cl, func(*response, *webapiReply) error { return nil }, resync)
 	resp, err := s.client.do(ctx, cl)
 	if err != nil {
-		var we *WebAPIError
-		if errors.As(err, &we) && we.StatusCode != 0 {
-			return last, err
-		}
 		return nil, err
 	}
 	last.scrubData(resp.red)
