@@ -97,15 +97,16 @@ func (s serviceID) option() string {
 // The transport is chosen at every attempt, not once here, so a test suite may swap it before or
 // after New (httpmock.Activate, httpmock.ActivateNonDefault):
 //   - With WithHTTPClient(hc) and a non-nil hc.Transport: hc.Transport as it is at that attempt.
-//   - Otherwise, while http.DefaultTransport is still the *http.Transport it was when New ran: a
-//     private clone of it made for this client, with up to 16 idle connections per host and the
-//     timeouts of WithTransportTimeouts (by default DefaultDialTimeout, DefaultTLSHandshakeTimeout and
-//     DefaultResponseHeaderTimeout). Client.CloseIdleConnections releases its connections.
-//   - Otherwise (http.DefaultTransport was replaced, with a value of any type, before or after New):
-//     the current http.DefaultTransport as is, with its own timeouts.
+//   - Otherwise, while http.DefaultTransport is an *http.Transport (whichever: the one at New, or the
+//     one httpmock.DeactivateAndReset puts back): a private clone of it made for this client (its
+//     proxy, TLS and dialer kept), with up to 16 idle connections per host and the timeouts of
+//     WithTransportTimeouts. Client.CloseIdleConnections releases its connections.
+//   - Otherwise (http.DefaultTransport is of another type, httpmock's say): the current
+//     http.DefaultTransport as is, with its own timeouts.
 //
-// hc.Timeout, when set, bounds each attempt (reading the body included) and is read at every attempt
-// too. The context bounds the whole call, retries included.
+// In the last two cases TransportTimeouts.ResponseBody (by default DefaultResponseBodyTimeout) bounds
+// the reading of each reply. hc.Timeout, when set, bounds each attempt (reading the body included) and
+// is read at every attempt too. The context bounds the whole call, retries included.
 func New(opts ...Option) (*Client, error) {
 	cfg := defaultConfig()
 	for _, opt := range opts {

@@ -241,7 +241,7 @@ func (s stallingTokenSource) Token() (*oauth2.Token, error) {
 }
 
 // "Every wait ends when the context does": with a token source of the caller's own (not the SDK's
-// tokenContexter), authorising an attempt called Token() inline and the call waited for it however long it
+// tokenContexter), authorising an attempt would call Token() inline and the call would wait for it however long it
 // takes, past the context's deadline, and even when the context was cancelled before the call.
 func TestForeignTokenSourceHonoursContext(t *testing.T) {
 	release := make(chan struct{})

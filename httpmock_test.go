@@ -1,12 +1,17 @@
 package tvauth_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jarcoal/httpmock"
 
@@ -172,5 +177,94 @@ func TestHTTPMockWithFakeResponder(t *testing.T) { // not parallel: see above
 	}
 	if got := dials.Load(); got != 0 {
 		t.Errorf("%d connection attempts left the process", got)
+	}
+}
+
+// A client keeps its timeouts whatever httpmock did after New: built while httpmock.Activate() is on
+// and used after DeactivateAndReset, it sends through a clone of the *http.Transport httpmock put
+// back, with WithTransportTimeouts' limits, as a client built without httpmock would.
+func TestHTTPMockDeactivatedKeepsTimeouts(t *testing.T) { // not parallel: see above
+	const short = 200 * time.Millisecond
+	release := make(chan struct{})
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.URL.Path == "/ags/stalled-body/servicediscovery" {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"availableServices":[`))
+			w.(http.Flusher).Flush()
+		}
+		select { // no headers, or a body that never ends
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+
+	httpmock.Activate()
+	t.Cleanup(httpmock.DeactivateAndReset)
+	timeouts := tvauth.WithTransportTimeouts(tvauth.TransportTimeouts{ResponseHeader: short, ResponseBody: short})
+	silent := newMockClient(t, tvauth.WithAGSURL(srv.URL+"/ags"), noRetry, timeouts)
+	stalled := newMockClient(t, tvauth.WithAGSURL(srv.URL+"/ags/stalled-body"), noRetry, timeouts)
+	httpmock.DeactivateAndReset()
+
+	for _, tt := range []struct {
+		name string
+		c    *tvauth.Client
+		want string
+	}{
+		{"no headers", silent, "timeout awaiting response headers"},
+		{"stalled body", stalled, "timeout reading response body"},
+	} {
+		done := make(chan error, 1)
+		go func() { _, err := tt.c.AGS.ServiceDiscovery(context.Background()); done <- err }()
+		var err error
+		select {
+		case err = <-done:
+		case <-time.After(5 * time.Second): // far above the limit, far below the 30 s defaults
+			t.Fatalf("%s: the call was still running after 5 s: the timeouts were lost", tt.name)
+		}
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want a timeout %q", tt.name, err, tt.want)
+		}
+	}
+	if got := hits.Load(); got != 2 {
+		t.Errorf("the server got %d requests, want 2 (one per call)", got)
+	}
+}
+
+// A URL with no responder fails at once with the default retry policy: httpmock's "no responder" is
+// not a network error, so it is not retried (it cost 1.69 s of backoff when it was).
+func TestHTTPMockNoResponderNotRetried(t *testing.T) { // not parallel: see above
+	dials := guardNetwork(t)
+	// The mock counts no request it has no responder for: the SDK's one log line per attempt does.
+	var logs bytes.Buffer
+	logged := tvauth.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	mt := httpmock.NewMockTransport()
+	for _, tt := range []struct {
+		name string
+		c    *tvauth.Client
+	}{
+		{"Activate", func() *tvauth.Client {
+			httpmock.Activate()
+			t.Cleanup(httpmock.DeactivateAndReset)
+			return newMockClient(t, tvauth.WithAGSURL(mockAGS), logged)
+		}()},
+		{"NewMockTransport", newMockClient(t, tvauth.WithAGSURL(mockAGS), tvauth.WithHTTPClient(&http.Client{Transport: mt}), logged)},
+	} {
+		logs.Reset()
+		_, err := tt.c.AGS.ServiceDiscovery(context.Background())
+		var re *tvauth.RequestError
+		if !errors.As(err, &re) || !strings.Contains(err.Error(), "no responder") {
+			t.Errorf("%s: err = %v, want a *RequestError saying no responder", tt.name, err)
+		}
+		if got := strings.Count(logs.String(), "tvauth: http attempt"); got != 1 {
+			t.Errorf("%s: %d attempts reached the mock, want 1 (no retry)", tt.name, got)
+		}
+	}
+	if got := dials.Load(); got != 0 {
+		t.Errorf("%d connection attempts left the mock", got)
 	}
 }

@@ -114,14 +114,13 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
-// WithTransportTimeouts replaces the timeouts of the transport the SDK builds itself (by default
-// DefaultDialTimeout, DefaultTLSHandshakeTimeout and DefaultResponseHeaderTimeout); a zero field keeps
-// its default. They bound each attempt's phases; a context deadline bounds the whole call. A transport
-// the caller supplies (a non-nil Transport of WithHTTPClient's client, or a replaced
-// http.DefaultTransport) keeps its own timeouts: see New.
+// WithTransportTimeouts replaces the limits of an attempt's phases (by default DefaultDialTimeout,
+// DefaultTLSHandshakeTimeout, DefaultResponseHeaderTimeout and DefaultResponseBodyTimeout); a zero
+// field keeps its default. They bound each attempt; a context deadline bounds the whole call. The
+// Transport of WithHTTPClient's client keeps its own limits: see TransportTimeouts and New.
 func WithTransportTimeouts(t TransportTimeouts) Option {
 	return func(c *config) error {
-		if t.Dial < 0 || t.TLSHandshake < 0 || t.ResponseHeader < 0 {
+		if t.Dial < 0 || t.TLSHandshake < 0 || t.ResponseHeader < 0 || t.ResponseBody < 0 {
 			return invalid("WithTransportTimeouts", "negative timeout")
 		}
 		c.timeouts = t

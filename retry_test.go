@@ -1,9 +1,24 @@
 package tvauth
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 func TestBackoff(t *testing.T) {
@@ -108,5 +123,152 @@ func TestBackoffOverflowingRetryAfter(t *testing.T) {
 				t.Errorf("HTTP %d Retry-After %s: backoff = %v, want MaxWait 3s", status, v, d)
 			}
 		}
+	}
+}
+
+// Which transport errors are retried, counted on the wire (every round trip the transport saw): a
+// network error on an idempotent call, a failed dial on any call, nothing else. An error that is no
+// network error (a mock's "no responder", a refused certificate) would fail the same way again.
+func TestRetryOnTransportErrors(t *testing.T) {
+	t.Parallel()
+	const retries = 2
+	tests := []struct {
+		name           string
+		err            error
+		wantGET, wantPOST int
+	}{
+		{"connection reset (net.OpError)", errConnReset, 1 + retries, 1},
+		{"bare ECONNRESET", syscall.ECONNRESET, 1 + retries, 1},
+		{"EPIPE", os.NewSyscallError("write", syscall.EPIPE), 1 + retries, 1},
+		{"reply cut short", fmt.Errorf("reading: %w", io.ErrUnexpectedEOF), 1 + retries, 1},
+		{"closed before a reply", fmt.Errorf("net/http: HTTP/1.x transport connection broken: %w", io.EOF), 1 + retries, 1},
+		{"timeout", &attemptTimeoutError{"timeout"}, 1 + retries, 1},
+		{"refused dial", &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, 1 + retries, 1 + retries},
+		{"mock without a responder", errors.New(`no responder found for GET https://pass.test/x`), 1, 1},
+		{"unknown certificate authority", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, 1, 1},
+		{"TLS alert from the server", &net.OpError{Op: "remote error", Err: tls.AlertError(40)}, 1, 1},
+	}
+	for _, tt := range tests {
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			t.Run(tt.name+"/"+method, func(t *testing.T) {
+				t.Parallel()
+				var n atomic.Int32
+				rt := rtFunc(func(*http.Request) (*http.Response, error) { n.Add(1); return nil, tt.err })
+				c := newTestClient(t, WithPassURL("https://pass.test"), WithHTTPClient(&http.Client{Transport: rt}),
+					WithRetry(RetryPolicy{MaxRetries: retries, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
+				cl := rawCall(svcPass, method, "/x")
+				_, err := c.do(context.Background(), cl)
+				var re *RequestError
+				if !errors.As(err, &re) {
+					t.Fatalf("err = %v, want *RequestError", err)
+				}
+				want := tt.wantGET
+				if method == http.MethodPost {
+					want = tt.wantPOST
+				}
+				if got := int(n.Load()); got != want {
+					t.Errorf("%d round trips, want %d: %v", got, want, err)
+				}
+			})
+		}
+	}
+}
+
+// The retry reasons besides the policy's, on the wire: a Pass bearer that the client's own token
+// source fetched is fetched anew once after a 401 (dropping only the rejected token), and a WebAPI
+// 400/1015 is resent once (webapi_test.go). Neither waits a backoff nor draws on MaxRetries: the
+// waits here are an hour, so a backoff slept would hang the call, and the budget is whole after it.
+func TestPassTokenRefetchOnTheWire(t *testing.T) {
+	t.Parallel()
+	hour := RetryPolicy{MaxRetries: 0, MinWait: time.Hour, MaxWait: time.Hour}
+	tests := []struct {
+		name     string
+		own      bool  // the client's own token source (else a caller's)
+		statuses []int // the server's answers in order, the last repeating
+		policy   RetryPolicy
+		wantReqs int
+		wantOK   bool
+		wantToks string // the bearers the server saw
+	}{
+		{"own token rejected: one refetch", true, []int{401, 200}, hour, 2, true, "tok-1 tok-2"},
+		{"refetched token rejected too: returned", true, []int{401}, hour, 2, false, "tok-1 tok-2"},
+		{"caller's token source: no refetch", false, []int{401, 200}, hour, 1, false, "static"},
+		{"budget whole after a refetch", true, []int{401, 503, 503, 200},
+			RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: time.Millisecond}, 4, true, "tok-1 tok-2 tok-2 tok-2"},
+		{"refetch after the policy's retries", true, []int{503, 401, 200},
+			RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: time.Millisecond}, 3, true, "tok-1 tok-1 tok-2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			var seen []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				seen = append(seen, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+				status := tt.statuses[min(len(seen), len(tt.statuses))-1]
+				mu.Unlock()
+				w.WriteHeader(status)
+				fmt.Fprintf(w, `{"status":%d,"code":"c%d","message":"m"}`, status, status)
+			}))
+			t.Cleanup(srv.Close)
+			var fetches atomic.Int32
+			var ts oauth2.TokenSource = oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "static"})
+			if tt.own {
+				ts = newTokenCache(time.Minute, func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
+					return &oauth2.Token{AccessToken: fmt.Sprintf("tok-%d", fetches.Add(1)), Expiry: time.Now().Add(time.Hour)}, nil
+				})
+			}
+			c := newTestClient(t, WithPassURL(srv.URL), WithPassTokenSource(ts), WithRetry(tt.policy))
+			cl := rawCall(svcPass, http.MethodGet, "/p")
+			cl.auth = authPassBearer
+			err := callWithin(t, func() error { _, err := c.do(context.Background(), cl); return err })
+			mu.Lock()
+			got := strings.Join(seen, " ")
+			mu.Unlock()
+			if len(seen) != tt.wantReqs || got != tt.wantToks {
+				t.Errorf("server saw %d requests with bearers %q, want %d with %q", len(seen), got, tt.wantReqs, tt.wantToks)
+			}
+			if tt.wantOK != (err == nil) || (err != nil && !errors.Is(err, ErrUnauthorized)) {
+				t.Errorf("err = %v, want success %v (else ErrUnauthorized)", err, tt.wantOK)
+			}
+		})
+	}
+}
+
+// A refetch drops only the token the server rejected: a newer one, fetched by another call in the
+// meantime, stays and is the one the retry carries.
+func TestPassRefetchDropsOnlyTheRejectedToken(t *testing.T) {
+	t.Parallel()
+	var fetches atomic.Int32
+	tc := newTokenCache(time.Minute, func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
+		return &oauth2.Token{AccessToken: fmt.Sprintf("tok-%d", fetches.Add(1)), Expiry: time.Now().Add(time.Hour)}, nil
+	})
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		mu.Lock()
+		seen = append(seen, tok)
+		mu.Unlock()
+		if tok == "tok-1" {
+			tc.invalidate("tok-1") // another call was rejected with it and refetched first
+			if _, err := tc.tokenContext(r.Context()); err != nil {
+				t.Error(err)
+			}
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprint(w, `{}`)
+	}))
+	t.Cleanup(srv.Close)
+	c := newTestClient(t, WithPassURL(srv.URL), WithPassTokenSource(tc))
+	cl := rawCall(svcPass, http.MethodGet, "/p")
+	cl.auth = authPassBearer
+	if _, err := c.do(context.Background(), cl); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(seen, " "); got != "tok-1 tok-2" || fetches.Load() != 2 {
+		t.Errorf("server saw %q after %d fetches, want \"tok-1 tok-2\" after 2: the retry dropped tok-2", got, fetches.Load())
 	}
 }

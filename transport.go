@@ -9,13 +9,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// Timeouts of the transport the SDK builds for a client (see TransportTimeouts). They bound each
-// phase of one attempt, so that a call made with context.Background() cannot hang for ever on a
-// black-holed server; a context deadline still bounds the whole call, retries included.
+// Timeouts of an attempt (see TransportTimeouts). They bound each phase of one attempt, so that a
+// call made with context.Background() cannot hang for ever on a black-holed, stalled or trickling
+// server; a context deadline still bounds the whole call, retries included.
 const (
 	// DefaultDialTimeout bounds name resolution and the TCP connect.
 	DefaultDialTimeout = 10 * time.Second
@@ -23,20 +24,29 @@ const (
 	DefaultTLSHandshakeTimeout = 10 * time.Second
 	// DefaultResponseHeaderTimeout bounds the wait for the reply's headers once the request is written.
 	DefaultResponseHeaderTimeout = 30 * time.Second
+	// DefaultResponseBodyTimeout bounds the reading of the reply's body, from its headers to its end:
+	// a reply of at most 4 MiB read in full, over a link of 1.2 Mbit/s or more.
+	DefaultResponseBodyTimeout = 30 * time.Second
 )
 
 // maxIdleConnsPerHost is the idle pool per host of the SDK's transport: net/http's default of 2 makes
 // concurrent callers of one service open and close a connection per call.
 const maxIdleConnsPerHost = 16
 
-// TransportTimeouts bounds the phases of an attempt on the transport the SDK builds itself. A zero
-// field takes its default (DefaultDialTimeout, DefaultTLSHandshakeTimeout,
-// DefaultResponseHeaderTimeout). They do not apply to a transport the caller supplies: a non-nil
-// Transport of WithHTTPClient's client, or an http.DefaultTransport replaced after New (see New).
+// TransportTimeouts bounds the phases of an attempt. A zero field takes its default
+// (DefaultDialTimeout, DefaultTLSHandshakeTimeout, DefaultResponseHeaderTimeout,
+// DefaultResponseBodyTimeout).
+//
+// Dial, TLSHandshake and ResponseHeader are settings of the transport the SDK builds itself (see New);
+// ResponseBody bounds every attempt's body whichever transport sends it. None of them applies to the
+// Transport of WithHTTPClient's client, which keeps its own limits (and its client's Timeout); Dial,
+// TLSHandshake and ResponseHeader do not apply either to an http.DefaultTransport that is not an
+// *http.Transport (a mock's).
 type TransportTimeouts struct {
 	Dial           time.Duration // name resolution and TCP connect
 	TLSHandshake   time.Duration // TLS handshake
 	ResponseHeader time.Duration // from the request written to the reply's headers read
+	ResponseBody   time.Duration // from the reply's headers read to its body read in full
 }
 
 func (t TransportTimeouts) withDefaults() TransportTimeouts {
@@ -49,6 +59,9 @@ func (t TransportTimeouts) withDefaults() TransportTimeouts {
 	if t.ResponseHeader == 0 {
 		t.ResponseHeader = DefaultResponseHeaderTimeout
 	}
+	if t.ResponseBody == 0 {
+		t.ResponseBody = DefaultResponseBodyTimeout
+	}
 	return t
 }
 
@@ -57,61 +70,74 @@ func (t TransportTimeouts) withDefaults() TransportTimeouts {
 // Activate and ActivateNonDefault) before or after New:
 //
 //  1. WithHTTPClient's client with a non-nil Transport: that Transport, as it is at the attempt.
-//  2. Otherwise, while http.DefaultTransport is the *http.Transport it was when New ran: the SDK's
-//     private clone of it, with a larger idle pool and the TransportTimeouts. Its connections are
-//     this client's alone (see Client.CloseIdleConnections).
-//  3. Otherwise (http.DefaultTransport was replaced, by a value of any type): the current
+//  2. Otherwise, while http.DefaultTransport is an *http.Transport (the one at New or another, such as
+//     the one httpmock.DeactivateAndReset puts back): the SDK's private clone of it, with a larger idle
+//     pool and the TransportTimeouts. Its connections are this client's alone (see
+//     Client.CloseIdleConnections).
+//  3. Otherwise (http.DefaultTransport is of another type, a mock's say): the current
 //     http.DefaultTransport, as is.
 //
-// The caller's http.Client.Timeout, read at every attempt too, bounds each attempt, body included.
+// The caller's http.Client.Timeout, read at every attempt too, bounds each attempt, body included;
+// in cases 2 and 3, TransportTimeouts.ResponseBody bounds the reading of each body.
 type baseTransport struct {
-	caller   *http.Client                   // WithHTTPClient's; nil without it
-	seen     *http.Transport                // http.DefaultTransport at New, if it was an *http.Transport
-	timeouts TransportTimeouts              // with defaults
-	own      atomic.Pointer[http.Transport] // the clone of seen, made on first use
+	caller   *http.Client      // WithHTTPClient's; nil without it
+	timeouts TransportTimeouts // with defaults
+
+	mu  sync.Mutex                   // held while a clone is made
+	own atomic.Pointer[ownTransport] // the clone of the last *http.Transport picked
 }
 
+// ownTransport is the SDK's clone of src, an http.DefaultTransport.
+type ownTransport struct{ src, t *http.Transport }
+
 func newBaseTransport(caller *http.Client, timeouts TransportTimeouts) *baseTransport {
-	b := &baseTransport{caller: caller, timeouts: timeouts.withDefaults()}
-	b.seen, _ = http.DefaultTransport.(*http.Transport)
-	return b
+	return &baseTransport{caller: caller, timeouts: timeouts.withDefaults()}
 }
 
 var errNoTransport = errors.New("http.DefaultTransport is nil")
 
-// pick returns the transport for one attempt (rules in baseTransport's comment).
-func (b *baseTransport) pick() http.RoundTripper {
+// pick returns the transport for one attempt (rules in baseTransport's comment), and whether it is the
+// caller's (WithHTTPClient's Transport).
+func (b *baseTransport) pick() (rt http.RoundTripper, callers bool) {
 	if b.caller != nil {
 		if rt := b.caller.Transport; rt != nil {
-			return rt
+			return rt, true
 		}
 	}
 	dt := http.DefaultTransport
-	// Compared as *http.Transport: comparing two interfaces holding the same uncomparable type (a func
-	// adapter, say) would panic.
-	if p, ok := dt.(*http.Transport); ok && p != nil && p == b.seen {
-		return b.ownTransport()
+	if p, ok := dt.(*http.Transport); ok {
+		if p == nil {
+			return nil, false
+		}
+		return b.ownTransport(p), false
 	}
-	return dt
+	return dt, false
 }
 
-// ownTransport returns the private clone, making it on first use: a client whose caller supplies the
-// transport never builds one.
-func (b *baseTransport) ownTransport() *http.Transport {
-	if t := b.own.Load(); t != nil {
-		return t
+// ownTransport returns the private clone of src, making it on first use (a client whose caller supplies
+// the transport never builds one) and again when http.DefaultTransport became another *http.Transport.
+func (b *baseTransport) ownTransport(src *http.Transport) *http.Transport {
+	if o := b.own.Load(); o != nil && o.src == src {
+		return o.t
 	}
-	t := tunedClone(b.seen, b.timeouts)
-	if b.own.CompareAndSwap(nil, t) {
-		return t
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	old := b.own.Load()
+	if old != nil && old.src == src {
+		return old.t
 	}
-	return b.own.Load() // another attempt made it first; ours never dialled
+	o := &ownTransport{src: src, t: tunedClone(src, b.timeouts)}
+	b.own.Store(o)
+	if old != nil { // its attempts in flight finish; its idle connections are of no more use
+		old.t.CloseIdleConnections()
+	}
+	return o.t
 }
 
 // closeIdle closes the idle connections of the private clone, if one was made.
 func (b *baseTransport) closeIdle() {
-	if t := b.own.Load(); t != nil {
-		t.CloseIdleConnections()
+	if o := b.own.Load(); o != nil {
+		o.t.CloseIdleConnections()
 	}
 }
 
@@ -146,63 +172,93 @@ func boundedDial(dial dialFunc, d time.Duration) dialFunc {
 }
 
 // RoundTrip sends one attempt through the transport pick chooses, bounded by the caller's
-// http.Client.Timeout if set.
+// http.Client.Timeout if set, and its body by TransportTimeouts.ResponseBody unless the transport is
+// the caller's. Both end the attempt by cancelling its context, as http.Client does, with a cause that
+// names the limit.
 func (b *baseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	rt := b.pick()
+	rt, callers := b.pick()
 	if rt == nil {
 		return nil, errNoTransport
 	}
-	var timeout time.Duration
+	var attemptLimit, bodyLimit time.Duration
 	if b.caller != nil {
-		timeout = b.caller.Timeout
+		attemptLimit = b.caller.Timeout
 	}
-	if timeout <= 0 {
+	if !callers {
+		bodyLimit = b.timeouts.ResponseBody
+	}
+	if attemptLimit <= 0 && bodyLimit <= 0 {
 		return rt.RoundTrip(req)
 	}
-	ctx, cancel := context.WithTimeoutCause(req.Context(), timeout, errAttemptTimeout)
+	ctx, cancel := context.WithCancelCause(req.Context())
+	tb := &timedBody{ctx: ctx, cancel: cancel}
+	if attemptLimit > 0 {
+		tb.attempt = time.AfterFunc(attemptLimit, func() { cancel(errAttemptTimeout) })
+	}
 	resp, err := rt.RoundTrip(req.WithContext(ctx))
 	if err != nil {
-		cancel()
+		tb.stop()
 		if context.Cause(ctx) == errAttemptTimeout {
-			err = &attemptTimeoutError{"awaiting headers"}
+			err = &attemptTimeoutError{"context deadline exceeded (Client.Timeout exceeded while awaiting headers)"}
 		}
 		return nil, err
 	}
-	resp.Body = &timedBody{ReadCloser: resp.Body, ctx: ctx, cancel: cancel}
+	if bodyLimit > 0 {
+		tb.body = time.AfterFunc(bodyLimit, func() { cancel(errBodyTimeout) })
+	}
+	tb.ReadCloser = resp.Body
+	resp.Body = tb
 	return resp, nil
 }
 
-var errAttemptTimeout = errors.New("http.Client.Timeout of the attempt exceeded")
+var (
+	errAttemptTimeout = errors.New("http.Client.Timeout of the attempt exceeded")
+	errBodyTimeout    = errors.New("TransportTimeouts.ResponseBody exceeded")
+)
 
-// attemptTimeoutError is an attempt that outlived the caller's http.Client.Timeout: the same text and
-// behaviour as net/http's own error for it (a net.Error that times out and matches
-// context.DeadlineExceeded).
-type attemptTimeoutError struct{ phase string }
+// attemptTimeoutError is an attempt that outlived one of its limits: as net/http's own error for its
+// Client.Timeout, a net.Error that times out and matches context.DeadlineExceeded.
+type attemptTimeoutError struct{ msg string }
 
-func (e *attemptTimeoutError) Error() string {
-	return "context deadline exceeded (Client.Timeout exceeded while " + e.phase + ")"
-}
+func (e *attemptTimeoutError) Error() string        { return e.msg }
 func (e *attemptTimeoutError) Timeout() bool        { return true }
 func (e *attemptTimeoutError) Temporary() bool      { return true }
 func (e *attemptTimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
 
-// timedBody keeps an attempt's timeout running until its body is closed, as http.Client does.
+// timedBody keeps an attempt's limits running until its body is closed, as http.Client does.
 type timedBody struct {
 	io.ReadCloser
-	ctx    context.Context
-	cancel context.CancelFunc
+	ctx           context.Context
+	cancel        context.CancelCauseFunc
+	attempt, body *time.Timer // nil when not set
 }
 
 func (b *timedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	if err != nil && err != io.EOF && context.Cause(b.ctx) == errAttemptTimeout {
-		err = &attemptTimeoutError{"reading body"}
+	if err != nil && err != io.EOF {
+		switch context.Cause(b.ctx) {
+		case errAttemptTimeout:
+			err = &attemptTimeoutError{"context deadline exceeded (Client.Timeout exceeded while reading body)"}
+		case errBodyTimeout:
+			err = &attemptTimeoutError{"timeout reading response body"}
+		}
 	}
 	return n, err
 }
 
 func (b *timedBody) Close() error {
 	err := b.ReadCloser.Close()
-	b.cancel()
+	b.stop()
 	return err
+}
+
+// stop ends the attempt's limits and releases its context.
+func (b *timedBody) stop() {
+	if b.attempt != nil {
+		b.attempt.Stop()
+	}
+	if b.body != nil {
+		b.body.Stop()
+	}
+	b.cancel(nil)
 }

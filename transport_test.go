@@ -45,13 +45,16 @@ func TestTransportTimeoutDefaults(t *testing.T) {
 		opts []Option
 		want TransportTimeouts
 	}{
-		{"defaults", nil, TransportTimeouts{DefaultDialTimeout, DefaultTLSHandshakeTimeout, DefaultResponseHeaderTimeout}},
+		{"defaults (a body in at most 60 s)", nil, TransportTimeouts{DefaultDialTimeout, DefaultTLSHandshakeTimeout, DefaultResponseHeaderTimeout, DefaultResponseBodyTimeout}},
 		{"one set, others default", []Option{WithTransportTimeouts(TransportTimeouts{ResponseHeader: 5 * time.Second})},
-			TransportTimeouts{DefaultDialTimeout, DefaultTLSHandshakeTimeout, 5 * time.Second}},
-		{"all set", []Option{WithTransportTimeouts(TransportTimeouts{Dial: time.Second, TLSHandshake: 2 * time.Second, ResponseHeader: 3 * time.Second})},
-			TransportTimeouts{time.Second, 2 * time.Second, 3 * time.Second}},
+			TransportTimeouts{DefaultDialTimeout, DefaultTLSHandshakeTimeout, 5 * time.Second, DefaultResponseBodyTimeout}},
+		{"all set", []Option{WithTransportTimeouts(TransportTimeouts{Dial: time.Second, TLSHandshake: 2 * time.Second, ResponseHeader: 3 * time.Second, ResponseBody: 4 * time.Second})},
+			TransportTimeouts{time.Second, 2 * time.Second, 3 * time.Second, 4 * time.Second}},
 		{"caller's client without a Transport", []Option{WithHTTPClient(&http.Client{Timeout: time.Second})},
-			TransportTimeouts{DefaultDialTimeout, DefaultTLSHandshakeTimeout, DefaultResponseHeaderTimeout}},
+			TransportTimeouts{DefaultDialTimeout, DefaultTLSHandshakeTimeout, DefaultResponseHeaderTimeout, DefaultResponseBodyTimeout}},
+	}
+	if DefaultResponseBodyTimeout <= 0 || DefaultResponseBodyTimeout > 60*time.Second {
+		t.Errorf("DefaultResponseBodyTimeout = %v, want a limit of at most 60 s", DefaultResponseBodyTimeout)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,16 +65,17 @@ func TestTransportTimeoutDefaults(t *testing.T) {
 			if c.base.timeouts != tt.want {
 				t.Errorf("timeouts = %+v, want %+v", c.base.timeouts, tt.want)
 			}
-			own, ok := c.base.pick().(*http.Transport)
-			if !ok || own == http.DefaultTransport {
-				t.Fatalf("transport = %T, want the SDK's own *http.Transport", c.base.pick())
+			rt, callers := c.base.pick()
+			own, ok := rt.(*http.Transport)
+			if !ok || own == http.DefaultTransport || callers {
+				t.Fatalf("transport = %T (the caller's: %v), want the SDK's own *http.Transport", rt, callers)
 			}
 			if own.TLSHandshakeTimeout != tt.want.TLSHandshake || own.ResponseHeaderTimeout != tt.want.ResponseHeader ||
 				own.MaxIdleConnsPerHost != maxIdleConnsPerHost || own.DialContext == nil {
 				t.Errorf("own transport: TLS %v, header %v, idle/host %d, dialer %v", own.TLSHandshakeTimeout,
 					own.ResponseHeaderTimeout, own.MaxIdleConnsPerHost, own.DialContext != nil)
 			}
-			if c.base.pick() != own {
+			if rt, _ := c.base.pick(); rt != own {
 				t.Error("a second attempt got another transport: the pool would not be shared")
 			}
 		})
@@ -80,10 +84,12 @@ func TestTransportTimeoutDefaults(t *testing.T) {
 		t.Error("New modified http.DefaultTransport")
 	}
 
-	_, err := New(WithTransportTimeouts(TransportTimeouts{Dial: -time.Second}))
-	var ve *ValidationError
-	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "WithTransportTimeouts") {
-		t.Errorf("negative timeout: err = %v, want a *ValidationError naming WithTransportTimeouts", err)
+	for _, bad := range []TransportTimeouts{{Dial: -time.Second}, {ResponseBody: -time.Second}} {
+		_, err := New(WithTransportTimeouts(bad))
+		var ve *ValidationError
+		if !errors.As(err, &ve) || !strings.Contains(err.Error(), "WithTransportTimeouts") {
+			t.Errorf("%+v: err = %v, want a *ValidationError naming WithTransportTimeouts", bad, err)
+		}
 	}
 }
 
@@ -178,6 +184,74 @@ func silentListener(t *testing.T) string {
 	return l.Addr().String()
 }
 
+// A reply whose headers come and whose body then stalls, or trickles without end, cannot hold a call
+// made with context.Background(): TransportTimeouts.ResponseBody bounds the whole body, not the gap
+// between two reads (the trickle sends a byte every 20 ms, well within any gap limit). The body
+// timeout is a network error: an idempotent call is retried, a POST is not (the server may have acted).
+func TestResponseBodyTimeout(t *testing.T) {
+	t.Parallel()
+	const limit = 300 * time.Millisecond
+	release := make(chan struct{})
+	var hits sync.Map // path -> *atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := hits.LoadOrStore(r.Header.Get("x-auth-service-id")+" "+r.Method, new(atomic.Int32))
+		n.(*atomic.Int32).Add(1)
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"availableServices":[`)
+		w.(http.Flusher).Flush()
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-release:
+				return
+			case <-tick.C:
+				if r.Header.Get("x-auth-service-id") == "trickle" {
+					if _, err := w.Write([]byte(" ")); err != nil {
+						return
+					}
+					w.(http.Flusher).Flush()
+				}
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+
+	for _, server := range []string{"stall", "trickle"} {
+		c, err := New(WithAGSURL(srv.URL+"/ags"), WithAGSAuthService(server),
+			WithRetry(RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: time.Millisecond}),
+			WithTransportTimeouts(TransportTimeouts{ResponseBody: limit}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls := []struct {
+			method string
+			call   func() error
+			want   int32 // requests the server got
+		}{
+			{"GET", func() error { _, err := c.AGS.ServiceDiscovery(context.Background()); return err }, 2},
+			{"POST", func() error { _, err := c.AGS.SignOn(context.Background(), SignOnRequest{ClientID: "c"}); return err }, 1},
+		}
+		for _, call := range calls {
+			err := callWithin(t, call.call)
+			var re *RequestError
+			var ne net.Error
+			if !errors.As(err, &re) || !errors.As(err, &ne) || !ne.Timeout() || !errors.Is(err, context.DeadlineExceeded) ||
+				!strings.Contains(err.Error(), "timeout reading response body") {
+				t.Errorf("%s %s: err = %v, want a *RequestError timing out reading the body", server, call.method, err)
+			}
+			n, _ := hits.Load(server + " " + call.method)
+			if got := n.(*atomic.Int32).Load(); got != call.want {
+				t.Errorf("%s %s: the server got %d requests, want %d", server, call.method, got, call.want)
+			}
+		}
+	}
+}
+
 // The caller's http.Client.Timeout bounds each attempt, headers and body, and is read per attempt: a
 // Timeout set after New applies.
 func TestCallerTimeoutPerAttempt(t *testing.T) {
@@ -205,7 +279,10 @@ func TestCallerTimeoutPerAttempt(t *testing.T) {
 	t.Cleanup(func() { close(release) })
 
 	hc := &http.Client{Transport: srv.Client().Transport} // no Timeout yet
-	c, err := New(WithHTTPClient(hc), WithAGSURL(srv.URL+"/ags"), WithRetry(noRetry))
+	// The caller's transport keeps its own limits: a ResponseBody far shorter than its Timeout, which
+	// would end the stalled body first, does not apply to it.
+	c, err := New(WithHTTPClient(hc), WithAGSURL(srv.URL+"/ags"), WithRetry(noRetry),
+		WithTransportTimeouts(TransportTimeouts{ResponseBody: time.Nanosecond}))
 	if err != nil {
 		t.Fatal(err)
 	}

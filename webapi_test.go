@@ -758,14 +758,18 @@ func TestWebAPILogoutErrorFixtures(t *testing.T) {
 	}
 }
 
+// noBackoff retries nothing for the policy and would wait an hour if it did: the 1015 resend and the
+// Pass token refetch happen all the same, at once (a backoff slept would hang the test).
+var noBackoff = WithRetry(RetryPolicy{MaxRetries: 0, MinWait: time.Hour, MaxWait: time.Hour})
+
 // A 400/1015 reply resynchronises the session clock from data.ts and the call is sent once more, with a
-// signed ts taken from the server's clock.
+// signed ts taken from the server's clock, at once and whatever the retry budget.
 func TestWebAPILogoutInvalidTSResync(t *testing.T) {
 	t.Parallel()
 	for _, method := range []string{"GET", "POST"} {
 		t.Run(method, func(t *testing.T) {
 			t.Parallel()
-			c, mux, _ := webapiSetup(t)
+			c, mux, _ := webapiSetup(t, noBackoff)
 			rec := ninaSigned(t, mux, "/auth/logout", vecSessionKey, func(w http.ResponseWriter, r *http.Request, try int, p url.Values) {
 				if try == 1 {
 					w.WriteHeader(http.StatusBadRequest)
@@ -776,7 +780,10 @@ func TestWebAPILogoutInvalidTSResync(t *testing.T) {
 			})
 			sess := testSession()
 			sess.HostTime = time.Unix(1000000000, 0) // badly skewed
-			if _, err := c.WebAPI.Logout(context.Background(), WebAPILogoutRequest{Session: sess, Method: method}); err != nil {
+			if err := callWithin(t, func() error {
+				_, err := c.WebAPI.Logout(context.Background(), WebAPILogoutRequest{Session: sess, Method: method})
+				return err
+			}); err != nil {
 				t.Fatal(err)
 			}
 			reqs := rec.all()
@@ -800,13 +807,16 @@ func TestWebAPILogoutInvalidTSResync(t *testing.T) {
 // Only one resynchronising retry: a second 1015 is the caller's error.
 func TestWebAPILogoutInvalidTSOnce(t *testing.T) {
 	t.Parallel()
-	c, mux, _ := webapiSetup(t)
+	c, mux, _ := webapiSetup(t, noBackoff)
 	rec := ninaSigned(t, mux, "/auth/logout", vecSessionKey, func(w http.ResponseWriter, r *http.Request, _ int, _ url.Values) {
 		w.Write(webapiFixture(t, "logout_invalid_ts.json"))
 	})
 	// A hand-built session has no shared clock: the retry uses data.ts without mutating the session.
 	sess := &WebAPISession{Token: vecToken, SessionKey: vecSessionKey}
-	_, err := c.WebAPI.Logout(context.Background(), WebAPILogoutRequest{Session: sess, SendTS: true})
+	err := callWithin(t, func() error {
+		_, err := c.WebAPI.Logout(context.Background(), WebAPILogoutRequest{Session: sess, SendTS: true})
+		return err
+	})
 	var we *WebAPIError
 	if !errors.As(err, &we) || we.StatusCode != 400 || we.StatusDetailCode != 1015 {
 		t.Fatalf("err = %v, want 400/1015", err)
