@@ -133,8 +133,8 @@ func TestRetryOnTransportErrors(t *testing.T) {
 	t.Parallel()
 	const retries = 2
 	tests := []struct {
-		name           string
-		err            error
+		name              string
+		err               error
 		wantGET, wantPOST int
 	}{
 		{"connection reset (net.OpError)", errConnReset, 1 + retries, 1},
