@@ -401,47 +401,63 @@ func webapiUnixTime(s string) (time.Time, bool) {
 
 // webapiDecodeAlways decodes WebAPI replies by the body's statusCode, whatever the HTTP status:
 // statusCode 200 runs ok, any other becomes a *WebAPIError. A 2xx body that is no envelope is a
-// *DecodeError; an error page with another status is a *WebAPIError with only HTTPStatus set.
+// *DecodeError; an error page with another status is a *WebAPIError with only HTTPStatus set. It
+// returns the envelope last decoded.
 //
-// resend, when set, becomes the call's resend: it sees every parsed reply first, and the reply is parsed
-// once whichever reads it.
+// resend, when set, becomes the call's resend: it sees each parsed reply before the decoders do, and a
+// reply is parsed once whichever reads it first.
 func webapiDecodeAlways(cl *call, ok func(*response, *webapiReply) error, resend func(*webapiReply) bool) *webapiReply {
-	var last webapiReply
-	var parsedFrom *response
-	var parsed *webapiReply
-	var parseErr error
-	parse := func(r *response) (*webapiReply, error) {
-		if r != parsedFrom {
-			parsedFrom = r
-			parsed, parseErr = parseWebAPIReply(r.Body)
-		}
-		return parsed, parseErr
-	}
+	d := &webapiDecoder{ok: ok, resend: resend}
 	if resend != nil {
-		cl.resend = func(r *response) bool {
-			rep, err := parse(r)
-			return err == nil && resend(rep)
-		}
+		cl.resend = d.resendOn
 	}
-	handle := func(r *response, answer bool) error {
-		rep, err := parse(r)
-		if err != nil {
-			if answer {
-				return err
-			}
-			return &WebAPIError{HTTPStatus: r.StatusCode, Location: redirectLocation(r)}
-		}
-		last = *rep
-		if rep.StatusCode != http.StatusOK {
-			e := rep.err(r.StatusCode)
-			e.Location = redirectLocation(r)
-			return e
-		}
-		return ok(r, rep)
+	cl.decode = d.decode
+	cl.decodeError = d.decodeError
+	return &d.last
+}
+
+type webapiDecoder struct {
+	ok     func(*response, *webapiReply) error
+	resend func(*webapiReply) bool
+	last   webapiReply // the envelope last decoded
+
+	parsedFrom *response // the reply parsed last, and its parse
+	parsed     *webapiReply
+	parseErr   error
+}
+
+func (d *webapiDecoder) parse(r *response) (*webapiReply, error) {
+	if r != d.parsedFrom {
+		d.parsedFrom = r
+		d.parsed, d.parseErr = parseWebAPIReply(r.Body)
 	}
-	cl.decode = func(r *response) error { return handle(r, true) }
-	cl.decodeError = func(r *response) error { return handle(r, false) }
-	return &last
+	return d.parsed, d.parseErr
+}
+
+func (d *webapiDecoder) resendOn(r *response) bool {
+	rep, err := d.parse(r)
+	return err == nil && d.resend(rep)
+}
+
+func (d *webapiDecoder) decode(r *response) error { return d.handle(r, true) }
+
+func (d *webapiDecoder) decodeError(r *response) error { return d.handle(r, false) }
+
+func (d *webapiDecoder) handle(r *response, answer bool) error {
+	rep, err := d.parse(r)
+	if err != nil {
+		if answer {
+			return err
+		}
+		return &WebAPIError{HTTPStatus: r.StatusCode, Location: redirectLocation(r)}
+	}
+	d.last = *rep
+	if rep.StatusCode != http.StatusOK {
+		e := rep.err(r.StatusCode)
+		e.Location = redirectLocation(r)
+		return e
+	}
+	return d.ok(r, rep)
 }
 
 // WebAPILogoutRequest is /auth/logout, signed with the session.
@@ -513,29 +529,14 @@ func (s *WebAPIService) signed(ctx context.Context, method, path string, params 
 	if err != nil {
 		return nil, invalid("path", "cannot build URL: %v", err)
 	}
-	// ts comes from the session's clock, or, for a hand-built session without one, from the data.ts
-	// this call learnt (a hand-built session is not ours to mutate under the caller's feet).
-	hostNow := sess.HostNow
-	sign := func() (wire, sig string) {
-		p := params
-		if withTS {
-			p = make(url.Values, len(params)+1)
-			for k, vs := range params {
-				p[k] = vs
-			}
-			p.Set("ts", strconv.FormatInt(hostNow().Unix(), 10))
-		}
-		canonical := canonicalPairs(p)
-		sig = signBase(signatureBase(method, endpoint, canonical), sess.SessionKey)
-		return webapiWire(canonical, sig), sig
-	}
-	wire, sig := sign()
+	sg := &webapiSigner{method: method, endpoint: endpoint, params: params, sess: sess, withTS: withTS, hostNow: sess.HostNow}
+	wire, sig := sg.sign()
 	cl := &call{
 		service: svcWebAPI,
 		method:  method,
 		path:    path,
 		secrets: []string{sess.Token, sess.SessionKey, sess.SessionSecret, sig},
-		sign:    sign,
+		sign:    sg.sign,
 	}
 	cl.header = webapiHeader(http.Header{}, Format(params.Get("f")).orDefault(), params.Get("c") != "")
 	if method == http.MethodGet {
@@ -544,28 +545,57 @@ func (s *WebAPIService) signed(ctx context.Context, method, path string, params 
 		cl.header.Set("Content-Type", "application/x-www-form-urlencoded")
 		cl.body = []byte(wire)
 	}
-	resync := func(rep *webapiReply) bool {
-		if rep.StatusCode != http.StatusBadRequest || rep.StatusDetailCode != 1015 {
-			return false
-		}
-		ts, ok := webapiUnixTime(strings.TrimSpace(rep.Data["ts"]))
-		if !ok {
-			return false
-		}
-		if sess.clock != nil {
-			sess.clock.set(ts)
-		} else {
-			learnt := time.Now()
-			hostNow = func() time.Time { return ts.Add(time.Since(learnt)) }
-		}
-		withTS = true
-		return true
-	}
-	last := webapiDecodeAlways(cl, func(*response, *webapiReply) error { return nil }, resync)
+	last := webapiDecodeAlways(cl, func(*response, *webapiReply) error { return nil }, sg.resync)
 	resp, err := s.client.do(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
 	last.scrubData(resp.red)
 	return last, nil
+}
+
+// webapiSigner signs one call, again for each retry.
+type webapiSigner struct {
+	method   string
+	endpoint *url.URL
+	params   url.Values
+	sess     *WebAPISession
+	withTS   bool
+	// hostNow is the session's clock, or, for a hand-built session without one, the data.ts this
+	// call learnt (a hand-built session is not ours to mutate under the caller's feet).
+	hostNow func() time.Time
+}
+
+func (sg *webapiSigner) sign() (wire, sig string) {
+	p := sg.params
+	if sg.withTS {
+		p = make(url.Values, len(sg.params)+1)
+		for k, vs := range sg.params {
+			p[k] = vs
+		}
+		p.Set("ts", strconv.FormatInt(sg.hostNow().Unix(), 10))
+	}
+	canonical := canonicalPairs(p)
+	sig = signBase(signatureBase(sg.method, sg.endpoint, canonical), sg.sess.SessionKey)
+	return webapiWire(canonical, sig), sig
+}
+
+// resync is the call's resend: a 400/1015 reply with data.ts sets the clock, and the next attempt
+// sends ts.
+func (sg *webapiSigner) resync(rep *webapiReply) bool {
+	if rep.StatusCode != http.StatusBadRequest || rep.StatusDetailCode != 1015 {
+		return false
+	}
+	ts, ok := webapiUnixTime(strings.TrimSpace(rep.Data["ts"]))
+	if !ok {
+		return false
+	}
+	if sg.sess.clock != nil {
+		sg.sess.clock.set(ts)
+	} else {
+		learnt := time.Now()
+		sg.hostNow = func() time.Time { return ts.Add(time.Since(learnt)) }
+	}
+	sg.withTS = true
+	return true
 }
