@@ -330,11 +330,9 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, red *redactor) 
 	if err := st.authorise(hreq, false); err != nil {
 		return nil, c.requestError(ctx, cl, u, red, err)
 	}
-	hr, err := st.rc.Do(req)
-	if err != nil {
-		if hr != nil && hr.Body != nil && !st.bodyRead {
-			hr.Body.Close()
-		}
+	// A reply that comes back with an error was read by st.readReply or drained by the loop: its body
+	// is closed.
+	if _, err := st.rc.Do(req); err != nil {
 		return nil, c.requestError(ctx, cl, u, red, err)
 	}
 	// Do succeeds only after the response handler read this reply (retry.go: checkRetry counts the

@@ -33,15 +33,13 @@ type attemptState struct {
 	rc   retryablehttp.Client
 	hc   http.Client
 
-	attempt   int    // attempts sent, for the log line
-	retries   int    // retries for a network error, 429 or 5xx, against RetryPolicy.MaxRetries
-	refetched bool   // the one Pass token refetch after a 401 was taken
-	resent    bool   // the family's one resend (WebAPI 1015) was taken
-	free      bool   // the retry being prepared is a refetch or a resend: it waits no backoff
-	bearer    string // the Pass bearer token the last attempt carried
-
-	resp     *response // the last attempt's reply, once the response handler read it
-	bodyRead bool      // the last attempt's body was read (and closed) by the handler
+	attempt   int       // attempts sent, for the log line
+	retries   int       // retries for a network error, 429 or 5xx, against RetryPolicy.MaxRetries
+	refetched bool      // the one Pass token refetch after a 401 was taken
+	resent    bool      // the family's one resend (WebAPI 1015) was taken
+	free      bool      // the retry being prepared is a refetch or a resend: it waits no backoff
+	bearer    string    // the Pass bearer token the last attempt carried
+	resp      *response // the last attempt's reply, once the response handler read it
 }
 
 func newAttemptState(c *Client, cl *call, red *redactor, req *retryablehttp.Request) *attemptState {
@@ -76,7 +74,7 @@ func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastRe
 // line.
 func (st *attemptState) RoundTrip(req *http.Request) (*http.Response, error) {
 	st.attempt++
-	st.resp, st.bodyRead = nil, false
+	st.resp = nil
 	log := st.c.cfg.logAttempt
 	if log == nil {
 		return st.c.base.RoundTrip(req)
@@ -92,7 +90,6 @@ func (st *attemptState) RoundTrip(req *http.Request) (*http.Response, error) {
 // reply whose body decides a retry (resend) can be read before checkRetry runs again.
 func (st *attemptState) readReply(r *http.Response) error {
 	body, err := readBody(r.Body, r.ContentLength)
-	st.bodyRead = true
 	if err != nil {
 		return err
 	}
