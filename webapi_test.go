@@ -832,6 +832,45 @@ func TestWebAPILogoutInvalidTSOnce(t *testing.T) {
 	}
 }
 
+// The resend is one retry of the one loop: it does not draw on MaxRetries, before or after the
+// policy's retries, and every attempt after it carries a freshly signed ts (the verifier checks each).
+func TestWebAPIResendAndRetriesShareTheLoop(t *testing.T) {
+	t.Parallel()
+	policy := WithRetry(RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: time.Millisecond})
+	for _, tt := range []struct {
+		name    string
+		replies []int // per request: 1015, 503 or 200
+	}{
+		{"resend then a retry", []int{1015, 503, 200}},
+		{"a retry then the resend", []int{503, 1015, 200}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, mux, _ := webapiSetup(t, policy)
+			rec := ninaSigned(t, mux, "/auth/logout", vecSessionKey, func(w http.ResponseWriter, r *http.Request, try int, p url.Values) {
+				switch tt.replies[min(try, len(tt.replies))-1] {
+				case 1015:
+					w.Write(webapiFixture(t, "logout_invalid_ts.json"))
+				case 503:
+					w.WriteHeader(http.StatusServiceUnavailable)
+				default:
+					replyOK(w, r, try, p)
+				}
+			})
+			if _, err := c.WebAPI.Logout(context.Background(), WebAPILogoutRequest{Session: testSession()}); err != nil {
+				t.Fatal(err)
+			}
+			reqs := rec.all()
+			if len(reqs) != len(tt.replies) {
+				t.Fatalf("%d requests, want %d", len(reqs), len(tt.replies))
+			}
+			if !reqs[len(reqs)-1].Params.Has("ts") {
+				t.Error("the last attempt, after the resend, sent no ts")
+			}
+		})
+	}
+}
+
 // With ts, every pipeline attempt is signed afresh: the handler moves the session's clock between
 // attempts, and the retry must carry the new ts with a valid signature.
 func TestWebAPILogoutTSPerAttempt(t *testing.T) {
