@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"strconv"
 	"strings"
@@ -17,12 +16,13 @@ import (
 // Tokens is what AGS answers a successful signOn, subsequentSignOn, refresh or signOnWithSessionToken
 // with. Lifetimes arrive in seconds and are kept as durations counted from ReceivedAt.
 //
-// Tokens is stored as JSON in the AGS wire form (access_token, expires_in in seconds, …) plus
-// "received_at": MarshalUnmaskedJSON writes it, so that a callback can persist it, and a later run
-// resumes with json.Unmarshal. Printing, logging or json.Marshal masks the access and refresh tokens.
+// Its JSON form is the AGS wire form (access_token, expires_in in seconds, …) plus "received_at":
+// MarshalUnmaskedJSON writes it in clear, so that a callback can persist the tokens, and a later run
+// resumes with json.Unmarshal. json.Marshal writes the same form with the tokens masked, which
+// json.Unmarshal refuses (ErrMaskedSecret).
 type Tokens struct {
-	AccessToken           string
-	RefreshToken          string
+	AccessToken           Secret
+	RefreshToken          Secret
 	ClientID              string // client_id: send it as SignOnRequest.ClientID from now on
 	AccountID             string // accountId
 	TokenType             string // token_type, "bearer" in the docs
@@ -35,6 +35,17 @@ type Tokens struct {
 	// CorrelationID is the x-correlation-id of the call that returned these tokens. It is not
 	// persisted by MarshalUnmaskedJSON.
 	CorrelationID string
+}
+
+// tokens names Tokens inside its Format, whose local copy of the type drops the methods.
+type tokens = Tokens
+
+// Format prints every field under any verb, the tokens masked by Secret. The API hands tokens out by
+// pointer (SignOnResult.Tokens, Refresh), and fmt prints a pointer it meets inside a struct under %s
+// or %q field by field without calling their methods, unless the pointee has this method.
+func (t Tokens) Format(f fmt.State, verb rune) {
+	type Tokens tokens // no methods: each field prints, and masks, itself
+	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), Tokens(t))
 }
 
 // Expiry is when the access token expires, or the zero time when AGS gave no lifetime.
@@ -67,39 +78,13 @@ func (t *Tokens) OAuth2() *oauth2.Token {
 		return nil
 	}
 	tok := &oauth2.Token{
-		AccessToken:  t.AccessToken,
+		AccessToken:  string(t.AccessToken),
 		TokenType:    t.TokenType,
-		RefreshToken: t.RefreshToken,
+		RefreshToken: string(t.RefreshToken),
 		Expiry:       t.Expiry(),
 		ExpiresIn:    int64(t.ExpiresIn / time.Second),
 	}
 	return tok.WithExtra(map[string]any{"client_id": t.ClientID, "accountId": t.AccountID})
-}
-
-// String masks the tokens, so that %v and %+v print nothing secret.
-func (t Tokens) String() string {
-	return fmt.Sprintf("Tokens{AccessToken:%s RefreshToken:%s ClientID:%q AccountID:%q TokenType:%q ExpiresIn:%s RefreshExpiresIn:%s FixedRefreshExpiresIn:%s ReceivedAt:%s}",
-		maskQuoted(t.AccessToken), maskQuoted(t.RefreshToken), t.ClientID, t.AccountID, t.TokenType,
-		t.ExpiresIn, t.RefreshExpiresIn, t.FixedRefreshExpiresIn, t.ReceivedAt.Format(time.RFC3339))
-}
-
-// GoString masks the tokens for %#v too.
-func (t Tokens) GoString() string { return "tvauth." + t.String() }
-
-// LogValue masks the tokens in structured logs.
-func (t Tokens) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("access_token", maskQuoted(t.AccessToken)),
-		slog.String("refresh_token", maskQuoted(t.RefreshToken)),
-		slog.String("client_id", t.ClientID),
-		slog.String("account_id", t.AccountID),
-		slog.String("token_type", t.TokenType),
-		slog.Duration("expires_in", t.ExpiresIn),
-		slog.Duration("refresh_expires_in", t.RefreshExpiresIn),
-		slog.Duration("fixed_refresh_expires_in", t.FixedRefreshExpiresIn),
-		slog.Time("received_at", t.ReceivedAt),
-		slog.String("correlation_id", t.CorrelationID),
-	)
 }
 
 // agsTokensWire is the AGS token reply. Types are loose on purpose: gateways send accountId as a number
@@ -123,14 +108,15 @@ func (t *Tokens) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	var out Tokens
+	var access, refresh string
 	var err error
 	strs := []struct {
 		name string
 		raw  jsonValue
 		dst  *string
 	}{
-		{"access_token", w.AccessToken, &out.AccessToken},
-		{"refresh_token", w.RefreshToken, &out.RefreshToken},
+		{"access_token", w.AccessToken, &access},
+		{"refresh_token", w.RefreshToken, &refresh},
 		{"client_id", w.ClientID, &out.ClientID},
 		{"accountId", w.AccountID, &out.AccountID},
 		{"token_type", w.TokenType, &out.TokenType},
@@ -139,6 +125,13 @@ func (t *Tokens) UnmarshalJSON(b []byte) error {
 		if *f.dst, err = agsString(f.raw); err != nil {
 			return fmt.Errorf("%s: %w", f.name, err)
 		}
+	}
+	// The masked form json.Marshal writes is refused, as Secret refuses it.
+	if err := out.AccessToken.UnmarshalText([]byte(access)); err != nil {
+		return fmt.Errorf("access_token: %w", err)
+	}
+	if err := out.RefreshToken.UnmarshalText([]byte(refresh)); err != nil {
+		return fmt.Errorf("refresh_token: %w", err)
 	}
 	durs := []struct {
 		name string
@@ -163,10 +156,18 @@ func (t *Tokens) UnmarshalJSON(b []byte) error {
 
 // MarshalUnmaskedJSON writes the AGS wire form plus received_at, in clear: the form to persist tokens
 // in, which json.Unmarshal reads back. The result holds the access and refresh tokens.
-func (t Tokens) MarshalUnmaskedJSON() ([]byte, error) {
-	type persisted struct {
-		AccessToken           string     `json:"access_token,omitempty"`
-		RefreshToken          string     `json:"refresh_token,omitempty"`
+func (t Tokens) MarshalUnmaskedJSON() ([]byte, error) { return json.Marshal(tokensStored[string](t)) }
+
+// MarshalJSON writes the form MarshalUnmaskedJSON writes with the tokens masked, so that a log handler
+// that marshals tokens prints neither; json.Unmarshal refuses it (ErrMaskedSecret). Persist tokens
+// with MarshalUnmaskedJSON.
+func (t Tokens) MarshalJSON() ([]byte, error) { return json.Marshal(tokensStored[Secret](t)) }
+
+// tokensStored is the stored form of Tokens: the tokens in clear (S string) or masked (S Secret).
+func tokensStored[S ~string](t Tokens) any {
+	type stored struct {
+		AccessToken           S          `json:"access_token,omitempty"`
+		RefreshToken          S          `json:"refresh_token,omitempty"`
 		ClientID              string     `json:"client_id,omitempty"`
 		AccountID             string     `json:"accountId,omitempty"`
 		TokenType             string     `json:"token_type,omitempty"`
@@ -175,8 +176,8 @@ func (t Tokens) MarshalUnmaskedJSON() ([]byte, error) {
 		FixedRefreshExpiresIn int64      `json:"fixed_refresh_expires_in,omitempty"`
 		ReceivedAt            *time.Time `json:"received_at,omitempty"`
 	}
-	p := persisted{
-		AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, ClientID: t.ClientID,
+	p := stored{
+		AccessToken: S(t.AccessToken), RefreshToken: S(t.RefreshToken), ClientID: t.ClientID,
 		AccountID: t.AccountID, TokenType: t.TokenType,
 		ExpiresIn:             int64(t.ExpiresIn / time.Second),
 		RefreshExpiresIn:      int64(t.RefreshExpiresIn / time.Second),
@@ -186,7 +187,7 @@ func (t Tokens) MarshalUnmaskedJSON() ([]byte, error) {
 		at := t.ReceivedAt
 		p.ReceivedAt = &at
 	}
-	return json.Marshal(p)
+	return p
 }
 
 // agsString reads a JSON string, or a number as its text; null is "". Objects, arrays and booleans
@@ -280,9 +281,9 @@ func agsDecodeTokens(body []byte, receivedAt time.Time, correlationID string) (*
 // Account is one selectable OPF account of a 300 reply ("more than one account matches"): show the
 // user AccountInformation, then pass the chosen one to SubsequentSignOn (or SubsequentRegister).
 type Account struct {
-	UserAccountToken   string          // for the User-Token header of SubsequentSignOn
+	UserAccountToken   Secret          // for the User-Token header of SubsequentSignOn
 	AccountInformation string          // the raw provider JSON string
-	Raw                json.RawMessage // the whole account element
+	Raw                json.RawMessage // the whole account element, less its userAccountToken (a secret, kept in UserAccountToken only)
 }
 
 // Information decodes AccountInformation, a JSON object encoded as a string whose keys are the
@@ -300,22 +301,6 @@ func (a Account) Information() (map[string]any, error) {
 			Err: fmt.Errorf("accountInformation: %w", err)}
 	}
 	return m, nil
-}
-
-// String masks the user account token (Raw, which holds it too, is left out).
-func (a Account) String() string {
-	return fmt.Sprintf("Account{UserAccountToken:%s AccountInformation:%q}", maskQuoted(a.UserAccountToken), a.AccountInformation)
-}
-
-// GoString masks the user account token for %#v too.
-func (a Account) GoString() string { return "tvauth." + a.String() }
-
-// LogValue masks the user account token in structured logs.
-func (a Account) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("user_account_token", maskQuoted(a.UserAccountToken)),
-		slog.String("account_information", a.AccountInformation),
-	)
 }
 
 // agsDecodeAccounts reads a 300 body: {"accounts":[{…},…]} with an optional top-level userAccountToken,
@@ -364,17 +349,50 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 		}); err != nil {
 			return nil, fmt.Errorf("accounts[%d]: %w", i, err)
 		}
-		a := Account{Raw: append(json.RawMessage(nil), raw...)}
-		if a.UserAccountToken, err = agsString(uat); err != nil {
+		a := Account{Raw: agsAccountRaw(raw)}
+		token, err := agsString(uat)
+		if err != nil {
 			return nil, fmt.Errorf("accounts[%d].userAccountToken: %w", i, err)
 		}
-		if a.UserAccountToken == "" {
-			a.UserAccountToken = shared
+		if token == "" {
+			token = shared
 		}
+		a.UserAccountToken = Secret(token)
 		a.AccountInformation = agsAccountInformation(info)
 		accounts = append(accounts, a)
 	}
 	return accounts, nil
+}
+
+// agsAccountRaw is an account element without its userAccountToken members (matched as encoding/json
+// matches keys), so that Raw, which fmt, slog and encoding/json print as it is, holds no secret.
+// Members keep their order and their bytes.
+func agsAccountRaw(raw []byte) json.RawMessage {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil { // {
+		return nil
+	}
+	out := append(make(json.RawMessage, 0, len(raw)), '{')
+	for dec.More() {
+		start := dec.InputOffset()
+		key, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil
+		}
+		if k, _ := key.(string); strings.EqualFold(k, "userAccountToken") {
+			continue
+		}
+		member := bytes.TrimLeft(raw[start:dec.InputOffset()], " \t\r\n,")
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = append(out, member...)
+	}
+	return append(out, '}')
 }
 
 // accountInformation is documented as a JSON-encoded string; a gateway that sends the object itself

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -22,17 +22,18 @@ import (
 // device is gone) is final: later calls return the same error without asking again, and the user has
 // to sign on anew. A location refusal (AGSGeoBlocked: VPN, geo-blocking) is not final: the refresh
 // token is still good once the user connects from an allowed place.
+//
+// Print it or log it freely: it shows no tokens and no parameter values.
 type AGSTokenSource struct {
+	// fmt prints unexported fields without their methods, so nothing secret is held in one: the
+	// tokens are behind an atomic pointer, which fmt prints as an address under every verb, and the
+	// request (its Parameters) and a shared store live in the cache's fetch function.
 	svc       *AGSService
-	req       SignOnRequest
 	onRefresh func(Tokens)
 	cache     *tokenCache
-
-	store AGSTokenStore // shared tokens (SharedTokenSource); nil = this process only
-	key   string
+	cur       atomic.Pointer[Tokens] // the current tokens; nil = none
 
 	mu    sync.Mutex
-	cur   Tokens
 	final error // a refusal from AGS: no refresh will succeed
 }
 
@@ -45,7 +46,7 @@ type AGSTokenStore interface {
 	LoadTokens(ctx context.Context, key string) (Tokens, error)
 	// CompareAndSwapTokens stores next under key only if the stored refresh token is still
 	// oldRefreshToken (with "", only if nothing is stored), atomically, and reports whether it did.
-	CompareAndSwapTokens(ctx context.Context, key, oldRefreshToken string, next Tokens) (bool, error)
+	CompareAndSwapTokens(ctx context.Context, key string, oldRefreshToken Secret, next Tokens) (bool, error)
 	// LockTokens takes key's refresh lease, waiting while someone else holds it and returning
 	// ctx.Err() when ctx ends. lease is how long it lasts at most (a crashed holder loses it after
 	// that); release ends it early, may be called more than once, and never releases a lease taken
@@ -66,12 +67,15 @@ const agsRefreshMargin = 5 * time.Minute
 // Tokens without ReceivedAt but with an ExpiresIn are of unknown age: the first use refreshes them.
 // Tokens without ExpiresIn are used until Invalidate is called.
 func (s *AGSService) TokenSource(tokens *Tokens, req SignOnRequest, onRefresh func(Tokens)) *AGSTokenSource {
-	ts := &AGSTokenSource{svc: s, req: req, onRefresh: onRefresh}
-	ts.cache = newTokenCache(0, ts.refresh)
+	ts := &AGSTokenSource{svc: s, onRefresh: onRefresh}
+	ts.cache = newTokenCache(0, func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
+		return ts.refresh(ctx, req)
+	})
 	ts.cache.timeout = s.client.cfg.tokenFetchTimeout
 	ts.cache.finishAbandoned = true
 	if tokens != nil {
-		ts.cur = *tokens
+		cur := *tokens
+		ts.cur.Store(&cur)
 		ts.cache.early = agsMarginFor(tokens.ExpiresIn)
 		if tokens.AccessToken != "" && (tokens.ExpiresIn <= 0 || !tokens.ReceivedAt.IsZero()) {
 			ts.cache.tok = tokens.OAuth2()
@@ -94,39 +98,39 @@ func (s *AGSService) TokenSource(tokens *Tokens, req SignOnRequest, onRefresh fu
 // makes (not for tokens read from the store); when the store cannot save the rotated tokens, this
 // replica still uses them and onRefresh still receives them.
 func (s *AGSService) SharedTokenSource(store AGSTokenStore, key string, req SignOnRequest, onRefresh func(Tokens)) *AGSTokenSource {
-	ts := &AGSTokenSource{svc: s, req: req, onRefresh: onRefresh, store: store, key: key}
-	ts.cache = newTokenCache(0, ts.sharedRefresh)
+	ts := &AGSTokenSource{svc: s, onRefresh: onRefresh}
+	ts.cache = newTokenCache(0, func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
+		return ts.sharedRefresh(ctx, old, store, key, req)
+	})
 	ts.cache.timeout = s.client.cfg.tokenFetchTimeout
 	ts.cache.finishAbandoned = true
 	return ts
 }
 
 // sharedRefresh is the cache's fetch for a SharedTokenSource.
-func (ts *AGSTokenSource) sharedRefresh(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
+func (ts *AGSTokenSource) sharedRefresh(ctx context.Context, old *oauth2.Token, store AGSTokenStore, key string, req SignOnRequest) (*oauth2.Token, error) {
 	if err := ts.svc.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
 		return nil, err
 	}
-	if ts.store == nil {
+	if store == nil {
 		return nil, invalid("store", "nil AGSTokenStore")
 	}
 	// adopt takes stored tokens whose access token is live and not the one this replica holds
 	// (expired or rejected).
 	adopt := func(t Tokens) (*oauth2.Token, bool) {
-		if t.AccessToken == "" || (old != nil && t.AccessToken == old.AccessToken) {
+		if t.AccessToken == "" || (old != nil && string(t.AccessToken) == old.AccessToken) {
 			return nil, false
 		}
 		margin := agsMarginFor(t.ExpiresIn)
 		if t.ExpiresIn > 0 && (t.ReceivedAt.IsZero() || !time.Now().Add(margin).Before(t.Expiry())) {
 			return nil, false
 		}
-		ts.mu.Lock()
-		ts.cur = t
-		ts.mu.Unlock()
+		ts.cur.Store(&t)
 		ts.cache.setEarly(margin)
 		return t.OAuth2(), true
 	}
 	load := func() (Tokens, error) {
-		t, err := ts.store.LoadTokens(ctx, ts.key)
+		t, err := store.LoadTokens(ctx, key)
 		if err != nil {
 			return Tokens{}, fmt.Errorf("tvauth: reading the shared AGS tokens: %w", err)
 		}
@@ -139,7 +143,7 @@ func (ts *AGSTokenSource) sharedRefresh(ctx context.Context, old *oauth2.Token) 
 	if tok, ok := adopt(stored); ok {
 		return tok, nil
 	}
-	release, _, err := ts.store.LockTokens(ctx, ts.key)
+	release, _, err := store.LockTokens(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("tvauth: taking the AGS refresh lease: %w", err)
 	}
@@ -153,7 +157,7 @@ func (ts *AGSTokenSource) sharedRefresh(ctx context.Context, old *oauth2.Token) 
 	if stored.RefreshToken == "" {
 		return nil, invalid("RefreshToken", "no refresh token to refresh with: sign on again")
 	}
-	nt, err := ts.svc.Refresh(ctx, stored.RefreshToken, ts.req)
+	nt, err := ts.svc.Refresh(ctx, stored.RefreshToken, req)
 	if err != nil {
 		// Another replica may have rotated the token meanwhile (its lease outlived ours).
 		if again, lerr := load(); lerr == nil && again.RefreshToken != stored.RefreshToken {
@@ -164,7 +168,7 @@ func (ts *AGSTokenSource) sharedRefresh(ctx context.Context, old *oauth2.Token) 
 		return nil, err
 	}
 	fillRefreshed(nt, stored)
-	swapped, err := ts.store.CompareAndSwapTokens(ctx, ts.key, stored.RefreshToken, *nt)
+	swapped, err := store.CompareAndSwapTokens(ctx, key, stored.RefreshToken, *nt)
 	if err == nil && !swapped {
 		if winner, lerr := load(); lerr == nil {
 			if tok, ok := adopt(winner); ok {
@@ -178,9 +182,8 @@ func (ts *AGSTokenSource) sharedRefresh(ctx context.Context, old *oauth2.Token) 
 // rotated makes nt the source's tokens after a refresh, schedules the next one and reports the
 // rotation (before any caller gets the new token).
 func (ts *AGSTokenSource) rotated(nt *Tokens) *oauth2.Token {
-	ts.mu.Lock()
-	ts.cur = *nt
-	ts.mu.Unlock()
+	cur := *nt
+	ts.cur.Store(&cur)
 	ts.cache.setEarly(agsMarginFor(nt.ExpiresIn))
 	if ts.onRefresh != nil {
 		ts.onRefresh(*nt)
@@ -233,17 +236,26 @@ func (ts *AGSTokenSource) invalidate(rejected string) { ts.cache.invalidate(reje
 
 // Tokens returns a copy of the current tokens, including the latest rotated refresh token.
 func (ts *AGSTokenSource) Tokens() Tokens {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	return ts.cur
+	if t := ts.cur.Load(); t != nil {
+		return *t
+	}
+	return Tokens{}
 }
 
-// refresh is the cache's fetch: the cache runs one at a time, detached from its callers and bounded
-// by the fetch timeout (WithTokenFetchTimeout).
-func (ts *AGSTokenSource) refresh(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
+// UnmarshalJSON refuses every input with an error matching ErrMaskedSecret: json.Marshal writes a
+// token source as {} (its tokens are not fields), and nothing can be read back from that. Persist
+// Tokens() with MarshalUnmaskedJSON (onRefresh gets every rotation) and start a new source from them.
+func (ts *AGSTokenSource) UnmarshalJSON([]byte) error {
+	return fmt.Errorf("tvauth: an AGSTokenSource has no JSON form: %w", ErrMaskedSecret)
+}
+
+// refresh is the cache's fetch for a TokenSource: the cache runs one at a time, detached from its
+// callers and bounded by the fetch timeout (WithTokenFetchTimeout).
+func (ts *AGSTokenSource) refresh(ctx context.Context, req SignOnRequest) (*oauth2.Token, error) {
 	ts.mu.Lock()
-	cur, final := ts.cur, ts.final
+	final := ts.final
 	ts.mu.Unlock()
+	cur := ts.Tokens()
 	if final != nil {
 		return nil, final
 	}
@@ -253,7 +265,7 @@ func (ts *AGSTokenSource) refresh(ctx context.Context, _ *oauth2.Token) (*oauth2
 	if cur.RefreshToken == "" {
 		return nil, invalid("RefreshToken", "no refresh token to refresh with: sign on again")
 	}
-	nt, err := ts.svc.Refresh(ctx, cur.RefreshToken, ts.req)
+	nt, err := ts.svc.Refresh(ctx, cur.RefreshToken, req)
 	if err != nil {
 		var ae *AGSError
 		if errors.As(err, &ae) && !AGSGeoBlocked(err) && (ae.HTTPStatus == http.StatusBadRequest ||
@@ -266,26 +278,6 @@ func (ts *AGSTokenSource) refresh(ctx context.Context, _ *oauth2.Token) (*oauth2
 	}
 	fillRefreshed(nt, cur)
 	return ts.rotated(nt), nil
-}
-
-// String masks the tokens. (The pointer receiver is forced by the mutex; without a String method %+v
-// would print the current tokens field by field, in clear.)
-func (ts *AGSTokenSource) String() string {
-	if ts == nil {
-		return "<nil>"
-	}
-	return "AGSTokenSource{" + ts.Tokens().String() + "}"
-}
-
-// GoString masks the tokens for %#v too.
-func (ts *AGSTokenSource) GoString() string { return "&tvauth." + ts.String() }
-
-// LogValue masks the tokens in structured logs.
-func (ts *AGSTokenSource) LogValue() slog.Value {
-	if ts == nil {
-		return slog.StringValue("<nil>")
-	}
-	return ts.Tokens().LogValue()
 }
 
 var (

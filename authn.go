@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
@@ -23,58 +22,48 @@ import (
 // invalid_client, which matches ErrUnauthorized): register again.
 type ClientCredentials struct {
 	ClientID     string    `json:"client_id"`
-	ClientSecret string    `json:"client_secret"`
+	ClientSecret Secret    `json:"client_secret"`
 	IssuedAt     time.Time `json:"issued_at,omitzero"` // client_id_issued_at
 	RedirectURIs []string  `json:"redirect_uris,omitempty"`
 	GrantTypes   []string  `json:"grant_types,omitempty"`
 	Scopes       []string  `json:"scopes,omitempty"` // e.g. api:client:v2
 }
 
-// String masks the client secret.
-func (c ClientCredentials) String() string {
-	return fmt.Sprintf("ClientCredentials{ClientID: %q, ClientSecret: %s}", c.ClientID, maskQuoted(c.ClientSecret))
+// clientCredentials names ClientCredentials inside its Format, whose local copy of the type drops
+// the methods.
+type clientCredentials = ClientCredentials
+
+// Format prints every field under any verb, the client secret masked by Secret. Register hands the
+// credentials out by pointer, and fmt prints a pointer it meets inside a struct under %s or %q field by
+// field without calling their methods, unless the pointee has this method.
+func (c ClientCredentials) Format(f fmt.State, verb rune) {
+	type ClientCredentials clientCredentials // no methods: each field prints, and masks, itself
+	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), ClientCredentials(c))
 }
 
-// GoString masks the client secret in %#v too.
-func (c ClientCredentials) GoString() string { return "tvauth." + c.String() }
-
-// LogValue masks the client secret.
-func (c ClientCredentials) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("client_id", c.ClientID), slog.String("client_secret", maskQuoted(c.ClientSecret)))
-}
+// MarshalUnmaskedJSON writes the credentials in clear, every field, in the form json.Unmarshal reads
+// back: the form to store them in. The result holds the client secret. (json.Marshal writes the
+// secret masked, and json.Unmarshal refuses that form with ErrMaskedSecret.)
+func (c ClientCredentials) MarshalUnmaskedJSON() ([]byte, error) { return json.Marshal(recordOf(c)) }
 
 // validate names the first required field that is missing.
 func (c ClientCredentials) validate(field string) error {
 	if err := requireText(field+".ClientID", c.ClientID); err != nil {
 		return err
 	}
-	return requireText(field+".ClientSecret", c.ClientSecret)
+	return requireText(field+".ClientSecret", string(c.ClientSecret))
 }
 
 // RegisterRequest is a Dynamic Client Registration request.
 type RegisterRequest struct {
-	SoftwareStatement string  // software_statement: the JWT from the TVE Dashboard; secret
+	SoftwareStatement Secret  // software_statement: the JWT from the TVE Dashboard
 	RedirectURI       string  // redirect_uri, optional
 	Device            *Device // for X-Device-Info; nil = the client's default device
 }
 
-// String masks the software statement.
-func (r RegisterRequest) String() string {
-	return fmt.Sprintf("RegisterRequest{SoftwareStatement: %s, RedirectURI: %q}", maskQuoted(r.SoftwareStatement), r.RedirectURI)
-}
-
-// GoString masks the software statement in %#v too.
-func (r RegisterRequest) GoString() string { return "tvauth." + r.String() }
-
-// LogValue masks the software statement.
-func (r RegisterRequest) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("software_statement", maskQuoted(r.SoftwareStatement)),
-		slog.String("redirect_uri", r.RedirectURI))
-}
-
 // Register obtains client credentials for a software statement (POST /o/client/register), sending
 // X-Device-Info of the client's device (WithDevice). Store them: see CredentialStore and LoadOrRegister.
-func (s *PassService) Register(ctx context.Context, softwareStatement string) (*ClientCredentials, error) {
+func (s *PassService) Register(ctx context.Context, softwareStatement Secret) (*ClientCredentials, error) {
 	return s.RegisterClient(ctx, RegisterRequest{SoftwareStatement: softwareStatement})
 }
 
@@ -85,7 +74,7 @@ func (s *PassService) RegisterClient(ctx context.Context, req RegisterRequest) (
 	if err := s.client.requireConfigured(svcPass, http.MethodPost, authNone); err != nil {
 		return nil, err
 	}
-	if err := requireText("softwareStatement", req.SoftwareStatement); err != nil {
+	if err := requireText("softwareStatement", string(req.SoftwareStatement)); err != nil {
 		return nil, err
 	}
 	if req.RedirectURI != "" {
@@ -96,12 +85,12 @@ func (s *PassService) RegisterClient(ctx context.Context, req RegisterRequest) (
 	body, err := marshalPlain(struct {
 		SoftwareStatement string `json:"software_statement"`
 		RedirectURI       string `json:"redirect_uri,omitempty"`
-	}{req.SoftwareStatement, req.RedirectURI})
+	}{string(req.SoftwareStatement), req.RedirectURI})
 	if err != nil {
 		return nil, invalid("softwareStatement", "%v", err)
 	}
 	cl := &call{service: svcPass, method: http.MethodPost, path: "/o/client/register", header: jsonHeader(),
-		body: body, secrets: []string{req.SoftwareStatement}, throttleFloor: passThrottleFloor,
+		body: body, secrets: []string{string(req.SoftwareStatement)}, throttleFloor: passThrottleFloor,
 		answers: []int{http.StatusOK, http.StatusCreated}, decodeError: decodePassError}
 	if err := s.setDevice(cl.header, req.Device, deviceInfoRequired); err != nil {
 		return nil, err
@@ -136,7 +125,7 @@ func decodeRegistration(r *response) (*ClientCredentials, error) {
 	if controlAt(wire.ClientID) >= 0 || controlAt(wire.ClientSecret) >= 0 {
 		return nil, errors.New("registration reply has a control character in client_id or client_secret")
 	}
-	creds := &ClientCredentials{ClientID: wire.ClientID, ClientSecret: wire.ClientSecret,
+	creds := &ClientCredentials{ClientID: wire.ClientID, ClientSecret: Secret(wire.ClientSecret),
 		RedirectURIs: wire.RedirectURIs, GrantTypes: wire.GrantTypes, Scopes: wire.Scopes}
 	// client_id_issued_at is seconds (RFC 7591), not Adobe's usual milliseconds.
 	if secs := looseInt(wire.IssuedAt); secs > 0 {
@@ -158,10 +147,10 @@ func (s *PassService) AccessToken(ctx context.Context, creds ClientCredentials) 
 }
 
 func (s *PassService) fetchToken(ctx context.Context, creds ClientCredentials) (*oauth2.Token, error) {
-	form := pairs{{"client_id", creds.ClientID}, {"client_secret", creds.ClientSecret},
+	form := pairs{{"client_id", creds.ClientID}, {"client_secret", string(creds.ClientSecret)},
 		{"grant_type", "client_credentials"}}.encodeBytes()
 	cl := &call{service: svcPass, method: http.MethodPost, path: "/o/client/token", header: formHeader(),
-		body: form, secrets: []string{creds.ClientSecret}, throttleFloor: passThrottleFloor,
+		body: form, secrets: []string{string(creds.ClientSecret)}, throttleFloor: passThrottleFloor,
 		answers: []int{http.StatusOK, http.StatusCreated}, decodeError: decodePassError}
 	if err := s.setDevice(cl.header, nil, deviceInfoOnly); err != nil {
 		return nil, err
@@ -275,7 +264,7 @@ var (
 // When the registration succeeds and the save fails, LoadOrRegister returns the store's error and the
 // Client keeps the new credentials in memory: its next LoadOrRegister on that store (with the same
 // statement) saves them instead of registering again, unless the store holds credentials by then.
-func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore, softwareStatement string) (ClientCredentials, error) {
+func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore, softwareStatement Secret) (ClientCredentials, error) {
 	if err := s.client.requireConfigured(svcPass, http.MethodPost, authNone); err != nil {
 		return ClientCredentials{}, err
 	}

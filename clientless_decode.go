@@ -214,7 +214,7 @@ func v1DecodeShortMediaToken(body []byte) (*ShortMediaToken, error) {
 		mvpd = w.MVPD
 	}
 	return &ShortMediaToken{Requestor: w.Requestor, Resource: w.Resource, MVPD: mvpd, UserID: w.UserID,
-		SerializedToken: w.SerializedToken, Expires: w.Expires.time()}, nil
+		SerializedToken: Secret(w.SerializedToken), Expires: w.Expires.time()}, nil
 }
 
 // v1PreauthWire is the preauthorize reply, JSON {"resources":[…]} or XML <resources><resource>….

@@ -2,6 +2,7 @@ package tvauth
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -40,11 +41,11 @@ func FuzzClientlessDecoders(f *testing.F) {
 		v1DecodeAuthNToken(body)
 		v1DecodeAuthZToken(body)
 		if tok, err := v1DecodeShortMediaToken(body); err == nil {
-			if strings.TrimSpace(tok.SerializedToken) == "" {
+			if strings.TrimSpace(string(tok.SerializedToken)) == "" {
 				t.Errorf("media token accepted without a token")
 			}
-			if !strings.Contains(tok.String(), "SerializedToken:"+redacted+" ") {
-				t.Errorf("String does not mask the media token: %s", tok)
+			if !strings.Contains(fmt.Sprintf("%+v", tok), "SerializedToken:"+redacted+" ") {
+				t.Errorf("%%+v does not mask the media token: %+v", tok)
 			}
 		}
 		if p, err := v1DecodePreauthorization(body, 200); err == nil {

@@ -2,7 +2,6 @@ package tvauth
 
 import (
 	"encoding/json"
-	"log/slog"
 	"slices"
 	"time"
 )
@@ -107,31 +106,13 @@ type AuthZToken struct {
 }
 
 // ShortMediaToken is the short media token a player hands to the Media Verification Library.
-// SerializedToken is a credential: String, GoString and LogValue mask it.
 type ShortMediaToken struct {
 	Requestor       string
 	Resource        string
 	MVPD            string // mvpdId
 	UserID          string
-	SerializedToken string // base64, verify with Adobe's Media Verification Library
+	SerializedToken Secret // base64: hand string(SerializedToken) to the player or the Media Verification Library
 	Expires         time.Time
-}
-
-// String masks SerializedToken, so %v and %+v print no credential.
-func (t ShortMediaToken) String() string {
-	return "ShortMediaToken{Requestor:" + t.Requestor + " Resource:" + t.Resource + " MVPD:" + t.MVPD +
-		" UserID:" + t.UserID + " SerializedToken:" + maskIfSet(t.SerializedToken) +
-		" Expires:" + t.Expires.Format(time.RFC3339) + "}"
-}
-
-// GoString masks SerializedToken in %#v too.
-func (t ShortMediaToken) GoString() string { return "tvauth." + t.String() }
-
-// LogValue masks SerializedToken in structured logs.
-func (t ShortMediaToken) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("requestor", t.Requestor), slog.String("resource", t.Resource),
-		slog.String("mvpd", t.MVPD), slog.String("user_id", t.UserID),
-		slog.String("serialized_token", maskIfSet(t.SerializedToken)), slog.Time("expires", t.Expires))
 }
 
 // ClientlessPreauthorizeRequest asks which of several resources the user may watch.

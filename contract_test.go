@@ -3,6 +3,7 @@ package tvauth_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -40,7 +41,7 @@ var (
 	_ func(tvauth.DeviceInfo) (string, error)                                                                  = tvauth.DeviceInfo.Encode
 	_                                                                                                          = tvauth.Device{ID: "", Info: tvauth.DeviceInfo{}, ForwardedFor: ""}
 	_                                                                                                          = tvauth.DeviceInfo{PrimaryHardwareType: "", Model: "", Version: "", Manufacturer: "", Vendor: "", OSName: "", OSFamily: "", OSVendor: "", OSVersion: "", BrowserName: "", BrowserVendor: "", BrowserVersion: "", UserAgent: "", DisplayWidth: 0, DisplayHeight: 0, DisplayPPI: 0, DiagonalScreenSize: "", ConnectionIP: "", ConnectionPort: 0, ConnectionType: "", ConnectionSecure: nil, ApplicationID: ""}
-	_ func(*tvauth.PassService, context.Context, string) (*tvauth.ClientCredentials, error)                    = (*tvauth.PassService).Register
+	_ func(*tvauth.PassService, context.Context, tvauth.Secret) (*tvauth.ClientCredentials, error)             = (*tvauth.PassService).Register
 	_ func(*tvauth.PassService, tvauth.ClientCredentials) oauth2.TokenSource                                   = (*tvauth.PassService).TokenSource
 	_ func(*tvauth.PassService, context.Context, tvauth.LogoutRequest) (*tvauth.LogoutResult, error)           = (*tvauth.PassService).Logout
 	_                                                                                                          = tvauth.ClientCredentials{ClientID: "", ClientSecret: ""}
@@ -59,9 +60,9 @@ var (
 	_                                                                                                          = tvauth.WebAPILogoutRequest{Session: nil, Format: "", Method: "", LoginID: "", Language: "", Callback: "", RequestID: ""}
 	_                                                                                                          = tvauth.WebAPIResponse{StatusCode: 0, StatusText: "", StatusDetailCode: 0, RequestID: ""}
 	_ func(*tvauth.WebAPIService, context.Context, tvauth.WebAPILogoutRequest) (*tvauth.WebAPIResponse, error) = (*tvauth.WebAPIService).Logout
-	_ func(string, string) string                                                                              = tvauth.SessionKey
+	_ func(tvauth.Secret, tvauth.Secret) tvauth.Secret                                                         = tvauth.SessionKey
 	_ func(string, string, url.Values) (string, error)                                                         = tvauth.SignatureBaseString
-	_ func(string, string, url.Values, string) (string, error)                                                 = tvauth.Sign
+	_ func(string, string, url.Values, tvauth.Secret) (string, error)                                          = tvauth.Sign
 
 	_                                                                                                         = tvauth.Parameter{Name: "", Value: ""}
 	_                                                                                                         = tvauth.SignOnRequest{Parameters: nil, ClientID: "", DeviceInformation: json.RawMessage(nil), AuthService: "", CorrelationID: ""}
@@ -73,8 +74,8 @@ var (
 	_ func(*tvauth.AGSService, context.Context) (*tvauth.ServiceDiscovery, error)                             = (*tvauth.AGSService).ServiceDiscovery
 	_ func(*tvauth.AGSService, context.Context, tvauth.SignOnRequest) (*tvauth.SignOnResult, error)           = (*tvauth.AGSService).SignOn
 	_ func(*tvauth.AGSService, context.Context, tvauth.Account, tvauth.SignOnRequest) (*tvauth.Tokens, error) = (*tvauth.AGSService).SubsequentSignOn
-	_ func(*tvauth.AGSService, context.Context, string, tvauth.SignOnRequest) (*tvauth.Tokens, error)         = (*tvauth.AGSService).Refresh
-	_ func(*tvauth.AGSService, context.Context, string, tvauth.SignOnRequest) error                           = (*tvauth.AGSService).SignOut
+	_ func(*tvauth.AGSService, context.Context, tvauth.Secret, tvauth.SignOnRequest) (*tvauth.Tokens, error)  = (*tvauth.AGSService).Refresh
+	_ func(*tvauth.AGSService, context.Context, tvauth.Secret, tvauth.SignOnRequest) error                    = (*tvauth.AGSService).SignOut
 
 	_       = []error{tvauth.ErrInvalidRequest, tvauth.ErrUnauthorized, tvauth.ErrRateLimited, tvauth.ErrNotConfigured}
 	_       = tvauth.PassError{HTTPStatus: 0, Action: "", Code: "", Message: "", Details: "", HelpURL: "", Trace: "", Status: 0, RetryAfter: 0}
@@ -86,23 +87,19 @@ var (
 	_ error = (*tvauth.AGSError)(nil)
 	_ error = (*tvauth.ValidationError)(nil)
 
-	// Secret-holding types print masked, with value receivers.
+	// Secret masks itself wherever fmt, slog and encoding/json reach it, and refuses its masked form
+	// when read back.
 	_ interface {
-		String() string
-		LogValue() slog.Value
-	} = tvauth.ClientCredentials{}
-	_ interface {
-		String() string
-		LogValue() slog.Value
-	} = tvauth.WebAPISession{}
-	_ interface {
-		String() string
-		LogValue() slog.Value
-	} = tvauth.Tokens{}
-	_ interface {
-		String() string
-		LogValue() slog.Value
-	} = tvauth.Account{}
+		fmt.Stringer
+		fmt.GoStringer
+		fmt.Formatter
+		slog.LogValuer
+		json.Marshaler
+	} = tvauth.Secret("")
+	_ json.Unmarshaler = (*tvauth.Secret)(nil)
+	// The secret-holding types the API hands out by pointer format themselves (fmt prints a pointer
+	// met inside a struct under %s without its pointee's fields' methods otherwise).
+	_ []fmt.Formatter = []fmt.Formatter{tvauth.ClientCredentials{}, tvauth.WebAPISession{}, tvauth.Tokens{}}
 
 	// The fake.
 	_ func() *tvauthtest.Server                          = tvauthtest.NewServer
@@ -110,7 +107,7 @@ var (
 	_ func(*tvauthtest.Server)                           = (*tvauthtest.Server).Close
 	_ func(*tvauthtest.Server) []tvauth.Option           = (*tvauthtest.Server).Options
 	_ func(*tvauthtest.Server) *tvauth.Client            = (*tvauthtest.Server).Client
-	_ func(*tvauthtest.Server) string                    = (*tvauthtest.Server).SoftwareStatement
+	_ func(*tvauthtest.Server) tvauth.Secret             = (*tvauthtest.Server).SoftwareStatement
 	_ func(*tvauthtest.Server, string, bool)             = (*tvauthtest.Server).AddMVPD
 	_ func(*tvauthtest.Server, string, string)           = (*tvauthtest.Server).AddWebAPIUser
 	_ func(*tvauthtest.Server, string, ...string)        = (*tvauthtest.Server).AddAGSUser

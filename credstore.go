@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -44,8 +45,8 @@ type CredentialLocker interface {
 	LockCredentials(ctx context.Context) (release func(), lease time.Duration, err error)
 }
 
-// credentialsRecord is how the SDK's stores persist ClientCredentials: plain fields, so that
-// persisting never depends on how the public type renders itself (it masks its secret).
+// credentialsRecord is ClientCredentials in clear: how the SDK's stores persist them, and what
+// MarshalUnmaskedJSON writes.
 type credentialsRecord struct {
 	ClientID     string    `json:"client_id"`
 	ClientSecret string    `json:"client_secret"`
@@ -55,16 +56,25 @@ type credentialsRecord struct {
 	Scopes       []string  `json:"scopes,omitempty"`
 }
 
-// The conversions fail to compile when ClientCredentials gains a field the record lacks: add it here.
-func recordOf(c ClientCredentials) credentialsRecord { return credentialsRecord(c) }
+// recordOf and credentials copy every field (TestCredentialsRecordComplete fails on a field added to
+// one type only).
+func recordOf(c ClientCredentials) credentialsRecord {
+	return credentialsRecord{ClientID: c.ClientID, ClientSecret: string(c.ClientSecret), IssuedAt: c.IssuedAt,
+		RedirectURIs: c.RedirectURIs, GrantTypes: c.GrantTypes, Scopes: c.Scopes}
+}
 
-func (r credentialsRecord) credentials() ClientCredentials { return ClientCredentials(r) }
+func (r credentialsRecord) credentials() ClientCredentials {
+	return ClientCredentials{ClientID: r.ClientID, ClientSecret: Secret(r.ClientSecret), IssuedAt: r.IssuedAt,
+		RedirectURIs: r.RedirectURIs, GrantTypes: r.GrantTypes, Scopes: r.Scopes}
+}
 
 // MemoryCredentialStore keeps credentials in memory: for tests, and for processes that get their
 // credentials from elsewhere at start-up.
 type MemoryCredentialStore struct {
+	// creds is behind an atomic pointer, which fmt prints as an address under every verb: fmt prints
+	// unexported fields without their methods, so a Secret held in one would print in clear.
+	creds atomic.Pointer[ClientCredentials]
 	mu    sync.Mutex
-	creds *ClientCredentials
 	lease chan struct{} // capacity 1: the registration lease (CredentialLocker)
 }
 
@@ -96,12 +106,11 @@ func (m *MemoryCredentialStore) Load(ctx context.Context) (ClientCredentials, er
 	if err := ctx.Err(); err != nil {
 		return ClientCredentials{}, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.creds == nil {
+	c := m.creds.Load()
+	if c == nil {
 		return ClientCredentials{}, ErrNoCredentials
 	}
-	return cloneCredentials(*m.creds), nil
+	return cloneCredentials(*c), nil
 }
 
 // Save replaces the stored credentials.
@@ -113,10 +122,16 @@ func (m *MemoryCredentialStore) Save(ctx context.Context, creds ClientCredential
 		return err
 	}
 	c := cloneCredentials(creds)
-	m.mu.Lock()
-	m.creds = &c
-	m.mu.Unlock()
+	m.creds.Store(&c)
 	return nil
+}
+
+// UnmarshalJSON refuses every input with an error matching ErrMaskedSecret: json.Marshal writes a
+// store as {} (its credentials are not fields), and reading that back as an empty store would make
+// LoadOrRegister register again. Store the credentials themselves (MarshalUnmaskedJSON, a
+// FileCredentialStore).
+func (m *MemoryCredentialStore) UnmarshalJSON([]byte) error {
+	return fmt.Errorf("tvauth: a MemoryCredentialStore has no JSON form: %w", ErrMaskedSecret)
 }
 
 // cloneCredentials copies the slices so that a caller's later edits do not reach the store.
@@ -291,7 +306,7 @@ type unsavedCredentials struct {
 
 type unsavedKey struct {
 	store     CredentialStore
-	statement string
+	statement Secret
 }
 
 // unsavedCredentials returns the client's unsaved credentials, made on first use.
@@ -306,7 +321,7 @@ func (c *Client) unsavedCredentials() *unsavedCredentials {
 // key returns the map key of store, or false for a store whose type cannot be compared (a struct
 // value holding a slice, say): its credentials cannot be told apart from another store's, so none
 // are kept for it.
-func (u *unsavedCredentials) key(store CredentialStore, statement string) (unsavedKey, bool) {
+func (u *unsavedCredentials) key(store CredentialStore, statement Secret) (unsavedKey, bool) {
 	if !reflect.ValueOf(store).Comparable() {
 		return unsavedKey{}, false
 	}
@@ -314,7 +329,7 @@ func (u *unsavedCredentials) key(store CredentialStore, statement string) (unsav
 }
 
 // get returns the credentials registered with statement for store and not saved yet.
-func (u *unsavedCredentials) get(store CredentialStore, statement string) (ClientCredentials, bool) {
+func (u *unsavedCredentials) get(store CredentialStore, statement Secret) (ClientCredentials, bool) {
 	k, ok := u.key(store, statement)
 	if !ok {
 		return ClientCredentials{}, false
@@ -331,7 +346,7 @@ func (u *unsavedCredentials) get(store CredentialStore, statement string) (Clien
 // keep remembers creds as registered for store and not saved, unless some are already (registered by
 // a concurrent call on a store without a lease): those stay, the next save is theirs. It reports
 // whether creds or earlier ones are kept.
-func (u *unsavedCredentials) keep(store CredentialStore, statement string, creds ClientCredentials) bool {
+func (u *unsavedCredentials) keep(store CredentialStore, statement Secret, creds ClientCredentials) bool {
 	k, ok := u.key(store, statement)
 	if !ok {
 		return false
@@ -348,7 +363,7 @@ func (u *unsavedCredentials) keep(store CredentialStore, statement string, creds
 }
 
 // forget drops what is kept for store: saved now, or superseded by credentials the store holds.
-func (u *unsavedCredentials) forget(store CredentialStore, statement string) {
+func (u *unsavedCredentials) forget(store CredentialStore, statement Secret) {
 	k, ok := u.key(store, statement)
 	if !ok {
 		return
@@ -371,11 +386,11 @@ func (e *unsavedError) Error() string { return e.text }
 
 func (e *unsavedError) Unwrap() error { return e.err }
 
-func newUnsavedError(err error, creds ClientCredentials, statement string, kept bool) error {
+func newUnsavedError(err error, creds ClientCredentials, statement Secret, kept bool) error {
 	context := "saving registered client credentials"
 	if kept {
 		context += " (kept in memory: the next LoadOrRegister saves them rather than register again)"
 	}
-	red := newRedactor(creds.ClientSecret, statement)
+	red := newRedactor(string(creds.ClientSecret), string(statement))
 	return &unsavedError{text: red.scrub(wrap(context, err).Error()), err: red.scrubCause(err)}
 }

@@ -18,12 +18,12 @@ import (
 // The registration runs inside the first call, under that call's context, through the client's own
 // pipeline; a failed one (say, a rejected statement) fails that call and is tried again by the next.
 // WithPassTokenSource wins over it; it wins over WithPassCredentials.
-func WithPassCredentialStore(store CredentialStore, softwareStatement string) Option {
+func WithPassCredentialStore(store CredentialStore, softwareStatement Secret) Option {
 	return func(c *config) error {
 		if store == nil {
 			return invalid("WithPassCredentialStore", "nil CredentialStore")
 		}
-		if strings.TrimSpace(softwareStatement) == "" {
+		if strings.TrimSpace(string(softwareStatement)) == "" {
 			return invalid("WithPassCredentialStore", "empty software statement")
 		}
 		sc := &passStoreConfig{store: store, statement: softwareStatement}
@@ -34,7 +34,7 @@ func WithPassCredentialStore(store CredentialStore, softwareStatement string) Op
 
 type passStoreConfig struct {
 	store     CredentialStore
-	statement string
+	statement Secret
 }
 
 // storeTokenSource is TokenSource with credentials that LoadOrRegister provides on the first fetch;

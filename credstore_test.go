@@ -105,7 +105,7 @@ func TestCredentialStoreFileModeAndAtomicity(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			c := storedCreds
-			c.ClientSecret = strings.Repeat("s", 1000+i)
+			c.ClientSecret = Secret(strings.Repeat("s", 1000+i))
 			if err := s.Save(context.Background(), c); err != nil {
 				t.Error(err)
 			}
@@ -114,7 +114,7 @@ func TestCredentialStoreFileModeAndAtomicity(t *testing.T) {
 			defer wg.Done()
 			c, err := NewFileCredentialStore(path).Load(context.Background())
 			whole := c.ClientSecret == storedCreds.ClientSecret ||
-				(len(c.ClientSecret) >= 1000 && strings.Trim(c.ClientSecret, "s") == "")
+				(len(c.ClientSecret) >= 1000 && strings.Trim(string(c.ClientSecret), "s") == "")
 			if err != nil || !whole {
 				t.Errorf("load during saves: %v (secret of %d bytes)", err, len(c.ClientSecret))
 			}
@@ -341,7 +341,7 @@ func (f *flakySaveStore) Save(ctx context.Context, c ClientCredentials) error {
 	fail := len(f.saves) <= f.failures
 	f.mu.Unlock()
 	if fail {
-		return &storeWriteError{secret: c.ClientSecret}
+		return &storeWriteError{secret: string(c.ClientSecret)}
 	}
 	return f.mem.Save(ctx, c)
 }
@@ -423,7 +423,7 @@ func TestLoadOrRegisterRetriesFailedSave(t *testing.T) {
 
 			// Saved now: nothing is kept, and a store emptied later gets a new registration.
 			flaky.mem.mu.Lock()
-			flaky.mem.creds = nil
+			flaky.mem.creds.Store(nil)
 			flaky.mem.mu.Unlock()
 			if creds, err := c.Pass.LoadOrRegister(ctx, store, testSoftwareStatement); err != nil || creds.ClientID != "client-2" {
 				t.Errorf("after the store was emptied: %v, %v; want a new registration, client-2", creds, err)
@@ -452,7 +452,7 @@ func TestLoadOrRegisterKeptCredentialsScope(t *testing.T) {
 		t.Errorf("another client: %v, %v; want its own registration client-2", creds, err)
 	}
 	failing.mem.mu.Lock()
-	failing.mem.creds = nil
+	failing.mem.creds.Store(nil)
 	failing.mem.mu.Unlock()
 	if creds, err := c.Pass.LoadOrRegister(ctx, NewMemoryCredentialStore(), testSoftwareStatement); err != nil || creds.ClientID != "client-3" {
 		t.Errorf("another store: %v, %v; want client-3", creds, err)
@@ -465,7 +465,7 @@ func TestLoadOrRegisterKeptCredentialsScope(t *testing.T) {
 		t.Errorf("store filled meanwhile: %v, %v; want the stored client-4", creds, err)
 	}
 	failing.mem.mu.Lock()
-	failing.mem.creds = nil
+	failing.mem.creds.Store(nil)
 	failing.mem.mu.Unlock()
 	if creds, err := c.Pass.LoadOrRegister(ctx, failing, testSoftwareStatement); err != nil || creds.ClientID != "client-5" {
 		t.Errorf("after the store was emptied: %v, %v; want client-5 (client-1 no longer kept)", creds, err)

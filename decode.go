@@ -236,3 +236,15 @@ func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }
+
+// valueShape describes a reply value a decoder could not read without quoting it: a value in the
+// wrong field may be a token, and an error text must not carry it, not even truncated.
+func valueShape(s string) string {
+	switch {
+	case s == "":
+		return "an empty string"
+	case strings.TrimSpace(s) == "":
+		return fmt.Sprintf("%d bytes of white space", len(s))
+	}
+	return fmt.Sprintf("a %d-byte string", len(s))
+}

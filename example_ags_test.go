@@ -147,9 +147,9 @@ func ExampleAGSService_TokenSource() {
 		log.Fatal(err)
 	}
 	fmt.Println(tok.Type(), tok.Valid(), time.Until(tok.Expiry).Round(time.Hour))
-	fmt.Println(saved) // printing tokens masks them
+	fmt.Printf("%+v\n", saved) // every field prints; the tokens mask themselves
 	// Output:
 	// persist true client PUB_989 refresh token rotated: true
 	// Bearer true 1h0m0s
-	// Tokens{AccessToken:REDACTED RefreshToken:REDACTED ClientID:"PUB_989" AccountID:"" TokenType:"" ExpiresIn:1h0m0s RefreshExpiresIn:0s FixedRefreshExpiresIn:0s ReceivedAt:2025-01-01T00:00:00Z}
+	// {AccessToken:REDACTED RefreshToken:REDACTED ClientID:PUB_989 AccountID: TokenType: ExpiresIn:1h0m0s RefreshExpiresIn:0s FixedRefreshExpiresIn:0s ReceivedAt:2025-01-01 00:00:00 +0000 UTC CorrelationID:}
 }

@@ -105,7 +105,7 @@ func ExampleClientlessService() {
 		log.Fatal(err)
 	}
 	fmt.Println("media token for", tok.Resource, "from", tok.MVPD, "expires", tok.Expires.Format(time.RFC3339))
-	fmt.Println(tok) // the token itself is masked
+	fmt.Println("token:", tok.SerializedToken) // masked: hand string(tok.SerializedToken) to the player
 
 	if err := client.Clientless.Logout(ctx, me); err != nil {
 		log.Fatal(err)
@@ -116,7 +116,7 @@ func ExampleClientlessService() {
 	// browser opens: /api/v1/authenticate?reg_code=IYQD5JQ&requestor_id=sampleRequestorId&mso_id=sampleMvpdId&domain_name=loginwebapp.com&noflash=true&no_iframe=true&redirect_url=https%3A%2F%2Floginwebapp.com%2Fdone%3Fcode%3DIYQD5JQ
 	// authenticated
 	// media token for sampleResourceId from sampleMvpdId expires 2012-09-26T08:53:34Z
-	// ShortMediaToken{Requestor:sampleRequestorId Resource:sampleResourceId MVPD:sampleMvpdId UserID:sampleScrambledUserId SerializedToken:REDACTED Expires:2012-09-26T08:53:34Z}
+	// token: REDACTED
 	// signed out
 }
 

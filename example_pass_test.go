@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/tvauth/tvauth"
 )
@@ -72,7 +73,7 @@ func ExamplePassService_Logout() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("registered:", creds) // the secret is masked
+	fmt.Println("registered:", creds.ClientID, creds.ClientSecret) // the secret masks itself
 
 	// ...that the client making v2 calls uses for Authorization: Bearer.
 	client, err := tvauth.New(tvauth.WithPassURL(adobe.URL), tvauth.WithDevice(device),
@@ -105,7 +106,7 @@ func ExamplePassService_Logout() {
 		}
 	}
 	// Output:
-	// registered: ClientCredentials{ClientID: "s6BhdRkqt3", ClientSecret: REDACTED}
+	// registered: s6BhdRkqt3 REDACTED
 	// AdobeShibboleth: signed out (complete)
 	// Cablevision: ask the user to sign out of the TV provider in the system settings
 	// Spectrum: open /adobe-services/logout in a browser
@@ -142,7 +143,7 @@ func ExamplePassService_WaitForProfile() {
 	}
 	for _, d := range decisions.Decisions {
 		if d.Authorized {
-			fmt.Println(d.Resource, "may play; media token", d.Token) // masked when printed
+			fmt.Println(d.Resource, "may play until", d.Token.NotAfter.UTC().Format(time.RFC3339), "with media token", d.Token.SerializedToken) // masked
 		} else {
 			fmt.Println(d.Resource, "denied:", d.Error.Code)
 		}
@@ -150,6 +151,6 @@ func ExamplePassService_WaitForProfile() {
 	// Output:
 	// go to the activation page and enter 8ER640M
 	// signed in with Cablevision as BASE64_value_userId
-	// REF30 may play; media token MediaToken{NotBefore: 2023-10-12T07:03:27Z, NotAfter: 2023-10-12T07:13:22Z, SerializedToken: REDACTED}
+	// REF30 may play until 2023-10-12T07:13:22Z with media token REDACTED
 	// Live denied: authorization_denied_by_mvpd
 }

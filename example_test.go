@@ -32,7 +32,7 @@ func ExampleNew() {
 	}
 	fmt.Println("account:", res.Tokens.AccountID, "expires in:", res.Tokens.ExpiresIn)
 	printed := fmt.Sprintf("%+v", res.Tokens) // tokens print masked, so a stray log line leaks nothing
-	fmt.Println("token in printout:", strings.Contains(printed, res.Tokens.AccessToken))
+	fmt.Println("token in printout:", strings.Contains(printed, string(res.Tokens.AccessToken)))
 	// Output:
 	// account: 1660 expires in: 1h0m0s
 	// token in printout: false

@@ -70,7 +70,7 @@ func ExampleWebAPIService_ClientLogin() {
 		return
 	}
 	fmt.Println("signed in:", sess.LoginID, sess.ExpiresIn, sess.SessionKey == tvauth.SessionKey("test", sess.SessionSecret))
-	fmt.Println(strings.Contains(sess.String(), "REDACTED"))
+	fmt.Println(strings.Contains(fmt.Sprint(sess), "REDACTED"))
 
 	res, err := client.WebAPI.Logout(ctx, tvauth.WebAPILogoutRequest{Session: sess, Method: "POST"})
 	if err != nil {
@@ -115,8 +115,12 @@ func ExampleWebAPISession_Sign() {
 
 func ExampleSessionKey() {
 	// The published AOL vector.
-	fmt.Println(tvauth.SessionKey("test", "Olpq7NboSbO0gxym"))
-	// Output: pgBumyiK1xwvjLjcDLRCW7/LySPp+DUXQ3PpDU3c84w=
+	key := tvauth.SessionKey("test", "Olpq7NboSbO0gxym")
+	fmt.Println(key)         // a Secret prints masked
+	fmt.Println(string(key)) // string reveals it
+	// Output:
+	// REDACTED
+	// pgBumyiK1xwvjLjcDLRCW7/LySPp+DUXQ3PpDU3c84w=
 }
 
 func ExampleSign() {

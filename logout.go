@@ -200,15 +200,10 @@ func (s *WebAPIService) Logout(ctx context.Context, req WebAPILogoutRequest) (*W
 	if err := checkTexts("LoginID", req.LoginID, "RequestID", req.RequestID); err != nil {
 		return nil, err
 	}
-	if req.Callback != "" {
-		if req.Format.orDefault() != FormatJSON {
-			return nil, invalid("Callback", "JSONP needs FormatJSON, not %q", string(req.Format))
-		}
-		if err := webapiCheckCallback(req.Callback); err != nil {
-			return nil, err
-		}
+	if err := webapiCheckJSONP(req.Format, req.Callback); err != nil {
+		return nil, err
 	}
-	params := url.Values{"a": {req.Session.Token}, "devId": {s.client.cfg.webapiDevID}, "f": {string(req.Format.orDefault())}}
+	params := url.Values{"a": {string(req.Session.Token)}, "devId": {s.client.cfg.webapiDevID}, "f": {string(req.Format.orDefault())}}
 	for _, kv := range [...]pair{{"s", req.LoginID}, {"language", req.Language}, {"c", req.Callback}, {"r", req.RequestID}} {
 		if kv.value != "" {
 			params.Set(kv.key, kv.value)
@@ -226,7 +221,7 @@ func (s *WebAPIService) Logout(ctx context.Context, req WebAPILogoutRequest) (*W
 
 // SignOut ends the session of an access token (POST /signOut, Authorization: Bearer <accessToken>).
 // The body is req.Parameters.
-func (s *AGSService) SignOut(ctx context.Context, accessToken string, req SignOnRequest) error {
+func (s *AGSService) SignOut(ctx context.Context, accessToken Secret, req SignOnRequest) error {
 	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
 		return err
 	}
@@ -234,7 +229,7 @@ func (s *AGSService) SignOut(ctx context.Context, accessToken string, req SignOn
 	if err != nil {
 		return err
 	}
-	if err := agsSecretHeader(cl, "Authorization", "accessToken", "Bearer ", accessToken); err != nil {
+	if err := agsSecretHeader(cl, "Authorization", "accessToken", "Bearer ", string(accessToken)); err != nil {
 		return err
 	}
 	_, err = s.client.do(ctx, cl)

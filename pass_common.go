@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -70,47 +69,11 @@ const (
 // rather than a header silently dropped.
 type PassHeaders struct {
 	VisitorID              string // AP-Visitor-Identifier: the Experience Cloud ID (ECID)
-	SubjectToken           string // Adobe-Subject-Token: platform identity SSO payload (JWS/JWE); secret
-	RokuConnectToken       string // X-Roku-Reserved-Roku-Connect-Token: Roku's SSO payload; secret
-	ServiceToken           string // AD-Service-Token: service token SSO payload (JWS); secret
+	SubjectToken           Secret // Adobe-Subject-Token: platform identity SSO payload (JWS/JWE)
+	RokuConnectToken       Secret // X-Roku-Reserved-Roku-Connect-Token: Roku's SSO payload
+	ServiceToken           Secret // AD-Service-Token: service token SSO payload (JWS)
 	PartnerFrameworkStatus string // AP-Partner-Framework-Status: Base64 JSON (see FrameworkStatus)
-	TempPassIdentity       string // AP-TempPass-Identity: Base64 JSON user identity (Promotional TempPass)
-}
-
-// String masks the SSO tokens and the TempPass identity (an e-mail address).
-func (h PassHeaders) String() string {
-	return fmt.Sprintf("PassHeaders{VisitorID: %q, SubjectToken: %s, RokuConnectToken: %s, ServiceToken: %s, PartnerFrameworkStatus: %q, TempPassIdentity: %s}",
-		h.VisitorID, maskQuoted(h.SubjectToken), maskQuoted(h.RokuConnectToken), maskQuoted(h.ServiceToken),
-		h.PartnerFrameworkStatus, maskQuoted(h.TempPassIdentity))
-}
-
-// GoString masks them in %#v too.
-func (h PassHeaders) GoString() string { return "tvauth." + h.String() }
-
-// MarshalJSON masks them too, so that a request logged as JSON (slog's JSONHandler marshals structs)
-// leaks nothing. PassHeaders are request options, not data to store.
-func (h PassHeaders) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		VisitorID              string `json:"VisitorID,omitempty"`
-		SubjectToken           string `json:"SubjectToken,omitempty"`
-		RokuConnectToken       string `json:"RokuConnectToken,omitempty"`
-		ServiceToken           string `json:"ServiceToken,omitempty"`
-		PartnerFrameworkStatus string `json:"PartnerFrameworkStatus,omitempty"`
-		TempPassIdentity       string `json:"TempPassIdentity,omitempty"`
-	}{h.VisitorID, maskIfSet(h.SubjectToken), maskIfSet(h.RokuConnectToken), maskIfSet(h.ServiceToken),
-		h.PartnerFrameworkStatus, maskIfSet(h.TempPassIdentity)})
-}
-
-// LogValue masks the SSO tokens and the TempPass identity.
-func (h PassHeaders) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("visitor_id", h.VisitorID),
-		slog.String("subject_token", maskQuoted(h.SubjectToken)),
-		slog.String("roku_connect_token", maskQuoted(h.RokuConnectToken)),
-		slog.String("service_token", maskQuoted(h.ServiceToken)),
-		slog.String("partner_framework_status", h.PartnerFrameworkStatus),
-		slog.String("temppass_identity", maskQuoted(h.TempPassIdentity)),
-	)
+	TempPassIdentity       Secret // AP-TempPass-Identity: Base64 JSON user identity, an e-mail address (Promotional TempPass)
 }
 
 // passHeader names one optional header; the bit set says which ones an endpoint takes.
@@ -132,11 +95,11 @@ func (h PassHeaders) apply(dst http.Header, allowed passHeader) (secrets []strin
 		kind               passHeader
 	}{
 		{"VisitorID", "AP-Visitor-Identifier", h.VisitorID, hdrVisitor},
-		{"SubjectToken", "Adobe-Subject-Token", h.SubjectToken, hdrSSO},
-		{"RokuConnectToken", "X-Roku-Reserved-Roku-Connect-Token", h.RokuConnectToken, hdrSSO},
-		{"ServiceToken", "AD-Service-Token", h.ServiceToken, hdrSSO},
+		{"SubjectToken", "Adobe-Subject-Token", string(h.SubjectToken), hdrSSO},
+		{"RokuConnectToken", "X-Roku-Reserved-Roku-Connect-Token", string(h.RokuConnectToken), hdrSSO},
+		{"ServiceToken", "AD-Service-Token", string(h.ServiceToken), hdrSSO},
 		{"PartnerFrameworkStatus", "AP-Partner-Framework-Status", h.PartnerFrameworkStatus, hdrPFS},
-		{"TempPassIdentity", "AP-TempPass-Identity", h.TempPassIdentity, hdrTempPass},
+		{"TempPassIdentity", "AP-TempPass-Identity", string(h.TempPassIdentity), hdrTempPass},
 	}
 	if h.SubjectToken != "" && h.RokuConnectToken != "" {
 		return nil, invalid("Headers.RokuConnectToken", "send either Adobe-Subject-Token or X-Roku-Reserved-Roku-Connect-Token, not both")

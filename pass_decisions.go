@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -49,39 +48,22 @@ type Decision struct {
 	Error *PassError
 }
 
-// LogValue masks the media token.
-func (d Decision) LogValue() slog.Value {
-	attrs := []slog.Attr{slog.String("resource", d.Resource), slog.String("service_provider", d.ServiceProvider),
-		slog.String("mvpd", d.MVPD), slog.Bool("authorized", d.Authorized), slog.String("source", string(d.Source))}
-	if d.Token != nil {
-		attrs = append(attrs, slog.Any("token", d.Token.LogValue()))
-	}
-	if d.Error != nil {
-		attrs = append(attrs, slog.String("error", d.Error.Error()))
-	}
-	return slog.GroupValue(attrs...)
-}
-
 // MediaToken is the short-lived token a player sends to the media verifier.
 type MediaToken struct {
 	NotBefore       time.Time
 	NotAfter        time.Time
-	SerializedToken string // Base64; secret
+	SerializedToken Secret // Base64: hand string(SerializedToken) to the player
 }
 
-// String masks the serialized token.
-func (t MediaToken) String() string {
-	return fmt.Sprintf("MediaToken{NotBefore: %s, NotAfter: %s, SerializedToken: %s}",
-		t.NotBefore.UTC().Format(time.RFC3339), t.NotAfter.UTC().Format(time.RFC3339), maskQuoted(t.SerializedToken))
-}
+// mediaToken names MediaToken inside its Format, whose local copy of the type drops the methods.
+type mediaToken = MediaToken
 
-// GoString masks the serialized token in %#v too.
-func (t MediaToken) GoString() string { return "tvauth." + t.String() }
-
-// LogValue masks the serialized token.
-func (t MediaToken) LogValue() slog.Value {
-	return slog.GroupValue(slog.Time("not_before", t.NotBefore), slog.Time("not_after", t.NotAfter),
-		slog.String("serialized_token", maskQuoted(t.SerializedToken)))
+// Format prints every field under any verb, the token masked by Secret. Decision holds the token by
+// pointer, and fmt prints a pointer it meets inside a struct under %s or %q field by field without
+// calling their methods, unless the pointee has this method.
+func (t MediaToken) Format(f fmt.State, verb rune) {
+	type MediaToken mediaToken // no methods: each field prints, and masks, itself
+	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), MediaToken(t))
 }
 
 // DecisionsResult is the reply of the decisions endpoints, one Decision per resource in reply order.
@@ -129,7 +111,7 @@ func decodeDecisions(r *response) (*DecisionsResult, error) {
 			Authorized: bool(d.Authorized), Source: d.Source, NotBefore: d.NotBefore.Time(), NotAfter: d.NotAfter.Time()}
 		if d.Token != nil {
 			dec.Token = &MediaToken{NotBefore: d.Token.NotBefore.Time(), NotAfter: d.Token.NotAfter.Time(),
-				SerializedToken: d.Token.SerializedToken}
+				SerializedToken: Secret(d.Token.SerializedToken)}
 		}
 		if e := trimBOM(d.Error); len(e) > 0 && e[0] == '{' {
 			var b passErrorBody

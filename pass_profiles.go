@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -308,24 +306,9 @@ func (s *PassService) PartnerSession(ctx context.Context, req PartnerSessionRequ
 type PartnerProfileRequest struct {
 	ServiceProvider string      // path {serviceProvider}
 	Partner         string      // path {partner}, e.g. "Apple"
-	SAMLResponse    string      // form SAMLResponse: the partner's Base64 SAML response (URL-encoded here); secret
+	SAMLResponse    Secret      // form SAMLResponse: the partner's Base64 SAML response (URL-encoded here)
 	Device          *Device     // nil = the client's default device
 	Headers         PassHeaders // PartnerFrameworkStatus and VisitorID
-}
-
-// String masks the SAML response.
-func (r PartnerProfileRequest) String() string {
-	return fmt.Sprintf("PartnerProfileRequest{ServiceProvider: %q, Partner: %q, SAMLResponse: %s, Headers: %v}",
-		r.ServiceProvider, r.Partner, maskQuoted(r.SAMLResponse), r.Headers)
-}
-
-// GoString masks the SAML response in %#v too.
-func (r PartnerProfileRequest) GoString() string { return "tvauth." + r.String() }
-
-// LogValue masks the SAML response.
-func (r PartnerProfileRequest) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("service_provider", r.ServiceProvider), slog.String("partner", r.Partner),
-		slog.String("saml_response", maskQuoted(r.SAMLResponse)), slog.Any("headers", r.Headers.LogValue()))
 }
 
 // PartnerProfile creates and returns the profile for a partner authentication response (POST
@@ -340,13 +323,13 @@ func (s *PassService) PartnerProfile(ctx context.Context, req PartnerProfileRequ
 	if err := requireSegment("Partner", req.Partner); err != nil {
 		return nil, err
 	}
-	if err := requireText("SAMLResponse", req.SAMLResponse); err != nil {
+	if err := requireText("SAMLResponse", string(req.SAMLResponse)); err != nil {
 		return nil, err
 	}
 	cl := s.v2call(http.MethodPost, pathf("/api/v2/%s/profiles/sso/%s", req.ServiceProvider, req.Partner))
 	cl.header = formHeader()
-	cl.body = []byte(pairs{{"SAMLResponse", req.SAMLResponse}}.encode())
-	cl.secrets = []string{req.SAMLResponse}
+	cl.body = []byte(pairs{{"SAMLResponse", string(req.SAMLResponse)}}.encode())
+	cl.secrets = []string{string(req.SAMLResponse)}
 	cl.answers = []int{http.StatusOK, http.StatusCreated}
 	return s.doProfiles(ctx, cl, ProfileRequest{Device: req.Device, Headers: req.Headers}, deviceRequired, hdrVisitor|hdrPFS)
 }

@@ -75,7 +75,7 @@ func openBrowser(u *url.URL) { opened = append(opened, u.String()) }
 func tellUser(msg string)    { toldTheUser = append(toldTheUser, msg) }
 
 // README:begin pass
-func signOutOfAdobe(ctx context.Context, deviceID, softwareStatement, credsPath string) error {
+func signOutOfAdobe(ctx context.Context, deviceID string, softwareStatement tvauth.Secret, credsPath string) error {
 	device := tvauth.Device{ID: deviceID, Info: tvauth.DeviceInfo{Model: "TV 5th Gen", Version: "5",
 		OSName: "tvOS", OSVersion: "17.0", ConnectionType: "WiFi"}}
 
@@ -222,7 +222,7 @@ func TestREADMEClientless(t *testing.T) {
 }
 
 // README:begin webapi
-func signInToNINA(ctx context.Context, devID, loginID, pw string, askCaptcha func(url string) string) (*tvauth.WebAPISession, error) {
+func signInToNINA(ctx context.Context, devID, loginID string, pw tvauth.Secret, askCaptcha func(url string) string) (*tvauth.WebAPISession, error) {
 	client, err := tvauth.New(tvauth.WithWebAPIDevID(devID)) // default host https://api.screenname.nina.bz
 	if err != nil {
 		return nil, err

@@ -169,7 +169,7 @@ func TestRedactEchoedSecrets(t *testing.T) {
 		call   func(ctx context.Context, c *Client, secret string) error
 	}{
 		{"Pass.RegisterClient", secret("statement"), func(ctx context.Context, c *Client, s string) error {
-			_, err := c.Pass.RegisterClient(ctx, RegisterRequest{SoftwareStatement: s})
+			_, err := c.Pass.RegisterClient(ctx, RegisterRequest{SoftwareStatement: Secret(s)})
 			return err
 		}},
 		{"Clientless.Config", secret("bearer"), func(ctx context.Context, c *Client, _ string) error {
@@ -177,7 +177,7 @@ func TestRedactEchoedSecrets(t *testing.T) {
 			return err
 		}},
 		{"WebAPI.ClientLogin", secret("password"), func(ctx context.Context, c *Client, s string) error {
-			_, err := c.WebAPI.ClientLogin(ctx, ClientLoginRequest{LoginID: "someuser", Password: s})
+			_, err := c.WebAPI.ClientLogin(ctx, ClientLoginRequest{LoginID: "someuser", Password: Secret(s)})
 			return err
 		}},
 		{"AGS.SignOn", secret("agspass"), func(ctx context.Context, c *Client, s string) error {

@@ -15,8 +15,8 @@ import (
 
 // SessionKey = base64(HMAC-SHA256(key=password, data=sessionSecret)), standard padding. NINA signs
 // with the base64 text of this key, not its 32 raw bytes.
-func SessionKey(password, sessionSecret string) string {
-	return base64.StdEncoding.EncodeToString(hmacSHA256([]byte(password), []byte(sessionSecret)))
+func SessionKey(password, sessionSecret Secret) Secret {
+	return Secret(base64.StdEncoding.EncodeToString(hmacSHA256([]byte(password), []byte(sessionSecret))))
 }
 
 func hmacSHA256(key, data []byte) []byte {
@@ -189,7 +189,7 @@ func canonicalPairs(params url.Values) canonical {
 }
 
 // Sign returns base64(HMAC-SHA256(key=sessionKey text, data=SignatureBaseString(method, rawURL, params))).
-func Sign(method, rawURL string, params url.Values, sessionKey string) (string, error) {
+func Sign(method, rawURL string, params url.Values, sessionKey Secret) (string, error) {
 	if sessionKey == "" {
 		return "", &ValidationError{Field: "sessionKey", Reason: "empty"}
 	}
@@ -197,7 +197,7 @@ func Sign(method, rawURL string, params url.Values, sessionKey string) (string, 
 	if err != nil {
 		return "", err
 	}
-	return signBytes(appendSignatureBase(nil, method, u, canonicalPairs(all)), sessionKey), nil
+	return signBytes(appendSignatureBase(nil, method, u, canonicalPairs(all)), string(sessionKey)), nil
 }
 
 // signBase keys the HMAC with the session key's base64 text, as AOL's own SDK and every working client

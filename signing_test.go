@@ -21,10 +21,10 @@ const (
 func TestSigningSessionKeyVector(t *testing.T) {
 	t.Parallel()
 	if got := SessionKey(vecPassword, vecSecret); got != vecSessionKey {
-		t.Errorf("SessionKey(%q, %q) = %q, want %q", vecPassword, vecSecret, got, vecSessionKey)
+		t.Errorf("SessionKey(%q, %q) = %q, want %q", vecPassword, vecSecret, string(got), vecSessionKey)
 	}
 	// Padded standard base64 of 32 bytes is always 44 characters ending in one '='.
-	if got := SessionKey("pässwörd", "7dk4E65PvLSalhge"); len(got) != 44 || !strings.HasSuffix(got, "=") || strings.HasSuffix(got, "==") {
+	if got := string(SessionKey("pässwörd", "7dk4E65PvLSalhge")); len(got) != 44 || !strings.HasSuffix(got, "=") || strings.HasSuffix(got, "==") {
 		t.Errorf("SessionKey = %q, want 44 padded base64 characters", got)
 	}
 }
@@ -203,7 +203,7 @@ func TestSigningErrors(t *testing.T) {
 		{"empty key", "GET", vecLogoutURL, "", "sessionKey"},
 	}
 	for _, tt := range tests {
-		_, err := Sign(tt.method, tt.rawURL, url.Values{"f": {"json"}}, tt.key)
+		_, err := Sign(tt.method, tt.rawURL, url.Values{"f": {"json"}}, Secret(tt.key))
 		var ve *ValidationError
 		if !errors.As(err, &ve) || ve.Field != tt.field || !errors.Is(err, ErrInvalidRequest) {
 			t.Errorf("%s: err = %v, want *ValidationError{Field: %q}", tt.name, err, tt.field)

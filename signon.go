@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -21,16 +20,71 @@ import (
 
 // Parameter is one provider-defined parameter of an AGS request body. Names come from service
 // discovery and are case-sensitive.
+//
+// Value is a string, but a parameter whose name looks secret (password, pin, token, secret, otp,
+// key, …, and their translations: see agsSecretParameter) prints, logs and marshals its value as
+// REDACTED, and json.Unmarshal refuses that masked form (ErrMaskedSecret). The SDK sends parameters
+// in clear through its own wire form.
 type Parameter struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
 }
 
+// parameter names Parameter inside its Format, whose local copy of the type drops the methods.
+type parameter = Parameter
+
+// masked is p with the value of a secret-looking name masked.
+func (p Parameter) masked() Parameter {
+	if p.Value != "" && agsSecretParameter(p.Name) {
+		p.Value = redacted
+	}
+	return p
+}
+
+// Format prints the parameter, its value masked when its name looks secret, under any verb.
+func (p Parameter) Format(f fmt.State, verb rune) {
+	type Parameter parameter // no methods: the fields print as they are
+	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), Parameter(p.masked()))
+}
+
+// MarshalJSON writes {"name":…,"value":…}, the value masked when the name looks secret.
+func (p Parameter) MarshalJSON() ([]byte, error) { return json.Marshal(agsWireParameter(p.masked())) }
+
+// UnmarshalJSON reads {"name":…,"value":…}; the masked value of a secret-looking name is refused
+// with an error matching ErrMaskedSecret, never read back as a "REDACTED" password.
+func (p *Parameter) UnmarshalJSON(b []byte) error {
+	var w agsWireParameter
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	if w.Value == redacted && agsSecretParameter(w.Name) {
+		return fmt.Errorf("parameter %q: %w", w.Name, ErrMaskedSecret)
+	}
+	*p = Parameter(w)
+	return nil
+}
+
+// agsWireParameter is a Parameter as it goes on the wire: in clear.
+type agsWireParameter struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// agsWireParameters is params for a request body; never nil, as the key is mandatory ([] rather than
+// null).
+func agsWireParameters(params []Parameter) []agsWireParameter {
+	out := make([]agsWireParameter, len(params))
+	for i, p := range params {
+		out[i] = agsWireParameter(p)
+	}
+	return out
+}
+
 // SignOnRequest is what an AGS call sends besides its tokens. Endpoints use the fields their
 // documentation lists: Refresh, SignOut and the subsequent calls ignore DeviceInformation.
 //
-// Parameter values whose names look secret (password, pin, token, secret, otp, key, …) are scrubbed
-// from logs and errors.
+// Parameter values whose names look secret (password, pin, token, secret, otp, key, …) are masked
+// wherever the request prints, and scrubbed from errors.
 type SignOnRequest struct {
 	Parameters        []Parameter
 	ClientID          string          // n-th sign-on (from a previous Tokens.ClientID)
@@ -53,98 +107,9 @@ type SignOnResult struct {
 
 // ServiceDiscoveryRequest holds the optional headers of GET /servicediscovery.
 type ServiceDiscoveryRequest struct {
-	Token         string // the "token" header (request authentication token), sent when set
+	Token         Secret // the "token" header (request authentication token), sent when set
 	AuthService   string // x-auth-service-id, sent when set (or the client's default)
 	CorrelationID string // x-correlation-id; "" = a fresh random id
-}
-
-// String masks the value of a parameter whose name looks secret (password, pin, token, …), so that %v
-// and %+v print no password.
-func (p Parameter) String() string {
-	return fmt.Sprintf("{Name:%s Value:%s}", p.Name, p.maskedValue())
-}
-
-// GoString masks secret values for %#v too.
-func (p Parameter) GoString() string { return "tvauth.Parameter" + p.String() }
-
-// LogValue masks secret values in structured logs.
-func (p Parameter) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("name", p.Name), slog.String("value", p.maskedValue()))
-}
-
-func (p Parameter) maskedValue() string {
-	if agsSecretParameter(p.Name) {
-		return maskQuoted(p.Value)
-	}
-	return p.Value
-}
-
-// String masks secret parameter values (a JSON log handler would otherwise marshal Parameters in
-// clear).
-func (r SignOnRequest) String() string {
-	return fmt.Sprintf("SignOnRequest{Parameters:%v ClientID:%q DeviceInformation:%s AuthService:%q CorrelationID:%q}",
-		r.Parameters, r.ClientID, r.DeviceInformation, r.AuthService, r.CorrelationID)
-}
-
-// GoString masks secret parameter values for %#v too.
-func (r SignOnRequest) GoString() string { return "tvauth." + r.String() }
-
-// LogValue masks secret parameter values in structured logs.
-func (r SignOnRequest) LogValue() slog.Value {
-	params := make([]string, len(r.Parameters))
-	for i, p := range r.Parameters {
-		params[i] = p.Name + "=" + p.maskedValue()
-	}
-	return slog.GroupValue(
-		slog.Any("parameters", params),
-		slog.String("client_id", r.ClientID),
-		slog.String("device_information", string(r.DeviceInformation)),
-		slog.String("auth_service", r.AuthService),
-		slog.String("correlation_id", r.CorrelationID),
-	)
-}
-
-// String masks the tokens and user account tokens.
-func (r SignOnResult) String() string {
-	tokens := "<nil>"
-	if r.Tokens != nil {
-		tokens = r.Tokens.String()
-	}
-	return fmt.Sprintf("SignOnResult{Tokens:%s Accounts:%v CorrelationID:%q}", tokens, r.Accounts, r.CorrelationID)
-}
-
-// GoString masks the secrets for %#v too.
-func (r SignOnResult) GoString() string { return "tvauth." + r.String() }
-
-// LogValue masks the tokens and user account tokens in structured logs: a JSON handler would otherwise
-// marshal the nested Tokens and Accounts in clear.
-func (r SignOnResult) LogValue() slog.Value {
-	attrs := []slog.Attr{slog.String("correlation_id", r.CorrelationID)}
-	if r.Tokens != nil {
-		attrs = append(attrs, slog.Attr{Key: "tokens", Value: r.Tokens.LogValue()})
-	}
-	if r.Accounts != nil {
-		accounts := make([]any, len(r.Accounts))
-		for i, a := range r.Accounts {
-			accounts[i] = slog.Attr{Key: fmt.Sprint(i), Value: a.LogValue()}
-		}
-		attrs = append(attrs, slog.Group("accounts", accounts...))
-	}
-	return slog.GroupValue(attrs...)
-}
-
-// String masks the token header.
-func (r ServiceDiscoveryRequest) String() string {
-	return fmt.Sprintf("ServiceDiscoveryRequest{Token:%s AuthService:%q CorrelationID:%q}", maskQuoted(r.Token), r.AuthService, r.CorrelationID)
-}
-
-// GoString masks the token header for %#v too.
-func (r ServiceDiscoveryRequest) GoString() string { return "tvauth." + r.String() }
-
-// LogValue masks the token header in structured logs.
-func (r ServiceDiscoveryRequest) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("token", maskQuoted(r.Token)), slog.String("auth_service", r.AuthService),
-		slog.String("correlation_id", r.CorrelationID))
 }
 
 // NewCorrelationID returns a fresh random x-correlation-id (a version 4 UUID). Set it as a request's
@@ -175,7 +140,7 @@ func (s *AGSService) ServiceDiscoveryWith(ctx context.Context, req ServiceDiscov
 		return nil, err
 	}
 	if req.Token != "" {
-		if err := agsSecretHeader(cl, "Token", "Token", "", req.Token); err != nil {
+		if err := agsSecretHeader(cl, "Token", "Token", "", string(req.Token)); err != nil {
 			return nil, err
 		}
 	}
@@ -214,7 +179,7 @@ func (s *AGSService) SubsequentSignOn(ctx context.Context, account Account, req 
 	if err != nil {
 		return nil, err
 	}
-	if err := agsSecretHeader(cl, "User-Token", "UserAccountToken", "", account.UserAccountToken); err != nil {
+	if err := agsSecretHeader(cl, "User-Token", "UserAccountToken", "", string(account.UserAccountToken)); err != nil {
 		return nil, err
 	}
 	return s.tokenCall(ctx, cl, cid)
@@ -223,7 +188,7 @@ func (s *AGSService) SubsequentSignOn(ctx context.Context, account Account, req 
 // Refresh trades a refresh token for new tokens (POST /refresh, Authorization: Bearer <refreshToken>,
 // answer 200). AGS rotates the refresh token: store the returned one. When a reply carries no
 // refresh_token, the result keeps the one sent. The body is req.Parameters.
-func (s *AGSService) Refresh(ctx context.Context, refreshToken string, req SignOnRequest) (*Tokens, error) {
+func (s *AGSService) Refresh(ctx context.Context, refreshToken Secret, req SignOnRequest) (*Tokens, error) {
 	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
 		return nil, err
 	}
@@ -231,7 +196,7 @@ func (s *AGSService) Refresh(ctx context.Context, refreshToken string, req SignO
 	if err != nil {
 		return nil, err
 	}
-	if err := agsSecretHeader(cl, "Authorization", "refreshToken", "Bearer ", refreshToken); err != nil {
+	if err := agsSecretHeader(cl, "Authorization", "refreshToken", "Bearer ", string(refreshToken)); err != nil {
 		return nil, err
 	}
 	t, err := s.tokenCall(ctx, cl, cid)
@@ -239,7 +204,7 @@ func (s *AGSService) Refresh(ctx context.Context, refreshToken string, req SignO
 		return nil, err
 	}
 	if t.RefreshToken == "" {
-		t.RefreshToken = agsStripBearer(refreshToken)
+		t.RefreshToken = Secret(agsStripBearer(string(refreshToken)))
 	}
 	return t, nil
 }
@@ -272,7 +237,7 @@ func (s *AGSService) SubsequentRegister(ctx context.Context, account Account, re
 	if err != nil {
 		return nil, err
 	}
-	if err := agsSecretHeader(cl, "User-Token", "UserAccountToken", "", account.UserAccountToken); err != nil {
+	if err := agsSecretHeader(cl, "User-Token", "UserAccountToken", "", string(account.UserAccountToken)); err != nil {
 		return nil, err
 	}
 	res := &SignOnResult{CorrelationID: cid}
@@ -287,26 +252,26 @@ func (s *AGSService) SubsequentRegister(ctx context.Context, account Account, re
 // SignOnWithSessionToken signs in with a session token that an operator head-end obtained for this
 // user (POST /signOnWithSessionToken): it is sent as the first parameter, "sessionToken", followed by
 // req.Parameters. Exactly one of req.ClientID and req.DeviceInformation must be set, as for SignOn.
-func (s *AGSService) SignOnWithSessionToken(ctx context.Context, sessionToken string, req SignOnRequest) (*Tokens, error) {
+func (s *AGSService) SignOnWithSessionToken(ctx context.Context, sessionToken Secret, req SignOnRequest) (*Tokens, error) {
 	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
 		return nil, err
 	}
-	if err := requireText("sessionToken", sessionToken); err != nil {
+	if err := requireText("sessionToken", string(sessionToken)); err != nil {
 		return nil, err
 	}
-	req.Parameters = append([]Parameter{{Name: "sessionToken", Value: sessionToken}}, req.Parameters...)
+	req.Parameters = append([]Parameter{{Name: "sessionToken", Value: string(sessionToken)}}, req.Parameters...)
 	cl, cid, err := s.newCall(http.MethodPost, "/signOnWithSessionToken", &req, agsExactlyOneDevice)
 	if err != nil {
 		return nil, err
 	}
-	cl.secrets = append(cl.secrets, sessionToken)
+	cl.secrets = append(cl.secrets, string(sessionToken))
 	return s.tokenCall(ctx, cl, cid)
 }
 
 // GetSessionToken asks AGS for a session token (POST /getSessionToken, answer 200
 // {"sessionToken":…}). It is for operator head-ends, which authenticate with parameters such as a
 // signed OperatorAuthToken; end-user apps never call it.
-func (s *AGSService) GetSessionToken(ctx context.Context, req SignOnRequest) (string, error) {
+func (s *AGSService) GetSessionToken(ctx context.Context, req SignOnRequest) (Secret, error) {
 	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
 		return "", err
 	}
@@ -315,7 +280,7 @@ func (s *AGSService) GetSessionToken(ctx context.Context, req SignOnRequest) (st
 		return "", err
 	}
 	cl.answers = agsAnswerOKCreated
-	var token string
+	var token Secret
 	cl.decode = func(r *response) error {
 		var w struct {
 			SessionToken json.RawMessage `json:"sessionToken"`
@@ -330,7 +295,7 @@ func (s *AGSService) GetSessionToken(ctx context.Context, req SignOnRequest) (st
 		if t == "" {
 			return errors.New("reply has no sessionToken")
 		}
-		token = t
+		token = Secret(t)
 		return nil
 	}
 	if _, err := s.client.do(ctx, cl); err != nil {

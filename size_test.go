@@ -76,7 +76,7 @@ func main() {
 
 func main() {
 	c, err := tvauth.New(tvauth.WithPassURL(os.Args[1]),
-		tvauth.WithPassCredentials(tvauth.ClientCredentials{ClientID: os.Getenv("ID"), ClientSecret: os.Getenv("SECRET")}))
+		tvauth.WithPassCredentials(tvauth.ClientCredentials{ClientID: os.Getenv("ID"), ClientSecret: tvauth.Secret(os.Getenv("SECRET"))}))
 	if err != nil {
 		fmt.Println(err)
 		return

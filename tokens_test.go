@@ -453,7 +453,7 @@ func (f *fleetStore) LoadTokens(_ context.Context, key string) (Tokens, error) {
 	return t, nil
 }
 
-func (f *fleetStore) CompareAndSwapTokens(_ context.Context, key, old string, next Tokens) (bool, error) {
+func (f *fleetStore) CompareAndSwapTokens(_ context.Context, key string, old Secret, next Tokens) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	cur, ok := f.ags[key]
@@ -615,7 +615,7 @@ func (b *brokenStore) LoadTokens(ctx context.Context, key string) (Tokens, error
 	return b.fleetStore.LoadTokens(ctx, key)
 }
 
-func (b *brokenStore) CompareAndSwapTokens(ctx context.Context, key, old string, next Tokens) (bool, error) {
+func (b *brokenStore) CompareAndSwapTokens(ctx context.Context, key string, old Secret, next Tokens) (bool, error) {
 	if b.fail == "save" {
 		return false, errStoreDown
 	}

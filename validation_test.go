@@ -151,15 +151,15 @@ func TestHeaderValuesRefuseControlCharacters(t *testing.T) {
 			return err
 		}},
 		{"PassHeaders.SubjectToken", "Headers.SubjectToken", func(c *Client, bad string) error {
-			_, err := c.Pass.Profiles(valCtx, ProfileRequest{ServiceProvider: "REF30", Headers: PassHeaders{SubjectToken: "jws" + bad}})
+			_, err := c.Pass.Profiles(valCtx, ProfileRequest{ServiceProvider: "REF30", Headers: PassHeaders{SubjectToken: Secret("jws" + bad)}})
 			return err
 		}},
 		{"PassHeaders.RokuConnectToken", "Headers.RokuConnectToken", func(c *Client, bad string) error {
-			_, err := c.Pass.Profiles(valCtx, ProfileRequest{ServiceProvider: "REF30", Headers: PassHeaders{RokuConnectToken: bad + "roku"}})
+			_, err := c.Pass.Profiles(valCtx, ProfileRequest{ServiceProvider: "REF30", Headers: PassHeaders{RokuConnectToken: Secret(bad + "roku")}})
 			return err
 		}},
 		{"PassHeaders.ServiceToken", "Headers.ServiceToken", func(c *Client, bad string) error {
-			_, err := c.Pass.CreateSession(valCtx, SessionRequest{ServiceProvider: "REF30", Headers: PassHeaders{ServiceToken: "s" + bad + "t"}})
+			_, err := c.Pass.CreateSession(valCtx, SessionRequest{ServiceProvider: "REF30", Headers: PassHeaders{ServiceToken: Secret("s" + bad + "t")}})
 			return err
 		}},
 		{"PassHeaders.PartnerFrameworkStatus", "Headers.PartnerFrameworkStatus", func(c *Client, bad string) error {
@@ -168,7 +168,7 @@ func TestHeaderValuesRefuseControlCharacters(t *testing.T) {
 		}},
 		{"PassHeaders.TempPassIdentity", "Headers.TempPassIdentity", func(c *Client, bad string) error {
 			_, err := c.Pass.ProfileForMVPD(valCtx, ProfileRequest{ServiceProvider: "REF30", MVPD: "TempPass",
-				Headers: PassHeaders{TempPassIdentity: "e30=" + bad}})
+				Headers: PassHeaders{TempPassIdentity: Secret("e30=" + bad)}})
 			return err
 		}},
 		{"Pass Device.ForwardedFor", "Device.ForwardedFor", func(c *Client, bad string) error {
@@ -193,18 +193,18 @@ func TestHeaderValuesRefuseControlCharacters(t *testing.T) {
 			return err
 		}},
 		{"AGS discovery token", "Token", func(c *Client, bad string) error {
-			_, err := c.AGS.ServiceDiscoveryWith(valCtx, ServiceDiscoveryRequest{Token: "tok" + bad + "en"})
+			_, err := c.AGS.ServiceDiscoveryWith(valCtx, ServiceDiscoveryRequest{Token: Secret("tok" + bad + "en")})
 			return err
 		}},
 		{"AGS access token", "accessToken", func(c *Client, bad string) error {
-			return c.AGS.SignOut(valCtx, "tok"+bad+"en", SignOnRequest{})
+			return c.AGS.SignOut(valCtx, Secret("tok"+bad+"en"), SignOnRequest{})
 		}},
 		{"AGS refresh token", "refreshToken", func(c *Client, bad string) error {
-			_, err := c.AGS.Refresh(valCtx, "tok"+bad+"en", SignOnRequest{})
+			_, err := c.AGS.Refresh(valCtx, Secret("tok"+bad+"en"), SignOnRequest{})
 			return err
 		}},
 		{"AGS User-Token", "UserAccountToken", func(c *Client, bad string) error {
-			_, err := c.AGS.SubsequentSignOn(valCtx, Account{UserAccountToken: "tok" + bad + "en"}, SignOnRequest{})
+			_, err := c.AGS.SubsequentSignOn(valCtx, Account{UserAccountToken: Secret("tok" + bad + "en")}, SignOnRequest{})
 			return err
 		}},
 	}
@@ -261,14 +261,14 @@ func TestHeaderOptionsRefusedAtNew(t *testing.T) {
 // Whitespace-only values are refused wherever an empty one is.
 func TestBlankValuesRefusedLikeEmpty(t *testing.T) {
 	t.Parallel()
-	session := func(tok string) *WebAPISession { return &WebAPISession{Token: tok, SessionKey: "k3y"} }
+	session := func(tok string) *WebAPISession { return &WebAPISession{Token: Secret(tok), SessionKey: "k3y"} }
 	tests := []struct {
 		name  string
 		field string
 		call  func(c *Client, blank string) error
 	}{
 		{"software statement", "softwareStatement", func(c *Client, blank string) error {
-			_, err := c.Pass.Register(valCtx, blank)
+			_, err := c.Pass.Register(valCtx, Secret(blank))
 			return err
 		}},
 		{"client id", "creds.ClientID", func(c *Client, blank string) error {
@@ -276,19 +276,19 @@ func TestBlankValuesRefusedLikeEmpty(t *testing.T) {
 			return err
 		}},
 		{"client secret", "creds.ClientSecret", func(c *Client, blank string) error {
-			_, err := c.Pass.AccessToken(valCtx, ClientCredentials{ClientID: "id", ClientSecret: blank})
+			_, err := c.Pass.AccessToken(valCtx, ClientCredentials{ClientID: "id", ClientSecret: Secret(blank)})
 			return err
 		}},
 		{"client secret of a token source", "creds.ClientSecret", func(c *Client, blank string) error {
-			_, err := c.Pass.TokenSource(ClientCredentials{ClientID: "id", ClientSecret: blank}).Token()
+			_, err := c.Pass.TokenSource(ClientCredentials{ClientID: "id", ClientSecret: Secret(blank)}).Token()
 			return err
 		}},
 		{"SAML response", "SAMLResponse", func(c *Client, blank string) error {
-			_, err := c.Pass.PartnerProfile(valCtx, PartnerProfileRequest{ServiceProvider: "REF30", Partner: "Apple", SAMLResponse: blank})
+			_, err := c.Pass.PartnerProfile(valCtx, PartnerProfileRequest{ServiceProvider: "REF30", Partner: "Apple", SAMLResponse: Secret(blank)})
 			return err
 		}},
 		{"session token", "sessionToken", func(c *Client, blank string) error {
-			_, err := c.AGS.SignOnWithSessionToken(valCtx, blank, SignOnRequest{ClientID: "c"})
+			_, err := c.AGS.SignOnWithSessionToken(valCtx, Secret(blank), SignOnRequest{ClientID: "c"})
 			return err
 		}},
 		{"Session.Token on logout", "Session.Token", func(c *Client, blank string) error {
@@ -300,11 +300,11 @@ func TestBlankValuesRefusedLikeEmpty(t *testing.T) {
 			return err
 		}},
 		{"password", "Password", func(c *Client, blank string) error {
-			_, err := c.WebAPI.ClientLogin(valCtx, ClientLoginRequest{LoginID: "u", Password: blank})
+			_, err := c.WebAPI.ClientLogin(valCtx, ClientLoginRequest{LoginID: "u", Password: Secret(blank)})
 			return err
 		}},
 		{"password with a challenge context", "Password", func(c *Client, blank string) error {
-			_, err := c.WebAPI.ClientLogin(valCtx, ClientLoginRequest{LoginID: "u", Password: blank, Context: "valCtx", CaptchaWord: "w"})
+			_, err := c.WebAPI.ClientLogin(valCtx, ClientLoginRequest{LoginID: "u", Password: Secret(blank), Context: "valCtx", CaptchaWord: "w"})
 			return err
 		}},
 		{"AuthService", "AuthService", func(c *Client, blank string) error {
@@ -402,7 +402,7 @@ func TestQueryFormJSONValuesRefuseControlCharacters(t *testing.T) {
 			return err
 		}},
 		{"WebAPI password", "form", "Password", func(c *Client, bad string) error {
-			_, err := c.WebAPI.ClientLogin(valCtx, ClientLoginRequest{LoginID: "user", Password: "p" + bad + "w"})
+			_, err := c.WebAPI.ClientLogin(valCtx, ClientLoginRequest{LoginID: "user", Password: Secret("p" + bad + "w")})
 			return err
 		}},
 		{"WebAPI client name", "form", "ClientName", func(c *Client, bad string) error {
@@ -418,7 +418,7 @@ func TestQueryFormJSONValuesRefuseControlCharacters(t *testing.T) {
 			return err
 		}},
 		{"WebAPI session token", "query", "Session.Token", func(c *Client, bad string) error {
-			_, err := c.WebAPI.Logout(valCtx, WebAPILogoutRequest{Session: &WebAPISession{Token: "t0" + bad + "k", SessionKey: "k3y"}})
+			_, err := c.WebAPI.Logout(valCtx, WebAPILogoutRequest{Session: &WebAPISession{Token: Secret("t0" + bad + "k"), SessionKey: "k3y"}})
 			return err
 		}},
 		{"AGS parameter value", "JSON", "Parameters[1].Value", func(c *Client, bad string) error {

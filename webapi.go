@@ -2,9 +2,9 @@ package tvauth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -43,37 +43,64 @@ func (f Format) check(field string) error {
 // answer in CaptchaWord (3015) or SecurID (3012, 3013). An answer sent without Password (a SecurID
 // next code) returns a session without SessionKey: set it to SessionKey(password, SessionSecret).
 type ClientLoginRequest struct {
-	LoginID, Password         string // s, pwd
+	LoginID                   string // s
+	Password                  Secret // pwd
 	TokenType                 string // optional: "shortterm", "longterm" or seconds
 	Language                  string // optional "<lang>-<locale>"
 	ClientName, ClientVersion string // optional
 	RequestID                 string // optional r, echoed back
 
-	// ReplyFormat is f, the reply format; default FormatJSON. (Not "Format": that name is the fmt.Formatter
-	// method that keeps %d and %x from printing Password.)
-	ReplyFormat Format
+	Format      Format // f, the reply format; default FormatJSON
+	Callback    string // optional c: the reply comes as JSONP (with FormatJSON), which the SDK unwraps
 	Context     string // context: the Challenge.Context being answered
 	CaptchaWord string // word: the captcha answer (3015)
-	SecurID     string // securid: the SecurID code (3012, 3013); a secret
+	SecurID     Secret // securid: the SecurID code (3012, 3013)
 	// UnescapeToken URL-decodes token.a once before keeping it. AOL sent the token %-encoded inside
 	// JSON and XML; by default the SDK keeps the token exactly as received and signs what it sends.
 	UnescapeToken bool
 }
 
 // WebAPISession is a signed-in NINA session: the token to send as a, and the session key that signs
-// every later call. Its String, GoString and LogValue mask Token, SessionSecret and SessionKey.
+// every later call. Store it with MarshalUnmaskedJSON (to sign a logout after a restart).
 type WebAPISession struct {
 	LoginID       string
-	Token         string // token.a, opaque
+	Token         Secret // token.a, opaque
 	ExpiresIn     time.Duration
-	SessionSecret string
-	SessionKey    string    // SessionKey(password, SessionSecret)
+	SessionSecret Secret
+	SessionKey    Secret    // SessionKey(password, SessionSecret)
 	HostTime      time.Time // server clock at login
 	ReceivedAt    time.Time // local clock when the reply arrived (for ts)
 
 	// clock is shared by copies of the session so that a resynchronisation after a 400/1015 reply
 	// reaches every copy; nil for sessions built by hand until their first Resync.
 	clock *webapiClock
+}
+
+// webAPISession names WebAPISession inside its Format, whose local copy of the type drops the methods.
+type webAPISession = WebAPISession
+
+// Format prints every field under any verb, the secrets masked by Secret. ClientLogin hands the
+// session out by pointer and WebAPILogoutRequest holds one, and fmt prints a pointer it meets inside
+// a struct under %s or %q field by field without calling their methods, unless the pointee has this
+// method.
+func (s WebAPISession) Format(f fmt.State, verb rune) {
+	type WebAPISession webAPISession // no methods: each field prints, and masks, itself
+	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), WebAPISession(s))
+}
+
+// MarshalUnmaskedJSON writes the session in clear, in the form json.Unmarshal reads back: the form to
+// store it in. The result holds the token, the session secret and the session key. (json.Marshal
+// writes them masked, and json.Unmarshal refuses that form with ErrMaskedSecret.)
+func (s WebAPISession) MarshalUnmaskedJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		LoginID       string
+		Token         string
+		ExpiresIn     time.Duration
+		SessionSecret string
+		SessionKey    string
+		HostTime      time.Time
+		ReceivedAt    time.Time
+	}{s.LoginID, string(s.Token), s.ExpiresIn, string(s.SessionSecret), string(s.SessionKey), s.HostTime, s.ReceivedAt})
 }
 
 type webapiClock struct {
@@ -151,25 +178,25 @@ func (s *WebAPISession) Sign(method, rawURL string, params url.Values) (string, 
 		all[k] = append([]string(nil), vs...)
 	}
 	if _, ok := all["a"]; !ok {
-		all.Set("a", s.Token)
+		all.Set("a", string(s.Token))
 	}
 	base, err := SignatureBaseString(method, rawURL, all)
 	if err != nil {
 		return "", err
 	}
-	return webapiWire(canonicalPairs(all), signBase(base, s.SessionKey)), nil
+	return webapiWire(canonicalPairs(all), signBase(base, string(s.SessionKey))), nil
 }
 
 func (s *WebAPISession) checkSigning(field string) error {
 	switch {
 	case s == nil:
 		return invalid(field, "nil session: sign in with ClientLogin first")
-	case isBlank(s.Token):
+	case isBlank(string(s.Token)):
 		return invalid(field+".Token", "empty")
-	case isBlank(s.SessionKey):
+	case isBlank(string(s.SessionKey)):
 		return invalid(field+".SessionKey", "empty: derive it with SessionKey(password, SessionSecret)")
 	}
-	return checkText(field+".Token", s.Token)
+	return checkText(field+".Token", string(s.Token))
 }
 
 // webapiWire is what goes on the wire: the signed pairs in the signed order and encoding, then the
@@ -181,42 +208,6 @@ func webapiWire(canonical canonical, sig string) string {
 	return canonical.encode() + "&sig_sha256=" + percentEncode(sig)
 }
 
-// String prints the session with Token, SessionSecret and SessionKey masked.
-func (s WebAPISession) String() string {
-	return fmt.Sprintf("WebAPISession{LoginID: %q, Token: %s, ExpiresIn: %v, SessionSecret: %s, SessionKey: %s, HostTime: %s, ReceivedAt: %s}",
-		s.LoginID, maskIfSet(s.Token), s.ExpiresIn, maskIfSet(s.SessionSecret), maskIfSet(s.SessionKey),
-		webapiTimeText(s.HostTime), webapiTimeText(s.ReceivedAt))
-}
-
-// GoString keeps %#v from printing the secrets too.
-func (s WebAPISession) GoString() string { return "tvauth." + s.String() }
-
-// LogValue logs the session with Token, SessionSecret and SessionKey masked.
-func (s WebAPISession) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("login_id", s.LoginID),
-		slog.String("token", maskIfSet(s.Token)),
-		slog.Duration("expires_in", s.ExpiresIn),
-		slog.String("session_secret", maskIfSet(s.SessionSecret)),
-		slog.String("session_key", maskIfSet(s.SessionKey)),
-		slog.Time("host_time", s.HostTime),
-		slog.Time("received_at", s.ReceivedAt),
-	)
-}
-
-func webapiTimeText(t time.Time) string {
-	if t.IsZero() {
-		return "0"
-	}
-	return t.Round(0).Format(time.RFC3339)
-}
-
-var (
-	_ fmt.Stringer   = WebAPISession{}
-	_ fmt.GoStringer = WebAPISession{}
-	_ slog.LogValuer = WebAPISession{}
-)
-
 // ClientLogin signs a user in (POST /auth/clientLogin, every parameter in the form body, unsigned)
 // and derives the session key. A challenge (statusCode 330) comes back as a *WebAPIError with
 // Challenge set; a wrong password (330/3011) and a refused account (401/3019) match ErrUnauthorized.
@@ -227,11 +218,11 @@ func (s *WebAPIService) ClientLogin(ctx context.Context, req ClientLoginRequest)
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
-	body := pairs{{"devId", s.client.cfg.webapiDevID}, {"f", string(req.ReplyFormat.orDefault())}, {"s", req.LoginID}}
+	body := pairs{{"devId", s.client.cfg.webapiDevID}, {"f", string(req.Format.orDefault())}, {"s", req.LoginID}}
 	for _, p := range []pair{
-		{"pwd", req.Password}, {"tokenType", req.TokenType}, {"language", req.Language},
-		{"clientName", req.ClientName}, {"clientVersion", req.ClientVersion}, {"r", req.RequestID},
-		{"context", req.Context}, {"word", req.CaptchaWord}, {"securid", req.SecurID},
+		{"pwd", string(req.Password)}, {"tokenType", req.TokenType}, {"language", req.Language},
+		{"clientName", req.ClientName}, {"clientVersion", req.ClientVersion}, {"c", req.Callback}, {"r", req.RequestID},
+		{"context", req.Context}, {"word", req.CaptchaWord}, {"securid", string(req.SecurID)},
 	} {
 		if p.value != "" {
 			body = append(body, p)
@@ -242,9 +233,9 @@ func (s *WebAPIService) ClientLogin(ctx context.Context, req ClientLoginRequest)
 		service: svcWebAPI,
 		method:  http.MethodPost,
 		path:    "/auth/clientLogin",
-		header:  webapiHeader(formHeader(), req.ReplyFormat.orDefault(), false),
+		header:  webapiHeader(formHeader(), req.Format.orDefault(), req.Callback != ""),
 		body:    body.encodeBytes(),
-		secrets: []string{req.Password, req.SecurID},
+		secrets: []string{string(req.Password), string(req.SecurID)},
 	}
 	webapiDecodeAlways(cl, func(r *response, rep *webapiReply) error {
 		var err error
@@ -264,12 +255,12 @@ func (req *ClientLoginRequest) validate() error {
 	if req.Password == "" && req.Context == "" {
 		return invalid("Password", "empty (only a challenge answer with Context may omit it)")
 	}
-	if req.Password != "" && isBlank(req.Password) {
+	if req.Password != "" && isBlank(string(req.Password)) {
 		return invalid("Password", "empty: only white space")
 	}
-	if err := checkTexts("LoginID", req.LoginID, "Password", req.Password, "TokenType", req.TokenType,
+	if err := checkTexts("LoginID", req.LoginID, "Password", string(req.Password), "TokenType", req.TokenType,
 		"ClientName", req.ClientName, "ClientVersion", req.ClientVersion, "RequestID", req.RequestID,
-		"Context", req.Context, "CaptchaWord", req.CaptchaWord, "SecurID", req.SecurID); err != nil {
+		"Context", req.Context, "CaptchaWord", req.CaptchaWord, "SecurID", string(req.SecurID)); err != nil {
 		return err
 	}
 	switch req.TokenType {
@@ -282,7 +273,21 @@ func (req *ClientLoginRequest) validate() error {
 	if err := webapiCheckLanguage(req.Language); err != nil {
 		return err
 	}
-	return req.ReplyFormat.check("ReplyFormat")
+	if err := req.Format.check("Format"); err != nil {
+		return err
+	}
+	return webapiCheckJSONP(req.Format, req.Callback)
+}
+
+// webapiCheckJSONP checks an optional JSONP callback (c): a JavaScript name, with FormatJSON.
+func webapiCheckJSONP(f Format, callback string) error {
+	if callback == "" {
+		return nil
+	}
+	if f.orDefault() != FormatJSON {
+		return invalid("Callback", "JSONP needs FormatJSON, not %q", string(f))
+	}
+	return webapiCheckCallback(callback)
 }
 
 // webapiCheckLanguage accepts what NINA documents, "<lang>-<locale>": a language of 2–3 letters, one
@@ -333,13 +338,13 @@ func webapiSessionFrom(rep *webapiReply, req ClientLoginRequest) (*WebAPISession
 		}
 		tok = u
 	}
-	secret := d["sessionSecret"]
+	secret := Secret(d["sessionSecret"])
 	if secret == "" {
 		return nil, errors.New("clientLogin reply has no sessionSecret")
 	}
 	sess := &WebAPISession{
 		LoginID:       d["loginId"],
-		Token:         tok,
+		Token:         Secret(tok),
 		SessionSecret: secret,
 		ReceivedAt:    received,
 		clock:         &webapiClock{},
@@ -535,7 +540,7 @@ func (s *WebAPIService) signed(ctx context.Context, method, path string, params 
 		service: svcWebAPI,
 		method:  method,
 		path:    path,
-		secrets: []string{sess.Token, sess.SessionKey, sess.SessionSecret, sig},
+		secrets: []string{string(sess.Token), string(sess.SessionKey), string(sess.SessionSecret), sig},
 		sign:    sg.sign,
 	}
 	cl.header = webapiHeader(http.Header{}, Format(params.Get("f")).orDefault(), params.Get("c") != "")
@@ -576,7 +581,7 @@ func (sg *webapiSigner) sign() (wire, sig string) {
 		p.Set("ts", strconv.FormatInt(sg.hostNow().Unix(), 10))
 	}
 	canonical := canonicalPairs(p)
-	sig = signBase(signatureBase(sg.method, sg.endpoint, canonical), sg.sess.SessionKey)
+	sig = signBase(signatureBase(sg.method, sg.endpoint, canonical), string(sg.sess.SessionKey))
 	return webapiWire(canonical, sig), sig
 }
 
@@ -598,4 +603,28 @@ func (sg *webapiSigner) resync(rep *webapiReply) bool {
 	}
 	sg.withTS = true
 	return true
+}
+
+// scrubData removes the call's secrets from the text of a successful reply, and blanks the values
+// of secret-named keys (a, token_a, sig_sha256, session_key …): a server that echoes the token or the
+// signature, under any key, must not put it into the caller's logs through WebAPIResponse.Data.
+func (r *webapiReply) scrubData(red *redactor) {
+	r.StatusText, r.RequestID = red.scrub(r.StatusText), red.scrub(r.RequestID)
+	for k, v := range r.Data {
+		if webapiSecretDataKey(k) && v != "" {
+			r.Data[k] = redacted
+			continue
+		}
+		r.Data[k] = red.scrub(v)
+	}
+}
+
+// webapiSecretDataKey: Data keys are nested keys joined by "_", so token.a arrives as token_a; the key
+// is secret when it, or its last part, is a secret name.
+func webapiSecretDataKey(k string) bool {
+	if isSecretName(k) {
+		return true
+	}
+	i := strings.LastIndexByte(k, '_')
+	return i >= 0 && isSecretName(k[i+1:])
 }

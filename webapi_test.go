@@ -246,7 +246,7 @@ func TestWebAPIClientLoginReplyFormats(t *testing.T) {
 			})
 			before := time.Now()
 			sess, err := c.WebAPI.ClientLogin(context.Background(), ClientLoginRequest{
-				LoginID: "someuser", Password: vecPassword, ReplyFormat: tt.format, UnescapeToken: tt.unescape})
+				LoginID: "someuser", Password: vecPassword, Format: tt.format, UnescapeToken: tt.unescape})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -275,7 +275,7 @@ func TestWebAPIClientLoginWireAllFields(t *testing.T) {
 	})
 	_, err := c.WebAPI.ClientLogin(context.Background(), ClientLoginRequest{
 		LoginID: "Some User@example.com", Password: "p+w d&=é", TokenType: "longterm", Language: "en-us",
-		ClientName: "Acme TV", ClientVersion: "1.2.3", RequestID: "req 1", ReplyFormat: FormatXML,
+		ClientName: "Acme TV", ClientVersion: "1.2.3", RequestID: "req 1", Format: FormatXML,
 		Context: "jT9m2LkQ0pXw8ZsA", CaptchaWord: "x7 Kq", SecurID: "123456",
 	})
 	if err != nil {
@@ -349,7 +349,7 @@ func TestWebAPIClientLoginAnswerChallenge(t *testing.T) {
 		}
 		w.Write(webapiFixture(t, "clientlogin_ok_aol.xml"))
 	})
-	req := ClientLoginRequest{LoginID: "someuser", Password: "test", ReplyFormat: FormatXML}
+	req := ClientLoginRequest{LoginID: "someuser", Password: "test", Format: FormatXML}
 	_, err := c.WebAPI.ClientLogin(context.Background(), req)
 	var we *WebAPIError
 	if !errors.As(err, &we) || we.Challenge == nil {
@@ -402,7 +402,10 @@ func TestWebAPIClientLoginValidation(t *testing.T) {
 		{ClientLoginRequest{LoginID: "u", Password: "x", TokenType: "-5"}, "TokenType"},
 		{ClientLoginRequest{LoginID: "u", Password: "x", Language: "en us"}, "Language"},
 		{ClientLoginRequest{LoginID: "u", Password: "x", Language: "en-"}, "Language"},
-		{ClientLoginRequest{LoginID: "u", Password: "x", ReplyFormat: "html"}, "ReplyFormat"},
+		{ClientLoginRequest{LoginID: "u", Password: "x", Format: "html"}, "Format"},
+		{ClientLoginRequest{LoginID: "u", Password: "x", Format: FormatXML, Callback: "cb"}, "Callback"},
+		{ClientLoginRequest{LoginID: "u", Password: "x", Callback: "1cb"}, "Callback"},
+		{ClientLoginRequest{LoginID: "u", Password: "x", Callback: "cb();alert"}, "Callback"},
 	}
 	for _, tt := range tests {
 		_, err := c.WebAPI.ClientLogin(context.Background(), tt.req)
@@ -571,12 +574,12 @@ func TestWebAPISignedRandomised(t *testing.T) {
 	}
 	for _, method := range []string{"GET", "POST"} {
 		t.Run(method, func(t *testing.T) {
-			key := SessionKey(random(1), random(1))
+			key := SessionKey(Secret(random(1)), Secret(random(1)))
 			c, mux, srvURL := webapiSetup(t)
-			rec := ninaSigned(t, mux, "/auth/logout", key, replyOK)
-			ninaSigned(t, mux, "/auth/getInfo", key, replyOK)
+			rec := ninaSigned(t, mux, "/auth/logout", string(key), replyOK)
+			ninaSigned(t, mux, "/auth/getInfo", string(key), replyOK)
 			for i := 0; i < 40; i++ {
-				sess := &WebAPISession{Token: random(1), SessionKey: key, HostTime: time.Unix(1311369996, 0), ReceivedAt: time.Now()}
+				sess := &WebAPISession{Token: Secret(random(1)), SessionKey: key, HostTime: time.Unix(1311369996, 0), ReceivedAt: time.Now()}
 				req := WebAPILogoutRequest{Session: sess, Method: method, LoginID: random(0), RequestID: random(0), SendTS: i%2 == 0}
 				res, err := c.WebAPI.Logout(context.Background(), req)
 				if err != nil {
@@ -590,7 +593,7 @@ func TestWebAPISignedRandomised(t *testing.T) {
 					t.Fatalf("%d requests, want %d", len(all), i+1)
 				}
 				got := all[i].Params
-				if got.Get("a") != sess.Token || got.Get("s") != req.LoginID || got.Get("r") != req.RequestID || got.Has("ts") != req.SendTS {
+				if got.Get("a") != string(sess.Token) || got.Get("s") != req.LoginID || got.Get("r") != req.RequestID || got.Has("ts") != req.SendTS {
 					t.Errorf("server decoded %q for %+v", got, req)
 				}
 
@@ -1005,12 +1008,13 @@ func TestWebAPISessionMasked(t *testing.T) {
 			t.Errorf("secret %q printed:\n%s", secret, out)
 		}
 	}
-	for _, want := range []string{`LoginID: "someuser"`, "Token: REDACTED", "SessionKey: REDACTED", `"login_id":"someuser"`, `"token":"REDACTED"`} {
+	for _, want := range []string{"LoginID:someuser", "Token:REDACTED", "SessionKey:REDACTED", `"LoginID":"someuser"`, `"Token":"REDACTED"`,
+		`tvauth.WebAPISession{LoginID:"someuser", Token:"REDACTED"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if s := (WebAPISession{LoginID: "x"}).String(); strings.Contains(s, redacted) {
+	if s := fmt.Sprintf("%+v", WebAPISession{LoginID: "x"}); strings.Contains(s, redacted) {
 		t.Errorf("empty secrets shown as masked values: %s", s)
 	}
 }
@@ -1289,7 +1293,7 @@ func TestWebAPIAcceptFollowsFormat(t *testing.T) {
 				var err error
 				switch call {
 				case "ClientLogin":
-					_, err = c.WebAPI.ClientLogin(context.Background(), ClientLoginRequest{LoginID: "u", Password: "pw", ReplyFormat: tt.format})
+					_, err = c.WebAPI.ClientLogin(context.Background(), ClientLoginRequest{LoginID: "u", Password: "pw", Format: tt.format})
 				default:
 					_, err = c.WebAPI.Logout(context.Background(), WebAPILogoutRequest{Session: testSession(), Format: tt.format,
 						Callback: tt.callback, Method: strings.TrimPrefix(call, "Logout ")})

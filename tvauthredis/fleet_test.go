@@ -85,7 +85,7 @@ func replicaRun(ctx context.Context, store *Store, fakeURL string) (res replicaR
 	if err != nil {
 		return fail(err)
 	}
-	creds, err := c.Pass.LoadOrRegister(ctx, store, os.Getenv("TVAUTHREDIS_STATEMENT"))
+	creds, err := c.Pass.LoadOrRegister(ctx, store, tvauth.Secret(os.Getenv("TVAUTHREDIS_STATEMENT")))
 	if err != nil {
 		return fail(err)
 	}
@@ -173,7 +173,7 @@ func runFleet(t *testing.T, killHolder bool) {
 		t.Fatalf("seeding the AGS tokens: %v, %v", ok, err)
 	}
 	env := []string{"TVAUTHREDIS_ADDR=" + addr, "TVAUTHREDIS_FAKE=" + fake.URL(), "TVAUTHREDIS_PREFIX=" + prefix,
-		"TVAUTHREDIS_LEASE=" + lease.String(), "TVAUTHREDIS_STATEMENT=" + fake.SoftwareStatement()}
+		"TVAUTHREDIS_LEASE=" + lease.String(), string("TVAUTHREDIS_STATEMENT=" + fake.SoftwareStatement())}
 
 	replicas := n
 	var holder *replica
@@ -218,7 +218,7 @@ func runFleet(t *testing.T, killHolder bool) {
 		if r.ClientID != results[0].ClientID || r.PassToken != results[0].PassToken || r.AGSToken != results[0].AGSToken {
 			t.Errorf("replica %d disagrees: %+v vs %+v", i, r, results[0])
 		}
-		if !fake.AGSAccessTokenActive(r.AGSToken) || r.AGSToken == seed.AccessToken {
+		if !fake.AGSAccessTokenActive(tvauth.Secret(r.AGSToken)) || r.AGSToken == string(seed.AccessToken) {
 			t.Errorf("replica %d holds a dead or stale AGS token", i)
 		}
 	}

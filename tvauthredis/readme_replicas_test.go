@@ -16,7 +16,7 @@ import (
 )
 
 // README:begin replicas
-func newReplicaClient(rdb *redis.Client, aead cipher.AEAD, device tvauth.Device, softwareStatement string) (*tvauth.Client, *tvauthredis.Store, error) {
+func newReplicaClient(rdb *redis.Client, aead cipher.AEAD, device tvauth.Device, softwareStatement tvauth.Secret) (*tvauth.Client, *tvauthredis.Store, error) {
 	store, err := tvauthredis.New(rdb, tvauthredis.WithAEAD(aead)) // client secret and tokens sealed at rest
 	if err != nil {
 		return nil, nil, err
@@ -102,7 +102,7 @@ func TestREADMEReplicas(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !fake.AGSAccessTokenActive(tok.AccessToken) {
+		if !fake.AGSAccessTokenActive(tvauth.Secret(tok.AccessToken)) {
 			t.Fatal("a replica holds an access token AGS does not know")
 		}
 	}

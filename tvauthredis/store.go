@@ -158,17 +158,17 @@ func (s *Store) Load(ctx context.Context) (tvauth.ClientCredentials, error) {
 	if r.ClientID == "" || r.ClientSecret == "" {
 		return tvauth.ClientCredentials{}, fmt.Errorf("tvauthredis: %s holds incomplete credentials", key)
 	}
-	return tvauth.ClientCredentials{ClientID: r.ClientID, ClientSecret: r.ClientSecret, IssuedAt: r.IssuedAt,
+	return tvauth.ClientCredentials{ClientID: r.ClientID, ClientSecret: tvauth.Secret(r.ClientSecret), IssuedAt: r.IssuedAt,
 		RedirectURIs: r.RedirectURIs, GrantTypes: r.GrantTypes, Scopes: r.Scopes}, nil
 }
 
 // Save replaces the stored client credentials.
 func (s *Store) Save(ctx context.Context, c tvauth.ClientCredentials) error {
-	if strings.TrimSpace(c.ClientID) == "" || strings.TrimSpace(c.ClientSecret) == "" {
+	if strings.TrimSpace(c.ClientID) == "" || strings.TrimSpace(string(c.ClientSecret)) == "" {
 		return &tvauth.ValidationError{Field: "creds", Reason: "client id and secret are required"}
 	}
 	key := s.credentialsKey()
-	v, err := s.seal(key, credentialsRecord{ClientID: c.ClientID, ClientSecret: c.ClientSecret, IssuedAt: c.IssuedAt,
+	v, err := s.seal(key, credentialsRecord{ClientID: c.ClientID, ClientSecret: string(c.ClientSecret), IssuedAt: c.IssuedAt,
 		RedirectURIs: c.RedirectURIs, GrantTypes: c.GrantTypes, Scopes: c.Scopes})
 	if err != nil {
 		return err
@@ -260,7 +260,7 @@ func (s *Store) LoadTokens(ctx context.Context, key string) (tvauth.Tokens, erro
 	if err := s.open(rkey, v, &r); err != nil {
 		return tvauth.Tokens{}, err
 	}
-	return tvauth.Tokens{AccessToken: r.AccessToken, RefreshToken: r.RefreshToken, ClientID: r.ClientID,
+	return tvauth.Tokens{AccessToken: tvauth.Secret(r.AccessToken), RefreshToken: tvauth.Secret(r.RefreshToken), ClientID: r.ClientID,
 		AccountID: r.AccountID, TokenType: r.TokenType, ExpiresIn: r.ExpiresIn, RefreshExpiresIn: r.RefreshExpiresIn,
 		FixedRefreshExpiresIn: r.FixedRefreshExpiresIn, ReceivedAt: r.ReceivedAt}, nil
 }
@@ -283,9 +283,9 @@ return 0`)
 
 // CompareAndSwapTokens stores next under key if the stored refresh token is still oldRefreshToken
 // ("" = only if nothing is stored), atomically, and reports whether it did.
-func (s *Store) CompareAndSwapTokens(ctx context.Context, key, oldRefreshToken string, next tvauth.Tokens) (bool, error) {
+func (s *Store) CompareAndSwapTokens(ctx context.Context, key string, oldRefreshToken tvauth.Secret, next tvauth.Tokens) (bool, error) {
 	rkey := s.agsKey(key)
-	v, err := s.seal(rkey, agsRecord{AccessToken: next.AccessToken, RefreshToken: next.RefreshToken,
+	v, err := s.seal(rkey, agsRecord{AccessToken: string(next.AccessToken), RefreshToken: string(next.RefreshToken),
 		ClientID: next.ClientID, AccountID: next.AccountID, TokenType: next.TokenType, ExpiresIn: next.ExpiresIn,
 		RefreshExpiresIn: next.RefreshExpiresIn, FixedRefreshExpiresIn: next.FixedRefreshExpiresIn,
 		ReceivedAt: next.ReceivedAt})
@@ -296,7 +296,7 @@ func (s *Store) CompareAndSwapTokens(ctx context.Context, key, oldRefreshToken s
 	if exp := next.RefreshExpiry(); !exp.IsZero() {
 		ttlMS = max(time.Until(exp).Milliseconds(), 1)
 	}
-	n, err := casScript.Run(ctx, s.rdb, []string{rkey}, fingerprint(oldRefreshToken), fingerprint(next.RefreshToken),
+	n, err := casScript.Run(ctx, s.rdb, []string{rkey}, fingerprint(string(oldRefreshToken)), fingerprint(string(next.RefreshToken)),
 		v, ttlMS).Int()
 	if err != nil {
 		return false, fmt.Errorf("tvauthredis: swapping %s: %w", rkey, err)

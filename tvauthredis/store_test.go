@@ -161,13 +161,13 @@ func TestCompareAndSwapTokens(t *testing.T) {
 		swapped bool
 	}{
 		{"", testTokens, true},
-		{"", next, false},                            // not absent any more
-		{"rt-wrong", next, false},                    // another refresh token
-		{testTokens.RefreshToken, next, true},        // the one stored
-		{testTokens.RefreshToken, testTokens, false}, // the loser of a race
+		{"", next, false},                                    // not absent any more
+		{"rt-wrong", next, false},                            // another refresh token
+		{string(testTokens.RefreshToken), next, true},        // the one stored
+		{string(testTokens.RefreshToken), testTokens, false}, // the loser of a race
 	}
 	for i, st := range steps {
-		ok, err := s.CompareAndSwapTokens(ctx, "dave", st.old, st.next)
+		ok, err := s.CompareAndSwapTokens(ctx, "dave", tvauth.Secret(st.old), st.next)
 		if err != nil || ok != st.swapped {
 			t.Fatalf("step %d: CAS = %v, %v; want %v", i, ok, err, st.swapped)
 		}

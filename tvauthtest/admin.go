@@ -44,7 +44,7 @@ func NewStandalone(seed Seed) (*Standalone, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.seed.SoftwareStatement = srv.SoftwareStatement()
+	a.seed.SoftwareStatement = string(srv.SoftwareStatement())
 	a.srv, a.offset = srv, seed.ClockOffset
 	return a, nil
 }

@@ -84,7 +84,7 @@ func TestAdminEveryRoute(t *testing.T) {
 				t.Fatal(err)
 			}
 			if info.URL != base || info.Admin != base+AdminPrefix || info.AGS != base+"/ags" || info.Health != base+"/_tvauth/health" ||
-				info.SoftwareStatement != a.Server().SoftwareStatement() {
+				info.SoftwareStatement != string(a.Server().SoftwareStatement()) {
 				t.Errorf("info = %+v", info)
 			}
 			if len(info.Seed.AGSUsers) != 1 || info.Seed.AGSUsers[0].Password != DefaultAGSPassword {

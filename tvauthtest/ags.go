@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/tvauth/tvauth"
 )
 
 // The AGS service the fake offers, as its discovery answer names it. Options configures a client
@@ -209,22 +211,22 @@ func (s *Server) DeleteAGSDevice(clientID string) {
 
 // AGSAccessTokenActive reports whether an access token the fake issued is live: not expired, not
 // signed out.
-func (s *Server) AGSAccessTokenActive(token string) bool {
+func (s *Server) AGSAccessTokenActive(token tvauth.Secret) bool {
 	st := s.ags
 	now := s.now()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	g := st.access[token]
-	return g != nil && now.Before(g.accessTokens[token])
+	g := st.access[string(token)]
+	return g != nil && now.Before(g.accessTokens[string(token)])
 }
 
 // AGSRefreshTokenActive reports whether a refresh token is the live one of its session.
-func (s *Server) AGSRefreshTokenActive(token string) bool {
+func (s *Server) AGSRefreshTokenActive(token tvauth.Secret) bool {
 	st := s.ags
 	now := s.now()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	g := st.refresh[token]
+	g := st.refresh[string(token)]
 	return g != nil && now.Before(g.refreshExp)
 }
 

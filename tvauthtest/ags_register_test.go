@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tvauth/tvauth"
 )
 
 func TestAGSTenant(t *testing.T) {
@@ -124,7 +126,7 @@ func TestAGSSessionToken(t *testing.T) {
 	// The phone signs on with it, once, as a new device, into the account the head-end named.
 	status, _, reply = agsPost(t, s, "/signOnWithSessionToken", agsHeader(), param(AGSSessionTokenParam, st.SessionToken)+`,"deviceInformation":`+deviceInfo+`}`)
 	tr := tokensOf(t, status, reply, http.StatusCreated)
-	if tr.AccountID != "1663" || !s.AGSAccessTokenActive(tr.AccessToken) || len(s.AGSDevices("dave")) != 1 {
+	if tr.AccountID != "1663" || !s.AGSAccessTokenActive(tvauth.Secret(tr.AccessToken)) || len(s.AGSDevices("dave")) != 1 {
 		t.Fatalf("signOnWithSessionToken: %+v", tr)
 	}
 	status, h, reply := agsPost(t, s, "/signOnWithSessionToken", agsHeader(), param(AGSSessionTokenParam, st.SessionToken)+`,"clientId":"`+tr.ClientID+`"}`)

@@ -334,7 +334,7 @@ func TestAGSRefresh(t *testing.T) {
 	if second.FixedRefreshExpiresIn != first.FixedRefreshExpiresIn-3600 {
 		t.Errorf("fixed_refresh_expires_in %d, want %d", second.FixedRefreshExpiresIn, first.FixedRefreshExpiresIn-3600)
 	}
-	if s.AGSRefreshTokenActive(first.RefreshToken) || !s.AGSRefreshTokenActive(second.RefreshToken) {
+	if s.AGSRefreshTokenActive(tvauth.Secret(first.RefreshToken)) || !s.AGSRefreshTokenActive(tvauth.Secret(second.RefreshToken)) {
 		t.Error("the old refresh token is still live, or the new one is not")
 	}
 	for _, tc := range []struct {
@@ -398,10 +398,10 @@ func TestAGSSignOut(t *testing.T) {
 	if status != 200 || body != "" {
 		t.Fatalf("signOut: HTTP %d %q", status, body)
 	}
-	if s.AGSAccessTokenActive(tr.AccessToken) || s.AGSRefreshTokenActive(tr.RefreshToken) {
+	if s.AGSAccessTokenActive(tvauth.Secret(tr.AccessToken)) || s.AGSRefreshTokenActive(tvauth.Secret(tr.RefreshToken)) {
 		t.Error("signOut left tokens of the session live")
 	}
-	if !s.AGSAccessTokenActive(other.AccessToken) {
+	if !s.AGSAccessTokenActive(tvauth.Secret(other.AccessToken)) {
 		t.Error("signOut ended another device's session")
 	}
 	status, h, body = agsPost(t, s, "/signOut", agsHeader("Authorization", "Bearer "+tr.AccessToken), params)
@@ -416,7 +416,7 @@ func TestAGSDeleteDevice(t *testing.T) {
 	s.AddAGSUser("dave")
 	tr := agsSignOnDevice(t, s, "dave", DefaultAGSPassword)
 	s.DeleteAGSDevice(tr.ClientID)
-	if s.AGSAccessTokenActive(tr.AccessToken) {
+	if s.AGSAccessTokenActive(tvauth.Secret(tr.AccessToken)) {
 		t.Error("tokens of a deleted device still live")
 	}
 	status, h, body := agsPost(t, s, "/signOn", agsHeader(), `{"parameters":`+credentials("dave", DefaultAGSPassword)+`,"clientId":"`+tr.ClientID+`"}`)
@@ -503,7 +503,7 @@ func TestAGSSDKInterop(t *testing.T) {
 	if err := c.AGS.SignOut(ctx, next.AccessToken, tvauth.SignOnRequest{Parameters: user}); err != nil {
 		t.Fatalf("signOut: %v", err)
 	}
-	if s.AGSAccessTokenActive(next.AccessToken) || s.AGSRefreshTokenActive(next.RefreshToken) {
+	if s.AGSAccessTokenActive(tvauth.Secret(string(next.AccessToken))) || s.AGSRefreshTokenActive(tvauth.Secret(string(next.RefreshToken))) {
 		t.Error("signOut left the session's tokens live")
 	}
 	err = c.AGS.SignOut(ctx, next.AccessToken, tvauth.SignOnRequest{Parameters: user})

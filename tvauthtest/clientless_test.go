@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tvauth/tvauth"
 )
 
 const clTestDevice = "c28tZGV2aWQtMDAz" // the deviceId of Adobe's regcode sample
@@ -283,7 +285,7 @@ func TestClientlessFlow(t *testing.T) {
 	}
 	for _, p := range []string{"/api/v1/tokens/media", "/api/v1/mediatoken"} {
 		mt := adobeSend(t, s, "GET", p+"?"+clDeviceQuery("resource", "REF30"), h, "").json(t)
-		v, err := s.VerifyMediaToken(mt["serializedToken"].(string))
+		v, err := s.VerifyMediaToken(tvauth.Secret(mt["serializedToken"].(string)))
 		if err != nil || v.Resource != "REF30" || mt["mvpdId"] != "Cablevision" || mt["userId"] != authn["userId"] {
 			t.Fatalf("%s = %v (%+v, %v)", p, mt, v, err)
 		}

@@ -244,7 +244,7 @@ func TestOpenAPIPassReplies(t *testing.T) {
 		adobeSend(t, s, "POST", "/api/v2/REF30/sessions/sso/Nobody", form, ""))
 	add("partner profile", "POST", "/{serviceProvider}/profiles/sso/{partner}",
 		adobeSend(t, s, "POST", "/api/v2/REF30/profiles/sso/Apple", passWith(form, "AP-Partner-Framework-Status", pfs),
-			url.Values{"SAMLResponse": {s.PartnerSAMLResponse("Cablevision", "")}}.Encode()))
+			url.Values{"SAMLResponse": {string(s.PartnerSAMLResponse("Cablevision", ""))}}.Encode()))
 	add("partner profile, 400 SAML", "POST", "/{serviceProvider}/profiles/sso/{partner}",
 		adobeSend(t, s, "POST", "/api/v2/REF30/profiles/sso/Apple", form, "SAMLResponse=bm90IFNBTUw%3D"))
 	add("partner session, authorize", "POST", "/{serviceProvider}/sessions/sso/{partner}",
@@ -280,7 +280,7 @@ func TestOpenAPIDCRReplies(t *testing.T) {
 	s := adobeTestServer(t)
 	reg := adobeSend(t, s, "POST", "/o/client/register", http.Header{
 		"Content-Type": {"application/json;charset=utf-8"}, "X-Device-Info": {adobeTestInfo()},
-	}, `{"software_statement":"`+s.SoftwareStatement()+`","redirect_uri":"adobepass://com.programmer"}`)
+	}, `{"software_statement":"`+string(s.SoftwareStatement())+`","redirect_uri":"adobepass://com.programmer"}`)
 	creds := reg.json(t)
 	tok := adobeSend(t, s, "POST", "/o/client/token", http.Header{
 		"Content-Type": {"application/x-www-form-urlencoded"}, "X-Device-Info": {adobeTestInfo()},

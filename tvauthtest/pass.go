@@ -126,13 +126,13 @@ func (s *Server) registerPass(mux *http.ServeMux) {
 func (s *Server) adobeNow() time.Time { return s.now() }
 
 // SoftwareStatement is the one software statement the fake's DCR register endpoint accepts.
-func (s *Server) SoftwareStatement() string { return s.pass.statement }
+func (s *Server) SoftwareStatement() tvauth.Secret { return tvauth.Secret(s.pass.statement) }
 
 // PassCredentials are the DCR client credentials of a client the fake registered when it started, as
 // if the app had registered once and stored them: Options passes them to
 // tvauth.WithPassCredentials, so a client needs no Register call of its own. Each Server has its own.
 func (s *Server) PassCredentials() tvauth.ClientCredentials {
-	return tvauth.ClientCredentials{ClientID: s.pass.preset.id, ClientSecret: s.pass.preset.secret}
+	return tvauth.ClientCredentials{ClientID: s.pass.preset.id, ClientSecret: tvauth.Secret(s.pass.preset.secret)}
 }
 
 // DefaultDeviceID is the ID of DefaultDevice: what the fake keys Pass profiles and Clientless

@@ -19,7 +19,7 @@ func ExampleServer_SoftwareStatement() {
 	deviceInfo := base64.StdEncoding.EncodeToString([]byte(`{"model":"STB-9","version":"2","osName":"Linux","osVersion":"6.1","connectionType":"WiFi"}`))
 
 	req, _ := http.NewRequest("POST", s.URL()+"/o/client/register",
-		strings.NewReader(`{"software_statement":"`+s.SoftwareStatement()+`"}`))
+		strings.NewReader(`{"software_statement":"`+string(s.SoftwareStatement())+`"}`))
 	req.Header.Set("Content-Type", "application/json;charset=utf-8")
 	req.Header.Set("X-Device-Info", deviceInfo)
 	resp, err := http.DefaultClient.Do(req)

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tvauth/tvauth"
 )
 
 // The REST API v2 flows end to end: sessions, the browser login, profiles, decisions, logout.
@@ -229,7 +231,7 @@ func TestPassDecisions(t *testing.T) {
 		t.Fatalf("permit = %v", permit)
 	}
 	tokObj := permit["token"].(map[string]any)
-	mt, err := s.VerifyMediaToken(tokObj["serializedToken"].(string))
+	mt, err := s.VerifyMediaToken(tvauth.Secret(tokObj["serializedToken"].(string)))
 	if err != nil || mt.Resource != "REF30" || mt.MVPD != "Cablevision" || mt.Requestor != "REF30" {
 		t.Fatalf("media token %+v: %v", mt, err)
 	}
@@ -261,7 +263,7 @@ func TestPassDecisions(t *testing.T) {
 	tok2 := s.IssuePassToken()
 	wantEEC(t, adobeSend(t, s, "POST", "/api/v2/REF30/decisions/authorize/Cablevision",
 		passWith(h, "Authorization", "Bearer "+tok2), `{"resources":["REF30"]}`), 403, "authentication", "authenticated_profile_expired")
-	if _, err := s.VerifyMediaToken(tokObj["serializedToken"].(string)); err == nil {
+	if _, err := s.VerifyMediaToken(tvauth.Secret(tokObj["serializedToken"].(string))); err == nil {
 		t.Fatal("a media token 30 days old still verifies")
 	}
 }
@@ -280,11 +282,11 @@ func TestPassVerifyMediaTokenRejectsForgeries(t *testing.T) {
 		"not base64":     "%%%",
 		"no signature":   base64.StdEncoding.EncodeToString([]byte("<authToken/>")),
 	} {
-		if _, err := s.VerifyMediaToken(tok); err == nil {
+		if _, err := s.VerifyMediaToken(tvauth.Secret(tok)); err == nil {
 			t.Errorf("%s token verified", name)
 		}
 	}
-	if _, err := s.VerifyMediaToken(good); err != nil {
+	if _, err := s.VerifyMediaToken(tvauth.Secret(good)); err != nil {
 		t.Fatalf("own token: %v", err)
 	}
 }
@@ -485,7 +487,7 @@ func FuzzVerifyMediaToken(f *testing.F) {
 	f.Add(base64.StdEncoding.EncodeToString([]byte("<signatureInfo></signatureInfo><authToken>")))
 	f.Add("")
 	f.Fuzz(func(t *testing.T, tok string) {
-		if _, err := s.VerifyMediaToken(tok); err == nil {
+		if _, err := s.VerifyMediaToken(tvauth.Secret(tok)); err == nil {
 			// Only the one token issued here verifies (a non-canonical Base64 spelling of the same
 			// bytes is the same token).
 			if got, _ := base64.StdEncoding.DecodeString(tok); string(got) != string(raw) {

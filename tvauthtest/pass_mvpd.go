@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tvauth/tvauth"
 )
 
 // The user-agent side of the fake: the pages a browser or WebView goes through between an
@@ -207,8 +209,8 @@ type MediaToken struct {
 
 // VerifyMediaToken checks a serializedToken (v2 decisions or v1 tokens/media) the way a programmer's
 // Media Verifier would: issued by this fake, untampered and unexpired.
-func (s *Server) VerifyMediaToken(serializedToken string) (MediaToken, error) {
-	raw, err := base64.StdEncoding.DecodeString(serializedToken)
+func (s *Server) VerifyMediaToken(serializedToken tvauth.Secret) (MediaToken, error) {
+	raw, err := base64.StdEncoding.DecodeString(string(serializedToken))
 	if err != nil {
 		return MediaToken{}, fmt.Errorf("tvauthtest: media token is not Base64")
 	}

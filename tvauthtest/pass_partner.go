@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tvauth/tvauth"
 )
 
 // REST API v2 partner single sign-on (Apple's video subscriber account framework): POST
@@ -253,7 +255,7 @@ type samlResponseXML struct {
 // the Base64 SAML response the app passes as tvauth.PartnerProfileRequest.SAMLResponse. The fake
 // accepts only responses it issued (they are signed with a key of this Server). userID "" derives
 // one.
-func (s *Server) PartnerSAMLResponse(mvpd, userID string) string {
+func (s *Server) PartnerSAMLResponse(mvpd, userID string) tvauth.Secret {
 	if userID == "" {
 		userID = adobeUserID("partner", mvpd)
 	}
@@ -264,7 +266,7 @@ func (s *Server) PartnerSAMLResponse(mvpd, userID string) string {
 		`<saml:Assertion><saml:Subject><saml:NameID>` + html.EscapeString(userID) + `</saml:NameID></saml:Subject></saml:Assertion>` +
 		`<ds:Signature><ds:SignatureValue>` + s.pass.samlSignature(id, mvpd, userID) + `</ds:SignatureValue></ds:Signature>` +
 		`</samlp:Response>`
-	return base64.StdEncoding.EncodeToString([]byte(doc))
+	return tvauth.Secret(base64.StdEncoding.EncodeToString([]byte(doc)))
 }
 
 func (p *passState) samlSignature(id, mvpd, userID string) string {

@@ -110,15 +110,15 @@ func TestPassPartnerProfile(t *testing.T) {
 	for name, c := range map[string]struct{ pfs, saml, code string }{
 		"empty SAML":          {good, "", "invalid_parameter_saml_response"},
 		"not Base64":          {good, "%%%", "invalid_parameter_saml_response"},
-		"another fake's SAML": {good, other.PartnerSAMLResponse("Cablevision", "u1"), "invalid_parameter_saml_response"},
+		"another fake's SAML": {good, string(other.PartnerSAMLResponse("Cablevision", "u1")), "invalid_parameter_saml_response"},
 		"tampered SAML": {good, base64.StdEncoding.EncodeToString([]byte(strings.Replace(
-			string(mustB64(t, s.PartnerSAMLResponse("Cablevision", "u1"))), ">u1<", ">u2<", 1))), "invalid_parameter_saml_response"},
-		"not granted":    {passPFS(t, "denied", "Cablevision"), s.PartnerSAMLResponse("Cablevision", "u1"), "invalid_header_pfs_permission_access_not_granted"},
-		"not determined": {passPFS(t, "notDetermined", "Cablevision"), s.PartnerSAMLResponse("Cablevision", "u1"), "invalid_header_pfs_permission_access_not_determined"},
-		"no provider":    {passPFS(t, "granted", ""), s.PartnerSAMLResponse("Cablevision", "u1"), "invalid_header_pfs_provider_id_not_determined"},
-		"expired":        {passPFS(t, "granted", "Cablevision", time.Now().Add(-time.Minute)), s.PartnerSAMLResponse("Cablevision", "u1"), "invalid_header_pfs_provider_info_expired"},
-		"mismatch":       {passPFS(t, "granted", "Dish"), s.PartnerSAMLResponse("Cablevision", "u1"), "invalid_header_pfs_provider_id_mismatch"},
-		"not integrated": {"", s.PartnerSAMLResponse("NoSuchMVPD", "u1"), "invalid_integration"},
+			string(mustB64(t, string(s.PartnerSAMLResponse("Cablevision", "u1")))), ">u1<", ">u2<", 1))), "invalid_parameter_saml_response"},
+		"not granted":    {passPFS(t, "denied", "Cablevision"), string(s.PartnerSAMLResponse("Cablevision", "u1")), "invalid_header_pfs_permission_access_not_granted"},
+		"not determined": {passPFS(t, "notDetermined", "Cablevision"), string(s.PartnerSAMLResponse("Cablevision", "u1")), "invalid_header_pfs_permission_access_not_determined"},
+		"no provider":    {passPFS(t, "granted", ""), string(s.PartnerSAMLResponse("Cablevision", "u1")), "invalid_header_pfs_provider_id_not_determined"},
+		"expired":        {passPFS(t, "granted", "Cablevision", time.Now().Add(-time.Minute)), string(s.PartnerSAMLResponse("Cablevision", "u1")), "invalid_header_pfs_provider_info_expired"},
+		"mismatch":       {passPFS(t, "granted", "Dish"), string(s.PartnerSAMLResponse("Cablevision", "u1")), "invalid_header_pfs_provider_id_mismatch"},
+		"not integrated": {"", string(s.PartnerSAMLResponse("NoSuchMVPD", "u1")), "invalid_integration"},
 	} {
 		t.Run(name, func(t *testing.T) { wantEEC(t, send(c.pfs, c.saml), 400, "none", c.code) })
 	}
@@ -126,7 +126,7 @@ func TestPassPartnerProfile(t *testing.T) {
 		t.Fatalf("refused requests created profiles: %+v", got)
 	}
 
-	r := send(good, s.PartnerSAMLResponse("Cablevision", "user-42"))
+	r := send(good, string(s.PartnerSAMLResponse("Cablevision", "user-42")))
 	if r.StatusCode != http.StatusCreated {
 		t.Fatalf("%d %s", r.StatusCode, r.body)
 	}

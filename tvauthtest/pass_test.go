@@ -130,7 +130,7 @@ func TestPassRegisterAndToken(t *testing.T) {
 	s := adobeTestServer(t)
 	reg := adobeSend(t, s, "POST", "/o/client/register", http.Header{
 		"Content-Type": {"application/json;charset=utf-8"}, "X-Device-Info": {adobeTestInfo()},
-	}, `{"software_statement":"`+s.SoftwareStatement()+`"}`)
+	}, `{"software_statement":"`+string(s.SoftwareStatement())+`"}`)
 	if reg.StatusCode != http.StatusCreated {
 		t.Fatalf("register: %d %s", reg.StatusCode, reg.body)
 	}
@@ -167,23 +167,23 @@ func TestPassRegisterRejects(t *testing.T) {
 	other := NewServer()
 	defer other.Close()
 	good := http.Header{"Content-Type": {"application/json;charset=utf-8"}, "X-Device-Info": {adobeTestInfo()}}
-	stmt := `{"software_statement":"` + s.SoftwareStatement() + `"}`
+	stmt := `{"software_statement":"` + string(s.SoftwareStatement()) + `"}`
 	for _, tc := range []struct {
 		name, method, body string
 		header             http.Header
 		status             int
 		want, description  string
 	}{
-		{"another server's statement", "POST", `{"software_statement":"` + other.SoftwareStatement() + `"}`, good, 400, "invalid_software_statement", "the software statement is not one this server issued"},
+		{"another server's statement", "POST", `{"software_statement":"` + string(other.SoftwareStatement()) + `"}`, good, 400, "invalid_software_statement", "the software statement is not one this server issued"},
 		{"garbage statement", "POST", `{"software_statement":"abc"}`, good, 400, "invalid_software_statement", "the software statement is not one this server issued"},
 		{"no statement", "POST", `{}`, good, 400, "invalid_request", "software_statement is missing"},
 		{"not JSON", "POST", `software_statement=x`, good, 400, "invalid_request", "the body is not one JSON object"},
-		{"two JSON objects", "POST", stmt + stmt, good, 400, "invalid_request", "the body is not one JSON object"},
-		{"form content type", "POST", stmt, passWith(good, "Content-Type", "application/x-www-form-urlencoded"), 400, "invalid_request", "Content-Type must be application/json"},
-		{"latin-1 charset", "POST", stmt, passWith(good, "Content-Type", "application/json;charset=iso-8859-1"), 400, "invalid_request", "Content-Type must be application/json"},
-		{"no X-Device-Info", "POST", stmt, passWith(good, "X-Device-Info", ""), 400, "invalid_request", "the X-Device-Info header is missing"},
-		{"X-Device-Info not Base64", "POST", stmt, passWith(good, "X-Device-Info", "{}"), 400, "invalid_request", "the X-Device-Info header is invalid: not standard Base64"},
-		{"relative redirect_uri", "POST", `{"software_statement":"` + s.SoftwareStatement() + `","redirect_uri":"/x"}`, good, 400, "invalid_redirect_uri", "redirect_uri is not an absolute URL"},
+		{"two JSON objects", "POST", string(stmt + stmt), good, 400, "invalid_request", "the body is not one JSON object"},
+		{"form content type", "POST", string(stmt), passWith(good, "Content-Type", "application/x-www-form-urlencoded"), 400, "invalid_request", "Content-Type must be application/json"},
+		{"latin-1 charset", "POST", string(stmt), passWith(good, "Content-Type", "application/json;charset=iso-8859-1"), 400, "invalid_request", "Content-Type must be application/json"},
+		{"no X-Device-Info", "POST", string(stmt), passWith(good, "X-Device-Info", ""), 400, "invalid_request", "the X-Device-Info header is missing"},
+		{"X-Device-Info not Base64", "POST", string(stmt), passWith(good, "X-Device-Info", "{}"), 400, "invalid_request", "the X-Device-Info header is invalid: not standard Base64"},
+		{"relative redirect_uri", "POST", `{"software_statement":"` + string(s.SoftwareStatement()) + `","redirect_uri":"/x"}`, good, 400, "invalid_redirect_uri", "redirect_uri is not an absolute URL"},
 		{"GET", "GET", "", good, 405, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -201,7 +201,7 @@ func TestPassRegisterRejects(t *testing.T) {
 		})
 	}
 	// Plain application/json, as in Adobe's own sample request, is accepted.
-	if r := adobeSend(t, s, "POST", "/o/client/register", passWith(good, "Content-Type", "application/json"), stmt); r.StatusCode != 201 {
+	if r := adobeSend(t, s, "POST", "/o/client/register", passWith(good, "Content-Type", "application/json"), string(stmt)); r.StatusCode != 201 {
 		t.Fatalf("plain application/json: %d %s", r.StatusCode, r.body)
 	}
 }
@@ -211,7 +211,7 @@ func TestPassTokenRejects(t *testing.T) {
 	s := adobeTestServer(t)
 	reg := adobeSend(t, s, "POST", "/o/client/register", http.Header{
 		"Content-Type": {"application/json"}, "X-Device-Info": {adobeTestInfo()},
-	}, `{"software_statement":"`+s.SoftwareStatement()+`"}`).json(t)
+	}, `{"software_statement":"`+string(s.SoftwareStatement())+`"}`).json(t)
 	id, secret := reg["client_id"].(string), reg["client_secret"].(string)
 	form := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "X-Device-Info": {adobeTestInfo()}}
 	ok := "client_id=" + id + "&client_secret=" + secret + "&grant_type=client_credentials"

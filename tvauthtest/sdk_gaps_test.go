@@ -75,7 +75,7 @@ func TestSDKPassPartnerSSO(t *testing.T) {
 	if !errors.As(err, &pe) || pe.HTTPStatus != 400 || pe.Code != "invalid_header_pfs_permission_access_not_granted" {
 		t.Fatalf("denied framework status: %v", err)
 	}
-	if strings.Contains(err.Error(), saml) {
+	if strings.Contains(err.Error(), string(saml)) {
 		t.Fatal("the error text carries the SAML response")
 	}
 	prof, err := c.Pass.PartnerProfile(ctx, tvauth.PartnerProfileRequest{ServiceProvider: sdkSP, Partner: tvauthtest.PartnerApple,
@@ -145,7 +145,7 @@ func TestSDKAGSRegister(t *testing.T) {
 	if err != nil || sub.Tokens == nil || sub.Tokens.AccountID != "1663" {
 		t.Fatalf("subsequentRegister: %+v, %v", sub, err)
 	}
-	if got := sdkLast(t, fake, "POST", "/ags/subsequentRegister").Header.Get("User-Token"); got != res.Accounts[1].UserAccountToken {
+	if got := sdkLast(t, fake, "POST", "/ags/subsequentRegister").Header.Get("User-Token"); got != string(res.Accounts[1].UserAccountToken) {
 		t.Errorf("User-Token on the wire %q", got)
 	}
 	_, err = c.AGS.Register(ctx, "dvb", tvauth.SignOnRequest{Parameters: creds("solo")})
@@ -175,7 +175,7 @@ func TestSDKAGSSessionToken(t *testing.T) {
 		t.Fatalf("devices %v", devices)
 	}
 	body := string(sdkLast(t, fake, "POST", "/ags/signOnWithSessionToken").Body)
-	if !strings.HasPrefix(body, `{"parameters":[{"name":"sessionToken","value":"`+st+`"}],"deviceInformation":{"playoutDeviceClass":"stb",`) {
+	if !strings.HasPrefix(body, `{"parameters":[{"name":"sessionToken","value":"`+string(st)+`"}],"deviceInformation":{"playoutDeviceClass":"stb",`) {
 		t.Errorf("body on the wire %s", body)
 	}
 	// Once only; and a forged operator token is refused.
@@ -243,9 +243,9 @@ func TestSDKWebAPIChallenges(t *testing.T) {
 		{code: tvauthtest.WebAPIChallengePassword, info: "password", unauthed: true,
 			respond: func(r *tvauth.ClientLoginRequest, _ string) {}},
 		{code: tvauthtest.WebAPIChallengeSecurID, answer: "123456", info: "securid",
-			respond: func(r *tvauth.ClientLoginRequest, a string) { r.SecurID = a }},
+			respond: func(r *tvauth.ClientLoginRequest, a string) { r.SecurID = tvauth.Secret(a) }},
 		{code: tvauthtest.WebAPIChallengeSecurIDNext, answer: "654321", info: "securid next code", keyless: true,
-			respond: func(r *tvauth.ClientLoginRequest, a string) { r.SecurID, r.Password = a, "" }},
+			respond: func(r *tvauth.ClientLoginRequest, a string) { r.SecurID, r.Password = tvauth.Secret(a), "" }},
 		{code: tvauthtest.WebAPIChallengeSecretQuestion, answer: "Rex", info: "Your first pet?",
 			respond: func(r *tvauth.ClientLoginRequest, a string) { r.CaptchaWord = a }},
 		{code: tvauthtest.WebAPIChallengeCaptcha, answer: "x7gk2", info: "captcha", hasURL: true,

@@ -120,7 +120,7 @@ func TestSDKPassRegister(t *testing.T) {
 	if !errors.As(err, &pe) || pe.HTTPStatus != 400 || pe.Code != "invalid_software_statement" {
 		t.Fatalf("another fake's statement: %v", err)
 	}
-	if strings.Contains(err.Error(), other.SoftwareStatement()) {
+	if strings.Contains(err.Error(), string(other.SoftwareStatement())) {
 		t.Fatal("the error text carries the software statement")
 	}
 
@@ -530,7 +530,7 @@ func TestSDKWebAPIFlow(t *testing.T) {
 		}{{tvauth.FormatJSON, ""}, {tvauth.FormatJSON, "cb.done"}, {tvauth.FormatXML, ""}, {tvauth.FormatQS, ""}} {
 			name := method + "/" + string(fm.format) + fm.callback
 			sess, err := c.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: "alice@example.com", Password: password,
-				ReplyFormat: fm.format, TokenType: "longterm"})
+				Format: fm.format, TokenType: "longterm"})
 			if err != nil {
 				t.Fatalf("%s: ClientLogin: %v", name, err)
 			}
@@ -580,7 +580,7 @@ func TestSDKWebAPIFlow(t *testing.T) {
 		if !errors.As(err, &we) || we.StatusCode != 401 || we.HTTPStatus != 401 || !errors.Is(err, tvauth.ErrUnauthorized) {
 			t.Errorf("%s: forged signature: %v", f, err)
 		}
-		if strings.Contains(err.Error(), forged.SessionKey) || strings.Contains(err.Error(), sess.Token) {
+		if strings.Contains(err.Error(), string(forged.SessionKey)) || strings.Contains(err.Error(), string(sess.Token)) {
 			t.Errorf("%s: the error text carries a secret: %v", f, err)
 		}
 	}
@@ -627,7 +627,7 @@ func TestSDKWebAPIPercentEncodedTokens(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(sess.Token, "%") == unescape {
+		if strings.Contains(string(sess.Token), "%") == unescape {
 			t.Fatalf("UnescapeToken=%v kept token %q", unescape, sess.Token)
 		}
 		if _, err := c.WebAPI.Logout(ctx, tvauth.WebAPILogoutRequest{Session: sess}); err != nil {
@@ -709,7 +709,7 @@ func TestSDKAGSFlow(t *testing.T) {
 	if err != nil || chosen.AccountID != "1663" || len(fake.AGSDevices("dave")) != 1 || fake.AGSDevices("dave")[0] != chosen.ClientID {
 		t.Fatalf("SubsequentSignOn: %+v, %v", chosen, err)
 	}
-	if got := sdkLast(t, fake, "POST", "/ags/subsequentSignOn").Header.Get("User-Token"); got != multi.Accounts[1].UserAccountToken {
+	if got := sdkLast(t, fake, "POST", "/ags/subsequentSignOn").Header.Get("User-Token"); got != string(multi.Accounts[1].UserAccountToken) {
 		t.Error("subsequentSignOn did not send the account's User-Token")
 	}
 	if _, err := c.AGS.SubsequentSignOn(ctx, multi.Accounts[0], user); !errors.Is(err, tvauth.ErrUnauthorized) {
@@ -719,17 +719,17 @@ func TestSDKAGSFlow(t *testing.T) {
 	// The token source refreshes through the fake; the fake rotates the refresh token.
 	var persisted []tvauth.Tokens
 	ts := c.AGS.TokenSource(chosen, user, func(t tvauth.Tokens) { persisted = append(persisted, t) })
-	if o, err := ts.Token(); err != nil || o.AccessToken != chosen.AccessToken {
+	if o, err := ts.Token(); err != nil || o.AccessToken != string(chosen.AccessToken) {
 		t.Fatalf("first Token: %v", err)
 	}
 	ts.Invalidate()
 	o, err := ts.Token()
-	if err != nil || o.AccessToken == chosen.AccessToken || !fake.AGSAccessTokenActive(o.AccessToken) || len(persisted) != 1 {
+	if err != nil || o.AccessToken == string(chosen.AccessToken) || !fake.AGSAccessTokenActive(tvauth.Secret(o.AccessToken)) || len(persisted) != 1 {
 		t.Fatalf("Token after Invalidate: %v (%d refreshes persisted)", err, len(persisted))
 	}
 	rotated := ts.Tokens()
 	if rotated.RefreshToken == chosen.RefreshToken || fake.AGSRefreshTokenActive(chosen.RefreshToken) ||
-		!fake.AGSRefreshTokenActive(rotated.RefreshToken) || rotated.ClientID != chosen.ClientID || persisted[0].AccessToken != o.AccessToken {
+		!fake.AGSRefreshTokenActive(rotated.RefreshToken) || rotated.ClientID != chosen.ClientID || string(persisted[0].AccessToken) != o.AccessToken {
 		t.Fatalf("refresh did not rotate: %+v", rotated)
 	}
 	if _, err := c.AGS.Refresh(ctx, chosen.RefreshToken, user); !errors.Is(err, tvauth.ErrUnauthorized) {
@@ -737,13 +737,13 @@ func TestSDKAGSFlow(t *testing.T) {
 	}
 
 	// signOut revokes the session's tokens; a second one is the documented 403/20020.
-	if err := c.AGS.SignOut(ctx, o.AccessToken, user); err != nil {
+	if err := c.AGS.SignOut(ctx, tvauth.Secret(o.AccessToken), user); err != nil {
 		t.Fatal(err)
 	}
-	if fake.AGSAccessTokenActive(o.AccessToken) || fake.AGSRefreshTokenActive(rotated.RefreshToken) {
+	if fake.AGSAccessTokenActive(tvauth.Secret(o.AccessToken)) || fake.AGSRefreshTokenActive(rotated.RefreshToken) {
 		t.Fatal("signOut left tokens live")
 	}
-	err = c.AGS.SignOut(ctx, o.AccessToken, user)
+	err = c.AGS.SignOut(ctx, tvauth.Secret(o.AccessToken), user)
 	var ae *tvauth.AGSError
 	if !errors.As(err, &ae) || ae.HTTPStatus != 403 || ae.Code != "20020" || !tvauth.IsAGSCode(err, "20020") {
 		t.Fatalf("second signOut: %v", err)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tvauth/tvauth"
 )
 
 // WebAPIDevID is the NINA developer id Options configures. The fake accepts any non-empty devId.
@@ -62,12 +64,12 @@ func (s *Server) AddWebAPIUser(loginID, password string) {
 
 // WebAPISessionActive reports whether token (token.a as issued) is a live clientLogin session: not
 // logged out and not expired.
-func (s *Server) WebAPISessionActive(token string) bool {
+func (s *Server) WebAPISessionActive(token tvauth.Secret) bool {
 	st := s.webapi
 	now := s.now()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.lookup(token, now) != nil
+	return st.lookup(string(token), now) != nil
 }
 
 // SetWebAPIPercentEncodedTokens makes clientLogin hand out token.a percent-encoded inside the reply, as

@@ -289,7 +289,7 @@ func TestWebAPIClientLogin(t *testing.T) {
 			if len(d) != 5 || len(d["sessionSecret"]) != 16 || !strings.HasPrefix(d["token_a"], "/wEAAAAA") {
 				t.Errorf("data %v", d)
 			}
-			if !s.WebAPISessionActive(d["token_a"]) {
+			if !s.WebAPISessionActive(tvauth.Secret(d["token_a"])) {
 				t.Error("the issued token is not active")
 			}
 		})
@@ -410,7 +410,7 @@ func TestWebAPILogout(t *testing.T) {
 					env.StatusText != "OK" || env.RequestID != "id 1" || len(env.Data) != 0 {
 					t.Fatalf("HTTP %d %s %+v", status, rh.Get("Content-Type"), env)
 				}
-				if s.WebAPISessionActive(token) {
+				if s.WebAPISessionActive(tvauth.Secret(token)) {
 					t.Error("session still active after logout")
 				}
 				// Replaying the same signed request fails: the token is dead.
@@ -489,7 +489,7 @@ func TestWebAPILogoutRejects(t *testing.T) {
 			}
 		}
 	}
-	if !s.WebAPISessionActive(token) {
+	if !s.WebAPISessionActive(tvauth.Secret(token)) {
 		t.Error("a rejected logout ended the session")
 	}
 	// ts within the window is accepted (and signed like any parameter).
@@ -524,7 +524,7 @@ func TestWebAPILogoutExpiredToken(t *testing.T) {
 	}
 	token, key := env.Data["token_a"], waHMAC("pw", env.Data["sessionSecret"])
 	clock.Advance(61 * time.Second)
-	if s.WebAPISessionActive(token) {
+	if s.WebAPISessionActive(tvauth.Secret(token)) {
 		t.Error("expired session reported active")
 	}
 	q := testSigned("GET", s.URL()+"/auth/logout", [][2]string{{"a", token}, {"devId", "d"}, {"f", "json"}}, key)
@@ -579,7 +579,7 @@ func TestWebAPIPercentEncodedTokens(t *testing.T) {
 		if status, _, body := do(t, s.srv.Client(), "GET", logoutURL+"?"+wire, nil, ""); status != 200 {
 			t.Errorf("decodeFirst %v: HTTP %d %s", decodeFirst, status, body)
 		}
-		if s.WebAPISessionActive(token) {
+		if s.WebAPISessionActive(tvauth.Secret(token)) {
 			t.Errorf("decodeFirst %v: session still active", decodeFirst)
 		}
 	}
@@ -683,11 +683,11 @@ func TestWebAPISDKInterop(t *testing.T) {
 			callback string
 		}{{tvauth.FormatJSON, ""}, {tvauth.FormatJSON, "cb_1"}, {tvauth.FormatXML, ""}, {tvauth.FormatQS, ""}} {
 			sess, err := c.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: "Some User", Password: "p@ss word+/=",
-				ReplyFormat: fm.format, RequestID: "r 1"})
+				Format: fm.format, RequestID: "r 1"})
 			if err != nil {
 				t.Fatalf("%s/%s: ClientLogin: %v", method, fm.format, err)
 			}
-			if sess.SessionKey != waSessionKey("p@ss word+/=", sess.SessionSecret) || sess.ExpiresIn != WebAPIShortTerm {
+			if string(sess.SessionKey) != waSessionKey("p@ss word+/=", string(sess.SessionSecret)) || sess.ExpiresIn != WebAPIShortTerm {
 				t.Errorf("%s/%s: session %+v", method, fm.format, sess)
 			}
 			resp, err := c.WebAPI.Logout(ctx, tvauth.WebAPILogoutRequest{Session: sess, Format: fm.format, Method: method,
@@ -695,7 +695,7 @@ func TestWebAPISDKInterop(t *testing.T) {
 			if err != nil || resp.StatusCode != 200 || resp.RequestID != "id 2" {
 				t.Fatalf("%s/%s%s: Logout: %+v, %v", method, fm.format, fm.callback, resp, err)
 			}
-			if s.WebAPISessionActive(sess.Token) {
+			if s.WebAPISessionActive(tvauth.Secret(string(sess.Token))) {
 				t.Errorf("%s/%s: session still active", method, fm.format)
 			}
 			// Logging out again: the fake's 401 is the SDK's ErrUnauthorized.
@@ -721,7 +721,7 @@ func TestWebAPISDKInterop(t *testing.T) {
 		t.Fatal(err)
 	}
 	forged := *sess
-	forged.SessionKey = waSessionKey("other", sess.SessionSecret)
+	forged.SessionKey = tvauth.Secret(waSessionKey("other", string(sess.SessionSecret)))
 	if _, err := c.WebAPI.Logout(ctx, tvauth.WebAPILogoutRequest{Session: &forged}); !errors.Is(err, tvauth.ErrUnauthorized) {
 		t.Errorf("forged key: %v", err)
 	}

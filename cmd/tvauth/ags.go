@@ -91,8 +91,8 @@ func agsDiscover(ctx context.Context, fl *flow) (*tvauth.Client, tvauth.AuthServ
 var agsDevice = json.RawMessage(`{"deviceType":"OPEN","playoutDeviceClass":"stb","device":{"hardware":{"model":"tvauth-cli","manufacturer":"tvauth","type":"STB"},"OS":{"type":"Linux","version":"6.1"}}}`)
 
 func (fl *flow) addTokens(t *tvauth.Tokens) {
-	fl.out.addSecret(t.AccessToken)
-	fl.out.addSecret(t.RefreshToken)
+	fl.out.addSecret(string(t.AccessToken))
+	fl.out.addSecret(string(t.RefreshToken))
 }
 
 func tokensData(t *tvauth.Tokens) map[string]any {
@@ -150,7 +150,7 @@ func (fl *flow) agsChoose(step string, res *tvauth.SignOnResult, account int) (t
 	var infos []map[string]any
 	var text []string
 	for i, a := range res.Accounts {
-		fl.out.addSecret(a.UserAccountToken)
+		fl.out.addSecret(string(a.UserAccountToken))
 		info, _ := a.Information()
 		infos = append(infos, map[string]any{"number": i + 1, "information": info})
 		b, _ := json.Marshal(info)
@@ -270,8 +270,8 @@ func agsSessionToken(ctx context.Context, fl *flow, _ []string) error {
 	if err != nil {
 		return fail("getSessionToken", err)
 	}
-	fl.out.addSecret(st)
-	fl.ok("getSessionToken", map[string]any{"session_token": "REDACTED"}, "one-time session token %s: give it to the device that signs on", masked(st))
+	fl.out.addSecret(string(st))
+	fl.ok("getSessionToken", map[string]any{"session_token": "REDACTED"}, "one-time session token %s: give it to the device that signs on", masked(string(st)))
 	tokens, err := c.AGS.SignOnWithSessionToken(ctx, st, tvauth.SignOnRequest{DeviceInformation: agsDevice, AuthService: svc.AuthServiceName})
 	if err != nil {
 		return fail("signOnWithSessionToken", err)

@@ -396,10 +396,10 @@ func clientlessMediaToken(ctx context.Context, fl *flow, _ []string) error {
 		if err != nil {
 			return fail("media token", err)
 		}
-		fl.out.addSecret(mt.SerializedToken)
+		fl.out.addSecret(string(mt.SerializedToken))
 		fl.ok("media token", map[string]any{"resource": mt.Resource, "mvpd": mt.MVPD, "media_token": "REDACTED",
 			"expires": mt.Expires.UTC().Format(time.RFC3339)},
-			"short media token %s for %s, expires %s: hand it to the Media Verification Library", masked(mt.SerializedToken), mt.Resource,
+			"short media token %s for %s, expires %s: hand it to the Media Verification Library", masked(string(mt.SerializedToken)), mt.Resource,
 			mt.Expires.UTC().Format(time.DateTime))
 	}
 	return nil

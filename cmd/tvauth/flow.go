@@ -127,7 +127,7 @@ func runFlow(ctx context.Context, env *environment, cmd string, f *flowFlags, do
 		if err := fl.fake.ApplySeed(fl.seed); err != nil {
 			return err
 		}
-		fl.out.addSecret(fl.fake.SoftwareStatement())
+		fl.out.addSecret(string(fl.fake.SoftwareStatement()))
 		fl.note("fake", map[string]any{"url": fl.fake.URL()}, "in-process fake at %s, seeded with the quickstart's identities", fl.fake.URL())
 	}
 	if err == nil {

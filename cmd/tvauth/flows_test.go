@@ -81,7 +81,7 @@ func TestAuthURLFollow(t *testing.T) {
 // clientless regcode -delete deletes the code: looking it up again is refused.
 func TestRegCodeDelete(t *testing.T) {
 	sa, hs := realHost(t)
-	vars := map[string]string{"TVAUTH_PASS_SOFTWARE_STATEMENT": sa.Server().SoftwareStatement()}
+	vars := map[string]string{"TVAUTH_PASS_SOFTWARE_STATEMENT": string(sa.Server().SoftwareStatement())}
 	res := runCmd(t, vars, nil, "clientless", "regcode", "-delete", "-pass-url", hs.URL, "-clientless-url", hs.URL)
 	if res.code != exitOK || !strings.Contains(res.stdout, "deleted: it no longer signs anyone in") {
 		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
@@ -101,10 +101,10 @@ func TestNewFlowsRealHostRedaction(t *testing.T) {
 	operator := fake.AGSOperatorAuthToken("1663", 0)
 	saml := fake.PartnerSAMLResponse(tvauthtest.DefaultMVPD, "")
 	vars := map[string]string{
-		"TVAUTH_PASS_SOFTWARE_STATEMENT": fake.SoftwareStatement(), "TVAUTH_AGS_PASSWORD": tvauthtest.DefaultAGSPassword,
-		"TVAUTH_AGS_OPERATOR_TOKEN": operator, "TVAUTH_PASS_SAML_RESPONSE": saml,
+		"TVAUTH_PASS_SOFTWARE_STATEMENT": string(fake.SoftwareStatement()), "TVAUTH_AGS_PASSWORD": tvauthtest.DefaultAGSPassword,
+		"TVAUTH_AGS_OPERATOR_TOKEN": operator, "TVAUTH_PASS_SAML_RESPONSE": string(saml),
 	}
-	secrets := []string{fake.SoftwareStatement(), tvauthtest.DefaultAGSPassword, operator, saml}
+	secrets := []string{string(fake.SoftwareStatement()), tvauthtest.DefaultAGSPassword, operator, string(saml)}
 	fake.AddClientlessAuthn(tvauthtest.DefaultServiceProvider, "tvauth-cli-0001", tvauthtest.DefaultMVPD)
 	for _, tc := range []struct {
 		args []string
@@ -153,7 +153,7 @@ func TestDegradedMVPD(t *testing.T) {
 	if !sa.Server().DegradeMVPD(tvauthtest.DefaultMVPD, true) {
 		t.Fatal("no MVPD to degrade")
 	}
-	vars := map[string]string{"TVAUTH_PASS_SOFTWARE_STATEMENT": sa.Server().SoftwareStatement()}
+	vars := map[string]string{"TVAUTH_PASS_SOFTWARE_STATEMENT": string(sa.Server().SoftwareStatement())}
 	res := runCmd(t, vars, nil, "pass", "login", "-pass-url", hs.URL)
 	if res.code != exitOK || !strings.Contains(res.stdout, "next action authorize/direct") ||
 		!strings.Contains(res.stdout, "no login needed (degraded): Cablevision profile (degraded, issued by Adobe)") {
@@ -182,7 +182,7 @@ func stepData(t *testing.T, out, step string) map[string]any {
 // profile looks up its login (not done: exit 1), clientless preauthorize answers for its device.
 func TestExistingCodes(t *testing.T) {
 	sa, hs := realHost(t)
-	vars := map[string]string{"TVAUTH_PASS_SOFTWARE_STATEMENT": sa.Server().SoftwareStatement()}
+	vars := map[string]string{"TVAUTH_PASS_SOFTWARE_STATEMENT": string(sa.Server().SoftwareStatement())}
 	creds := t.TempDir() + "/creds.json"
 	pass := []string{"-creds", creds, "-pass-url", hs.URL}
 	v1 := append(pass, "-clientless-url", hs.URL)
@@ -263,7 +263,7 @@ func TestNoSecretToADefaultHost(t *testing.T) {
 	sa, hs, conns := recordingHost(t)
 	fake := sa.Server()
 	vars := map[string]string{
-		"TVAUTH_PASS_SOFTWARE_STATEMENT": fake.SoftwareStatement(), "TVAUTH_PASS_SAML_RESPONSE": fake.PartnerSAMLResponse(tvauthtest.DefaultMVPD, ""),
+		"TVAUTH_PASS_SOFTWARE_STATEMENT": string(fake.SoftwareStatement()), "TVAUTH_PASS_SAML_RESPONSE": string(fake.PartnerSAMLResponse(tvauthtest.DefaultMVPD, "")),
 		"TVAUTH_WEBAPI_PASSWORD": tvauthtest.DefaultWebAPIPassword, "TVAUTH_AGS_PASSWORD": tvauthtest.DefaultAGSPassword,
 		"TVAUTH_AGS_OPERATOR_TOKEN": fake.AGSOperatorAuthToken("1663", 0),
 	}

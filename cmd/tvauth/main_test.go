@@ -181,7 +181,7 @@ func TestWebAPISignMatchesTheLibrary(t *testing.T) {
 		t.Fatalf("exit %d %s", res.code, res.stderr)
 	}
 	params := map[string][]string{"devId": {"d"}, "f": {"qs"}, "a": {tok}}
-	want, err := tvauth.Sign("POST", "https://Example.COM:443/auth/logout?x=1", params, key)
+	want, err := tvauth.Sign("POST", "https://Example.COM:443/auth/logout?x=1", params, tvauth.Secret(key))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,8 +242,8 @@ func realHost(t *testing.T) (*tvauthtest.Standalone, *httptest.Server) {
 func TestRealHostSecretsAndRedaction(t *testing.T) {
 	sa, hs := realHost(t)
 	statement := sa.Server().SoftwareStatement()
-	vars := map[string]string{"TVAUTH_PASS_SOFTWARE_STATEMENT": statement, "TVAUTH_AGS_PASSWORD": tvauthtest.DefaultAGSPassword}
-	secrets := []string{statement, tvauthtest.DefaultWebAPIPassword, tvauthtest.DefaultAGSPassword}
+	vars := map[string]string{"TVAUTH_PASS_SOFTWARE_STATEMENT": string(statement), "TVAUTH_AGS_PASSWORD": tvauthtest.DefaultAGSPassword}
+	secrets := []string{string(statement), tvauthtest.DefaultWebAPIPassword, tvauthtest.DefaultAGSPassword}
 
 	var asked []string
 	prompt := func(label string) (string, error) {

@@ -25,7 +25,7 @@ func TestMetadataHidesEncryptedValues(t *testing.T) {
 	})
 	hs := httptest.NewServer(front)
 	t.Cleanup(hs.Close)
-	vars := map[string]string{"TVAUTH_PASS_SOFTWARE_STATEMENT": sa.Server().SoftwareStatement()}
+	vars := map[string]string{"TVAUTH_PASS_SOFTWARE_STATEMENT": string(sa.Server().SoftwareStatement())}
 	for _, args := range [][]string{
 		{"clientless", "metadata", "-pass-url", hs.URL, "-clientless-url", hs.URL},
 		{"clientless", "metadata", "-json", "-pass-url", hs.URL, "-clientless-url", hs.URL},

@@ -59,7 +59,7 @@ func (fl *flow) passCredentials(ctx context.Context) (tvauth.ClientCredentials, 
 		store = tvauth.NewFileCredentialStore(fl.creds)
 		creds, err := store.Load(ctx)
 		if err == nil {
-			fl.out.addSecret(creds.ClientSecret)
+			fl.out.addSecret(string(creds.ClientSecret))
 			fl.ok("credentials", map[string]any{"client_id": creds.ClientID, "client_secret": "REDACTED", "file": fl.creds},
 				"client credentials loaded from %s (client_id %s)", fl.creds, creds.ClientID)
 			return creds, nil
@@ -68,7 +68,7 @@ func (fl *flow) passCredentials(ctx context.Context) (tvauth.ClientCredentials, 
 			return tvauth.ClientCredentials{}, fail("credentials", err)
 		}
 	}
-	statement, err := fl.secret("TVAUTH_PASS_SOFTWARE_STATEMENT", "Adobe Pass software statement", func() string { return fl.fake.SoftwareStatement() })
+	statement, err := fl.secret("TVAUTH_PASS_SOFTWARE_STATEMENT", "Adobe Pass software statement", func() string { return string(fl.fake.SoftwareStatement()) })
 	if err != nil {
 		return tvauth.ClientCredentials{}, fail("register", err)
 	}
@@ -76,18 +76,18 @@ func (fl *flow) passCredentials(ctx context.Context) (tvauth.ClientCredentials, 
 	if err != nil {
 		return tvauth.ClientCredentials{}, err
 	}
-	creds, err := reg.Pass.LoadOrRegister(ctx, store, statement)
+	creds, err := reg.Pass.LoadOrRegister(ctx, store, tvauth.Secret(statement))
 	if err != nil {
 		return tvauth.ClientCredentials{}, fail("register", err)
 	}
-	fl.out.addSecret(creds.ClientSecret)
+	fl.out.addSecret(string(creds.ClientSecret))
 	data := map[string]any{"client_id": creds.ClientID, "client_secret": "REDACTED"}
 	saved := "pass -creds FILE to keep them"
 	if fl.creds != "" && fl.fake == nil {
 		data["file"] = fl.creds
 		saved = "saved to " + fl.creds
 	}
-	fl.ok("register", data, "client credentials issued (client_id %s, client_secret %s); %s", creds.ClientID, masked(creds.ClientSecret), saved)
+	fl.ok("register", data, "client credentials issued (client_id %s, client_secret %s); %s", creds.ClientID, masked(string(creds.ClientSecret)), saved)
 	return creds, nil
 }
 
@@ -236,7 +236,7 @@ func passDecide(ctx context.Context, fl *flow, _ []string) error {
 	for _, d := range res.Decisions {
 		data := map[string]any{"resource": d.Resource, "authorized": d.Authorized, "source": string(d.Source)}
 		if d.Token != nil {
-			fl.out.addSecret(d.Token.SerializedToken)
+			fl.out.addSecret(string(d.Token.SerializedToken))
 			data["media_token"] = "REDACTED"
 		}
 		if !d.Authorized {
@@ -259,7 +259,7 @@ func tokenOf(d tvauth.Decision) string {
 	if d.Token == nil {
 		return ""
 	}
-	return d.Token.SerializedToken
+	return string(d.Token.SerializedToken)
 }
 
 func passLogout(ctx context.Context, fl *flow, _ []string) error {
@@ -488,13 +488,13 @@ func passPartner(ctx context.Context, fl *flow, pf partnerFlags) error {
 		return nil
 	}
 	saml, err := fl.secret("TVAUTH_PASS_SAML_RESPONSE", "partner SAML response (Base64)", func() string {
-		return fl.fake.PartnerSAMLResponse(fl.passMVPD, "")
+		return string(fl.fake.PartnerSAMLResponse(fl.passMVPD, ""))
 	})
 	if err != nil {
 		return fail("partner profile", err)
 	}
 	res, err := c.Pass.PartnerProfile(ctx, tvauth.PartnerProfileRequest{ServiceProvider: fl.passSP, Partner: pf.name,
-		SAMLResponse: saml, Headers: headers})
+		SAMLResponse: tvauth.Secret(saml), Headers: headers})
 	if err != nil {
 		return fail("partner profile", err)
 	}

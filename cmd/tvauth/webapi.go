@@ -73,16 +73,16 @@ func (fl *flow) webapiSession(ctx context.Context) (*tvauth.Client, *tvauth.WebA
 	if fl.fake == nil && fl.webapiDevID == "" {
 		return nil, nil, "", fail("clientLogin", usagef("set -webapi-devid (the NINA developer id) for a real host"))
 	}
-	sess, err := c.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: fl.webapiLogin, Password: password})
+	sess, err := c.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: fl.webapiLogin, Password: tvauth.Secret(password)})
 	if err != nil {
 		return nil, nil, "", fail("clientLogin", err)
 	}
-	fl.addSignedSecret(sess.Token)
-	fl.addSignedSecret(sess.SessionSecret)
-	fl.addSignedSecret(sess.SessionKey)
+	fl.addSignedSecret(string(sess.Token))
+	fl.addSignedSecret(string(sess.SessionSecret))
+	fl.addSignedSecret(string(sess.SessionKey))
 	fl.ok("clientLogin", map[string]any{"login_id": sess.LoginID, "token": "REDACTED", "session_secret": "REDACTED", "session_key": "REDACTED",
 		"expires_in_seconds": int(sess.ExpiresIn.Seconds()), "host_time": sess.HostTime.UTC().Format(time.RFC3339)},
-		"token %s for %s, expires in %s, host clock %s", masked(sess.Token), sess.LoginID, round(sess.ExpiresIn), sess.HostTime.UTC().Format(time.TimeOnly))
+		"token %s for %s, expires in %s, host clock %s", masked(string(sess.Token)), sess.LoginID, round(sess.ExpiresIn), sess.HostTime.UTC().Format(time.TimeOnly))
 	return c, sess, password, nil
 }
 
@@ -91,7 +91,7 @@ func webapiLogin(ctx context.Context, fl *flow, _ []string) error {
 	if err != nil {
 		return err
 	}
-	if sess.SessionKey != tvauth.SessionKey(password, sess.SessionSecret) {
+	if sess.SessionKey != tvauth.SessionKey(tvauth.Secret(password), sess.SessionSecret) {
 		return fail("session key", fmt.Errorf("not base64(HMAC-SHA256(password, sessionSecret))"))
 	}
 	fl.ok("session key", map[string]any{"session_key": "REDACTED", "length": len(sess.SessionKey)},
@@ -138,8 +138,8 @@ func webapiSign(ctx context.Context, fl *flow, method, rawURL string, args []str
 		if err != nil {
 			return err
 		}
-		key = sess.SessionKey
-		params.Set("a", sess.Token)
+		key = string(sess.SessionKey)
+		params.Set("a", string(sess.Token))
 		if rawURL == "" {
 			rawURL = fl.fake.URL() + "/auth/logout"
 		}
@@ -162,7 +162,7 @@ func webapiSign(ctx context.Context, fl *flow, method, rawURL string, args []str
 				return err
 			}
 			fl.addSignedSecret(password)
-			key = tvauth.SessionKey(password, secret)
+			key = string(tvauth.SessionKey(tvauth.Secret(password), tvauth.Secret(secret)))
 		}
 		fl.addSignedSecret(key)
 		if tok := fl.env.getenv("TVAUTH_WEBAPI_TOKEN"); tok != "" {
@@ -181,7 +181,7 @@ func webapiSign(ctx context.Context, fl *flow, method, rawURL string, args []str
 	if err != nil {
 		return fail("base string", err)
 	}
-	sig, err := tvauth.Sign(method, rawURL, params, key)
+	sig, err := tvauth.Sign(method, rawURL, params, tvauth.Secret(key))
 	if err != nil {
 		return fail("sign", err)
 	}

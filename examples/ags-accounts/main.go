@@ -84,7 +84,7 @@ func run(out io.Writer, agsURL, authService, user string, choose int, verbose bo
 	// Keep the device's client_id: sending deviceInformation again would register a new device. The
 	// callback is where an app saves the rotated tokens (a keychain, an encrypted file).
 	save := func(t tvauth.Tokens) {
-		fmt.Fprintln(out, "tokens rotated; saving them:", t) // secrets print masked
+		fmt.Fprintf(out, "tokens rotated; saving them: %+v\n", t) // secrets print masked
 	}
 	ts := client.AGS.TokenSource(tokens, tvauth.SignOnRequest{}, save)
 	tok, err := ts.Token()

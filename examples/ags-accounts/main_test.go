@@ -15,7 +15,7 @@ func TestAGSAccountsRotationFiresCallback(t *testing.T) {
 	}
 	s := out.String()
 	for _, want := range []string{"2 accounts for dave", "signed in to account 1663", "(fresh: no refresh yet)",
-		"next start: tokens loaded from storage", "tokens rotated; saving them: Tokens{AccessToken:REDACTED RefreshToken:REDACTED",
+		"next start: tokens loaded from storage", "tokens rotated; saving them: {AccessToken:REDACTED RefreshToken:REDACTED",
 		"refresh token rotated: true", "signed out"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)

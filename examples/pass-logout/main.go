@@ -91,7 +91,7 @@ func run(out io.Writer, passURL, sp, mvpdList, redirect, storePath string, verbo
 		if mvpdList == "" {
 			mvpdList = strings.Join([]string{mvpdWithLogoutPage, mvpdPartnerSSO, mvpdWithoutPage, mvpdNotSignedIn}, ",")
 		}
-		statement = fake.SoftwareStatement()
+		statement = string(fake.SoftwareStatement())
 		opts = fake.Options()
 		if storePath == defaultCredentialsPath() { // the fake's credentials are worthless anywhere else
 			storePath = filepath.Join(os.TempDir(), fmt.Sprintf("tvauth-pass-logout-%d.json", os.Getpid()))
@@ -117,7 +117,7 @@ func run(out io.Writer, passURL, sp, mvpdList, redirect, storePath string, verbo
 	}
 	// One client: it loads the credentials, or registers and saves them, on its first call.
 	client, err := tvauth.New(append(opts, tvauth.WithDevice(device),
-		tvauth.WithPassCredentialStore(tvauth.NewFileCredentialStore(storePath), statement))...)
+		tvauth.WithPassCredentialStore(tvauth.NewFileCredentialStore(storePath), tvauth.Secret(statement)))...)
 	if err != nil {
 		return err
 	}

@@ -242,12 +242,12 @@ func (q *quickstart) browse(ctx context.Context, fakeFamily bool, url, redirectU
 func (q *quickstart) passClient(onFake bool, urlFlag string) (*tvauth.Client, tvauth.CredentialStore, error) {
 	statement := q.passStatement
 	if onFake {
-		statement = q.fake.SoftwareStatement()
+		statement = string(q.fake.SoftwareStatement())
 	} else if statement == "" {
 		return nil, nil, failf("register", "set TVAUTH_PASS_SOFTWARE_STATEMENT for %s", urlFlag)
 	}
 	store := tvauth.NewMemoryCredentialStore()
-	c, err := q.client(tvauth.WithDevice(device), tvauth.WithPassCredentialStore(store, statement))
+	c, err := q.client(tvauth.WithDevice(device), tvauth.WithPassCredentialStore(store, tvauth.Secret(statement)))
 	if err != nil {
 		return nil, nil, fail("client", err)
 	}
@@ -451,12 +451,12 @@ func (q *quickstart) webapi(ctx context.Context) error {
 	}
 	// Each logout ends its session, so each reply format gets a login of its own.
 	for _, f := range []tvauth.Format{tvauth.FormatJSON, tvauth.FormatXML, tvauth.FormatQS} {
-		sess, err := c.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: q.webapiLogin, Password: password})
+		sess, err := c.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: q.webapiLogin, Password: tvauth.Secret(password)})
 		if err != nil {
 			return fail("clientLogin", err)
 		}
 		q.ok("clientLogin", "token for %s, expires in %s, host clock %s", sess.LoginID, sess.ExpiresIn, sess.HostTime.UTC().Format(time.TimeOnly))
-		if sess.SessionKey == "" || sess.SessionKey != tvauth.SessionKey(password, sess.SessionSecret) {
+		if sess.SessionKey == "" || sess.SessionKey != tvauth.SessionKey(tvauth.Secret(password), sess.SessionSecret) {
 			return failf("session key", "not base64(HMAC-SHA256(password, sessionSecret))")
 		}
 		q.ok("session key", "base64(HMAC-SHA256(password, sessionSecret)), %d chars", len(sess.SessionKey))

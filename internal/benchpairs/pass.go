@@ -112,7 +112,7 @@ type rawToken struct {
 }
 
 func rawFetchToken(ctx context.Context, hc *http.Client, base string) (*rawToken, error) {
-	form := "client_id=" + enc(passCreds.ClientID) + "&client_secret=" + enc(passCreds.ClientSecret) +
+	form := "client_id=" + enc(passCreds.ClientID) + "&client_secret=" + enc(string(passCreds.ClientSecret)) +
 		"&grant_type=client_credentials"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/o/client/token", strings.NewReader(form))
 	if err != nil {
@@ -338,7 +338,7 @@ func passRegisterPair() Pair {
 				}
 				creds := &rawCredentials{ClientID: w.ClientID, ClientSecret: w.ClientSecret, IssuedAt: time.Unix(w.IssuedAt, 0),
 					RedirectURIs: w.RedirectURIs, GrantTypes: w.GrantTypes, Scopes: w.Scopes}
-				if creds.ClientSecret != passCreds.ClientSecret {
+				if creds.ClientSecret != string(passCreds.ClientSecret) {
 					return errors.New("raw register: wrong credentials")
 				}
 				return nil

@@ -138,7 +138,7 @@ func webapiLogoutPair() Pair {
 			hc := rawClient(tb)
 			raw := func(ctx context.Context) error {
 				params, sig := rawSign(http.MethodGet, base+"/auth/logout", []string{"a", "devId", "f"},
-					[]string{webapiToken, webapiDevID, "json"}, key)
+					[]string{webapiToken, webapiDevID, "json"}, string(key))
 				req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/auth/logout?"+params+"&sig_sha256="+enc(sig), nil)
 				if err != nil {
 					return err
@@ -181,7 +181,7 @@ func sessionKeyPair() Pair {
 			raw := func(context.Context) error {
 				m := hmac.New(sha256.New, []byte(webapiPassword))
 				m.Write([]byte(webapiSecret))
-				if base64.StdEncoding.EncodeToString(m.Sum(nil)) != want {
+				if base64.StdEncoding.EncodeToString(m.Sum(nil)) != string(want) {
 					return errors.New("raw session key differs")
 				}
 				return nil
@@ -218,12 +218,12 @@ func signPair(id, title string, n int, family bool) Pair {
 				params.Add(keys[i], values[i])
 			}
 			key := tvauth.SessionKey(webapiPassword, webapiSecret)
-			_, want := rawSign(http.MethodGet, rawURL, keys, values, key)
+			_, want := rawSign(http.MethodGet, rawURL, keys, values, string(key))
 			if got, err := tvauth.Sign(http.MethodGet, rawURL, params, key); err != nil || got != want {
 				return nil, nil, errors.New("the SDK and the hand-built signature differ")
 			}
 			raw := func(context.Context) error {
-				if _, sig := rawSign(http.MethodGet, rawURL, keys, values, key); len(sig) != len(want) {
+				if _, sig := rawSign(http.MethodGet, rawURL, keys, values, string(key)); len(sig) != len(want) {
 					return errors.New("raw signature differs")
 				}
 				return nil
