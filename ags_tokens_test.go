@@ -70,6 +70,24 @@ func TestAGSSecretTypesMask(t *testing.T) {
 	}
 }
 
+// TestAGSAccountRaw: Raw is the account element less its userAccountToken members, matched as
+// encoding/json matches keys; every other member keeps its bytes and its place.
+func TestAGSAccountRaw(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, want string }{
+		{`{"userAccountToken":"u1","accountInformation":"{\"cuenta\":\"1660\"}"}`, `{"accountInformation":"{\"cuenta\":\"1660\"}"}`},
+		{`{ "id" : 7 , "UserAccountToken" : "u1" ,"x":[1, {"y":null}] }`, `{"id" : 7,"x":[1, {"y":null}]}`},
+		{`{"userAccount\u0054oken":"u1","USERACCOUNTTOKEN":"u2","name":"dave"}`, `{"name":"dave"}`},
+		{`{"userAccountToken":"u1"}`, `{}`},
+		{`{}`, `{}`},
+		{`{"nested":{"userAccountToken":"u1"}}`, `{"nested":{"userAccountToken":"u1"}}`}, // only the element's own
+	} {
+		if got := string(agsAccountRaw([]byte(tt.in))); got != tt.want {
+			t.Errorf("agsAccountRaw(%s) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
 // TestAGSRequestAndResultTypesMask: the types that carry AGS secrets inside them (a password parameter,
 // nested Tokens and Accounts, a discovery token, a token source's current tokens) print and log
 // masked, with fmt and with both slog handlers; the JSON one would otherwise marshal them in clear.

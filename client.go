@@ -6,12 +6,16 @@
 // safe to retry, never follows redirects, caps reply bodies at 4 MiB, maps failures to typed errors
 // matchable with errors.Is and errors.As, and redacts secrets from every log line and error string.
 //
-// Values that hold secrets (credentials, tokens, sessions, requests that carry a password or a token)
-// print, log and marshal with their secrets masked as REDACTED: String, GoString, Format (every fmt
-// verb), LogValue and MarshalJSON all mask, so that such a value logged by mistake leaks nothing, even
-// inside a slice, a map or a struct of yours and whichever slog handler writes it. UnmarshalJSON reads
-// the clear form. To store credentials, tokens or a WebAPI session, serialise them with their
-// MarshalUnmaskedJSON method and read them back with json.Unmarshal.
+// Every secret of the API (a client secret, a software statement, a password, a token, a session key,
+// a SAML response, a media token …), in a field, a parameter or a result, is a Secret: it prints,
+// logs and marshals as REDACTED wherever fmt, slog (either handler) and encoding/json reach it, inside
+// any exported field, slice, map or pointer, so a value that holds one, logged by mistake, leaks
+// nothing, and the types that hold secrets need no masking methods of their own. string(s) reveals a
+// Secret; it is what the SDK sends. json.Unmarshal refuses the masked form (ErrMaskedSecret) rather
+// than read back a value that lost its secrets: store credentials, tokens and WebAPI sessions with
+// their MarshalUnmaskedJSON method (or a CredentialStore) and read them back with json.Unmarshal. An
+// AGS Parameter's value is a string, masked when its name looks secret (password, pin, token, …).
+// The Secret doc lists the few places fmt calls no method.
 package tvauth
 
 import (

@@ -143,7 +143,7 @@ var (
 )
 
 // dcrCreds are the client credentials of the WithPassCredentials rows.
-var dcrCreds = tvauth.ClientCredentials{ClientID: "client-1", ClientSecret: tvauth.Secret(string(sec.ClientSecret))}
+var dcrCreds = tvauth.ClientCredentials{ClientID: "client-1", ClientSecret: tvauth.Secret(sec.ClientSecret)}
 
 // passTokenStore is an in-memory PassTokenStore, for the WithPassTokenStore rows: empty, so the first
 // call fetches under its lease and saves.
@@ -309,24 +309,24 @@ const (
 )
 
 var (
-	passSSO  = tvauth.PassHeaders{SubjectToken: tvauth.Secret(string(sec.SubjectToken)), ServiceToken: tvauth.Secret(string(sec.ServiceToken))}
+	passSSO  = tvauth.PassHeaders{SubjectToken: tvauth.Secret(sec.SubjectToken), ServiceToken: tvauth.Secret(sec.ServiceToken)}
 	agsFirst = tvauth.SignOnRequest{
 		Parameters:        []tvauth.Parameter{{Name: "username", Value: "jo@example.com"}, {Name: "password", Value: string(sec.AGSPassword)}},
 		DeviceInformation: json.RawMessage(`{"deviceType":"STB","model":"STB-9"}`),
 	}
 	agsKnown  = tvauth.SignOnRequest{ClientID: "client-9"}
-	agsChosen = tvauth.Account{UserAccountToken: tvauth.Secret(string(sec.UserToken)), AccountInformation: `{"id":"1"}`}
+	agsChosen = tvauth.Account{UserAccountToken: tvauth.Secret(sec.UserToken), AccountInformation: `{"id":"1"}`}
 	clReq     = tvauth.ClientlessRequest{RequestorID: sp}
 )
 
 func webSession() *tvauth.WebAPISession {
-	return &tvauth.WebAPISession{LoginID: "jo@example.com", Token: tvauth.Secret(string(sec.WebToken)),
-		SessionSecret: tvauth.Secret(string(sec.SessionSecret)), SessionKey: tvauth.Secret(string(sec.SessionKey)), ExpiresIn: time.Hour}
+	return &tvauth.WebAPISession{LoginID: "jo@example.com", Token: tvauth.Secret(sec.WebToken),
+		SessionSecret: tvauth.Secret(sec.SessionSecret), SessionKey: tvauth.Secret(sec.SessionKey), ExpiresIn: time.Hour}
 }
 
 // expiredAGSTokens make an AGS token source refresh on its first use.
 func expiredAGSTokens(refresh string) *tvauth.Tokens {
-	return &tvauth.Tokens{AccessToken: tvauth.Secret(string(sec.AGSToken)), RefreshToken: tvauth.Secret(refresh), ClientID: "client-9",
+	return &tvauth.Tokens{AccessToken: tvauth.Secret(sec.AGSToken), RefreshToken: tvauth.Secret(refresh), ClientID: "client-9",
 		TokenType: "Bearer", ExpiresIn: 10 * time.Minute, ReceivedAt: time.Now().Add(-time.Hour)}
 }
 
@@ -383,19 +383,19 @@ var registry = []method{
 	// Adobe Pass REST API v2 and DCR.
 	{name: "Pass.Register", family: "pass", httpMethod: "POST", answer: 201, decodes: true,
 		call: func(ctx context.Context, c *tvauth.Client) error {
-			return ignore(c.Pass.Register(ctx, tvauth.Secret(string(sec.Statement))))
+			return ignore(c.Pass.Register(ctx, tvauth.Secret(sec.Statement)))
 		},
 		bad: []badInput{{"softwareStatement", func(ctx context.Context, c *tvauth.Client) error { return ignore(c.Pass.Register(ctx, "")) }}}},
 	{name: "Pass.RegisterClient", family: "pass", httpMethod: "POST", answer: 201, decodes: true,
 		call: func(ctx context.Context, c *tvauth.Client) error {
-			return ignore(c.Pass.RegisterClient(ctx, tvauth.RegisterRequest{SoftwareStatement: tvauth.Secret(string(sec.Statement)), RedirectURI: redirect}))
+			return ignore(c.Pass.RegisterClient(ctx, tvauth.RegisterRequest{SoftwareStatement: tvauth.Secret(sec.Statement), RedirectURI: redirect}))
 		},
 		bad: []badInput{{"RedirectURI", func(ctx context.Context, c *tvauth.Client) error {
-			return ignore(c.Pass.RegisterClient(ctx, tvauth.RegisterRequest{SoftwareStatement: tvauth.Secret(string(sec.Statement)), RedirectURI: "http://a b/%zz"}))
+			return ignore(c.Pass.RegisterClient(ctx, tvauth.RegisterRequest{SoftwareStatement: tvauth.Secret(sec.Statement), RedirectURI: "http://a b/%zz"}))
 		}}}},
 	{name: "Pass.AccessToken", family: "pass", httpMethod: "POST", answer: 200, decodes: true,
 		call: func(ctx context.Context, c *tvauth.Client) error {
-			return ignore(c.Pass.AccessToken(ctx, tvauth.ClientCredentials{ClientID: "client-1", ClientSecret: tvauth.Secret(string(sec.ClientSecret))}))
+			return ignore(c.Pass.AccessToken(ctx, tvauth.ClientCredentials{ClientID: "client-1", ClientSecret: tvauth.Secret(sec.ClientSecret)}))
 		},
 		bad: []badInput{{"creds.ClientSecret", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.AccessToken(ctx, tvauth.ClientCredentials{ClientID: "client-1"}))
@@ -405,17 +405,17 @@ var registry = []method{
 	{name: "Pass.TokenSource.Token", family: "pass", derived: true, noContext: true, httpMethod: "POST", answer: 200, decodes: true,
 		// oauth2.TokenSource.Token takes no context: the fetch must end on its own.
 		call: func(_ context.Context, c *tvauth.Client) error {
-			return ignore(c.Pass.TokenSource(tvauth.ClientCredentials{ClientID: "client-1", ClientSecret: tvauth.Secret(string(sec.ClientSecret))}).Token())
+			return ignore(c.Pass.TokenSource(tvauth.ClientCredentials{ClientID: "client-1", ClientSecret: tvauth.Secret(sec.ClientSecret)}).Token())
 		},
 		bad: []badInput{{"creds.ClientID", func(_ context.Context, c *tvauth.Client) error {
-			return ignore(c.Pass.TokenSource(tvauth.ClientCredentials{ClientSecret: tvauth.Secret(string(sec.ClientSecret))}).Token())
+			return ignore(c.Pass.TokenSource(tvauth.ClientCredentials{ClientSecret: tvauth.Secret(sec.ClientSecret)}).Token())
 		}}}},
 	{name: "Pass.LoadOrRegister", family: "pass", httpMethod: "POST", answer: 201, decodes: true,
 		call: func(ctx context.Context, c *tvauth.Client) error {
-			return ignore(c.Pass.LoadOrRegister(ctx, tvauth.NewMemoryCredentialStore(), tvauth.Secret(string(sec.Statement))))
+			return ignore(c.Pass.LoadOrRegister(ctx, tvauth.NewMemoryCredentialStore(), tvauth.Secret(sec.Statement)))
 		},
 		bad: []badInput{{"store", func(ctx context.Context, c *tvauth.Client) error {
-			return ignore(c.Pass.LoadOrRegister(ctx, nil, tvauth.Secret(string(sec.Statement))))
+			return ignore(c.Pass.LoadOrRegister(ctx, nil, tvauth.Secret(sec.Statement)))
 		}}, {"softwareStatement", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.LoadOrRegister(ctx, tvauth.NewMemoryCredentialStore(), ""))
 		}}}},
@@ -468,7 +468,7 @@ var registry = []method{
 	{name: "Pass.Authorize", family: "pass", httpMethod: "POST", answer: 200, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
 			h := passSSO
-			h.TempPassIdentity = tvauth.Secret(string(sec.TempPass))
+			h.TempPassIdentity = tvauth.Secret(sec.TempPass)
 			return ignore(c.Pass.Authorize(ctx, tvauth.DecisionRequest{ServiceProvider: sp, MVPD: mvpd, Resources: []string{"REF30"}, Headers: h}))
 		},
 		bad: []badInput{{"Resources", func(ctx context.Context, c *tvauth.Client) error {
@@ -490,7 +490,7 @@ var registry = []method{
 		}}}},
 	{name: "Pass.PartnerProfile", family: "pass", httpMethod: "POST", answer: 201, decodes: true, needs: "WithPassTokenSource",
 		call: func(ctx context.Context, c *tvauth.Client) error {
-			return ignore(c.Pass.PartnerProfile(ctx, tvauth.PartnerProfileRequest{ServiceProvider: sp, Partner: "Apple", SAMLResponse: tvauth.Secret(string(sec.SAML))}))
+			return ignore(c.Pass.PartnerProfile(ctx, tvauth.PartnerProfileRequest{ServiceProvider: sp, Partner: "Apple", SAMLResponse: tvauth.Secret(sec.SAML)}))
 		},
 		bad: []badInput{{"SAMLResponse", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.Pass.PartnerProfile(ctx, tvauth.PartnerProfileRequest{ServiceProvider: sp, Partner: "Apple"}))
@@ -615,13 +615,13 @@ var registry = []method{
 	// NINA WebAPI.
 	{name: "WebAPI.ClientLogin", family: "webapi", httpMethod: "POST", answer: 200, decodes: true, needs: "WithWebAPIDevID",
 		call: func(ctx context.Context, c *tvauth.Client) error {
-			return ignore(c.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: "jo@example.com", Password: tvauth.Secret(string(sec.Password)),
-				SecurID: tvauth.Secret(string(sec.SecurID)), TokenType: "longterm"}))
+			return ignore(c.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: "jo@example.com", Password: tvauth.Secret(sec.Password),
+				SecurID: tvauth.Secret(sec.SecurID), TokenType: "longterm"}))
 		},
 		bad: []badInput{{"Password", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: "jo@example.com"}))
 		}}, {"TokenType", func(ctx context.Context, c *tvauth.Client) error {
-			return ignore(c.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: "jo@example.com", Password: tvauth.Secret(string(sec.Password)), TokenType: "forever"}))
+			return ignore(c.WebAPI.ClientLogin(ctx, tvauth.ClientLoginRequest{LoginID: "jo@example.com", Password: tvauth.Secret(sec.Password), TokenType: "forever"}))
 		}}}},
 	{name: "WebAPI.Logout", family: "webapi", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithWebAPIDevID",
 		call: func(ctx context.Context, c *tvauth.Client) error {
@@ -640,7 +640,7 @@ var registry = []method{
 		bad: []badInput{{"ctx", func(_ context.Context, c *tvauth.Client) error { return ignore(c.AGS.ServiceDiscovery(nilContext)) }}}},
 	{name: "AGS.ServiceDiscoveryWith", family: "ags", httpMethod: "GET", idempotent: true, answer: 200, decodes: true, needs: "WithAGSURL",
 		call: func(ctx context.Context, c *tvauth.Client) error {
-			return ignore(c.AGS.ServiceDiscoveryWith(ctx, tvauth.ServiceDiscoveryRequest{Token: tvauth.Secret(string(sec.DiscoveryToken))}))
+			return ignore(c.AGS.ServiceDiscoveryWith(ctx, tvauth.ServiceDiscoveryRequest{Token: tvauth.Secret(sec.DiscoveryToken)}))
 		},
 		bad: []badInput{{"CorrelationID", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.ServiceDiscoveryWith(ctx, tvauth.ServiceDiscoveryRequest{CorrelationID: "a\nb"}))
@@ -661,7 +661,7 @@ var registry = []method{
 		}}}},
 	{name: "AGS.Refresh", family: "ags", httpMethod: "POST", answer: 200, decodes: true, needs: "WithAGSURL",
 		call: func(ctx context.Context, c *tvauth.Client) error {
-			return ignore(c.AGS.Refresh(ctx, tvauth.Secret(string(sec.Refresh)), tvauth.SignOnRequest{}))
+			return ignore(c.AGS.Refresh(ctx, tvauth.Secret(sec.Refresh), tvauth.SignOnRequest{}))
 		},
 		bad: []badInput{{"refreshToken", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.Refresh(ctx, "Bearer ", tvauth.SignOnRequest{}))
@@ -718,7 +718,7 @@ var registry = []method{
 		}}}},
 	{name: "AGS.SignOnWithSessionToken", family: "ags", httpMethod: "POST", answer: 201, decodes: true, needs: "WithAGSURL",
 		call: func(ctx context.Context, c *tvauth.Client) error {
-			return ignore(c.AGS.SignOnWithSessionToken(ctx, tvauth.Secret(string(sec.SessionToken)), agsKnown))
+			return ignore(c.AGS.SignOnWithSessionToken(ctx, tvauth.Secret(sec.SessionToken), agsKnown))
 		},
 		bad: []badInput{{"sessionToken", func(ctx context.Context, c *tvauth.Client) error {
 			return ignore(c.AGS.SignOnWithSessionToken(ctx, "", agsKnown))
@@ -732,7 +732,7 @@ var registry = []method{
 		}}}},
 	{name: "AGS.SignOut", family: "ags", httpMethod: "POST", answer: 200, needs: "WithAGSURL",
 		call: func(ctx context.Context, c *tvauth.Client) error {
-			return c.AGS.SignOut(ctx, tvauth.Secret(string(sec.Access)), tvauth.SignOnRequest{})
+			return c.AGS.SignOut(ctx, tvauth.Secret(sec.Access), tvauth.SignOnRequest{})
 		},
 		bad: []badInput{{"accessToken", func(ctx context.Context, c *tvauth.Client) error {
 			return c.AGS.SignOut(ctx, "", tvauth.SignOnRequest{})
@@ -746,9 +746,9 @@ var registry = []method{
 		badOption("WithPassCredentials.ClientSecret", tvauth.WithPassCredentials(tvauth.ClientCredentials{ClientID: "client-1"}))),
 	viaOptions(passConfiguration, "WithPassCredentialStore", []string{"WithPassCredentialStore"}, []step{registerStep, tokenStep},
 		func() tvauth.Option {
-			return tvauth.WithPassCredentialStore(tvauth.NewMemoryCredentialStore(), tvauth.Secret(string(sec.Statement)))
+			return tvauth.WithPassCredentialStore(tvauth.NewMemoryCredentialStore(), tvauth.Secret(sec.Statement))
 		}, nil,
-		badOption("WithPassCredentialStore", tvauth.WithPassCredentialStore(nil, tvauth.Secret(string(sec.Statement)))),
+		badOption("WithPassCredentialStore", tvauth.WithPassCredentialStore(nil, tvauth.Secret(sec.Statement))),
 		badOption("WithPassCredentialStore", tvauth.WithPassCredentialStore(tvauth.NewMemoryCredentialStore(), " "))),
 	viaOptions(passConfiguration, "WithPassTokenStore", []string{"WithPassCredentials", "WithPassTokenStore"}, []step{tokenStep},
 		func() tvauth.Option { return tvauth.WithPassCredentials(dcrCreds) },
@@ -756,13 +756,13 @@ var registry = []method{
 		badOption("WithPassTokenStore", tvauth.WithPassTokenStore(nil))),
 	viaOptions(passConfiguration, "WithPassCredentialStore+WithPassTokenStore", []string{"WithPassCredentialStore", "WithPassTokenStore"}, []step{registerStep, tokenStep},
 		func() tvauth.Option {
-			return tvauth.WithPassCredentialStore(tvauth.NewMemoryCredentialStore(), tvauth.Secret(string(sec.Statement)))
+			return tvauth.WithPassCredentialStore(tvauth.NewMemoryCredentialStore(), tvauth.Secret(sec.Statement))
 		},
 		func() []tvauth.Option { return []tvauth.Option{tvauth.WithPassTokenStore(newPassTokenStore())} }),
 	// A Clientless call takes the same path; its errors name its own family, not the DCR one's.
 	viaOptions(clientlessCheckAuthN, "WithPassCredentialStore", []string{"WithPassCredentialStore"}, []step{registerStep, tokenStep},
 		func() tvauth.Option {
-			return tvauth.WithPassCredentialStore(tvauth.NewMemoryCredentialStore(), tvauth.Secret(string(sec.Statement)))
+			return tvauth.WithPassCredentialStore(tvauth.NewMemoryCredentialStore(), tvauth.Secret(sec.Statement))
 		}, nil),
 
 	// The Client's own methods.

@@ -20,10 +20,15 @@ import (
 // holds secrets, write its clear form explicitly: the credential and token stores do, as does the
 // MarshalUnmaskedJSON method of ClientCredentials, Tokens and WebAPISession.
 //
-// Where fmt calls no method, a Secret prints as the string it is: in an unexported field of your own
-// struct; under %p, which fmt handles before any method; and under a verb fmt rejects for a pointer
-// (%s, %q, %t, …) met inside a struct, which fmt then prints field by field without methods. Keep
-// secrets in exported fields and print values that hold them with %v or %+v.
+// Where fmt calls no method, a Secret prints as the string it is: in an unexported field (of your
+// own types: the SDK keeps its secrets out of the unexported fields of its exported types); under %p,
+// which fmt handles before any method; and inside a pointer that fmt meets below the top level (in a
+// struct field, a slice or a map) under a verb it rejects for pointers (%s, %q, %t, …), whose pointee
+// it then prints field by field without methods. That last path is closed for the types the API
+// hands out or points to by pointer, ClientCredentials, Tokens, WebAPISession and MediaToken, which
+// format themselves; it stays open for a pointer to another struct that holds a Secret (a
+// *ShortMediaToken, a *PassHeaders, one of yours) kept in a struct, slice or map of yours. Keep
+// secrets in exported fields and print values that hold them with %v or %+v, which are safe everywhere.
 type Secret string
 
 // redacted is what a set Secret prints as.

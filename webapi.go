@@ -487,7 +487,8 @@ type WebAPIResponse struct {
 	StatusDetailCode int
 	RequestID        string
 	// Data is the reply's data with nested keys joined by "_" (token_a, challenge_url …), whatever the
-	// format: the query-string format's own spelling.
+	// format: the query-string format's own spelling. Values under secret names (a, token_a,
+	// sig_sha256, session_key …) read REDACTED, and the call's secrets are scrubbed from the others.
 	Data map[string]string
 }
 

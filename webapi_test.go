@@ -283,6 +283,28 @@ func TestWebAPIClientLoginWireAllFields(t *testing.T) {
 	}
 }
 
+// TestWebAPIClientLoginJSONP: Callback goes on the wire as c (after clientVersion, before r), the
+// Accept header asks for JavaScript, and the JSONP reply is unwrapped.
+func TestWebAPIClientLoginJSONP(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := webapiSetup(t)
+	mux.HandleFunc("/auth/clientLogin", func(w http.ResponseWriter, r *http.Request) {
+		testMethod(t, r, "POST")
+		testHeader(t, r, "Accept", "application/javascript, application/json;q=0.9")
+		testBody(t, r, "devId=ma15d7JTxbmVG-RP&f=json&s=alice&pwd=test&clientVersion=2.0&c=cb1&r=req-7")
+		w.Header().Set("Content-Type", "application/javascript")
+		w.Write(webapiFixture(t, "clientlogin_ok_jsonp.js"))
+	})
+	sess, err := c.WebAPI.ClientLogin(context.Background(), ClientLoginRequest{LoginID: "alice", Password: vecPassword,
+		ClientVersion: "2.0", Callback: "cb1", RequestID: "req-7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sess.LoginID != "alice" || sess.Token != vecToken || sess.SessionKey != SessionKey(vecPassword, vecSecret) {
+		t.Errorf("session = %+v", *sess)
+	}
+}
+
 func TestWebAPIClientLoginChallenges(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -530,6 +552,30 @@ func TestWebAPILogoutWire(t *testing.T) {
 				t.Errorf("method = %s", reqs[0].Method)
 			}
 		})
+	}
+}
+
+// TestWebAPILogoutDataMasked: a logout reply's Data hands back no secret: values under secret names
+// read REDACTED, and the call's token, wherever echoed, is scrubbed.
+func TestWebAPILogoutDataMasked(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := webapiSetup(t)
+	ninaSigned(t, mux, "/auth/logout", vecSessionKey, func(w http.ResponseWriter, _ *http.Request, _ int, _ url.Values) {
+		fmt.Fprintf(w, `{"response":{"statusCode":200,"statusText":"OK","data":{"a":"new-a-1","token":{"a":"new-token-2","expiresIn":60},`+
+			`"sig_sha256":"sig-3","session_key":"key-4","note":"bye %s","loginId":"someuser"}}}`, vecToken)
+	})
+	res, err := c.WebAPI.Logout(context.Background(), WebAPILogoutRequest{Session: testSession()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"a", "token_a", "sig_sha256", "session_key"} {
+		if res.Data[k] != redacted {
+			t.Errorf("Data[%q] = %q, want %s", k, res.Data[k], redacted)
+		}
+	}
+	if res.Data["loginId"] != "someuser" || res.Data["token_expiresIn"] != "60" || strings.Contains(res.Data["note"], vecToken) ||
+		!strings.HasPrefix(res.Data["note"], "bye ") {
+		t.Errorf("Data = %q", res.Data)
 	}
 }
 
