@@ -50,9 +50,13 @@ func (p Parameter) Format(f fmt.State, verb rune) {
 // MarshalJSON writes {"name":…,"value":…}, the value masked when the name looks secret.
 func (p Parameter) MarshalJSON() ([]byte, error) { return json.Marshal(agsWireParameter(p.masked())) }
 
-// UnmarshalJSON reads {"name":…,"value":…}; the masked value of a secret-looking name is refused
-// with an error matching ErrMaskedSecret, never read back as a "REDACTED" password.
+// UnmarshalJSON reads {"name":…,"value":…} (null leaves p as it is); the masked value of a
+// secret-looking name is refused with an error matching ErrMaskedSecret, never read back as a
+// "REDACTED" password.
 func (p *Parameter) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
 	var w agsWireParameter
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err

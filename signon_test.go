@@ -978,3 +978,35 @@ func TestAGSSecretsNeverLeak(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParameterJSON: a Parameter read from JSON is never a masked secret, and json.Marshal → Unmarshal
+// gives the parameter back or refuses the masked value (ErrMaskedSecret).
+func FuzzParameterJSON(f *testing.F) {
+	for _, s := range []string{`{"name":"password","value":"REDACTED"}`, `{"name":"username","value":"REDACTED"}`,
+		`{"name":"PIN","value":"1234"}`, `{"name":"x"}`, `null`, `[]`, `{"name":1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var p Parameter
+		if err := json.Unmarshal(b, &p); err != nil {
+			return
+		}
+		if p.Value == redacted && agsSecretParameter(p.Name) {
+			t.Fatalf("read %s as a masked secret parameter", b)
+		}
+		out, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Parameter
+		err = json.Unmarshal(out, &back)
+		switch {
+		case errors.Is(err, ErrMaskedSecret):
+			if !agsSecretParameter(p.Name) || p.Value == "" {
+				t.Fatalf("%+v refused after a round trip through %s", p, out)
+			}
+		case err != nil || back != p:
+			t.Fatalf("%q round-trips through %s as %q, %v", p, out, back, err)
+		}
+	})
+}
