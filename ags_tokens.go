@@ -127,12 +127,10 @@ func (t *Tokens) UnmarshalJSON(b []byte) error {
 		}
 	}
 	// The masked form json.Marshal writes is refused, as Secret refuses it.
-	if err := out.AccessToken.UnmarshalText([]byte(access)); err != nil {
-		return fmt.Errorf("access_token: %w", err)
+	if access == redacted || refresh == redacted {
+		return fmt.Errorf("access_token or refresh_token: %w", ErrMaskedSecret)
 	}
-	if err := out.RefreshToken.UnmarshalText([]byte(refresh)); err != nil {
-		return fmt.Errorf("refresh_token: %w", err)
-	}
+	out.AccessToken, out.RefreshToken = Secret(access), Secret(refresh)
 	durs := []struct {
 		name string
 		raw  jsonValue
@@ -283,7 +281,7 @@ func agsDecodeTokens(body []byte, receivedAt time.Time, correlationID string) (*
 type Account struct {
 	UserAccountToken   Secret          // for the User-Token header of SubsequentSignOn
 	AccountInformation string          // the raw provider JSON string
-	Raw                json.RawMessage // the whole account element, less its userAccountToken (a secret, kept in UserAccountToken only)
+	Raw                json.RawMessage // the whole account element, its user account token masked (REDACTED)
 }
 
 // Information decodes AccountInformation, a JSON object encoded as a string whose keys are the
@@ -329,6 +327,7 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 		// The element was checked by json.Unmarshal above: one scan picks out its two fields, matched
 		// by name as encoding/json matches them (exact or case-insensitive; the last one wins).
 		var info, uat []byte
+		var uats [][]byte // every userAccountToken member's value, for masking Raw
 		p := jsonScanner{b: raw, i: 1}
 		if err := p.membersRaw(func(key []byte, plain bool) error {
 			start := p.i
@@ -344,12 +343,13 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 				info = raw[start:p.i]
 			case k == "userAccountToken" || strings.EqualFold(k, "userAccountToken"):
 				uat = raw[start:p.i]
+				uats = append(uats, uat)
 			}
 			return nil
 		}); err != nil {
 			return nil, fmt.Errorf("accounts[%d]: %w", i, err)
 		}
-		a := Account{Raw: agsAccountRaw(raw)}
+		a := Account{Raw: agsAccountRaw(raw, append(uats, w.UserAccountToken)...)}
 		token, err := agsString(uat)
 		if err != nil {
 			return nil, fmt.Errorf("accounts[%d].userAccountToken: %w", i, err)
@@ -364,35 +364,28 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 	return accounts, nil
 }
 
-// agsAccountRaw is an account element without its userAccountToken members (matched as encoding/json
-// matches keys), so that Raw, which fmt, slog and encoding/json print as it is, holds no secret.
-// Members keep their order and their bytes.
-func agsAccountRaw(raw []byte) json.RawMessage {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if _, err := dec.Token(); err != nil { // {
-		return nil
-	}
-	out := append(make(json.RawMessage, 0, len(raw)), '{')
-	for dec.More() {
-		start := dec.InputOffset()
-		key, err := dec.Token()
-		if err != nil {
-			return nil
-		}
-		var value json.RawMessage
-		if err := dec.Decode(&value); err != nil {
-			return nil
-		}
-		if k, _ := key.(string); strings.EqualFold(k, "userAccountToken") {
+// agsAccountRaw is an account element with every occurrence of tokens (raw JSON values of its user
+// account token, as received) masked, so that Raw, which fmt, slog and encoding/json print as they
+// are, holds no secret. An element the masking would leave invalid (a token sent as a number that
+// also occurs inside another one, say) is dropped: Raw is nil.
+func agsAccountRaw(element []byte, tokens ...[]byte) json.RawMessage {
+	var out json.RawMessage
+	for _, t := range tokens {
+		if s, err := agsString(t); err != nil || s == "" || !bytes.Contains(element, t) {
 			continue
 		}
-		member := bytes.TrimLeft(raw[start:dec.InputOffset()], " \t\r\n,")
-		if len(out) > 1 {
-			out = append(out, ',')
+		if out == nil {
+			out = element
 		}
-		out = append(out, member...)
+		out = bytes.ReplaceAll(out, t, []byte(`"`+redacted+`"`)) // a copy
+		if !json.Valid(out) {
+			return nil
+		}
 	}
-	return append(out, '}')
+	if out == nil {
+		return append(json.RawMessage(nil), element...)
+	}
+	return out
 }
 
 // accountInformation is documented as a JSON-encoded string; a gateway that sends the object itself

@@ -42,9 +42,9 @@ func TestAGSTokensOAuth2(t *testing.T) {
 func TestAGSSecretTypesMask(t *testing.T) {
 	t.Parallel()
 	tok := Tokens{AccessToken: "at-very-secret", RefreshToken: "rt-very-secret", ClientID: "PUB_989", ExpiresIn: time.Hour}
-	// Raw as the SDK hands it out: the element less its userAccountToken.
+	// Raw as the SDK hands it out: the element with its token masked.
 	acct := Account{UserAccountToken: "uat-very-secret", AccountInformation: `{"cuenta":"1660"}`,
-		Raw: agsAccountRaw([]byte(`{"userAccountToken":"uat-very-secret","cuenta":"1660"}`))}
+		Raw: agsAccountRaw([]byte(`{"userAccountToken":"uat-very-secret","cuenta":"1660"}`), []byte(`"uat-very-secret"`))}
 	res := SignOnResult{Tokens: &tok, Accounts: []Account{acct}}
 	var logs bytes.Buffer
 	l := slog.New(slog.NewJSONHandler(&logs, nil))
@@ -70,20 +70,32 @@ func TestAGSSecretTypesMask(t *testing.T) {
 	}
 }
 
-// TestAGSAccountRaw: Raw is the account element less its userAccountToken members, matched as
-// encoding/json matches keys; every other member keeps its bytes and its place.
+// TestAGSAccountRaw: Raw is the account element as received, every copy of its user account tokens
+// masked; an element that masking would break is dropped.
 func TestAGSAccountRaw(t *testing.T) {
 	t.Parallel()
-	for _, tt := range []struct{ in, want string }{
-		{`{"userAccountToken":"u1","accountInformation":"{\"cuenta\":\"1660\"}"}`, `{"accountInformation":"{\"cuenta\":\"1660\"}"}`},
-		{`{ "id" : 7 , "UserAccountToken" : "u1" ,"x":[1, {"y":null}] }`, `{"id" : 7,"x":[1, {"y":null}]}`},
-		{`{"userAccount\u0054oken":"u1","USERACCOUNTTOKEN":"u2","name":"dave"}`, `{"name":"dave"}`},
-		{`{"userAccountToken":"u1"}`, `{}`},
-		{`{}`, `{}`},
-		{`{"nested":{"userAccountToken":"u1"}}`, `{"nested":{"userAccountToken":"u1"}}`}, // only the element's own
+	for _, tt := range []struct {
+		in     string
+		tokens []string
+		want   string
+	}{
+		{`{"userAccountToken":"uat-1","accountInformation":"{\"cuenta\":\"1660\"}"}`, []string{`"uat-1"`},
+			`{"userAccountToken":"REDACTED","accountInformation":"{\"cuenta\":\"1660\"}"}`},
+		{`{ "id" : 7 , "UserAccountToken" : "uat-1" ,"x":[1, {"y":"uat-1"}] }`, []string{`"uat-1"`},
+			`{ "id" : 7 , "UserAccountToken" : "REDACTED" ,"x":[1, {"y":"REDACTED"}] }`},
+		{`{"userAccountToken":"uat-1","USERACCOUNTTOKEN":"uat-2"}`, []string{`"uat-1"`, `"uat-2"`, `null`},
+			`{"userAccountToken":"REDACTED","USERACCOUNTTOKEN":"REDACTED"}`},
+		{`{"name":"dave"}`, []string{`"shared-uat"`}, `{"name":"dave"}`},                           // the token came from the reply's top level
+		{`{"userAccountToken":"","name":""}`, []string{`""`}, `{"userAccountToken":"","name":""}`}, // nothing secret
+		{`{"userAccountToken":77,"id":1770}`, []string{`77`}, ``},                                  // masking would break it
+		{`{"userAccountToken":77,"id":1}`, []string{`77`}, `{"userAccountToken":"REDACTED","id":1}`},
 	} {
-		if got := string(agsAccountRaw([]byte(tt.in))); got != tt.want {
-			t.Errorf("agsAccountRaw(%s) = %s, want %s", tt.in, got, tt.want)
+		var tokens [][]byte
+		for _, tok := range tt.tokens {
+			tokens = append(tokens, []byte(tok))
+		}
+		if got := string(agsAccountRaw([]byte(tt.in), tokens...)); got != tt.want {
+			t.Errorf("agsAccountRaw(%s, %s) = %s, want %s", tt.in, tt.tokens, got, tt.want)
 		}
 	}
 }
@@ -107,7 +119,7 @@ func TestAGSRequestAndResultTypesMask(t *testing.T) {
 	req := SignOnRequest{Parameters: []Parameter{{"username", "dave"}, {"password", password}, {"Clave", clave}},
 		ClientID: "PUB_989", CorrelationID: "corr-1"}
 	res := SignOnResult{Tokens: tok, Accounts: []Account{{UserAccountToken: uat, AccountInformation: `{"cuenta":"1660"}`,
-		Raw: agsAccountRaw([]byte(`{"userAccountToken":"` + uat + `"}`))}}, CorrelationID: "corr-1"}
+		Raw: agsAccountRaw([]byte(`{"userAccountToken":"`+uat+`"}`), []byte(`"`+uat+`"`))}}, CorrelationID: "corr-1"}
 	disc := ServiceDiscoveryRequest{Token: token, AuthService: "4iGSSO"}
 	ts := c.AGS.TokenSource(tok, req, nil)
 	values := []struct {
@@ -297,6 +309,9 @@ func FuzzAGSAccounts(f *testing.F) {
 		_ = json.Unmarshal(trimBOM(body), &top)
 		shared, _ := agsString(top.UserAccountToken)
 		for _, a := range accts {
+			if a.Raw == nil { // masking would have broken it
+				continue
+			}
 			if !json.Valid(a.Raw) || a.Raw[0] != '{' {
 				t.Fatalf("Raw %q is not an object", a.Raw)
 			}
@@ -307,9 +322,9 @@ func FuzzAGSAccounts(f *testing.F) {
 			if err := json.Unmarshal(a.Raw, &members); err != nil {
 				t.Fatalf("Raw %q: %v", a.Raw, err)
 			}
-			for k := range members {
-				if strings.EqualFold(k, "userAccountToken") {
-					t.Fatalf("Raw %q keeps the user account token", a.Raw)
+			for k, v := range members {
+				if s, _ := agsString(v); strings.EqualFold(k, "userAccountToken") && s != "" && s != redacted {
+					t.Fatalf("Raw %q keeps a user account token", a.Raw)
 				}
 			}
 			_, _ = a.Information()
