@@ -327,7 +327,7 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 		// The element was checked by json.Unmarshal above: one scan picks out its two fields, matched
 		// by name as encoding/json matches them (exact or case-insensitive; the last one wins).
 		var info, uat []byte
-		var uats [][]byte // every userAccountToken member's value, for masking Raw
+		var dups [][]byte // earlier userAccountToken members, masked in Raw too
 		p := jsonScanner{b: raw, i: 1}
 		if err := p.membersRaw(func(key []byte, plain bool) error {
 			start := p.i
@@ -342,14 +342,17 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 			case k == "accountInformation" || strings.EqualFold(k, "accountInformation"):
 				info = raw[start:p.i]
 			case k == "userAccountToken" || strings.EqualFold(k, "userAccountToken"):
+				if uat != nil {
+					dups = append(dups, uat)
+				}
 				uat = raw[start:p.i]
-				uats = append(uats, uat)
 			}
 			return nil
 		}); err != nil {
 			return nil, fmt.Errorf("accounts[%d]: %w", i, err)
 		}
-		a := Account{Raw: agsAccountRaw(raw, append(uats, w.UserAccountToken)...)}
+		tokens := [...][]byte{uat, w.UserAccountToken}
+		a := Account{Raw: agsAccountRaw(raw, append(tokens[:], dups...)...)}
 		token, err := agsString(uat)
 		if err != nil {
 			return nil, fmt.Errorf("accounts[%d].userAccountToken: %w", i, err)
@@ -371,14 +374,16 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 func agsAccountRaw(element []byte, tokens ...[]byte) json.RawMessage {
 	var out json.RawMessage
 	for _, t := range tokens {
-		if s, err := agsString(t); err != nil || s == "" || !bytes.Contains(element, t) {
+		if len(t) == 0 || string(t) == "null" || string(t) == `""` || !bytes.Contains(element, t) {
 			continue
 		}
 		if out == nil {
 			out = element
 		}
 		out = bytes.ReplaceAll(out, t, []byte(`"`+redacted+`"`)) // a copy
-		if !json.Valid(out) {
+		// A string without escapes, replaced by another, leaves valid JSON valid (its quotes stay
+		// where they were, neither escaped nor escaping); anything else is checked.
+		if plain := t[0] == '"' && bytes.IndexAny(t[1:len(t)-1], `"\`) < 0; !plain && !json.Valid(out) {
 			return nil
 		}
 	}
