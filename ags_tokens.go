@@ -108,15 +108,29 @@ func (t *Tokens) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	var out Tokens
-	var access, refresh string
 	var err error
+	for _, f := range []struct {
+		name string
+		raw  jsonValue
+		dst  *Secret
+	}{
+		{"access_token", w.AccessToken, &out.AccessToken},
+		{"refresh_token", w.RefreshToken, &out.RefreshToken},
+	} {
+		s, err := agsString(f.raw)
+		if err == nil && s == redacted { // the masked form json.Marshal writes, refused as Secret refuses it
+			err = ErrMaskedSecret
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+		*f.dst = Secret(s)
+	}
 	strs := []struct {
 		name string
 		raw  jsonValue
 		dst  *string
 	}{
-		{"access_token", w.AccessToken, &access},
-		{"refresh_token", w.RefreshToken, &refresh},
 		{"client_id", w.ClientID, &out.ClientID},
 		{"accountId", w.AccountID, &out.AccountID},
 		{"token_type", w.TokenType, &out.TokenType},
@@ -126,11 +140,6 @@ func (t *Tokens) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("%s: %w", f.name, err)
 		}
 	}
-	// The masked form json.Marshal writes is refused, as Secret refuses it.
-	if access == redacted || refresh == redacted {
-		return fmt.Errorf("access_token or refresh_token: %w", ErrMaskedSecret)
-	}
-	out.AccessToken, out.RefreshToken = Secret(access), Secret(refresh)
 	durs := []struct {
 		name string
 		raw  jsonValue
