@@ -392,7 +392,7 @@ func agsAccountRaw(element []byte, tokens ...[]byte) json.RawMessage {
 		out = bytes.ReplaceAll(out, t, []byte(`"`+redacted+`"`)) // a copy
 		// A string without escapes, replaced by another, leaves valid JSON valid (its quotes stay
 		// where they were, neither escaped nor escaping); anything else is checked.
-		if plain := t[0] == '"' && bytes.IndexAny(t[1:len(t)-1], `"\`) < 0; !plain && !json.Valid(out) {
+		if plain := t[0] == '"' && !bytes.ContainsAny(t[1:len(t)-1], `"\`); !plain && !json.Valid(out) {
 			return nil
 		}
 	}
