@@ -56,8 +56,8 @@ type credentialsRecord struct {
 	Scopes       []string  `json:"scopes,omitempty"`
 }
 
-// recordOf and credentials copy every field (TestCredentialsRecordComplete fails on a field added to
-// one type only).
+// recordOf and credentials copy every field (TestCredentialStoreImplementations fails on one they
+// drop).
 func recordOf(c ClientCredentials) credentialsRecord {
 	return credentialsRecord{ClientID: c.ClientID, ClientSecret: string(c.ClientSecret), IssuedAt: c.IssuedAt,
 		RedirectURIs: c.RedirectURIs, GrantTypes: c.GrantTypes, Scopes: c.Scopes}

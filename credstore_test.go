@@ -22,6 +22,12 @@ var storedCreds = ClientCredentials{ClientID: "s6BhdRkqt3", ClientSecret: "t7Ake
 
 func TestCredentialStoreImplementations(t *testing.T) {
 	t.Parallel()
+	// Every field is set, so that one a store drops (recordOf, credentials) fails the round trip.
+	for v, i := reflect.ValueOf(storedCreds), 0; i < v.NumField(); i++ {
+		if v.Field(i).IsZero() {
+			t.Fatalf("storedCreds.%s is not set", v.Type().Field(i).Name)
+		}
+	}
 	stores := map[string]func(t *testing.T) CredentialStore{
 		"memory": func(t *testing.T) CredentialStore { return NewMemoryCredentialStore() },
 		"file": func(t *testing.T) CredentialStore {

@@ -21,7 +21,7 @@ import (
 // MarshalUnmaskedJSON method of ClientCredentials, Tokens and WebAPISession.
 //
 // Where fmt calls no method, a Secret prints as the string it is: in an unexported field (of your
-// own types: the SDK keeps its secrets out of the unexported fields of its exported types); under %p,
+// own types: in the SDK's exported types, secrets sit only where fmt prints an address); under %p,
 // which fmt handles before any method; and inside a pointer that fmt meets below the top level (in a
 // struct field, a slice or a map) under a verb it rejects for pointers (%s, %q, %t, …), whose pointee
 // it then prints field by field without methods. That last path is closed for the types the API
