@@ -89,8 +89,8 @@ func (s *PassService) RegisterClient(ctx context.Context, req RegisterRequest) (
 	if err != nil {
 		return nil, invalid("softwareStatement", "%v", err)
 	}
-	cl := &call{service: svcPass, method: http.MethodPost, path: "/o/client/register", header: jsonHeader(),
-		body: body, secrets: []string{string(req.SoftwareStatement)}, throttleFloor: passThrottleFloor,
+	cl := &call{service: svcPass, op: "pass.register", method: http.MethodPost, path: "/o/client/register", header: jsonHeader(),
+		body: body, secrets: []string{string(req.SoftwareStatement)}, hold: true, throttleFloor: passThrottleFloor,
 		answers: []int{http.StatusOK, http.StatusCreated}, decodeError: decodePassError}
 	if err := s.setDevice(cl.header, req.Device, deviceInfoRequired); err != nil {
 		return nil, err
@@ -149,8 +149,8 @@ func (s *PassService) AccessToken(ctx context.Context, creds ClientCredentials) 
 func (s *PassService) fetchToken(ctx context.Context, creds ClientCredentials) (*oauth2.Token, error) {
 	form := pairs{{"client_id", creds.ClientID}, {"client_secret", string(creds.ClientSecret)},
 		{"grant_type", "client_credentials"}}.encodeBytes()
-	cl := &call{service: svcPass, method: http.MethodPost, path: "/o/client/token", header: formHeader(),
-		body: form, secrets: []string{string(creds.ClientSecret)}, throttleFloor: passThrottleFloor,
+	cl := &call{service: svcPass, op: "pass.token", method: http.MethodPost, path: "/o/client/token", header: formHeader(),
+		body: form, secrets: []string{string(creds.ClientSecret)}, hold: true, throttleFloor: passThrottleFloor,
 		answers: []int{http.StatusOK, http.StatusCreated}, decodeError: decodePassError}
 	if err := s.setDevice(cl.header, nil, deviceInfoOnly); err != nil {
 		return nil, err
@@ -429,7 +429,7 @@ func (s *PassService) CreateSession(ctx context.Context, req SessionRequest) (*S
 	if err != nil {
 		return nil, err
 	}
-	cl := s.v2call(http.MethodPost, pathf("/api/v2/%s/sessions", req.ServiceProvider))
+	cl := s.v2call("pass.createSession", http.MethodPost, pathf("/api/v2/%s/sessions", req.ServiceProvider))
 	cl.header = formHeader()
 	cl.body = body
 	return s.doSession(ctx, cl, req.Device, deviceRequired, req.Headers, hdrVisitor|hdrSSO)
@@ -451,7 +451,7 @@ func (s *PassService) ResumeSession(ctx context.Context, code string, req Sessio
 	if err != nil {
 		return nil, err
 	}
-	cl := s.v2call(http.MethodPost, pathf("/api/v2/%s/sessions/%s", req.ServiceProvider, code))
+	cl := s.v2call("pass.resumeSession", http.MethodPost, pathf("/api/v2/%s/sessions/%s", req.ServiceProvider, code))
 	cl.header = formHeader()
 	cl.body = body
 	return s.doSession(ctx, cl, req.Device, forwardedOnly, req.Headers, hdrVisitor)
@@ -521,7 +521,7 @@ func (s *PassService) SessionInfo(ctx context.Context, serviceProvider, code str
 	if err := requireSegment("code", code); err != nil {
 		return nil, err
 	}
-	cl := s.v2call(http.MethodGet, pathf("/api/v2/%s/sessions/%s", serviceProvider, code))
+	cl := s.v2call("pass.sessionStatus", http.MethodGet, pathf("/api/v2/%s/sessions/%s", serviceProvider, code))
 	if err := s.setDevice(cl.header, nil, forwardedOnly); err != nil {
 		return nil, err
 	}

@@ -24,7 +24,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -182,6 +181,9 @@ const (
 // call describes one endpoint invocation on the wire. Endpoint methods build one and hand it to do.
 type call struct {
 	service serviceID
+	// op names the operation in errors (and to observers): "family.operation" in the vendor's spelling,
+	// "pass.logout", "webapi.clientLogin", "ags.subsequentSignOn".
+	op      string
 	method  string
 	path    string // escaped, appended to the service root; build it with pathf
 	query   string // encoded, in wire order
@@ -189,6 +191,9 @@ type call struct {
 	body    []byte // sent as is; Content-Type goes in header
 	auth    authMode
 	secrets []string // values to scrub from logs and errors (header values of secret names are added)
+	// hold: the secrets are the client's credentials or tokens (a client secret, a software statement,
+	// an AGS refresh token): the client holds them, and later calls scrub them too.
+	hold bool
 	// answers are the statuses decoded as a result; nil means any 2xx.
 	answers []int
 	// decode reads an answer. A typed error it returns is passed on; any other becomes a *DecodeError.
@@ -218,11 +223,6 @@ type response struct {
 	red *redactor // this call's secrets, for decoders that keep server text as data
 }
 
-func (r *response) contentType() string {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return mt
-}
-
 func (c *call) idempotent() bool {
 	switch c.method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
@@ -239,7 +239,11 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 	}
 	// "Not configured" was checked by the endpoint method (requireConfigured), before it validated
 	// its input: every call reaching here has its base URL and, for authPassBearer, a token source.
-	red := newRedactor(cl.secrets...)
+	red := &redactor{held: c.cfg.held, done: ctx.Done()}
+	red.add(cl.secrets...)
+	if cl.hold {
+		c.cfg.held.add(cl.secrets...)
+	}
 	for name, vs := range cl.header {
 		if isSecretName(name) {
 			red.add(vs...)
@@ -275,10 +279,10 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		return resp, nil
 	}
 	if cl.decodeError == nil { // a call built without its family's decoder; the fault matrix catches it
-		return resp, &DecodeError{Service: cl.service.String(), HTTPStatus: resp.StatusCode, ContentType: resp.contentType(),
-			Err: errors.New("unexpected HTTP status"), CorrelationID: cl.header.Get("X-Correlation-Id")}
+		return resp, red.finishError(&DecodeError{Service: cl.service.String(), HTTPStatus: resp.StatusCode,
+			ContentType: replyMediaType(resp), Err: errors.New("unexpected HTTP status")}, cl, resp)
 	}
-	return resp, red.scrubError(cl.decodeError(resp))
+	return resp, red.finishError(cl.decodeError(resp), cl, resp)
 }
 
 func isAnswer(answers []int, status int) bool {
@@ -289,21 +293,11 @@ func isAnswer(answers []int, status int) bool {
 }
 
 func (c *Client) decodeFailure(cl *call, resp *response, red *redactor, err error) error {
-	var de *DecodeError
-	if errors.As(err, &de) {
-		de.CorrelationID = cl.header.Get("X-Correlation-Id")
-		de.scrub(red)
-		return err
-	}
-	if _, typed := err.(scrubber); typed {
-		return red.scrubError(err)
-	}
 	var ve *ValidationError
-	if errors.As(err, &ve) {
-		return err
+	if _, typed := err.(scrubber); !typed && !errors.As(err, &ve) {
+		err = &DecodeError{Service: cl.service.String(), HTTPStatus: resp.StatusCode, ContentType: replyMediaType(resp), Err: err}
 	}
-	return &DecodeError{Service: cl.service.String(), HTTPStatus: resp.StatusCode, ContentType: resp.contentType(),
-		Err: errors.New(red.scrub(err.Error())), CorrelationID: cl.header.Get("X-Correlation-Id")}
+	return red.finishError(err, cl, resp)
 }
 
 // send runs one call through retryablehttp's loop, the only retry loop, and returns the reply with
@@ -341,6 +335,7 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, red *redactor) 
 	}
 	// Do succeeds only after the response handler read this reply (retry.go: checkRetry counts the
 	// retries itself, so the loop never stops on a retryable reply it did not read).
+	c.cfg.held.add(st.bearer) // the client holds the Pass bearer it sent: every call scrubs it
 	return st.resp, nil
 }
 
@@ -362,8 +357,9 @@ func (c *Client) requestError(ctx context.Context, cl *call, u *url.URL, red *re
 	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 		err = ctxErr
 	}
-	return &RequestError{Service: cl.service.String(), Method: cl.method, URL: red.url(u), Err: red.scrubCause(err),
-		CorrelationID: cl.header.Get("X-Correlation-Id"), msg: red.scrub(err.Error())}
+	msg, cause := red.cause(err)
+	return &RequestError{Service: cl.service.String(), Method: cl.method, URL: cleanText(red.url(u), maxTextBytes),
+		Err: cause, CorrelationID: cleanText(cl.header.Get("X-Correlation-Id"), maxCodeBytes), Op: cl.op, msg: msg}
 }
 
 // readBody reads at most maxBodyBytes (+1, to tell a body of exactly the cap from a larger one). A

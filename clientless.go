@@ -225,7 +225,7 @@ func (s *ClientlessService) Authenticate(ctx context.Context, req AuthenticateRe
 	}
 	var loc *url.URL
 	_, err = s.client.do(ctx, &call{
-		service: svcClientless, method: http.MethodGet, path: "/api/v1/authenticate", query: q,
+		service: svcClientless, op: "clientless.authenticate", method: http.MethodGet, path: "/api/v1/authenticate", query: q,
 		decodeError: decodeClientlessError,
 		header:      http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer(),
 		answers: []int{http.StatusFound}, throttleFloor: v1Throttle,
@@ -343,7 +343,7 @@ func (s *ClientlessService) CreateRegCode(ctx context.Context, req RegCodeReques
 	h.Set("Content-Type", "application/x-www-form-urlencoded")
 	var rc *RegCode
 	_, err = s.client.do(ctx, &call{
-		service: svcClientless, method: http.MethodPost, path: pathf("/reggie/v1/%s/regcode", req.RequestorID),
+		service: svcClientless, op: "clientless.createRegCode", method: http.MethodPost, path: pathf("/reggie/v1/%s/regcode", req.RequestorID),
 		decodeError: decodeClientlessError,
 		header:      h, body: []byte(body), auth: authPassBearer, throttleFloor: v1Throttle,
 		answers: []int{http.StatusCreated, http.StatusOK},
@@ -365,7 +365,7 @@ func (s *ClientlessService) RegCode(ctx context.Context, requestorID, code strin
 	}
 	var rc *RegCode
 	_, err := s.client.do(ctx, &call{
-		service: svcClientless, method: http.MethodGet,
+		service: svcClientless, op: "clientless.regCode", method: http.MethodGet,
 		decodeError: decodeClientlessError,
 		path:        pathf("/reggie/v1/%s/regcode/%s", requestorID, code),
 		header:      http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer(), throttleFloor: v1Throttle,
@@ -386,7 +386,7 @@ func (s *ClientlessService) DeleteRegCode(ctx context.Context, requestorID, code
 		return err
 	}
 	_, err := s.client.do(ctx, &call{
-		service: svcClientless, method: http.MethodDelete,
+		service: svcClientless, op: "clientless.deleteRegCode", method: http.MethodDelete,
 		decodeError: decodeClientlessError,
 		path:        pathf("/reggie/v1/%s/regcode/%s", requestorID, code),
 		header:      http.Header{"Accept": {"application/json"}}, auth: authPassBearer, throttleFloor: v1Throttle,
@@ -404,7 +404,7 @@ func (s *ClientlessService) Config(ctx context.Context, requestorID string) (*Cl
 	}
 	var cfg *ClientlessConfig
 	_, err := s.client.do(ctx, &call{
-		service: svcClientless, method: http.MethodGet, path: pathf("/api/v1/config/%s", requestorID),
+		service: svcClientless, op: "clientless.config", method: http.MethodGet, path: pathf("/api/v1/config/%s", requestorID),
 		decodeError: decodeClientlessError,
 		header:      http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer(), throttleFloor: v1Throttle,
 		decode: func(r *response) (err error) { cfg, err = v1DecodeConfig(r.Body); return err },
@@ -429,7 +429,7 @@ func (s *ClientlessService) CheckAuthN(ctx context.Context, req ClientlessReques
 	if err != nil {
 		return false, invalid("ClientlessRequest", "%v", err)
 	}
-	return s.checkAuthN(ctx, &call{path: "/api/v1/checkauthn", query: q, header: h, auth: authPassBearer})
+	return s.checkAuthN(ctx, &call{op: "clientless.checkauthn", path: "/api/v1/checkauthn", query: q, header: h, auth: authPassBearer})
 }
 
 // CheckAuthNByRegCode lets the login web app confirm that the sign-in with the MVPD completed
@@ -448,7 +448,7 @@ func (s *ClientlessService) CheckAuthNByRegCode(ctx context.Context, requestorID
 	if err != nil {
 		return false, invalid("RequestorID", "%v", err)
 	}
-	return s.checkAuthN(ctx, &call{path: pathf("/api/v1/checkauthn/%s", code), query: q,
+	return s.checkAuthN(ctx, &call{op: "clientless.checkauthn", path: pathf("/api/v1/checkauthn/%s", code), query: q,
 		header: http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer()})
 }
 
@@ -506,7 +506,7 @@ func (s *ClientlessService) AuthNToken(ctx context.Context, req ClientlessReques
 		return nil, err
 	}
 	var tok *AuthNToken
-	err := s.deviceGet(ctx, "/api/v1/tokens/authn", req.RequestorID, req.Device, nil,
+	err := s.deviceGet(ctx, "clientless.authnToken", "/api/v1/tokens/authn", req.RequestorID, req.Device, nil,
 		func(r *response) (err error) { tok, err = v1DecodeAuthNToken(r.Body); return err })
 	if err != nil {
 		return nil, err
@@ -530,7 +530,7 @@ func (s *ClientlessService) Authorize(ctx context.Context, req ClientlessAuthori
 		return nil, err
 	}
 	var tok *AuthZToken
-	err := s.deviceGet(ctx, "/api/v1/authorize", req.RequestorID, req.Device,
+	err := s.deviceGet(ctx, "clientless.authorize", "/api/v1/authorize", req.RequestorID, req.Device,
 		&v1ResourceQuery{Resource: req.Resource, GenericData: req.GenericData},
 		func(r *response) (err error) { tok, err = v1DecodeAuthZToken(r.Body); return err })
 	if err != nil {
@@ -552,7 +552,7 @@ func (s *ClientlessService) AuthZToken(ctx context.Context, req ClientlessResour
 		return nil, err
 	}
 	var tok *AuthZToken
-	err := s.deviceGet(ctx, "/api/v1/tokens/authz", req.RequestorID, req.Device, &v1ResourceQuery{Resource: req.Resource},
+	err := s.deviceGet(ctx, "clientless.authzToken", "/api/v1/tokens/authz", req.RequestorID, req.Device, &v1ResourceQuery{Resource: req.Resource},
 		func(r *response) (err error) { tok, err = v1DecodeAuthZToken(r.Body); return err })
 	if err != nil {
 		return nil, err
@@ -573,7 +573,7 @@ func (s *ClientlessService) MediaToken(ctx context.Context, req ClientlessResour
 		return nil, err
 	}
 	var tok *ShortMediaToken
-	err := s.deviceGet(ctx, "/api/v1/tokens/media", req.RequestorID, req.Device, &v1ResourceQuery{Resource: req.Resource},
+	err := s.deviceGet(ctx, "clientless.mediaToken", "/api/v1/tokens/media", req.RequestorID, req.Device, &v1ResourceQuery{Resource: req.Resource},
 		func(r *response) (err error) { tok, err = v1DecodeShortMediaToken(r.Body); return err })
 	if err != nil {
 		return nil, err
@@ -592,7 +592,7 @@ func (s *ClientlessService) Preauthorize(ctx context.Context, req ClientlessPrea
 		return nil, err
 	}
 	var p *Preauthorization
-	err = s.deviceGet(ctx, "/api/v1/preauthorize", req.RequestorID, req.Device, &v1ResourceQuery{Resource: list},
+	err = s.deviceGet(ctx, "clientless.preauthorize", "/api/v1/preauthorize", req.RequestorID, req.Device, &v1ResourceQuery{Resource: list},
 		func(r *response) (err error) { p, err = v1DecodePreauthorizationReply(r); return err })
 	if err != nil {
 		return nil, err
@@ -622,7 +622,7 @@ func (s *ClientlessService) PreauthorizeByRegCode(ctx context.Context, code stri
 	}
 	var p *Preauthorization
 	_, err = s.client.do(ctx, &call{
-		service: svcClientless, method: http.MethodGet, path: pathf("/api/v1/preauthorize/%s", code), query: q,
+		service: svcClientless, op: "clientless.preauthorize", method: http.MethodGet, path: pathf("/api/v1/preauthorize/%s", code), query: q,
 		decodeError: decodeClientlessError,
 		header:      http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer(), throttleFloor: v1Throttle,
 		decode: func(r *response) (err error) { p, err = v1DecodePreauthorizationReply(r); return err },
@@ -674,7 +674,7 @@ func (s *ClientlessService) UserMetadata(ctx context.Context, req ClientlessRequ
 		return nil, err
 	}
 	var m *UserMetadata
-	err := s.deviceGet(ctx, "/api/v1/tokens/usermetadata", req.RequestorID, req.Device, nil,
+	err := s.deviceGet(ctx, "clientless.userMetadata", "/api/v1/tokens/usermetadata", req.RequestorID, req.Device, nil,
 		func(r *response) (err error) { m, err = v1DecodeUserMetadata(r.Body); return err })
 	if err != nil {
 		return nil, err
@@ -705,7 +705,7 @@ func (s *ClientlessService) FreePreview(ctx context.Context, req FreePreviewRequ
 	}
 	h.Set("Content-Type", "application/x-www-form-urlencoded")
 	_, err = s.client.do(ctx, &call{
-		service: svcClientless, method: http.MethodPost, path: "/api/v1/authenticate/freepreview",
+		service: svcClientless, op: "clientless.freePreview", method: http.MethodPost, path: "/api/v1/authenticate/freepreview",
 		decodeError: decodeClientlessError,
 		header:      h, body: []byte(body), auth: authPassBearer, throttleFloor: v1Throttle,
 	})
@@ -713,7 +713,7 @@ func (s *ClientlessService) FreePreview(ctx context.Context, req FreePreviewRequ
 }
 
 // deviceGet runs a device-side GET: requestor and deviceId always, plus the resource fields of rq.
-func (s *ClientlessService) deviceGet(ctx context.Context, path, requestorID string, d *Device, rq *v1ResourceQuery, decode func(*response) error) error {
+func (s *ClientlessService) deviceGet(ctx context.Context, op, path, requestorID string, d *Device, rq *v1ResourceQuery, decode func(*response) error) error {
 	h, deviceID, err := s.deviceCall(requestorID, d)
 	if err != nil {
 		return err
@@ -729,7 +729,7 @@ func (s *ClientlessService) deviceGet(ctx context.Context, path, requestorID str
 		return invalid("request", "%v", err)
 	}
 	_, err = s.client.do(ctx, &call{
-		service: svcClientless, method: http.MethodGet, path: path, query: q, header: h,
+		service: svcClientless, op: op, method: http.MethodGet, path: path, query: q, header: h,
 		decodeError: decodeClientlessError,
 		auth:        authPassBearer, throttleFloor: v1Throttle, decode: decode,
 	})

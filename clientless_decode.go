@@ -238,7 +238,7 @@ func v1DecodePreauthorization(body []byte, status int) (*Preauthorization, error
 		switch {
 		case len(r.Error) > 0 && r.Error[0] == '{':
 			var b passErrorBody
-			if err := json.Unmarshal(r.Error, &b); err != nil {
+			if err := unmarshalPassError(r.Error, &b); err != nil {
 				return nil, fmt.Errorf("resource %q: error: %w", v1Truncate(r.ID, 40), err)
 			}
 			item.Error = &PassError{HTTPStatus: status}

@@ -818,8 +818,8 @@ func TestClientlessErrorBodies(t *testing.T) {
 			}
 			want := tt.want
 			want.Service = "clientless" // every v1 error names its family
-			if *pe != want {
-				t.Errorf("PassError\n got %+v\nwant %+v", *pe, want)
+			if got := passFields(pe); got != want {
+				t.Errorf("PassError\n got %+v\nwant %+v", got, want)
 			}
 			if tt.is != nil && !errors.Is(err, tt.is) {
 				t.Errorf("errors.Is(%v, %v) = false", err, tt.is)

@@ -375,8 +375,8 @@ func (u *unsavedCredentials) forget(store CredentialStore, statement Secret) {
 
 // unsavedError is a store's failure to save credentials just registered. Its text is scrubbed of the
 // client secret and the software statement, in case the store quotes what it failed to write, and so
-// is its chain: errors.Is reaches the store's error, errors.As only when no error in that chain quoted
-// them (see scrubbedError).
+// is its chain: errors.Is reaches the store's error, errors.As only when its text is fit to show (see
+// redactor.cause).
 type unsavedError struct {
 	text string
 	err  error
@@ -392,5 +392,6 @@ func newUnsavedError(err error, creds ClientCredentials, statement Secret, kept 
 		context += " (kept in memory: the next LoadOrRegister saves them rather than register again)"
 	}
 	red := newRedactor(string(creds.ClientSecret), string(statement))
-	return &unsavedError{text: red.scrub(wrap(context, err).Error()), err: red.scrubCause(err)}
+	_, cause := red.cause(err)
+	return &unsavedError{text: cleanText(red.text(wrap(context, err).Error(), maxErrorText), maxErrorText), err: cause}
 }

@@ -28,6 +28,7 @@ func WithPassCredentialStore(store CredentialStore, softwareStatement Secret) Op
 		}
 		sc := &passStoreConfig{store: store, statement: softwareStatement}
 		c.passStoreTS = func(s *PassService) oauth2.TokenSource { return s.storeTokenSource(sc) }
+		c.held.add(string(softwareStatement))
 		return nil
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +36,27 @@ var (
 	ErrMaskedSecret = errors.New("tvauth: masked secret read back (store the clear form)")
 )
 
+// Error texts are short and fixed in shape: "tvauth: <service> <operation>: HTTP <status> <code>:
+// <message>", where the message is the vendor's, scrubbed of every secret the client holds or the
+// call sent and cut to maxTextBytes. The text fields of the typed errors are scrubbed and bounded the
+// same way when the pipeline returns them; Error cuts each part of its text again, so that any value
+// of these types, however built, reads in at most maxErrorText bytes. What the server sent is kept,
+// unscrubbed, behind RawBody and RawHeader.
+const (
+	maxErrorText = 512  // any Error() text
+	maxTextBytes = 200  // a free-text field: Message, Details, HelpURL, Trace, StatusText, Location, URL, a cause's text
+	maxCodeBytes = 64   // a code or an id: Code, Action, RequestID, CorrelationID, ContentType, Challenge.Info
+	maxDataBytes = 2048 // Challenge.Context and Challenge.URL, which a caller sends back or opens
+
+	// The other parts of an Error() text.
+	maxServiceText   = 12
+	maxOperationText = 32
+	maxMethodText    = 8
+	maxURLText       = 128 // RequestError's URL
+	maxLocationText  = 48  // a Location after a message
+	maxChallengeText = 32
+)
+
 // ValidationError reports bad input caught before any network I/O. It matches ErrInvalidRequest.
 type ValidationError struct {
 	Field  string // the request field or option that is wrong
@@ -45,10 +65,10 @@ type ValidationError struct {
 
 func (e *ValidationError) Error() string {
 	s := "tvauth: invalid request"
-	if field := strings.TrimSpace(e.Field); field != "" {
+	if field := cleanText(e.Field, maxCodeBytes); field != "" {
 		s = "tvauth: invalid " + field
 	}
-	if reason := strings.TrimSpace(strings.TrimPrefix(e.Reason, "tvauth: ")); reason != "" {
+	if reason := cleanText(strings.TrimPrefix(strings.TrimSpace(e.Reason), "tvauth: "), maxTextBytes); reason != "" {
 		s += ": " + reason
 	}
 	return s
@@ -61,9 +81,119 @@ func invalid(field, format string, args ...any) *ValidationError {
 	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
+// serverReply is the reply an error came from, as the server sent it, reached only through RawBody and
+// RawHeader: the errors that come from a reply embed one. Its bytes sit behind a pointer to a pointer,
+// which fmt prints as an address whatever the verb (a pointer to a struct it would print in full under
+// %s or %q, or %#v at the top), and slog and encoding/json skip unexported fields.
+type serverReply struct{ raw **rawReply }
+
+type rawReply struct {
+	header http.Header
+	body   []byte
+}
+
+func newReply(r *response) serverReply {
+	raw := &rawReply{header: r.Header, body: r.Body}
+	return serverReply{raw: &raw}
+}
+
+// RawBody returns the body of the reply the error came from, exactly as the server sent it: NOT
+// scrubbed (it holds whatever the server echoed, secrets included), at most the 4 MiB the pipeline
+// reads. nil for an error that came from no reply.
+func (r serverReply) RawBody() []byte {
+	if r.raw == nil {
+		return nil
+	}
+	return (*r.raw).body
+}
+
+// RawHeader returns the header of the reply the error came from, exactly as the server sent it (NOT
+// scrubbed). nil for an error that came from no reply.
+func (r serverReply) RawHeader() http.Header {
+	if r.raw == nil {
+		return nil
+	}
+	return (*r.raw).header
+}
+
+// errText writes an Error() text part by part, each cut to its bound.
+type errText struct{ b []byte }
+
+// newErrText starts "tvauth: <service> <operation>: "; op is "family.operation".
+func newErrText(service, op string) *errText {
+	t := &errText{b: make([]byte, 0, 128)}
+	t.b = append(t.b, "tvauth: "...)
+	service = cleanText(service, maxServiceText)
+	if _, name, ok := strings.Cut(op, "."); ok {
+		op = name
+	}
+	op = cleanText(op, maxOperationText)
+	switch {
+	case service != "" && op != "":
+		t.b = append(append(append(t.b, service...), ' '), op...)
+	case service != "" || op != "":
+		t.b = append(t.b, service+op...)
+	default:
+		return t
+	}
+	t.b = append(t.b, ": "...)
+	return t
+}
+
+// add writes prefix and s cut to limit, when s is not blank.
+func (t *errText) add(prefix, s string, limit int) *errText {
+	if s = cleanText(s, limit); s != "" {
+		t.b = append(append(t.b, prefix...), s...)
+	}
+	return t
+}
+
+func (t *errText) int(prefix string, n int) *errText {
+	t.b = strconv.AppendInt(append(t.b, prefix...), int64(n), 10)
+	return t
+}
+
+// message writes ": <message>" and, for an unexpected redirect, where it pointed: " redirected to
+// <Location>" when there is no message, " (redirected to <Location cut to maxLocationText>)" after one.
+func (t *errText) message(msg string, status int, location string) *errText {
+	msg = cleanText(msg, maxTextBytes)
+	location = cleanText(location, maxTextBytes)
+	redirect := status >= 300 && status <= 399 && (location != "" || status == http.StatusMovedPermanently ||
+		status == http.StatusFound || status == http.StatusSeeOther || status == http.StatusTemporaryRedirect ||
+		status == http.StatusPermanentRedirect)
+	switch {
+	case msg != "":
+		t.add(": ", msg, maxTextBytes)
+		if redirect && location != "" {
+			t.add(" (redirected to ", location, maxLocationText)
+			t.b = append(t.b, ')')
+		} else if redirect {
+			t.b = append(t.b, " (redirected)"...)
+		}
+	case redirect && location != "":
+		t.add(" redirected to ", location, maxTextBytes)
+	case redirect:
+		t.b = append(t.b, " redirected"...)
+	}
+	return t
+}
+
+func (t *errText) correlation(id string) string {
+	if id = cleanText(id, maxCodeBytes); id != "" {
+		t.b = append(append(append(t.b, " (correlation id "...), id...), ')')
+	}
+	return string(t.b)
+}
+
+func (t *errText) String() string { return string(t.b) }
+
 // PassError is an Adobe Pass failure: an Enhanced Error Code object (REST API v2 and v1), a DCR
 // {"error":…} body, a legacy v1 {"status":…,"message":…} or XML <error> body, or a bare HTTP status
 // (the throttling layer's HTML 429 page, an unexpected redirect, an HTML error page).
+//
+// Its text fields are the server's, scrubbed of every secret the client holds or the call sent and
+// bounded: Code and Action at most 64 bytes, the others at most 200. RawBody and RawHeader give the
+// reply as it was sent.
 type PassError struct {
 	HTTPStatus int    // the status of the HTTP reply
 	Action     string // EEC action: none, configuration, application-registration, authentication, …
@@ -74,69 +204,39 @@ type PassError struct {
 	Trace      string
 	Status     int           // the status inside the body, which may differ from HTTPStatus
 	RetryAfter time.Duration // from a Retry-After header, when the server sent one
-	// Location is the Location header of a 3xx the call did not expect (redacted of the call's
-	// secrets): where the server wanted to send the client, often a login page.
+	// Location is the Location header of a 3xx the call did not expect (secret-named query
+	// parameters blanked, scrubbed): where the server wanted to send the client, often a login page.
 	Location string
 	// Service is "clientless" for the legacy REST API v1; "" (or "adobe pass") for REST API v2 and DCR.
 	Service string
+	// Op is the operation that failed, as "family.operation" in the vendor's spelling ("pass.logout",
+	// "clientless.authorize"); "" for an item error inside an answer.
+	Op string
+
+	serverReply
 }
 
+// Error reads "tvauth: <service> <operation>: HTTP <status> <code> (status <body status>): <message>".
 func (e *PassError) Error() string {
-	var b strings.Builder
 	service := e.Service
 	if service == "" {
 		service = svcPass.String()
 	}
-	fmt.Fprintf(&b, "tvauth: %s: HTTP %d", service, e.HTTPStatus)
-	if code := strings.TrimSpace(e.Code); code != "" {
-		b.WriteString(" " + code)
-	}
+	t := newErrText(service, e.Op).int("HTTP ", e.HTTPStatus).add(" ", e.Code, maxCodeBytes)
 	if e.Status != 0 && e.Status != e.HTTPStatus {
-		fmt.Fprintf(&b, " (status %d)", e.Status)
+		t.int(" (status ", e.Status)
+		t.b = append(t.b, ')')
 	}
-	if msg := strings.TrimSpace(e.Message); msg != "" {
-		b.WriteString(": " + msg)
-	}
-	if details := strings.TrimSpace(e.Details); details != "" {
-		b.WriteString(" (" + details + ")")
-	}
-	if action := strings.TrimSpace(e.Action); action != "" && action != "none" {
-		b.WriteString(" [action " + action + "]")
-	}
-	b.WriteString(redirectSuffix(e.HTTPStatus, e.Location))
-	return b.String()
+	return t.message(e.Message, e.HTTPStatus, e.Location).String()
 }
 
-// redirectSuffix says where an unexpected 3xx pointed: " redirected to <Location>", or " redirected"
-// for a redirect status without one. Other statuses (and a 300 or 304 without Location) add nothing.
-func redirectSuffix(status int, location string) string {
-	if status < 300 || status > 399 {
-		return ""
-	}
-	if location = strings.TrimSpace(location); location != "" {
-		return " redirected to " + location
-	}
-	switch status {
-	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
-		return " redirected"
-	}
-	return ""
-}
-
-// redirectLocation is the Location of a 3xx reply, redacted for an error: secret-named query
-// parameters blanked and the call's secret values scrubbed. "" for other statuses.
+// redirectLocation is the Location header of a 3xx reply, as sent ("" for other statuses): the
+// pipeline scrubs it (finishError).
 func redirectLocation(r *response) string {
 	if r.StatusCode < 300 || r.StatusCode > 399 {
 		return ""
 	}
-	raw := strings.TrimSpace(r.Header.Get("Location"))
-	if raw == "" {
-		return ""
-	}
-	if u, err := url.Parse(raw); err == nil {
-		return r.red.url(u)
-	}
-	return r.red.scrub(raw)
+	return r.Header.Get("Location")
 }
 
 // Is matches ErrUnauthorized for 401s and for DCR invalid_client (the credentials are gone), and
@@ -153,19 +253,21 @@ func (e *PassError) Is(target error) bool {
 }
 
 func (e *PassError) scrub(r *redactor) {
-	for _, s := range []*string{&e.Action, &e.Code, &e.Message, &e.Details, &e.HelpURL, &e.Trace, &e.Location} {
-		*s = r.scrub(*s)
-	}
+	e.Action, e.Code = r.text(e.Action, maxCodeBytes), r.text(e.Code, maxCodeBytes)
+	e.Message, e.Details = r.text(e.Message, maxTextBytes), r.text(e.Details, maxTextBytes)
+	e.HelpURL, e.Trace = r.text(e.HelpURL, maxTextBytes), r.text(e.Trace, maxTextBytes)
+	e.Location = r.location(e.Location, maxTextBytes)
 }
 
 // passErrorBody is every shape of Adobe error body in one: Enhanced Error Codes, DCR OAuth errors and
-// the legacy v1 bodies. message and status arrive with loose types, hence the raw fields.
+// the legacy v1 bodies. status and error arrive with loose types, hence the raw fields; message and
+// details are strings but for a few servers (see unmarshalPassError).
 type passErrorBody struct {
 	Action  string          `json:"action" xml:"action"`
 	Status  json.RawMessage `json:"status"`
 	Code    string          `json:"code" xml:"code"`
-	Message json.RawMessage `json:"message"`
-	Details json.RawMessage `json:"details"`
+	Message string          `json:"message"`
+	Details string          `json:"details"`
 	HelpURL string          `json:"helpUrl" xml:"helpUrl"`
 	Trace   string          `json:"trace" xml:"trace"`
 	Error   json.RawMessage `json:"error"`
@@ -208,7 +310,7 @@ func decodeAdobeError(r *response, fromXML func(*PassError, []byte)) *PassError 
 	switch {
 	case len(body) > 0 && body[0] == '{':
 		var b passErrorBody
-		if json.Unmarshal(body, &b) == nil {
+		if unmarshalPassError(body, &b) == nil {
 			e.fillFromJSON(&b)
 		}
 	case len(body) > 0 && body[0] == '<' && fromXML != nil:
@@ -227,11 +329,27 @@ func (e *PassError) fillFromXML(body []byte) {
 	}
 }
 
+// unmarshalPassError reads an Adobe error object. Its message and details are strings in every
+// documented sample, which encoding/json reads in its one pass over the body (an error body may be
+// megabytes); one of another type (an object, a number) is read again, as its JSON text.
+func unmarshalPassError(data []byte, b *passErrorBody) error {
+	err := json.Unmarshal(data, b)
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) || (te.Field != "message" && te.Field != "details") {
+		return err
+	}
+	var loose struct{ Message, Details json.RawMessage }
+	if err := json.Unmarshal(data, &loose); err != nil {
+		return err
+	}
+	b.Message, b.Details = looseString(loose.Message), looseString(loose.Details)
+	return nil
+}
+
 func (e *PassError) fillFromJSON(b *passErrorBody) {
 	e.Action, e.Code, e.HelpURL, e.Trace = b.Action, b.Code, b.HelpURL, b.Trace
 	e.Status = looseInt(b.Status)
-	e.Message = looseString(b.Message)
-	e.Details = looseString(b.Details)
+	e.Message, e.Details = b.Message, b.Details
 	// DCR and OAuth: {"error":"invalid_client"}. An EEC item may also carry "error" as an object.
 	if s := looseString(b.Error); s != "" && e.Code == "" && len(b.Error) > 0 && b.Error[0] == '"' {
 		e.Code = s
@@ -240,7 +358,7 @@ func (e *PassError) fillFromJSON(b *passErrorBody) {
 		}
 	} else if len(b.Error) > 0 && b.Error[0] == '{' && e.Code == "" {
 		var inner passErrorBody
-		if json.Unmarshal(b.Error, &inner) == nil {
+		if unmarshalPassError(b.Error, &inner) == nil {
 			e.fillFromJSON(&inner)
 		}
 	}
@@ -249,12 +367,14 @@ func (e *PassError) fillFromJSON(b *passErrorBody) {
 // Challenge is what NINA asks a client to answer before clientLogin succeeds (statusCode 330):
 // a captcha, a SecurID code, or a second factor.
 type Challenge struct {
-	Info    string // what is asked: captcha, securid, …
-	Context string // to send back with the answer
-	URL     string // e.g. the captcha image
+	Info    string // what is asked: captcha, securid, … (at most 64 bytes)
+	Context string // to send back with the answer (at most 2 KiB)
+	URL     string // e.g. the captcha image (at most 2 KiB)
 }
 
-// WebAPIError is a NINA WebAPI reply whose statusCode is not 200, whatever the HTTP status.
+// WebAPIError is a NINA WebAPI reply whose statusCode is not 200, or a reply whose HTTP status is not
+// an answer whatever its statusCode. StatusText and Location are scrubbed and at most 200 bytes,
+// RequestID at most 64; RawBody and RawHeader give the reply as it was sent.
 type WebAPIError struct {
 	HTTPStatus       int
 	StatusCode       int
@@ -262,45 +382,43 @@ type WebAPIError struct {
 	StatusText       string
 	RequestID        string
 	Challenge        *Challenge // on 330
-	// Location is the Location header of a 3xx reply (redacted of the call's secrets): NINA answers a
-	// logout it will not do with a redirect to its login page.
+	// Location is the Location header of a 3xx reply (scrubbed): NINA answers a logout it will not do
+	// with a redirect to its login page.
 	Location string
+	// Op is the operation that failed: "webapi.clientLogin", "webapi.logout".
+	Op string
+
+	serverReply
 }
 
-// Error reads "statusCode <code>[/<detail>] <text> (HTTP <status>)" for an envelope, and "HTTP
-// <status>" for a reply that had none (an error page, a redirect).
+// Error reads "tvauth: nina webapi <operation>: HTTP <status> statusCode <code>/<detail>: <text>
+// [challenge <info>]"; the statusCode part is left out for a reply without an envelope.
 func (e *WebAPIError) Error() string {
-	var b strings.Builder
-	if e.StatusCode == 0 && e.HTTPStatus != 0 {
-		fmt.Fprintf(&b, "tvauth: nina webapi: HTTP %d", e.HTTPStatus)
-	} else {
-		fmt.Fprintf(&b, "tvauth: nina webapi: statusCode %d", e.StatusCode)
+	t := newErrText(svcWebAPI.String(), e.Op).int("HTTP ", e.HTTPStatus)
+	if e.StatusCode != 0 {
+		t.int(" statusCode ", e.StatusCode)
 		if e.StatusDetailCode != 0 {
-			fmt.Fprintf(&b, "/%d", e.StatusDetailCode)
-		}
-		if text := strings.TrimSpace(e.StatusText); text != "" {
-			b.WriteString(" " + text)
-		}
-		if e.HTTPStatus != 0 && e.HTTPStatus != e.StatusCode {
-			fmt.Fprintf(&b, " (HTTP %d)", e.HTTPStatus)
+			t.int("/", e.StatusDetailCode)
 		}
 	}
-	if e.Challenge != nil && strings.TrimSpace(e.Challenge.Info) != "" {
-		b.WriteString(" [challenge " + strings.TrimSpace(e.Challenge.Info) + "]")
+	t.message(e.StatusText, e.HTTPStatus, e.Location)
+	if e.Challenge != nil {
+		if info := cleanText(e.Challenge.Info, maxChallengeText); info != "" {
+			t.b = append(append(append(t.b, " [challenge "...), info...), ']')
+		}
 	}
-	b.WriteString(redirectSuffix(e.HTTPStatus, e.Location))
-	return b.String()
+	return t.String()
 }
 
 // Is: statusCode 401, 440–444, 330/3011 (bad password) and 401/3019 match ErrUnauthorized, as does
-// HTTP 401 without an envelope; statusCode 429, 430, 441 and 607 and HTTP 429 (whatever the envelope
-// says) match ErrRateLimited.
+// HTTP 401 without an envelope (or with one that says 200); statusCode 429, 430, 441 and 607 and HTTP
+// 429 (whatever the envelope says) match ErrRateLimited.
 func (e *WebAPIError) Is(target error) bool {
 	switch target {
 	case ErrUnauthorized:
 		return e.StatusCode == 401 || (e.StatusCode >= 440 && e.StatusCode <= 444) ||
 			(e.StatusCode == 330 && e.StatusDetailCode == 3011) ||
-			(e.StatusCode == 0 && e.HTTPStatus == http.StatusUnauthorized)
+			((e.StatusCode == 0 || e.StatusCode == http.StatusOK) && e.HTTPStatus == http.StatusUnauthorized)
 	case ErrRateLimited:
 		return e.StatusCode == 429 || e.StatusCode == 430 || e.StatusCode == 441 || e.StatusCode == 607 ||
 			e.HTTPStatus == http.StatusTooManyRequests
@@ -309,35 +427,36 @@ func (e *WebAPIError) Is(target error) bool {
 }
 
 func (e *WebAPIError) scrub(r *redactor) {
-	e.StatusText = r.scrub(e.StatusText)
-	e.RequestID = r.scrub(e.RequestID)
-	e.Location = r.scrub(e.Location)
+	e.StatusText, e.RequestID = r.text(e.StatusText, maxTextBytes), r.text(e.RequestID, maxCodeBytes)
+	e.Location = r.location(e.Location, maxTextBytes)
 	if e.Challenge != nil {
 		c := *e.Challenge
-		c.Info, c.Context, c.URL = r.scrub(c.Info), r.scrub(c.Context), r.scrub(c.URL)
+		c.Info, c.Context, c.URL = r.text(c.Info, maxCodeBytes), r.text(c.Context, maxDataBytes), r.text(c.URL, maxDataBytes)
 		e.Challenge = &c
 	}
 }
 
 // AGSError is an OpenTV AGS failure: {"code":…,"message":…} or any other body with a non-answer status.
+// Code is scrubbed and at most 64 bytes, Message and Location at most 200; RawBody and RawHeader give
+// the reply as it was sent.
 type AGSError struct {
 	HTTPStatus    int
 	Code          string
 	Message       string
 	CorrelationID string // the x-correlation-id the failed call sent, to join with the operator's logs
-	// Location is the Location header of a 3xx the call did not expect (redacted of the call's secrets).
+	// Location is the Location header of a 3xx the call did not expect (scrubbed).
 	Location string
+	// Op is the operation that failed: "ags.signOn", "ags.refresh", …
+	Op string
+
+	serverReply
 }
 
+// Error reads "tvauth: opentv ags <operation>: HTTP <status> code <code>: <message> (correlation id
+// <id>)".
 func (e *AGSError) Error() string {
-	s := fmt.Sprintf("tvauth: opentv ags: HTTP %d", e.HTTPStatus)
-	if code := strings.TrimSpace(e.Code); code != "" {
-		s += " code " + code
-	}
-	if msg := strings.TrimSpace(e.Message); msg != "" {
-		s += ": " + msg
-	}
-	return s + redirectSuffix(e.HTTPStatus, e.Location) + correlationSuffix(e.CorrelationID)
+	return newErrText(svcAGS.String(), e.Op).int("HTTP ", e.HTTPStatus).add(" code ", e.Code, maxCodeBytes).
+		message(e.Message, e.HTTPStatus, e.Location).correlation(e.CorrelationID)
 }
 
 // Is matches ErrUnauthorized for 401 and ErrRateLimited for 429.
@@ -352,49 +471,75 @@ func (e *AGSError) Is(target error) bool {
 }
 
 func (e *AGSError) scrub(r *redactor) {
-	e.Code, e.Message, e.Location = r.scrub(e.Code), r.scrub(e.Message), r.scrub(e.Location)
+	e.Code, e.Message = r.text(e.Code, maxCodeBytes), r.text(e.Message, maxTextBytes)
+	e.CorrelationID, e.Location = r.text(e.CorrelationID, maxCodeBytes), r.location(e.Location, maxTextBytes)
 }
 
 // decodeAGSError never fails: code may be a number or a string, and a body that is not JSON leaves
 // Code and Message empty.
 func decodeAGSError(r *response) error {
 	e := &AGSError{HTTPStatus: r.StatusCode, Location: redirectLocation(r)}
+	body := trimBOM(r.Body)
+	if len(body) == 0 || body[0] != '{' {
+		return e
+	}
+	// message is read as a string in encoding/json's one pass (as for Adobe, see unmarshalPassError),
+	// or again as JSON text when it is not one.
 	var b struct {
 		Code    json.RawMessage `json:"code"`
-		Message json.RawMessage `json:"message"`
+		Message string          `json:"message"`
 	}
-	if body := trimBOM(r.Body); len(body) > 0 && body[0] == '{' && json.Unmarshal(body, &b) == nil {
-		e.Code = strings.Trim(looseString(b.Code), " ")
-		e.Message = looseString(b.Message)
+	err := json.Unmarshal(body, &b)
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field == "message" {
+		var loose struct{ Message json.RawMessage }
+		if err = json.Unmarshal(body, &loose); err == nil {
+			b.Message = looseString(loose.Message)
+		}
+	}
+	if err == nil {
+		e.Code, e.Message = looseString(b.Code), b.Message
 	}
 	return e
 }
 
 // DecodeError reports a reply with an answer status whose body could not be read as documented
-// (an HTML page instead of JSON, a truncated body, a wrong type).
+// (an HTML page instead of JSON, a truncated body, a wrong type). RawBody and RawHeader give the reply
+// as it was sent.
 type DecodeError struct {
 	Service       string // "adobe pass", "clientless", "nina webapi", "opentv ags"
 	HTTPStatus    int
 	ContentType   string
-	Err           error
+	Err           error  // the cause, or a stand-in with its scrubbed text (see RequestError.Err)
 	CorrelationID string // the x-correlation-id the call sent (AGS), to join with the server's logs
+	Op            string // the operation that failed
+
+	serverReply
 }
 
+// Error reads "tvauth: <service> <operation>: cannot decode HTTP <status> reply (<content type>):
+// <cause> (correlation id <id>)".
 func (e *DecodeError) Error() string {
-	var b strings.Builder
-	b.WriteString("tvauth: ")
-	if e.Service != "" {
-		b.WriteString(e.Service + ": ")
+	t := newErrText(e.Service, e.Op).int("cannot decode HTTP ", e.HTTPStatus)
+	t.b = append(t.b, " reply"...)
+	if ct := cleanText(e.ContentType, maxCodeBytes); ct != "" {
+		t.b = append(append(append(t.b, " ("...), ct...), ')')
 	}
-	fmt.Fprintf(&b, "cannot decode HTTP %d reply", e.HTTPStatus)
-	if ct := strings.TrimSpace(e.ContentType); ct != "" {
-		b.WriteString(" (" + ct + ")")
-	}
-	if cause := causeText(e.Err); cause != "" {
-		b.WriteString(": " + cause)
-	}
-	b.WriteString(correlationSuffix(e.CorrelationID))
-	return b.String()
+	return t.add(": ", causeText(e.Err), maxTextBytes).correlation(e.CorrelationID)
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// replyMediaType is the media type of a reply's Content-Type as sent, its case kept: the scrubber finds
+// a secret a server echoed there only in the form it was sent in.
+func replyMediaType(r *response) string {
+	mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	return strings.TrimSpace(mt)
+}
+
+func (e *DecodeError) scrub(r *redactor) {
+	e.ContentType, e.CorrelationID = r.text(e.ContentType, maxCodeBytes), r.text(e.CorrelationID, maxCodeBytes)
+	_, e.Err = r.cause(e.Err)
 }
 
 // causeText is a wrapped error's text without the "tvauth: " its own Error may start with, so that
@@ -406,102 +551,85 @@ func causeText(err error) string {
 	return strings.TrimSpace(strings.TrimPrefix(err.Error(), "tvauth: "))
 }
 
-// scrub replaces the cause only when its chain held a secret, so errors.As still reaches a
-// *json.SyntaxError and the like otherwise.
-func (e *DecodeError) scrub(r *redactor) { e.Err = r.scrubCause(e.Err) }
-
-// scrubbedError stands in for a cause whose chain held a secret in its text: whatever walks the chain
-// (errors.Unwrap, an error reporter, a logger printing causes) reads only the scrubbed text. It still
-// answers errors.Is as the cause did (context errors, ErrResponseTooLarge, io.ErrUnexpectedEOF);
-// errors.As reaches no value of the cause, since any of them could print the secret.
-type scrubbedError struct {
-	msg   string
-	cause error
-}
-
-func (e *scrubbedError) Error() string        { return e.msg }
-func (e *scrubbedError) Is(target error) bool { return errors.Is(e.cause, target) }
-
-// Format prints only the scrubbed text: %#v and %+v would otherwise print the cause's fields.
-func (e *scrubbedError) Format(f fmt.State, verb rune) {
-	switch verb {
-	case 'q', 'x', 'X':
-		fmt.Fprintf(f, fmt.FormatString(f, verb), e.msg)
-	default:
-		fmt.Fprint(f, e.msg)
+// cause returns the text an error shows for its cause err, and err as the error's chain may hold it:
+// err itself when its text is short and holds no secret; otherwise a stand-in whose text is the
+// scrubbed, bounded one. The stand-in answers errors.Is as err did (context errors,
+// ErrResponseTooLarge, io.ErrUnexpectedEOF), and is a net.Error with err's Timeout when err was one;
+// errors.As reaches no value of err, since any of them could print what was scrubbed.
+func (r *redactor) cause(err error) (string, error) {
+	if err == nil {
+		return "", nil
 	}
+	full := err.Error()
+	text := r.text(full, maxTextBytes)
+	if text == full {
+		return text, err
+	}
+	ce := causeError{text: text, is: func(target error) bool { return errors.Is(err, target) }}
+	var ne interface{ Timeout() bool }
+	if !errors.As(err, &ne) {
+		return text, &ce
+	}
+	var temp interface{ Temporary() bool } // deprecated in net.Error, still part of it
+	return text, &netCauseError{causeError: ce, timeout: ne.Timeout(), temporary: errors.As(err, &temp) && temp.Temporary()}
 }
 
-// scrubbedNetError is a scrubbedError whose cause was a net.Error: it still answers Timeout and
-// Temporary as the cause did, so that code asking errors.As(err, &netErr) keeps working.
-type scrubbedNetError struct {
-	*scrubbedError
+// causeError stands in for a cause whose text was not fit to show. It keeps no value of the cause
+// (only a func that asks it errors.Is), so nothing, not even %#v, prints what was scrubbed.
+type causeError struct {
+	text string
+	is   func(error) bool
+}
+
+func (e *causeError) Error() string        { return e.text }
+func (e *causeError) Is(target error) bool { return e.is(target) }
+
+// netCauseError is a causeError whose cause was a net.Error.
+type netCauseError struct {
+	causeError
 	timeout, temporary bool
 }
 
-func (e *scrubbedNetError) Timeout() bool   { return e.timeout }
-func (e *scrubbedNetError) Temporary() bool { return e.temporary }
-
-// newScrubbedError replaces cause with msg, keeping what errors.Is and a net.Error may ask of it.
-func newScrubbedError(msg string, cause error) error {
-	se := &scrubbedError{msg: msg, cause: cause}
-	var ne interface {
-		error
-		Timeout() bool
-	}
-	if !errors.As(cause, &ne) {
-		return se
-	}
-	var temp interface{ Temporary() bool } // deprecated in net.Error, still part of it
-	return &scrubbedNetError{scrubbedError: se, timeout: ne.Timeout(), temporary: errors.As(cause, &temp) && temp.Temporary()}
-}
-
-func correlationSuffix(id string) string {
-	if id = strings.TrimSpace(id); id == "" {
-		return ""
-	}
-	return " (correlation id " + id + ")"
-}
-
-func (e *DecodeError) Unwrap() error { return e.Err }
+func (e *netCauseError) Timeout() bool   { return e.timeout }
+func (e *netCauseError) Temporary() bool { return e.temporary }
 
 // RequestError is a failure to get any reply: a transport error, an exhausted deadline, a body over the
-// cap. Its URL is redacted; Unwrap gives the cause (context.DeadlineExceeded, *net.OpError,
-// ErrResponseTooLarge, …) so errors.Is and errors.As work through it.
+// cap. Unwrap gives the cause (context.DeadlineExceeded, *net.OpError, ErrResponseTooLarge, …) so that
+// errors.Is and errors.As work through it. A cause whose text holds a secret or more than 200 bytes is
+// replaced by a stand-in with its scrubbed, bounded text, which still answers errors.Is (and a
+// net.Error's Timeout) as the cause did; a cause whose text is clean is kept with its whole chain.
 type RequestError struct {
 	Service       string
 	Method        string
-	URL           string // redacted
+	URL           string // secret-named query parameters blanked, scrubbed, at most 200 bytes
 	Err           error
 	CorrelationID string // the x-correlation-id the call sent (AGS): a timeout is when the server's logs matter
-	msg           string // the cause's text, scrubbed of this request's secrets
+	Op            string // the operation that failed
+	msg           string // the cause's text, scrubbed
 }
 
-// Error reads "tvauth: <service>: <METHOD> <URL>: <cause>"; the method and URL are left out when the
-// call never got as far as a URL (a service that is not configured).
+// Error reads "tvauth: <service> <operation>: <METHOD> <URL>: <cause>"; the method and URL are left out
+// when the call never got as far as a URL (a service that is not configured).
 func (e *RequestError) Error() string {
-	var b strings.Builder
-	b.WriteString("tvauth: ")
-	if e.Service != "" {
-		b.WriteString(e.Service + ": ")
-	}
-	if e.URL != "" {
-		if e.Method != "" {
-			b.WriteString(e.Method + " ")
+	t := newErrText(e.Service, e.Op)
+	if url := cleanText(e.URL, maxURLText); url != "" {
+		if method := cleanText(e.Method, maxMethodText); method != "" {
+			t.b = append(append(t.b, method...), ' ')
 		}
-		b.WriteString(e.URL + ": ")
+		t.b = append(append(t.b, url...), ": "...)
 	}
 	msg := strings.TrimSpace(strings.TrimPrefix(e.msg, "tvauth: "))
 	if msg == "" {
 		msg = causeText(e.Err)
 	}
-	if msg == "" {
+	if msg = cleanText(msg, maxTextBytes); msg == "" {
 		msg = "request failed"
 	}
-	b.WriteString(msg)
-	b.WriteString(correlationSuffix(e.CorrelationID))
-	return b.String()
+	t.b = append(t.b, msg...)
+	return t.correlation(e.CorrelationID)
 }
+
+func (e *RequestError) Unwrap() error { return e.Err }
 
 // wrapError is "tvauth: <context>: <cause>" with the cause's own "tvauth: " left out of the text, so
 // that a tvauth error wrapped in another reads with one prefix; Unwrap still reaches the cause.
@@ -527,7 +655,26 @@ func notConfigured(svc serviceID, method, option string) error {
 		msg: "service not configured (set " + option + ")"}
 }
 
-func (e *RequestError) Unwrap() error { return e.Err }
-
 // scrubber is implemented by every error type that carries text a server sent.
 type scrubber interface{ scrub(*redactor) }
+
+// finishError makes an error from a reply fit to return: the reply's text in it scrubbed and bounded,
+// the operation named, and the reply kept for RawBody and RawHeader.
+func (r *redactor) finishError(err error, cl *call, resp *response) error {
+	raw := newReply(resp)
+	switch e := err.(type) {
+	case *PassError:
+		e.Op, e.serverReply = cl.op, raw
+	case *WebAPIError:
+		e.Op, e.serverReply = cl.op, raw
+	case *AGSError:
+		e.Op, e.serverReply = cl.op, raw
+	case *DecodeError:
+		e.Op, e.serverReply = cl.op, raw
+		e.CorrelationID = cl.header.Get("X-Correlation-Id")
+	}
+	if s, ok := err.(scrubber); ok {
+		s.scrub(r)
+	}
+	return err
+}

@@ -1,19 +1,44 @@
 package tvauth
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 )
+
+// passFields, agsFields and webapiFields are an error's decoded fields, without what the pipeline adds
+// to every error (the operation and the raw reply).
+func passFields(e *PassError) PassError {
+	c := *e
+	c.Op, c.serverReply = "", serverReply{}
+	return c
+}
+
+func agsFields(e *AGSError) AGSError {
+	c := *e
+	c.Op, c.serverReply = "", serverReply{}
+	return c
+}
+
+func webapiFields(e *WebAPIError) WebAPIError {
+	c := *e
+	c.Op, c.serverReply = "", serverReply{}
+	return c
+}
 
 func TestErrorsMatchSentinels(t *testing.T) {
 	t.Parallel()
@@ -180,10 +205,22 @@ func TestErrorStrings(t *testing.T) {
 		{&PassError{HTTPStatus: 400, Code: "invalid_parameter_mvpd", Status: 400, Message: "bad mvpd", Action: "none"},
 			"tvauth: adobe pass: HTTP 400 invalid_parameter_mvpd: bad mvpd"},
 		{&PassError{HTTPStatus: 200, Code: "authorization_denied_by_mvpd", Status: 403, Action: "authentication", Details: "d"},
-			"tvauth: adobe pass: HTTP 200 authorization_denied_by_mvpd (status 403) (d) [action authentication]"},
+			"tvauth: adobe pass: HTTP 200 authorization_denied_by_mvpd (status 403)"},
+		{&PassError{Op: "pass.logout", HTTPStatus: 400, Code: "invalid_request", Status: 400, Message: "bad redirect"},
+			"tvauth: adobe pass logout: HTTP 400 invalid_request: bad redirect"},
+		{&PassError{Op: "clientless.authorize", Service: "clientless", HTTPStatus: 403, Message: "User not authorized"},
+			"tvauth: clientless authorize: HTTP 403: User not authorized"},
 		{&WebAPIError{HTTPStatus: 200, StatusCode: 330, StatusDetailCode: 3015, StatusText: "Captcha required", Challenge: &Challenge{Info: "captcha"}},
-			"tvauth: nina webapi: statusCode 330/3015 Captcha required (HTTP 200) [challenge captcha]"},
+			"tvauth: nina webapi: HTTP 200 statusCode 330/3015: Captcha required [challenge captcha]"},
+		{&WebAPIError{Op: "webapi.logout", HTTPStatus: 429, StatusCode: 200, StatusText: "OK"},
+			"tvauth: nina webapi logout: HTTP 429 statusCode 200: OK"},
 		{&AGSError{HTTPStatus: 403, Code: "20003", Message: "Device limit reached"}, "tvauth: opentv ags: HTTP 403 code 20003: Device limit reached"},
+		{&AGSError{Op: "ags.signOn", HTTPStatus: 403, Code: "20003", Message: "Device limit reached", CorrelationID: "c-1"},
+			"tvauth: opentv ags signOn: HTTP 403 code 20003: Device limit reached (correlation id c-1)"},
+		{&DecodeError{Op: "pass.token", Service: "adobe pass", HTTPStatus: 200, ContentType: "text/html", Err: errors.New("token reply has no access_token")},
+			"tvauth: adobe pass token: cannot decode HTTP 200 reply (text/html): token reply has no access_token"},
+		{&RequestError{Op: "clientless.config", Service: "clientless", Method: "GET", URL: "https://api.auth.adobe.com/api/v1/config/REF30", Err: context.Canceled},
+			"tvauth: clientless config: GET https://api.auth.adobe.com/api/v1/config/REF30: context canceled"},
 		{&ValidationError{Field: "RedirectURL", Reason: "not an absolute URL"}, "tvauth: invalid RedirectURL: not an absolute URL"},
 	}
 	for _, tt := range tests {
@@ -383,12 +420,17 @@ func TestErrorTextsInEdgeShapes(t *testing.T) {
 		{"AGSError 300 without Location", &AGSError{HTTPStatus: 300}, "tvauth: opentv ags: HTTP 300"},
 		{"WebAPIError 304", &WebAPIError{HTTPStatus: 304}, "tvauth: nina webapi: HTTP 304"},
 		{"WebAPIError 308 without Location", &WebAPIError{HTTPStatus: 308}, "tvauth: nina webapi: HTTP 308 redirected"},
-		{"zero WebAPIError", &WebAPIError{}, "tvauth: nina webapi: statusCode 0"},
+		{"zero WebAPIError", &WebAPIError{}, "tvauth: nina webapi: HTTP 0"},
 		{"body-less WebAPIError", &WebAPIError{HTTPStatus: 503}, "tvauth: nina webapi: HTTP 503"},
-		{"WebAPIError with blank text", &WebAPIError{HTTPStatus: 200, StatusCode: 460, StatusText: "  "}, "tvauth: nina webapi: statusCode 460 (HTTP 200)"},
+		{"WebAPIError with blank text", &WebAPIError{HTTPStatus: 200, StatusCode: 460, StatusText: "  "}, "tvauth: nina webapi: HTTP 200 statusCode 460"},
 		{"WebAPIError 302", &WebAPIError{HTTPStatus: 302, Location: "https://login.nina.example/"},
 			"tvauth: nina webapi: HTTP 302 redirected to https://login.nina.example/"},
-		{"WebAPIError with blank challenge", &WebAPIError{StatusCode: 330, Challenge: &Challenge{Info: " "}}, "tvauth: nina webapi: statusCode 330"},
+		{"WebAPIError with blank challenge", &WebAPIError{StatusCode: 330, Challenge: &Challenge{Info: " "}}, "tvauth: nina webapi: HTTP 0 statusCode 330"},
+		{"PassError 302 with a message", &PassError{HTTPStatus: 302, Message: "moved", Location: "https://mvpd.example/login"},
+			"tvauth: adobe pass: HTTP 302: moved (redirected to https://mvpd.example/login)"},
+		{"PassError with control characters", &PassError{HTTPStatus: 400, Code: "bad\ncode", Message: "line one\r\nline two\x00\x7f\u2028end"},
+			"tvauth: adobe pass: HTTP 400 bad code: line one line two end"},
+		{"PassError with invalid UTF-8", &PassError{HTTPStatus: 400, Message: "bad \xff\xfe reply"}, "tvauth: adobe pass: HTTP 400: bad \uFFFD reply"},
 		{"zero AGSError", &AGSError{}, "tvauth: opentv ags: HTTP 0"},
 		{"body-less AGSError", &AGSError{HTTPStatus: 504}, "tvauth: opentv ags: HTTP 504"},
 		{"AGSError with blank fields", &AGSError{HTTPStatus: 400, Code: " ", Message: " ", CorrelationID: " "}, "tvauth: opentv ags: HTTP 400"},
@@ -473,11 +515,11 @@ func TestClientlessErrorsNameClientless(t *testing.T) {
 		requestor string
 		want      string
 	}{
-		{c, "ERR", "tvauth: clientless: HTTP 502"},
-		{c, "JSON", "tvauth: clientless: HTTP 400: Bad requestor"},
-		{c, "HTML", "tvauth: clientless: cannot decode HTTP 200 reply (text/html): "},
-		{c, "MOVED", "tvauth: clientless: HTTP 302 redirected to https://login.example/?requestor=MOVED"},
-		{dead, "REF30", "tvauth: clientless: GET http://127.0.0.1:1/api/v1/config/REF30: "},
+		{c, "ERR", "tvauth: clientless config: HTTP 502"},
+		{c, "JSON", "tvauth: clientless config: HTTP 400: Bad requestor"},
+		{c, "HTML", "tvauth: clientless config: cannot decode HTTP 200 reply (text/html): "},
+		{c, "MOVED", "tvauth: clientless config: HTTP 302 redirected to https://login.example/?requestor=MOVED"},
+		{dead, "REF30", "tvauth: clientless config: GET http://127.0.0.1:1/api/v1/config/REF30: "},
 	}
 	for _, tt := range tests {
 		_, err := tt.client.Clientless.Config(context.Background(), tt.requestor)
@@ -590,4 +632,133 @@ func TestClientlessItemErrorsNameClientless(t *testing.T) {
 			t.Errorf("resource %s: error %q, want %q", r.ID, got, want[i])
 		}
 	}
+}
+
+// ---- short, fixed-shape error texts ------------------------------------------------------------
+
+// huge is a field a hostile reply could fill: 64 KiB of text with control characters, invalid UTF-8
+// and line separators.
+var huge = strings.Repeat("x\n\r\t\x00\x1b\xff\u2028é", 64<<10/16)
+
+// Every error type, with every field at its worst (64 KiB texts, the longest integers, control
+// characters, invalid UTF-8), reads in at most 512 bytes, on one line, as valid UTF-8.
+func TestErrorTextsBounded(t *testing.T) {
+	t.Parallel()
+	const big = -9223372036854775808
+	cause := errors.New(huge)
+	errs := []error{
+		&ValidationError{Field: huge, Reason: huge},
+		&PassError{HTTPStatus: big, Action: huge, Code: huge, Message: huge, Details: huge, HelpURL: huge, Trace: huge,
+			Status: big + 1, Location: huge, Service: huge, Op: huge},
+		&PassError{HTTPStatus: 302, Code: huge, Status: big, Location: huge, Service: huge, Op: huge},
+		&PassError{HTTPStatus: 302, Code: huge, Status: big, Message: huge, Location: huge, Service: huge, Op: huge},
+		&WebAPIError{HTTPStatus: big, StatusCode: big, StatusDetailCode: big, StatusText: huge, RequestID: huge,
+			Challenge: &Challenge{Info: huge, Context: huge, URL: huge}, Location: huge, Op: huge},
+		&WebAPIError{HTTPStatus: 307, StatusCode: big, StatusDetailCode: big, StatusText: huge,
+			Challenge: &Challenge{Info: huge}, Location: huge, Op: huge},
+		&WebAPIError{HTTPStatus: 307, StatusCode: big, StatusDetailCode: big, Challenge: &Challenge{Info: huge}, Location: huge, Op: huge},
+		&AGSError{HTTPStatus: big, Code: huge, Message: huge, CorrelationID: huge, Location: huge, Op: huge},
+		&AGSError{HTTPStatus: 303, Code: huge, Message: huge, CorrelationID: huge, Location: huge, Op: huge},
+		&AGSError{HTTPStatus: 303, Code: huge, CorrelationID: huge, Location: huge, Op: huge},
+		&DecodeError{Service: huge, HTTPStatus: big, ContentType: huge, Err: cause, CorrelationID: huge, Op: huge},
+		&RequestError{Service: huge, Method: huge, URL: huge, Err: cause, CorrelationID: huge, Op: huge},
+		&RequestError{Service: huge, Method: huge, URL: huge, Err: cause, CorrelationID: huge, Op: huge, msg: huge},
+	}
+	for _, err := range errs {
+		msg := err.Error()
+		if len(msg) > maxErrorText || !utf8.ValidString(msg) || strings.ContainsAny(msg, "\n\r\t\x00\x1b\u2028") {
+			t.Errorf("%T: Error() of %d bytes (at most %d), one line of valid UTF-8: %q", err, len(msg), maxErrorText, msg)
+		}
+	}
+}
+
+// The reply an error came from stays available, exactly as the server sent it (secrets and all),
+// through RawBody and RawHeader only: fmt (every verb, %#v included), both slog handlers and
+// encoding/json print none of it.
+func TestRawReplyOnlyThroughMethods(t *testing.T) {
+	t.Parallel()
+	const token = "raw-token-0123456789abcdef"
+	body := `{"status":400,"code":"invalid_request","message":"bad token ` + token + `","details":"` + strings.Repeat("d", 1000) + `"}`
+	c, mux, _ := setup(t, WithPassTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token, TokenType: "Bearer"})))
+	mux.HandleFunc("GET /api/v2/REF30/configuration", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Echo", token)
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, body)
+	})
+	_, err := c.Pass.Configuration(context.Background(), "REF30")
+	var pe *PassError
+	if !errors.As(err, &pe) {
+		t.Fatalf("err = %v, want a *PassError", err)
+	}
+	if got := string(pe.RawBody()); got != body {
+		t.Errorf("RawBody() = %q, want the body as sent", got)
+	}
+	if got := pe.RawHeader().Get("X-Echo"); got != token {
+		t.Errorf("RawHeader() X-Echo = %q, want the header as sent", got)
+	}
+	if pe.Message != "bad token REDACTED" || len(pe.Details) != maxTextBytes || pe.Op != "pass.configuration" {
+		t.Errorf("Message %q, Details of %d bytes, Op %q", pe.Message, len(pe.Details), pe.Op)
+	}
+	var outs []string
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		outs = append(outs, fmt.Sprintf(verb, err), fmt.Sprintf(verb, *pe))
+	}
+	var logs bytes.Buffer
+	for _, h := range []slog.Handler{slog.NewTextHandler(&logs, nil), slog.NewJSONHandler(&logs, nil)} {
+		slog.New(h).Error("failed", "err", err, "pe", *pe)
+	}
+	js, _ := json.Marshal(pe)
+	outs = append(outs, logs.String(), string(js))
+	for _, out := range outs {
+		if strings.Contains(out, token) || strings.Contains(out, hex.EncodeToString([]byte(token))) || strings.Contains(out, "dddddddddd"+strings.Repeat("d", 200)) {
+			t.Errorf("the raw reply shows: %s", out)
+		}
+	}
+	if (&PassError{}).RawBody() != nil || (&PassError{}).RawHeader() != nil {
+		t.Error("an error built without a reply has a raw reply")
+	}
+}
+
+// FuzzErrorText sends any reply (status, Location, Content-Type, body) through each family's error
+// decoder and the pipeline's finishing step: the error's text is at most 512 bytes of valid UTF-8 on
+// one line, its text fields keep their bounds, and no secret the call sent shows in any of them.
+func FuzzErrorText(f *testing.F) {
+	for _, s := range []string{
+		`{"action":"none","status":400,"code":"invalid_parameter_redirect_url","message":"m"}`,
+		`{"error":"invalid_client","error_description":"the client secret s3cr3t-0123456789 is wrong"}`,
+		`<error><status>403</status><message>x</message></error>`, `{"code":20001,"message":"x"}`,
+		`{"response":{"statusCode":330,"statusText":"s3cr3t-0123456789","data":{"challenge":{"info":"captcha","url":"u"}}}}`,
+		`statusCode=441&statusText=s3cr3t-0123456789`, `<html>429</html>`, ``,
+	} {
+		f.Add(400, "", "application/json", s)
+		f.Add(302, "https://login.example/?a=s3cr3t-0123456789&b=1", "text/html", s)
+	}
+	const secret = "s3cr3t-0123456789"
+	decoders := map[string]func(*response) error{
+		"pass": decodePassError, "clientless": decodeClientlessError, "webapi": decodeWebAPIError, "ags": decodeAGSError,
+	}
+	f.Fuzz(func(t *testing.T, status int, location, contentType, body string) {
+		header := http.Header{"Location": {location}, "Content-Type": {contentType}, "Retry-After": {"1"}}
+		for name, decode := range decoders {
+			resp := &response{StatusCode: status, Header: header, Body: []byte(body)}
+			cl := &call{op: name + ".fuzz", header: http.Header{"X-Correlation-Id": {location}}}
+			red := newRedactor(secret)
+			for _, err := range []error{
+				red.finishError(decode(resp), cl, resp),
+				red.finishError(&DecodeError{Service: name, HTTPStatus: status, ContentType: replyMediaType(resp), Err: errors.New(body)}, cl, resp),
+			} {
+				msg := err.Error()
+				if len(msg) > maxErrorText || !utf8.ValidString(msg) || strings.IndexFunc(msg, isControl) >= 0 {
+					t.Fatalf("%s: Error() of %d bytes: %q", name, len(msg), msg)
+				}
+				if strings.Contains(msg, secret) || strings.Contains(fmt.Sprintf("%#v", err), secret) {
+					t.Fatalf("%s: the secret shows: %#v", name, err)
+				}
+				if pe, ok := err.(*PassError); ok && (len(pe.Message) > maxTextBytes || len(pe.Code) > maxCodeBytes || len(pe.Location) > maxTextBytes) {
+					t.Fatalf("%s: fields past their bounds: %#v", name, pe)
+				}
+			}
+		}
+	})
 }

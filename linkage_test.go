@@ -1,8 +1,6 @@
 package tvauth
 
 import (
-	"bytes"
-	"encoding/xml"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,34 +110,4 @@ func TestLinkedOnlyWhenUsed(t *testing.T) {
 	if n, _ := count(wl, slogLogging); n == 0 {
 		t.Error("control: a program with WithLogger links no slog LogAttrs; the check above proves nothing")
 	}
-}
-
-// xmlEscaped is a copy of xml.EscapeText kept out of encoding/xml (see its comment): it must write
-// exactly what xml.EscapeText writes.
-func TestXMLEscapedMatchesEncodingXML(t *testing.T) {
-	t.Parallel()
-	for _, s := range []string{
-		"", "plain-token_123", `a"b'c&d<e>f`, "tab\there\nnew\rret", "é ü 日本 😀", "\x00\x01\x1f\x7f",
-		"\xff\xfe invalid", "\uFFFD real replacement", "\uFFFE\uFFFF", "\U0010FFFF", "&amp; already",
-		"ends with <", "\xed\xa0\x80 surrogate", "mixed\x00é\"\xc3(",
-	} {
-		var b bytes.Buffer
-		_ = xml.EscapeText(&b, []byte(s))
-		if got := xmlEscaped(s); got != b.String() {
-			t.Errorf("xmlEscaped(%q) = %q, xml.EscapeText writes %q", s, got, b.String())
-		}
-	}
-}
-
-func FuzzXMLEscaped(f *testing.F) {
-	for _, s := range []string{"", `a"b'c&d<e>f`, "\t\n\r", "\xff\uFFFD\x00", "日本😀"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		var b bytes.Buffer
-		_ = xml.EscapeText(&b, []byte(s))
-		if got := xmlEscaped(s); got != b.String() {
-			t.Fatalf("xmlEscaped(%q) = %q, xml.EscapeText writes %q", s, got, b.String())
-		}
-	})
 }

@@ -84,7 +84,7 @@ func (s *PassService) Logout(ctx context.Context, req LogoutRequest) (*LogoutRes
 	if err := requireAbsoluteURL("RedirectURL", req.RedirectURL); err != nil {
 		return nil, err
 	}
-	cl := s.v2call(http.MethodGet, pathf("/api/v2/%s/logout/%s", req.ServiceProvider, req.MVPD))
+	cl := s.v2call("pass.logout", http.MethodGet, pathf("/api/v2/%s/logout/%s", req.ServiceProvider, req.MVPD))
 	cl.query = pairs{{"redirectUrl", req.RedirectURL}}.encode()
 	if err := s.setDevice(cl.header, req.Device, deviceRequired); err != nil {
 		return nil, err
@@ -166,7 +166,7 @@ func (s *ClientlessService) Logout(ctx context.Context, req ClientlessRequest) e
 		return invalid("ClientlessRequest", "%v", err)
 	}
 	_, err = s.client.do(ctx, &call{
-		service: svcClientless, method: http.MethodDelete, path: "/api/v1/logout", query: q,
+		service: svcClientless, op: "clientless.logout", method: http.MethodDelete, path: "/api/v1/logout", query: q,
 		decodeError: decodeClientlessError,
 		header:      h, auth: authPassBearer, throttleFloor: v1Throttle,
 	})
@@ -225,7 +225,7 @@ func (s *AGSService) SignOut(ctx context.Context, accessToken Secret, req SignOn
 	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
 		return err
 	}
-	cl, _, err := s.newCall(http.MethodPost, "/signOut", &req, agsParametersOnly)
+	cl, _, err := s.newCall("ags.signOut", http.MethodPost, "/signOut", &req, agsParametersOnly)
 	if err != nil {
 		return err
 	}

@@ -233,8 +233,11 @@ func TestLogoutErrors(t *testing.T) {
 			want := PassError{HTTPStatus: 400, Status: 400, Action: "none", Code: "invalid_parameter_redirect_url",
 				Message: "The redirect URL parameter value is missing or invalid.", Trace: "12f6fef9-d2e0-422b-a9d7-60d799abe353",
 				HelpURL: "https://experienceleague.adobe.com/docs/pass/authentication/auth-features/error-reportn/enhanced-error-codes.html"}
-			if *pe != want {
-				t.Errorf("PassError = %+v, want %+v", *pe, want)
+			if got := passFields(pe); got != want {
+				t.Errorf("PassError = %+v, want %+v", got, want)
+			}
+			if pe.Op != "pass.logout" {
+				t.Errorf("Op = %q, want pass.logout", pe.Op)
 			}
 		}},
 		{"status in body differs from HTTP status", 500, "application/json",

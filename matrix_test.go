@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -364,9 +367,20 @@ var gzipBomb = sync.OnceValue(func() []byte {
 	return bytes.Repeat(member.Bytes(), 64)
 })
 
+// hugeErrors are error bodies of each family whose every text is 64 KiB of text with control
+// characters, invalid UTF-8, line and paragraph separators, and a JSON-escaped quote.
+var hugeErrors = sync.OnceValue(func() map[string][]byte {
+	text := strings.Repeat("stack\tframe\r\n\x00\x1b[31m \xff\xfe\u2028 \\\" ", 64<<10/32)
+	out := map[string][]byte{}
+	for _, family := range []string{"pass", "clientless", "webapi", "ags"} {
+		out[family] = []byte(familyError(family, text))
+	}
+	return out
+})
+
 // familyError is an error body of the family's own shape whose texts are msg.
 func familyError(family, msg string) string {
-	q := strconv.Quote(msg)
+	q := jsonQuoteRaw(msg)
 	switch family {
 	case "webapi":
 		return `{"response":{"statusCode":400,"statusDetailCode":1000,"statusText":` + q + `,"requestId":` + q + `,"data":{"info":` + q + `}}}`
@@ -374,6 +388,26 @@ func familyError(family, msg string) string {
 		return `{"code":` + q + `,"message":` + q + `}`
 	}
 	return `{"status":400,"code":"invalid_request","message":` + q + `,"details":` + q + `,"helpUrl":` + q + `,"trace":` + q + `,"action":"none"}`
+}
+
+// jsonQuoteRaw is s as a JSON string with only what JSON requires escaped (", \ and control
+// characters): invalid UTF-8 goes out as raw bytes, which JSON decoders read as U+FFFD.
+func jsonQuoteRaw(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20:
+			fmt.Fprintf(&b, "\\u%04x", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 var faults = []fault{
@@ -494,6 +528,31 @@ var faults = []fault{
 			}
 		},
 		expect: spoiled},
+	{name: "huge error reply", heavy: true,
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write(hugeErrors()[m.family])
+			}
+		},
+		expect: func(m method) string { return clsService }},
+	{name: "huge Location", heavy: true,
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Location", "https://login.example/"+strings.Repeat("p\u2028%0A", 8<<10)+"?q="+strings.Repeat("x", 64<<10))
+				w.WriteHeader(http.StatusTemporaryRedirect)
+			}
+		},
+		expect: func(m method) string { return clsService }},
+	{name: "huge Content-Type",
+		serve: func(_ *lab, m method) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				writeAnswer(w, m, "text/"+strings.Repeat("x-huge", 16<<10)+"; charset="+strings.Repeat("y", 16<<10))
+				_, _ = w.Write([]byte("<html>not JSON</html>"))
+			}
+		},
+		expect: spoiled},
 	{name: "invalid UTF-8 error",
 		serve: func(_ *lab, m method) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) {
@@ -521,6 +580,35 @@ func textProblems(m method, err error) []string {
 	}
 	if m.family == "clientless" && strings.Contains(text, "adobe pass") {
 		out = append(out, fmt.Sprintf("a clientless error says adobe pass: %q", text))
+	}
+	// The error names the operation that failed, in its Op field and in its text.
+	var (
+		pe *tvauth.PassError
+		we *tvauth.WebAPIError
+		ae *tvauth.AGSError
+		de *tvauth.DecodeError
+		re *tvauth.RequestError
+	)
+	op := "-"
+	switch {
+	case errors.As(err, &pe):
+		op = pe.Op
+	case errors.As(err, &we):
+		op = we.Op
+	case errors.As(err, &ae):
+		op = ae.Op
+	case errors.As(err, &de):
+		op = de.Op
+	case errors.As(err, &re):
+		op = re.Op
+	}
+	family, name, _ := strings.Cut(op, ".")
+	switch {
+	case op == "-":
+	case family == "" || name == "":
+		out = append(out, fmt.Sprintf("the error names no operation (Op %q): %q", op, text))
+	case !strings.Contains(text, " "+name+": "):
+		out = append(out, fmt.Sprintf("the text does not name the operation %q: %q", op, text))
 	}
 	return out
 }
@@ -705,18 +793,70 @@ func (lc *labCall[R]) endProblems() []string {
 	return nil
 }
 
-// leakProblems is any secret that shows in the call's error text or in its cell's log lines.
+// leakProblems is any secret that shows in the call's error (its text, its fmt and slog renderings,
+// the text fields of every error in its chain) or in its cell's log lines, and an error text longer
+// than 512 bytes.
 func (lc *labCall[R]) leakProblems() []string {
 	var problems []string
 	if lc.o.err != nil {
-		if l := leaks(lc.o.err.Error()); len(l) > 0 {
-			problems = append(problems, fmt.Sprintf("error text leaks %v: %v", l, lc.o.err))
+		for _, r := range errorRenderings(lc.o.err) {
+			if l := leaks(r.text); len(l) > 0 {
+				problems = append(problems, fmt.Sprintf("%s leaks %v: %.300q", r.name, l, r.text))
+			}
+		}
+		if n := len(lc.o.err.Error()); n > 512 {
+			problems = append(problems, fmt.Sprintf("error text of %d bytes (at most 512): %.300q", n, lc.o.err))
 		}
 	}
 	if l := leaks(lc.c.logs.String()); len(l) > 0 {
 		problems = append(problems, fmt.Sprintf("log lines leak %v", l))
 	}
 	return problems
+}
+
+// rendering is one way an error reaches a reader.
+type rendering struct{ name, text string }
+
+// errorRenderings are the ways an error reaches a log or a reader: Error(), the fmt verbs, both slog
+// handlers, encoding/json, and every text field (exported or not) of every error in its chain, found
+// by reflection. The raw reply (RawBody, RawHeader) is what the server sent by design, and is left out.
+func errorRenderings(err error) []rendering {
+	out := []rendering{{"Error()", err.Error()}}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+		out = append(out, rendering{verb, fmt.Sprintf(verb, err)})
+	}
+	for name, h := range map[string]func(io.Writer) slog.Handler{
+		"slog text": func(w io.Writer) slog.Handler { return slog.NewTextHandler(w, nil) },
+		"slog JSON": func(w io.Writer) slog.Handler { return slog.NewJSONHandler(w, nil) },
+	} {
+		var b bytes.Buffer
+		slog.New(h(&b)).Error("call failed", "err", err)
+		out = append(out, rendering{name, b.String()})
+	}
+	if b, jerr := json.Marshal(err); jerr == nil {
+		out = append(out, rendering{"json.Marshal", string(b)})
+	}
+	for depth, e := 0, err; e != nil && depth < 16; depth, e = depth+1, errors.Unwrap(e) {
+		var walk func(path string, v reflect.Value, depth int)
+		walk = func(path string, v reflect.Value, depth int) {
+			switch v.Kind() {
+			case reflect.String:
+				out = append(out, rendering{path, v.String()})
+			case reflect.Pointer, reflect.Interface:
+				if !v.IsNil() && depth < 6 {
+					walk(path, v.Elem(), depth+1)
+				}
+			case reflect.Struct:
+				for i := 0; i < v.NumField(); i++ {
+					if f := v.Type().Field(i); f.Name != "serverReply" {
+						walk(path+"."+f.Name, v.Field(i), depth)
+					}
+				}
+			}
+		}
+		walk(fmt.Sprintf("field %T", e), reflect.ValueOf(e), 0)
+	}
+	return out
 }
 
 // checkCalls asserts each cell in its own subtest, failing it with the problems cellProblems finds,
@@ -757,6 +897,7 @@ func TestFaultMatrix(t *testing.T) {
 	t.Parallel()
 	l := newLab(t)
 	gzipBomb()
+	hugeErrors()
 	var calls []*labCall[fault]
 	for _, m := range networkMethods() {
 		for _, f := range faults {

@@ -84,6 +84,10 @@ type config struct {
 	tokenFetchTimeout time.Duration  // 0 = DefaultTokenFetchTimeout
 	passTokenStore    PassTokenStore // shared Pass access tokens; nil = this process only
 
+	// held are the credentials and tokens the client holds (its options', and those its calls sent):
+	// every call's errors and log lines are scrubbed of them, not only of the call's own secrets.
+	held *heldSecrets
+
 	// logAttempt writes the per-attempt debug line. Only WithLogger sets it, so that a program that
 	// never calls WithLogger links no slog logging code from tvauth.
 	logAttempt func(ctx context.Context, st *attemptState, req *http.Request, resp *http.Response, err error, d time.Duration)
@@ -97,6 +101,7 @@ func defaultConfig() *config {
 		retry:         RetryPolicy{MaxRetries: defaultMaxRetries, MinWait: defaultMinWait, MaxWait: defaultMaxWait},
 		userAgent:     "tvauth-go/" + Version,
 		agsHeaders:    http.Header{},
+		held:          &heldSecrets{},
 	}
 }
 
@@ -193,7 +198,7 @@ func logAttempt(ctx context.Context, l *slog.Logger, st *attemptState, req *http
 		attrs = append(attrs, slog.Int("status", resp.StatusCode))
 	}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", st.red.scrub(err.Error())))
+		attrs = append(attrs, slog.String("error", st.red.text(err.Error(), maxTextBytes)))
 	}
 	l.LogAttrs(ctx, slog.LevelDebug, "tvauth: http attempt", attrs...)
 }
@@ -235,6 +240,7 @@ func WithPassCredentials(creds ClientCredentials) Option {
 			return err
 		}
 		c.passCredsTS = func(s *PassService) oauth2.TokenSource { return s.TokenSource(creds) }
+		c.held.add(string(creds.ClientSecret))
 		return nil
 	}
 }

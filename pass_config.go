@@ -117,7 +117,7 @@ func (s *PassService) Configuration(ctx context.Context, serviceProvider string)
 	if err := requireSegment("serviceProvider", serviceProvider); err != nil {
 		return nil, err
 	}
-	cl := s.v2call(http.MethodGet, pathf("/api/v2/%s/configuration", serviceProvider))
+	cl := s.v2call("pass.configuration", http.MethodGet, pathf("/api/v2/%s/configuration", serviceProvider))
 	if err := s.setDevice(cl.header, nil, deviceOptional); err != nil {
 		return nil, err
 	}

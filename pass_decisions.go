@@ -115,7 +115,7 @@ func decodeDecisions(r *response) (*DecisionsResult, error) {
 		}
 		if e := trimBOM(d.Error); len(e) > 0 && e[0] == '{' {
 			var b passErrorBody
-			if err := json.Unmarshal(e, &b); err != nil {
+			if err := unmarshalPassError(e, &b); err != nil {
 				return nil, fmt.Errorf("decision error for %q: %w", d.Resource, err)
 			}
 			pe := &PassError{HTTPStatus: r.StatusCode}
@@ -169,7 +169,7 @@ func (s *PassService) decide(ctx context.Context, kind string, req DecisionReque
 	if err != nil {
 		return nil, invalid("Resources", "%v", err)
 	}
-	cl := s.v2call(http.MethodPost, pathf("/api/v2/%s/decisions/"+kind+"/%s", req.ServiceProvider, req.MVPD))
+	cl := s.v2call("pass."+kind, http.MethodPost, pathf("/api/v2/%s/decisions/"+kind+"/%s", req.ServiceProvider, req.MVPD))
 	cl.header = jsonHeader()
 	cl.body = body
 	if err := s.setDevice(cl.header, req.Device, deviceRequired); err != nil {

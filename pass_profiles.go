@@ -118,7 +118,7 @@ func (s *PassService) Profiles(ctx context.Context, req ProfileRequest) (*Profil
 	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}
-	cl := s.v2call(http.MethodGet, pathf("/api/v2/%s/profiles", req.ServiceProvider))
+	cl := s.v2call("pass.profiles", http.MethodGet, pathf("/api/v2/%s/profiles", req.ServiceProvider))
 	return s.doProfiles(ctx, cl, req, deviceRequired, hdrVisitor|hdrSSO|hdrPFS)
 }
 
@@ -135,7 +135,7 @@ func (s *PassService) ProfileForMVPD(ctx context.Context, req ProfileRequest) (*
 	if err := requireSegment("MVPD", req.MVPD); err != nil {
 		return nil, err
 	}
-	cl := s.v2call(http.MethodGet, pathf("/api/v2/%s/profiles/%s", req.ServiceProvider, req.MVPD))
+	cl := s.v2call("pass.profileForMvpd", http.MethodGet, pathf("/api/v2/%s/profiles/%s", req.ServiceProvider, req.MVPD))
 	return s.doProfiles(ctx, cl, req, deviceRequired, hdrVisitor|hdrSSO|hdrPFS|hdrTempPass)
 }
 
@@ -152,7 +152,7 @@ func (s *PassService) ProfileForCode(ctx context.Context, req ProfileRequest) (*
 	if err := requireSegment("Code", req.Code); err != nil {
 		return nil, err
 	}
-	cl := s.v2call(http.MethodGet, pathf("/api/v2/%s/profiles/code/%s", req.ServiceProvider, req.Code))
+	cl := s.v2call("pass.profileForCode", http.MethodGet, pathf("/api/v2/%s/profiles/code/%s", req.ServiceProvider, req.Code))
 	return s.doProfiles(ctx, cl, req, forwardedOnly, hdrVisitor|hdrTempPass)
 }
 
@@ -296,7 +296,7 @@ func (s *PassService) PartnerSession(ctx context.Context, req PartnerSessionRequ
 		return nil, err
 	}
 	p := pairs{{"domainName", req.DomainName}, {"redirectUrl", req.RedirectURL}}
-	cl := s.v2call(http.MethodPost, pathf("/api/v2/%s/sessions/sso/%s", req.ServiceProvider, req.Partner))
+	cl := s.v2call("pass.partnerSession", http.MethodPost, pathf("/api/v2/%s/sessions/sso/%s", req.ServiceProvider, req.Partner))
 	cl.header = formHeader()
 	cl.body = []byte(p.encode())
 	return s.doSession(ctx, cl, req.Device, deviceRequired, req.Headers, hdrVisitor|hdrPFS)
@@ -326,7 +326,7 @@ func (s *PassService) PartnerProfile(ctx context.Context, req PartnerProfileRequ
 	if err := requireText("SAMLResponse", string(req.SAMLResponse)); err != nil {
 		return nil, err
 	}
-	cl := s.v2call(http.MethodPost, pathf("/api/v2/%s/profiles/sso/%s", req.ServiceProvider, req.Partner))
+	cl := s.v2call("pass.partnerProfile", http.MethodPost, pathf("/api/v2/%s/profiles/sso/%s", req.ServiceProvider, req.Partner))
 	cl.header = formHeader()
 	cl.body = []byte(pairs{{"SAMLResponse", string(req.SAMLResponse)}}.encode())
 	cl.secrets = []string{string(req.SAMLResponse)}

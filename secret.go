@@ -8,6 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
 )
 
 // Secret is a string that never prints: String, GoString, Format (every verb), LogValue, MarshalJSON
@@ -89,4 +94,449 @@ func (s *Secret) UnmarshalText(b []byte) error {
 	}
 	*s = Secret(b)
 	return nil
+}
+
+// The one scrubber. Error fields and log lines are scrubbed of every secret a call sent and the client
+// holds, in each form the SDK itself puts a secret on the wire, by one multi-needle matcher
+// (Aho–Corasick: one pass over the text, whatever the number of secrets), and secret-named query
+// parameters are blanked by name. Error fields are bounded too, so a scrub reads at most the bytes
+// that end up in a field plus the longest needle.
+
+// secretNames are the query, form and header names whose values are secrets in one of the four
+// protocols. Matching is case-insensitive.
+var secretNames = map[string]bool{
+	"a": true, "pwd": true, "password": true, "sig_sha256": true, "authorization": true, "user-token": true,
+	"client_secret": true, "access_token": true, "refresh_token": true, "id_token": true, "software_statement": true,
+	"token": true, "sessionsecret": true, "session_secret": true, "sessionkey": true, "session_key": true,
+	"useraccounttoken": true, "samlresponse": true, "adobe-subject-token": true, "ad-service-token": true,
+	"x-roku-reserved-roku-connect-token": true, "securid": true, "ap-temppass-identity": true,
+	"proxy-authorization": true, "cookie": true, "set-cookie": true,
+}
+
+// isSecretName reports whether a parameter or header of this name carries a secret.
+func isSecretName(name string) bool {
+	// Lower-cased in a stack buffer: the lookup runs for every header of every call, and the
+	// string(buf) conversion in a map index does not allocate.
+	var buf [48]byte
+	if len(name) > len(buf) {
+		return secretNames[strings.ToLower(name)]
+	}
+	n := copy(buf[:], name)
+	for i := 0; i < n; i++ {
+		if c := buf[i]; 'A' <= c && c <= 'Z' {
+			buf[i] = c + 'a' - 'A'
+		}
+	}
+	return secretNames[string(buf[:n])]
+}
+
+// minSecretLen: shorter values cannot be told apart from ordinary text.
+const minSecretLen = 3
+
+// maxHeldSecrets bounds the secrets a client holds for scrubbing (the most recent ones are kept).
+const maxHeldSecrets = 64
+
+// heldSecrets are the secrets a Client holds beyond one call: its configured credentials (the client
+// secret, the software statement), the secrets of its token and registration calls, every Pass bearer
+// it sent and the AGS tokens its refreshes returned. Every call's redactor matches them as well as the
+// call's own.
+type heldSecrets struct {
+	mu   sync.Mutex
+	vals []string // oldest first
+}
+
+func (h *heldSecrets) add(vals ...string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, v := range vals {
+		if len(v) < minSecretLen || slices.Contains(h.vals, v) {
+			continue
+		}
+		if len(h.vals) == maxHeldSecrets {
+			h.vals = slices.Delete(h.vals, 0, 1)
+		}
+		h.vals = append(h.vals, v)
+	}
+}
+
+func (h *heldSecrets) snapshot() []string {
+	if h == nil {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.vals)
+}
+
+// redactor scrubs the texts of one call: the secrets it sent (and those an attempt adds, such as a
+// freshly fetched bearer token) and the client's held ones. Its matcher is built on the first scrub
+// after a secret was added: a call that succeeds without logging never builds one. Scrubbing stops
+// when the call's context ends. Safe for concurrent use.
+type redactor struct {
+	mu      sync.Mutex
+	secrets map[string]bool
+	held    *heldSecrets
+	done    <-chan struct{} // the call's context; nil: never ends
+	m       *matcher        // nil: not built since the last add
+}
+
+func newRedactor(secrets ...string) *redactor {
+	r := &redactor{}
+	r.add(secrets...)
+	return r
+}
+
+// add registers secret values.
+func (r *redactor) add(secrets ...string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range secrets {
+		if len(s) >= minSecretLen && !r.secrets[s] {
+			if r.secrets == nil {
+				r.secrets = make(map[string]bool, len(secrets))
+			}
+			r.secrets[s] = true
+			r.m = nil
+		}
+	}
+}
+
+// matcher returns the matcher of every wire form of every secret, building it if needed; nil when the
+// context ended first.
+func (r *redactor) matcher() *matcher {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil {
+		var needles []string
+		for s := range r.secrets {
+			needles = appendWireForms(needles, s)
+		}
+		for _, s := range r.held.snapshot() {
+			needles = appendWireForms(needles, s)
+		}
+		r.m = buildMatcher(needles, r.done)
+	}
+	return r.m
+}
+
+// scrub replaces every secret in s, whole. "" when the context ended before it could finish.
+func (r *redactor) scrub(s string) string {
+	if r == nil || s == "" {
+		return s
+	}
+	out, _ := r.matcher().replace(s, -1, r.done)
+	return out
+}
+
+// text is s made fit for an error field: scrubbed, trimmed, and cut to at most limit bytes on a
+// character boundary (Error makes it one line). The scrub reads only as far as the field needs plus
+// the longest secret, so that a secret the cut crosses is replaced whole, never left in part.
+func (r *redactor) text(s string, limit int) string {
+	if s == "" {
+		return ""
+	}
+	if r != nil {
+		lead := len(s) - len(strings.TrimLeft(s, " \t\r\n"))
+		s, _ = r.matcher().replace(s, lead+limit, r.done)
+	}
+	return strings.TrimSpace(cutText(strings.TrimSpace(s), limit))
+}
+
+// cleanText makes s one line: control characters and runs of white space become one space, invalid
+// UTF-8 becomes U+FFFD, the ends are trimmed, and s is cut to at most limit bytes on a character
+// boundary.
+func cleanText(s string, limit int) string {
+	s = cutText(strings.TrimSpace(s), limit)
+	if !utf8.ValidString(s) {
+		s = cutText(strings.ToValidUTF8(s, "\uFFFD"), limit)
+	}
+	if strings.IndexFunc(s, isControl) >= 0 || strings.Contains(s, "  ") {
+		b := make([]byte, 0, len(s))
+		for _, c := range s {
+			if isControl(c) || c == ' ' {
+				if len(b) > 0 && b[len(b)-1] == ' ' {
+					continue
+				}
+				c = ' '
+			}
+			b = utf8.AppendRune(b, c)
+		}
+		s = string(b)
+	}
+	return strings.TrimSpace(s)
+}
+
+// isControl: C0 and C1 controls, DEL and the Unicode line and paragraph separators, none of which
+// belongs in a one-line error text.
+func isControl(c rune) bool { return c < 0x20 || c >= 0x7f && c < 0xa0 || c == 0x2028 || c == 0x2029 }
+
+// cutText cuts s to at most limit bytes without splitting a UTF-8 sequence.
+func cutText(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	for limit > 0 && !utf8.RuneStart(s[limit]) {
+		limit--
+	}
+	return s[:limit]
+}
+
+// url renders a URL for a log line or an error: userinfo and fragment dropped, secret-named query
+// parameters blanked (in their original order), then secret values scrubbed from what is left.
+func (r *redactor) url(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	return r.scrub(blankedURL(u))
+}
+
+// location is a Location header for an error field: a URL as url renders it, bounded; text that is no
+// URL is scrubbed as text.
+func (r *redactor) location(raw string, limit int) string {
+	if u, err := url.Parse(strings.TrimSpace(raw)); err == nil && raw != "" {
+		raw = blankedURL(u)
+	}
+	return r.text(raw, limit)
+}
+
+func blankedURL(u *url.URL) string {
+	c := *u
+	c.User = nil
+	c.RawQuery = redactQuery(c.RawQuery)
+	c.Fragment, c.RawFragment = "", ""
+	return c.String()
+}
+
+// redactQuery blanks the values of secret-named pairs in a raw query or form body, keeping its order.
+func redactQuery(raw string) string {
+	if raw == "" {
+		return raw
+	}
+	pairs := strings.Split(raw, "&")
+	for i, p := range pairs {
+		k, _, hasValue := strings.Cut(p, "=")
+		name, err := url.QueryUnescape(k)
+		if err != nil {
+			name = k
+		}
+		if hasValue && isSecretName(name) {
+			pairs[i] = k + "=" + redacted
+		}
+	}
+	return strings.Join(pairs, "&")
+}
+
+// appendWireForms appends the forms the SDK itself puts s on the wire in, and a server echoes it
+// back in: as is (headers, JSON and query values of plain characters), query- or form-encoded (+ for
+// space, %XX), RFC 3986-encoded (signed WebAPI parameters), path-escaped, JSON-escaped (with and
+// without encoding/json's HTML escaping) and XML-escaped (xmlEscapers).
+func appendWireForms(dst []string, s string) []string {
+	if len(s) < minSecretLen {
+		return dst
+	}
+	dst = append(dst, s)
+	if allUnreserved(s) { // every other form is s itself
+		return dst
+	}
+	html, _ := json.Marshal(s)
+	plain := appendJSONString(nil, s)
+	forms := []string{url.QueryEscape(s), percentEncode(s), url.PathEscape(s), string(html[1 : len(html)-1]),
+		string(plain[1 : len(plain)-1])}
+	for _, x := range xmlEscapers {
+		forms = append(forms, x.Replace(s))
+	}
+	for _, f := range forms {
+		if f != s { // buildMatcher drops the duplicates
+			dst = append(dst, f)
+		}
+	}
+	return dst
+}
+
+func allUnreserved(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !unreserved(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// The XML escapings a secret is echoed in: encoding/xml's (&#34; &#39; &#xA;), the named entities
+// (&quot; &apos;), and a text node's minimum (& and < only, > by habit).
+var xmlEscapers = []*strings.Replacer{
+	strings.NewReplacer(`&`, "&amp;", `<`, "&lt;", `>`, "&gt;", `"`, "&#34;", `'`, "&#39;", "\t", "&#x9;", "\n", "&#xA;", "\r", "&#xD;"),
+	strings.NewReplacer(`&`, "&amp;", `<`, "&lt;", `>`, "&gt;", `"`, "&quot;", `'`, "&apos;"),
+	strings.NewReplacer(`&`, "&amp;", `<`, "&lt;", `>`, "&gt;"),
+}
+
+// matcher is an Aho–Corasick automaton over a set of needles: replace finds every occurrence of every
+// needle in one pass over the text. Node 0 is the root; a node's children are a sibling list in
+// increasing byte order (the needles are inserted sorted), and the root's are also indexed by byte.
+type matcher struct {
+	root   [256]int32
+	first  []int32 // first child; 0: none
+	sib    []int32 // next sibling; 0: none
+	label  []byte
+	fail   []int32 // the node of the longest proper suffix that is also a prefix of a needle
+	depth  []int32
+	out    []int32 // the length of the longest needle that ends at this node (0: none)
+	minLen int
+}
+
+// checkEvery is how many bytes (of needles or text) the matcher handles between looks at the context.
+const checkEvery = 1 << 14
+
+func ended(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
+}
+
+// buildMatcher builds the automaton of needles (each at least one byte long) in time linear in their
+// total length. nil when done ends first.
+func buildMatcher(needles []string, done <-chan struct{}) *matcher {
+	slices.Sort(needles)
+	needles = slices.Compact(needles)
+	total := 1
+	for _, n := range needles {
+		total += len(n)
+	}
+	m := &matcher{first: make([]int32, 1, total), sib: make([]int32, 1, total), label: make([]byte, 1, total),
+		fail: make([]int32, 1, total), depth: make([]int32, 1, total), out: make([]int32, 1, total)}
+	last := make([]int32, 1, total) // last child, while inserting
+	path := []int32{0}              // the nodes of the previous needle
+	prev, work := "", 0
+	for _, n := range needles {
+		if work += len(n); work > checkEvery {
+			if ended(done) {
+				return nil
+			}
+			work = 0
+		}
+		if m.minLen == 0 || len(n) < m.minLen {
+			m.minLen = len(n)
+		}
+		l := 0
+		for l < len(prev) && l < len(n) && prev[l] == n[l] {
+			l++
+		}
+		path = path[:l+1]
+		for j := l; j < len(n); j++ {
+			parent, child := path[j], int32(len(m.label))
+			m.first, m.sib, m.label = append(m.first, 0), append(m.sib, 0), append(m.label, n[j])
+			m.fail, m.depth, m.out = append(m.fail, 0), append(m.depth, int32(j+1)), append(m.out, 0)
+			last = append(last, 0)
+			// Sorted insertion: the new child's byte is above its earlier siblings'.
+			if last[parent] == 0 {
+				m.first[parent] = child
+			} else {
+				m.sib[last[parent]] = child
+			}
+			last[parent] = child
+			if parent == 0 {
+				m.root[n[j]] = child
+			}
+			path = append(path, child)
+		}
+		m.out[path[len(n)]] = int32(len(n))
+		prev = n
+	}
+	// Failure links and outputs, breadth first so that every shorter node is done before it is used.
+	queue := make([]int32, 0, len(m.label))
+	for c := m.first[0]; c != 0; c = m.sib[c] {
+		queue = append(queue, c)
+	}
+	for i := 0; i < len(queue); i++ {
+		n := queue[i]
+		if m.out[n] == 0 {
+			m.out[n] = m.out[m.fail[n]]
+		}
+		for c := m.first[n]; c != 0; c = m.sib[c] {
+			m.fail[c] = m.step(m.fail[n], m.label[c])
+			queue = append(queue, c)
+		}
+	}
+	return m
+}
+
+// step is the automaton's transition from node n on byte c.
+func (m *matcher) step(n int32, c byte) int32 {
+	for n != 0 {
+		for ch := m.first[n]; ch != 0 && m.label[ch] <= c; ch = m.sib[ch] {
+			if m.label[ch] == c {
+				return ch
+			}
+		}
+		n = m.fail[n]
+	}
+	return m.root[c]
+}
+
+// replace returns s with every needle occurrence replaced by REDACTED (overlapping or adjacent
+// occurrences as one).
+// With limit >= 0 it stops once at least limit bytes of the result are final: text is final once no
+// occurrence still to be found can reach back into it. ok is false, and the result "", when done ended
+// first; a nil matcher (its build was stopped) gives the same.
+func (m *matcher) replace(s string, limit int, done <-chan struct{}) (string, bool) {
+	if m == nil {
+		return "", false
+	}
+	if len(s) < m.minLen || m.minLen == 0 {
+		return s, true
+	}
+	var out []byte
+	var spans [][2]int // occurrences not yet written, merged, in order
+	head := 0          // spans[:head] are written
+	emitted := 0       // s[:emitted] is written to out or replaced
+	state := int32(0)
+	for i := 0; i < len(s); i++ {
+		if i%checkEvery == checkEvery-1 && ended(done) {
+			return "", false
+		}
+		state = m.step(state, s[i])
+		if n := int(m.out[state]); n > 0 {
+			a, b := i+1-n, i+1
+			for len(spans) > head && a <= spans[len(spans)-1][1] { // overlapping or adjacent: one run
+				a = min(a, spans[len(spans)-1][0])
+				spans = spans[:len(spans)-1]
+			}
+			spans = append(spans, [2]int{a, b})
+		}
+		if limit < 0 && len(spans) == head {
+			continue
+		}
+		// Text before safe cannot be part of an occurrence still to come, nor be next to one.
+		safe := i + 1 - int(m.depth[state])
+		for ; head < len(spans) && spans[head][1] < safe; head++ {
+			out = append(append(out, s[emitted:spans[head][0]]...), redacted...)
+			emitted = spans[head][1]
+		}
+		if limit >= 0 {
+			final := safe
+			if head < len(spans) {
+				final = min(final, spans[head][0])
+			}
+			if len(out)+final-emitted >= limit {
+				if out == nil {
+					return s[:final], true
+				}
+				return string(append(out, s[emitted:final]...)), true
+			}
+		}
+	}
+	for ; head < len(spans); head++ {
+		out = append(append(out, s[emitted:spans[head][0]]...), redacted...)
+		emitted = spans[head][1]
+	}
+	if out == nil {
+		return s, true
+	}
+	return string(append(out, s[emitted:]...)), true
 }

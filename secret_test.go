@@ -14,6 +14,8 @@ import (
 	"go/token"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -598,4 +600,325 @@ func FuzzSecretJSON(f *testing.F) {
 			t.Fatalf("printed %q, want %q", out, want)
 		}
 	})
+}
+
+// ---- the scrubber ------------------------------------------------------------------------------
+
+// hostileSecret holds every character an encoder treats specially.
+const hostileSecret = `pa ss"wo\rd+/=<&>'é-0123456789`
+
+func TestRedactQueryKeepsOrder(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"a=tok&devId=d&f=json&sig_sha256=abc%3D", "a=REDACTED&devId=d&f=json&sig_sha256=REDACTED"},
+		{"client_id=x&client_secret=y&grant_type=client_credentials", "client_id=x&client_secret=REDACTED&grant_type=client_credentials"},
+		{"PWD=p&s=user", "PWD=REDACTED&s=user"},
+		{"access%5Ftoken=t&x", "access%5Ftoken=REDACTED&x"},
+		{"refresh_token=&z=1", "refresh_token=REDACTED&z=1"},
+		{"mvpd=a&b", "mvpd=a&b"},
+	}
+	for _, tt := range tests {
+		if got := redactQuery(tt.in); got != tt.want {
+			t.Errorf("redactQuery(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestSecretNames(t *testing.T) {
+	t.Parallel()
+	for _, n := range []string{"a", "pwd", "sig_sha256", "Authorization", "user-token", "User-Token", "client_secret",
+		"access_token", "refresh_token", "software_statement", "SAMLResponse", "Adobe-Subject-Token", "AD-Service-Token"} {
+		if !isSecretName(n) {
+			t.Errorf("%q is not treated as secret", n)
+		}
+	}
+	for _, n := range []string{"f", "devId", "mvpd", "requestor_id", "redirect_url", "client_id", "s"} {
+		if isSecretName(n) {
+			t.Errorf("%q is treated as secret", n)
+		}
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	t.Parallel()
+	u, _ := url.Parse("https://user:pw@host.test/p/SECRETVALUE?x=1&access_token=zzz&q=SECRETVALUE#frag")
+	r := newRedactor("SECRETVALUE")
+	if got, want := r.url(u), "https://host.test/p/REDACTED?x=1&access_token=REDACTED&q=REDACTED"; got != want {
+		t.Errorf("url = %q, want %q", got, want)
+	}
+}
+
+// Every form the SDK puts a secret on the wire in is scrubbed whole, and nothing else: the encodings
+// a server could add by itself (base64, hex, a decoded or re-wrapped rendering) are not the SDK's to
+// chase, since an error carries at most 200 bytes of a reply and RawBody holds the rest as sent.
+func TestScrubWireForms(t *testing.T) {
+	t.Parallel()
+	html, _ := json.Marshal(hostileSecret)
+	var plain bytes.Buffer
+	enc := json.NewEncoder(&plain)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(hostileSecret)
+	var x bytes.Buffer
+	_ = xml.EscapeText(&x, []byte(hostileSecret))
+	forms := map[string]string{
+		"raw": hostileSecret, "query": url.QueryEscape(hostileSecret), "RFC 3986": percentEncode(hostileSecret),
+		"path": url.PathEscape(hostileSecret), "JSON": string(html[1 : len(html)-1]),
+		"JSON without HTML escaping": strings.TrimSpace(plain.String())[1 : len(strings.TrimSpace(plain.String()))-1],
+		"XML":                        x.String(),
+	}
+	r := newRedactor(hostileSecret, "", "ab") // empty and tiny values are ignored, not matched everywhere
+	for name, form := range forms {
+		if got := r.scrub("server said: " + form + " (end)"); got != "server said: REDACTED (end)" {
+			t.Errorf("%s form: scrub = %q", name, got)
+		}
+	}
+	if got := r.scrub("a b ab"); got != "a b ab" {
+		t.Errorf("short values scrubbed: %q", got)
+	}
+	var nilR *redactor
+	if nilR.scrub("x") != "x" {
+		t.Error("nil redactor changed text")
+	}
+}
+
+// Needles that contain each other, overlap or repeat are replaced as one run, whole.
+func TestScrubOverlappingSecrets(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		secrets    []string
+		text, want string
+	}{
+		{[]string{"token", "token-long-value"}, "x token-long-value y", "x REDACTED y"},
+		{[]string{"bcd", "abcdef"}, "zabcdefz", "zREDACTEDz"},
+		{[]string{"abc", "cde"}, "abcde abc cde", "REDACTED REDACTED REDACTED"},
+		{[]string{"aaa"}, "aaaaaaa", "REDACTED"},
+		{[]string{"xyz"}, "xyzxyz-xy-xyz", "REDACTED-xy-REDACTED"},
+		{[]string{"bc", "abcd"}, "abc", "abc"}, // bc is too short to be a secret
+		{[]string{"REDACTED"}, "a REDACTED b", "a REDACTED b"},
+	}
+	for _, tt := range tests {
+		if got := newRedactor(tt.secrets...).scrub(tt.text); got != tt.want {
+			t.Errorf("secrets %q: scrub(%q) = %q, want %q", tt.secrets, tt.text, got, tt.want)
+		}
+	}
+}
+
+// An error field is cut to its bound after the scrub, never before: a secret the cut crosses is
+// replaced whole, and the bounded text is a prefix of the whole scrubbed text.
+func TestTextCutAfterScrub(t *testing.T) {
+	t.Parallel()
+	secret := strings.Repeat("s3cr3t", 20) // 120 bytes
+	r := newRedactor(secret)
+	for pad := 0; pad < 220; pad += 7 {
+		text := strings.Repeat("x", pad) + secret + strings.Repeat("y", 300)
+		got := r.text(text, 200)
+		if len(got) > 200 || strings.Contains(got, "s3cr3ts3cr3t") {
+			t.Fatalf("pad %d: text = %q (%d bytes)", pad, got, len(got))
+		}
+		if full := r.scrub(text); !strings.HasPrefix(full, got) {
+			t.Fatalf("pad %d: %q is not a prefix of the whole scrub %q", pad, got, full)
+		}
+	}
+	if got := r.text("héllo wörld", 2); got != "h" {
+		t.Errorf("cut inside a character: %q", got)
+	}
+}
+
+// The client's own secrets (its credentials, the tokens it holds) are scrubbed from the errors of every
+// call, not only of the call that sent them: a Pass host that echoes the client secret in a logout
+// error, an AGS host that echoes a refresh token in a sign-on error, a DCR host that echoes the bearer
+// in a registration error.
+func TestHeldSecretsScrubbedFromOtherCalls(t *testing.T) {
+	t.Parallel()
+	const (
+		clientSecret = "client-secret-0123456789abcdef"
+		statement    = "software-statement-0123456789abcdef"
+		bearer       = "bearer-token-0123456789abcdef"
+		refresh      = "ags-refresh-token-0123456789abcdef"
+		rotated      = "ags-refresh-token-rotated-0123456789"
+		access       = "ags-access-token-0123456789abcdef"
+	)
+	held := []string{clientSecret, statement, bearer, refresh, rotated, access}
+	echo := func(w http.ResponseWriter, body string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, body)
+	}
+	echoAll := strings.Join(held, " | ")
+	c, mux, _ := setup(t, WithPassCredentials(ClientCredentials{ClientID: "client-1", ClientSecret: clientSecret}),
+		WithPassTokenSource(nil), WithAGSAuthService("OPF"), WithWebAPIDevID("dev-1"))
+	mux.HandleFunc("POST /o/client/token", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"access_token":"`+bearer+`","token_type":"bearer","expires_in":3600}`)
+	})
+	mux.HandleFunc("POST /ags/refresh", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"access_token":"`+access+`","refresh_token":"`+rotated+`","expires_in":3600}`)
+	})
+	mux.HandleFunc("GET /api/v2/REF30/configuration", func(w http.ResponseWriter, r *http.Request) {
+		echo(w, `{"status":400,"code":"`+clientSecret+`","message":"`+echoAll+`"}`)
+	})
+	mux.HandleFunc("POST /o/client/register", func(w http.ResponseWriter, r *http.Request) {
+		if body, _ := io.ReadAll(r.Body); strings.Contains(string(body), statement) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusCreated)
+			_, _ = io.WriteString(w, `{"client_id":"client-2","client_secret":"another-client-secret-0123456789"}`)
+			return
+		}
+		echo(w, `{"error":"invalid_request","error_description":"`+echoAll+`"}`)
+	})
+	mux.HandleFunc("POST /ags/signOn", func(w http.ResponseWriter, r *http.Request) {
+		echo(w, `{"code":"`+rotated+`","message":"`+echoAll+`"}`)
+	})
+	mux.HandleFunc("POST /auth/clientLogin", func(w http.ResponseWriter, r *http.Request) {
+		echo(w, `{"response":{"statusCode":401,"statusText":"`+echoAll+`","requestId":"`+access+`"}}`)
+	})
+	ctx := context.Background()
+	if _, err := c.AGS.Refresh(ctx, refresh, SignOnRequest{}); err != nil {
+		t.Fatalf("Refresh: %v", err)
+	}
+	if _, err := c.Pass.Register(ctx, statement); err != nil {
+		t.Fatalf("Register: %v", err)
+	}
+	calls := map[string]func() error{
+		// The bearer is fetched with the client secret, so the client holds both by then.
+		"Pass.Configuration": func() error { _, err := c.Pass.Configuration(ctx, "REF30"); return err },
+		"Pass.Register":      func() error { _, err := c.Pass.Register(ctx, "another-statement"); return err },
+		"AGS.SignOn": func() error {
+			_, err := c.AGS.SignOn(ctx, SignOnRequest{ClientID: "c1", Parameters: []Parameter{{Name: "username", Value: "jo"}}})
+			return err
+		},
+		"WebAPI.ClientLogin": func() error {
+			_, err := c.WebAPI.ClientLogin(ctx, ClientLoginRequest{LoginID: "jo", Password: "pw-1234"})
+			return err
+		},
+	}
+	for _, name := range []string{"Pass.Configuration", "Pass.Register", "AGS.SignOn", "WebAPI.ClientLogin"} {
+		err := calls[name]()
+		if err == nil {
+			t.Fatalf("%s: no error", name)
+		}
+		for _, out := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
+			for _, s := range held {
+				if strings.Contains(out, s) {
+					t.Errorf("%s: the client's secret %q shows: %s", name, s, out)
+				}
+			}
+		}
+		if !strings.Contains(err.Error(), "REDACTED") {
+			t.Errorf("%s: nothing scrubbed in %q", name, err)
+		}
+	}
+}
+
+// Scrubbing stops when the call's context ends: building the matcher of 5,000 secrets and scanning a
+// text both look at the context as they go, and a text they could not finish is left out ("").
+func TestScrubStopsWhenContextEnds(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := &redactor{done: ctx.Done()}
+	for i := range 5000 {
+		r.add(fmt.Sprintf("pw-%05d-Zq8vR2mX4tLw9KpB7nYc", i))
+	}
+	if got := r.scrub("text with pw-00042-Zq8vR2mX4tLw9KpB7nYc"); got != "" {
+		t.Errorf("scrub after the context ended = %q, want \"\"", got)
+	}
+	if got := r.text("text with pw-00042-Zq8vR2mX4tLw9KpB7nYc", maxTextBytes); got != "" {
+		t.Errorf("text after the context ended = %q, want \"\"", got)
+	}
+	m := buildMatcher([]string{"needle"}, nil)
+	if out, ok := m.replace(strings.Repeat("x", 4*checkEvery), -1, ctx.Done()); ok || out != "" {
+		t.Errorf("a scan of a long text went on after the context ended")
+	}
+}
+
+func TestHeldSecretsBounded(t *testing.T) {
+	t.Parallel()
+	var h heldSecrets
+	for i := range 3 * maxHeldSecrets {
+		h.add(fmt.Sprintf("token-%03d", i), fmt.Sprintf("token-%03d", i), "ab")
+	}
+	got := h.snapshot()
+	if len(got) != maxHeldSecrets || got[0] != fmt.Sprintf("token-%03d", 2*maxHeldSecrets) {
+		t.Errorf("held = %d values from %q, want the %d most recent", len(got), got[0], maxHeldSecrets)
+	}
+}
+
+// FuzzScrub: whatever the secret and the text, no wire form of the secret survives a scrub outside
+// the REDACTED it was replaced with, and the output is bounded: at most 8/3 of the input (a 3-byte
+// secret becomes 8 bytes), and a bounded text is at most its limit and a prefix of the whole scrub.
+func FuzzScrub(f *testing.F) {
+	f.Add(hostileSecret, "before ", " after", 40)
+	f.Add("abc", "abcabc", "cab", 5)
+	f.Add("s3cr3t-token", "%", "\r\n", 200)
+	f.Fuzz(func(t *testing.T, secret, before, after string, limit int) {
+		if limit < 0 || limit > 1<<12 {
+			limit = 200
+		}
+		r := newRedactor(secret)
+		for _, form := range appendWireForms(nil, secret) {
+			text := before + form + after + form
+			out := r.scrub(text)
+			if len(out) > len(text)*8/3+8 {
+				t.Fatalf("scrub grew %d bytes to %d", len(text), len(out))
+			}
+			for _, piece := range strings.Split(out, redacted) {
+				for _, needle := range appendWireForms(nil, secret) {
+					if strings.Contains(piece, needle) && !strings.Contains(text, redacted) {
+						t.Fatalf("secret %q form %q survives in %q (from %q)", secret, needle, out, text)
+					}
+				}
+			}
+			bounded := r.text(text, limit)
+			if len(bounded) > limit || !strings.HasPrefix(strings.TrimSpace(out), bounded) {
+				t.Fatalf("text(%q, %d) = %q, not a prefix of %q within the limit", text, limit, bounded, out)
+			}
+		}
+	})
+}
+
+// The scrubber's cost per call: a failed call builds its matcher once and scrubs a few bounded fields.
+// Run: go test -run '^$' -bench Scrub -benchmem
+func BenchmarkScrubErrorFields(b *testing.B) {
+	secrets := []string{"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+		`p@ss"wo\rd+/=<&>`, "2jmj7l5rSw0yVb/vlWAYkK/YBwk="}
+	msg := strings.Repeat("at com.adobe.pass.Handler.handle(Handler.java:128) ", 1<<10)
+	b.ReportAllocs()
+	for b.Loop() {
+		r := newRedactor(secrets...)
+		_ = r.text(msg, maxTextBytes)
+		_ = r.text("invalid_request", maxCodeBytes)
+	}
+}
+
+// TestWebAPILogoutDataScrubbed: a successful logout reply that echoes the session token and the
+// signature, under any key, returns them scrubbed, and prints with secret-named keys masked.
+func TestWebAPILogoutDataScrubbed(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := webapiSetup(t)
+	ninaSigned(t, mux, "/auth/logout", vecSessionKey, func(w http.ResponseWriter, r *http.Request, _ int, p url.Values) {
+		_ = json.NewEncoder(w).Encode(map[string]any{"response": map[string]any{"statusCode": 200, "statusText": "OK " + p.Get("a"),
+			"data": map[string]any{"echo": "got " + p.Get("a"), "token": map[string]string{"a": p.Get("a")},
+				"sig_sha256": r.URL.Query().Get("sig_sha256"), "query": r.URL.RawQuery, "note": "kept"}}})
+	})
+	res, err := c.WebAPI.Logout(context.Background(), WebAPILogoutRequest{Session: testSession()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"echo": "got REDACTED", "token_a": "REDACTED", "sig_sha256": "REDACTED", "note": "kept"}
+	for k, v := range want {
+		if res.Data[k] != v {
+			t.Errorf("Data[%q] = %q, want %q", k, res.Data[k], v)
+		}
+	}
+	if res.StatusText != "OK REDACTED" {
+		t.Errorf("StatusText = %q", res.StatusText)
+	}
+	for _, out := range []string{fmt.Sprint(res), fmt.Sprintf("%+v", *res), res.Data["query"]} {
+		if strings.Contains(out, vecToken) || strings.Contains(out, url.QueryEscape(vecToken)) || strings.Contains(out, percentEncode(vecToken)) {
+			t.Errorf("token shows: %s", out)
+		}
+	}
 }

@@ -138,7 +138,7 @@ func (s *AGSService) ServiceDiscoveryWith(ctx context.Context, req ServiceDiscov
 	if err := s.client.requireConfigured(svcAGS, http.MethodGet, authNone); err != nil {
 		return nil, err
 	}
-	cl, _, err := s.newCall(http.MethodGet, "/servicediscovery",
+	cl, _, err := s.newCall("ags.serviceDiscovery", http.MethodGet, "/servicediscovery",
 		&SignOnRequest{AuthService: req.AuthService, CorrelationID: req.CorrelationID}, agsNoBody)
 	if err != nil {
 		return nil, err
@@ -169,7 +169,7 @@ func (s *AGSService) ServiceDiscoveryWith(ctx context.Context, req ServiceDiscov
 //
 // SignOn is not idempotent: it is retried only on 429, 503 and refused connections.
 func (s *AGSService) SignOn(ctx context.Context, req SignOnRequest) (*SignOnResult, error) {
-	return s.signOnLike(ctx, "/signOn", req, agsExactlyOneDevice, true)
+	return s.signOnLike(ctx, "ags.signOn", "/signOn", req, agsExactlyOneDevice, true)
 }
 
 // SubsequentSignOn finishes a sign-on that answered 300 with the account the user chose
@@ -179,7 +179,7 @@ func (s *AGSService) SubsequentSignOn(ctx context.Context, account Account, req 
 	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
 		return nil, err
 	}
-	cl, cid, err := s.newCall(http.MethodPost, "/subsequentSignOn", &req, agsClientIDOnly)
+	cl, cid, err := s.newCall("ags.subsequentSignOn", http.MethodPost, "/subsequentSignOn", &req, agsClientIDOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -196,17 +196,19 @@ func (s *AGSService) Refresh(ctx context.Context, refreshToken Secret, req SignO
 	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
 		return nil, err
 	}
-	cl, cid, err := s.newCall(http.MethodPost, "/refresh", &req, agsParametersOnly)
+	cl, cid, err := s.newCall("ags.refresh", http.MethodPost, "/refresh", &req, agsParametersOnly)
 	if err != nil {
 		return nil, err
 	}
 	if err := agsSecretHeader(cl, "Authorization", "refreshToken", "Bearer ", string(refreshToken)); err != nil {
 		return nil, err
 	}
+	cl.hold = true
 	t, err := s.tokenCall(ctx, cl, cid)
 	if err != nil {
 		return nil, err
 	}
+	s.client.cfg.held.add(string(t.AccessToken), string(t.RefreshToken))
 	if t.RefreshToken == "" {
 		t.RefreshToken = Secret(agsStripBearer(string(refreshToken)))
 	}
@@ -227,7 +229,7 @@ func (s *AGSService) Register(ctx context.Context, regType string, req SignOnReq
 	if err := requireSegment("regType", regType); err != nil {
 		return nil, err
 	}
-	return s.signOnLike(ctx, pathf("/register/%s", regType), req, agsAtMostOneDevice, false)
+	return s.signOnLike(ctx, "ags.register", pathf("/register/%s", regType), req, agsAtMostOneDevice, false)
 }
 
 // SubsequentRegister finishes a Register that answered 300 with the chosen account
@@ -237,7 +239,7 @@ func (s *AGSService) SubsequentRegister(ctx context.Context, account Account, re
 	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
 		return nil, err
 	}
-	cl, cid, err := s.newCall(http.MethodPost, "/subsequentRegister", &req, agsClientIDOnly)
+	cl, cid, err := s.newCall("ags.subsequentRegister", http.MethodPost, "/subsequentRegister", &req, agsClientIDOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +266,7 @@ func (s *AGSService) SignOnWithSessionToken(ctx context.Context, sessionToken Se
 		return nil, err
 	}
 	req.Parameters = append([]Parameter{{Name: "sessionToken", Value: string(sessionToken)}}, req.Parameters...)
-	cl, cid, err := s.newCall(http.MethodPost, "/signOnWithSessionToken", &req, agsExactlyOneDevice)
+	cl, cid, err := s.newCall("ags.signOnWithSessionToken", http.MethodPost, "/signOnWithSessionToken", &req, agsExactlyOneDevice)
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +281,7 @@ func (s *AGSService) GetSessionToken(ctx context.Context, req SignOnRequest) (Se
 	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
 		return "", err
 	}
-	cl, _, err := s.newCall(http.MethodPost, "/getSessionToken", &req, agsParametersOnly)
+	cl, _, err := s.newCall("ags.getSessionToken", http.MethodPost, "/getSessionToken", &req, agsParametersOnly)
 	if err != nil {
 		return "", err
 	}
@@ -309,11 +311,11 @@ func (s *AGSService) GetSessionToken(ctx context.Context, req SignOnRequest) (Se
 }
 
 // signOnLike runs signOn and register/{type}: answers 201 (tokens) and 300 (accounts).
-func (s *AGSService) signOnLike(ctx context.Context, path string, req SignOnRequest, rule agsBodyRule, tokensRequired bool) (*SignOnResult, error) {
+func (s *AGSService) signOnLike(ctx context.Context, op, path string, req SignOnRequest, rule agsBodyRule, tokensRequired bool) (*SignOnResult, error) {
 	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
 		return nil, err
 	}
-	cl, cid, err := s.newCall(http.MethodPost, path, &req, rule)
+	cl, cid, err := s.newCall(op, http.MethodPost, path, &req, rule)
 	if err != nil {
 		return nil, err
 	}
@@ -405,7 +407,7 @@ type agsRequestBody struct {
 
 // newCall validates req and starts an AGS call with the headers and body every AGS endpoint takes. It
 // returns the correlation id it sends.
-func (s *AGSService) newCall(method, path string, req *SignOnRequest, rule agsBodyRule) (*call, string, error) {
+func (s *AGSService) newCall(op, method, path string, req *SignOnRequest, rule agsBodyRule) (*call, string, error) {
 	cfg := s.client.cfg
 	authService := req.AuthService
 	if authService == "" {
@@ -450,7 +452,7 @@ func (s *AGSService) newCall(method, path string, req *SignOnRequest, rule agsBo
 		set("Nv-Tenant-Id", cfg.agsTenant)
 	}
 	set("X-Correlation-Id", cid)
-	cl := &call{service: svcAGS, method: method, path: path, header: h,
+	cl := &call{service: svcAGS, op: op, method: method, path: path, header: h,
 		decodeError: func(r *response) error {
 			err := decodeAGSError(r)
 			if ae, ok := err.(*AGSError); ok {

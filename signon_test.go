@@ -469,8 +469,8 @@ func TestAGSErrors(t *testing.T) {
 				t.Errorf("Error() = %q lacks the correlation id", err)
 			}
 			tt.want.CorrelationID = gotCID
-			if *ae != tt.want {
-				t.Fatalf("err = %#v, want %+v", err, tt.want)
+			if got := agsFields(ae); got != tt.want {
+				t.Fatalf("err = %+v, want %+v", got, tt.want)
 			}
 			if errors.Is(err, ErrUnauthorized) != tt.unauthorized {
 				t.Errorf("errors.Is(ErrUnauthorized) = %v", !tt.unauthorized)

@@ -231,6 +231,7 @@ func (s *WebAPIService) ClientLogin(ctx context.Context, req ClientLoginRequest)
 	var sess *WebAPISession
 	cl := &call{
 		service: svcWebAPI,
+		op:      "webapi.clientLogin",
 		method:  http.MethodPost,
 		path:    "/auth/clientLogin",
 		header:  webapiHeader(formHeader(), req.Format.orDefault(), req.Callback != ""),
@@ -539,6 +540,7 @@ func (s *WebAPIService) signed(ctx context.Context, method, path string, params 
 	wire, sig := sg.sign()
 	cl := &call{
 		service: svcWebAPI,
+		op:      "webapi." + path[strings.LastIndexByte(path, '/')+1:], // /auth/logout: webapi.logout
 		method:  method,
 		path:    path,
 		secrets: []string{string(sess.Token), string(sess.SessionKey), string(sess.SessionSecret), sig},

@@ -765,8 +765,8 @@ func TestWebAPILogoutStatusFamilies(t *testing.T) {
 				}
 				want := WebAPIError{HTTPStatus: httpStatus, StatusCode: f.code, StatusDetailCode: 77,
 					StatusText: fmt.Sprintf("Status %d", f.code), RequestID: "r1"}
-				if *we != want {
-					t.Errorf("%d/%s/HTTP %d: %+v, want %+v", f.code, name, httpStatus, *we, want)
+				if got := webapiFields(we); got != want {
+					t.Errorf("%d/%s/HTTP %d: %+v, want %+v", f.code, name, httpStatus, got, want)
 				}
 				if errors.Is(err, ErrUnauthorized) != f.unauthorized || errors.Is(err, ErrRateLimited) != f.ratelimit {
 					t.Errorf("%d/%s: Is(ErrUnauthorized)=%v Is(ErrRateLimited)=%v, want %v %v", f.code, name,
@@ -1251,7 +1251,7 @@ func TestWebAPIRedirectKeepsLocation(t *testing.T) {
 			if !strings.Contains(msg, "redirected to "+tt.wantLocation) || strings.Contains(msg, "statusCode 0") {
 				t.Errorf("Error() = %q, want it to say redirected to %s", msg, tt.wantLocation)
 			}
-			if tt.body == "" && msg != fmt.Sprintf("tvauth: nina webapi: HTTP %d redirected to %s", tt.status, tt.wantLocation) {
+			if tt.body == "" && msg != fmt.Sprintf("tvauth: nina webapi logout: HTTP %d redirected to %s", tt.status, tt.wantLocation) {
 				t.Errorf("Error() = %q", msg)
 			}
 			if strings.Contains(msg, vecToken) || strings.Contains(msg, url.QueryEscape(vecToken)) {
