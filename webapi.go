@@ -405,10 +405,12 @@ func webapiUnixTime(s string) (time.Time, bool) {
 	return time.Unix(sec, int64((f-float64(sec))*1e9)), true
 }
 
-// webapiDecodeAlways decodes WebAPI replies by the body's statusCode, whatever the HTTP status:
-// statusCode 200 runs ok, any other becomes a *WebAPIError. A 2xx body that is no envelope is a
-// *DecodeError; an error page with another status is a *WebAPIError with only HTTPStatus set. It
-// returns the envelope last decoded.
+// webapiDecodeAlways decodes WebAPI replies by the body's statusCode: statusCode 200 with an answer
+// status runs ok, any other statusCode becomes a *WebAPIError whatever the HTTP status, and so does
+// statusCode 200 with a status that is no answer (a 429 or a 5xx whose envelope says 200: the HTTP
+// status decides, so a 429 matches ErrRateLimited). A 2xx body that is no envelope is a *DecodeError;
+// an error page with another status is a *WebAPIError with only HTTPStatus set. It returns the
+// envelope last decoded.
 //
 // resend, when set, becomes the call's resend: it sees each parsed reply before the decoders do, and a
 // reply is parsed once whichever reads it first.
@@ -458,7 +460,7 @@ func (d *webapiDecoder) handle(r *response, answer bool) error {
 		return &WebAPIError{HTTPStatus: r.StatusCode, Location: redirectLocation(r)}
 	}
 	d.last = *rep
-	if rep.StatusCode != http.StatusOK {
+	if rep.StatusCode != http.StatusOK || !answer {
 		e := rep.err(r.StatusCode)
 		e.Location = redirectLocation(r)
 		return e

@@ -1155,8 +1155,9 @@ func TestWebAPIConcurrentSigned(t *testing.T) {
 
 // ---- issue 10: the right error for every reply --------------------------------------------------
 
-// HTTP 429 is rate limiting whatever the body says (an envelope, an HTML page, nothing), and so are
-// statusCode 429 and 430 inside an envelope, whatever the HTTP status.
+// HTTP 429 is rate limiting whatever the body says (an envelope, one that says statusCode 200
+// included, an HTML page, nothing), and so are statusCode 429 and 430 inside an envelope, whatever the
+// HTTP status.
 func TestWebAPIRateLimited(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -1175,6 +1176,11 @@ func TestWebAPIRateLimited(t *testing.T) {
 		{"HTTP 200 envelope 430 qs", 200, `statusCode=430&statusText=Rate%20Limit%20Reached`, 430, false},
 		{"HTTP 200 envelope 430 xml", 200, `<response><statusCode>430</statusCode></response>`, 430, false},
 		{"HTTP 400 envelope 441", 400, `{"response":{"statusCode":441}}`, 441, true},
+		// Issue 20: the HTTP status decides when the envelope says all is well.
+		{"HTTP 429 envelope 200", 429, `{"response":{"statusCode":200,"statusText":"OK"}}`, 200, false},
+		{"HTTP 429 envelope 200 with a session", 429, `{"response":{"statusCode":200,"statusText":"OK","data":{"token":{"a":"%2FwEAAAAAhEha%2Bb%2Fc%3D","expiresIn":"86400"},"sessionSecret":"s3cr3t","hostTime":1311369996}}}`, 200, false},
+		{"HTTP 429 envelope 200 qs", 429, `statusCode=200&statusText=OK`, 200, false},
+		{"HTTP 429 envelope 200 xml", 429, `<response><statusCode>200</statusCode><statusText>OK</statusText></response>`, 200, false},
 	}
 	for _, tt := range tests {
 		for _, call := range []string{"ClientLogin", "Logout"} {
