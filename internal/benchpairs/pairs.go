@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Op is one operation: one SDK call, or its hand-written equivalent.
@@ -66,8 +67,18 @@ func All() []Pair {
 		ps = append(ps, signPair("SignParams/items="+itoa(n), "Sign, "+itoa(n)+" params", n, true))
 	}
 	ps = append(ps, passLogoutParallelPair(64))
+	for _, b := range []struct {
+		size  int
+		label string
+	}{{1 << 10, "1KiB"}, {64 << 10, "64KiB"}, {1 << 20, "1MiB"}} {
+		ps = append(ps, passErrorPair(b.size, b.label))
+	}
 	return ps
 }
+
+// ProcessCPU is the CPU time (user + system) this process has used so far; false where the platform
+// does not say.
+func ProcessCPU() (time.Duration, bool) { return processCPU() }
 
 // CPUMetric names the extra benchmark metric Bench reports where the platform gives process CPU
 // time: user + system nanoseconds per operation (client and loopback server together).
