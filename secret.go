@@ -4,6 +4,7 @@ package tvauth
 // slog, encoding/json or encoding/xml reach it, so that no struct holding one needs methods of its own.
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -130,8 +131,12 @@ func isSecretName(name string) bool {
 	return secretNames[string(buf[:n])]
 }
 
-// minSecretLen: shorter values cannot be told apart from ordinary text.
-const minSecretLen = 3
+// minSecretLen: shorter values cannot be told apart from ordinary text. A value the client holds, and
+// so scrubs from every call's texts, must be longer (minHeldLen): a credential or a token is.
+const (
+	minSecretLen = 3
+	minHeldLen   = 8
+)
 
 // maxHeldSecrets bounds the secrets a client holds for scrubbing (the most recent ones are kept).
 const maxHeldSecrets = 64
@@ -149,7 +154,7 @@ func (h *heldSecrets) add(vals ...string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, v := range vals {
-		if len(v) < minSecretLen || slices.Contains(h.vals, v) {
+		if len(v) < minHeldLen || slices.Contains(h.vals, v) {
 			continue
 		}
 		if len(h.vals) == maxHeldSecrets {
@@ -173,11 +178,12 @@ func (h *heldSecrets) snapshot() []string {
 // after a secret was added: a call that succeeds without logging never builds one. Scrubbing stops
 // when the call's context ends. Safe for concurrent use.
 type redactor struct {
-	mu      sync.Mutex
-	secrets map[string]bool
-	held    *heldSecrets
-	done    <-chan struct{} // the call's context; nil: never ends
-	m       *matcher        // nil: not built since the last add
+	mu       sync.Mutex
+	secrets  []string
+	shortest int // no call secret is shorter; 0: none
+	held     *heldSecrets
+	done     <-chan struct{} // the call's context; nil: never ends
+	m        *matcher        // nil: not built since the last add
 }
 
 func newRedactor(secrets ...string) *redactor {
@@ -186,7 +192,8 @@ func newRedactor(secrets ...string) *redactor {
 	return r
 }
 
-// add registers secret values.
+// add registers secret values. One added alone (an attempt's bearer or signature) is not added again;
+// the duplicates of a list are left to buildMatcher.
 func (r *redactor) add(secrets ...string) {
 	if r == nil {
 		return
@@ -194,14 +201,21 @@ func (r *redactor) add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range secrets {
-		if len(s) >= minSecretLen && !r.secrets[s] {
-			if r.secrets == nil {
-				r.secrets = make(map[string]bool, len(secrets))
-			}
-			r.secrets[s] = true
-			r.m = nil
+		if len(s) < minSecretLen || len(secrets) == 1 && slices.Contains(r.secrets, s) {
+			continue
 		}
+		r.secrets = append(r.secrets, s)
+		r.shortest = min(len(s), cmp.Or(r.shortest, len(s)))
+		r.m = nil
 	}
+}
+
+// holdsNone reports whether s is too short to hold any secret (each form is at least as long as the
+// secret): the short values of a successful reply ("OK", a status) never pay for a matcher.
+func (r *redactor) holdsNone(s string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(s) < minHeldLen && (r.shortest == 0 || len(s) < r.shortest)
 }
 
 // matcher returns the matcher of every wire form of every secret, building it if needed; nil when the
@@ -211,10 +225,7 @@ func (r *redactor) matcher() *matcher {
 	defer r.mu.Unlock()
 	if r.m == nil {
 		var needles []string
-		for s := range r.secrets {
-			needles = appendWireForms(needles, s)
-		}
-		for _, s := range r.held.snapshot() {
+		for _, s := range append(r.held.snapshot(), r.secrets...) {
 			needles = appendWireForms(needles, s)
 		}
 		r.m = buildMatcher(needles, r.done)
@@ -224,7 +235,7 @@ func (r *redactor) matcher() *matcher {
 
 // scrub replaces every secret in s, whole. "" when the context ended before it could finish.
 func (r *redactor) scrub(s string) string {
-	if r == nil || s == "" {
+	if r == nil || r.holdsNone(s) {
 		return s
 	}
 	out, _ := r.matcher().replace(s, -1, r.done)
@@ -238,7 +249,7 @@ func (r *redactor) text(s string, limit int) string {
 	if s == "" {
 		return ""
 	}
-	if r != nil {
+	if r != nil && !r.holdsNone(s) {
 		lead := len(s) - len(strings.TrimLeft(s, " \t\r\n"))
 		s, _ = r.matcher().replace(s, lead+limit, r.done)
 	}
