@@ -90,8 +90,9 @@ var labDevice = tvauth.Device{ID: "ba23d141-d715-561c-94f4-e9e4c966b1eb", Info: 
 // WebAPI devId, an AGS auth service, a debug logger into the cell's buffer, and a private counting
 // transport. base overrides the server URL (a refused port). without drops the option it names
 // (WithAGSURL, WithPassTokenSource or WithWebAPIDevID); without WithPassTokenSource, m's passAuth is
-// dropped too: it is the row's way to set the same.
-func (l *lab) clientFor(t *testing.T, m method, h http.HandlerFunc, base, without string) (*tvauth.Client, *cell) {
+// dropped too: it is the row's way to set the same. deadline is the deadline of the call the client is
+// for: see fetchTimeoutFor.
+func (l *lab) clientFor(t *testing.T, m method, h http.HandlerFunc, base, without string, deadline time.Duration) (*tvauth.Client, *cell) {
 	t.Helper()
 	c := &cell{handler: h, logs: &syncBuffer{}, rt: &countingTransport{base: http.DefaultTransport.(*http.Transport).Clone()}}
 	l.mu.Lock()
@@ -108,9 +109,7 @@ func (l *lab) clientFor(t *testing.T, m method, h http.HandlerFunc, base, withou
 		tvauth.WithRetry(fastRetry), tvauth.WithDevice(labDevice),
 		tvauth.WithAGSAuthService("OPF"), tvauth.WithLogger(logger),
 		tvauth.WithHTTPClient(&http.Client{Transport: c.rt}),
-		// Token() has no context: the fetch timeout is what ends it on a hung server, within the
-		// row's deadline plus watchdogGrace (the default, 30 s, is for real networks).
-		tvauth.WithTokenFetchTimeout(2 * time.Second),
+		tvauth.WithTokenFetchTimeout(fetchTimeoutFor(deadline)),
 	}
 	passAuth := tvauth.WithPassTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: string(sec.Bearer), TokenType: "Bearer"}))
 	if m.passAuth != nil {
@@ -135,6 +134,12 @@ func (l *lab) clientFor(t *testing.T, m method, h http.HandlerFunc, base, withou
 	t.Cleanup(c.rt.base.CloseIdleConnections)
 	return client, c
 }
+
+// fetchTimeoutFor is the token fetch timeout of a client whose call has the given deadline. Token()
+// has no context, so on a hung server the fetch timeout is what ends it, and it must end within the
+// deadline plus watchdogGrace; any shorter, and a fetch that a loaded 2-core machine under -race makes
+// slow (a registration then a token, a second or two each) would end as a deadline no row expects.
+func fetchTimeoutFor(deadline time.Duration) time.Duration { return deadline + watchdogGrace/2 }
 
 // outcome is how one call ended.
 type outcome struct {
@@ -713,7 +718,7 @@ type labCall[R any] struct {
 // before k as a working server would; at base when it is not "".
 func newLabCall[R any](t *testing.T, l *lab, m method, k int, row R, rowName string, serve func(method) http.HandlerFunc, base string, deadline time.Duration) *labCall[R] {
 	hits := make([]atomic.Int64, m.steps())
-	client, c := l.clientFor(t, m, stepped(m, k, hits, serve), base, "")
+	client, c := l.clientFor(t, m, stepped(m, k, hits, serve), base, "", deadline)
 	return &labCall[R]{m: m, step: k, row: row, rowName: rowName, client: client, c: c, deadline: deadline, hits: hits}
 }
 
@@ -963,7 +968,7 @@ func TestBadInput(t *testing.T) {
 			t.Run(key, func(t *testing.T) {
 				client, c := l.clientFor(t, m, func(w http.ResponseWriter, r *http.Request) {
 					http.Error(w, "bad input reached the server", http.StatusTeapot)
-				}, "", "")
+				}, "", "", time.Second)
 				o := l.run(time.Second, client, b.call)
 				var problems []string
 				var ve *tvauth.ValidationError
@@ -1140,7 +1145,7 @@ func TestNotConfigured(t *testing.T) {
 			t.Run(key, func(t *testing.T) {
 				client, c := l.clientFor(t, m, func(w http.ResponseWriter, r *http.Request) {
 					http.Error(w, "an unconfigured call reached the server", http.StatusTeapot)
-				}, "", m.needs)
+				}, "", m.needs, time.Second)
 				o := l.run(time.Second, client, in.call)
 				var problems []string
 				switch {
