@@ -213,14 +213,7 @@ func agsString(raw []byte) (string, error) {
 		err := json.Unmarshal(raw, &s)
 		return s, err
 	case c == '-' || (c >= '0' && c <= '9'):
-		if isJSONNumber(raw) {
-			return string(raw), nil
-		}
-		var n json.Number
-		if err := json.Unmarshal(raw, &n); err != nil {
-			return "", err
-		}
-		return n.String(), nil
+		return string(raw), nil // a number, as written
 	}
 	return "", errors.New("want a string, got " + agsJSONKind(raw))
 }
@@ -266,8 +259,12 @@ func agsJSONKind(raw []byte) string {
 		return "an array"
 	case 't', 'f':
 		return "a boolean"
+	case 'n':
+		return "null"
+	case '"':
+		return "a string"
 	}
-	return "invalid JSON"
+	return "a number"
 }
 
 // agsDecodeTokens reads a token answer; a reply without an access token is not one.
@@ -286,7 +283,9 @@ func agsDecodeTokens(body []byte, receivedAt time.Time, correlationID string) (*
 }
 
 // Account is one selectable OPF account of a 300 reply ("more than one account matches"): show the
-// user AccountInformation, then pass the chosen one to SubsequentSignOn (or SubsequentRegister).
+// user AccountInformation, then pass the chosen one to SubsequentSignOn (or SubsequentRegister). The
+// reply's field names match as in encoding/json: exactly, or else regardless of case (userAccountToken,
+// UserAccountToken, USERACCOUNTTOKEN); of a name sent twice, the last counts.
 type Account struct {
 	UserAccountToken   Secret          // for the User-Token header of SubsequentSignOn
 	AccountInformation string          // the raw provider JSON string
@@ -311,58 +310,46 @@ func (a Account) Information() (map[string]any, error) {
 }
 
 // agsDecodeAccounts reads a 300 body: {"accounts":[{…},…]} with an optional top-level userAccountToken,
-// which is copied into every account that has none of its own.
+// which is copied into every account that has none of its own. encoding/json reads it twice, once for
+// the accounts as sent (Raw) and once for their fields: less work than a json.Unmarshal per account.
 func agsDecodeAccounts(body []byte) ([]Account, error) {
-	var w struct {
-		Accounts         *[]jsonValue `json:"accounts"`
-		UserAccountToken jsonValue    `json:"userAccountToken"`
+	body = trimBOM(body)
+	var raw struct {
+		Accounts []jsonValue `json:"accounts"`
 	}
-	if err := json.Unmarshal(trimBOM(body), &w); err != nil {
+	if err := json.Unmarshal(body, &raw); err != nil {
 		return nil, err
 	}
-	if w.Accounts == nil || len(*w.Accounts) == 0 {
+	if len(raw.Accounts) == 0 {
 		return nil, errors.New("300 reply lists no accounts")
+	}
+	for i, a := range raw.Accounts {
+		if a[0] != '{' {
+			return nil, fmt.Errorf("accounts[%d]: want an object, got %s", i, agsJSONKind(a))
+		}
+	}
+	var w struct {
+		Accounts []struct {
+			AccountInformation string          `json:"accountInformation"` // as documented: JSON in a string
+			UserAccountToken   agsTokenMembers `json:"userAccountToken"`
+		} `json:"accounts"`
+		UserAccountToken jsonValue `json:"userAccountToken"`
+	}
+	// The only field that can have the wrong type is an accountInformation that is not a string.
+	err := json.Unmarshal(body, &w)
+	var notString *json.UnmarshalTypeError
+	if err != nil && !errors.As(err, &notString) || len(w.Accounts) != len(raw.Accounts) {
+		return nil, fmt.Errorf("accounts: %v", err)
 	}
 	shared, err := agsString(w.UserAccountToken)
 	if err != nil {
 		return nil, fmt.Errorf("userAccountToken: %w", err)
 	}
-	accounts := make([]Account, 0, len(*w.Accounts))
-	for i, raw := range *w.Accounts {
-		raw = bytes.TrimSpace(raw)
-		if len(raw) == 0 || raw[0] != '{' {
-			return nil, fmt.Errorf("accounts[%d]: want an object, got %s", i, agsJSONKind(raw))
-		}
-		// The element was checked by json.Unmarshal above: one scan picks out its two fields, matched
-		// by name as encoding/json matches them (exact or case-insensitive; the last one wins).
-		var info, uat []byte
-		var dups [][]byte // earlier userAccountToken members, masked in Raw too
-		p := jsonScanner{b: raw, i: 1}
-		if err := p.membersRaw(func(key []byte, plain bool) error {
-			start := p.i
-			if err := p.skip(); err != nil {
-				return err
-			}
-			k := string(key)
-			if !plain {
-				k = jsonUnquote(key)
-			}
-			switch {
-			case k == "accountInformation" || strings.EqualFold(k, "accountInformation"):
-				info = raw[start:p.i]
-			case k == "userAccountToken" || strings.EqualFold(k, "userAccountToken"):
-				if uat != nil {
-					dups = append(dups, uat)
-				}
-				uat = raw[start:p.i]
-			}
-			return nil
-		}); err != nil {
-			return nil, fmt.Errorf("accounts[%d]: %w", i, err)
-		}
-		tokens := [...][]byte{uat, w.UserAccountToken}
-		a := Account{Raw: agsAccountRaw(raw, append(tokens[:], dups...)...)}
-		token, err := agsString(uat)
+	accounts := make([]Account, len(w.Accounts))
+	for i, aw := range w.Accounts {
+		a := &accounts[i]
+		uat := aw.UserAccountToken
+		token, err := agsString(uat.last)
 		if err != nil {
 			return nil, fmt.Errorf("accounts[%d].userAccountToken: %w", i, err)
 		}
@@ -370,10 +357,34 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 			token = shared
 		}
 		a.UserAccountToken = Secret(token)
-		a.AccountInformation = agsAccountInformation(info)
-		accounts = append(accounts, a)
+		tokens := [...][]byte{uat.last, w.UserAccountToken}
+		a.Raw = agsAccountRaw(raw.Accounts[i], append(tokens[:], uat.earlier...)...)
+		a.AccountInformation = aw.AccountInformation
+		if notString != nil && a.AccountInformation == "" {
+			var f struct {
+				AccountInformation jsonValue `json:"accountInformation"`
+			}
+			_ = json.Unmarshal(raw.Accounts[i], &f)
+			a.AccountInformation = agsAccountInformation(f.AccountInformation)
+		}
 	}
 	return accounts, nil
+}
+
+// agsTokenMembers is the raw value of every userAccountToken member of an account, all of which Raw
+// masks: encoding/json hands each one (a repeated name, or the name in another case) to UnmarshalJSON
+// in turn, and the last one counts.
+type agsTokenMembers struct {
+	last    jsonValue
+	earlier [][]byte
+}
+
+func (m *agsTokenMembers) UnmarshalJSON(b []byte) error {
+	if m.last != nil {
+		m.earlier = append(m.earlier, m.last)
+	}
+	m.last = b
+	return nil
 }
 
 // agsAccountRaw is an account element with every occurrence of tokens (raw JSON values of its user
@@ -402,21 +413,14 @@ func agsAccountRaw(element []byte, tokens ...[]byte) json.RawMessage {
 	return out
 }
 
-// accountInformation is documented as a JSON-encoded string; a gateway that sends the object itself
-// gets its JSON text kept as is, so Information works on both.
+// agsAccountInformation is the text of an accountInformation that is not the documented string: a
+// gateway that sends the object itself gets its JSON text kept as is, so Information works on both.
 func agsAccountInformation(raw []byte) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return ""
-	}
 	if s, ok := plainJSONString(raw); ok {
 		return s
 	}
-	if raw[0] == '"' {
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			return s
-		}
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
 	}
 	return string(raw)
 }

@@ -121,65 +121,34 @@ func (v *jsonValue) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// plainJSONString returns the text of a JSON string literal, decoded as encoding/json decodes it: a
-// literal without escapes is copied as is, one with escapes goes through jsonStringText. A malformed
-// literal is not ok.
+// plainJSONString returns the text of a JSON string literal as encoding/json decodes it. A literal
+// without escapes, the common case, is copied as is, without a second pass of encoding/json.
 func plainJSONString(b []byte) (string, bool) {
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
 		return "", false
 	}
 	in := b[1 : len(b)-1]
-	ascii := true
+	plain, ascii := true, true
 	for _, c := range in {
 		if c == '"' || c == '\\' || c < 0x20 {
-			return jsonStringText(b) // escapes (or a malformed literal): the full reader
+			plain = false
+			break
 		}
-		if c >= 0x80 {
-			ascii = false
-		}
+		ascii = ascii && c < utf8.RuneSelf
 	}
-	if !ascii && !utf8.Valid(in) {
-		return jsonStringText(b)
+	if plain && (ascii || utf8.Valid(in)) {
+		return string(in), true
 	}
-	return string(in), true
+	var s string
+	if json.Unmarshal(b, &s) != nil {
+		return "", false
+	}
+	return s, true
 }
 
-// isJSONNumber reports whether b is exactly one JSON number literal (RFC 8259 §6).
+// isJSONNumber reports whether b, one value that encoding/json has checked, is a number.
 func isJSONNumber(b []byte) bool {
-	i := 0
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	digits := func() int {
-		n := 0
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-			n++
-		}
-		return n
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case digits() == 0:
-		return false
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		if digits() == 0 {
-			return false
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		if digits() == 0 {
-			return false
-		}
-	}
-	return i == len(b)
+	return len(b) > 0 && (b[0] == '-' || '0' <= b[0] && b[0] <= '9')
 }
 
 // appendJSONString appends s as a JSON string exactly as encoding/json writes it with

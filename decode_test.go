@@ -8,23 +8,34 @@ import (
 	"testing"
 )
 
-// FuzzJSONFastPaths checks the decoders' shortcuts against encoding/json: a literal plainJSONString
-// accepts decodes to the same text, and isJSONNumber accepts exactly the valid number literals.
+// FuzzJSONFastPaths checks the decoders' shortcuts against encoding/json: plainJSONString decodes a
+// literal as encoding/json does (and reads every valid one), and isJSONNumber tells the numbers among
+// the values encoding/json accepts.
 func FuzzJSONFastPaths(f *testing.F) {
-	for _, s := range []string{`"abc"`, `"a\"b"`, `"é"`, "\"\xff\"", `"a` + "\t" + `"`, `""`, `"`, `12`, `-0.5e+3`, `01`, `1.`, `-`, `1e`, `0x1`, `+1`, ` 1`, `1_0`} {
+	for _, s := range []string{`"abc"`, `"a\"b"`, `"é"`, "\"\xff\"", `"a` + "\t" + `"`, `""`, `"`, `"\ud800"`, `12`, `-0.5e+3`, `01`, `1.`, `-`, `1e`, `0x1`, `+1`, ` 1`, `1_0`, `null`, `[1]`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if s, ok := plainJSONString(b); ok {
-			var want string
-			if err := json.Unmarshal(b, &want); err != nil || want != s {
-				t.Fatalf("plainJSONString(%q) = %q; encoding/json: %q, %v", b, s, want, err)
-			}
+		var want string
+		wantErr := json.Unmarshal(b, &want)
+		s, ok := plainJSONString(b)
+		if ok && (wantErr != nil || want != s) {
+			t.Fatalf("plainJSONString(%q) = %q; encoding/json: %q, %v", b, s, want, wantErr)
 		}
-		var n json.Number
-		valid := json.Valid(b) && len(b) > 0 && (b[0] == '-' || '0' <= b[0] && b[0] <= '9') && json.Unmarshal(b, &n) == nil && string(n) == string(b)
-		if got := isJSONNumber(b); got != valid {
-			t.Fatalf("isJSONNumber(%q) = %v, want %v", b, got, valid)
+		if !ok && wantErr == nil && len(b) > 0 && b[0] == '"' && b[len(b)-1] == '"' {
+			t.Fatalf("plainJSONString(%q) refused a valid literal", b)
+		}
+		if !json.Valid(b) {
+			return
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		if _, num := v.(json.Number); isJSONNumber(bytes.TrimSpace(b)) != num {
+			t.Fatalf("isJSONNumber(%q) = %v, want %v", b, !num, num)
 		}
 	})
 }

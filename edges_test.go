@@ -1,20 +1,17 @@
 package tvauth
 
-// Edge cases a review of the hot paths found (the JSON scanner, the WebAPI flatteners, caller token
-// sources, error chains, AuthenticateURL). Each failed on the code before its fix; the
-// comment above each says what went wrong then, and the test holds the promise it names.
+// Edge cases a review of the hot paths found (caller token sources, error chains, AuthenticateURL).
+// Each failed on the code before its fix; the comment above each says what went wrong then, and the
+// test holds the promise it names.
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,104 +20,6 @@ import (
 
 	"golang.org/x/oauth2"
 )
-
-// FuzzJSONScanAgainstEncodingJSON holds the hand-written scanner to encoding/json: it accepts exactly the
-// documents json.Valid accepts, and the strings it decodes (values and object keys) are the ones
-// encoding/json decodes.
-func FuzzJSONScanAgainstEncodingJSON(f *testing.F) {
-	for _, s := range []string{`{"a":[1,"b",null,true,false,{"c":-0.5e+3}]}`, `"\ud83d\ude00\ud800x"`, "\"\xff\"",
-		`[]`, `{}`, `[1,]`, `{"a":1,}`, `01`, `1.`, `-`, `tru`, `nul`, `"\u12"`, " \t\n\r1 ", "\ufeff{}", `[[[]]]`,
-		`{"\u00e9":"k"}`, `"a\/b"`, "[1]x", `{"a" : 1 , "b":[ ]}`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		p := jsonScanner{b: b}
-		err := p.skip()
-		if err == nil {
-			err = p.end()
-		}
-		if (err == nil) != json.Valid(b) {
-			t.Fatalf("%q: scanner err %v, json.Valid %v", b, err, json.Valid(b))
-		}
-		if err != nil {
-			return
-		}
-		var want any
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber() // a valid number may not fit a float64
-		if e := dec.Decode(&want); e != nil {
-			t.Fatalf("%q: valid but Unmarshal: %v", b, e)
-		}
-		if ws, ok := want.(string); ok {
-			got, ok := jsonStringText(bytes.TrimSpace(b))
-			if !ok || got != ws {
-				t.Fatalf("%q: jsonStringText %q, %v; encoding/json %q", b, got, ok, ws)
-			}
-		}
-		if wm, ok := want.(map[string]any); ok {
-			q := jsonScanner{b: b}
-			q.space()
-			q.i++
-			keys := map[string]bool{}
-			if err := q.members(func(k string) error { keys[k] = true; return q.skip() }); err != nil {
-				t.Fatalf("%q: members: %v", b, err)
-			}
-			for k := range wm {
-				if !keys[k] {
-					t.Fatalf("%q: key %q from encoding/json not among the scanner's %v", b, k, keys)
-				}
-			}
-		}
-	})
-}
-
-// The scanner's nesting limit is one level looser than encoding/json's: 10001 nested empty arrays
-// pass it (the innermost array's depth is checked, its elements' would be), json.Valid refuses them.
-func TestJSONScanNestingLimit(t *testing.T) {
-	for _, n := range []int{10000, 10001, 10002} {
-		b := []byte(strings.Repeat("[", n) + strings.Repeat("]", n))
-		p := jsonScanner{b: b}
-		err := p.skip()
-		if err == nil {
-			err = p.end()
-		}
-		if (err == nil) != json.Valid(b) {
-			t.Errorf("%d nested arrays: scanner err %v, json.Valid %v", n, err, json.Valid(b))
-		}
-	}
-}
-
-// The one-pass WebAPI flattener joins the key of every nested object level even after the reply is
-// known to be too deep (webapiMaxDepth): each recursion frame keeps a key as long as the path to it,
-// so a reply of D nested objects with keys of K bytes holds about K·D²/2 bytes live. A 4 MiB reply
-// (K = 400, D = 10000, the scanner's nesting limit) would need some 20 GB; here 48 KiB of body
-// allocates about 70 MB. webapiFlattenJSON (through map[string]any) stops at depth 32 and allocates
-// a few MB for the same body.
-func TestWebAPIFlattenDeepKeysBounded(t *testing.T) {
-	const depth, keyLen = 4000, 8
-	key := `"` + strings.Repeat("k", keyLen) + `":`
-	body := []byte(`{"response":{"statusCode":200,"data":` + strings.Repeat("{"+key, depth) + "1" +
-		strings.Repeat("}", depth) + "}}")
-	measure := func(f func()) uint64 {
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		f()
-		runtime.ReadMemStats(&after)
-		return after.TotalAlloc - before.TotalAlloc
-	}
-	var onceErr, mapErr error
-	once := measure(func() { _, _, onceErr = webapiFlattenJSONOnce(body) })
-	viaMap := measure(func() { _, _, mapErr = webapiFlattenJSON(body) })
-	if onceErr == nil || mapErr == nil {
-		t.Fatalf("a %d-deep reply was accepted: once %v, map %v", depth, onceErr, mapErr)
-	}
-	t.Logf("body %d B: one-pass allocated %d B, map-based %d B", len(body), once, viaMap)
-	if limit := uint64(64 * len(body)); once > limit {
-		t.Errorf("one-pass flattener allocated %d B for a %d B reply (more than %d B; map-based: %d B)",
-			once, len(body), limit, viaMap)
-	}
-}
 
 // stallingTokenSource is a caller's oauth2.TokenSource (oauth2.ReuseTokenSource over a slow IdP, say):
 // its Token() blocks until release is closed.
@@ -229,48 +128,6 @@ func TestWaitForAuthNBadInputWithCancelledContext(t *testing.T) {
 	if canceled > 0 {
 		t.Errorf("WaitForAuthN with an empty request and a cancelled context: %d of 50 calls did not return "+
 			"a *ValidationError", canceled)
-	}
-}
-
-// Every WebAPI flattener (the one-pass JSON reader, the map-based one, the XML one) files each leaf
-// under the full joined path of its parents, copied per leaf: one long key above many small leaves
-// multiplies. Within webapiMaxDepth and far under the 4 MiB cap, a 48 KB reply allocates (and keeps)
-// some 82 MB; a 4 MiB one (a 2 MiB key over 200 000 leaves) asks for hundreds of GB, so a hostile or broken
-// server kills the process ("Bounded memory" in README).
-func TestWebAPIFlattenLongPrefixManyLeavesBounded(t *testing.T) {
-	prefix := strings.Repeat("p", 32<<10)
-	var j, x strings.Builder
-	j.WriteString(`{"response":{"statusCode":200,"data":{"` + prefix + `":{`)
-	x.WriteString("<response><statusCode>200</statusCode><data><" + prefix + ">")
-	for i := 0; i < 2000; i++ {
-		if i > 0 {
-			j.WriteString(",")
-		}
-		fmt.Fprintf(&j, `"%x":1`, i)
-		fmt.Fprintf(&x, "<a%x>1</a%x>", i, i)
-	}
-	j.WriteString("}}}}")
-	x.WriteString("</" + prefix + "></data></response>")
-	for _, tc := range []struct {
-		name  string
-		body  []byte
-		parse func([]byte) error
-	}{
-		{"json one-pass", []byte(j.String()), func(b []byte) error { _, err := parseWebAPIReply(b); return err }},
-		{"json map-based", []byte(j.String()), func(b []byte) error { _, _, err := webapiFlattenJSON(b); return err }},
-		{"xml", []byte(x.String()), func(b []byte) error { _, err := parseWebAPIReply(b); return err }},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var before, after runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&before)
-			err := tc.parse(tc.body)
-			runtime.ReadMemStats(&after)
-			alloc := after.TotalAlloc - before.TotalAlloc
-			if limit := uint64(64 * len(tc.body)); alloc > limit {
-				t.Errorf("a %d B reply allocated %d B (limit %d B; err %v)", len(tc.body), alloc, limit, err)
-			}
-		})
 	}
 }
 

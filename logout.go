@@ -214,7 +214,7 @@ func (s *WebAPIService) Logout(ctx context.Context, req WebAPILogoutRequest) (*W
 		return nil, err
 	}
 	return &WebAPIResponse{StatusCode: rep.StatusCode, StatusText: rep.StatusText,
-		StatusDetailCode: rep.StatusDetailCode, RequestID: rep.RequestID, Data: rep.Data}, nil
+		StatusDetailCode: rep.StatusDetailCode, RequestID: rep.RequestID}, nil
 }
 
 // OpenTV AGS.

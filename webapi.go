@@ -327,8 +327,8 @@ func webapiCheckLanguage(lang string) error {
 // sessionSecret, hostTime, loginId.
 func webapiSessionFrom(rep *webapiReply, req ClientLoginRequest) (*WebAPISession, error) {
 	received := time.Now()
-	d := rep.Data
-	tok := d["token_a"]
+	d := &rep.Data
+	tok := string(d.Token.A)
 	if tok == "" {
 		return nil, errors.New("clientLogin reply has no token.a")
 	}
@@ -339,12 +339,12 @@ func webapiSessionFrom(rep *webapiReply, req ClientLoginRequest) (*WebAPISession
 		}
 		tok = u
 	}
-	secret := Secret(d["sessionSecret"])
+	secret := Secret(d.SessionSecret)
 	if secret == "" {
 		return nil, errors.New("clientLogin reply has no sessionSecret")
 	}
 	sess := &WebAPISession{
-		LoginID:       d["loginId"],
+		LoginID:       string(d.LoginID),
 		Token:         Secret(tok),
 		SessionSecret: secret,
 		ReceivedAt:    received,
@@ -358,12 +358,12 @@ func webapiSessionFrom(rep *webapiReply, req ClientLoginRequest) (*WebAPISession
 	if req.Password != "" {
 		sess.SessionKey = SessionKey(req.Password, secret)
 	}
-	exp, err := webapiExpiresIn(d["token_expiresIn"], d["tokenExpiresIn"])
+	exp, err := webapiExpiresIn(string(d.Token.ExpiresIn), string(d.TokenExpiresIn))
 	if err != nil {
 		return nil, err
 	}
 	sess.ExpiresIn = exp
-	if ht := strings.TrimSpace(d["hostTime"]); ht != "" {
+	if ht := strings.TrimSpace(string(d.HostTime)); ht != "" {
 		t, ok := webapiUnixTime(ht)
 		if !ok {
 			return nil, errors.New("hostTime is not a Unix time")
@@ -483,16 +483,13 @@ type WebAPILogoutRequest struct {
 	SendTS bool
 }
 
-// WebAPIResponse is the envelope of a WebAPI reply with statusCode 200.
+// WebAPIResponse is the envelope of a WebAPI reply with statusCode 200. (NINA documents no data for
+// the calls that return it.)
 type WebAPIResponse struct {
 	StatusCode       int
 	StatusText       string
 	StatusDetailCode int
 	RequestID        string
-	// Data is the reply's data with nested keys joined by "_" (token_a, challenge_url …), whatever the
-	// format: the query-string format's own spelling. Values under secret names (a, token_a,
-	// sig_sha256, session_key …) read REDACTED, and the call's secrets are scrubbed from the others.
-	Data map[string]string
 }
 
 // webapiHeader sets the Accept that matches the reply format a call asks for with f (the parser sniffs
@@ -596,7 +593,7 @@ func (sg *webapiSigner) resync(rep *webapiReply) bool {
 	if rep.StatusCode != http.StatusBadRequest || rep.StatusDetailCode != 1015 {
 		return false
 	}
-	ts, ok := webapiUnixTime(strings.TrimSpace(rep.Data["ts"]))
+	ts, ok := webapiUnixTime(strings.TrimSpace(string(rep.Data.TS)))
 	if !ok {
 		return false
 	}
@@ -610,26 +607,8 @@ func (sg *webapiSigner) resync(rep *webapiReply) bool {
 	return true
 }
 
-// scrubData removes the call's secrets from the text of a successful reply, and blanks the values
-// of secret-named keys (a, token_a, sig_sha256, session_key …): a server that echoes the token or the
-// signature, under any key, must not put it into the caller's logs through WebAPIResponse.Data.
+// scrubData removes the call's secrets from the envelope text of a successful reply, the only text of
+// it the caller gets: a server that echoes the token or the signature must not put it into logs.
 func (r *webapiReply) scrubData(red *redactor) {
 	r.StatusText, r.RequestID = red.scrub(r.StatusText), red.scrub(r.RequestID)
-	for k, v := range r.Data {
-		if webapiSecretDataKey(k) && v != "" {
-			r.Data[k] = redacted
-			continue
-		}
-		r.Data[k] = red.scrub(v)
-	}
-}
-
-// webapiSecretDataKey: Data keys are nested keys joined by "_", so token.a arrives as token_a; the key
-// is secret when it, or its last part, is a secret name.
-func webapiSecretDataKey(k string) bool {
-	if isSecretName(k) {
-		return true
-	}
-	i := strings.LastIndexByte(k, '_')
-	return i >= 0 && isSecretName(k[i+1:])
 }

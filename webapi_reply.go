@@ -1,7 +1,9 @@
 package tvauth
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -13,20 +15,101 @@ import (
 	"unicode/utf8"
 )
 
-// webapiReply is a NINA WebAPI reply envelope in any of its four formats, reduced to one shape: the
-// envelope fields, and the data flattened the way the query-string format writes it ("data." dropped,
-// nested keys joined with "_", e.g. token_a).
+// webapiReply is a NINA WebAPI reply in any of its four formats, reduced to what the SDK reads: the
+// envelope, and of data the clientLogin session, a 330's challenge and a 1015's ts.
 type webapiReply struct {
 	StatusCode       int
 	StatusText       string
 	StatusDetailCode int
 	RequestID        string
-	Data             map[string]string
+	Data             webapiData
 }
 
-// webapiMaxDepth bounds nesting in JSON and XML replies: real envelopes are four levels deep, so a
-// deeper body is broken or hostile, and refusing it keeps the flatteners' recursion shallow.
-const webapiMaxDepth = 32
+// webapiEnvelope is the reply as sent, {"response":{…}} in JSON and <response>…</response> in XML.
+// Values are text: NINA's template sends strings, AOL and oos numbers.
+type webapiEnvelope struct {
+	StatusCode       webapiText `json:"statusCode" xml:"statusCode"`
+	StatusText       webapiText `json:"statusText" xml:"statusText"`
+	StatusDetailCode webapiText `json:"statusDetailCode" xml:"statusDetailCode"`
+	RequestID        webapiText `json:"requestId" xml:"requestId"`
+	Data             webapiData `json:"data" xml:"data"`
+}
+
+// webapiData is the part of data the SDK reads; anything else is skipped unread.
+type webapiData struct {
+	Token struct {
+		A         webapiText `json:"a" xml:"a"`
+		ExpiresIn webapiText `json:"expiresIn" xml:"expiresIn"`
+	} `json:"token" xml:"token"`
+	TokenExpiresIn webapiText `json:"tokenExpiresIn" xml:"tokenExpiresIn"` // oos's spelling
+	SessionSecret  webapiText `json:"sessionSecret" xml:"sessionSecret"`
+	HostTime       webapiText `json:"hostTime" xml:"hostTime"`
+	LoginID        webapiText `json:"loginId" xml:"loginId"`
+	Challenge      struct {
+		Info    webapiText `json:"info" xml:"info"`
+		Context webapiText `json:"context" xml:"context"`
+		URL     webapiText `json:"url" xml:"url"`
+	} `json:"challenge" xml:"challenge"`
+	TS webapiText `json:"ts" xml:"ts"` // the server's clock, in a 400/1015 reply
+}
+
+// webapiField is a value of the reply under its name in the query-string format, which drops "data."
+// and joins levels with "_".
+type webapiField struct {
+	name string
+	v    *webapiText
+}
+
+func (e *webapiEnvelope) fields() [14]webapiField {
+	d := &e.Data
+	return [...]webapiField{
+		{"statusCode", &e.StatusCode}, {"statusText", &e.StatusText}, {"statusDetailCode", &e.StatusDetailCode},
+		{"requestId", &e.RequestID}, {"token_a", &d.Token.A}, {"token_expiresIn", &d.Token.ExpiresIn},
+		{"tokenExpiresIn", &d.TokenExpiresIn}, {"sessionSecret", &d.SessionSecret}, {"hostTime", &d.HostTime},
+		{"loginId", &d.LoginID}, {"challenge_info", &d.Challenge.Info}, {"challenge_context", &d.Challenge.Context},
+		{"challenge_url", &d.Challenge.URL}, {"ts", &d.TS},
+	}
+}
+
+// webapiText is a reply value as text: a JSON string decoded, a number or boolean as written. null, an
+// object or an array where the SDK reads a value leaves it empty, as absent.
+type webapiText string
+
+func (t *webapiText) UnmarshalJSON(b []byte) error {
+	switch b[0] {
+	case '"':
+		s, _ := plainJSONString(b) // encoding/json has checked the literal
+		*t = webapiText(s)
+	case '{', '[', 'n':
+		*t = ""
+	default:
+		*t = webapiText(b)
+	}
+	return nil
+}
+
+// UnmarshalXML keeps an element's text, trimmed (AOL's output carried stray white space), and skips
+// its child elements. Text that arrives in one piece is copied once.
+func (t *webapiText) UnmarshalXML(d *xml.Decoder, _ xml.StartElement) error {
+	var pieces []string
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return err
+		}
+		switch tok := tok.(type) {
+		case xml.CharData:
+			pieces = append(pieces, string(tok))
+		case xml.StartElement:
+			if err := d.Skip(); err != nil {
+				return err
+			}
+		case xml.EndElement:
+			*t = webapiText(strings.TrimSpace(strings.Join(pieces, "")))
+			return nil
+		}
+	}
+}
 
 // errWebAPINoEnvelope: the body is not a WebAPI envelope at all (an HTML page, a proxy's text).
 var errWebAPINoEnvelope = errors.New("not a NINA WebAPI reply envelope")
@@ -39,55 +122,57 @@ func parseWebAPIReply(body []byte) (*webapiReply, error) {
 		return nil, errors.New("empty body")
 	}
 	var (
-		env  map[string]string
-		data map[string]string
-		err  error
+		env *webapiEnvelope
+		err error
 	)
 	switch {
 	case b[0] == '{':
-		env, data, err = webapiFlattenJSONOnce(b)
+		env, err = webapiDecodeJSON(b)
 	case b[0] == '<':
-		env, data, err = webapiFlattenXML(b)
+		env, err = webapiDecodeXML(b)
 	default:
 		if inner, ok := webapiStripJSONP(b); ok {
-			env, data, err = webapiFlattenJSONOnce(inner)
+			env, err = webapiDecodeJSON(inner)
 		} else {
-			env, data, err = webapiFlattenQS(b)
+			env, err = webapiDecodeQS(b)
 		}
 	}
 	if err != nil {
 		return nil, err
 	}
-	return webapiReplyFrom(env, data)
-}
-
-// webapiEnvelopeKeys are the fields of the "response" object; everything else is data.
-func webapiEnvelopeKey(k string) bool {
-	switch k {
-	case "statusCode", "statusText", "statusDetailCode", "requestId":
-		return true
-	}
-	return false
-}
-
-func webapiReplyFrom(env, data map[string]string) (*webapiReply, error) {
-	raw, ok := env["statusCode"]
-	if !ok || strings.TrimSpace(raw) == "" {
+	raw := strings.TrimSpace(string(env.StatusCode))
+	if raw == "" {
 		return nil, fmt.Errorf("%w: no statusCode", errWebAPINoEnvelope)
 	}
 	code, ok := webapiAtoi(raw)
 	if !ok {
 		return nil, errors.New("statusCode is not a number")
 	}
-	r := &webapiReply{StatusCode: code, StatusText: env["statusText"], RequestID: env["requestId"], Data: data}
-	if d := strings.TrimSpace(env["statusDetailCode"]); d != "" {
+	r := &webapiReply{StatusCode: code, StatusText: string(env.StatusText), RequestID: string(env.RequestID), Data: env.Data}
+	if d := strings.TrimSpace(string(env.StatusDetailCode)); d != "" {
 		// A detail code that is not a number is unknown, not broken: the statusCode decides.
 		r.StatusDetailCode, _ = webapiAtoi(d)
 	}
-	if r.Data == nil {
-		r.Data = map[string]string{}
-	}
 	return r, nil
+}
+
+// webapiDecodeJSON reads {"response":{…}}, or the envelope itself at the top level as some servers
+// send it: the response object is the envelope when it has a statusCode. A container that is not an
+// object (data: "text") holds nothing the SDK reads: it is skipped, not an error.
+func webapiDecodeJSON(b []byte) (*webapiEnvelope, error) {
+	w := new(struct {
+		Response webapiEnvelope `json:"response"`
+		webapiEnvelope
+	})
+	if err := json.Unmarshal(b, w); err != nil {
+		if _, skipped := err.(*json.UnmarshalTypeError); !skipped {
+			return nil, err
+		}
+	}
+	if w.Response.StatusCode != "" {
+		return &w.Response, nil
+	}
+	return &w.webapiEnvelope, nil
 }
 
 // webapiAtoi reads an integer sent as a number or a string ("200", " 200 ", 200, 200.0). Both forms
@@ -131,179 +216,119 @@ func webapiStripJSONP(b []byte) ([]byte, bool) {
 	return bytes.TrimSpace(rest[:len(rest)-1]), true
 }
 
-// A flattened key repeats the names of every level above it, so a reply with a long name above many
-// leaves would take far more memory flattened than as sent. Real keys are a few words; these limits
-// turn such a reply into an error: webapiMaxKeyLen for one key, and webapiKeyBudget for all the keys
-// of one envelope together.
-const webapiMaxKeyLen = 512
+// webapiMaxXMLMarks bounds the '<' and '=' of an XML reply: encoding/xml allocates some hundred bytes
+// for every element and attribute (each needs one of them), so a 4 MiB reply of empty elements
+// would allocate 64 times its size. A real envelope has a few dozen.
+const webapiMaxXMLMarks = 4096
 
-var (
-	errWebAPIKeyTooLong = fmt.Errorf("reply key longer than %d bytes", webapiMaxKeyLen)
-	errWebAPIKeysTooBig = errors.New("reply keys too large once flattened")
-)
-
-func webapiKeyBudget(bodyLen int) int { return 8*bodyLen + 64<<10 }
-
-// webapiSpendKey charges the key that joining prefix and k makes to budget, or says why it is refused.
-func webapiSpendKey(budget *int, prefix, k string) error {
-	n := len(k)
-	if prefix != "" {
-		n += len(prefix) + 1
+// webapiDecodeXML reads <response> in any namespace (AOL used several, NINA's are unknown, some
+// servers send none).
+func webapiDecodeXML(b []byte) (*webapiEnvelope, error) {
+	if bytes.Count(b, []byte("<"))+bytes.Count(b, []byte("=")) > webapiMaxXMLMarks {
+		return nil, fmt.Errorf("XML reply has more than %d tags and attributes", webapiMaxXMLMarks)
 	}
-	if n > webapiMaxKeyLen {
-		return errWebAPIKeyTooLong
-	}
-	if *budget -= n; *budget < 0 {
-		return errWebAPIKeysTooBig
-	}
-	return nil
-}
-
-func webapiJoinKey(prefix, k string) string {
-	if prefix == "" {
-		return k
-	}
-	return prefix + "_" + k
-}
-
-// webapiFlattenXML reads <response> in any namespace (AOL used several, NINA's are unknown, some
-// servers send none); leaf values are trimmed, as AOL's output carried stray white space.
-func webapiFlattenXML(b []byte) (env, data map[string]string, err error) {
 	dec := xml.NewDecoder(bytes.NewReader(b))
 	dec.CharsetReader = webapiCharsetReader
-	env, data = map[string]string{}, map[string]string{}
-	type frame struct {
-		name     string
-		text     strings.Builder
-		children bool
+	var x struct {
+		XMLName xml.Name
+		webapiEnvelope
 	}
-	var stack []*frame
-	rootSeen := false
-	budget := webapiKeyBudget(len(b))
+	if err := dec.Decode(&x); err != nil {
+		return nil, err
+	}
+	if x.XMLName.Local != "response" {
+		return nil, fmt.Errorf("%w: XML root is not <response>", errWebAPINoEnvelope)
+	}
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if len(stack) == 0 {
-				if rootSeen {
-					return nil, nil, errors.New("more than one root element")
-				}
-				if t.Name.Local != "response" {
-					return nil, nil, fmt.Errorf("%w: XML root is not <response>", errWebAPINoEnvelope)
-				}
-				rootSeen = true
-			} else {
-				stack[len(stack)-1].children = true
-			}
-			if len(stack) >= webapiMaxDepth {
-				return nil, nil, errors.New("reply nested too deeply")
-			}
-			stack = append(stack, &frame{name: t.Name.Local})
-		case xml.CharData:
-			if len(stack) > 0 {
-				stack[len(stack)-1].text.Write(t)
-			}
-		case xml.EndElement:
-			f := stack[len(stack)-1]
-			path := make([]string, 0, len(stack))
-			for _, fr := range stack[1:] {
-				path = append(path, fr.name)
-			}
-			stack = stack[:len(stack)-1]
-			if f.children || len(path) == 0 {
-				continue
-			}
-			value := strings.TrimSpace(f.text.String())
-			if len(path) == 1 && webapiEnvelopeKey(path[0]) {
-				if _, dup := env[path[0]]; !dup {
-					env[path[0]] = value
-				}
-				continue
-			}
-			if path[0] == "data" {
-				path = path[1:]
-				if len(path) == 0 {
-					continue
-				}
-			}
-			n := len(path) - 1
-			for _, p := range path {
-				n += len(p)
-			}
-			if n > webapiMaxKeyLen {
-				return nil, nil, errWebAPIKeyTooLong
-			}
-			if budget -= n; budget < 0 {
-				return nil, nil, errWebAPIKeysTooBig
-			}
-			key := strings.Join(path, "_")
-			if _, dup := data[key]; !dup { // repeated elements: the first one is the documented one
-				data[key] = value
-			} else {
-				budget += n // not kept
-			}
+		if _, ok := tok.(xml.StartElement); ok {
+			return nil, errors.New("more than one root element")
 		}
 	}
-	if !rootSeen {
-		return nil, nil, fmt.Errorf("%w: no XML element", errWebAPINoEnvelope)
-	}
-	return env, data, nil
+	return &x.webapiEnvelope, nil
 }
 
 // webapiCharsetReader accepts the single-byte encodings old AOL-era servers declared besides UTF-8.
 func webapiCharsetReader(charset string, input io.Reader) (io.Reader, error) {
 	switch strings.ToLower(charset) {
 	case "iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii":
-		b, err := io.ReadAll(input)
-		if err != nil {
-			return nil, err
+		br, ok := input.(io.ByteReader)
+		if !ok {
+			br = bufio.NewReader(input)
 		}
-		out := make([]byte, 0, len(b))
-		for _, c := range b {
-			out = utf8.AppendRune(out, rune(c))
-		}
-		return bytes.NewReader(out), nil
+		return &webapiLatin1{r: br}, nil
 	}
 	return nil, fmt.Errorf("unsupported XML charset %q", charset)
 }
 
-// webapiFlattenQS reads the f=qs reply: a form-encoded line whose keys are already flattened. Pairs
-// whose escapes are broken keep their raw text instead of failing the whole reply.
-func webapiFlattenQS(b []byte) (env, data map[string]string, err error) {
+// webapiLatin1 turns ISO-8859-1 into UTF-8 as the XML decoder reads it, without a copy of the reply.
+type webapiLatin1 struct {
+	r    io.ByteReader
+	next byte // the second byte of a character that p had no room for; never 0
+}
+
+func (l *webapiLatin1) Read(p []byte) (n int, err error) {
+	if l.next != 0 && len(p) > 0 {
+		p[0], l.next, n = l.next, 0, 1
+	}
+	for n < len(p) {
+		c, err := l.r.ReadByte()
+		if err != nil {
+			return n, err
+		}
+		if c < utf8.RuneSelf {
+			p[n], n = c, n+1
+			continue
+		}
+		var enc [2]byte
+		utf8.EncodeRune(enc[:], rune(c))
+		p[n], n = enc[0], n+1
+		if n < len(p) {
+			p[n], n = enc[1], n+1
+		} else {
+			l.next = enc[1]
+		}
+	}
+	return n, nil
+}
+
+// webapiDecodeQS reads the f=qs reply: a form-encoded line whose keys are the fields' names. The first
+// of repeated keys counts; a pair whose escapes are broken keeps its raw text.
+func webapiDecodeQS(b []byte) (*webapiEnvelope, error) {
 	if !bytes.ContainsRune(b, '=') {
-		return nil, nil, fmt.Errorf("%w: neither JSON, XML nor a query string", errWebAPINoEnvelope)
+		return nil, fmt.Errorf("%w: neither JSON, XML nor a query string", errWebAPINoEnvelope)
 	}
-	env, data = map[string]string{}, map[string]string{}
-	for _, part := range strings.Split(string(b), "&") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
+	var e webapiEnvelope
+	fields := e.fields()
+	var seen uint32
+	for rest := b; len(rest) > 0; {
+		var part []byte
+		part, rest, _ = bytes.Cut(rest, []byte("&"))
+		k, v, _ := bytes.Cut(bytes.TrimSpace(part), []byte("="))
+		key := string(k) // compared without a copy; copied only when it holds escapes
+		if bytes.ContainsAny(k, "%+") {
+			if uk, err := url.QueryUnescape(string(k)); err == nil {
+				key = uk
+			}
 		}
-		k, v, _ := strings.Cut(part, "=")
-		if uk, err := url.QueryUnescape(k); err == nil {
-			k = uk
-		}
-		if uv, err := url.QueryUnescape(v); err == nil {
-			v = uv
-		}
-		if k == "" {
-			continue
-		}
-		target := data
-		if webapiEnvelopeKey(k) {
-			target = env
-		}
-		if _, dup := target[k]; !dup {
-			target[k] = v
+		for i, f := range fields {
+			if f.name == key && seen&(1<<i) == 0 {
+				seen |= 1 << i
+				text := string(v)
+				if uv, err := url.QueryUnescape(text); err == nil {
+					text = uv
+				}
+				*f.v = webapiText(text)
+			}
 		}
 	}
-	return env, data, nil
+	return &e, nil
 }
 
 // err turns a reply whose statusCode is not 200 into the error callers match on.
@@ -323,7 +348,8 @@ func (r *webapiReply) err(httpStatus int) *WebAPIError {
 
 // challenge is data.challenge{info,context,url} of a 330 reply, nil when absent.
 func (r *webapiReply) challenge() *Challenge {
-	c := Challenge{Info: r.Data["challenge_info"], Context: r.Data["challenge_context"], URL: r.Data["challenge_url"]}
+	ch := &r.Data.Challenge
+	c := Challenge{Info: string(ch.Info), Context: string(ch.Context), URL: string(ch.URL)}
 	if c == (Challenge{}) {
 		return nil
 	}
