@@ -243,6 +243,37 @@ func TestAGSAccountInformation(t *testing.T) {
 	}
 }
 
+// TestAGSFieldNamesMatchAsEncodingJSON pins what Account documents: the 300 reply's names match
+// exactly or else regardless of case, and of a repeated name the last counts (the token reply too).
+func TestAGSFieldNamesMatchAsEncodingJSON(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, body string
+		uat, info  string
+	}{
+		{"exact", `{"accounts":[{"accountInformation":"{}","userAccountToken":"u"}]}`, "u", "{}"},
+		{"other case", `{"Accounts":[{"AccountInformation":"{\"cuenta\":\"1\"}","USERACCOUNTTOKEN":"u"}]}`, "u", `{"cuenta":"1"}`},
+		{"top-level token in another case", `{"accounts":[{"accountinformation":"{}"}],"UserAccountToken":"top"}`, "top", "{}"},
+		{"last of a repeated name", `{"accounts":[{"userAccountToken":"a","UserAccountToken":"b","accountInformation":"x","accountInformation":"y"}]}`, "b", "y"},
+		{"exact name first, folded name last", `{"accounts":[{"UserAccountToken":"a","userAccountToken":"b"}]}`, "b", ""},
+	}
+	for _, tt := range tests {
+		accts, err := agsDecodeAccounts([]byte(tt.body))
+		if err != nil || len(accts) != 1 {
+			t.Errorf("%s: %v, %v", tt.name, accts, err)
+			continue
+		}
+		if string(accts[0].UserAccountToken) != tt.uat || accts[0].AccountInformation != tt.info {
+			t.Errorf("%s: UserAccountToken %q, AccountInformation %q; want %q, %q", tt.name,
+				string(accts[0].UserAccountToken), accts[0].AccountInformation, tt.uat, tt.info)
+		}
+	}
+	tok, err := agsDecodeTokens([]byte(`{"Access_Token":"a","REFRESH_TOKEN":"r","Client_Id":"c","expires_in":1,"Expires_In":60}`), time.Unix(0, 0), "")
+	if err != nil || tok.AccessToken != "a" || tok.RefreshToken != "r" || tok.ClientID != "c" || tok.ExpiresIn != time.Minute {
+		t.Errorf("tokens %+v, %v", tok, err)
+	}
+}
+
 func agsSeedFixtures(f *testing.F, names ...string) {
 	for _, n := range names {
 		matches, _ := filepath.Glob(filepath.Join("testdata", "ags", n))
@@ -291,32 +322,47 @@ func FuzzAGSTokens(f *testing.F) {
 	})
 }
 
+// FuzzAGSAccounts holds the 300 reader to a plain reading with encoding/json, one json.Unmarshal per
+// account: the same accounts, each with its token (or the shared one) and its accountInformation, and
+// Raw the element as sent with no user account token left readable (or nil where masking would break it).
 func FuzzAGSAccounts(f *testing.F) {
 	agsSeedFixtures(f, "*_300*.json")
 	f.Add([]byte(`{"accounts":[{},{"userAccountToken":5}],"userAccountToken":"t"}`))
 	f.Add([]byte(`{"accounts":[1]}`))
+	f.Add([]byte(`{"accounts":[{"accountInformation":{"a":1}},{"AccountInformation":"x"}],"Accounts":[{"accountInformation":7}]}`))
+	f.Add([]byte(`{"accounts":[{"userAccountToken":"a","USERACCOUNTTOKEN":"b","user\u0041ccountToken":"c","userAccountToken":null}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		accts, err := agsDecodeAccounts(body)
+		var ref struct {
+			Accounts         []json.RawMessage `json:"accounts"`
+			UserAccountToken json.RawMessage   `json:"userAccountToken"`
+		}
+		refErr := json.Unmarshal(trimBOM(body), &ref)
 		if err != nil {
 			return
 		}
-		if len(accts) == 0 {
-			t.Fatal("accepted a 300 without accounts")
+		if refErr != nil || len(accts) == 0 || len(accts) != len(ref.Accounts) {
+			t.Fatalf("%q: %d accounts; encoding/json: %d, %v", body, len(accts), len(ref.Accounts), refErr)
 		}
-		var top struct {
-			UserAccountToken json.RawMessage `json:"userAccountToken"`
-		}
-		_ = json.Unmarshal(trimBOM(body), &top)
-		shared, _ := agsString(top.UserAccountToken)
-		for _, a := range accts {
+		shared, _ := agsString(ref.UserAccountToken)
+		for i, a := range accts {
+			var el struct {
+				AccountInformation json.RawMessage `json:"accountInformation"`
+				UserAccountToken   json.RawMessage `json:"userAccountToken"`
+			}
+			if err := json.Unmarshal(ref.Accounts[i], &el); err != nil {
+				t.Fatalf("%q: %v", body, err)
+			}
+			uat, _ := agsString(el.UserAccountToken)
+			if uat == "" {
+				uat = shared
+			}
+			if string(a.UserAccountToken) != uat || a.AccountInformation != agsAccountInformation(el.AccountInformation) {
+				t.Fatalf("%q: account %d = %q, %q; want %q, %q", body, i, string(a.UserAccountToken), a.AccountInformation,
+					uat, agsAccountInformation(el.AccountInformation))
+			}
 			if a.Raw == nil { // masking would have broken it
 				continue
-			}
-			if !json.Valid(a.Raw) || a.Raw[0] != '{' {
-				t.Fatalf("Raw %q is not an object", a.Raw)
-			}
-			if shared != "" && a.UserAccountToken == "" {
-				t.Fatal("top-level userAccountToken not copied")
 			}
 			var members map[string]json.RawMessage
 			if err := json.Unmarshal(a.Raw, &members); err != nil {
