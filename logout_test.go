@@ -182,6 +182,43 @@ func TestLogoutDocumentedSamples(t *testing.T) {
 	}
 }
 
+// TestLogoutActionsSortedByMVPD pins the documented order (LogoutResult, README: "sorted by MVPD"):
+// by MVPD whatever the order of the reply's keys, an entry without mvpd under its key's name, and the
+// actions of one MVPD in the order of their keys, the same on every call (never map order).
+func TestLogoutActionsSortedByMVPD(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t)
+	rec := serve(mux, "GET /api/v2/REF30/logout/Cablevision", http.StatusOK, []byte(`{"logouts":{
+		"a":   {"actionName":"complete","actionType":"none","mvpd":"Zeta"},
+		"b":   {"actionName":"complete","actionType":"none","mvpd":"Alpha"},
+		"Mid": {"actionName":"complete","actionType":"none"},
+		"d2":  {"actionName":"logout","actionType":"interactive","mvpd":"Beta","url":"https://mvpd.example/out"},
+		"d1":  {"actionName":"partner_logout","actionType":"partner_interactive","mvpd":"Beta"}}}`))
+	want := "Alpha/complete Beta/partner_logout Beta/logout Mid/complete Zeta/complete"
+	const calls = 20 // map order is random: one call could match by chance
+	for range calls {
+		res, err := c.Pass.Logout(context.Background(), cablevisionLogout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]string, len(res.Actions))
+		for i, a := range res.Actions {
+			got[i] = a.MVPD + "/" + string(a.Name)
+		}
+		if strings.Join(got, " ") != want {
+			t.Fatalf("actions %v, want %s", got, want)
+		}
+	}
+	for _, r := range rec.all() {
+		if r.RawQuery != "redirectUrl=https%3A%2F%2Fadobe.com" || r.Header.Get("Authorization") != "Bearer test-token" {
+			t.Errorf("request %s?%s, Authorization %q", r.Path, r.RawQuery, r.Header.Get("Authorization"))
+		}
+	}
+	if n := len(rec.all()); n != calls {
+		t.Errorf("%d requests, want %d", n, calls)
+	}
+}
+
 func TestLogoutActionHelpers(t *testing.T) {
 	t.Parallel()
 	u := &url.URL{Scheme: "https", Host: "mvpd.example", Path: "/logout"}
