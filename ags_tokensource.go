@@ -48,10 +48,11 @@ type AGSTokenStore interface {
 	// oldRefreshToken (with "", only if nothing is stored), atomically, and reports whether it did.
 	CompareAndSwapTokens(ctx context.Context, key string, oldRefreshToken Secret, next Tokens) (bool, error)
 	// LockTokens takes key's refresh lease, waiting while someone else holds it and returning
-	// ctx.Err() when ctx ends. lease is how long it lasts at most (a crashed holder loses it after
-	// that); release ends it early, may be called more than once, and never releases a lease taken
-	// by someone else since.
-	LockTokens(ctx context.Context, key string) (release func(), lease time.Duration, err error)
+	// ctx.Err() when ctx ends. held is derived from ctx and ends before the lease can lapse (see
+	// CredentialLocker): the refresh runs under it, so it never outlives the lease and no other
+	// replica presents the same refresh token meanwhile. release ends the lease and held, may be
+	// called more than once, and never releases a lease taken by someone else since.
+	LockTokens(ctx context.Context, key string) (held context.Context, release func(), err error)
 }
 
 // agsRefreshMargin is how long before expiry the access token is refreshed, at most (Kaltura's and
@@ -91,8 +92,11 @@ func (s *AGSService) TokenSource(tokens *Tokens, req SignOnRequest, onRefresh fu
 // them with store.CompareAndSwapTokens(ctx, key, "", *tokens). Without them Token fails with
 // ErrNoTokens.
 //
-// The new tokens are saved with a compare-and-swap on the refresh token they replace: a replica whose
-// lease ran out while it refreshed, and that lost the race, uses the winner's tokens. A refusal from
+// The refresh runs under the lease, which the store renews while it runs: it waits for the lease at
+// most the lease wait timeout (WithLeaseWaitTimeout), takes at most the token fetch timeout, and is
+// cancelled if the lease is lost, so that no other replica presents the same refresh token while it
+// runs. The new tokens are saved with a compare-and-swap on the refresh token they replace: a replica
+// that refreshed anyway (its lease lost to a stall) and lost the race uses the winner's tokens. A refusal from
 // AGS is not final here (another replica may sign on again and store new tokens): every call that
 // needs a refresh asks again. onRefresh, which may be nil, is called after every refresh this replica
 // makes (not for tokens read from the store); when the store cannot save the rotated tokens, this
@@ -102,7 +106,7 @@ func (s *AGSService) SharedTokenSource(store AGSTokenStore, key string, req Sign
 	ts.cache = newTokenCache(0, func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
 		return ts.sharedRefresh(ctx, old, store, key, req)
 	})
-	ts.cache.timeout = s.client.cfg.tokenFetchTimeout
+	ts.cache.timeout = s.client.cfg.fetchBudget(true)
 	ts.cache.finishAbandoned = true
 	return ts
 }
@@ -143,11 +147,14 @@ func (ts *AGSTokenSource) sharedRefresh(ctx context.Context, old *oauth2.Token, 
 	if tok, ok := adopt(stored); ok {
 		return tok, nil
 	}
-	release, _, err := store.LockTokens(ctx, key)
+	// The refresh runs under the lease (renewed while it runs), within the token fetch timeout.
+	work, done, err := ts.svc.client.takeLease(ctx, "AGS refresh", func(ctx context.Context) (context.Context, func(), error) {
+		return store.LockTokens(ctx, key)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("tvauth: taking the AGS refresh lease: %w", err)
+		return nil, err
 	}
-	defer release()
+	defer done()
 	if stored, err = load(); err != nil {
 		return nil, err
 	}
@@ -157,17 +164,18 @@ func (ts *AGSTokenSource) sharedRefresh(ctx context.Context, old *oauth2.Token, 
 	if stored.RefreshToken == "" {
 		return nil, invalid("RefreshToken", "no refresh token to refresh with: sign on again")
 	}
-	nt, err := ts.svc.Refresh(ctx, stored.RefreshToken, req)
+	nt, err := ts.svc.Refresh(work, stored.RefreshToken, req)
 	if err != nil {
-		// Another replica may have rotated the token meanwhile (its lease outlived ours).
+		// Another replica may have rotated the token meanwhile (our lease was lost).
 		if again, lerr := load(); lerr == nil && again.RefreshToken != stored.RefreshToken {
 			if tok, ok := adopt(again); ok {
 				return tok, nil
 			}
 		}
-		return nil, err
+		return nil, leaseError(work, "AGS refresh", err)
 	}
 	fillRefreshed(nt, stored)
+	// Saved with the call's context, not the lease's: the compare-and-swap fences a late write.
 	swapped, err := store.CompareAndSwapTokens(ctx, key, stored.RefreshToken, *nt)
 	if err == nil && !swapped {
 		if winner, lerr := load(); lerr == nil {

@@ -219,10 +219,10 @@ func (s *PassService) TokenSource(creds ClientCredentials) oauth2.TokenSource {
 		return s.fetchToken(ctx, creds)
 	}
 	if store := s.client.cfg.passTokenStore; store != nil {
-		fetch = sharedPassFetch(store, creds.ClientID, fetch)
+		fetch = sharedPassFetch(s.client, store, creds.ClientID, fetch)
 	}
 	ts.cache = newTokenCache(0, fetch)
-	ts.cache.timeout = s.client.cfg.tokenFetchTimeout
+	ts.cache.timeout = s.client.cfg.fetchBudget(s.client.cfg.passTokenStore != nil)
 	return ts
 }
 
@@ -249,75 +249,6 @@ var (
 	_ tokenContexter     = (*passTokenSource)(nil)
 	_ tokenInvalidator   = (*passTokenSource)(nil)
 )
-
-// LoadOrRegister returns the credentials in store, or registers with softwareStatement and saves the
-// new credentials when the store has none (ErrNoCredentials). Other store errors are returned as they
-// are: registering again over credentials that exist but could not be read (a store that is down, a
-// file that is unreadable) would sign users out.
-//
-// When store is a CredentialLocker (MemoryCredentialStore, FileCredentialStore, tvauthredis.Store),
-// the registration is exactly-once across everything sharing the store: on an empty store it takes
-// the registration lease, loads again (another replica may have registered meanwhile) and only then
-// registers and saves, all within the lease time. Waiting for the lease ends with ctx; a holder that
-// crashed loses it when it expires.
-//
-// When the registration succeeds and the save fails, LoadOrRegister returns the store's error and the
-// Client keeps the new credentials in memory: its next LoadOrRegister on that store (with the same
-// statement) saves them instead of registering again, unless the store holds credentials by then.
-func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore, softwareStatement Secret) (ClientCredentials, error) {
-	if err := s.client.requireConfigured(svcPass, http.MethodPost, authNone); err != nil {
-		return ClientCredentials{}, err
-	}
-	if ctx == nil { // checked before the store sees it: a store would dereference it
-		return ClientCredentials{}, invalid("ctx", "nil context")
-	}
-	if store == nil {
-		return ClientCredentials{}, invalid("store", "nil CredentialStore")
-	}
-	unsaved := s.client.unsavedCredentials()
-	creds, err := store.Load(ctx)
-	if err == nil {
-		unsaved.forget(store, softwareStatement)
-		return creds, nil
-	}
-	if !errors.Is(err, ErrNoCredentials) {
-		return ClientCredentials{}, err
-	}
-	if locker, ok := store.(CredentialLocker); ok {
-		release, lease, err := locker.LockCredentials(ctx)
-		if err != nil {
-			return ClientCredentials{}, fmt.Errorf("tvauth: taking the registration lease: %w", err)
-		}
-		defer release()
-		creds, err := store.Load(ctx)
-		if err == nil {
-			unsaved.forget(store, softwareStatement)
-			return creds, nil
-		}
-		if !errors.Is(err, ErrNoCredentials) {
-			return ClientCredentials{}, err
-		}
-		if lease > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, lease)
-			defer cancel()
-		}
-	}
-	c, ok := unsaved.get(store, softwareStatement)
-	if !ok {
-		registered, err := s.Register(ctx, softwareStatement)
-		if err != nil {
-			return ClientCredentials{}, err
-		}
-		c = *registered
-	}
-	if err := store.Save(ctx, c); err != nil {
-		kept := unsaved.keep(store, softwareStatement, c)
-		return ClientCredentials{}, newUnsavedError(err, c, softwareStatement, kept)
-	}
-	unsaved.forget(store, softwareStatement)
-	return c, nil
-}
 
 // SessionRequest creates or resumes an authentication session. MVPD, DomainName and RedirectURL are
 // all documented as required, but a device that cannot supply them may leave them out: the reply then

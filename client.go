@@ -54,8 +54,8 @@ type Client struct {
 	defaultDevice deviceHeaderCache
 	retry         RetryPolicy    // with defaults
 	base          *baseTransport // chooses the transport per attempt; owns the SDK's pooled connections
-	// unsaved holds what LoadOrRegister registered and could not save yet (credstore.go).
-	unsaved atomic.Pointer[unsavedCredentials]
+	// known holds the credentials LoadOrRegister loaded, saved or registered (credstore.go).
+	known atomic.Pointer[knownCredentials]
 }
 
 // service is shared by the four service types, as in go-github: they are views of one Client.

@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,18 +22,41 @@ import (
 // bound to the client, so registering again signs every user out. A CredentialStore keeps them.
 
 // CredentialStore loads and saves client credentials. Implementations must be safe for concurrent
-// use. Load returns ErrNoCredentials (possibly wrapped) when nothing is stored.
+// use. Load returns ErrNoCredentials (possibly wrapped) when nothing is stored, and another error when
+// it cannot tell (a store that is down is never empty).
+//
+// The SDK's stores are write-once: Save stores creds only when nothing is stored, returns nil when
+// these very credentials are, and an error matching ErrCredentialsExist when other ones are. So a
+// replica whose lease lapsed while it registered (paused, or slow on the network) cannot replace the
+// credentials its successor stored and the fleet uses: LoadOrRegister adopts them instead. A store of
+// the caller's may replace; LoadOrRegister works with it, without that guarantee. To replace stored
+// credentials on purpose (Adobe revoked them), remove them from the store first.
 type CredentialStore interface {
 	Load(ctx context.Context) (ClientCredentials, error)
 	Save(ctx context.Context, creds ClientCredentials) error
 }
 
-// DefaultLeaseTime is how long a lease of the SDK's own stores lasts (the registration lease of
-// FileCredentialStore and tvauthredis, the refresh and token-fetch leases of tvauthredis): long enough
-// for a registration or a token fetch with its retries, short enough that when a holder crashes the
-// other replicas go on after at most this long. LoadOrRegister bounds the registration it makes
-// under a lease by the lease time.
-const DefaultLeaseTime = 30 * time.Second
+// DefaultLeaseTime is how long a lease of the SDK's own stores lasts when its holder stops renewing
+// it (the registration lease of FileCredentialStore where flock is missing and of tvauthredis, the
+// token-fetch and refresh leases of tvauthredis). Its holder renews it every third of it while its
+// work runs, so it bounds how long a holder that crashed or stalled holds the others up, not how
+// long a registration or a token fetch may take (WithTokenFetchTimeout does).
+const DefaultLeaseTime = 10 * time.Second
+
+// DefaultLeaseWaitTimeout is how long a call waits for a lease that another replica holds
+// (WithLeaseWaitTimeout): longer than a holder's whole token fetch (DefaultTokenFetchTimeout) plus
+// one lease (DefaultLeaseTime) after it, so that a waiter outlasts a holder that works its full
+// budget and then crashes, and with the defaults a crashed holder costs the others about one lease,
+// not their call.
+const DefaultLeaseWaitTimeout = DefaultTokenFetchTimeout + DefaultLeaseTime + 5*time.Second
+
+// ErrCredentialsExist is what a write-once CredentialStore's Save returns (possibly wrapped) when it
+// holds other client credentials already. LoadOrRegister then adopts the stored ones.
+var ErrCredentialsExist = errors.New("tvauth: other client credentials are stored already")
+
+// ErrLeaseLost is the cause (context.Cause) of a lease's context that ended because the lease
+// could not be renewed before it ran out: its holder stalled past it, or the store was unreachable.
+var ErrLeaseLost = errors.New("tvauth: the lease ran out before the work under it ended")
 
 // CredentialLocker is implemented by a CredentialStore that can make LoadOrRegister exactly-once
 // across everything sharing the store: the goroutines of one process (MemoryCredentialStore), the
@@ -38,11 +65,12 @@ const DefaultLeaseTime = 30 * time.Second
 // Load/Save order.
 type CredentialLocker interface {
 	// LockCredentials takes the store's registration lease, waiting while someone else holds it, and
-	// returns ctx.Err() (possibly wrapped) as soon as ctx ends. lease is how long the lease lasts at
-	// most: a holder that crashes or hangs loses it after that long, so that the others go on; 0
-	// means it dies only with its holder's process. release ends the lease early; it may be called
-	// more than once and never releases a lease someone else has taken since.
-	LockCredentials(ctx context.Context) (release func(), lease time.Duration, err error)
+	// returns ctx.Err() (possibly wrapped) as soon as ctx ends. held is derived from ctx and ends
+	// before the lease can lapse: a lease that expires is renewed while held lives, and held ends
+	// (with cause ErrLeaseLost) once it cannot be, so that work done under held never outlives the
+	// lease. release ends the lease and held; it may be called more than once and never releases a
+	// lease someone else has taken since.
+	LockCredentials(ctx context.Context) (held context.Context, release func(), err error)
 }
 
 // credentialsRecord is ClientCredentials in clear: how the SDK's stores persist them, and what
@@ -74,7 +102,7 @@ type MemoryCredentialStore struct {
 	// creds is behind an atomic pointer, which fmt prints as an address under every verb: fmt prints
 	// unexported fields without their methods, so a Secret held in one would print in clear.
 	creds atomic.Pointer[ClientCredentials]
-	mu    sync.Mutex
+	mu    sync.Mutex    // orders saves (write-once) and makes the lease of a zero store
 	lease chan struct{} // capacity 1: the registration lease (CredentialLocker)
 }
 
@@ -83,9 +111,9 @@ func NewMemoryCredentialStore() *MemoryCredentialStore {
 	return &MemoryCredentialStore{lease: make(chan struct{}, 1)}
 }
 
-// LockCredentials implements CredentialLocker for the goroutines of this process. The lease has no
-// expiry (0): it dies with the process.
-func (m *MemoryCredentialStore) LockCredentials(ctx context.Context) (func(), time.Duration, error) {
+// LockCredentials implements CredentialLocker for the goroutines of this process. The lease never
+// expires: it dies with the process, so held ends only with ctx or release.
+func (m *MemoryCredentialStore) LockCredentials(ctx context.Context) (context.Context, func(), error) {
 	m.mu.Lock()
 	if m.lease == nil { // a zero MemoryCredentialStore
 		m.lease = make(chan struct{}, 1)
@@ -95,10 +123,11 @@ func (m *MemoryCredentialStore) LockCredentials(ctx context.Context) (func(), ti
 	select {
 	case lease <- struct{}{}:
 	case <-ctx.Done():
-		return nil, 0, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
+	held, cancel := context.WithCancel(ctx)
 	var once sync.Once
-	return func() { once.Do(func() { <-lease }) }, 0, nil
+	return held, func() { once.Do(func() { cancel(); <-lease }) }, nil
 }
 
 // Load returns the saved credentials, or ErrNoCredentials.
@@ -113,7 +142,7 @@ func (m *MemoryCredentialStore) Load(ctx context.Context) (ClientCredentials, er
 	return cloneCredentials(*c), nil
 }
 
-// Save replaces the stored credentials.
+// Save stores the credentials when the store is empty (write-once: see CredentialStore).
 func (m *MemoryCredentialStore) Save(ctx context.Context, creds ClientCredentials) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -122,6 +151,11 @@ func (m *MemoryCredentialStore) Save(ctx context.Context, creds ClientCredential
 		return err
 	}
 	c := cloneCredentials(creds)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if stored := m.creds.Load(); stored != nil {
+		return storedAlready(*stored, creds, "the memory store")
+	}
 	m.creds.Store(&c)
 	return nil
 }
@@ -134,6 +168,15 @@ func (m *MemoryCredentialStore) UnmarshalJSON([]byte) error {
 	return fmt.Errorf("tvauth: a MemoryCredentialStore has no JSON form: %w", ErrMaskedSecret)
 }
 
+// storedAlready is a write-once store's answer to a Save over stored credentials: nil for the same
+// ones, ErrCredentialsExist naming the stored client id (not secret) for others.
+func storedAlready(stored, creds ClientCredentials, where string) error {
+	if stored.ClientID == creds.ClientID && stored.ClientSecret == creds.ClientSecret {
+		return nil
+	}
+	return fmt.Errorf("%w (%s holds client %s)", ErrCredentialsExist, where, stored.ClientID)
+}
+
 // cloneCredentials copies the slices so that a caller's later edits do not reach the store.
 func cloneCredentials(c ClientCredentials) ClientCredentials {
 	c.RedirectURIs = append([]string(nil), c.RedirectURIs...)
@@ -142,28 +185,68 @@ func cloneCredentials(c ClientCredentials) ClientCredentials {
 	return c
 }
 
-// FileCredentialStore keeps credentials in a JSON file readable by its owner only (0600). Save writes
-// a temporary file in the same directory, syncs it and renames it over the old one, so a crash leaves
-// either the old or the new credentials, never a torn file.
+// ErrFileModeTooOpen is what FileCredentialStore.Load returns (wrapped, with the path and the mode)
+// for a credentials file that its group or others may read or write, as ssh refuses such a key.
+var ErrFileModeTooOpen = errors.New("tvauth: the credentials file is open to group or others")
+
+// FileCredentialStore keeps credentials in a JSON file readable by its owner only (0600), write-once
+// (see CredentialStore): Save writes a temporary file in the same directory, syncs it and links it
+// to the path only if nothing is there, so a crash leaves either no file or a whole one, and
+// existing credentials are never replaced.
+//
+// The path may be a symbolic link (a Kubernetes secret volume mounts each key as one): Load reads
+// its target, and Save, which never replaces, leaves the link as it is. A link to a missing file is
+// refused rather than written through. The lock file <path>.lock is opened without following
+// symbolic links where the system can (O_NOFOLLOW), so that someone who can write the directory
+// cannot make the process create or open a file elsewhere.
 type FileCredentialStore struct {
-	path string
-	mu   sync.Mutex // orders this process's saves; the rename keeps other processes' reads whole
+	path      string
+	openModes bool          // AllowGroupOrOtherAccess
+	lease     time.Duration // the lease of the epoch-file lock; 0 = DefaultLeaseTime (tests shorten it)
 	// tryLock takes the lock file without waiting; nil is the platform's own, tryLockFile. Tests set
 	// tryLockExcl to run the lock of platforms without flock on this one.
-	tryLock func(lockPath string, lease time.Duration) (release func(), until time.Time, err error)
+	tryLock func(lockPath string, lease time.Duration) (fileLock, error)
+}
+
+// fileLock is a lock held on <path>.lock. until is when it lapses unless renewed (zero: it lasts as
+// long as its process, as flock does); renew moves it, or fails with ErrLeaseLost.
+type fileLock interface {
+	release()
+	until() time.Time
+	renew(lease time.Duration) (time.Time, error)
+}
+
+// FileStoreOption configures a FileCredentialStore.
+type FileStoreOption func(*FileCredentialStore)
+
+// AllowGroupOrOtherAccess lets a FileCredentialStore load a credentials file whose mode gives its
+// group or others any access (0640, 0644, …), which Load otherwise refuses with ErrFileModeTooOpen.
+// For a file whose directory is what protects it; files this store writes are 0600 either way.
+func AllowGroupOrOtherAccess() FileStoreOption {
+	return func(f *FileCredentialStore) { f.openModes = true }
 }
 
 // NewFileCredentialStore returns a store for the file at path. The file need not exist yet; its
 // directory must.
-func NewFileCredentialStore(path string) *FileCredentialStore {
-	return &FileCredentialStore{path: path}
+func NewFileCredentialStore(path string, opts ...FileStoreOption) *FileCredentialStore {
+	f := &FileCredentialStore{path: path}
+	for _, o := range opts {
+		if o != nil {
+			o(f)
+		}
+	}
+	return f
 }
 
 // Path returns the file's path.
 func (f *FileCredentialStore) Path() string { return f.path }
 
+// maxCredentialsFile bounds what Load reads: a credentials file is a few hundred bytes.
+const maxCredentialsFile = 1 << 20
+
 // Load reads the file. A missing file is ErrNoCredentials; an unreadable or malformed one is another
-// error (never ErrNoCredentials: registering again would sign users out).
+// error (never ErrNoCredentials: registering again would sign users out), and so is a file whose
+// group or others have any access (ErrFileModeTooOpen), unless AllowGroupOrOtherAccess.
 func (f *FileCredentialStore) Load(ctx context.Context) (ClientCredentials, error) {
 	if err := ctx.Err(); err != nil {
 		return ClientCredentials{}, err
@@ -171,10 +254,27 @@ func (f *FileCredentialStore) Load(ctx context.Context) (ClientCredentials, erro
 	if f.path == "" {
 		return ClientCredentials{}, invalid("path", "empty")
 	}
-	b, err := os.ReadFile(f.path)
+	file, err := os.Open(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return ClientCredentials{}, fmt.Errorf("%w (%s does not exist)", ErrNoCredentials, f.path)
 	}
+	if err != nil {
+		return ClientCredentials{}, fmt.Errorf("tvauth: reading client credentials: %w", err)
+	}
+	defer file.Close()
+	fi, err := file.Stat()
+	if err != nil {
+		return ClientCredentials{}, fmt.Errorf("tvauth: reading client credentials: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return ClientCredentials{}, fmt.Errorf("tvauth: %s is not a regular file (%v)", f.path, fi.Mode().Type())
+	}
+	// Windows reports made-up modes (0666 for any writable file): its ACLs are not checked here.
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 && !f.openModes && runtime.GOOS != "windows" {
+		return ClientCredentials{}, fmt.Errorf("%w: %s has mode %04o; chmod 600 it (or pass tvauth.AllowGroupOrOtherAccess)",
+			ErrFileModeTooOpen, f.path, perm)
+	}
+	b, err := io.ReadAll(io.LimitReader(file, maxCredentialsFile))
 	if err != nil {
 		return ClientCredentials{}, fmt.Errorf("tvauth: reading client credentials: %w", err)
 	}
@@ -194,7 +294,9 @@ func (f *FileCredentialStore) Load(ctx context.Context) (ClientCredentials, erro
 	return creds, nil
 }
 
-// Save writes the credentials atomically with mode 0600.
+// Save writes the credentials with mode 0600 when no file is at the path (write-once: see
+// CredentialStore): it returns nil when the file holds these credentials already and an error
+// matching ErrCredentialsExist when it holds others.
 func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -209,37 +311,53 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 	if err != nil {
 		return err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	dir, base := filepath.Split(f.path)
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp") // CreateTemp opens with 0600
+	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp") // O_EXCL, mode 0600
 	if err != nil {
 		return fmt.Errorf("tvauth: saving client credentials: %w", err)
 	}
 	tmpName := tmp.Name()
-	defer os.Remove(tmpName) // no-op once renamed
-	if err := tmp.Chmod(0o600); err != nil && !errors.Is(err, errors.ErrUnsupported) {
-		tmp.Close()
+	defer os.Remove(tmpName) // once linked, the path keeps the file
+	err = tmp.Chmod(0o600)
+	if errors.Is(err, errors.ErrUnsupported) {
+		err = nil
+	}
+	if err == nil {
+		_, err = tmp.Write(append(b, '\n'))
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return fmt.Errorf("tvauth: saving client credentials: %w", err)
 	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
+	// A hard link is created only where nothing is, symbolic links included (it never follows one),
+	// and the file appears whole.
+	err = os.Link(tmpName, f.path)
+	if err != nil && !errors.Is(err, fs.ErrExist) {
+		err = createExclusive(f.path, append(b, '\n')) // a file system without hard links
+	}
+	if errors.Is(err, fs.ErrExist) {
+		stored, lerr := f.Load(ctx)
+		switch {
+		case lerr == nil:
+			return storedAlready(stored, creds, f.path)
+		case errors.Is(lerr, ErrNoCredentials):
+			return fmt.Errorf("tvauth: %s is a symbolic link to a missing file: not writing credentials through it", f.path)
+		default:
+			return fmt.Errorf("tvauth: not replacing %s: %w", f.path, lerr)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("tvauth: saving client credentials: %w", err)
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("tvauth: saving client credentials: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("tvauth: saving client credentials: %w", err)
-	}
-	if err := os.Rename(tmpName, f.path); err != nil {
-		return fmt.Errorf("tvauth: saving client credentials: %w", err)
-	}
-	// Persist the rename itself; not every platform can sync a directory, hence best effort.
+	// Persist the new name itself; not every platform can sync a directory, hence best effort.
 	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync()
 		d.Close()
@@ -247,44 +365,118 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 	return nil
 }
 
+// createExclusive writes b to a new file at path (O_EXCL: never over anything, nor through a
+// symbolic link), for file systems without hard links. A reader may see it while it is written.
+func createExclusive(path string, b []byte) error {
+	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = file.Write(b)
+	if err == nil {
+		err = file.Sync()
+	}
+	if cerr := file.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // LockCredentials implements CredentialLocker across the processes of one host: it takes an
 // exclusive lock on the file <path>.lock next to the credentials (created 0600 if missing, never
-// removed), polling until it gets it or ctx ends. The operating system drops the lock when its holder
-// exits, crashed or not, so the lease lasts as long as the holder's process; the lease returned,
-// DefaultLeaseTime, bounds what LoadOrRegister does under it.
+// removed, never opened through a symbolic link where the system has O_NOFOLLOW), polling until it
+// gets it or ctx ends. The operating system drops the lock when its holder exits, crashed or not, so
+// the lease lasts as long as the holder's process.
 //
 // On platforms without flock (Windows, Solaris, AIX, …) the lock is a sequence of small files
 // <path>.lock.1, <path>.lock.2, … created exclusively, each holding its holder's random token and
 // expiry: the highest one is the lock, and one whose expiry has passed was left by a holder that
 // crashed (or released it). Taking over such a stale lock is atomic: of the processes that see it
-// stale, exactly one gets the lease, and none removes a lock another has just taken.
-func (f *FileCredentialStore) LockCredentials(ctx context.Context) (func(), time.Duration, error) {
+// stale, exactly one gets the lease, and none removes a lock another has just taken. Its holder
+// renews the expiry every third of DefaultLeaseTime while it holds the lease, and held ends when it
+// cannot.
+func (f *FileCredentialStore) LockCredentials(ctx context.Context) (context.Context, func(), error) {
 	if f.path == "" {
-		return nil, 0, invalid("path", "empty")
+		return nil, nil, invalid("path", "empty")
 	}
 	lockPath := f.path + ".lock"
-	tryLock := f.tryLock
+	tryLock, lease := f.tryLock, f.lease
 	if tryLock == nil {
 		tryLock = tryLockFile
 	}
+	if lease <= 0 {
+		lease = DefaultLeaseTime
+	}
 	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
-		release, until, err := tryLock(lockPath, DefaultLeaseTime)
+		l, err := tryLock(lockPath, lease)
 		if err != nil {
-			return nil, 0, fmt.Errorf("tvauth: locking %s: %w", lockPath, err)
+			return nil, nil, fmt.Errorf("tvauth: locking %s: %w", lockPath, err)
 		}
-		if release != nil {
+		if l != nil {
+			if l.until().IsZero() {
+				held, cancel := context.WithCancel(ctx)
+				var once sync.Once
+				return held, func() { once.Do(func() { cancel(); l.release() }) }, nil
+			}
+			held, stop := keepLease(ctx, l.until(), lease, func(context.Context) (time.Time, error) { return l.renew(lease) })
 			var once sync.Once
-			// What is left of the lease, not a whole one: an epoch file's lease started before the
-			// file was taken, and others judge it by the expiry written there.
-			return func() { once.Do(release) }, time.Until(until), nil
+			return held, func() { once.Do(func() { stop(); l.release() }) }, nil
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return nil, 0, ctx.Err()
+			return nil, nil, ctx.Err()
 		}
+	}
+}
+
+// keepLease is the renewal of a lease that lapses at until unless renew moves it: renew runs every
+// third of lease, and held (derived from ctx) ends with cause ErrLeaseLost when renew says the lease
+// is lost or when until passes without a renewal (a failed renew is tried again until then). stop
+// ends held and the renewals; it returns once they have stopped.
+func keepLease(ctx context.Context, until time.Time, lease time.Duration, renew func(context.Context) (time.Time, error)) (held context.Context, stop func()) {
+	held, cancel := context.WithCancelCause(ctx)
+	stopped, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTimer(time.Until(until.Add(-lease * 2 / 3)))
+		defer t.Stop()
+		for {
+			select {
+			case <-stopped:
+				return
+			case <-held.Done():
+				return
+			case <-t.C:
+			}
+			if !time.Now().Before(until) {
+				cancel(ErrLeaseLost)
+				return
+			}
+			rctx, rcancel := context.WithDeadline(held, until)
+			next, err := renew(rctx)
+			rcancel()
+			switch {
+			case err == nil:
+				until = next
+				t.Reset(time.Until(until.Add(-lease * 2 / 3)))
+			case errors.Is(err, ErrLeaseLost):
+				cancel(ErrLeaseLost)
+				return
+			default: // not reached the store: again soon, and no later than the lease's end
+				t.Reset(min(lease/10, max(time.Until(until), 0)))
+			}
+		}
+	}()
+	var once sync.Once
+	return held, func() {
+		once.Do(func() {
+			close(stopped)
+			<-done
+			cancel(context.Canceled)
+		})
 	}
 }
 
@@ -295,85 +487,205 @@ var (
 	_ CredentialLocker = (*FileCredentialStore)(nil)
 )
 
-// unsavedCredentials are the credentials a Client registered but could not save, by store and
-// software statement: the next LoadOrRegister on that store saves them instead of registering again,
-// which would leave one more unused client at Adobe. The Client holds them (not the store, which may
-// be anyone's type, and not a global); they die with it.
-type unsavedCredentials struct {
-	mu    sync.Mutex
-	creds map[unsavedKey]ClientCredentials
+// LoadOrRegister returns the credentials in store, or registers with softwareStatement and saves the
+// new credentials when the store has none (ErrNoCredentials). Other store errors are returned as they
+// are: registering again over credentials that exist but could not be read (a store that is down, a
+// file that is unreadable) would sign users out.
+//
+// When store is a CredentialLocker (MemoryCredentialStore, FileCredentialStore, tvauthredis.Store),
+// the registration is exactly-once across everything sharing the store: on an empty store it takes
+// the registration lease, loads again (another replica may have registered meanwhile) and only then
+// registers and saves. Waiting for the lease ends with ctx or after the lease wait timeout
+// (WithLeaseWaitTimeout, DefaultLeaseWaitTimeout); the registration, after the token fetch timeout
+// (WithTokenFetchTimeout), or when the lease is lost. A holder that crashed loses the lease when it
+// expires, and the others go on.
+//
+// The save is write-once with the SDK's stores: a registration that comes too late (its lease lapsed
+// while it ran, and another replica stored its own) does not replace the stored credentials; they are
+// returned instead, and the client's logger (WithLogger) says so at level Warn, naming the client
+// left unused at Adobe.
+//
+// The Client remembers the credentials it loaded, saved or registered for store, and writes them back
+// (write-once) rather than register again when it later finds the store empty: a store that lost its
+// data (a Redis restarted without persistence) is healed by the replicas that still run. When the
+// registration succeeds and the save fails, LoadOrRegister returns the store's error, and the next
+// call saves the remembered credentials.
+func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore, softwareStatement Secret) (ClientCredentials, error) {
+	if err := s.client.requireConfigured(svcPass, http.MethodPost, authNone); err != nil {
+		return ClientCredentials{}, err
+	}
+	if ctx == nil { // checked before the store sees it: a store would dereference it
+		return ClientCredentials{}, invalid("ctx", "nil context")
+	}
+	if store == nil {
+		return ClientCredentials{}, invalid("store", "nil CredentialStore")
+	}
+	known := s.client.knownCredentials()
+	creds, err := store.Load(ctx)
+	if err == nil {
+		known.remember(store, softwareStatement, creds)
+		return creds, nil
+	}
+	if !errors.Is(err, ErrNoCredentials) {
+		return ClientCredentials{}, err
+	}
+	if c, ok := known.get(store, softwareStatement); ok {
+		return s.saveOrAdopt(ctx, store, softwareStatement, c, "writing back the client credentials this client holds")
+	}
+	workCtx := ctx
+	if locker, ok := store.(CredentialLocker); ok {
+		leaseCtx, release, err := s.client.takeLease(ctx, "registration", locker.LockCredentials)
+		if err != nil {
+			return ClientCredentials{}, err
+		}
+		defer release()
+		creds, err := store.Load(leaseCtx)
+		if err == nil {
+			known.remember(store, softwareStatement, creds)
+			return creds, nil
+		}
+		if !errors.Is(err, ErrNoCredentials) {
+			return ClientCredentials{}, err
+		}
+		workCtx = leaseCtx
+	} else {
+		var cancel context.CancelFunc
+		workCtx, cancel = context.WithTimeout(ctx, s.client.cfg.fetchTimeout())
+		defer cancel()
+	}
+	registered, err := s.Register(workCtx, softwareStatement)
+	if err != nil {
+		// The lease may have run out while registering: someone may have stored credentials since.
+		if stored, lerr := store.Load(ctx); lerr == nil {
+			known.remember(store, softwareStatement, stored)
+			return stored, nil
+		}
+		return ClientCredentials{}, leaseError(workCtx, "registration", err)
+	}
+	return s.saveOrAdopt(ctx, store, softwareStatement, *registered, "saving registered client credentials")
 }
 
-type unsavedKey struct {
+// saveOrAdopt saves c, which the Client holds, into store (write-once). When the store holds other
+// credentials by then, they win: they are remembered and returned, and the logger says so. When the
+// save fails, c stays remembered for the next call.
+func (s *PassService) saveOrAdopt(ctx context.Context, store CredentialStore, statement Secret, c ClientCredentials, what string) (ClientCredentials, error) {
+	known := s.client.knownCredentials()
+	err := store.Save(ctx, c)
+	if err == nil {
+		known.remember(store, statement, c)
+		return c, nil
+	}
+	if errors.Is(err, ErrCredentialsExist) {
+		stored, lerr := store.Load(ctx)
+		if lerr == nil {
+			known.remember(store, statement, stored)
+			s.client.warn(ctx, "tvauth: the credential store holds another client: using it",
+				slog.String("stored_client_id", stored.ClientID), slog.String("unused_client_id", c.ClientID))
+			return stored, nil
+		}
+		err = lerr
+	}
+	kept := known.remember(store, statement, c)
+	return ClientCredentials{}, newUnsavedError(err, what, c, statement, kept)
+}
+
+// takeLease takes a lease with lock, waiting at most the lease wait timeout, and returns the context
+// to work under it: it ends when the lease is lost or after the token fetch timeout. done ends the
+// lease.
+func (c *Client) takeLease(ctx context.Context, what string, lock func(context.Context) (context.Context, func(), error)) (work context.Context, done func(), err error) {
+	wait := c.cfg.leaseWait()
+	waitCtx, stopWaiting := context.WithCancelCause(ctx)
+	timer := time.AfterFunc(wait, func() {
+		stopWaiting(fmt.Errorf("%w: no %s lease after %v (WithLeaseWaitTimeout)", context.DeadlineExceeded, what, wait))
+	})
+	held, release, err := lock(waitCtx)
+	if err == nil && !timer.Stop() { // taken just as the wait ran out
+		release()
+		err = context.Cause(waitCtx)
+	}
+	if err != nil {
+		if cause := context.Cause(waitCtx); cause != nil && ctx.Err() == nil {
+			err = cause
+		}
+		stopWaiting(nil)
+		return nil, nil, fmt.Errorf("tvauth: taking the %s lease: %w", what, err)
+	}
+	work, cancel := context.WithTimeout(held, c.cfg.fetchTimeout())
+	return work, func() { cancel(); release(); stopWaiting(nil) }, nil
+}
+
+// leaseError says so when err came from the lease running out under the work.
+func leaseError(work context.Context, what string, err error) error {
+	if errors.Is(context.Cause(work), ErrLeaseLost) {
+		return fmt.Errorf("tvauth: the %s lease ran out (its holder stalled past it, or the store was unreachable): %w", what, err)
+	}
+	return err
+}
+
+// knownCredentials are the credentials a Client loaded, saved or registered, by store and software
+// statement: when it finds the store empty later, it writes them back instead of registering again,
+// which would leave one more unused client at Adobe and split the fleet. The Client holds them (not
+// the store, which may be anyone's type, and not a global); they die with it.
+type knownCredentials struct {
+	mu    sync.Mutex
+	creds map[knownKey]ClientCredentials
+}
+
+type knownKey struct {
 	store     CredentialStore
 	statement Secret
 }
 
-// unsavedCredentials returns the client's unsaved credentials, made on first use.
-func (c *Client) unsavedCredentials() *unsavedCredentials {
-	if u := c.unsaved.Load(); u != nil {
-		return u
+// knownCredentials returns the client's known credentials, made on first use.
+func (c *Client) knownCredentials() *knownCredentials {
+	if k := c.known.Load(); k != nil {
+		return k
 	}
-	c.unsaved.CompareAndSwap(nil, &unsavedCredentials{})
-	return c.unsaved.Load()
+	c.known.CompareAndSwap(nil, &knownCredentials{})
+	return c.known.Load()
 }
 
 // key returns the map key of store, or false for a store whose type cannot be compared (a struct
 // value holding a slice, say): its credentials cannot be told apart from another store's, so none
 // are kept for it.
-func (u *unsavedCredentials) key(store CredentialStore, statement Secret) (unsavedKey, bool) {
+func (k *knownCredentials) key(store CredentialStore, statement Secret) (knownKey, bool) {
 	if !reflect.ValueOf(store).Comparable() {
-		return unsavedKey{}, false
+		return knownKey{}, false
 	}
-	return unsavedKey{store, statement}, true
+	return knownKey{store, statement}, true
 }
 
-// get returns the credentials registered with statement for store and not saved yet.
-func (u *unsavedCredentials) get(store CredentialStore, statement Secret) (ClientCredentials, bool) {
-	k, ok := u.key(store, statement)
+// get returns the credentials known for store and statement.
+func (k *knownCredentials) get(store CredentialStore, statement Secret) (ClientCredentials, bool) {
+	key, ok := k.key(store, statement)
 	if !ok {
 		return ClientCredentials{}, false
 	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	c, ok := u.creds[k]
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	c, ok := k.creds[key]
 	if !ok {
 		return ClientCredentials{}, false
 	}
 	return cloneCredentials(c), true
 }
 
-// keep remembers creds as registered for store and not saved, unless some are already (registered by
-// a concurrent call on a store without a lease): those stay, the next save is theirs. It reports
-// whether creds or earlier ones are kept.
-func (u *unsavedCredentials) keep(store CredentialStore, statement Secret, creds ClientCredentials) bool {
-	k, ok := u.key(store, statement)
+// remember makes creds the credentials known for store and statement, and reports whether it could.
+func (k *knownCredentials) remember(store CredentialStore, statement Secret, creds ClientCredentials) bool {
+	key, ok := k.key(store, statement)
 	if !ok {
 		return false
 	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if _, ok := u.creds[k]; !ok {
-		if u.creds == nil {
-			u.creds = make(map[unsavedKey]ClientCredentials)
-		}
-		u.creds[k] = cloneCredentials(creds)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.creds == nil {
+		k.creds = make(map[knownKey]ClientCredentials)
 	}
+	k.creds[key] = cloneCredentials(creds)
 	return true
 }
 
-// forget drops what is kept for store: saved now, or superseded by credentials the store holds.
-func (u *unsavedCredentials) forget(store CredentialStore, statement Secret) {
-	k, ok := u.key(store, statement)
-	if !ok {
-		return
-	}
-	u.mu.Lock()
-	delete(u.creds, k)
-	u.mu.Unlock()
-}
-
-// unsavedError is a store's failure to save credentials just registered. Its text is scrubbed of the
+// unsavedError is a store's failure to save credentials the client holds. Its text is scrubbed of the
 // client secret and the software statement, in case the store quotes what it failed to write, and so
 // is its chain: errors.Is reaches the store's error, errors.As only when its text is fit to show (see
 // redactor.cause).
@@ -386,12 +698,11 @@ func (e *unsavedError) Error() string { return e.text }
 
 func (e *unsavedError) Unwrap() error { return e.err }
 
-func newUnsavedError(err error, creds ClientCredentials, statement Secret, kept bool) error {
-	context := "saving registered client credentials"
+func newUnsavedError(err error, what string, creds ClientCredentials, statement Secret, kept bool) error {
 	if kept {
-		context += " (kept in memory: the next LoadOrRegister saves them rather than register again)"
+		what += " (kept in memory: the next LoadOrRegister saves them rather than register again)"
 	}
 	red := newRedactor(string(creds.ClientSecret), string(statement))
 	_, cause := red.cause(err)
-	return &unsavedError{text: cleanText(red.text(wrap(context, err).Error(), maxErrorText), maxErrorText), err: cause}
+	return &unsavedError{text: cleanText(red.text(wrap(what, err).Error(), maxErrorText), maxErrorText), err: cause}
 }

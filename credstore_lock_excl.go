@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -47,20 +48,75 @@ import (
 
 // exclLock is a lease held through an epoch file.
 type exclLock struct {
-	name  string // the epoch file
-	token string
-	until time.Time // the expiry written in it: the lease is counted from before the file was taken
+	lockPath string
+	epoch    uint64
+	name     string // the epoch file
+	token    string
+	expires  time.Time // the expiry written in it: the lease is counted from before the file was taken
 }
 
-// tryLockExcl takes the lease on the epoch files of lockPath without waiting: a nil release and nil
-// error mean someone else holds it (or won the race for it). until is the expiry the epoch file
-// holds, which the holder must not outlive: other processes judge the lease by it.
-func tryLockExcl(lockPath string, lease time.Duration) (release func(), until time.Time, err error) {
+// tryLockExcl takes the lease on the epoch files of lockPath without waiting: a nil lock and nil
+// error mean someone else holds it (or won the race for it). Its until is the expiry the epoch file
+// holds, which the holder must not outlive unless it renews: other processes judge the lease by it.
+func tryLockExcl(lockPath string, lease time.Duration) (fileLock, error) {
 	l, err := acquireExcl(lockPath, lease)
 	if l == nil || err != nil {
-		return nil, time.Time{}, err
+		return nil, err
 	}
-	return l.release, l.until, nil
+	return l, nil
+}
+
+func (l *exclLock) until() time.Time { return l.expires }
+
+// renew moves the expiry in the holder's epoch file to lease from now, if the lease is still its own:
+// its file still holds its token and an expiry not passed yet, and no higher epoch exists once it has
+// written (a process that judged the epoch free a moment before would have created one). Otherwise
+// the lease is lost (ErrLeaseLost).
+func (l *exclLock) renew(lease time.Duration) (time.Time, error) {
+	start := time.Now()
+	b, err := readNoFollow(l.name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return time.Time{}, ErrLeaseLost // cleaned up by a later holder
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	if token, expires, ok := parseLockRecord(b); !ok || token != l.token || !start.Before(expires) {
+		return time.Time{}, ErrLeaseLost
+	}
+	next := start.Add(lease)
+	if err := l.write(next); err != nil {
+		return time.Time{}, err
+	}
+	if top, err := topEpoch(l.lockPath); err != nil || top != l.epoch {
+		return time.Time{}, ErrLeaseLost
+	}
+	l.expires = next
+	return next, nil
+}
+
+// write rewrites the holder's own epoch file, never through a symbolic link (where the system can
+// tell): someone who can write the directory could have put one in its place.
+func (l *exclLock) write(expires time.Time) error {
+	f, err := os.OpenFile(l.name, os.O_WRONLY|os.O_TRUNC|oNoFollow, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(lockRecord(l.token, expires))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// readNoFollow reads a small file without following a symbolic link (where the system can).
+func readNoFollow(name string) ([]byte, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|oNoFollow, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, 4096))
 }
 
 func acquireExcl(lockPath string, lease time.Duration) (*exclLock, error) {
@@ -78,7 +134,7 @@ func acquireExcl(lockPath string, lease time.Duration) (*exclLock, error) {
 // takeEpoch creates epoch mine, the one after the highest seen free at start, and keeps it if it is
 // still the highest.
 func takeEpoch(lockPath string, mine uint64, lease time.Duration, start time.Time) (*exclLock, error) {
-	l := &exclLock{name: epochName(lockPath, mine), token: newLockToken(), until: start.Add(lease)}
+	l := &exclLock{lockPath: lockPath, epoch: mine, name: epochName(lockPath, mine), token: newLockToken(), expires: start.Add(lease)}
 	f, err := os.OpenFile(l.name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		return nil, nil // another process took epoch mine
@@ -86,7 +142,7 @@ func takeEpoch(lockPath string, mine uint64, lease time.Duration, start time.Tim
 	if err != nil {
 		return nil, err
 	}
-	_, err = f.WriteString(lockRecord(l.token, l.until))
+	_, err = f.WriteString(lockRecord(l.token, l.expires))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -122,20 +178,13 @@ func takeEpoch(lockPath string, mine uint64, lease time.Duration, start time.Tim
 
 // release rewrites the holder's own epoch as expired. The file may be gone (a later holder cleaned it
 // up after this lease ran out): then there is nothing to release.
-func (l *exclLock) release() {
-	f, err := os.OpenFile(l.name, os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return
-	}
-	_, _ = f.WriteString(lockRecord(l.token, time.Time{}))
-	_ = f.Close()
-}
+func (l *exclLock) release() { _ = l.write(time.Time{}) }
 
 // epochFree reports whether the epoch file name no longer holds a lease: released, expired, or
 // never written by a creator that crashed more than a lease ago. A file that cannot be read now (gone,
 // being written, locked by another process on Windows) is not free: the caller tries again.
 func epochFree(name string, lease time.Duration, now time.Time) bool {
-	b, err := os.ReadFile(name)
+	b, err := readNoFollow(name)
 	if err != nil {
 		return false
 	}

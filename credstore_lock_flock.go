@@ -10,18 +10,30 @@ import (
 )
 
 // tryLockFile is the lock of FileCredentialStore where flock exists.
-func tryLockFile(lockPath string, lease time.Duration) (release func(), until time.Time, err error) {
-	return tryLockFlock(lockPath, lease)
+func tryLockFile(lockPath string, lease time.Duration) (fileLock, error) {
+	return tryLockFlock(lockPath)
 }
 
-// tryLockFlock takes an exclusive flock on path without waiting: a nil release and nil error mean
-// someone else holds it. The kernel drops the lock when the holder's process exits, so staleness
-// needs no clock here.
-// tryLockFlock holds the lock until it is released; the lease it reports only bounds the holder's work.
-func tryLockFlock(path string, lease time.Duration) (release func(), until time.Time, err error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+// flockLock is an flock held on an open lock file. The kernel drops it when the holder's process
+// exits, so it needs neither an expiry nor renewals.
+type flockLock struct{ f *os.File }
+
+func (l flockLock) release() {
+	_ = syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	l.f.Close()
+}
+
+func (flockLock) until() time.Time { return time.Time{} }
+
+func (flockLock) renew(time.Duration) (time.Time, error) { return time.Time{}, nil }
+
+// tryLockFlock takes an exclusive flock on path without waiting: a nil lock and nil error mean
+// someone else holds it. The file is opened without following a symbolic link: one planted there
+// fails the lock (ELOOP) rather than make this process create or open a file elsewhere.
+func tryLockFlock(path string) (fileLock, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|oNoFollow, 0o600)
 	if err != nil {
-		return nil, time.Time{}, err
+		return nil, err
 	}
 	for {
 		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
@@ -31,14 +43,11 @@ func tryLockFlock(path string, lease time.Duration) (release func(), until time.
 	}
 	if errors.Is(err, syscall.EWOULDBLOCK) {
 		f.Close()
-		return nil, time.Time{}, nil
+		return nil, nil
 	}
 	if err != nil {
 		f.Close()
-		return nil, time.Time{}, err
+		return nil, err
 	}
-	return func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, time.Now().Add(lease), nil
+	return flockLock{f}, nil
 }

@@ -6,6 +6,6 @@ import "time"
 
 // tryLockFile is the lock of FileCredentialStore where flock is missing: exclusively created epoch
 // files (credstore_lock_excl.go).
-func tryLockFile(lockPath string, lease time.Duration) (release func(), until time.Time, err error) {
+func tryLockFile(lockPath string, lease time.Duration) (fileLock, error) {
 	return tryLockExcl(lockPath, lease)
 }

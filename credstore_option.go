@@ -2,7 +2,12 @@ package tvauth
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -17,6 +22,11 @@ import (
 //
 // The registration runs inside the first call, under that call's context, through the client's own
 // pipeline; a failed one (say, a rejected statement) fails that call and is tried again by the next.
+//
+// The client then keeps the store and its own credentials in step: at every token fetch, and on a
+// call at most every 30 s, it reads the store. When the store holds other credentials (another
+// replica's, after a split), the client switches to them; when it is empty (it lost its data), the
+// client writes its own back, write-once; when it cannot be read, the client goes on with its own.
 // WithPassTokenSource wins over it; it wins over WithPassCredentials.
 func WithPassCredentialStore(store CredentialStore, softwareStatement Secret) Option {
 	return func(c *config) error {
@@ -26,52 +36,157 @@ func WithPassCredentialStore(store CredentialStore, softwareStatement Secret) Op
 		if strings.TrimSpace(string(softwareStatement)) == "" {
 			return invalid("WithPassCredentialStore", "empty software statement")
 		}
-		sc := &passStoreConfig{store: store, statement: softwareStatement}
+		sc := &passStoreConfig{store: store, statement: softwareStatement, checkEvery: storeCheckInterval}
 		c.passStoreTS = func(s *PassService) oauth2.TokenSource { return s.storeTokenSource(sc) }
 		c.held.add(string(softwareStatement))
 		return nil
 	}
 }
 
-type passStoreConfig struct {
-	store     CredentialStore
-	statement Secret
+// WithLeaseWaitTimeout bounds how long one registration, token fetch or AGS refresh of this client
+// waits for a lease that another replica holds (a shared store's: tvauthredis, FileCredentialStore),
+// before its own work, which WithTokenFetchTimeout bounds, starts. The default,
+// DefaultLeaseWaitTimeout (45 s), outlasts a holder that fetches for its whole token fetch timeout
+// (30 s) and then crashes, leaving its lease to expire (DefaultLeaseTime, 10 s). Keep it above the
+// token fetch timeout plus the store's lease when you change either.
+func WithLeaseWaitTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return invalid("WithLeaseWaitTimeout", "must be positive, got %v", d)
+		}
+		c.leaseWaitTimeout = d
+		return nil
+	}
 }
 
-// storeTokenSource is TokenSource with credentials that LoadOrRegister provides on the first fetch;
-// like TokenSource, its fetches are bounded by the client's token fetch timeout and shared through
+// storeCheckInterval is how often, at most, a call reads the credential store of
+// WithPassCredentialStore between token fetches, to heal or follow it.
+const storeCheckInterval = 30 * time.Second
+
+func (c *config) fetchTimeout() time.Duration {
+	if c.tokenFetchTimeout > 0 {
+		return c.tokenFetchTimeout
+	}
+	return DefaultTokenFetchTimeout
+}
+
+func (c *config) leaseWait() time.Duration {
+	if c.leaseWaitTimeout > 0 {
+		return c.leaseWaitTimeout
+	}
+	return DefaultLeaseWaitTimeout
+}
+
+// fetchBudget bounds a token source's detached fetch: a token fetch, after waiting for a lease when
+// shared (each lease: its wait plus the work under it).
+func (c *config) fetchBudget(shared bool) time.Duration {
+	if shared {
+		return c.leaseWait() + c.fetchTimeout()
+	}
+	return c.fetchTimeout()
+}
+
+// warn writes a Warn line to the client's logger, if it has one.
+func (c *Client) warn(ctx context.Context, msg string, attrs ...slog.Attr) {
+	if c.cfg.logWarn != nil {
+		c.cfg.logWarn(ctx, msg, attrs...)
+	}
+}
+
+type passStoreConfig struct {
+	store      CredentialStore
+	statement  Secret
+	checkEvery time.Duration // storeCheckInterval; tests shorten it
+}
+
+// storeTokenSource is TokenSource with credentials that LoadOrRegister provides on the first fetch
+// and that every later fetch (and a call every checkEvery) keeps in step with the store; like
+// TokenSource, its fetches are bounded by the client's token fetch timeout and shared through
 // WithPassTokenStore when one is set.
 func (s *PassService) storeTokenSource(sc *passStoreConfig) oauth2.TokenSource {
-	ts := &passStoreTokenSource{}
-	// Touched only by fetches, which the cache runs one at a time.
-	var (
-		creds *ClientCredentials
-		fetch func(context.Context, *oauth2.Token) (*oauth2.Token, error)
-	)
-	ts.cache = newTokenCache(0, func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
-		if creds == nil {
-			c, err := s.LoadOrRegister(ctx, sc.store, sc.statement)
-			if err != nil {
-				return nil, err
-			}
-			creds = &c
-			fetch = func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) { return s.fetchToken(ctx, c) }
-			if store := s.client.cfg.passTokenStore; store != nil {
-				fetch = sharedPassFetch(store, c.ClientID, fetch)
-			}
-		}
-		return fetch(ctx, old)
-	})
-	ts.cache.timeout = s.client.cfg.tokenFetchTimeout
+	ts := &passStoreTokenSource{svc: s, sc: sc}
+	ts.cache = newTokenCache(0, ts.fetch)
+	ts.cache.timeout = s.client.cfg.fetchBudget(true) + s.client.cfg.fetchBudget(s.client.cfg.passTokenStore != nil)
 	return ts
 }
 
 // passStoreTokenSource prints nothing of the credentials it loads.
-type passStoreTokenSource struct{ cache *tokenCache }
+type passStoreTokenSource struct {
+	svc   *PassService
+	sc    *passStoreConfig
+	cache *tokenCache
 
-func (t *passStoreTokenSource) Token() (*oauth2.Token, error) { return t.cache.Token() }
+	mu        sync.Mutex
+	creds     *ClientCredentials // nil until the first LoadOrRegister
+	lastCheck atomic.Int64       // Unix ns of the last read of the store on a call
+}
 
+func (t *passStoreTokenSource) current() *ClientCredentials {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.creds
+}
+
+func (t *passStoreTokenSource) set(c ClientCredentials) {
+	t.mu.Lock()
+	t.creds = &c
+	t.mu.Unlock()
+}
+
+// fetch is the cache's fetch: the credentials, in step with the store, then a token with them.
+func (t *passStoreTokenSource) fetch(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
+	var creds ClientCredentials
+	if cur := t.current(); cur != nil {
+		creds = t.inStep(ctx, *cur)
+	} else {
+		c, err := t.svc.LoadOrRegister(ctx, t.sc.store, t.sc.statement)
+		if err != nil {
+			return nil, err
+		}
+		creds = c
+	}
+	t.set(creds)
+	t.lastCheck.Store(time.Now().UnixNano())
+	fetch := func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) { return t.svc.fetchToken(ctx, creds) }
+	if store := t.svc.client.cfg.passTokenStore; store != nil {
+		fetch = sharedPassFetch(t.svc.client, store, creds.ClientID, fetch)
+	}
+	return fetch(ctx, old)
+}
+
+// inStep returns the credentials to use from now on, given the ones in use (cur): the stored ones
+// (another client's after a split: the fleet follows the store); cur written back when the store is
+// empty (write-once: whatever another replica wrote first wins); cur when the store cannot be read
+// (an unreadable store is never taken for an empty one, nor a reason to stop calling).
+func (t *passStoreTokenSource) inStep(ctx context.Context, cur ClientCredentials) ClientCredentials {
+	stored, err := t.sc.store.Load(ctx)
+	if errors.Is(err, ErrNoCredentials) {
+		stored, err = t.svc.saveOrAdopt(ctx, t.sc.store, t.sc.statement, cur, "writing back the client credentials this client holds")
+	} else if err == nil && stored.ClientID != cur.ClientID {
+		t.svc.client.warn(ctx, "tvauth: the credential store holds another client: using it",
+			slog.String("stored_client_id", stored.ClientID), slog.String("unused_client_id", cur.ClientID))
+	}
+	if err != nil {
+		return cur
+	}
+	return stored
+}
+
+func (t *passStoreTokenSource) Token() (*oauth2.Token, error) {
+	return t.tokenContext(context.Background())
+}
+
+// tokenContext hands out the cached token; at most every checkEvery, a call first reads the store
+// (inStep), and a change of client drops the cached token so that this call fetches one for it.
 func (t *passStoreTokenSource) tokenContext(ctx context.Context) (*oauth2.Token, error) {
+	last := t.lastCheck.Load()
+	if cur := t.current(); cur != nil && ctx != nil && time.Since(time.Unix(0, last)) >= t.sc.checkEvery &&
+		t.lastCheck.CompareAndSwap(last, time.Now().UnixNano()) {
+		if c := t.inStep(ctx, *cur); c.ClientID != cur.ClientID {
+			t.set(c)
+			t.cache.invalidate("")
+		}
+	}
 	return t.cache.tokenContext(ctx)
 }
 

@@ -49,17 +49,23 @@ func TestCredentialStoreImplementations(t *testing.T) {
 			if err != nil || !reflect.DeepEqual(got, storedCreds) {
 				t.Fatalf("Load = %#v, %v\nwant %#v", got, err, storedCreds)
 			}
-			// Saving again replaces; the caller's slices are not shared with the store.
-			next := storedCreds
-			next.ClientSecret = "rotated-secret"
-			next.Scopes = []string{"api:client:v2"}
-			if err := s.Save(ctx, next); err != nil {
-				t.Fatal(err)
+			// Write-once: saving the same credentials again is fine, other ones are refused and the
+			// stored ones stay; the caller's slices are not shared with the store.
+			same := storedCreds
+			same.Scopes = []string{"api:client:v2"}
+			if err := s.Save(ctx, same); err != nil {
+				t.Errorf("saving the stored credentials again: %v", err)
 			}
-			next.Scopes[0] = "mutated"
+			same.Scopes[0] = "mutated"
+			next := storedCreds
+			next.ClientID, next.ClientSecret = "other-client", "rotated-secret"
+			if err := s.Save(ctx, next); !errors.Is(err, ErrCredentialsExist) || !strings.Contains(err.Error(), storedCreds.ClientID) ||
+				strings.Contains(err.Error(), string(storedCreds.ClientSecret)) {
+				t.Errorf("saving other credentials: %v, want ErrCredentialsExist naming the stored client", err)
+			}
 			got, _ = s.Load(ctx)
-			if got.ClientSecret != "rotated-secret" || got.Scopes[0] != "api:client:v2" {
-				t.Errorf("after second save: %#v", got)
+			if !reflect.DeepEqual(got, storedCreds) {
+				t.Errorf("after the refused save: %#v", got)
 			}
 			if err := s.Save(ctx, ClientCredentials{ClientID: "only-id"}); !errors.Is(err, ErrInvalidRequest) {
 				t.Errorf("incomplete credentials saved: %v", err)
@@ -81,11 +87,6 @@ func TestCredentialStoreFileModeAndAtomicity(t *testing.T) {
 	if s.Path() != path {
 		t.Errorf("Path = %q", s.Path())
 	}
-	// An existing world-readable file is replaced by a 0600 one, not rewritten in place.
-	if err := os.WriteFile(path, []byte("{}"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	before, _ := os.Stat(path)
 	if err := s.Save(context.Background(), storedCreds); err != nil {
 		t.Fatal(err)
 	}
@@ -96,37 +97,48 @@ func TestCredentialStoreFileModeAndAtomicity(t *testing.T) {
 	if runtime.GOOS != "windows" && after.Mode().Perm() != 0o600 {
 		t.Errorf("mode = %v, want 0600", after.Mode().Perm())
 	}
-	if os.SameFile(before, after) {
-		t.Error("file rewritten in place; want a rename over it")
-	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
 		t.Errorf("directory holds %d entries (temporary files left behind?)", len(entries))
 	}
 
-	// Concurrent saves and loads never see a torn file.
+	// Concurrent saves of different credentials on an empty path: exactly one is stored, the others
+	// get ErrCredentialsExist, and loads meanwhile see no file or a whole one, never a torn one.
+	path = filepath.Join(dir, "raced.json")
+	s = NewFileCredentialStore(path)
 	var wg sync.WaitGroup
+	var won atomic.Int32
 	for i := range 20 {
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
 			c := storedCreds
-			c.ClientSecret = Secret(strings.Repeat("s", 1000+i))
-			if err := s.Save(context.Background(), c); err != nil {
+			c.ClientID, c.ClientSecret = fmt.Sprintf("client-%d", i), Secret(strings.Repeat("s", 1000+i))
+			switch err := s.Save(context.Background(), c); {
+			case err == nil:
+				won.Add(1)
+			case !errors.Is(err, ErrCredentialsExist):
 				t.Error(err)
 			}
 		}()
 		go func() {
 			defer wg.Done()
 			c, err := NewFileCredentialStore(path).Load(context.Background())
-			whole := c.ClientSecret == storedCreds.ClientSecret ||
-				(len(c.ClientSecret) >= 1000 && strings.Trim(string(c.ClientSecret), "s") == "")
-			if err != nil || !whole {
+			if errors.Is(err, ErrNoCredentials) {
+				return
+			}
+			if err != nil || len(c.ClientSecret) < 1000 || strings.Trim(string(c.ClientSecret), "s") != "" {
 				t.Errorf("load during saves: %v (secret of %d bytes)", err, len(c.ClientSecret))
 			}
 		}()
 	}
 	wg.Wait()
+	if won.Load() != 1 {
+		t.Errorf("%d saves stored their credentials, want exactly 1", won.Load())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("directory holds %d entries, want the 2 credentials files", len(entries))
+	}
 }
 
 func TestCredentialStoreFileErrors(t *testing.T) {
@@ -215,7 +227,7 @@ func TestCredentialLockerHonoursContext(t *testing.T) {
 		"file-excl": &FileCredentialStore{path: filepath.Join(t.TempDir(), "creds.json"), tryLock: tryLockExcl},
 		"zero":      &MemoryCredentialStore{},
 	} {
-		release, _, err := store.LockCredentials(context.Background())
+		held, release, err := store.LockCredentials(context.Background())
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -224,9 +236,15 @@ func TestCredentialLockerHonoursContext(t *testing.T) {
 			t.Errorf("%s: second holder got %v, want DeadlineExceeded", name, err)
 		}
 		cancel()
+		if held.Err() != nil {
+			t.Errorf("%s: the lease ended before its release: %v", name, context.Cause(held))
+		}
 		release()
 		release()
-		again, _, err := store.LockCredentials(context.Background())
+		if held.Err() == nil {
+			t.Errorf("%s: the lease's context lives on after the release", name)
+		}
+		_, again, err := store.LockCredentials(context.Background())
 		if err != nil {
 			t.Fatalf("%s: after release: %v", name, err)
 		}
@@ -265,7 +283,7 @@ func TestZeroMemoryCredentialStoreConcurrentLock(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			release, _, err := store.LockCredentials(context.Background())
+			_, release, err := store.LockCredentials(context.Background())
 			if err != nil {
 				t.Error(err)
 				return
@@ -354,7 +372,7 @@ func (f *flakySaveStore) Save(ctx context.Context, c ClientCredentials) error {
 
 type lockingFlakySaveStore struct{ *flakySaveStore }
 
-func (l lockingFlakySaveStore) LockCredentials(ctx context.Context) (func(), time.Duration, error) {
+func (l lockingFlakySaveStore) LockCredentials(ctx context.Context) (context.Context, func(), error) {
 	return l.mem.LockCredentials(ctx)
 }
 
@@ -427,12 +445,16 @@ func TestLoadOrRegisterRetriesFailedSave(t *testing.T) {
 				t.Errorf("stored %v, %v; want client-1", stored, err)
 			}
 
-			// Saved now: nothing is kept, and a store emptied later gets a new registration.
+			// A store emptied later (it lost its data) gets them back, write-once, with no new
+			// registration.
 			flaky.mem.mu.Lock()
 			flaky.mem.creds.Store(nil)
 			flaky.mem.mu.Unlock()
-			if creds, err := c.Pass.LoadOrRegister(ctx, store, testSoftwareStatement); err != nil || creds.ClientID != "client-2" {
-				t.Errorf("after the store was emptied: %v, %v; want a new registration, client-2", creds, err)
+			if creds, err := c.Pass.LoadOrRegister(ctx, store, testSoftwareStatement); err != nil || creds.ClientID != "client-1" {
+				t.Errorf("after the store was emptied: %v, %v; want client-1 written back", creds, err)
+			}
+			if stored, err := flaky.mem.Load(ctx); err != nil || stored.ClientID != "client-1" || registrations.Load() != 1 {
+				t.Errorf("stored %v, %v after %d registrations; want client-1 written back, 1 registration", stored, err, registrations.Load())
 			}
 		})
 	}
@@ -473,11 +495,11 @@ func TestLoadOrRegisterKeptCredentialsScope(t *testing.T) {
 	failing.mem.mu.Lock()
 	failing.mem.creds.Store(nil)
 	failing.mem.mu.Unlock()
-	if creds, err := c.Pass.LoadOrRegister(ctx, failing, testSoftwareStatement); err != nil || creds.ClientID != "client-5" {
-		t.Errorf("after the store was emptied: %v, %v; want client-5 (client-1 no longer kept)", creds, err)
+	if creds, err := c.Pass.LoadOrRegister(ctx, failing, testSoftwareStatement); err != nil || creds.ClientID != "client-4" {
+		t.Errorf("after the store was emptied: %v, %v; want client-4 written back (the last this client loaded)", creds, err)
 	}
-	if n := registrations.Load(); n != 5 {
-		t.Errorf("registrations = %d, want 5", n)
+	if n := registrations.Load(); n != 4 {
+		t.Errorf("registrations = %d, want 4", n)
 	}
 	if s := fmtAll(c); strings.Contains(s, "secret-number") || strings.Contains(s, testSoftwareStatement) {
 		t.Errorf("the client prints a kept secret: %s", s)

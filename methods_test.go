@@ -174,7 +174,7 @@ func (m *passTokenStore) SavePassToken(_ context.Context, clientID string, tok *
 	return nil
 }
 
-func (m *passTokenStore) LockPassToken(ctx context.Context, _ string) (func(), time.Duration, error) {
+func (m *passTokenStore) LockPassToken(ctx context.Context, _ string) (context.Context, func(), error) {
 	return takeChanLease(ctx, m.lease)
 }
 
@@ -363,18 +363,19 @@ func (m *sharedAGSStore) CompareAndSwapTokens(_ context.Context, key string, old
 	return true, nil
 }
 
-func (m *sharedAGSStore) LockTokens(ctx context.Context, _ string) (func(), time.Duration, error) {
+func (m *sharedAGSStore) LockTokens(ctx context.Context, _ string) (context.Context, func(), error) {
 	return takeChanLease(ctx, m.lease)
 }
 
-// takeChanLease is the test stores' lease: a one-slot channel, held for a minute at most.
-func takeChanLease(ctx context.Context, lease chan struct{}) (func(), time.Duration, error) {
+// takeChanLease is the test stores' lease: a one-slot channel, which never expires.
+func takeChanLease(ctx context.Context, lease chan struct{}) (context.Context, func(), error) {
 	select {
 	case lease <- struct{}{}:
+		held, cancel := context.WithCancel(ctx)
 		var once sync.Once
-		return func() { once.Do(func() { <-lease }) }, time.Minute, nil
+		return held, func() { once.Do(func() { cancel(); <-lease }) }, nil
 	case <-ctx.Done():
-		return nil, 0, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
 }
 
@@ -888,6 +889,7 @@ var offlineOptions = map[string]string{
 	"WithUserAgent":         "a header of every request",
 	"WithDevice":            "device headers of every Pass request (the lab's device)",
 	"WithTokenFetchTimeout": "bounds the token sources' fetches (the lab's 2 s)",
+	"WithLeaseWaitTimeout":  "bounds the wait for a shared store's lease",
 	"WithWebAPIDevID":       "devId of every WebAPI row; their needs",
 	"WithAGSTenant":         "a header of every AGS request",
 	"WithAGSAuthService":    "a header of every AGS request (the lab's)",
@@ -906,6 +908,7 @@ var offlineFuncs = map[string]string{
 	"IsAGSCode":                "inspects an error",
 	"NewFileCredentialStore":   "a file store; LoadOrRegister is the registry's row that uses a store",
 	"NewMemoryCredentialStore": "an in-memory store",
+	"AllowGroupOrOtherAccess":  "an option of the file store",
 }
 
 // offlineTypes are the exported types whose methods make no request: values, errors and stores that

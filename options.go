@@ -82,6 +82,7 @@ type config struct {
 	agsHeaders     http.Header
 
 	tokenFetchTimeout time.Duration  // 0 = DefaultTokenFetchTimeout
+	leaseWaitTimeout  time.Duration  // 0 = DefaultLeaseWaitTimeout
 	passTokenStore    PassTokenStore // shared Pass access tokens; nil = this process only
 
 	// held are the credentials and tokens the client holds (its options', and those its calls sent):
@@ -91,6 +92,7 @@ type config struct {
 	// logAttempt writes the per-attempt debug line. Only WithLogger sets it, so that a program that
 	// never calls WithLogger links no slog logging code from tvauth.
 	logAttempt func(ctx context.Context, st *attemptState, req *http.Request, resp *http.Response, err error, d time.Duration)
+	logWarn    func(ctx context.Context, msg string, attrs ...slog.Attr) // WithLogger's too
 }
 
 func defaultConfig() *config {
@@ -168,14 +170,17 @@ func WithRetry(p RetryPolicy) Option {
 	}
 }
 
-// WithLogger sets a logger for one debug line per HTTP attempt. nil (the default) is silent. Secrets
-// are always redacted.
+// WithLogger sets a logger for one debug line per HTTP attempt, and a Warn line when LoadOrRegister
+// adopts credentials another replica stored. nil (the default) is silent. Secrets are always redacted.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
-		c.logAttempt = nil
+		c.logAttempt, c.logWarn = nil, nil
 		if l != nil {
 			c.logAttempt = func(ctx context.Context, st *attemptState, req *http.Request, resp *http.Response, err error, d time.Duration) {
 				logAttempt(ctx, l, st, req, resp, err, d)
+			}
+			c.logWarn = func(ctx context.Context, msg string, attrs ...slog.Attr) {
+				l.LogAttrs(ctx, slog.LevelWarn, msg, attrs...)
 			}
 		}
 		return nil
@@ -246,10 +251,12 @@ func WithPassCredentials(creds ClientCredentials) Option {
 }
 
 // WithTokenFetchTimeout bounds one token fetch of this client's token sources (Pass TokenSource and
-// WithPassCredentials, AGS TokenSource and SharedTokenSource): the whole fetch, retries and the wait
-// for a shared store's lease included. The default is DefaultTokenFetchTimeout (30 s). The fetch runs
-// detached from its callers, so a caller with a shorter context still leaves when that ends; the
-// timeout is what Token() (no context) waits at most.
+// WithPassCredentials, AGS TokenSource and SharedTokenSource) and one registration of LoadOrRegister,
+// retries included; the wait for a shared store's lease before it has its own budget
+// (WithLeaseWaitTimeout). The default is DefaultTokenFetchTimeout (30 s). The fetch runs
+// detached from its callers, so a caller with a shorter context still leaves when that ends; this
+// timeout (plus the lease wait, for a source that shares its tokens through a store) is what Token()
+// (no context) waits at most.
 func WithTokenFetchTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {

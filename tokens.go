@@ -201,17 +201,18 @@ type PassTokenStore interface {
 	// SavePassToken stores tok (AccessToken, TokenType, Expiry) for clientID.
 	SavePassToken(ctx context.Context, clientID string, tok *oauth2.Token) error
 	// LockPassToken takes clientID's fetch lease, waiting while someone else holds it and returning
-	// ctx.Err() when ctx ends. lease is how long it lasts at most (a crashed holder loses it after
-	// that); release ends it early, may be called more than once, and never releases a lease taken
-	// by someone else since.
-	LockPassToken(ctx context.Context, clientID string) (release func(), lease time.Duration, err error)
+	// ctx.Err() when ctx ends. held is derived from ctx and ends before the lease can lapse (see
+	// CredentialLocker); release ends the lease and held, may be called more than once, and never
+	// releases a lease taken by someone else since.
+	LockPassToken(ctx context.Context, clientID string) (held context.Context, release func(), err error)
 }
 
 // sharedPassFetch wraps a Pass token fetch with a shared store: a stored token that is live and not
 // the one this replica holds (expired or rejected) is used as is; otherwise the replica takes the
-// fleet's lease, looks again, and only then fetches and saves. A token that cannot be saved is still
-// used here: the other replicas then fetch their own.
-func sharedPassFetch(store PassTokenStore, clientID string, fetch func(context.Context, *oauth2.Token) (*oauth2.Token, error)) func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
+// fleet's lease (waiting at most the lease wait timeout), looks again, and only then fetches (under
+// the lease, within the token fetch timeout) and saves. A token that cannot be saved is still used
+// here: the other replicas then fetch their own.
+func sharedPassFetch(c *Client, store PassTokenStore, clientID string, fetch func(context.Context, *oauth2.Token) (*oauth2.Token, error)) func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
 	return func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
 		usable := func(t *oauth2.Token) bool {
 			return t != nil && t.AccessToken != "" && (old == nil || t.AccessToken != old.AccessToken) &&
@@ -230,17 +231,19 @@ func sharedPassFetch(store PassTokenStore, clientID string, fetch func(context.C
 		if t, err := load(); err != nil || usable(t) {
 			return t, err
 		}
-		release, _, err := store.LockPassToken(ctx, clientID)
+		work, done, err := c.takeLease(ctx, "Pass token", func(ctx context.Context) (context.Context, func(), error) {
+			return store.LockPassToken(ctx, clientID)
+		})
 		if err != nil {
-			return nil, fmt.Errorf("tvauth: taking the Pass token lease: %w", err)
+			return nil, err
 		}
-		defer release()
+		defer done()
 		if t, err := load(); err != nil || usable(t) {
 			return t, err
 		}
-		tok, err := fetch(ctx, old)
+		tok, err := fetch(work, old)
 		if err != nil {
-			return nil, err
+			return nil, leaseError(work, "Pass token", err)
 		}
 		_ = store.SavePassToken(ctx, clientID, tok)
 		return tok, nil

@@ -406,7 +406,7 @@ func newFleetStore() *fleetStore {
 	return &fleetStore{pass: map[string]*oauth2.Token{}, ags: map[string]Tokens{}, leases: map[string]chan struct{}{}}
 }
 
-func (f *fleetStore) lock(ctx context.Context, key string) (func(), time.Duration, error) {
+func (f *fleetStore) lock(ctx context.Context, key string) (context.Context, func(), error) {
 	f.mu.Lock()
 	ch := f.leases[key]
 	if ch == nil {
@@ -417,10 +417,11 @@ func (f *fleetStore) lock(ctx context.Context, key string) (func(), time.Duratio
 	select {
 	case ch <- struct{}{}:
 	case <-ctx.Done():
-		return nil, 0, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
+	held, cancel := context.WithCancel(ctx)
 	var once sync.Once
-	return func() { once.Do(func() { <-ch }) }, time.Minute, nil
+	return held, func() { once.Do(func() { cancel(); <-ch }) }, nil
 }
 
 func (f *fleetStore) LoadPassToken(_ context.Context, id string) (*oauth2.Token, error) {
@@ -439,7 +440,7 @@ func (f *fleetStore) SavePassToken(_ context.Context, id string, tok *oauth2.Tok
 	return nil
 }
 
-func (f *fleetStore) LockPassToken(ctx context.Context, id string) (func(), time.Duration, error) {
+func (f *fleetStore) LockPassToken(ctx context.Context, id string) (context.Context, func(), error) {
 	return f.lock(ctx, "pass:"+id)
 }
 
@@ -465,7 +466,7 @@ func (f *fleetStore) CompareAndSwapTokens(_ context.Context, key string, old Sec
 	return false, nil
 }
 
-func (f *fleetStore) LockTokens(ctx context.Context, key string) (func(), time.Duration, error) {
+func (f *fleetStore) LockTokens(ctx context.Context, key string) (context.Context, func(), error) {
 	return f.lock(ctx, "ags:"+key)
 }
 
@@ -601,9 +602,9 @@ func (b *brokenStore) SavePassToken(ctx context.Context, id string, tok *oauth2.
 	return b.fleetStore.SavePassToken(ctx, id, tok)
 }
 
-func (b *brokenStore) LockPassToken(ctx context.Context, id string) (func(), time.Duration, error) {
+func (b *brokenStore) LockPassToken(ctx context.Context, id string) (context.Context, func(), error) {
 	if b.fail == "lock" {
-		return nil, 0, errStoreDown
+		return nil, nil, errStoreDown
 	}
 	return b.fleetStore.LockPassToken(ctx, id)
 }
@@ -622,9 +623,9 @@ func (b *brokenStore) CompareAndSwapTokens(ctx context.Context, key string, old 
 	return b.fleetStore.CompareAndSwapTokens(ctx, key, old, next)
 }
 
-func (b *brokenStore) LockTokens(ctx context.Context, key string) (func(), time.Duration, error) {
+func (b *brokenStore) LockTokens(ctx context.Context, key string) (context.Context, func(), error) {
 	if b.fail == "lock" {
-		return nil, 0, errStoreDown
+		return nil, nil, errStoreDown
 	}
 	return b.fleetStore.LockTokens(ctx, key)
 }

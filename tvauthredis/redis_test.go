@@ -45,16 +45,37 @@ func testRedis(t *testing.T) string {
 }
 
 func startRedis() (stop func(), err error) {
+	srv, err := newRedisServer()
+	if err != nil {
+		return nil, err
+	}
+	sharedAddr, sharedKind = srv.addr(), srv.kind
+	return srv.stop, nil
+}
+
+// redisServer is a Redis the tests start: a real redis-server without persistence when the binary is
+// on PATH, else an in-process miniredis.
+type redisServer struct {
+	kind string
+	port int
+	mini *miniredis.Miniredis
+	proc *exec.Cmd
+	done chan struct{} // closed when proc has exited, or to stop miniredis's clock
+}
+
+func (s *redisServer) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
+
+func newRedisServer() (*redisServer, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		m, err := miniredis.Run()
 		if err != nil {
 			return nil, err
 		}
-		sharedAddr, sharedKind = m.Addr(), "redis-server is not on PATH: using the in-process miniredis instead"
+		s := &redisServer{kind: "redis-server is not on PATH: using the in-process miniredis instead", mini: m,
+			port: m.Server().Addr().Port, done: make(chan struct{})}
 		// miniredis lets keys expire only when told that time passed: tell it as time passes, so
 		// that leases expire as they do on a real server.
-		done := make(chan struct{})
 		go func() {
 			const tick = 10 * time.Millisecond
 			t := time.NewTicker(tick)
@@ -63,37 +84,91 @@ func startRedis() (stop func(), err error) {
 				select {
 				case <-t.C:
 					m.FastForward(tick)
-				case <-done:
+				case <-s.done:
 					return
 				}
 			}
 		}()
-		return func() { close(done); m.Close() }, nil
+		return s, nil
 	}
 	for attempt := 0; attempt < 5; attempt++ {
 		port, err := freePort()
 		if err != nil {
 			return nil, err
 		}
-		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
-			"--appendonly", "no")
-		if err := cmd.Start(); err != nil {
-			return nil, fmt.Errorf("starting redis-server: %w", err)
+		s := &redisServer{kind: "using a real redis-server", port: port}
+		if err := s.startProcess(bin); err != nil {
+			return nil, err
 		}
-		exited := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(exited) }()
-		stop := func() {
-			_ = cmd.Process.Kill()
-			<-exited
+		if waitForRedis(s.addr(), s.done) {
+			s.kind += " at " + s.addr()
+			return s, nil
 		}
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		if waitForRedis(addr, exited) {
-			sharedAddr, sharedKind = addr, "using a real redis-server at "+addr
-			return stop, nil
-		}
-		stop() // the port was taken meanwhile: try another
+		s.stop() // the port was taken meanwhile: try another
 	}
 	return nil, fmt.Errorf("redis-server did not start")
+}
+
+func (s *redisServer) startProcess(bin string) error {
+	s.proc = exec.Command(bin, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	if err := s.proc.Start(); err != nil {
+		return fmt.Errorf("starting redis-server: %w", err)
+	}
+	s.done = make(chan struct{})
+	go func(cmd *exec.Cmd, done chan struct{}) { _ = cmd.Wait(); close(done) }(s.proc, s.done)
+	return nil
+}
+
+func (s *redisServer) stop() {
+	if s.mini != nil {
+		close(s.done)
+		s.mini.Close()
+		return
+	}
+	_ = s.proc.Process.Kill()
+	<-s.done
+}
+
+// restartEmpty kills the server and starts it again on the same port with no data, as a Redis
+// without persistence comes back after a crash.
+func (s *redisServer) restartEmpty(t *testing.T) {
+	t.Helper()
+	if s.mini != nil {
+		s.mini.Close()
+		s.mini.FlushAll()
+		if err := s.mini.Restart(); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	_ = s.proc.Process.Kill()
+	<-s.done
+	bin := s.proc.Path
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if err := s.startProcess(bin); err != nil {
+			t.Fatal(err)
+		}
+		if waitForRedis(s.addr(), s.done) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("redis-server did not restart on its port")
+		}
+		time.Sleep(100 * time.Millisecond) // the port may linger a moment
+	}
+}
+
+// startOwnRedis starts a Redis for one test, which it may restart.
+func startOwnRedis(t *testing.T) *redisServer {
+	t.Helper()
+	s, err := newRedisServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.stop)
+	t.Log(s.kind)
+	return s
 }
 
 func freePort() (int, error) {
