@@ -195,8 +195,8 @@ var ErrFileModeTooOpen = errors.New("tvauth: the credentials file is open to gro
 // existing credentials are never replaced.
 //
 // The path may be a symbolic link (a Kubernetes secret volume mounts each key as one): Load reads
-// its target, and Save, which never replaces, leaves the link as it is. A link to a missing file is
-// refused rather than written through. The lock file <path>.lock is opened without following
+// its target, and Save, which never replaces, leaves the link as it is. A link to a missing file is an
+// error, neither an empty store nor a place to write. The lock file <path>.lock is opened without following
 // symbolic links where the system can (O_NOFOLLOW), so that someone who can write the directory
 // cannot make the process create or open a file elsewhere.
 type FileCredentialStore struct {
@@ -256,6 +256,9 @@ func (f *FileCredentialStore) Load(ctx context.Context) (ClientCredentials, erro
 	}
 	file, err := os.Open(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
+		if _, lerr := os.Lstat(f.path); lerr == nil { // a link to nothing: a mount gone, not an empty store
+			return ClientCredentials{}, fmt.Errorf("tvauth: %s is a symbolic link to a missing file", f.path)
+		}
 		return ClientCredentials{}, fmt.Errorf("%w (%s does not exist)", ErrNoCredentials, f.path)
 	}
 	if err != nil {
@@ -345,14 +348,10 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 	}
 	if errors.Is(err, fs.ErrExist) {
 		stored, lerr := f.Load(ctx)
-		switch {
-		case lerr == nil:
-			return storedAlready(stored, creds, f.path)
-		case errors.Is(lerr, ErrNoCredentials):
-			return fmt.Errorf("tvauth: %s is a symbolic link to a missing file: not writing credentials through it", f.path)
-		default:
+		if lerr != nil {
 			return fmt.Errorf("tvauth: not replacing %s: %w", f.path, lerr)
 		}
+		return storedAlready(stored, creds, f.path)
 	}
 	if err != nil {
 		return fmt.Errorf("tvauth: saving client credentials: %w", err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -571,5 +574,362 @@ func TestPassCredentialStoreRetriesFailedSave(t *testing.T) {
 	}
 	if stored, err := flaky.mem.Load(ctx); err != nil || stored.ClientID != "client-1" {
 		t.Errorf("stored %v, %v; want client-1", stored, err)
+	}
+}
+
+// writeOnceStores are the SDK's stores, each made fresh, with its lease visible or not.
+func writeOnceStores(t *testing.T) map[string]CredentialStore {
+	dir := t.TempDir()
+	return map[string]CredentialStore{
+		"memory":    NewMemoryCredentialStore(),
+		"file":      NewFileCredentialStore(filepath.Join(dir, "a.json")),
+		"file-excl": &FileCredentialStore{path: filepath.Join(dir, "b.json"), tryLock: tryLockExcl},
+	}
+}
+
+// warnLog is a logger that keeps its Warn lines.
+func warnLog() (*strings.Builder, Option) {
+	var mu sync.Mutex
+	b := &strings.Builder{}
+	return b, WithLogger(slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return b.Write(p)
+	}), &slog.HandlerOptions{Level: slog.LevelWarn})))
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// A late registrant (its lease lapsed while it registered, and a successor stored its client
+// meanwhile) does not replace the stored credentials: it adopts them, and its logger says so, naming
+// the client it leaves unused. Every SDK store is write-once.
+func TestLoadOrRegisterLateRegistrantAdopts(t *testing.T) {
+	t.Parallel()
+	for name, store := range writeOnceStores(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			logged, logger := warnLog()
+			c, mux, _ := setup(t, logger)
+			successor := ClientCredentials{ClientID: "client-0", ClientSecret: "secret-number-0"}
+			var registrations atomic.Int32
+			mux.HandleFunc("POST /o/client/register", func(w http.ResponseWriter, r *http.Request) {
+				registrations.Add(1)
+				// While this registration runs, the successor stores its own client.
+				if err := store.Save(context.Background(), successor); err != nil {
+					t.Error(err)
+				}
+				reply(w, http.StatusCreated, []byte(`{"client_id":"client-1","client_secret":"secret-number-1"}`))
+			})
+			// The lease is hidden: a holder whose lease lapsed is a holder without one.
+			creds, err := c.Pass.LoadOrRegister(context.Background(), struct{ CredentialStore }{store}, testSoftwareStatement)
+			if err != nil || creds.ClientID != "client-0" {
+				t.Fatalf("LoadOrRegister = %v, %v; want the stored client-0", creds, err)
+			}
+			if stored, err := store.Load(context.Background()); err != nil || stored.ClientID != "client-0" {
+				t.Errorf("stored %v, %v; want client-0 kept", stored, err)
+			}
+			if log := logged.String(); !strings.Contains(log, "stored_client_id=client-0") ||
+				!strings.Contains(log, "unused_client_id=client-1") || strings.Contains(log, "secret-number") {
+				t.Errorf("the adoption is not logged as it should be: %q", log)
+			}
+			if registrations.Load() != 1 {
+				t.Errorf("registrations = %d, want 1", registrations.Load())
+			}
+		})
+	}
+}
+
+// heldLocker is a CredentialLocker whose one lease the test ends itself, as a lapse would.
+type heldLocker struct {
+	*MemoryCredentialStore
+	lost func(error)
+}
+
+func (h *heldLocker) LockCredentials(ctx context.Context) (context.Context, func(), error) {
+	held, cancel := context.WithCancelCause(ctx)
+	h.lost = cancel
+	return held, func() { cancel(context.Canceled) }, nil
+}
+
+// A registration whose lease is lost while it runs is cancelled: LoadOrRegister says that the lease
+// ran out, or, when someone stored credentials meanwhile, returns those.
+func TestLoadOrRegisterLeaseLost(t *testing.T) {
+	t.Parallel()
+	for _, successor := range []bool{false, true} {
+		t.Run(fmt.Sprintf("successor=%v", successor), func(t *testing.T) {
+			t.Parallel()
+			c, mux, _ := setup(t)
+			store := &heldLocker{MemoryCredentialStore: NewMemoryCredentialStore()}
+			mux.HandleFunc("POST /o/client/register", func(w http.ResponseWriter, r *http.Request) {
+				if successor {
+					_ = store.MemoryCredentialStore.Save(context.Background(), ClientCredentials{ClientID: "client-0", ClientSecret: "s0"})
+				}
+				store.lost(ErrLeaseLost)
+				_, _ = io.Copy(io.Discard, r.Body) // from then on the server sees the client go
+				<-r.Context().Done()               // the client gives up
+			})
+			creds, err := c.Pass.LoadOrRegister(context.Background(), store, testSoftwareStatement)
+			switch {
+			case successor && (err != nil || creds.ClientID != "client-0"):
+				t.Errorf("LoadOrRegister = %v, %v; want the successor's client-0", creds, err)
+			case !successor && (err == nil || !strings.Contains(err.Error(), "registration lease ran out")):
+				t.Errorf("LoadOrRegister = %v, %v; want the lease's end reported", creds, err)
+			}
+		})
+	}
+}
+
+// Waiting for a lease has its own budget: a holder that never lets go fails the call after
+// WithLeaseWaitTimeout, saying so, with nothing sent; and a crashed holder's lease, longer than the
+// token fetch timeout, costs the waiter that lease, not its call (the fetch's budget starts with the
+// lease).
+func TestLeaseWaitBudget(t *testing.T) {
+	t.Parallel()
+	t.Run("held", func(t *testing.T) {
+		t.Parallel()
+		c, _, _ := setup(t, WithLeaseWaitTimeout(100*time.Millisecond))
+		store := NewMemoryCredentialStore()
+		_, release, err := store.LockCredentials(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer release()
+		_, err = c.Pass.LoadOrRegister(context.Background(), store, testSoftwareStatement)
+		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "no registration lease after 100ms") {
+			t.Errorf("LoadOrRegister = %v, want the lease wait's end", err)
+		}
+	})
+	t.Run("crashed holder", func(t *testing.T) {
+		t.Parallel()
+		const fetch, lease = time.Second, 3 * time.Second
+		_, mux, base := setup(t)
+		registrations, tokens := registrationServer(t, mux)
+		mux.HandleFunc("GET /api/v2/{sp}/configuration", func(w http.ResponseWriter, r *http.Request) {
+			reply(w, http.StatusOK, passFixture(t, "configuration.json"))
+		})
+		path := filepath.Join(t.TempDir(), "creds.json")
+		if crashed, err := acquireExcl(path+".lock", lease); err != nil || crashed == nil { // never renewed nor released
+			t.Fatal(crashed, err)
+		}
+		store := &FileCredentialStore{path: path, tryLock: tryLockExcl, lease: lease}
+		c, err := New(WithPassURL(base), WithDevice(testDevice), WithRetry(fastRetry), WithTokenFetchTimeout(fetch),
+			WithPassCredentialStore(store, testSoftwareStatement))
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if _, err := c.Pass.Configuration(context.Background(), "REF30"); err != nil {
+			t.Fatalf("the call failed behind a crashed holder: %v", err)
+		}
+		if waited := time.Since(start); waited < lease-time.Second {
+			t.Errorf("the call went on after %v, before the crashed holder's lease (%v) ran out", waited, lease)
+		}
+		if registrations.Load() != 1 || tokens.Load() != 1 {
+			t.Errorf("registrations %d, token fetches %d; want 1 and 1", registrations.Load(), tokens.Load())
+		}
+	})
+}
+
+// WithPassCredentialStore keeps the store and the client in step: a store that lost its data gets
+// the client's credentials back at the next token fetch (or a call's store check) with no new
+// registration; a store that holds another client (a split healed elsewhere) is followed, and the
+// logger says so.
+func TestPassCredentialStoreHealsAndFollows(t *testing.T) {
+	t.Parallel()
+	logged, logger := warnLog()
+	_, mux, base := setup(t)
+	registrations, tokens := registrationServer(t, mux)
+	var (
+		mu       sync.Mutex
+		bearer   []string
+		reject   bool // the next call gets a 401: the client fetches a new token
+		rejected int
+	)
+	mux.HandleFunc("GET /api/v2/{sp}/configuration", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if reject {
+			reject = false
+			rejected++
+			reply(w, http.StatusUnauthorized, []byte(`{"error":"invalid_token"}`))
+			return
+		}
+		bearer = append(bearer, r.Header.Get("Authorization"))
+		reply(w, http.StatusOK, passFixture(t, "configuration.json"))
+	})
+	store := NewMemoryCredentialStore()
+	c, err := New(WithPassURL(base), WithDevice(testDevice), WithRetry(fastRetry), logger,
+		WithPassCredentialStore(store, testSoftwareStatement))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	call := func(step string, rejectFirst bool, wantBearer string) {
+		t.Helper()
+		mu.Lock()
+		reject = rejectFirst
+		mu.Unlock()
+		if _, err := c.Pass.Configuration(ctx, "REF30"); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if got := bearer[len(bearer)-1]; got != wantBearer {
+			t.Errorf("%s: Authorization %q, want %q", step, got, wantBearer)
+		}
+	}
+	empty := func() {
+		store.mu.Lock()
+		store.creds.Store(nil)
+		store.mu.Unlock()
+	}
+	call("first call", false, "Bearer token-of-client-1")
+	empty()
+	call("after the store lost its data", true, "Bearer token-of-client-1")
+	if stored, err := store.Load(ctx); err != nil || stored.ClientID != "client-1" {
+		t.Errorf("stored %v, %v; want client-1 written back", stored, err)
+	}
+	empty()
+	if err := store.Save(ctx, ClientCredentials{ClientID: "client-9", ClientSecret: "secret-number-9"}); err != nil {
+		t.Fatal(err)
+	}
+	call("after another client was stored", true, "Bearer token-of-client-9")
+	if registrations.Load() != 1 || tokens.Load() != 3 {
+		t.Errorf("registrations %d, token fetches %d; want 1 and 3", registrations.Load(), tokens.Load())
+	}
+	if log := logged.String(); !strings.Contains(log, "stored_client_id=client-9") || !strings.Contains(log, "unused_client_id=client-1") {
+		t.Errorf("following the store is not logged: %q", log)
+	}
+
+	// Between token fetches a call reads the store at most every checkEvery: here at every call.
+	s, err := New(WithPassURL(base), WithDevice(testDevice), WithRetry(fastRetry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := NewMemoryCredentialStore()
+	ts := s.Pass.storeTokenSource(&passStoreConfig{store: other, statement: testSoftwareStatement}).(*passStoreTokenSource)
+	if _, err := ts.tokenContext(ctx); err != nil {
+		t.Fatal(err)
+	}
+	other.mu.Lock()
+	other.creds.Store(nil)
+	other.mu.Unlock()
+	fetched := tokens.Load()
+	if _, err := ts.tokenContext(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if stored, err := other.Load(ctx); err != nil || stored.ClientID != "client-2" || tokens.Load() != fetched {
+		t.Errorf("after a call: stored %v, %v, %d more token fetches; want client-2 written back by the call alone",
+			stored, err, tokens.Load()-fetched)
+	}
+}
+
+// A credentials file its group or others may access is refused, with its mode in the error (never
+// taken for an empty store: nothing is registered), unless the caller allows it.
+func TestFileCredentialStoreMode(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows has no Unix modes")
+	}
+	dir := t.TempDir()
+	ctx := context.Background()
+	for _, mode := range []os.FileMode{0o644, 0o640, 0o604, 0o660, 0o600, 0o400} {
+		path := filepath.Join(dir, fmt.Sprintf("creds-%o.json", mode))
+		if err := NewFileCredentialStore(path).Save(ctx, storedCreds); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		_, err := NewFileCredentialStore(path).Load(ctx)
+		open := mode&0o077 != 0
+		if open != errors.Is(err, ErrFileModeTooOpen) || (open && !strings.Contains(err.Error(), fmt.Sprintf("mode %04o", mode))) {
+			t.Errorf("mode %04o: Load = %v", mode, err)
+		}
+		if got, err := NewFileCredentialStore(path, AllowGroupOrOtherAccess()).Load(ctx); err != nil || got.ClientID != storedCreds.ClientID {
+			t.Errorf("mode %04o allowed: Load = %v, %v", mode, got, err)
+		}
+	}
+	c, _, _ := setup(t) // any request fails the test
+	if _, err := c.Pass.LoadOrRegister(ctx, NewFileCredentialStore(filepath.Join(dir, "creds-644.json")), testSoftwareStatement); !errors.Is(err, ErrFileModeTooOpen) {
+		t.Errorf("LoadOrRegister on a 0644 file: %v", err)
+	}
+}
+
+// Symbolic links: a credentials path that links to a file is read through and never replaced (the
+// link stays a link, its target keeps its credentials); one that links to nothing is an error, not an
+// empty store; a lock file that is a link is never opened through it.
+func TestFileCredentialStoreSymlinks(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links need privileges on Windows")
+	}
+	dir := t.TempDir()
+	ctx := context.Background()
+	target := filepath.Join(dir, "target.json")
+	if err := NewFileCredentialStore(target).Save(ctx, storedCreds); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	s := NewFileCredentialStore(link)
+	if got, err := s.Load(ctx); err != nil || got.ClientID != storedCreds.ClientID {
+		t.Errorf("Load through the link: %v, %v", got, err)
+	}
+	if err := s.Save(ctx, storedCreds); err != nil {
+		t.Errorf("saving the linked credentials again: %v", err)
+	}
+	other := storedCreds
+	other.ClientID, other.ClientSecret = "other", "other-secret"
+	if err := s.Save(ctx, other); !errors.Is(err, ErrCredentialsExist) {
+		t.Errorf("saving other credentials through the link: %v", err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v, %v", fi.Mode(), err)
+	}
+	if got, _ := NewFileCredentialStore(target).Load(ctx); got.ClientID != storedCreds.ClientID {
+		t.Errorf("the target now holds %q", got.ClientID)
+	}
+
+	dangling := filepath.Join(dir, "dangling.json")
+	if err := os.Symlink(filepath.Join(dir, "nowhere.json"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	c, _, _ := setup(t) // any request fails the test
+	if _, err := c.Pass.LoadOrRegister(ctx, NewFileCredentialStore(dangling), testSoftwareStatement); err == nil ||
+		errors.Is(err, ErrNoCredentials) || !strings.Contains(err.Error(), "symbolic link to a missing file") {
+		t.Errorf("LoadOrRegister through a dangling link: %v", err)
+	}
+	if err := NewFileCredentialStore(dangling).Save(ctx, storedCreds); err == nil {
+		t.Error("Save wrote through a dangling link")
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "nowhere.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a file was created at the dangling link's target: %v", err)
+	}
+
+	// The lock file: a link planted at <path>.lock is not followed (where the system has O_NOFOLLOW).
+	if oNoFollow == 0 {
+		return
+	}
+	planted := filepath.Join(dir, "planted")
+	lockTarget := filepath.Join(dir, "creds.json")
+	if err := os.Symlink(planted, lockTarget+".lock"); err != nil {
+		t.Fatal(err)
+	}
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, release, err := NewFileCredentialStore(lockTarget).LockCredentials(lctx)
+	if err == nil {
+		release()
+	}
+	if _, serr := os.Lstat(planted); serr == nil {
+		t.Errorf("the lock created a file through the planted link (LockCredentials: %v)", err)
+	}
+	if runtime.GOOS == "linux" && (err == nil || !errors.Is(err, syscall.ELOOP)) {
+		t.Errorf("LockCredentials through a planted link: %v, want ELOOP", err)
 	}
 }

@@ -2,10 +2,12 @@ package tvauthredis
 
 import (
 	"context"
-	"time"
+
+	"github.com/tvauth/tvauth"
 )
 
-// holdLeases takes the registration lease and the AGS user's refresh lease, and keeps them.
+// holdLeases takes the registration lease and the AGS user's refresh lease, and keeps them (renewed)
+// for as long as the process lives.
 func holdLeases(store *Store) error {
 	ctx := context.Background()
 	if _, _, err := store.LockCredentials(ctx); err != nil {
@@ -15,4 +17,4 @@ func holdLeases(store *Store) error {
 	return err
 }
 
-const defaultLeaseWait = 30 * time.Second // before: the lease wait shares the fetch timeout
+const defaultLeaseWait = tvauth.DefaultLeaseWaitTimeout

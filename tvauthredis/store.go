@@ -8,13 +8,26 @@
 //
 // # Primitives
 //
-// Leases are SET key token NX PX <lease>, released by a Lua script only while the key still holds the
-// holder's token, so a replica whose lease expired cannot release another's. A crashed holder's lease
-// expires after the lease time (WithLease, tvauth.DefaultLeaseTime by default) and the others go on.
-// AGS tokens are swapped by a Lua script that compares the stored refresh token's fingerprint before
-// writing. Credentials are written (SET) under the registration lease. The scope is one Redis
-// node (or a primary with replicas): the leases only avoid duplicate work; the writes themselves are
-// atomic compare-and-set, so a lease that runs out early costs at most a duplicate attempt.
+// Client credentials are write-once: Save is SET NX, and a replica that registered too late (its
+// lease lapsed while it registered: a pause, a slow network) finds another client stored and adopts
+// it (tvauth.ErrCredentialsExist), so the fleet never splits across two clients. AGS tokens are
+// swapped by a Lua script that compares the stored refresh token's fingerprint before writing.
+//
+// Leases are SET key token NX PX <lease>, renewed (a Lua script: PEXPIRE only while the key holds the
+// holder's token) every third of the lease while the work under it runs, and released by another
+// script only while the key still holds the holder's token. A lease's validity is counted from before
+// the SET NX was sent, less a clock-drift margin (1% of the lease plus 2 ms, the Redis
+// documentation's rule): a reply that arrives after that is not a lease, however it reads. The work
+// runs under a context that ends before the lease can lapse. A crashed holder's lease expires after
+// the lease time (WithLease, tvauth.DefaultLeaseTime, 10 s) and the others go on.
+//
+// Every method returns when its context ends, whatever the client's options: go-redis bounds a
+// command by the context's deadline only with Options.ContextTimeoutEnabled, which is off by default.
+//
+// The scope is one Redis node (or a primary with replicas, or a Cluster: each key lives on one
+// node). A *redis.Ring is refused for the credentials: when a shard is lost, the Ring rehashes its
+// keys onto the others, where they look absent, and a replica would register a second client. Store
+// AGS and Pass tokens on a Ring if you must, and the credentials on a *redis.Client.
 //
 // # What is stored
 //
@@ -38,11 +51,13 @@
 // stays readable. A Store refuses values that do not match its configuration (clear values with an
 // AEAD set, sealed ones without) rather than guess.
 //
-// # When Redis is down
+// # When Redis is down, or loses its data
 //
 // Every method returns the Redis error, wrapped: LoadOrRegister then fails without registering (an
 // unreadable store is never taken for an empty one), and token sources fail the call that needed a
-// new token.
+// new token. A Redis that restarts empty (no persistence) loses the credentials: the replicas still
+// running write theirs back, write-once, at their next token fetch or store check, before a new
+// replica would register. CheckDurability reports a Redis that cannot keep them across a restart.
 package tvauthredis
 
 import (
@@ -67,6 +82,7 @@ import (
 // Store is tvauth's shared state on one Redis. Safe for concurrent use.
 type Store struct {
 	rdb    redis.UniversalClient
+	ring   bool // a *redis.Ring: no credentials on it
 	prefix string
 	lease  time.Duration
 	aead   cipher.AEAD
@@ -81,13 +97,15 @@ func WithPrefix(prefix string) Option {
 	return func(s *Store) error { s.prefix = prefix; return nil }
 }
 
-// WithLease sets how long a lease lasts (tvauth.DefaultLeaseTime by default): the longest a crashed
-// replica holds the others up, and the bound on a registration or token fetch made under it. Keep it
-// above the client's token fetch timeout (tvauth.WithTokenFetchTimeout).
+// WithLease sets how long a lease lasts unless its holder renews it (tvauth.DefaultLeaseTime, 10 s,
+// by default): the longest a crashed or stalled replica holds the others up. A holder renews it every
+// third of it while its work runs, so a registration or token fetch may take longer (the client's
+// token fetch timeout bounds them). Keep the client's lease wait (tvauth.WithLeaseWaitTimeout) above
+// its token fetch timeout plus this lease.
 func WithLease(d time.Duration) Option {
 	return func(s *Store) error {
-		if d < time.Millisecond {
-			return &tvauth.ValidationError{Field: "WithLease", Reason: fmt.Sprintf("at least 1ms, got %v", d)}
+		if d < 10*time.Millisecond {
+			return &tvauth.ValidationError{Field: "WithLease", Reason: fmt.Sprintf("at least 10ms, got %v", d)}
 		}
 		s.lease = d
 		return nil
@@ -107,12 +125,15 @@ func WithAEAD(aead cipher.AEAD) Option {
 	}
 }
 
-// New returns a Store on rdb (a *redis.Client, *redis.ClusterClient or *redis.Ring).
+// New returns a Store on rdb: a *redis.Client (a failover client included) or *redis.ClusterClient.
+// On a *redis.Ring, the Store keeps tokens but refuses client credentials (see the package
+// documentation).
 func New(rdb redis.UniversalClient, opts ...Option) (*Store, error) {
 	if rdb == nil {
 		return nil, &tvauth.ValidationError{Field: "rdb", Reason: "nil Redis client"}
 	}
-	s := &Store{rdb: rdb, prefix: "tvauth:", lease: tvauth.DefaultLeaseTime}
+	_, ring := rdb.(*redis.Ring)
+	s := &Store{rdb: rdb, ring: ring, prefix: "tvauth:", lease: tvauth.DefaultLeaseTime}
 	for _, o := range opts {
 		if err := o(s); err != nil {
 			return nil, err
@@ -121,7 +142,7 @@ func New(rdb redis.UniversalClient, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
-// Lease returns how long a lease lasts.
+// Lease returns how long a lease lasts unless renewed.
 func (s *Store) Lease() time.Duration { return s.lease }
 
 // String shows where the store keeps its state, nothing secret.
@@ -144,8 +165,15 @@ type credentialsRecord struct {
 	Scopes       []string  `json:"scopes,omitempty"`
 }
 
+// errRing is what the credential methods return on a *redis.Ring.
+var errRing = fmt.Errorf("%w: a redis.Ring rehashes the keys of a lost shard onto the others, where they look absent, "+
+	"and a replica would register a second client: keep the credentials on a *redis.Client", ErrNotDurable)
+
 // Load returns the stored client credentials, or tvauth.ErrNoCredentials.
 func (s *Store) Load(ctx context.Context) (tvauth.ClientCredentials, error) {
+	if s.ring {
+		return tvauth.ClientCredentials{}, errRing
+	}
 	key := s.credentialsKey()
 	var r credentialsRecord
 	found, err := s.get(ctx, key, &r)
@@ -162,10 +190,15 @@ func (s *Store) Load(ctx context.Context) (tvauth.ClientCredentials, error) {
 		RedirectURIs: r.RedirectURIs, GrantTypes: r.GrantTypes, Scopes: r.Scopes}, nil
 }
 
-// Save replaces the stored client credentials.
+// Save stores the client credentials if none are stored (SET NX: write-once). It returns nil when
+// these very credentials are stored already, and an error matching tvauth.ErrCredentialsExist when
+// others are: LoadOrRegister then adopts those.
 func (s *Store) Save(ctx context.Context, c tvauth.ClientCredentials) error {
 	if strings.TrimSpace(c.ClientID) == "" || strings.TrimSpace(string(c.ClientSecret)) == "" {
 		return &tvauth.ValidationError{Field: "creds", Reason: "client id and secret are required"}
+	}
+	if s.ring {
+		return errRing
 	}
 	key := s.credentialsKey()
 	v, err := s.seal(key, credentialsRecord{ClientID: c.ClientID, ClientSecret: string(c.ClientSecret), IssuedAt: c.IssuedAt,
@@ -173,14 +206,42 @@ func (s *Store) Save(ctx context.Context, c tvauth.ClientCredentials) error {
 	if err != nil {
 		return err
 	}
-	if err := s.rdb.Set(ctx, key, v, 0).Err(); err != nil {
+	set, err := do(ctx, func(ctx context.Context) (bool, error) { return s.rdb.SetNX(ctx, key, v, 0).Result() }, nil)
+	if err != nil {
 		return fmt.Errorf("tvauthredis: saving %s: %w", key, err)
+	}
+	if set {
+		return nil
+	}
+	stored, err := s.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("tvauthredis: %s is taken and cannot be read: %w", key, err)
+	}
+	if stored.ClientID == c.ClientID && stored.ClientSecret == c.ClientSecret {
+		return nil
+	}
+	return fmt.Errorf("%w (%s holds client %s)", tvauth.ErrCredentialsExist, key, stored.ClientID)
+}
+
+// DeleteCredentials removes the stored client credentials, for an operator who must replace them
+// (Adobe revoked the client): Save never replaces them. Every replica still running holds them and
+// would write them back: stop the fleet first.
+func (s *Store) DeleteCredentials(ctx context.Context) error {
+	if s.ring {
+		return errRing
+	}
+	key := s.credentialsKey()
+	if _, err := do(ctx, func(ctx context.Context) (int64, error) { return s.rdb.Del(ctx, key).Result() }, nil); err != nil {
+		return fmt.Errorf("tvauthredis: deleting %s: %w", key, err)
 	}
 	return nil
 }
 
 // LockCredentials takes the registration lease (tvauth.CredentialLocker).
-func (s *Store) LockCredentials(ctx context.Context) (func(), time.Duration, error) {
+func (s *Store) LockCredentials(ctx context.Context) (context.Context, func(), error) {
+	if s.ring {
+		return nil, nil, errRing
+	}
 	return s.lock(ctx, s.credentialsKey()+":lease")
 }
 
@@ -221,14 +282,14 @@ func (s *Store) SavePassToken(ctx context.Context, clientID string, tok *oauth2.
 	if err != nil {
 		return err
 	}
-	if err := s.rdb.Set(ctx, key, v, ttl).Err(); err != nil {
+	if _, err := do(ctx, func(ctx context.Context) (string, error) { return s.rdb.Set(ctx, key, v, ttl).Result() }, nil); err != nil {
 		return fmt.Errorf("tvauthredis: saving %s: %w", key, err)
 	}
 	return nil
 }
 
 // LockPassToken takes clientID's token-fetch lease.
-func (s *Store) LockPassToken(ctx context.Context, clientID string) (func(), time.Duration, error) {
+func (s *Store) LockPassToken(ctx context.Context, clientID string) (context.Context, func(), error) {
 	return s.lock(ctx, s.passTokenKey(clientID)+":lease")
 }
 
@@ -249,7 +310,7 @@ type agsRecord struct {
 // LoadTokens returns the AGS tokens stored under key, or tvauth.ErrNoTokens.
 func (s *Store) LoadTokens(ctx context.Context, key string) (tvauth.Tokens, error) {
 	rkey := s.agsKey(key)
-	v, err := s.rdb.HGet(ctx, rkey, "v").Result()
+	v, err := do(ctx, func(ctx context.Context) (string, error) { return s.rdb.HGet(ctx, rkey, "v").Result() }, nil)
 	if errors.Is(err, redis.Nil) {
 		return tvauth.Tokens{}, tvauth.ErrNoTokens
 	}
@@ -296,8 +357,9 @@ func (s *Store) CompareAndSwapTokens(ctx context.Context, key string, oldRefresh
 	if exp := next.RefreshExpiry(); !exp.IsZero() {
 		ttlMS = max(time.Until(exp).Milliseconds(), 1)
 	}
-	n, err := casScript.Run(ctx, s.rdb, []string{rkey}, fingerprint(string(oldRefreshToken)), fingerprint(string(next.RefreshToken)),
-		v, ttlMS).Int()
+	n, err := do(ctx, func(ctx context.Context) (int, error) {
+		return casScript.Run(ctx, s.rdb, []string{rkey}, fingerprint(string(oldRefreshToken)), fingerprint(string(next.RefreshToken)), v, ttlMS).Int()
+	}, nil)
 	if err != nil {
 		return false, fmt.Errorf("tvauthredis: swapping %s: %w", rkey, err)
 	}
@@ -305,7 +367,7 @@ func (s *Store) CompareAndSwapTokens(ctx context.Context, key string, oldRefresh
 }
 
 // LockTokens takes key's refresh lease.
-func (s *Store) LockTokens(ctx context.Context, key string) (func(), time.Duration, error) {
+func (s *Store) LockTokens(ctx context.Context, key string) (context.Context, func(), error) {
 	return s.lock(ctx, s.agsKey(key)+":lease")
 }
 
@@ -327,42 +389,169 @@ if redis.call("GET", KEYS[1]) == ARGV[1] then
 end
 return 0`)
 
-// lock takes the lease key: SET NX PX, polled until it succeeds or ctx ends.
-func (s *Store) lock(ctx context.Context, key string) (func(), time.Duration, error) {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	token := hex.EncodeToString(b[:])
+// extendScript moves a lease's expiry (ARGV[2] ms from now) only while it still holds the holder's
+// token: redsync's Extend.
+var extendScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+  return redis.call("PEXPIRE", KEYS[1], ARGV[2])
+end
+return 0`)
+
+// drift is the clock-drift margin taken off a lease's validity: 1% of it plus 2 ms, as the Redis
+// documentation's single-instance lock does (redsync's driftFactor).
+func (s *Store) drift() time.Duration { return s.lease/100 + 2*time.Millisecond }
+
+// lock takes the lease key: SET NX PX, polled until it succeeds or ctx ends. The lease counts from
+// before the SET NX was sent, less the drift: a grant whose reply arrives after that is dropped (if
+// it is still ours) and the wait goes on, since another replica may hold the next lease by then.
+// held ends before the lease can lapse; it is renewed every third of the lease until release.
+func (s *Store) lock(ctx context.Context, key string) (context.Context, func(), error) {
 	wait := 10 * time.Millisecond
 	maxWait := min(250*time.Millisecond, max(s.lease/10, 10*time.Millisecond))
 	for {
-		ok, err := s.rdb.SetNX(ctx, key, token, s.lease).Result()
+		token := newToken()
+		start := time.Now()
+		ok, err := do(ctx, func(ctx context.Context) (bool, error) { return s.rdb.SetNX(ctx, key, token, s.lease).Result() },
+			func(ok bool) {
+				if ok { // granted after this caller left: give it back
+					s.release(key, token)
+				}
+			})
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, 0, ctx.Err()
+				return nil, nil, ctx.Err()
 			}
-			return nil, 0, fmt.Errorf("tvauthredis: taking the lease %s: %w", key, err)
+			return nil, nil, fmt.Errorf("tvauthredis: taking the lease %s: %w", key, err)
 		}
 		if ok {
-			var once sync.Once
-			release := func() {
-				once.Do(func() {
-					// The caller's context may be over; the release must still reach Redis.
-					rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-					defer cancel()
-					_ = releaseScript.Run(rctx, s.rdb, []string{key}, token).Err()
+			until := start.Add(s.lease - s.drift())
+			if time.Now().Before(until) {
+				held, stop := keepLease(ctx, until, s.lease, func(ctx context.Context) (time.Time, error) {
+					return s.extend(ctx, key, token)
 				})
+				var once sync.Once
+				return held, func() { once.Do(func() { stop(); s.release(key, token) }) }, nil
 			}
-			return release, s.lease, nil
+			s.release(key, token)
 		}
 		t := time.NewTimer(jitter(wait))
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return nil, 0, ctx.Err()
+			return nil, nil, ctx.Err()
 		}
 		wait = min(2*wait, maxWait)
 	}
+}
+
+// extend renews the lease key while it holds token, and returns its new validity.
+func (s *Store) extend(ctx context.Context, key, token string) (time.Time, error) {
+	start := time.Now()
+	n, err := do(ctx, func(ctx context.Context) (int, error) {
+		return extendScript.Run(ctx, s.rdb, []string{key}, token, s.lease.Milliseconds()).Int()
+	}, nil)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if n != 1 {
+		return time.Time{}, tvauth.ErrLeaseLost
+	}
+	return start.Add(s.lease - s.drift()), nil
+}
+
+// release deletes the lease key while it holds token. The caller's context may be over: the release
+// must still reach Redis, within a bound of its own.
+func (s *Store) release(key, token string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, _ = do(ctx, func(ctx context.Context) (int, error) {
+		return releaseScript.Run(ctx, s.rdb, []string{key}, token).Int()
+	}, nil)
+}
+
+// keepLease renews a lease that lapses at until: every third of lease, renew moves until, and held
+// (derived from ctx) ends with cause tvauth.ErrLeaseLost when renew says the lease is lost or when
+// until passes without a renewal (a renewal that failed to reach Redis is tried again until then).
+// stop ends held and the renewals; it returns once they have stopped.
+func keepLease(ctx context.Context, until time.Time, lease time.Duration, renew func(context.Context) (time.Time, error)) (held context.Context, stop func()) {
+	held, cancel := context.WithCancelCause(ctx)
+	stopped, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTimer(time.Until(until.Add(-lease * 2 / 3)))
+		defer t.Stop()
+		for {
+			select {
+			case <-stopped:
+				return
+			case <-held.Done():
+				return
+			case <-t.C:
+			}
+			if !time.Now().Before(until) {
+				cancel(tvauth.ErrLeaseLost)
+				return
+			}
+			rctx, rcancel := context.WithDeadline(held, until)
+			next, err := renew(rctx)
+			rcancel()
+			switch {
+			case err == nil:
+				until = next
+				t.Reset(time.Until(until.Add(-lease * 2 / 3)))
+			case errors.Is(err, tvauth.ErrLeaseLost):
+				cancel(tvauth.ErrLeaseLost)
+				return
+			default:
+				t.Reset(min(lease/10, max(time.Until(until), 0)))
+			}
+		}
+	}()
+	var once sync.Once
+	return held, func() {
+		once.Do(func() {
+			close(stopped)
+			<-done
+			cancel(context.Canceled)
+		})
+	}
+}
+
+// do runs one Redis command and returns when it does or when ctx ends, whichever comes first:
+// go-redis bounds a command by the context's deadline only with Options.ContextTimeoutEnabled, off
+// by default (its read and write timeouts and retries apply then, 3 s each). A command left behind
+// finishes in the background; undo, when set, is given what it returned if it succeeded after all.
+func do[T any](ctx context.Context, f func(context.Context) (T, error), undo func(T)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		v, err := f(ctx)
+		ch <- result{v, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+		if undo != nil {
+			go func() {
+				if r := <-ch; r.err == nil {
+					undo(r.v)
+				}
+			}()
+		}
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+func newToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // jitter spreads the replicas' polls: d/2 to d.
@@ -420,7 +609,7 @@ func (s *Store) open(key, v string, out any) error {
 
 // get reads and opens a string key; found is false when it does not exist.
 func (s *Store) get(ctx context.Context, key string, out any) (found bool, err error) {
-	v, err := s.rdb.Get(ctx, key).Result()
+	v, err := do(ctx, func(ctx context.Context) (string, error) { return s.rdb.Get(ctx, key).Result() }, nil)
 	if errors.Is(err, redis.Nil) {
 		return false, nil
 	}

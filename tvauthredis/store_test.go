@@ -125,6 +125,13 @@ func TestStoreRefusesMismatchedValues(t *testing.T) {
 	if _, err := sealedA.Load(ctx); err == nil || !strings.Contains(err.Error(), "in clear") {
 		t.Errorf("sealed store on a clear value: %v", err)
 	}
+	// Write-once: a value it cannot open is not replaced, and not taken for other credentials.
+	if err := sealedA.Save(ctx, testCreds); err == nil || errors.Is(err, tvauth.ErrCredentialsExist) {
+		t.Errorf("sealed store saving over a clear value: %v", err)
+	}
+	if err := sealedA.DeleteCredentials(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if err := sealedA.Save(ctx, testCreds); err != nil {
 		t.Fatal(err)
 	}
@@ -177,34 +184,49 @@ func TestCompareAndSwapTokens(t *testing.T) {
 	}
 }
 
-// One holder at a time; a waiter leaves with its context; a lease expires; a late release does not
-// drop a lease someone else holds since.
+// One holder at a time; a waiter leaves with its context; a held lease is renewed past its time; a
+// holder that stops (its work ended, no release: a crash) loses it after the lease time; a late
+// release does not drop a lease someone else holds since.
 func TestLease(t *testing.T) {
 	t.Parallel()
-	s, _ := newStore(t, WithLease(time.Second))
+	const lease = time.Second
+	s, rdb := newStore(t, WithLease(lease))
 	ctx := context.Background()
-	release, lease, err := s.LockTokens(ctx, "dave")
-	if err != nil || lease != time.Second {
-		t.Fatalf("LockTokens = %v, %v", lease, err)
+	busy := func(what string) {
+		t.Helper()
+		short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		defer cancel()
+		if _, _, err := s.LockTokens(short, "dave"); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("%s: another holder got %v, want DeadlineExceeded", what, err)
+		}
 	}
-	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
-	defer cancel()
-	if _, _, err := s.LockTokens(short, "dave"); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("second holder: %v, want DeadlineExceeded", err)
+	holderCtx, crash := context.WithCancel(ctx)
+	held, release, err := s.LockTokens(holderCtx, "dave")
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Not released: the lease expires and another takes it.
-	release2, _, err := s.LockTokens(ctx, "dave")
+	busy("held")
+	time.Sleep(2 * lease)
+	if held.Err() != nil {
+		t.Fatalf("a held lease ended after two lease times: %v", context.Cause(held))
+	}
+	if ttl := rdb.PTTL(ctx, s.agsKey("dave")+":lease").Val(); ttl <= 0 || ttl > lease {
+		t.Errorf("the lease key's TTL is %v, want (0, %v]", ttl, lease)
+	}
+	busy("renewed")
+	crash() // no renewals any more, no release: the key expires
+	<-held.Done()
+	held2, release2, err := s.LockTokens(ctx, "dave")
 	if err != nil {
 		t.Fatal(err)
 	}
 	release() // the first holder's late release must not free the second's lease
-	short2, cancel2 := context.WithTimeout(ctx, 50*time.Millisecond)
-	defer cancel2()
-	if _, _, err := s.LockTokens(short2, "dave"); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("a stale release freed the lease: %v", err)
-	}
+	busy("after a stale release")
 	release2()
-	release3, _, err := s.LockTokens(ctx, "dave")
+	if held2.Err() == nil {
+		t.Error("the lease's context lives on after its release")
+	}
+	_, release3, err := s.LockTokens(ctx, "dave")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +239,7 @@ func TestLease(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rel, _, err := s.LockCredentials(ctx)
+			_, rel, err := s.LockCredentials(ctx)
 			if err != nil {
 				t.Error(err)
 				return
@@ -233,6 +255,36 @@ func TestLease(t *testing.T) {
 	wg.Wait()
 	if most.Load() != 1 {
 		t.Errorf("%d holders at once", most.Load())
+	}
+}
+
+// A holder whose lease was taken from it (deleted here, as a lapse during a stall would) learns it at
+// its next renewal: its context ends with tvauth.ErrLeaseLost, within a lease.
+func TestLeaseLost(t *testing.T) {
+	t.Parallel()
+	const lease = 600 * time.Millisecond
+	s, rdb := newStore(t, WithLease(lease))
+	ctx := context.Background()
+	held, release, err := s.LockPassToken(ctx, "client-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	key := s.passTokenKey("client-1") + ":lease"
+	if err := rdb.Set(ctx, key, "someone-else", lease).Err(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-held.Done():
+	case <-time.After(time.Minute):
+		t.Fatal("the holder did not notice in a minute")
+	}
+	if !errors.Is(context.Cause(held), tvauth.ErrLeaseLost) {
+		t.Errorf("cause %v, want ErrLeaseLost", context.Cause(held))
+	}
+	release()
+	if v := rdb.Get(ctx, key).Val(); v != "someone-else" {
+		t.Errorf("the release removed the other's lease: %q", v)
 	}
 }
 
@@ -338,7 +390,7 @@ func TestRedisDownNoTokenFetch(t *testing.T) {
 }
 
 // Lease reports the lease time: tvauth.DefaultLeaseTime unless WithLease says otherwise, and it is
-// what the lock methods return.
+// the lease key's TTL while a lock method's lease is held.
 func TestStoreLeaseTime(t *testing.T) {
 	t.Parallel()
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
@@ -346,20 +398,28 @@ func TestStoreLeaseTime(t *testing.T) {
 	if s, _ := New(rdb); s.Lease() != tvauth.DefaultLeaseTime {
 		t.Errorf("default Lease = %v, want %v", s.Lease(), tvauth.DefaultLeaseTime)
 	}
-	s, _ := newStore(t, WithLease(1500*time.Millisecond))
+	s, srdb := newStore(t, WithLease(1500*time.Millisecond))
 	if s.Lease() != 1500*time.Millisecond {
 		t.Errorf("Lease = %v, want 1.5s", s.Lease())
 	}
-	for name, lock := range map[string]func(context.Context) (func(), time.Duration, error){
-		"credentials": s.LockCredentials,
-		"pass":        func(ctx context.Context) (func(), time.Duration, error) { return s.LockPassToken(ctx, "id") },
-		"ags":         func(ctx context.Context) (func(), time.Duration, error) { return s.LockTokens(ctx, "dave") },
+	for name, lock := range map[string]func(context.Context) (context.Context, func(), error){
+		s.credentialsKey(): s.LockCredentials,
+		s.passTokenKey("id"): func(ctx context.Context) (context.Context, func(), error) {
+			return s.LockPassToken(ctx, "id")
+		},
+		s.agsKey("dave"): func(ctx context.Context) (context.Context, func(), error) { return s.LockTokens(ctx, "dave") },
 	} {
-		release, lease, err := lock(context.Background())
-		if err != nil || lease != s.Lease() {
-			t.Errorf("%s: lease %v, %v; want %v", name, lease, err, s.Lease())
+		held, release, err := lock(context.Background())
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
 			continue
 		}
+		if ttl := srdb.PTTL(context.Background(), name+":lease").Val(); ttl <= 0 || ttl > s.Lease() || held.Err() != nil {
+			t.Errorf("%s: lease TTL %v (held: %v); want (0, %v]", name, ttl, held.Err(), s.Lease())
+		}
 		release()
+		if n := srdb.Exists(context.Background(), name+":lease").Val(); n != 0 {
+			t.Errorf("%s: the lease key outlives its release", name)
+		}
 	}
 }
