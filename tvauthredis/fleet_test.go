@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -52,6 +54,7 @@ type replicaResult struct {
 	ClientID  string        `json:"client_id"`  // what LoadOrRegister returns
 	PassToken string        `json:"pass_token"` // the bearer token its Pass call carried
 	AGSToken  string        `json:"ags_token,omitempty"`
+	Adopted   int           `json:"adopted"` // Warn lines so far: "the credential store holds another client"
 	Elapsed   time.Duration `json:"elapsed"`
 	Err       string        `json:"err,omitempty"`
 }
@@ -103,7 +106,14 @@ func replicaMain() int {
 	}
 	fakeURL, statement := os.Getenv("TVAUTHREDIS_FAKE"), tvauth.Secret(os.Getenv("TVAUTHREDIS_STATEMENT"))
 	rec := &bearerRecorder{}
-	c, err := tvauth.New(tvauth.WithPassURL(fakeURL), tvauth.WithAGSURL(fakeURL+"/ags"),
+	var adopted atomic.Int32
+	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		if bytes.Contains(p, []byte("holds another client")) {
+			adopted.Add(1)
+		}
+		return len(p), nil
+	}), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	c, err := tvauth.New(tvauth.WithLogger(logger), tvauth.WithPassURL(fakeURL), tvauth.WithAGSURL(fakeURL+"/ags"),
 		tvauth.WithAGSTenant(tvauthtest.AGSTenant), tvauth.WithAGSAuthService(tvauthtest.AGSAuthService),
 		tvauth.WithDevice(testDevice), tvauth.WithHTTPClient(&http.Client{Transport: rec}),
 		tvauth.WithPassCredentialStore(store, statement), tvauth.WithPassTokenStore(store))
@@ -117,6 +127,7 @@ func replicaMain() int {
 		start := time.Now()
 		res := replicaRound(ctx, c, store, statement, rec, os.Getenv("TVAUTHREDIS_AGS") != "")
 		res.Elapsed = time.Since(start)
+		res.Adopted = int(adopted.Load())
 		cancel()
 		_ = json.NewEncoder(os.Stdout).Encode(res)
 	}
@@ -147,6 +158,10 @@ func replicaRound(ctx context.Context, c *tvauth.Client, store *Store, statement
 	}
 	return res
 }
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 // replica is a started replica process.
 type replica struct {
@@ -305,8 +320,10 @@ func (f *fleet) check(t *testing.T, name string, res []replicaResult) {
 		t.Fatalf("%s: the stored credentials: %v", name, err)
 	}
 	var slowest time.Duration
+	adopted := 0
 	for i, r := range res {
 		slowest = max(slowest, r.Elapsed)
+		adopted += r.Adopted
 		if r.Elapsed > roundDeadline {
 			t.Errorf("%s: replica %d: its round took %v, past its deadline %v", name, i, r.Elapsed, roundDeadline)
 		}
@@ -329,9 +346,9 @@ func (f *fleet) check(t *testing.T, name string, res []replicaResult) {
 			t.Errorf("%s: a Pass token was fetched with another client than the stored %s", name, stored.ClientID)
 		}
 	}
-	t.Logf("%s: %d replicas, stored client %s; registrations %d, Pass token fetches %d, AGS refreshes %d; slowest round %v",
-		name, len(res), stored.ClientID, countRequests(f.fake, "/o/client/register"),
-		countRequests(f.fake, "/o/client/token"), countRequests(f.fake, "/ags/refresh"), slowest.Round(time.Millisecond))
+	t.Logf("%s: %d replicas, stored client %s; registrations %d, Pass token fetches %d, AGS refreshes %d, adoptions logged %d; slowest round %v",
+		name, len(res), stored.ClientID, countRequests(f.fake, "/o/client/register"), countRequests(f.fake, "/o/client/token"),
+		countRequests(f.fake, "/ags/refresh"), adopted, slowest.Round(time.Millisecond))
 }
 
 // Under normal contention: 8 replicas at one instant register once, fetch one Pass token and

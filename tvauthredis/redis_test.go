@@ -2,6 +2,7 @@ package tvauthredis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -60,6 +61,7 @@ type redisServer struct {
 	port int
 	mini *miniredis.Miniredis
 	proc *exec.Cmd
+	dir  string        // redis-server's working directory
 	done chan struct{} // closed when proc has exited, or to stop miniredis's clock
 }
 
@@ -67,12 +69,15 @@ func (s *redisServer) addr() string { return net.JoinHostPort("127.0.0.1", strco
 
 func newRedisServer() (*redisServer, error) {
 	bin, err := exec.LookPath("redis-server")
+	if os.Getenv("TVAUTHREDIS_MINIREDIS") != "" { // to run the tests as where no redis-server is installed
+		err = errors.New("TVAUTHREDIS_MINIREDIS is set")
+	}
 	if err != nil {
 		m, err := miniredis.Run()
 		if err != nil {
 			return nil, err
 		}
-		s := &redisServer{kind: "redis-server is not on PATH: using the in-process miniredis instead", mini: m,
+		s := &redisServer{kind: "using the in-process miniredis (redis-server is not on PATH, or TVAUTHREDIS_MINIREDIS is set)", mini: m,
 			port: m.Server().Addr().Port, done: make(chan struct{})}
 		// miniredis lets keys expire only when told that time passed: tell it as time passes, so
 		// that leases expire as they do on a real server.
@@ -110,7 +115,15 @@ func newRedisServer() (*redisServer, error) {
 }
 
 func (s *redisServer) startProcess(bin string) error {
-	s.proc = exec.Command(bin, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	if s.dir == "" { // where it writes, should a test turn persistence on: never the package directory
+		dir, err := os.MkdirTemp("", "tvauthredis-")
+		if err != nil {
+			return err
+		}
+		s.dir = dir
+	}
+	s.proc = exec.Command(bin, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--dir", s.dir)
 	if err := s.proc.Start(); err != nil {
 		return fmt.Errorf("starting redis-server: %w", err)
 	}
@@ -127,6 +140,7 @@ func (s *redisServer) stop() {
 	}
 	_ = s.proc.Process.Kill()
 	<-s.done
+	_ = os.RemoveAll(s.dir)
 }
 
 // restartEmpty kills the server and starts it again on the same port with no data, as a Redis

@@ -5,6 +5,10 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"errors"
+	"fmt"
+	"net"
+	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -422,4 +426,207 @@ func TestStoreLeaseTime(t *testing.T) {
 			t.Errorf("%s: the lease key outlives its release", name)
 		}
 	}
+}
+
+// Save is write-once, sealed or not: the same credentials again are fine, others are refused with
+// tvauth.ErrCredentialsExist and the stored ones stay.
+func TestSaveWriteOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, sealed := range []bool{false, true} {
+		var opts []Option
+		if sealed {
+			opts = append(opts, WithAEAD(testAEAD(t, 0)))
+		}
+		s, _ := newStore(t, opts...)
+		if err := s.Save(ctx, testCreds); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Save(ctx, testCreds); err != nil {
+			t.Errorf("sealed=%v: saving the stored credentials again: %v", sealed, err)
+		}
+		other := testCreds
+		other.ClientID, other.ClientSecret = "client-2", "other-secret"
+		if err := s.Save(ctx, other); !errors.Is(err, tvauth.ErrCredentialsExist) || !strings.Contains(err.Error(), "client-1") ||
+			strings.Contains(err.Error(), testCreds.ClientSecret) {
+			t.Errorf("sealed=%v: saving other credentials: %v", sealed, err)
+		}
+		if got, err := s.Load(ctx); err != nil || got.ClientID != "client-1" {
+			t.Errorf("sealed=%v: stored %v, %v", sealed, got, err)
+		}
+		if err := s.DeleteCredentials(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Load(ctx); !errors.Is(err, tvauth.ErrNoCredentials) {
+			t.Errorf("sealed=%v: after DeleteCredentials: %v", sealed, err)
+		}
+	}
+}
+
+// On a Ring the credential methods refuse (a lost shard would look empty): LoadOrRegister fails with
+// ErrNotDurable and registers nothing. Tokens still work there.
+func TestRingRefusesCredentials(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": testRedis(t)}})
+	defer ring.Close()
+	s, err := New(ring, WithPrefix(fmt.Sprintf("ring%d-%d:", os.Getpid(), prefixes.Add(1))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, err := range map[string]error{
+		"Load":              func() error { _, err := s.Load(ctx); return err }(),
+		"Save":              s.Save(ctx, testCreds),
+		"DeleteCredentials": s.DeleteCredentials(ctx),
+		"LockCredentials":   func() error { _, _, err := s.LockCredentials(ctx); return err }(),
+	} {
+		if !errors.Is(err, ErrNotDurable) || errors.Is(err, tvauth.ErrNoCredentials) {
+			t.Errorf("%s on a Ring: %v, want ErrNotDurable", name, err)
+		}
+	}
+	fake := tvauthtest.NewServer()
+	defer fake.Close()
+	client, err := tvauth.New(append(fake.Options(), tvauth.WithDevice(testDevice))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Pass.LoadOrRegister(ctx, s, fake.SoftwareStatement()); !errors.Is(err, ErrNotDurable) {
+		t.Errorf("LoadOrRegister on a Ring: %v", err)
+	}
+	if n := countRequests(fake, "/o/client/register"); n != 0 {
+		t.Errorf("%d registrations on a Ring", n)
+	}
+	if ok, err := s.CompareAndSwapTokens(ctx, "dave", "", testTokens); !ok || err != nil {
+		t.Errorf("AGS tokens on a Ring: %v, %v", ok, err)
+	}
+}
+
+// blackhole accepts connections and never answers: a Redis that hangs.
+func blackhole(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	var mu sync.Mutex
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// storeCalls is every method of Store that reaches Redis, called once.
+var storeCalls = map[string]func(ctx context.Context, s *Store) error{
+	"Load":              func(ctx context.Context, s *Store) error { _, err := s.Load(ctx); return err },
+	"Save":              func(ctx context.Context, s *Store) error { return s.Save(ctx, testCreds) },
+	"DeleteCredentials": func(ctx context.Context, s *Store) error { return s.DeleteCredentials(ctx) },
+	"LockCredentials":   func(ctx context.Context, s *Store) error { _, _, err := s.LockCredentials(ctx); return err },
+	"LoadPassToken":     func(ctx context.Context, s *Store) error { _, err := s.LoadPassToken(ctx, "id"); return err },
+	"SavePassToken": func(ctx context.Context, s *Store) error {
+		return s.SavePassToken(ctx, "id", &oauth2.Token{AccessToken: "a", Expiry: time.Now().Add(time.Hour)})
+	},
+	"LockPassToken": func(ctx context.Context, s *Store) error { _, _, err := s.LockPassToken(ctx, "id"); return err },
+	"LoadTokens":    func(ctx context.Context, s *Store) error { _, err := s.LoadTokens(ctx, "dave"); return err },
+	"CompareAndSwapTokens": func(ctx context.Context, s *Store) error {
+		_, err := s.CompareAndSwapTokens(ctx, "dave", "", testTokens)
+		return err
+	},
+	"LockTokens":      func(ctx context.Context, s *Store) error { _, _, err := s.LockTokens(ctx, "dave"); return err },
+	"CheckDurability": func(ctx context.Context, s *Store) error { return s.CheckDurability(ctx) },
+}
+
+// Every method that reaches Redis returns when its context ends, on a Redis that hangs, with
+// go-redis's defaults (ContextTimeoutEnabled false) and read and write timeouts far longer than the
+// deadline: go-redis alone would wait them out, and retry.
+func TestStoreHonoursContextDeadline(t *testing.T) {
+	t.Parallel()
+	offline := map[string]bool{"Lease": true, "String": true}
+	typ := reflect.TypeOf(&Store{})
+	for i := range typ.NumMethod() {
+		if name := typ.Method(i).Name; storeCalls[name] == nil && !offline[name] {
+			t.Errorf("method %s is in no table: add it to storeCalls (or offline if it never reaches Redis)", name)
+		}
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: blackhole(t), ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+		DialTimeout: 30 * time.Second})
+	t.Cleanup(func() { rdb.Close() })
+	s, err := New(rdb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const deadline = 300 * time.Millisecond
+	for name, call := range storeCalls {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), deadline)
+			defer cancel()
+			start := time.Now()
+			err := call(ctx, s)
+			// The bound is what go-redis would take without the fix (30 s) by far, not a budget the
+			// work needs: returning takes nothing once the deadline has passed.
+			if took := time.Since(start); took > 10*time.Second || !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("returned after %v with %v; want DeadlineExceeded at the %v deadline", took, err, deadline)
+			}
+		})
+	}
+}
+
+// An AGS refresh that takes longer than the lease keeps its lease (renewed while it runs): the other
+// replicas wait for it and read its tokens, and the rotated refresh token is never presented twice.
+func TestAGSRefreshOutlastsLease(t *testing.T) {
+	t.Parallel()
+	const lease, refresh, replicas = time.Second, 3 * time.Second, 8
+	f := newFleet(t, testRedis(t), lease, true)
+	f.fake.SetPathLatency("/ags/refresh", refresh)
+	tokens := make([]string, replicas)
+	var wg sync.WaitGroup
+	for i := range replicas {
+		rdb := redis.NewClient(&redis.Options{Addr: f.addr})
+		t.Cleanup(func() { rdb.Close() })
+		store, err := New(rdb, WithPrefix(f.store.prefix), WithLease(lease))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := tvauth.New(append(f.fake.Options(), tvauth.WithDevice(testDevice))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok, err := c.AGS.SharedTokenSource(store, agsUserKey, tvauth.SignOnRequest{}, nil).TokenContext(context.Background())
+			if err != nil {
+				t.Errorf("replica %d: %v", i, err)
+				return
+			}
+			tokens[i] = tok.AccessToken
+		}()
+	}
+	wg.Wait()
+	if n := countRequests(f.fake, "/ags/refresh"); n != 1 {
+		t.Errorf("%d refreshes with a %v refresh under a %v lease, want 1 (a second one presents a rotated refresh token)", n, refresh, lease)
+	}
+	for i, tok := range tokens {
+		if tok != tokens[0] || !f.fake.AGSAccessTokenActive(tok) {
+			t.Errorf("replica %d holds another or a dead access token", i)
+		}
+	}
+	t.Logf("AGS refresh of %v under a %v lease: %d replicas, %d refresh", refresh, lease, replicas, countRequests(f.fake, "/ags/refresh"))
 }
