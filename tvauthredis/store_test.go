@@ -448,7 +448,7 @@ func TestSaveWriteOnce(t *testing.T) {
 		other := testCreds
 		other.ClientID, other.ClientSecret = "client-2", "other-secret"
 		if err := s.Save(ctx, other); !errors.Is(err, tvauth.ErrCredentialsExist) || !strings.Contains(err.Error(), "client-1") ||
-			strings.Contains(err.Error(), testCreds.ClientSecret) {
+			strings.Contains(err.Error(), string(testCreds.ClientSecret)) {
 			t.Errorf("sealed=%v: saving other credentials: %v", sealed, err)
 		}
 		if got, err := s.Load(ctx); err != nil || got.ClientID != "client-1" {
@@ -624,7 +624,7 @@ func TestAGSRefreshOutlastsLease(t *testing.T) {
 		t.Errorf("%d refreshes with a %v refresh under a %v lease, want 1 (a second one presents a rotated refresh token)", n, refresh, lease)
 	}
 	for i, tok := range tokens {
-		if tok != tokens[0] || !f.fake.AGSAccessTokenActive(tok) {
+		if tok != tokens[0] || !f.fake.AGSAccessTokenActive(tvauth.Secret(tok)) {
 			t.Errorf("replica %d holds another or a dead access token", i)
 		}
 	}
