@@ -60,8 +60,12 @@ func WithLeaseWaitTimeout(d time.Duration) Option {
 }
 
 // storeCheckInterval is how often, at most, a call reads the credential store of
-// WithPassCredentialStore between token fetches, to heal or follow it.
-const storeCheckInterval = 30 * time.Second
+// WithPassCredentialStore between token fetches, to heal or follow it; storeCheckTimeout bounds that
+// read, so that a store that hangs delays the call that checks by that much, not to its deadline.
+const (
+	storeCheckInterval = 30 * time.Second
+	storeCheckTimeout  = 2 * time.Second
+)
 
 func (c *config) fetchTimeout() time.Duration {
 	if c.tokenFetchTimeout > 0 {
@@ -182,7 +186,10 @@ func (t *passStoreTokenSource) tokenContext(ctx context.Context) (*oauth2.Token,
 	last := t.lastCheck.Load()
 	if cur := t.current(); cur != nil && ctx != nil && time.Since(time.Unix(0, last)) >= t.sc.checkEvery &&
 		t.lastCheck.CompareAndSwap(last, time.Now().UnixNano()) {
-		if c := t.inStep(ctx, *cur); c.ClientID != cur.ClientID {
+		cctx, cancel := context.WithTimeout(ctx, storeCheckTimeout)
+		c := t.inStep(cctx, *cur)
+		cancel()
+		if c.ClientID != cur.ClientID {
 			t.set(c)
 			t.cache.invalidate("")
 		}
