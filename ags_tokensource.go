@@ -148,7 +148,7 @@ func (ts *AGSTokenSource) sharedRefresh(ctx context.Context, old *oauth2.Token, 
 		return tok, nil
 	}
 	// The refresh runs under the lease (renewed while it runs), within the token fetch timeout.
-	work, done, err := ts.svc.client.takeLease(ctx, "AGS refresh", func(ctx context.Context) (context.Context, func(), error) {
+	work, done, err := ts.svc.client.takeLease(ctx, "AGS refresh", ts.svc.client.cfg.fetchTimeout(), func(ctx context.Context) (context.Context, func(), error) {
 		return store.LockTokens(ctx, key)
 	})
 	if err != nil {

@@ -495,9 +495,9 @@ var (
 // the registration is exactly-once across everything sharing the store: on an empty store it takes
 // the registration lease, loads again (another replica may have registered meanwhile) and only then
 // registers and saves. Waiting for the lease ends with ctx or after the lease wait timeout
-// (WithLeaseWaitTimeout, DefaultLeaseWaitTimeout); the registration, after the token fetch timeout
-// (WithTokenFetchTimeout), or when the lease is lost. A holder that crashed loses the lease when it
-// expires, and the others go on.
+// (WithLeaseWaitTimeout, DefaultLeaseWaitTimeout); the registration, with ctx or when the lease is
+// lost (through WithPassCredentialStore, also with the fetch's budget: the lease wait plus the token
+// fetch timeout). A holder that crashed loses the lease when it expires, and the others go on.
 //
 // The save is write-once with the SDK's stores: a registration that comes too late (its lease lapsed
 // while it ran, and another replica stored its own) does not replace the stored credentials; they are
@@ -533,7 +533,7 @@ func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore,
 	}
 	workCtx := ctx
 	if locker, ok := store.(CredentialLocker); ok {
-		leaseCtx, release, err := s.client.takeLease(ctx, "registration", locker.LockCredentials)
+		leaseCtx, release, err := s.client.takeLease(ctx, "registration", 0, locker.LockCredentials)
 		if err != nil {
 			return ClientCredentials{}, err
 		}
@@ -547,16 +547,14 @@ func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore,
 			return ClientCredentials{}, err
 		}
 		workCtx = leaseCtx
-	} else {
-		var cancel context.CancelFunc
-		workCtx, cancel = context.WithTimeout(ctx, s.client.cfg.fetchTimeout())
-		defer cancel()
 	}
 	registered, err := s.Register(workCtx, softwareStatement)
 	if err != nil {
 		// The lease may have run out while registering: someone may have stored credentials since.
 		if stored, lerr := store.Load(ctx); lerr == nil {
 			known.remember(store, softwareStatement, stored)
+			s.client.warn(ctx, "tvauth: the registration failed or was cut off (its lease ran out): using the client another replica stored",
+				slog.String("stored_client_id", stored.ClientID))
 			return stored, nil
 		}
 		return ClientCredentials{}, leaseError(workCtx, "registration", err)
@@ -589,9 +587,9 @@ func (s *PassService) saveOrAdopt(ctx context.Context, store CredentialStore, st
 }
 
 // takeLease takes a lease with lock, waiting at most the lease wait timeout, and returns the context
-// to work under it: it ends when the lease is lost or after the token fetch timeout. done ends the
-// lease.
-func (c *Client) takeLease(ctx context.Context, what string, lock func(context.Context) (context.Context, func(), error)) (work context.Context, done func(), err error) {
+// to work under it: it ends when the lease is lost, or after limit (0: no limit of its own). done ends
+// the lease.
+func (c *Client) takeLease(ctx context.Context, what string, limit time.Duration, lock func(context.Context) (context.Context, func(), error)) (work context.Context, done func(), err error) {
 	wait := c.cfg.leaseWait()
 	waitCtx, stopWaiting := context.WithCancelCause(ctx)
 	timer := time.AfterFunc(wait, func() {
@@ -609,7 +607,10 @@ func (c *Client) takeLease(ctx context.Context, what string, lock func(context.C
 		stopWaiting(nil)
 		return nil, nil, fmt.Errorf("tvauth: taking the %s lease: %w", what, err)
 	}
-	work, cancel := context.WithTimeout(held, c.cfg.fetchTimeout())
+	work, cancel := held, context.CancelFunc(func() {})
+	if limit > 0 {
+		work, cancel = context.WithTimeout(held, limit)
+	}
 	return work, func() { cancel(); release(); stopWaiting(nil) }, nil
 }
 

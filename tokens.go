@@ -231,7 +231,7 @@ func sharedPassFetch(c *Client, store PassTokenStore, clientID string, fetch fun
 		if t, err := load(); err != nil || usable(t) {
 			return t, err
 		}
-		work, done, err := c.takeLease(ctx, "Pass token", func(ctx context.Context) (context.Context, func(), error) {
+		work, done, err := c.takeLease(ctx, "Pass token", c.cfg.fetchTimeout(), func(ctx context.Context) (context.Context, func(), error) {
 			return store.LockPassToken(ctx, clientID)
 		})
 		if err != nil {

@@ -54,7 +54,7 @@ type replicaResult struct {
 	ClientID  string        `json:"client_id"`  // what LoadOrRegister returns
 	PassToken string        `json:"pass_token"` // the bearer token its Pass call carried
 	AGSToken  string        `json:"ags_token,omitempty"`
-	Adopted   int           `json:"adopted"` // Warn lines so far: "the credential store holds another client"
+	Adopted   int           `json:"adopted"` // Warn lines so far that it uses the stored client, not its own
 	Elapsed   time.Duration `json:"elapsed"`
 	Err       string        `json:"err,omitempty"`
 }
@@ -108,7 +108,7 @@ func replicaMain() int {
 	rec := &bearerRecorder{}
 	var adopted atomic.Int32
 	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
-		if bytes.Contains(p, []byte("holds another client")) {
+		if bytes.Contains(p, []byte("stored_client_id=")) { // it uses a client it did not register or hold
 			adopted.Add(1)
 		}
 		return len(p), nil
