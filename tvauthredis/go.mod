@@ -20,5 +20,5 @@ require (
 )
 
 // Development against the checkout; a release tags the root first and then this module, whose
-// require names that root version (see RELEASING in CHANGELOG.md).
+// require names that root version (RELEASING.md).
 replace github.com/tvauth/tvauth => ../
