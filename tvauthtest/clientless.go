@@ -401,7 +401,7 @@ func (s *Server) clAuthenticate(w http.ResponseWriter, r *http.Request) {
 		adobeHTML(w, http.StatusBadRequest, "The registration code is unknown or expired for this requestor.")
 		return
 	}
-	relay := s.mvpdStartLogin(mvpd, expires, func(now time.Time) (string, error) {
+	relay := s.mvpdStartLogin(mvpd, requestor, expires, func(now time.Time, username string) (string, error) {
 		s.clientless.mu.Lock()
 		defer s.clientless.mu.Unlock()
 		rc := s.clientless.regcodes[code]
@@ -410,7 +410,7 @@ func (s *Server) clAuthenticate(w http.ResponseWriter, r *http.Request) {
 		}
 		rc.authenticated = true
 		s.clientless.authn[clKey{requestor, rc.deviceID}] = &clAuthn{mvpd: mvpd,
-			userID: adobeUserID(requestor, rc.deviceID, mvpd), issued: now, expires: now.Add(clAuthnTokenTTL)}
+			userID: subscriberUserID(username, requestor, rc.deviceID, mvpd), issued: now, expires: now.Add(clAuthnTokenTTL)}
 		return redirect, nil
 	})
 	adobeRedirect(w, "/mvpd/"+url.PathEscape(mvpd)+"/login?relayState="+url.QueryEscape(relay))

@@ -37,8 +37,10 @@ type passState struct {
 	denied      map[[2]string]bool // {mvpd, resource}
 	logins      map[string]*mvpdLogin
 	logouts     map[string]*mvpdLogout
-	logoutsDone map[string]int // MVPD → completed MVPD logout chains
-	preset      *passClient    // the DCR client PassCredentials returns, registered at start
+	logoutsDone map[string]int          // MVPD → completed MVPD logout chains
+	subscribers map[string][]Subscriber // MVPD → who signs in on its page, besides DefaultSubscriber
+	attempts    []LoginAttempt          // sign-ins on the MVPD pages, oldest first
+	preset      *passClient             // the DCR client PassCredentials returns, registered at start
 	partners    map[string]bool
 	partnerKey  []byte // signs the partner SAML responses PartnerSAMLResponse issues
 }
@@ -94,6 +96,7 @@ func newPassState() *passState {
 		logins:      map[string]*mvpdLogin{},
 		logouts:     map[string]*mvpdLogout{},
 		logoutsDone: map[string]int{},
+		subscribers: map[string][]Subscriber{},
 		mediaKey:    adobeRandomBytes(32),
 		partners:    map[string]bool{PartnerApple: true},
 		partnerKey:  adobeRandomBytes(32),

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,11 +21,21 @@ import (
 // redirect, like the real chain (Adobe, then the MVPD, then back).
 
 // mvpdLogin is a login the fake MVPD page will complete: Pass v2 (a session code) or Clientless v1
-// (a regcode). complete runs with no lock held and returns where the user agent lands.
+// (a regcode). complete runs with no lock held, for the subscriber who signed in, and returns where
+// the user agent lands.
 type mvpdLogin struct {
-	mvpd     string
-	expires  time.Time
-	complete func(now time.Time) (redirect string, err error)
+	mvpd, requestor string
+	expires         time.Time
+	complete        func(now time.Time, username string) (redirect string, err error)
+}
+
+// subscriberUserID is the user ID a login gives: the one the fake always derived for
+// DefaultSubscriber, one of the subscriber's own for the others.
+func subscriberUserID(username string, parts ...string) string {
+	if username != DefaultSubscriber {
+		parts = append(parts, username)
+	}
+	return adobeUserID(parts...)
 }
 
 // mvpdLogout is a logout chain started at /adobe-services/logout.
@@ -61,7 +72,7 @@ func (s *Server) passBrowserAuthenticate(w http.ResponseWriter, r *http.Request,
 			strings.Join(snap.missing(), ", ")+". Resume it first.")
 		return
 	}
-	relay := s.mvpdStartLogin(snap.mvpd, snap.notAfter, func(now time.Time) (string, error) {
+	relay := s.mvpdStartLogin(snap.mvpd, sp, snap.notAfter, func(now time.Time, username string) (string, error) {
 		s.pass.mu.Lock()
 		defer s.pass.mu.Unlock()
 		ss := s.pass.sessions[code]
@@ -69,7 +80,7 @@ func (s *Server) passBrowserAuthenticate(w http.ResponseWriter, r *http.Request,
 			return "", fmt.Errorf("the authentication code expired during login")
 		}
 		p := s.pass.putProfile(Profile{ServiceProvider: sp, MVPD: ss.mvpd, DeviceID: ss.deviceID,
-			SessionID: ss.id, NotBefore: now}, now)
+			UserID: subscriberUserID(username, sp, ss.deviceID, ss.mvpd), SessionID: ss.id, NotBefore: now}, now)
 		key := passProfileKey{p.ServiceProvider, p.DeviceID, p.MVPD}
 		ss.profile = &key
 		return ss.redirectURL, nil
@@ -78,16 +89,15 @@ func (s *Server) passBrowserAuthenticate(w http.ResponseWriter, r *http.Request,
 }
 
 // mvpdStartLogin records a login for the MVPD page and returns its relay state.
-func (s *Server) mvpdStartLogin(mvpd string, expires time.Time, complete func(time.Time) (string, error)) string {
+func (s *Server) mvpdStartLogin(mvpd, requestor string, expires time.Time, complete func(time.Time, string) (string, error)) string {
 	relay := adobeSecret(16)
 	s.pass.mu.Lock()
 	defer s.pass.mu.Unlock()
-	s.pass.logins[relay] = &mvpdLogin{mvpd: mvpd, expires: expires, complete: complete}
+	s.pass.logins[relay] = &mvpdLogin{mvpd: mvpd, requestor: requestor, expires: expires, complete: complete}
 	return relay
 }
 
-// mvpdPage serves the fake MVPD: /mvpd/{mvpd}/login logs the user in at once and sends the user
-// agent to the app's redirect URL; /mvpd/{mvpd}/logout ends the MVPD session and does the same.
+// mvpdPage serves the fake MVPD: /mvpd/{mvpd}/login and /mvpd/{mvpd}/logout.
 func (s *Server) mvpdPage(w http.ResponseWriter, r *http.Request) {
 	seg, err := adobeSegments(r.URL.EscapedPath(), "/mvpd/")
 	if err != nil || len(seg) != 2 || (seg[1] != "login" && seg[1] != "logout") {
@@ -99,27 +109,98 @@ func (s *Server) mvpdPage(w http.ResponseWriter, r *http.Request) {
 		adobeHTML(w, http.StatusMethodNotAllowed, "Use GET or POST.")
 		return
 	}
-	mvpd, relay := seg[0], r.URL.Query().Get("relayState")
-	now := s.adobeNow()
 	if seg[1] == "login" {
-		s.pass.mu.Lock()
-		l := s.pass.logins[relay]
-		if l != nil && l.mvpd == mvpd {
-			delete(s.pass.logins, relay) // one login per relay state, as a SAML request is single-use
-		}
-		s.pass.mu.Unlock()
-		if l == nil || l.mvpd != mvpd || !now.Before(l.expires) {
-			adobeHTML(w, http.StatusBadRequest, "This login request is unknown, used or expired.")
-			return
-		}
-		redirect, err := l.complete(now)
-		if err != nil {
-			adobeHTML(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		adobeRedirect(w, redirect)
+		s.mvpdLoginPage(w, r, seg[0])
 		return
 	}
+	s.mvpdLogoutPage(w, r, seg[0])
+}
+
+// mvpdLoginPage is the MVPD's login page. A browser (it asks for HTML) gets a form for a subscriber's
+// username and password; a wrong one shows the form again with an error and is recorded
+// (LoginAttempts); the right one completes the login and sends the browser on to the app's redirect
+// URL. A user agent that does not ask for HTML and posts no username (Go's http.Client, curl,
+// python) is signed in at once as DefaultSubscriber, as the fake always did, so the HTTP clients
+// written before the page existed keep working.
+func (s *Server) mvpdLoginPage(w http.ResponseWriter, r *http.Request, mvpd string) {
+	form := r.URL.Query()
+	if r.Method == http.MethodPost {
+		if reason := crossSiteRefusal(r); reason != "" {
+			messagePage(w, http.StatusForbidden, mvpd, "Refused", reason, "", "")
+			return
+		}
+		if adobeMediaType(r.Header, "application/x-www-form-urlencoded") {
+			body, err := url.ParseQuery(string(readAll(r)))
+			if err != nil {
+				adobeHTML(w, http.StatusBadRequest, "The form is malformed.")
+				return
+			}
+			for k, vs := range body {
+				form[k] = vs // the body's fields win over the query's
+			}
+		}
+	}
+	relay := form.Get("relayState")
+	now := s.adobeNow()
+	s.pass.mu.Lock()
+	l := s.pass.logins[relay]
+	s.pass.mu.Unlock()
+	if l == nil || l.mvpd != mvpd || !now.Before(l.expires) {
+		adobeHTML(w, http.StatusBadRequest, "This login request is unknown, used or expired.")
+		return
+	}
+	username, typed := form.Get("username"), form.Has("username")
+	if !typed && wantsHTML(r) {
+		renderPage(w, http.StatusOK, "login", s.loginPage(l, relay, "", ""))
+		return
+	}
+	password := form.Get("password")
+	if !typed {
+		sub := s.Subscribers(mvpd)[0] // DefaultSubscriber: every MVPD has one
+		username, password = sub.Username, sub.Password
+	}
+	if !s.pass.checkSubscriber(mvpd, username, password, now) {
+		renderPage(w, http.StatusForbidden, "login", s.loginPage(l, relay, username,
+			"The username or password is not right. Try again."))
+		return
+	}
+	s.pass.mu.Lock()
+	used := s.pass.logins[relay] != l
+	delete(s.pass.logins, relay) // one login per relay state, as a SAML request is single-use
+	s.pass.mu.Unlock()
+	if used {
+		adobeHTML(w, http.StatusBadRequest, "This login request is unknown, used or expired.")
+		return
+	}
+	redirect, err := l.complete(now, username)
+	if err != nil {
+		adobeHTML(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if typed {
+		w.Header().Set("Location", redirect)
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusSeeOther) // the browser GETs the app's page after a form
+		return
+	}
+	adobeRedirect(w, redirect)
+}
+
+func (s *Server) loginPage(l *mvpdLogin, relay, username, alert string) page {
+	return page{Title: "Sign in to " + l.mvpd, Site: l.mvpd + " (MVPD)", Alert: alert, Body: struct {
+		MVPD, Requestor, Action, Relay, Username string
+	}{l.mvpd, l.requestor, "/mvpd/" + url.PathEscape(l.mvpd) + "/login", relay, username}}
+}
+
+// signedOutSeconds is how long the MVPD's signed-out page shows before it moves on by itself.
+const signedOutSeconds = 5
+
+// mvpdLogoutPage ends the MVPD session of a logout chain started at /adobe-services/logout. A browser
+// (it asks for HTML) sees "signed out" and moves on to the app's redirect URL after a few seconds or
+// when the user follows Continue; other user agents are sent there at once, as before.
+func (s *Server) mvpdLogoutPage(w http.ResponseWriter, r *http.Request, mvpd string) {
+	relay := r.URL.Query().Get("relayState")
+	now := s.adobeNow()
 	c, err := r.Cookie(mvpdLogoutCookie)
 	if err != nil || c.Value != relay {
 		adobeHTML(w, http.StatusBadRequest, "The logout session cookie is missing: follow this chain with a user agent that keeps cookies.")
@@ -137,7 +218,19 @@ func (s *Server) mvpdPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: mvpdLogoutCookie, Value: "", Path: "/", MaxAge: -1})
-	adobeRedirect(w, lo.redirect)
+	if !wantsHTML(r) {
+		adobeRedirect(w, lo.redirect)
+		return
+	}
+	p := page{Title: "Signed out of " + mvpd, Site: mvpd + " (MVPD)", Body: struct {
+		MVPD    string
+		Next    template.URL
+		Seconds int
+	}{mvpd, appURL(lo.redirect), signedOutSeconds}}
+	if webURL(lo.redirect) {
+		p.Refresh = strconv.Itoa(signedOutSeconds) + ";url=" + lo.redirect
+	}
+	renderPage(w, http.StatusOK, "signedout", p)
 }
 
 // adobeServicesLogout is the URL of a logout/interactive action:

@@ -47,6 +47,18 @@ type SeedMVPD struct {
 	// Degraded: Adobe answers for the MVPD (DegradeMVPD): sessions answer authorize with reasonType
 	// degraded and leave a "degraded" profile, partner SSO profiles answer 200.
 	Degraded bool `json:"degraded,omitempty"`
+	// Subscribers can sign in on the MVPD's login page (AddSubscriber), beside DefaultSubscriber,
+	// whom every MVPD has.
+	Subscribers []SeedSubscriber `json:"subscribers,omitempty"`
+}
+
+// SeedSubscriber is a subscriber of an MVPD, who signs in on its login page with Username and
+// Password (Subscriber).
+type SeedSubscriber struct {
+	// Username is what the subscriber types in the login form's Username field.
+	Username string `json:"username"`
+	// Password is what the subscriber types in its Password field.
+	Password string `json:"password"`
 }
 
 // SeedProfile is an authenticated Pass profile, as if the user had logged in on that device
@@ -130,6 +142,9 @@ func (s *Server) ApplySeed(seed Seed) error {
 		s.AddMVPD(m.ID, m.LogoutEndpoint)
 		if m.Degraded {
 			s.DegradeMVPD(m.ID, true)
+		}
+		for _, sub := range m.Subscribers {
+			_ = s.AddSubscriber(m.ID, Subscriber(sub)) // validated above
 		}
 	}
 	for _, d := range seed.Denied {
@@ -234,6 +249,19 @@ func (seed Seed) validate(at func(field string) (line, col int), known func(mvpd
 			return bad(f+".id", "MVPD %q is seeded twice", m.ID)
 		}
 		mvpds[m.ID] = true
+		names := map[string]bool{}
+		for j, sub := range m.Subscribers {
+			sf := fmt.Sprintf("%s.subscribers[%d]", f, j)
+			switch {
+			case sub.Username == "":
+				return bad(sf+".username", "a subscriber needs a username")
+			case names[sub.Username]:
+				return bad(sf+".username", "subscriber %q is seeded twice for MVPD %q", sub.Username, m.ID)
+			case sub.Password == "":
+				return bad(sf+".password", "a subscriber needs a password")
+			}
+			names[sub.Username] = true
+		}
 	}
 	for i, p := range seed.Profiles {
 		f := fmt.Sprintf("profiles[%d]", i)

@@ -77,6 +77,7 @@ func NewServer() *Server {
 	s.registerClientless(s.mux)
 	s.registerWebAPI(s.mux)
 	s.registerAGS(s.mux)
+	s.registerPages(s.mux)
 	s.srv = httptest.NewServer(s)
 	return s
 }

@@ -48,11 +48,20 @@ func pathOrSlash(u *url.URL) string {
 // UserAgent returns an http.Client that behaves like the browser or WebView of an app: it has its own
 // cookie jar and follows redirects, served in-process by the fake. It stops before a redirect leaves
 // the fake (a host other than the fake's or the first request's), so the last answer is that redirect
-// and its Location is where a real browser would go next.
-func (s *Server) UserAgent() *http.Client {
+// and its Location is where a real browser would go next. At an MVPD's login page it does what a
+// person does: it fills in the form as DefaultSubscriber and submits it (UserAgentAs signs in as
+// another subscriber).
+func (s *Server) UserAgent() *http.Client { return s.userAgent(nil) }
+
+// UserAgentAs is UserAgent signing in as sub on the MVPD login pages. With a password that is not
+// sub's, the chain ends on the login page (HTTP 403, the form again with its error), as it does for
+// a person who mistyped, and the attempt is recorded (LoginAttempts).
+func (s *Server) UserAgentAs(sub Subscriber) *http.Client { return s.userAgent(&sub) }
+
+func (s *Server) userAgent(sub *Subscriber) *http.Client {
 	jar, _ := cookiejar.New(nil) // never fails without options
 	return &http.Client{
-		Transport: s.Transport(),
+		Transport: signInTransport{s: s, sub: sub},
 		Jar:       jar,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= 20 {
@@ -64,6 +73,52 @@ func (s *Server) UserAgent() *http.Client {
 			return nil
 		},
 	}
+}
+
+// signInTransport serves in-process and completes the MVPD login form: a GET of a login page asks
+// for the page, as a browser does, and, when the form comes back, posts it with sub's username and
+// password (nil: the MVPD's DefaultSubscriber). The answer to the GET is then the form's answer: the
+// redirect on to the app, or the form again.
+type signInTransport struct {
+	s   *Server
+	sub *Subscriber
+}
+
+func (t signInTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	seg, err := adobeSegments(req.URL.EscapedPath(), "/mvpd/")
+	if req.Method != http.MethodGet || err != nil || len(seg) != 2 || seg[1] != "login" {
+		return t.s.roundTrip(req)
+	}
+	page := req.Clone(req.Context())
+	page.Header.Set("Accept", "text/html")
+	resp, err := t.s.roundTrip(page)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return resp, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	sub := Subscriber{Username: DefaultSubscriber, Password: DefaultSubscriberPassword}
+	if t.sub != nil {
+		sub = *t.sub
+	} else if subs := t.s.Subscribers(seg[0]); len(subs) > 0 {
+		sub = subs[0] // DefaultSubscriber, with the password the MVPD gives it
+	}
+	form := url.Values{"relayState": {req.URL.Query().Get("relayState")}, "username": {sub.Username}, "password": {sub.Password}}
+	post, err := http.NewRequestWithContext(req.Context(), http.MethodPost, req.URL.String(), strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	post.Header.Set("Accept", "text/html")
+	if ua := req.Header.Get("User-Agent"); ua != "" {
+		post.Header.Set("User-Agent", ua)
+	}
+	resp, err = t.s.roundTrip(post)
+	if err != nil {
+		return nil, err
+	}
+	resp.Request = req
+	return resp, nil
 }
 
 // inside reports whether u is served by the fake: its host is the fake's own or the one the chain
