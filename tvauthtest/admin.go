@@ -152,10 +152,24 @@ func (a *Standalone) Info(baseURL string) Info {
 	}
 }
 
-// ServeHTTP serves the admin API under AdminPrefix and the fake everywhere else.
+// ServeHTTP serves the admin API and the dashboard under AdminPrefix and the fake everywhere else.
+// A request that changes state there is refused (403) when a browser says another site sent it
+// (Sec-Fetch-Site, Origin): a page the tester visits cannot reset the fake or queue faults.
 func (a *Standalone) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == strings.TrimSuffix(AdminPrefix, "/") && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		http.Redirect(w, r, AdminPrefix, http.StatusMovedPermanently)
+		return
+	}
 	if !strings.HasPrefix(r.URL.Path, AdminPrefix) {
 		a.Server().ServeHTTP(w, r)
+		return
+	}
+	if reason := crossSiteRefusal(r); reason != "" {
+		if strings.HasPrefix(r.URL.Path, AdminPrefix+"dashboard/") {
+			messagePage(w, http.StatusForbidden, "dashboard", "Refused", reason, "", "")
+		} else {
+			adminError(w, http.StatusForbidden, fmt.Errorf("tvauthtest: %s", reason))
+		}
 		return
 	}
 	if _, pattern := a.mux.Handler(r); pattern == "" {
@@ -195,6 +209,13 @@ func (a *Standalone) adminRoutes() []adminRoute {
 		{"POST", "clock", a.advanceClock},
 		{"GET", "requests", a.requests},
 		{"DELETE", "requests", a.clearRequests},
+		// The dashboard (admin_dashboard.go): a page, and the forms it posts.
+		{"GET", "{$}", a.dashboard},
+		{"POST", "dashboard/faults", a.dashboardAddFault},
+		{"POST", "dashboard/faults/clear", a.dashboardClearFaults},
+		{"POST", "dashboard/requests/clear", a.dashboardClearRequests},
+		{"POST", "dashboard/clock", a.dashboardClock},
+		{"POST", "dashboard/reset", a.dashboardReset},
 	}
 }
 

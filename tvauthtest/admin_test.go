@@ -52,6 +52,30 @@ func admin(t *testing.T, method, url, body string, out any) int {
 	return resp.StatusCode
 }
 
+// pageCall asks for a page (as a browser does: Accept: text/html), posting form when method is POST,
+// and follows redirects; it returns the last answer's status and body.
+func pageCall(t *testing.T, method, url, form string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/html")
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if ct := resp.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+		t.Errorf("%s %s: Content-Type %q", method, url, ct)
+	}
+	return resp.StatusCode, string(raw)
+}
+
 func clientFor(t *testing.T, base string) *tvauth.Client {
 	t.Helper()
 	c, err := tvauth.New(tvauth.WithPassURL(base), tvauth.WithClientlessURL(base), tvauth.WithWebAPIURL(base),
@@ -124,6 +148,24 @@ func TestAdminEveryRoute(t *testing.T) {
 		{"GET", "clock", "", "", clockAt("0s")},
 	}
 	covered := map[string]bool{}
+	// The dashboard's routes: a page, and the forms it posts (each answers 303 back to the page).
+	for i, st := range []struct{ method, route, form, want string }{
+		{"GET", "{$}", "", "<h1>Dashboard</h1>"},
+		{"POST", "dashboard/faults", "path=%2Fags%2F%2A&status=503&times=2", "Fault added"},
+		{"POST", "dashboard/faults/clear", "", "Every fault is cleared"},
+		{"POST", "dashboard/clock", "advance=90m", "offset 1h30m0s"},
+		{"POST", "dashboard/requests/clear", "", "The recorded requests are cleared"},
+		{"POST", "dashboard/reset", "", "offset 0s"},
+	} {
+		code, page := pageCall(t, st.method, base+AdminPrefix+strings.TrimSuffix(st.route, "{$}"), st.form)
+		if code != http.StatusOK || !strings.Contains(page, st.want) {
+			t.Errorf("page step %d, %s %s: %d, want 200 with %q in\n%s", i, st.method, st.route, code, st.want, page)
+		}
+		covered[st.method+" "+st.route] = true
+	}
+	if n := len(a.Server().PendingFaults()); n != 0 {
+		t.Errorf("%d faults pending after the dashboard cleared them and reset", n)
+	}
 	for i, st := range steps {
 		var answer any
 		if code := admin(t, st.method, base+AdminPrefix+st.route, st.body, &answer); code != http.StatusOK {
@@ -182,6 +224,7 @@ func TestAdminWrongMethod(t *testing.T) {
 			if slices.Contains(allowed, m) {
 				continue
 			}
+			path := strings.TrimSuffix(path, "{$}") // the dashboard, at AdminPrefix itself
 			req, _ := http.NewRequest(m, base+AdminPrefix+path, nil)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -201,7 +244,7 @@ func TestAdminWrongMethod(t *testing.T) {
 			}
 		}
 	}
-	for _, path := range []string{"", "nothing", "faults/1", "health/"} {
+	for _, path := range []string{"nothing", "faults/1", "health/", "dashboard", "dashboard/faults/1"} {
 		var e map[string]any
 		if code := admin(t, "GET", base+AdminPrefix+path, "", &e); code != 404 ||
 			e["error"] != "tvauthtest: no admin route GET "+AdminPrefix+path+"; see the README's admin API section" {

@@ -131,7 +131,7 @@ func TestFakeRefusesABadSeedBeforeListening(t *testing.T) {
 	for _, tc := range []struct {
 		name, json, says string
 	}{
-		{"unknown field", "{\n  \"mvpds\": [\n    {\"id\": \"A\", \"logout\": true}\n  ]\n}", "seed.json:3:17: mvpds[0].logout: unknown field (known: degraded, id, logout_endpoint)"},
+		{"unknown field", "{\n  \"mvpds\": [\n    {\"id\": \"A\", \"logout\": true}\n  ]\n}", "seed.json:3:17: mvpds[0].logout: unknown field (known: degraded, id, logout_endpoint, subscribers)"},
 		{"wrong type", "{\"ags_users\": [{\"username\": \"d\", \"accounts\": [1660]}]}", "seed.json:1:47: ags_users[0].accounts[0]: want a string, got number 1660"},
 		{"syntax", "{\"mvpds\": [}", "seed.json:1:12: mvpds: malformed JSON"},
 		{"bad duration", "{\"latency\": \"soon\"}", `seed.json:1:13: latency: "soon" is not a duration`},
