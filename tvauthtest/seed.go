@@ -183,12 +183,12 @@ func (s *Server) ApplySeed(seed Seed) error {
 }
 
 // InputError is input the fake refuses: a seed (ParseSeed, ApplySeed, NewStandalone, the admin API's
-// seed), or a fault, latency, throttle or clock change (FailNextWith, SetLatency, SetPathLatency,
-// SetThrottle, the admin API). It says what was refused, where (1-based line and column of the JSON,
+// seed), a subscriber (AddSubscriber), or a fault, latency, throttle or clock change (FailNextWith,
+// SetLatency, SetPathLatency, SetThrottle, the admin API and the dashboard). It says what was refused, where (1-based line and column of the JSON,
 // 0 when the input did not come from JSON), which field (a JSON path as the seed file and the admin
 // API spell it, such as "ags_users[1].accounts[0]" or "status") and why.
 type InputError struct {
-	Input        string // what was refused: "seed", "fault", "latency", "throttle" or "clock"
+	Input        string // what was refused: "seed", "subscriber", "fault", "latency", "throttle" or "clock"
 	Line, Column int    // where in the JSON, 1-based; 0 when the input was not JSON
 	Field        string // the JSON path of the field at fault; "" when the whole input is
 	Reason       string // why, in a sentence without the input's name or position
