@@ -118,19 +118,21 @@ func (a *Standalone) Close() { a.Server().Close() }
 // Info is what a Standalone offers, for a harness to read: the root URL of each family and every
 // seeded identity with its password. baseURL is where the Standalone is served.
 type Info struct {
-	URL               string `json:"url"`
-	Health            string `json:"health"`
-	Admin             string `json:"admin"`
-	Pass              string `json:"pass"`
-	Clientless        string `json:"clientless"`
-	WebAPI            string `json:"webapi"`
-	AGS               string `json:"ags"`
-	SoftwareStatement string `json:"software_statement"`
-	ServiceProvider   string `json:"service_provider"` // any id works; the quickstart's
-	WebAPIDevID       string `json:"webapi_dev_id"`
-	AGSTenant         string `json:"ags_tenant"`
-	AGSAuthService    string `json:"ags_auth_service"`
-	Seed              Seed   `json:"seed"` // with every AGS password filled in
+	URL               string `json:"url"`                // where the Standalone is served
+	Health            string `json:"health"`             // GET: 200 {"status":"ok"} once it listens
+	Admin             string `json:"admin"`              // the admin API's root, and its dashboard (HTML)
+	Dashboard         string `json:"dashboard"`          // the dashboard: the Admin URL, for a person
+	Activate          string `json:"activate"`           // the activation page (the second-screen page)
+	Pass              string `json:"pass"`               // the Pass v2 and DCR base URL
+	Clientless        string `json:"clientless"`         // the Clientless v1 base URL
+	WebAPI            string `json:"webapi"`             // the NINA WebAPI base URL
+	AGS               string `json:"ags"`                // the OpenTV AGS base URL
+	SoftwareStatement string `json:"software_statement"` // the one DCR register accepts
+	ServiceProvider   string `json:"service_provider"`   // any id works; the quickstart's
+	WebAPIDevID       string `json:"webapi_dev_id"`      // the devId WebAPI calls must send
+	AGSTenant         string `json:"ags_tenant"`         // the tenant AGS calls send
+	AGSAuthService    string `json:"ags_auth_service"`   // the auth service AGS sign-ons name
+	Seed              Seed   `json:"seed"`               // with every AGS password and MVPD subscriber filled in
 }
 
 // Info describes the Standalone served at baseURL (no trailing slash).
@@ -143,8 +145,22 @@ func (a *Standalone) Info(baseURL string) Info {
 			seed.AGSUsers[i].Password = DefaultAGSPassword
 		}
 	}
+	// Every MVPD's subscribers as its login page knows them: DefaultSubscriber first.
+	seed.MVPDs = append([]SeedMVPD(nil), seed.MVPDs...)
+	for i, m := range seed.MVPDs {
+		subs := []SeedSubscriber{{Username: DefaultSubscriber, Password: DefaultSubscriberPassword}}
+		for _, sub := range m.Subscribers {
+			if sub.Username == DefaultSubscriber {
+				subs[0] = sub
+			} else {
+				subs = append(subs, sub)
+			}
+		}
+		seed.MVPDs[i].Subscribers = subs
+	}
 	return Info{
 		URL: baseURL, Health: baseURL + AdminPrefix + "health", Admin: baseURL + AdminPrefix,
+		Dashboard: baseURL + AdminPrefix, Activate: baseURL + ActivatePath,
 		Pass: baseURL, Clientless: baseURL, WebAPI: baseURL, AGS: baseURL + "/ags",
 		SoftwareStatement: seed.SoftwareStatement, ServiceProvider: DefaultServiceProvider,
 		WebAPIDevID: WebAPIDevID, AGSTenant: AGSTenant, AGSAuthService: AGSAuthService,

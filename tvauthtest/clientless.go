@@ -73,10 +73,14 @@ func (s *Server) registerClientless(mux *http.ServeMux) {
 
 // RegCode is a read-only view of a Clientless registration code.
 type RegCode struct {
-	ID, Code, Requestor, MVPD string
-	DeviceID                  string
-	Generated, Expires        time.Time
-	Authenticated             bool // a user logged in through /api/v1/authenticate with it
+	ID            string    // the record's id
+	Code          string    // the registration code the TV shows
+	Requestor     string    // the requestor it was created for
+	MVPD          string    // the MVPD the device asked for; "" when it named none
+	DeviceID      string    // the v1 deviceId of the device that created it
+	Generated     time.Time // when it was created
+	Expires       time.Time // when it expires (its ttl, RegCodeTTL by default)
+	Authenticated bool      // a user logged in through /api/v1/authenticate with it
 }
 
 // RegCode returns the registration code record of a code.

@@ -75,12 +75,12 @@ type passProfileKey struct{ serviceProvider, deviceID, mvpd string }
 // Profile is an authenticated profile the Pass fake holds for one device, as created by a browser
 // login or seeded with AddProfile.
 type Profile struct {
-	ServiceProvider string
-	MVPD            string
-	DeviceID        string // the raw device ID (what AP-Device-Identifier carries base64-encoded)
-	UserID          string // "" when seeding: derived from the other fields
-	Type            string // "" when seeding: "regular"
-	SessionID       string
+	ServiceProvider string    // the service provider (requestor) the profile is for
+	MVPD            string    // the MVPD the user signed in with
+	DeviceID        string    // the raw device ID (what AP-Device-Identifier carries base64-encoded)
+	UserID          string    // the MVPD's opaque user ID; "" when seeding: derived from the other fields
+	Type            string    // regular, degraded, …; "" when seeding: "regular"
+	SessionID       string    // the authentication session the login went through; "" when seeding: a new one
 	NotBefore       time.Time // zero when seeding: now
 	NotAfter        time.Time // zero when seeding: NotBefore + ProfileTTL
 }
@@ -232,11 +232,16 @@ func (s *Server) CompletedLogouts(mvpd string) int {
 
 // PassSession is a read-only view of a v2 authentication session.
 type PassSession struct {
-	Code, ID, ServiceProvider string
-	MVPD, Domain, RedirectURL string
-	DeviceID                  string
-	NotBefore, NotAfter       time.Time
-	Authenticated             bool // the user logged in through this code
+	Code            string    // the authentication code the TV shows
+	ID              string    // the session's id (sessionId)
+	ServiceProvider string    // the service provider it was created for
+	MVPD            string    // "" until the session has one (created or resumed with it)
+	Domain          string    // its domainName; "" until it has one
+	RedirectURL     string    // where the user agent lands after the login; "" until it has one
+	DeviceID        string    // the raw ID of the device that created it
+	NotBefore       time.Time // when the code became valid
+	NotAfter        time.Time // when the code expires (SessionCodeTTL after NotBefore)
+	Authenticated   bool      // the user logged in through this code
 }
 
 // PassSession returns the v2 authentication session of a code.

@@ -296,8 +296,12 @@ func (s *Server) adobeMediaMAC(body []byte) []byte {
 
 // MediaToken is what a valid serialized media token says.
 type MediaToken struct {
-	Requestor, Resource, MVPD, UserID string
-	Issued, Expires                   time.Time
+	Requestor string    // the requestor it was issued to (requestorID)
+	Resource  string    // the resource ID it authorizes (an MRSS resource's channel title)
+	MVPD      string    // the MVPD that authorized it (mvpdId)
+	UserID    string    // the user it was issued for (userId)
+	Issued    time.Time // issueTime
+	Expires   time.Time // issueTime plus its ttl (MediaTokenTTL)
 }
 
 // VerifyMediaToken checks a serializedToken (v2 decisions or v1 tokens/media) the way a programmer's

@@ -23,16 +23,22 @@ import (
 type Seed struct {
 	// SoftwareStatement is the one software statement DCR register accepts; "" keeps the one the
 	// fake generated.
-	SoftwareStatement string           `json:"software_statement,omitempty"`
-	MVPDs             []SeedMVPD       `json:"mvpds,omitempty"`
-	Profiles          []SeedProfile    `json:"profiles,omitempty"`
-	Denied            []SeedDenial     `json:"denied,omitempty"`
-	WebAPIUsers       []SeedWebAPIUser `json:"webapi_users,omitempty"`
-	AGSUsers          []SeedAGSUser    `json:"ags_users,omitempty"`
+	SoftwareStatement string `json:"software_statement,omitempty"`
+	// MVPDs are integrated with every service provider and requestor, with their subscribers.
+	MVPDs []SeedMVPD `json:"mvpds,omitempty"`
+	// Profiles are Pass v2 logins already done, per device.
+	Profiles []SeedProfile `json:"profiles,omitempty"`
+	// Denied are resources an MVPD refuses to authorize.
+	Denied []SeedDenial `json:"denied,omitempty"`
+	// WebAPIUsers are the NINA accounts clientLogin accepts.
+	WebAPIUsers []SeedWebAPIUser `json:"webapi_users,omitempty"`
+	// AGSUsers are the OpenTV AGS users signOn accepts.
+	AGSUsers []SeedAGSUser `json:"ags_users,omitempty"`
 	// ClockOffset moves the fake's clock from the wall clock ("-1h", "30m").
 	ClockOffset time.Duration `json:"clock_offset,omitempty"`
-	// Latency delays every answer; PathLatency delays the answers to some paths instead.
-	Latency     time.Duration     `json:"latency,omitempty"`
+	// Latency delays every answer ("250ms").
+	Latency time.Duration `json:"latency,omitempty"`
+	// PathLatency delays the answers to some paths instead of Latency.
 	PathLatency []SeedPathLatency `json:"path_latency,omitempty"`
 	// Throttle switches Adobe's throttle on (see SetThrottle); nil leaves it off.
 	Throttle *SeedThrottle `json:"throttle,omitempty"`
@@ -40,6 +46,7 @@ type Seed struct {
 
 // SeedMVPD is an MVPD integrated with every service provider (AddMVPD).
 type SeedMVPD struct {
+	// ID is the MVPD's id, as mvpd and mso_id parameters name it ("Cablevision").
 	ID string `json:"id"`
 	// LogoutEndpoint: the MVPD has a logout page, so Pass logout answers logout/interactive with a
 	// URL; without one it answers complete/none.
@@ -64,9 +71,9 @@ type SeedSubscriber struct {
 // SeedProfile is an authenticated Pass profile, as if the user had logged in on that device
 // (AddProfile).
 type SeedProfile struct {
-	ServiceProvider string `json:"service_provider"`
-	MVPD            string `json:"mvpd"`
-	DeviceID        string `json:"device_id"` // the raw device ID, not base64
+	ServiceProvider string `json:"service_provider"` // the service provider the profile is for
+	MVPD            string `json:"mvpd"`             // the MVPD the user signed in with: one of the seed's or the fake's
+	DeviceID        string `json:"device_id"`        // the raw device ID, not base64
 	// Type is the profile's type: regular (the default), degraded, temporary, appleSSO, platformSSO
 	// or serviceTokenSSO.
 	Type string `json:"type,omitempty"`
@@ -74,19 +81,19 @@ type SeedProfile struct {
 
 // SeedDenial makes an MVPD deny a resource (DenyResource).
 type SeedDenial struct {
-	MVPD     string `json:"mvpd"`
-	Resource string `json:"resource"`
+	MVPD     string `json:"mvpd"`     // the MVPD that denies
+	Resource string `json:"resource"` // the resource ID it denies (an MRSS resource's channel title)
 }
 
 // SeedWebAPIUser is a NINA account (AddWebAPIUser).
 type SeedWebAPIUser struct {
-	LoginID  string `json:"login_id"`
-	Password string `json:"password"`
+	LoginID  string `json:"login_id"` // clientLogin's s
+	Password string `json:"password"` // clientLogin's pwd
 }
 
 // SeedAGSUser is an AGS SSO user (AddAGSUser): with two accounts or more, signOn answers 300.
 type SeedAGSUser struct {
-	Username string   `json:"username"`
+	Username string   `json:"username"`           // the username sign-on parameter
 	Password string   `json:"password,omitempty"` // "" means DefaultAGSPassword
 	Accounts []string `json:"accounts,omitempty"` // nil means one account named after the user
 	Error    int      `json:"error,omitempty"`    // an AGS error code every sign-on answers (SetAGSUserError)
@@ -94,15 +101,15 @@ type SeedAGSUser struct {
 
 // SeedPathLatency delays the answers to the paths matching Path (exact, or a prefix ending in "*").
 type SeedPathLatency struct {
-	Path    string        `json:"path"`
-	Latency time.Duration `json:"latency"`
+	Path    string        `json:"path"`    // an exact path, or a prefix ending in "*"
+	Latency time.Duration `json:"latency"` // how long the answers wait ("500ms")
 }
 
 // SeedThrottle is Throttle as a seed file writes it.
 type SeedThrottle struct {
-	Rate  float64  `json:"rate,omitempty"`
-	Burst int      `json:"burst,omitempty"`
-	Paths []string `json:"paths,omitempty"`
+	Rate  float64  `json:"rate,omitempty"`  // requests per second refilled; 0 means Adobe's 1
+	Burst int      `json:"burst,omitempty"` // bucket size; 0 means Adobe's 10
+	Paths []string `json:"paths,omitempty"` // path patterns; none means the paths Adobe throttles
 }
 
 // The identities of DefaultSeed, the quickstart's.

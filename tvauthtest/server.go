@@ -57,12 +57,12 @@ type Server struct {
 
 // Request is what the fake recorded of one request it received.
 type Request struct {
-	Method   string
-	Host     string // the host the client addressed (the Host header)
-	Path     string
-	RawQuery string
-	Header   http.Header
-	Body     []byte
+	Method   string      // the HTTP method
+	Host     string      // the host the client addressed (the Host header)
+	Path     string      // the URL's path, unescaped
+	RawQuery string      // the URL's query, as sent (no "?")
+	Header   http.Header // every header as received, secrets included
+	Body     []byte      // the body as received (at most 8 MiB are read)
 }
 
 // NewServer starts an in-process server for all four families: Pass, Clientless and WebAPI paths at
