@@ -33,15 +33,38 @@ func fakeCommand(env *environment) *ffcli.Command {
 Serves Adobe Pass v2 and v1 (clientless) and NINA WebAPI at the root and OpenTV AGS under /ags, all
 checking requests the way the real services do (signatures, parameter order), plus:
 
+ADMIN API (JSON; 405 with Allow for a wrong method)
   GET  /_tvauth/health      200 {"status":"ok"} once listening
   GET  /_tvauth/info        the URLs and seeded identities printed on start
   POST /_tvauth/seed        add identities (same JSON as -seed)
   POST /_tvauth/reset       back to the starting seed
   POST /_tvauth/faults      {"path":"/ags/*","status":503,"times":2} or {"path":…,"drop":true}
-  PUT  /_tvauth/latency     {"latency":"2s"} or {"path":"/api/v2/*","latency":"500ms"}
-  PUT  /_tvauth/throttle    {"rate":1,"burst":10}; DELETE to switch it off
+  GET  /_tvauth/faults      the pending faults; DELETE clears them
+  PUT  /_tvauth/latency     {"latency":"2s"} sets every path (and drops per-path rules), or
+                            {"path":"/api/v2/*","latency":"500ms"} one path; GET shows them, DELETE clears
+  PUT  /_tvauth/throttle    {"rate":1,"burst":10}; GET shows it; DELETE switches it off
   POST /_tvauth/clock       {"advance":"31m"}; GET shows it
   GET  /_tvauth/requests    the recorded requests (?path=/auth/*); DELETE clears them
+
+PAGES (plain HTML forms, for a person or a browser test)
+  /_tvauth/                 dashboard: requests (secrets masked), sessions, profiles, reg codes,
+                            faults (add, clear), clock, reset; it warns when -addr is not loopback
+  /activate                 type the code a TV shows (Pass v2 session or v1 reg code), pick the MVPD
+  /mvpd/{mvpd}/login        the MVPD's login form, shown to browsers (Accept: text/html); other
+                            clients are signed in at once as the default subscriber
+  /mvpd/{mvpd}/logout       "signed out", then on to the redirect URL
+
+SEED (-seed FILE, POST /_tvauth/seed)
+  software_statement        the one DCR register accepts
+  mvpds[]                   id, logout_endpoint, degraded, subscribers[] (username, password);
+                            every MVPD also has subscriber / subscriber-password
+  profiles[]                service_provider, mvpd, device_id, type
+  denied[]                  mvpd, resource
+  webapi_users[]            login_id, password
+  ags_users[]               username, password, accounts, error
+  clock_offset, latency     durations ("-1h", "250ms")
+  path_latency[]            path, latency
+  throttle                  rate, burst, paths
 
 SIGINT or SIGTERM shuts it down gracefully.`),
 		FlagSet: fs,
