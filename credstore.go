@@ -248,6 +248,12 @@ const maxCredentialsFile = 1 << 20
 // error (never ErrNoCredentials: registering again would sign users out), and so is a file whose
 // group or others have any access (ErrFileModeTooOpen), unless AllowGroupOrOtherAccess.
 func (f *FileCredentialStore) Load(ctx context.Context) (ClientCredentials, error) {
+	return f.load(ctx, true)
+}
+
+// load is Load; again says whether a file that appeared between the open and the look at the path is
+// opened once more.
+func (f *FileCredentialStore) load(ctx context.Context, again bool) (ClientCredentials, error) {
 	if err := ctx.Err(); err != nil {
 		return ClientCredentials{}, err
 	}
@@ -256,8 +262,17 @@ func (f *FileCredentialStore) Load(ctx context.Context) (ClientCredentials, erro
 	}
 	file, err := os.Open(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		if _, lerr := os.Lstat(f.path); lerr == nil { // a link to nothing: a mount gone, not an empty store
-			return ClientCredentials{}, fmt.Errorf("tvauth: %s is a symbolic link to a missing file", f.path)
+		// Something at the path now is either a save that completed since the open (open it again) or
+		// a link to nothing: a mount gone, not an empty store.
+		if fi, lerr := os.Lstat(f.path); lerr == nil {
+			_, serr := os.Stat(f.path)
+			switch {
+			case fi.Mode()&fs.ModeSymlink != 0 && errors.Is(serr, fs.ErrNotExist):
+				return ClientCredentials{}, fmt.Errorf("tvauth: %s is a symbolic link to a missing file", f.path)
+			case !again:
+				return ClientCredentials{}, fmt.Errorf("tvauth: %s changed while it was read", f.path)
+			}
+			return f.load(ctx, false)
 		}
 		return ClientCredentials{}, fmt.Errorf("%w (%s does not exist)", ErrNoCredentials, f.path)
 	}
