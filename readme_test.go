@@ -2,7 +2,9 @@ package tvauth_test
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,50 +14,92 @@ import (
 	"testing"
 )
 
-// The README's Go code is tested by keeping each ```go block, word for word, inside a Go test file,
-// where it compiles and runs with `go test ./...`. In README.md a block is preceded by a marker line
+// The Go code of README.md and of every guide in docs/ is tested by keeping each ```go block, word for
+// word, in a Go test file, where it compiles and runs with `go test ./...`. In the Markdown a block
+// follows a marker line
 //
 //	<!-- snippet: NAME -->
 //
-// and in some _test.go file of the module the same code sits between the comment lines
+// and in a _test.go file somewhere in the repository (this package's for README.md and the guides of
+// the root package; tvauthtest's or tvauthredis's for guides whose code needs them) the same code sits
+// between the comment lines
 //
-//	// README:begin NAME
-//	// README:end NAME
+//	// docs:begin NAME
+//	// docs:end NAME
 //
-// TestREADMESnippets fails when a block has no marker, a marker has no region, a region has no block,
-// or the two differ. Editing either side alone breaks CI, so the README cannot drift from code that runs.
+// TestDocsSnippets fails when a block has no marker, a marker has no region, a region has no block, a
+// name is used twice, or a block and its region differ. Editing either side alone breaks CI, so no
+// document can drift from code that compiles, and each region's test runs it (for the root package's
+// regions, through runSnippet, which captures what the code prints: go test prints only package lines).
 
 var (
 	snippetMarker = regexp.MustCompile(`^<!-- snippet: ([a-z0-9-]+) -->$`)
-	regionBegin   = regexp.MustCompile(`^\s*// README:begin ([a-z0-9-]+)$`)
-	regionEnd     = regexp.MustCompile(`^\s*// README:end ([a-z0-9-]+)$`)
+	regionBegin   = regexp.MustCompile(`^\s*// docs:begin ([a-z0-9-]+)$`)
+	regionEnd     = regexp.MustCompile(`^\s*// docs:end ([a-z0-9-]+)$`)
 )
 
-func TestREADMESnippets(t *testing.T) {
-	blocks, err := readmeGoBlocks("README.md")
+// docFiles are the Markdown files whose Go blocks are tested: README.md and every guide in docs/.
+func docFiles(t *testing.T) []string {
+	t.Helper()
+	guides, err := filepath.Glob(filepath.Join("docs", "*.md"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	return append([]string{"README.md"}, guides...)
+}
+
+func TestDocsSnippets(t *testing.T) {
+	blocks := map[string]snippet{}
+	for _, path := range docFiles(t) {
+		got, err := markdownGoBlocks(path)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		for name, b := range got {
+			if prev, dup := blocks[name]; dup {
+				t.Errorf("%s:%d: snippet name %q also used at %s:%d", b.file, b.line, name, prev.file, prev.line)
+			}
+			blocks[name] = b
+		}
+	}
+	if len(blocks) == 0 {
+		t.Fatal("no ```go block in README.md or docs/: the parser is broken")
 	}
 	regions, err := snippetRegions(".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(blocks) == 0 {
-		t.Fatal("README.md has no ```go block: the parser is broken")
-	}
 	for name, b := range blocks {
 		r, ok := regions[name]
 		if !ok {
-			t.Errorf("README.md:%d: snippet %q has no `// README:begin %s` region in any _test.go file", b.line, name, name)
+			t.Errorf("%s:%d: snippet %q has no `// docs:begin %s` region in any _test.go file", b.file, b.line, name, name)
 			continue
 		}
 		if got, want := normaliseSnippet(b.text), normaliseSnippet(r.text); got != want {
-			t.Errorf("README.md:%d: snippet %q differs from %s:%d\n%s", b.line, name, r.file, r.line, lineDiff(got, want))
+			t.Errorf("%s:%d: snippet %q differs from %s:%d\n%s", b.file, b.line, name, r.file, r.line, lineDiff(got, want))
 		}
 	}
 	for name, r := range regions {
 		if _, ok := blocks[name]; !ok {
-			t.Errorf("%s:%d: region %q is not shown in README.md (add the block or remove the markers)", r.file, r.line, name)
+			t.Errorf("%s:%d: region %q is shown in no document (add the block or remove the markers)", r.file, r.line, name)
+		}
+	}
+}
+
+// README.md is the front door: short, with the one command that tests everything.
+func TestREADMEFrontDoor(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(b, []byte("\n")); n > 300 {
+		t.Errorf("README.md has %d lines; at most 300 (move the detail to a guide in docs/)", n)
+	}
+	for _, want := range []string{"go test ./...", "go run ./examples/quickstart", "go get github.com/tvauth/tvauth",
+		"go install github.com/tvauth/tvauth/cmd/tvauth@latest"} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("README.md lacks %q", want)
 		}
 	}
 }
@@ -66,8 +110,8 @@ type snippet struct {
 	text string
 }
 
-// readmeGoBlocks returns the ```go blocks of a Markdown file by the name of the marker before each.
-func readmeGoBlocks(path string) (map[string]snippet, error) {
+// markdownGoBlocks returns the ```go blocks of a Markdown file by the name of the marker before each.
+func markdownGoBlocks(path string) (map[string]snippet, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -91,7 +135,7 @@ func readmeGoBlocks(path string) (map[string]snippet, error) {
 		trimmed := strings.TrimSpace(line)
 		switch {
 		case inFence && strings.HasPrefix(trimmed, "```"):
-			if inGo {
+			if inGo && curName != "" {
 				cur.text = body.String()
 				if _, dup := blocks[curName]; dup {
 					return nil, fmt.Errorf("%s:%d: snippet name %q used twice", path, cur.line, curName)
@@ -130,7 +174,7 @@ func readmeGoBlocks(path string) (map[string]snippet, error) {
 	return blocks, markerErr
 }
 
-// snippetRegions collects the README regions of every _test.go file under root.
+// snippetRegions collects the docs regions of every _test.go file under root, other modules' included.
 func snippetRegions(root string) (map[string]snippet, error) {
 	regions := map[string]snippet{}
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -143,7 +187,7 @@ func snippetRegions(root string) (map[string]snippet, error) {
 			}
 			return nil
 		}
-		if !strings.HasSuffix(path, "_test.go") || path == "readme_test.go" {
+		if !strings.HasSuffix(path, "_test.go") {
 			return nil
 		}
 		data, err := os.ReadFile(path)
@@ -166,7 +210,7 @@ func snippetRegions(root string) (map[string]snippet, error) {
 			}
 			if m := regionEnd.FindStringSubmatch(line); m != nil {
 				if m[1] != open {
-					return fmt.Errorf("%s:%d: `README:end %s` does not close %q", path, i+1, m[1], open)
+					return fmt.Errorf("%s:%d: `docs:end %s` does not close %q", path, i+1, m[1], open)
 				}
 				if prev, dup := regions[open]; dup {
 					return fmt.Errorf("%s:%d: region %q also in %s:%d", path, start, open, prev.file, prev.line)
@@ -188,13 +232,12 @@ func snippetRegions(root string) (map[string]snippet, error) {
 	return regions, err
 }
 
-// normaliseSnippet makes a gofmt-formatted region and its README copy comparable: gofmt indents with
-// tabs and the README with four spaces, and a region sits indented inside a test function.
+// normaliseSnippet makes a gofmt-formatted region and its Markdown copy comparable: gofmt indents with
+// tabs and the documents with four spaces, and a region may sit indented inside a test function.
 func normaliseSnippet(s string) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	lines := strings.Split(strings.TrimRight(strings.ReplaceAll(s, "\t", "    "), "\n"), "\n")
 	for i, l := range lines {
-		rest := strings.TrimLeft(l, "\t")
-		lines[i] = strings.TrimRight(strings.Repeat("    ", len(l)-len(rest))+rest, " \t")
+		lines[i] = strings.TrimRight(l, " ")
 	}
 	indent := -1
 	for _, l := range lines {
@@ -216,9 +259,9 @@ func normaliseSnippet(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// lineDiff shows the lines that differ, README first.
-func lineDiff(readme, code string) string {
-	a, b := strings.Split(readme, "\n"), strings.Split(code, "\n")
+// lineDiff shows the lines that differ, the document's first.
+func lineDiff(doc, code string) string {
+	a, b := strings.Split(doc, "\n"), strings.Split(code, "\n")
 	var out []string
 	for i := 0; i < len(a) || i < len(b); i++ {
 		var x, y string
@@ -229,7 +272,7 @@ func lineDiff(readme, code string) string {
 			y = b[i]
 		}
 		if x != y {
-			out = append(out, fmt.Sprintf("  line %d\n    README: %q\n    code:   %q", i+1, x, y))
+			out = append(out, fmt.Sprintf("  line %d\n    doc:  %q\n    code: %q", i+1, x, y))
 		}
 		if len(out) == 5 {
 			out = append(out, "  …")
@@ -239,9 +282,38 @@ func lineDiff(readme, code string) string {
 	return strings.Join(out, "\n")
 }
 
-func TestREADMESnippetParser(t *testing.T) {
+// runSnippet runs a document's code with os.Stdout captured and returns what it printed there, for
+// the test to check: a snippet that prints never reaches go test's own output. Tests that use it
+// must not call t.Parallel (os.Stdout is the process's).
+func runSnippet(t *testing.T, f func()) (out string) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Stdout
+	os.Stdout = w
+	done := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(r)
+		r.Close()
+		done <- string(b)
+	}()
+	defer func() { // also when f ends the test with t.Fatal
+		os.Stdout = old
+		w.Close()
+		out = <-done
+		if out != "" && t.Failed() {
+			t.Logf("the snippet printed:\n%s", out)
+		}
+	}()
+	f()
+	return ""
+}
+
+func TestDocsSnippetParser(t *testing.T) {
 	dir := t.TempDir()
-	md := filepath.Join(dir, "README.md")
+	md := filepath.Join(dir, "guide.md")
 	write := func(s string) {
 		t.Helper()
 		if err := os.WriteFile(md, []byte(s), 0o600); err != nil {
@@ -249,7 +321,7 @@ func TestREADMESnippetParser(t *testing.T) {
 		}
 	}
 	write("# x\n<!-- snippet: one -->\n```go\nfunc f() {\n    g()\n}\n```\n\n```\nnot go\n```\n")
-	blocks, err := readmeGoBlocks(md)
+	blocks, err := markdownGoBlocks(md)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +329,7 @@ func TestREADMESnippetParser(t *testing.T) {
 		t.Fatalf("blocks = %#v", blocks)
 	}
 	if got, want := normaliseSnippet("\t\tfunc f() {\n\t\t\tg()\n\t\t}\n"), normaliseSnippet(blocks["one"].text); got != want {
-		t.Fatalf("tab-indented region %q != README block %q", got, want)
+		t.Fatalf("tab-indented region %q != document block %q", got, want)
 	}
 	for _, bad := range []string{
 		"```go\nx\n```\n", // no marker
@@ -266,7 +338,7 @@ func TestREADMESnippetParser(t *testing.T) {
 		"<!-- snippet: a -->\n```go\nx\n",                                          // unterminated
 	} {
 		write(bad)
-		if _, err := readmeGoBlocks(md); err == nil {
+		if _, err := markdownGoBlocks(md); err == nil {
 			t.Errorf("no error for %q", bad)
 		}
 	}
@@ -278,17 +350,42 @@ func TestREADMESnippetParser(t *testing.T) {
 		sort.Strings(s)
 		return s
 	}
-	if err := os.WriteFile(filepath.Join(dir, "a_test.go"), []byte("package a\n// README:begin one\nfunc f() {\n\tg()\n}\n// README:end one\n"), 0o600); err != nil {
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sub, "a_test.go"), []byte("package a\n// docs:begin one\nfunc f() {\n\tg()\n}\n// docs:end one\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	regions, err := snippetRegions(dir)
 	if err != nil || strings.Join(names(regions), ",") != "one" || regions["one"].text != "func f() {\n\tg()\n}\n" {
 		t.Fatalf("regions = %#v, %v", regions, err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "b_test.go"), []byte("package a\n// README:begin two\n"), 0o600); err != nil {
-		t.Fatal(err)
+	for name, bad := range map[string]string{
+		"b_test.go": "package a\n// docs:begin two\n",                  // never closed
+		"c_test.go": "package a\n// docs:begin one\n// docs:end one\n", // a name already used (in sub/)
+		"d_test.go": "package a\n// docs:begin x\n// docs:begin y\n",   // nested
+		"e_test.go": "package a\n// docs:begin x\n// docs:end y\n",     // closed by another name
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(bad), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := snippetRegions(dir); err == nil {
+			t.Errorf("%s accepted: %q", name, bad)
+		}
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := snippetRegions(dir); err == nil {
-		t.Fatal("an unclosed region was accepted")
+}
+
+func TestRunSnippetCapturesStdout(t *testing.T) {
+	out := runSnippet(t, func() { fmt.Println("to the pipe, not to go test's output") })
+	if out != "to the pipe, not to go test's output\n" {
+		t.Fatalf("captured %q", out)
+	}
+	if os.Stdout == nil || runSnippet(t, func() {}) != "" {
+		t.Fatal("stdout not restored, or output from an earlier run leaked into a later one")
 	}
 }

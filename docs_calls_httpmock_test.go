@@ -1,6 +1,9 @@
 package tvauth_test
 
-// README:begin testing-httpmock
+// docs/calls.md shows this test: a client built without WithHTTPClient sends through whatever
+// http.DefaultTransport is at each request, so httpmock.Activate works before or after tvauth.New.
+
+// docs:begin calls-httpmock
 import (
 	"context"
 	"testing"
@@ -31,4 +34,4 @@ func TestServiceDiscoveryWithHTTPMock(t *testing.T) {
 	}
 }
 
-// README:end testing-httpmock
+// docs:end calls-httpmock

@@ -1,6 +1,8 @@
 package tvauth_test
 
-// README:begin testing-httptest
+// docs/ags.md shows this test whole: an AGS client against a plain httptest server of your own.
+
+// docs:begin ags-httptest
 import (
 	"context"
 	"encoding/json"
@@ -43,4 +45,4 @@ func TestSignOnWithHTTPTest(t *testing.T) {
 	}
 }
 
-// README:end testing-httptest
+// docs:end ags-httptest
