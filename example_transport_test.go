@@ -40,8 +40,9 @@ func ExampleClient_CloseIdleConnections() {
 }
 
 // The SDK's transport bounds each phase of an attempt (by default 10 s to connect, 10 s for the TLS
-// handshake, 30 s for the reply's headers), so a call made without a deadline still ends when a
-// server stops answering. Here a server that never answers, and a 50 ms header timeout.
+// handshake, 30 s for the reply's headers and 30 s for its body), so a call made without a deadline
+// still ends when a server stops answering. Here a server that never answers, and a 50 ms header
+// timeout.
 func ExampleWithTransportTimeouts() {
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -67,4 +68,37 @@ func ExampleWithTransportTimeouts() {
 	fmt.Println("timed out:", errors.As(err, &ne) && ne.Timeout())
 	// Output:
 	// timed out: true
+}
+
+// A server that sends its headers and then stalls: the body limit (DefaultResponseBodyTimeout, 30 s)
+// ends the call, here after 50 ms. It applies to every transport but WithHTTPClient's.
+func ExampleWithTransportTimeouts_responseBody() {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		fmt.Fprint(w, `{"availableServices":[`)
+		w.(http.Flusher).Flush()
+		select { // the rest never comes
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+
+	client, err := tvauth.New(
+		tvauth.WithAGSURL(srv.URL+"/ags"),
+		tvauth.WithRetry(tvauth.RetryPolicy{MaxRetries: 0}),
+		tvauth.WithTransportTimeouts(tvauth.TransportTimeouts{ResponseBody: 50 * time.Millisecond}),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = client.AGS.ServiceDiscovery(context.Background())
+	var ne net.Error
+	fmt.Println("timed out:", errors.As(err, &ne) && ne.Timeout(), errors.Is(err, context.DeadlineExceeded))
+	// Output:
+	// timed out: true true
 }
