@@ -1,4 +1,4 @@
 package tvauthredis
 
-// TestRedisAddr gives the external test package (the README's code) the shared test Redis.
+// TestRedisAddr gives the external test package (docs/replicas.md's code) the shared test Redis.
 var TestRedisAddr = testRedis

@@ -246,7 +246,7 @@ func (a *Standalone) noRoute(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusMethodNotAllowed, fmt.Errorf("tvauthtest: admin route %s takes %s, not %s", r.URL.Path, allow, r.Method))
 		return
 	}
-	adminError(w, http.StatusNotFound, fmt.Errorf("tvauthtest: no admin route %s %s; see the README's admin API section", r.Method, r.URL.Path))
+	adminError(w, http.StatusNotFound, fmt.Errorf("tvauthtest: no admin route %s %s; see docs/testing.md's admin API section", r.Method, r.URL.Path))
 }
 
 // adminFault is Fault as the admin API reads it.

@@ -247,7 +247,7 @@ func TestAdminWrongMethod(t *testing.T) {
 	for _, path := range []string{"nothing", "faults/1", "health/", "dashboard", "dashboard/faults/1"} {
 		var e map[string]any
 		if code := admin(t, "GET", base+AdminPrefix+path, "", &e); code != 404 ||
-			e["error"] != "tvauthtest: no admin route GET "+AdminPrefix+path+"; see the README's admin API section" {
+			e["error"] != "tvauthtest: no admin route GET "+AdminPrefix+path+"; see docs/testing.md's admin API section" {
 			t.Errorf("GET %s: %d %v", path, code, e)
 		}
 	}

@@ -43,7 +43,7 @@ import (
 	"github.com/tvauth/tvauth"
 )
 
-// Exit codes, as documented in the README.
+// Exit codes, as documented in docs/cli.md ("Output and exit status").
 const (
 	exitOK          = 0
 	exitRefused     = 1 // the service answered, and refused
