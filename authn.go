@@ -95,12 +95,7 @@ func (s *PassService) RegisterClient(ctx context.Context, req RegisterRequest) (
 	if err := s.setDevice(cl.header, req.Device, deviceInfoRequired); err != nil {
 		return nil, err
 	}
-	var creds *ClientCredentials
-	cl.decode = func(r *response) (err error) { creds, err = decodeRegistration(r); return err }
-	if _, err := s.client.do(ctx, cl); err != nil {
-		return nil, err
-	}
-	return creds, nil
+	return send(ctx, s.client, cl, decodeRegistration)
 }
 
 // decodeRegistration reads a DCR registration reply; credentials without an id or a secret are an

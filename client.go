@@ -285,6 +285,18 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 	return resp, red.finishError(cl.decodeError(resp), cl, resp)
 }
 
+// send runs cl through the pipeline and decodes its answer with decode: the one shape of every
+// endpoint method's last lines, "return send(ctx, s.client, cl, decodeX)".
+func send[T any](ctx context.Context, c *Client, cl *call, decode func(*response) (T, error)) (T, error) {
+	var out T
+	cl.decode = func(r *response) (err error) { out, err = decode(r); return err }
+	if _, err := c.do(ctx, cl); err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, nil
+}
+
 func isAnswer(answers []int, status int) bool {
 	if answers == nil {
 		return status >= 200 && status < 300
@@ -301,7 +313,7 @@ func (c *Client) decodeFailure(cl *call, resp *response, red *redactor, err erro
 }
 
 // send runs one call through retryablehttp's loop, the only retry loop, and returns the reply with
-// its body read. The loop's hooks are methods of the call's own attemptState (retry.go), bound here.
+// its body read. The loop's hooks are methods of the call's own attemptState (client_retry.go), bound here.
 func (c *Client) send(ctx context.Context, cl *call, u *url.URL, red *redactor) (*response, error) {
 	// The call's header becomes the request's: the call is built for this one request, and nothing
 	// below writes into a value slice (a retry that changes a header copies the map first).
@@ -333,7 +345,7 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, red *redactor) 
 	if _, err := st.rc.Do(req); err != nil {
 		return nil, c.requestError(ctx, cl, u, red, err)
 	}
-	// Do succeeds only after the response handler read this reply (retry.go: checkRetry counts the
+	// Do succeeds only after the response handler read this reply (client_retry.go: checkRetry counts the
 	// retries itself, so the loop never stops on a retryable reply it did not read).
 	c.cfg.held.add(st.bearer) // the client holds the Pass bearer it sent: every call scrubs it
 	return st.resp, nil

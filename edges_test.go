@@ -187,7 +187,7 @@ func TestUnsavedErrorChainHoldsNoSecret(t *testing.T) {
 	}
 }
 
-// The epoch lock (credstore_lock_excl.go) writes the expiry start+lease, start being taken before the
+// The epoch lock (pass_credstore_lock_excl.go) writes the expiry start+lease, start being taken before the
 // listing and the O_EXCL create, and accepts an acquisition that took up to lease/2. Its holder
 // renews that expiry while it holds the lease, and the lease's context ends once it cannot: a holder
 // whose epoch others judged free (its expiry passed) stops working rather than register a second time.

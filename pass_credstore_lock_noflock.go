@@ -5,7 +5,7 @@ package tvauth
 import "time"
 
 // tryLockFile is the lock of FileCredentialStore where flock is missing: exclusively created epoch
-// files (credstore_lock_excl.go).
+// files (pass_credstore_lock_excl.go).
 func tryLockFile(lockPath string, lease time.Duration) (fileLock, error) {
 	return tryLockExcl(lockPath, lease)
 }

@@ -17,7 +17,7 @@ import (
 
 // The lock of FileCredentialStore where flock is missing (Windows, Solaris, AIX, …), built on the one
 // atomic test-and-set every file system offers: creating a file that must not exist (O_EXCL). It is
-// compiled on every platform so that its tests run everywhere; credstore_lock_noflock.go makes it the
+// compiled on every platform so that its tests run everywhere; pass_credstore_lock_noflock.go makes it the
 // default where flock is missing.
 //
 // A lease cannot live in a single lock file that is removed when stale: two processes that both see
