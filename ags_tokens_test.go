@@ -392,8 +392,7 @@ func FuzzAGSSignOnReply(f *testing.F) {
 			status = 201
 		}
 		for _, required := range []bool{true, false} {
-			res := &SignOnResult{CorrelationID: "c"}
-			err := res.decoder(required)(&response{StatusCode: status, Body: body})
+			res, err := agsDecodeSignOn("c", required)(&response{StatusCode: status, Body: body})
 			if err != nil {
 				continue
 			}

@@ -135,9 +135,6 @@ func (s *AGSService) ServiceDiscovery(ctx context.Context) (*ServiceDiscovery, e
 // ServiceDiscoveryWith is ServiceDiscovery with the optional token, x-auth-service-id and
 // x-correlation-id headers.
 func (s *AGSService) ServiceDiscoveryWith(ctx context.Context, req ServiceDiscoveryRequest) (*ServiceDiscovery, error) {
-	if err := s.client.requireConfigured(svcAGS, http.MethodGet, authNone); err != nil {
-		return nil, err
-	}
 	cl, _, err := s.newCall("ags.serviceDiscovery", http.MethodGet, "/servicediscovery",
 		&SignOnRequest{AuthService: req.AuthService, CorrelationID: req.CorrelationID}, agsNoBody)
 	if err != nil {
@@ -149,17 +146,7 @@ func (s *AGSService) ServiceDiscoveryWith(ctx context.Context, req ServiceDiscov
 		}
 	}
 	cl.answers = agsAnswerOK
-	var d ServiceDiscovery
-	cl.decode = func(r *response) error {
-		if isJSONNull(r.Body) {
-			return errNullReply
-		}
-		return d.decode(r.Body)
-	}
-	if _, err := s.client.do(ctx, cl); err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return send(ctx, s.client, cl, decodeServiceDiscovery)
 }
 
 // SignOn signs a subscriber in (POST /signOn). Set exactly one of req.ClientID (a device that signed
@@ -169,33 +156,29 @@ func (s *AGSService) ServiceDiscoveryWith(ctx context.Context, req ServiceDiscov
 //
 // SignOn is not idempotent: it is retried only on 429, 503 and refused connections.
 func (s *AGSService) SignOn(ctx context.Context, req SignOnRequest) (*SignOnResult, error) {
-	return s.signOnLike(ctx, "ags.signOn", "/signOn", req, agsExactlyOneDevice, true)
+	cl, cid, err := s.newCall("ags.signOn", http.MethodPost, "/signOn", &req, agsExactlyOneDevice)
+	if err != nil {
+		return nil, err
+	}
+	cl.answers = agsAnswerSignOn
+	return send(ctx, s.client, cl, agsDecodeSignOn(cid, true))
 }
 
 // SubsequentSignOn finishes a sign-on that answered 300 with the account the user chose
 // (POST /subsequentSignOn, User-Token: account.UserAccountToken). The body is req.Parameters, plus
 // clientId when req.ClientID is set; DeviceInformation is not sent.
 func (s *AGSService) SubsequentSignOn(ctx context.Context, account Account, req SignOnRequest) (*Tokens, error) {
-	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
-		return nil, err
-	}
-	cl, cid, err := s.newCall("ags.subsequentSignOn", http.MethodPost, "/subsequentSignOn", &req, agsClientIDOnly)
+	cl, cid, err := s.subsequentCall("ags.subsequentSignOn", "/subsequentSignOn", account, &req)
 	if err != nil {
 		return nil, err
 	}
-	if err := agsSecretHeader(cl, "User-Token", "UserAccountToken", "", string(account.UserAccountToken)); err != nil {
-		return nil, err
-	}
-	return s.tokenCall(ctx, cl, cid)
+	return send(ctx, s.client, cl, agsTokenDecoder(cid))
 }
 
 // Refresh trades a refresh token for new tokens (POST /refresh, Authorization: Bearer <refreshToken>,
 // answer 200). AGS rotates the refresh token: store the returned one. When a reply carries no
 // refresh_token, the result keeps the one sent. The body is req.Parameters.
 func (s *AGSService) Refresh(ctx context.Context, refreshToken Secret, req SignOnRequest) (*Tokens, error) {
-	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
-		return nil, err
-	}
 	cl, cid, err := s.newCall("ags.refresh", http.MethodPost, "/refresh", &req, agsParametersOnly)
 	if err != nil {
 		return nil, err
@@ -203,16 +186,19 @@ func (s *AGSService) Refresh(ctx context.Context, refreshToken Secret, req SignO
 	if err := agsSecretHeader(cl, "Authorization", "refreshToken", "Bearer ", string(refreshToken)); err != nil {
 		return nil, err
 	}
-	cl.hold = true
-	t, err := s.tokenCall(ctx, cl, cid)
-	if err != nil {
-		return nil, err
-	}
-	s.client.cfg.held.add(string(t.AccessToken), string(t.RefreshToken))
-	if t.RefreshToken == "" {
-		t.RefreshToken = Secret(agsStripBearer(string(refreshToken)))
-	}
-	return t, nil
+	cl.hold, cl.answers = true, agsAnswerOKCreated
+	decode := agsTokenDecoder(cid)
+	return send(ctx, s.client, cl, func(r *response) (*Tokens, error) {
+		t, err := decode(r)
+		if err != nil {
+			return nil, err
+		}
+		s.client.cfg.held.add(string(t.AccessToken), string(t.RefreshToken))
+		if t.RefreshToken == "" {
+			t.RefreshToken = Secret(agsStripBearer(string(refreshToken)))
+		}
+		return t, nil
+	})
 }
 
 // Register activates a TVkey device (POST /register/{regType}; the valid types are listed by service
@@ -229,30 +215,23 @@ func (s *AGSService) Register(ctx context.Context, regType string, req SignOnReq
 	if err := requireSegment("regType", regType); err != nil {
 		return nil, err
 	}
-	return s.signOnLike(ctx, "ags.register", pathf("/register/%s", regType), req, agsAtMostOneDevice, false)
+	cl, cid, err := s.newCall("ags.register", http.MethodPost, pathf("/register/%s", regType), &req, agsAtMostOneDevice)
+	if err != nil {
+		return nil, err
+	}
+	cl.answers = agsAnswerSignOn
+	return send(ctx, s.client, cl, agsDecodeSignOn(cid, false))
 }
 
 // SubsequentRegister finishes a Register that answered 300 with the chosen account
 // (POST /subsequentRegister, User-Token: account.UserAccountToken). Tokens is nil when the 201 has no
 // body.
 func (s *AGSService) SubsequentRegister(ctx context.Context, account Account, req SignOnRequest) (*SignOnResult, error) {
-	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
-		return nil, err
-	}
-	cl, cid, err := s.newCall("ags.subsequentRegister", http.MethodPost, "/subsequentRegister", &req, agsClientIDOnly)
+	cl, cid, err := s.subsequentCall("ags.subsequentRegister", "/subsequentRegister", account, &req)
 	if err != nil {
 		return nil, err
 	}
-	if err := agsSecretHeader(cl, "User-Token", "UserAccountToken", "", string(account.UserAccountToken)); err != nil {
-		return nil, err
-	}
-	res := &SignOnResult{CorrelationID: cid}
-	cl.answers = agsAnswerOKCreated
-	cl.decode = res.decoder(false)
-	if _, err := s.client.do(ctx, cl); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return send(ctx, s.client, cl, agsDecodeSignOn(cid, false))
 }
 
 // SignOnWithSessionToken signs in with a session token that an operator head-end obtained for this
@@ -271,113 +250,82 @@ func (s *AGSService) SignOnWithSessionToken(ctx context.Context, sessionToken Se
 		return nil, err
 	}
 	cl.secrets = append(cl.secrets, string(sessionToken))
-	return s.tokenCall(ctx, cl, cid)
+	cl.answers = agsAnswerOKCreated
+	return send(ctx, s.client, cl, agsTokenDecoder(cid))
 }
 
 // GetSessionToken asks AGS for a session token (POST /getSessionToken, answer 200
 // {"sessionToken":…}). It is for operator head-ends, which authenticate with parameters such as a
 // signed OperatorAuthToken; end-user apps never call it.
 func (s *AGSService) GetSessionToken(ctx context.Context, req SignOnRequest) (Secret, error) {
-	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
-		return "", err
-	}
 	cl, _, err := s.newCall("ags.getSessionToken", http.MethodPost, "/getSessionToken", &req, agsParametersOnly)
 	if err != nil {
 		return "", err
 	}
 	cl.answers = agsAnswerOKCreated
-	var token Secret
-	cl.decode = func(r *response) error {
-		var w struct {
-			SessionToken json.RawMessage `json:"sessionToken"`
-		}
-		if err := json.Unmarshal(trimBOM(r.Body), &w); err != nil {
-			return err
-		}
-		t, err := agsString(w.SessionToken)
-		if err != nil {
-			return err
-		}
-		if t == "" {
-			return errors.New("reply has no sessionToken")
-		}
-		token = Secret(t)
-		return nil
+	return send(ctx, s.client, cl, decodeSessionToken)
+}
+
+func decodeServiceDiscovery(r *response) (*ServiceDiscovery, error) {
+	if isJSONNull(r.Body) {
+		return nil, errNullReply
 	}
-	if _, err := s.client.do(ctx, cl); err != nil {
+	d := new(ServiceDiscovery)
+	return d, d.decode(r.Body)
+}
+
+func decodeSessionToken(r *response) (Secret, error) {
+	var w struct {
+		SessionToken json.RawMessage `json:"sessionToken"`
+	}
+	if err := json.Unmarshal(trimBOM(r.Body), &w); err != nil {
 		return "", err
 	}
-	return token, nil
+	t, err := agsString(w.SessionToken)
+	if err == nil && t == "" {
+		err = errors.New("reply has no sessionToken")
+	}
+	return Secret(t), err
 }
 
-// signOnLike runs signOn and register/{type}: answers 201 (tokens) and 300 (accounts).
-func (s *AGSService) signOnLike(ctx context.Context, op, path string, req SignOnRequest, rule agsBodyRule, tokensRequired bool) (*SignOnResult, error) {
-	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
-		return nil, err
+// subsequentCall starts a call that answers a 300 with the chosen account (User-Token).
+func (s *AGSService) subsequentCall(op, path string, account Account, req *SignOnRequest) (*call, string, error) {
+	cl, cid, err := s.newCall(op, http.MethodPost, path, req, agsClientIDOnly)
+	if err == nil {
+		cl.answers = agsAnswerOKCreated
+		err = agsSecretHeader(cl, "User-Token", "UserAccountToken", "", string(account.UserAccountToken))
 	}
-	cl, cid, err := s.newCall(op, http.MethodPost, path, &req, rule)
-	if err != nil {
-		return nil, err
-	}
-	res := &SignOnResult{CorrelationID: cid}
-	cl.answers = agsAnswerSignOn
-	cl.decode = res.decoder(tokensRequired)
-	if _, err := s.client.do(ctx, cl); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return cl, cid, err
 }
 
-// decoder fills res from a 300 (accounts) or a 2xx (tokens). Without tokensRequired a 2xx whose body
+// agsDecodeSignOn reads a 300 (accounts) or a 2xx (tokens). Without tokensRequired a 2xx whose body
 // has no access token (register's documented empty 201) leaves Tokens nil.
-func (res *SignOnResult) decoder(tokensRequired bool) func(*response) error {
-	return func(r *response) error {
-		if r.StatusCode == http.StatusMultipleChoices {
-			accounts, err := agsDecodeAccounts(r.Body)
-			if err != nil {
-				return err
-			}
-			res.Accounts = accounts
-			return nil
-		}
-		if !tokensRequired {
-			body := trimBOM(r.Body)
-			if len(body) == 0 {
-				return nil
-			}
+func agsDecodeSignOn(correlationID string, tokensRequired bool) func(*response) (*SignOnResult, error) {
+	return func(r *response) (*SignOnResult, error) {
+		res := &SignOnResult{CorrelationID: correlationID}
+		var err error
+		switch body := trimBOM(r.Body); {
+		case r.StatusCode == http.StatusMultipleChoices:
+			res.Accounts, err = agsDecodeAccounts(r.Body)
+		case tokensRequired:
+			res.Tokens, err = agsDecodeTokens(r.Body, time.Now(), correlationID)
+		case len(body) > 0:
 			t := new(Tokens)
-			if err := t.UnmarshalJSON(body); err != nil {
-				return err
+			if err = t.UnmarshalJSON(body); err == nil && t.AccessToken != "" {
+				t.ReceivedAt, t.CorrelationID = time.Now(), correlationID
+				res.Tokens = t
 			}
-			if t.AccessToken == "" {
-				return nil
-			}
-			t.ReceivedAt, t.CorrelationID = time.Now(), res.CorrelationID
-			res.Tokens = t
-			return nil
 		}
-		t, err := agsDecodeTokens(r.Body, time.Now(), res.CorrelationID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		res.Tokens = t
-		return nil
+		return res, nil
 	}
 }
 
-// tokenCall runs a call whose answer (200 or 201) is a token body.
-func (s *AGSService) tokenCall(ctx context.Context, cl *call, correlationID string) (*Tokens, error) {
-	cl.answers = agsAnswerOKCreated
-	var t *Tokens
-	cl.decode = func(r *response) error {
-		var err error
-		t, err = agsDecodeTokens(r.Body, time.Now(), correlationID)
-		return err
-	}
-	if _, err := s.client.do(ctx, cl); err != nil {
-		return nil, err
-	}
-	return t, nil
+// agsTokenDecoder reads an answer (200 or 201) that is a token body.
+func agsTokenDecoder(correlationID string) func(*response) (*Tokens, error) {
+	return func(r *response) (*Tokens, error) { return agsDecodeTokens(r.Body, time.Now(), correlationID) }
 }
 
 // The statuses AGS calls answer with (read-only).
@@ -405,9 +353,12 @@ type agsRequestBody struct {
 	DeviceInformation json.RawMessage    `json:"deviceInformation,omitempty"`
 }
 
-// newCall validates req and starts an AGS call with the headers and body every AGS endpoint takes. It
-// returns the correlation id it sends.
+// newCall checks that AGS is configured, validates req and starts an AGS call with the headers and
+// body every AGS endpoint takes. It returns the correlation id it sends.
 func (s *AGSService) newCall(op, method, path string, req *SignOnRequest, rule agsBodyRule) (*call, string, error) {
+	if err := s.client.requireConfigured(svcAGS, method, authNone); err != nil {
+		return nil, "", err
+	}
 	cfg := s.client.cfg
 	authService := req.AuthService
 	if authService == "" {

@@ -228,7 +228,6 @@ func (s *WebAPIService) ClientLogin(ctx context.Context, req ClientLoginRequest)
 			body = append(body, p)
 		}
 	}
-	var sess *WebAPISession
 	cl := &call{
 		service: svcWebAPI,
 		op:      "webapi.clientLogin",
@@ -238,15 +237,9 @@ func (s *WebAPIService) ClientLogin(ctx context.Context, req ClientLoginRequest)
 		body:    body.encodeBytes(),
 		secrets: []string{string(req.Password), string(req.SecurID)},
 	}
-	webapiDecodeAlways(cl, func(r *response, rep *webapiReply) error {
-		var err error
-		sess, err = webapiSessionFrom(rep, req)
-		return err
-	}, nil)
-	if _, err := s.client.do(ctx, cl); err != nil {
-		return nil, err
-	}
-	return sess, nil
+	return send(ctx, s.client, cl, webapiDecode(cl, nil, func(_ *response, rep *webapiReply) (*WebAPISession, error) {
+		return webapiSessionFrom(rep, req)
+	}))
 }
 
 func (req *ClientLoginRequest) validate() error {
@@ -405,29 +398,31 @@ func webapiUnixTime(s string) (time.Time, bool) {
 	return time.Unix(sec, int64((f-float64(sec))*1e9)), true
 }
 
-// webapiDecodeAlways decodes WebAPI replies by the body's statusCode: statusCode 200 with an answer
-// status runs ok, any other statusCode becomes a *WebAPIError whatever the HTTP status, and so does
-// statusCode 200 with a status that is no answer (a 429 or a 5xx whose envelope says 200: the HTTP
-// status decides, so a 429 matches ErrRateLimited). A 2xx body that is no envelope is a *DecodeError;
-// an error page with another status is a *WebAPIError with only HTTPStatus set. It returns the
-// envelope last decoded.
-//
-// resend, when set, becomes the call's resend: it sees each parsed reply before the decoders do, and a
-// reply is parsed once whichever reads it first.
-func webapiDecodeAlways(cl *call, ok func(*response, *webapiReply) error, resend func(*webapiReply) bool) *webapiReply {
-	d := &webapiDecoder{ok: ok, resend: resend}
+// webapiDecode sets cl's error decoder (and, with resend, its resend) and returns its answer decoder,
+// which runs ok. The body's statusCode decides: statusCode 200 with an answer status runs ok, any other
+// statusCode becomes a *WebAPIError whatever the HTTP status, and so does statusCode 200 with a status
+// that is no answer (a 429 or a 5xx whose envelope says 200: the HTTP status decides, so a 429 matches
+// ErrRateLimited). A 2xx body that is no envelope is a *DecodeError; an error page with another status
+// is a *WebAPIError with only HTTPStatus set. resend sees each parsed reply before the decoders do,
+// and a reply is parsed once whichever reads it first.
+func webapiDecode[T any](cl *call, resend func(*webapiReply) bool, ok func(*response, *webapiReply) (T, error)) func(*response) (T, error) {
+	d := &webapiDecoder{resend: resend}
 	if resend != nil {
 		cl.resend = d.resendOn
 	}
-	cl.decode = d.decode
-	cl.decodeError = d.decodeError
-	return &d.last
+	cl.decodeError = func(r *response) error { _, err := d.handle(r, false); return err }
+	return func(r *response) (T, error) {
+		rep, err := d.handle(r, true)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return ok(r, rep)
+	}
 }
 
 type webapiDecoder struct {
-	ok     func(*response, *webapiReply) error
 	resend func(*webapiReply) bool
-	last   webapiReply // the envelope last decoded
 
 	parsedFrom *response // the reply parsed last, and its parse
 	parsed     *webapiReply
@@ -447,25 +442,21 @@ func (d *webapiDecoder) resendOn(r *response) bool {
 	return err == nil && d.resend(rep)
 }
 
-func (d *webapiDecoder) decode(r *response) error { return d.handle(r, true) }
-
-func (d *webapiDecoder) decodeError(r *response) error { return d.handle(r, false) }
-
-func (d *webapiDecoder) handle(r *response, answer bool) error {
+// handle returns the envelope of an answer with statusCode 200, or the reply's error.
+func (d *webapiDecoder) handle(r *response, answer bool) (*webapiReply, error) {
 	rep, err := d.parse(r)
 	if err != nil {
 		if answer {
-			return err
+			return nil, err
 		}
-		return &WebAPIError{HTTPStatus: r.StatusCode, Location: redirectLocation(r)}
+		return nil, &WebAPIError{HTTPStatus: r.StatusCode, Location: redirectLocation(r)}
 	}
-	d.last = *rep
 	if rep.StatusCode != http.StatusOK || !answer {
 		e := rep.err(r.StatusCode)
 		e.Location = redirectLocation(r)
-		return e
+		return nil, e
 	}
-	return d.ok(r, rep)
+	return rep, nil
 }
 
 // WebAPILogoutRequest is /auth/logout, signed with the session.
@@ -552,13 +543,12 @@ func (s *WebAPIService) signed(ctx context.Context, method, path string, params 
 		cl.header.Set("Content-Type", "application/x-www-form-urlencoded")
 		cl.body = []byte(wire)
 	}
-	last := webapiDecodeAlways(cl, func(*response, *webapiReply) error { return nil }, sg.resync)
-	resp, err := s.client.do(ctx, cl)
-	if err != nil {
-		return nil, err
-	}
-	last.scrubData(resp.red)
-	return last, nil
+	return send(ctx, s.client, cl, webapiDecode(cl, sg.resync, func(r *response, rep *webapiReply) (*webapiReply, error) {
+		// The envelope's text is all of a successful reply the caller gets: a server that echoes the
+		// token or the signature must not put it into logs.
+		rep.StatusText, rep.RequestID = r.red.scrub(rep.StatusText), r.red.scrub(rep.RequestID)
+		return rep, nil
+	}))
 }
 
 // webapiSigner signs one call, again for each retry.
@@ -605,10 +595,4 @@ func (sg *webapiSigner) resync(rep *webapiReply) bool {
 	}
 	sg.withTS = true
 	return true
-}
-
-// scrubData removes the call's secrets from the envelope text of a successful reply, the only text of
-// it the caller gets: a server that echoes the token or the signature must not put it into logs.
-func (r *webapiReply) scrubData(red *redactor) {
-	r.StatusText, r.RequestID = red.scrub(r.StatusText), red.scrub(r.RequestID)
 }

@@ -359,11 +359,6 @@ func (r *webapiReply) challenge() *Challenge {
 // decodeWebAPIError maps any WebAPI reply that is not an answer. It never fails: a body that is no
 // envelope (an HTML error page) leaves only HTTPStatus set.
 func decodeWebAPIError(r *response) error {
-	rep, err := parseWebAPIReply(r.Body)
-	if err != nil {
-		return &WebAPIError{HTTPStatus: r.StatusCode, Location: redirectLocation(r)}
-	}
-	e := rep.err(r.StatusCode)
-	e.Location = redirectLocation(r)
-	return e
+	_, err := new(webapiDecoder).handle(r, false)
+	return err
 }
