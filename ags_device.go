@@ -50,33 +50,33 @@ type AGSSecurePlayer struct {
 
 // AGSScreen is deviceInformation.device.screen, in pixels.
 type AGSScreen struct {
-	Height  int `json:"height"`
-	Width   int `json:"width"`
-	Density int `json:"density"`
+	Height  int `json:"height"`  // pixels
+	Width   int `json:"width"`   // pixels
+	Density int `json:"density"` // 0 is a documented value
 }
 
 // AGSHardware is deviceInformation.device.hardware.
 type AGSHardware struct {
-	Model        string `json:"model,omitempty"`
-	Manufacturer string `json:"manufacturer,omitempty"`
-	Type         string `json:"type,omitempty"` // STB, Browser, Mobile, Tablet, fireTV, Apple TV, …
+	Model        string `json:"model,omitempty"`        // e.g. Pixel 8
+	Manufacturer string `json:"manufacturer,omitempty"` // e.g. Google
+	Type         string `json:"type,omitempty"`         // STB, Browser, Mobile, Tablet, fireTV, Apple TV, …
 }
 
 // AGSOS is deviceInformation.device.OS.
 type AGSOS struct {
-	Type    string `json:"type,omitempty"` // Android, iOS, Linux, …
-	Version string `json:"version,omitempty"`
+	Type    string `json:"type,omitempty"`    // Android, iOS, Linux, …
+	Version string `json:"version,omitempty"` // e.g. 14
 }
 
 // AGSCPU is deviceInformation.device.CPU.
 type AGSCPU struct {
-	Cores int  `json:"cores"`
-	Neon  bool `json:"neon"`
+	Cores int  `json:"cores"` // number of cores
+	Neon  bool `json:"neon"`  // whether it has ARM NEON
 }
 
 // AGSGPU is deviceInformation.device.GPU.
 type AGSGPU struct {
-	Cores     int `json:"cores"`
+	Cores     int `json:"cores"`     // number of cores
 	Frequency int `json:"frequency"` // MHz
 }
 

@@ -11,7 +11,7 @@ import (
 // ServiceDiscovery is the reply of GET /servicediscovery: the SSO services an operator offers and the
 // parameters each endpoint takes.
 type ServiceDiscovery struct {
-	AvailableServices []AuthService `json:"availableServices"`
+	AvailableServices []AuthService `json:"availableServices"` // the operator's SSO services
 }
 
 // AuthService is one SSO service. DisplayAttributes is what to show the user (a name and a logo URL).
@@ -19,22 +19,22 @@ type AuthService struct {
 	AuthServiceName string `json:"authServiceName"` // the value for x-auth-service-id
 	// DisplayAttributes has no tags (its type is part of the API); JSON keys match it regardless of case.
 	DisplayAttributes struct{ Logo, Name string } `json:"displayAttributes"`
-	Endpoints         []Endpoint                  `json:"endpoints"`
+	Endpoints         []Endpoint                  `json:"endpoints"` // the endpoints the service offers
 }
 
 // Endpoint is one AGS endpoint of a service with the parameters it takes.
 type Endpoint struct {
-	Name                string              `json:"name"` // "SIGNON", …
-	Path                string              `json:"path"` // "/signOn"
-	ParameterProperties []ParameterProperty `json:"parameterProperties"`
+	Name                string              `json:"name"`                // "SIGNON", …
+	Path                string              `json:"path"`                // "/signOn"
+	ParameterProperties []ParameterProperty `json:"parameterProperties"` // the provider-defined parameters it takes
 }
 
 // ParameterProperty describes one provider-defined parameter. Names are case-sensitive and are sent
 // exactly as discovery spells them.
 type ParameterProperty struct {
-	Name       string `json:"name"`
-	Mandatory  bool   `json:"mandatory"`
-	IsPassword bool   `json:"isPassword"`
+	Name       string `json:"name"`       // the parameter name, sent exactly as spelt here
+	Mandatory  bool   `json:"mandatory"`  // the endpoint refuses a request without it
+	IsPassword bool   `json:"isPassword"` // the value is a password (mask it in a UI)
 }
 
 // EndpointSignOn is the Endpoint.Name of POST /signOn in discovery replies.

@@ -21,13 +21,13 @@ import (
 // resumes with json.Unmarshal. json.Marshal writes the same form with the tokens masked, which
 // json.Unmarshal refuses (ErrMaskedSecret).
 type Tokens struct {
-	AccessToken           Secret
-	RefreshToken          Secret
-	ClientID              string // client_id: send it as SignOnRequest.ClientID from now on
-	AccountID             string // accountId
-	TokenType             string // token_type, "bearer" in the docs
-	ExpiresIn             time.Duration
-	RefreshExpiresIn      time.Duration
+	AccessToken           Secret        // access_token
+	RefreshToken          Secret        // refresh_token; AGS rotates it on every refresh
+	ClientID              string        // client_id: send it as SignOnRequest.ClientID from now on
+	AccountID             string        // accountId
+	TokenType             string        // token_type, "bearer" in the docs
+	ExpiresIn             time.Duration // expires_in: the access token's lifetime
+	RefreshExpiresIn      time.Duration // refresh_expires_in: the refresh token's lifetime
 	FixedRefreshExpiresIn time.Duration // a cap that refreshing does not extend
 
 	// ReceivedAt is the local clock when the reply arrived; the lifetimes count from it.

@@ -18,6 +18,8 @@
 // The Secret doc lists the few places fmt calls no method.
 package tvauth
 
+// client.go: the Client, its services, and the one request pipeline every endpoint method runs (do, send).
+
 import (
 	"context"
 	"encoding/json"

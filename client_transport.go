@@ -37,11 +37,10 @@ const maxIdleConnsPerHost = 16
 // (DefaultDialTimeout, DefaultTLSHandshakeTimeout, DefaultResponseHeaderTimeout,
 // DefaultResponseBodyTimeout).
 //
-// Dial, TLSHandshake and ResponseHeader are settings of the transport the SDK builds itself (see New);
-// ResponseBody bounds every attempt's body whichever transport sends it. None of them applies to the
-// Transport of WithHTTPClient's client, which keeps its own limits (and its client's Timeout); Dial,
-// TLSHandshake and ResponseHeader do not apply either to an http.DefaultTransport that is not an
-// *http.Transport (a mock's).
+// Dial, TLSHandshake and ResponseHeader are settings of the transport the SDK builds itself (see New).
+// ResponseBody is kept by the SDK around the transport, so it also bounds the bodies an
+// http.DefaultTransport that is not an *http.Transport (a mock's) returns. None of them applies to the
+// Transport of WithHTTPClient's client, which keeps its own limits (and its client's Timeout).
 type TransportTimeouts struct {
 	Dial           time.Duration // name resolution and TCP connect
 	TLSHandshake   time.Duration // TLS handshake

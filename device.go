@@ -1,7 +1,6 @@
 package tvauth
 
-// device.go: Device and DeviceInfo, and the Adobe Pass device headers they become
-// (AP-Device-Identifier, X-Device-Info).
+// device.go: Device and DeviceInfo, and the Adobe Pass device headers they become.
 
 import (
 	"encoding/base64"
@@ -27,28 +26,28 @@ func (d Device) Identifier() string {
 // DeviceInfo is the X-Device-Info payload; its JSON keys are spelled as the Adobe Pass docs spell
 // them, and empty fields are omitted.
 type DeviceInfo struct {
-	PrimaryHardwareType string `json:"primaryHardwareType,omitempty"`
-	Model               string `json:"model,omitempty"`
-	Version             string `json:"version,omitempty"`
-	Manufacturer        string `json:"manufacturer,omitempty"`
-	Vendor              string `json:"vendor,omitempty"`
-	OSName              string `json:"osName,omitempty"`
-	OSFamily            string `json:"osFamily,omitempty"`
-	OSVendor            string `json:"osVendor,omitempty"`
-	OSVersion           string `json:"osVersion,omitempty"`
-	BrowserName         string `json:"browserName,omitempty"`
-	BrowserVendor       string `json:"browserVendor,omitempty"`
-	BrowserVersion      string `json:"browserVersion,omitempty"`
-	UserAgent           string `json:"userAgent,omitempty"`
-	DisplayWidth        int    `json:"displayWidth,omitempty"`
-	DisplayHeight       int    `json:"displayHeight,omitempty"`
-	DisplayPPI          int    `json:"displayPpi,omitempty"`
-	DiagonalScreenSize  string `json:"diagonalScreenSize,omitempty"`
-	ConnectionIP        string `json:"connectionIp,omitempty"`
-	ConnectionPort      int    `json:"connectionPort,omitempty"`
-	ConnectionType      string `json:"connectionType,omitempty"`
-	ConnectionSecure    *bool  `json:"connectionSecure,omitempty"`
-	ApplicationID       string `json:"applicationId,omitempty"`
+	PrimaryHardwareType string `json:"primaryHardwareType,omitempty"` // SetTopBox, TV, MobilePhone, Tablet, …
+	Model               string `json:"model,omitempty"`               // required
+	Version             string `json:"version,omitempty"`             // required
+	Manufacturer        string `json:"manufacturer,omitempty"`        // the hardware's maker
+	Vendor              string `json:"vendor,omitempty"`              // the hardware's vendor
+	OSName              string `json:"osName,omitempty"`              // required
+	OSFamily            string `json:"osFamily,omitempty"`            // Android, Linux, Roku OS, tvOS, …
+	OSVendor            string `json:"osVendor,omitempty"`            // Amazon, Apple, Google, Roku, …
+	OSVersion           string `json:"osVersion,omitempty"`           // required
+	BrowserName         string `json:"browserName,omitempty"`         // for browser-based apps
+	BrowserVendor       string `json:"browserVendor,omitempty"`       // for browser-based apps
+	BrowserVersion      string `json:"browserVersion,omitempty"`      // for browser-based apps
+	UserAgent           string `json:"userAgent,omitempty"`           // the app's or browser's User-Agent
+	DisplayWidth        int    `json:"displayWidth,omitempty"`        // pixels
+	DisplayHeight       int    `json:"displayHeight,omitempty"`       // pixels
+	DisplayPPI          int    `json:"displayPpi,omitempty"`          // pixels per inch
+	DiagonalScreenSize  string `json:"diagonalScreenSize,omitempty"`  // the screen diagonal, as Adobe documents it
+	ConnectionIP        string `json:"connectionIp,omitempty"`        // the end device's IP (home-based authentication)
+	ConnectionPort      int    `json:"connectionPort,omitempty"`      // the end device's port
+	ConnectionType      string `json:"connectionType,omitempty"`      // required
+	ConnectionSecure    *bool  `json:"connectionSecure,omitempty"`    // nil: not sent
+	ApplicationID       string `json:"applicationId,omitempty"`       // the app's id
 }
 
 // Encode returns the X-Device-Info value: standard base64 of the compact JSON. The keys Adobe marks

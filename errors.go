@@ -1,5 +1,7 @@
 package tvauth
 
+// errors.go: the sentinels and typed errors, their bounded Error texts, and the families' error decoders.
+
 import (
 	"encoding/json"
 	"encoding/xml"
@@ -60,7 +62,7 @@ const (
 // ValidationError reports bad input caught before any network I/O. It matches ErrInvalidRequest.
 type ValidationError struct {
 	Field  string // the request field or option that is wrong
-	Reason string
+	Reason string // what is wrong with it
 }
 
 func (e *ValidationError) Error() string {
@@ -195,13 +197,13 @@ func (t *errText) String() string { return string(t.b) }
 // bounded: Code and Action at most 64 bytes, the others at most 200. RawBody and RawHeader give the
 // reply as it was sent.
 type PassError struct {
-	HTTPStatus int    // the status of the HTTP reply
-	Action     string // EEC action: none, configuration, application-registration, authentication, …
-	Code       string // EEC code, or the DCR "error" value (invalid_client, …)
-	Message    string
-	Details    string
-	HelpURL    string
-	Trace      string
+	HTTPStatus int           // the status of the HTTP reply
+	Action     string        // EEC action: none, configuration, application-registration, authentication, …
+	Code       string        // EEC code, or the DCR "error" value (invalid_client, …)
+	Message    string        // the server's message (EEC message, DCR error_description)
+	Details    string        // EEC details
+	HelpURL    string        // EEC helpUrl
+	Trace      string        // EEC trace id, for Adobe support
 	Status     int           // the status inside the body, which may differ from HTTPStatus
 	RetryAfter time.Duration // from a Retry-After header, when the server sent one
 	// Location is the Location header of a 3xx the call did not expect (secret-named query
@@ -376,11 +378,11 @@ type Challenge struct {
 // an answer whatever its statusCode. StatusText and Location are scrubbed and at most 200 bytes,
 // RequestID at most 64; RawBody and RawHeader give the reply as it was sent.
 type WebAPIError struct {
-	HTTPStatus       int
-	StatusCode       int
-	StatusDetailCode int
-	StatusText       string
-	RequestID        string
+	HTTPStatus       int        // the status of the HTTP reply
+	StatusCode       int        // the envelope's statusCode; 0 without an envelope
+	StatusDetailCode int        // statusDetailCode, such as 3011 or 1015
+	StatusText       string     // statusText
+	RequestID        string     // requestId: the request's r, echoed back
 	Challenge        *Challenge // on 330
 	// Location is the Location header of a 3xx reply (scrubbed): NINA answers a logout it will not do
 	// with a redirect to its login page.
@@ -440,9 +442,9 @@ func (e *WebAPIError) scrub(r *redactor) {
 // Code is scrubbed and at most 64 bytes, Message and Location at most 200; RawBody and RawHeader give
 // the reply as it was sent.
 type AGSError struct {
-	HTTPStatus    int
-	Code          string
-	Message       string
+	HTTPStatus    int    // the status of the HTTP reply
+	Code          string // the body's code (a number is kept as its text): AGSCode…
+	Message       string // the body's message
 	CorrelationID string // the x-correlation-id the failed call sent, to join with the operator's logs
 	// Location is the Location header of a 3xx the call did not expect (scrubbed).
 	Location string
@@ -508,8 +510,8 @@ func decodeAGSError(r *response) error {
 // as it was sent.
 type DecodeError struct {
 	Service       string // "adobe pass", "clientless", "nina webapi", "opentv ags"
-	HTTPStatus    int
-	ContentType   string
+	HTTPStatus    int    // the status of the HTTP reply
+	ContentType   string // the reply's media type
 	Err           error  // the cause, or a stand-in with its scrubbed text (see RequestError.Err)
 	CorrelationID string // the x-correlation-id the call sent (AGS), to join with the server's logs
 	Op            string // the operation that failed
@@ -599,10 +601,10 @@ func (e *netCauseError) Temporary() bool { return e.temporary }
 // replaced by a stand-in with its scrubbed, bounded text, which still answers errors.Is (and a
 // net.Error's Timeout) as the cause did; a cause whose text is clean is kept with its whole chain.
 type RequestError struct {
-	Service       string
-	Method        string
+	Service       string // "adobe pass", "clientless", "nina webapi", "opentv ags"
+	Method        string // the HTTP method
 	URL           string // secret-named query parameters blanked, scrubbed, at most 200 bytes
-	Err           error
+	Err           error  // the cause (see above)
 	CorrelationID string // the x-correlation-id the call sent (AGS): a timeout is when the server's logs matter
 	Op            string // the operation that failed
 	msg           string // the cause's text, scrubbed

@@ -1,5 +1,7 @@
 package tvauth
 
+// options.go: the With… options, their defaults, and the base-URL rules.
+
 import (
 	"context"
 	"errors"

@@ -1,7 +1,6 @@
 package tvauth
 
-// secret.go holds Secret: the type of every secret value of the API, which masks itself wherever fmt,
-// slog, encoding/json or encoding/xml reach it, so that no struct holding one needs methods of its own.
+// secret.go: Secret, the self-masking type of every secret value, and the one scrubber of errors and logs.
 
 import (
 	"cmp"

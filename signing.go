@@ -1,5 +1,7 @@
 package tvauth
 
+// signing.go: NINA WebAPI request signing (SessionKey, SignatureBaseString, Sign, sig_sha256).
+
 import (
 	"crypto/hmac"
 	"crypto/sha256"

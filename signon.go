@@ -1,5 +1,7 @@
 package tvauth
 
+// signon.go: the OpenTV AGS endpoint methods (discovery, signOn and its 300 accounts, refresh, register).
+
 import (
 	"bytes"
 	"context"
@@ -13,11 +15,6 @@ import (
 	"time"
 )
 
-// OpenTV AGS (Authentication Gateway Service): service discovery, signOn with its HTTP 300 "choose an
-// account" answer, subsequentSignOn, refresh, signOut, the TVkey register pair and the session-token
-// sign-on. Every call carries x-auth-service-id, nv-tenant-id, x-correlation-id and the client's extra
-// AGS headers; the AGS root (…/ags) comes from WithAGSURL.
-
 // Parameter is one provider-defined parameter of an AGS request body. Names come from service
 // discovery and are case-sensitive.
 //
@@ -26,8 +23,8 @@ import (
 // REDACTED, and json.Unmarshal refuses that masked form (ErrMaskedSecret). The SDK sends parameters
 // in clear through its own wire form.
 type Parameter struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
+	Name  string `json:"name"`  // case-sensitive, as service discovery spells it
+	Value string `json:"value"` // masked in prints when Name looks secret
 }
 
 // parameter names Parameter inside its Format, whose local copy of the type drops the methods.
@@ -90,7 +87,7 @@ func agsWireParameters(params []Parameter) []agsWireParameter {
 // Parameter values whose names look secret (password, pin, token, secret, otp, key, …) are masked
 // wherever the request prints, and scrubbed from errors.
 type SignOnRequest struct {
-	Parameters        []Parameter
+	Parameters        []Parameter     // the provider-defined parameters (service discovery lists them)
 	ClientID          string          // n-th sign-on (from a previous Tokens.ClientID)
 	DeviceInformation json.RawMessage // first sign-on only; exactly one of ClientID / DeviceInformation
 	AuthService       string          // x-auth-service-id; "" = the client's default

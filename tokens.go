@@ -1,5 +1,7 @@
 package tvauth
 
+// tokens.go: the token cache under every token source, and the Pass token store a fleet shares.
+
 import (
 	"context"
 	"errors"

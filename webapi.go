@@ -63,13 +63,13 @@ type ClientLoginRequest struct {
 // WebAPISession is a signed-in NINA session: the token to send as a, and the session key that signs
 // every later call. Store it with MarshalUnmaskedJSON (to sign a logout after a restart).
 type WebAPISession struct {
-	LoginID       string
-	Token         Secret // token.a, opaque
-	ExpiresIn     time.Duration
-	SessionSecret Secret
-	SessionKey    Secret    // SessionKey(password, SessionSecret)
-	HostTime      time.Time // server clock at login
-	ReceivedAt    time.Time // local clock when the reply arrived (for ts)
+	LoginID       string        // loginId, or the request's LoginID
+	Token         Secret        // token.a, opaque
+	ExpiresIn     time.Duration // token.expiresIn; 0 when the reply gave none
+	SessionSecret Secret        // sessionSecret, from which SessionKey is derived
+	SessionKey    Secret        // SessionKey(password, SessionSecret)
+	HostTime      time.Time     // server clock at login
+	ReceivedAt    time.Time     // local clock when the reply arrived (for ts)
 
 	// clock is shared by copies of the session so that a resynchronisation after a 400/1015 reply
 	// reaches every copy; nil for sessions built by hand until their first Resync.
@@ -461,13 +461,13 @@ func (d *webapiDecoder) handle(r *response, answer bool) (*webapiReply, error) {
 
 // WebAPILogoutRequest is /auth/logout, signed with the session.
 type WebAPILogoutRequest struct {
-	Session   *WebAPISession
-	Format    Format // default FormatJSON
-	Method    string // "GET" (default) or "POST" (form body)
-	LoginID   string // optional s
-	Language  string // optional
-	Callback  string // optional c (JSONP, with FormatJSON)
-	RequestID string // optional r
+	Session   *WebAPISession // the session to sign with and sign out
+	Format    Format         // default FormatJSON
+	Method    string         // "GET" (default) or "POST" (form body)
+	LoginID   string         // optional s
+	Language  string         // optional
+	Callback  string         // optional c (JSONP, with FormatJSON)
+	RequestID string         // optional r
 
 	// SendTS adds a signed, host-synchronised ts. NINA's logout does not list it, so it is off by
 	// default; a server that answers 400/1015 gets one on the SDK's single resend anyway.
@@ -477,10 +477,10 @@ type WebAPILogoutRequest struct {
 // WebAPIResponse is the envelope of a WebAPI reply with statusCode 200. (NINA documents no data for
 // the calls that return it.)
 type WebAPIResponse struct {
-	StatusCode       int
-	StatusText       string
-	StatusDetailCode int
-	RequestID        string
+	StatusCode       int    // statusCode: 200
+	StatusText       string // statusText, scrubbed of the call's secrets
+	StatusDetailCode int    // statusDetailCode; 0 when absent
+	RequestID        string // requestId: the request's r, echoed back
 }
 
 // webapiHeader sets the Accept that matches the reply format a call asks for with f (the parser sniffs
