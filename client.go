@@ -22,9 +22,7 @@ package tvauth
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -488,15 +486,8 @@ func (s *callerTokenSource) fetch(f *callerFetch) {
 	f.tok, f.err = s.ts.Token()
 }
 
-// pathf builds an escaped path: each argument is one path segment, escaped once.
+// pathf builds an escaped path: each %s of format is one path segment, escaped once.
 func pathf(format string, segments ...string) string {
-	if strings.Count(format, "%") != len(segments) || strings.Count(format, "%s") != len(segments) {
-		args := make([]any, len(segments))
-		for i, s := range segments {
-			args[i] = url.PathEscape(s)
-		}
-		return fmt.Sprintf(format, args...)
-	}
 	n := len(format)
 	for _, s := range segments {
 		n += len(s)
@@ -504,10 +495,10 @@ func pathf(format string, segments ...string) string {
 	var b strings.Builder
 	b.Grow(n)
 	for _, s := range segments {
-		i := strings.Index(format, "%s")
-		b.WriteString(format[:i])
+		before, after, _ := strings.Cut(format, "%s")
+		b.WriteString(before)
 		b.WriteString(url.PathEscape(s))
-		format = format[i+2:]
+		format = after
 	}
 	b.WriteString(format)
 	return b.String()
@@ -637,13 +628,6 @@ func percentEncodedLen(s string) int {
 		}
 	}
 	return n
-}
-
-// decodeJSON returns a decoder that unmarshals an answer's body into v.
-func decodeJSON(v any) func(*response) error {
-	return func(r *response) error {
-		return json.Unmarshal(trimBOM(r.Body), v)
-	}
 }
 
 // formHeader and jsonHeader start the header of a call with a body.

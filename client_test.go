@@ -24,6 +24,11 @@ import (
 	"golang.org/x/oauth2"
 )
 
+// decodeJSON returns a decoder that unmarshals an answer's body into v.
+func decodeJSON(v any) func(*response) error {
+	return func(r *response) error { return json.Unmarshal(trimBOM(r.Body), v) }
+}
+
 // rawCall is a minimal call for pipeline tests: the endpoints proper are tested beside their files. It
 // carries its family's error decoder, as the family's endpoint methods set it.
 func rawCall(svc serviceID, method, path string) *call {

@@ -355,10 +355,3 @@ func (r *webapiReply) challenge() *Challenge {
 	}
 	return &c
 }
-
-// decodeWebAPIError maps any WebAPI reply that is not an answer. It never fails: a body that is no
-// envelope (an HTML error page) leaves only HTTPStatus set.
-func decodeWebAPIError(r *response) error {
-	_, err := new(webapiDecoder).handle(r, false)
-	return err
-}

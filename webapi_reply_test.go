@@ -18,6 +18,12 @@ import (
 	"unicode/utf8"
 )
 
+// decodeWebAPIError maps any WebAPI reply that is not an answer, as the pipeline's error decoder does.
+func decodeWebAPIError(r *response) error {
+	_, err := new(webapiDecoder).handle(r, false)
+	return err
+}
+
 // wantReply is a parsed reply: the envelope, and the data fields the SDK reads, by their query-string
 // names (token_a, challenge_url …); a field not listed is empty.
 type wantReply struct {
