@@ -37,8 +37,7 @@ type Tokens struct {
 	CorrelationID string
 }
 
-// tokens names Tokens inside its Format, whose local copy of the type drops the methods.
-type tokens = Tokens
+type tokens = Tokens // named inside Format, whose local copy of the type drops the methods
 
 // Format prints every field under any verb, the tokens masked by Secret. The API hands tokens out by
 // pointer (SignOnResult.Tokens, Refresh), and fmt prints a pointer it meets inside a struct under %s
@@ -108,39 +107,28 @@ func (t *Tokens) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	var out Tokens
-	var err error
-	for _, f := range []struct {
+	strs := [...]struct {
 		name string
 		raw  jsonValue
-		dst  *Secret
+		dst  *string
 	}{
-		{"access_token", w.AccessToken, &out.AccessToken},
-		{"refresh_token", w.RefreshToken, &out.RefreshToken},
-	} {
+		{"access_token", w.AccessToken, (*string)(&out.AccessToken)},
+		{"refresh_token", w.RefreshToken, (*string)(&out.RefreshToken)},
+		{"client_id", w.ClientID, &out.ClientID},
+		{"accountId", w.AccountID, &out.AccountID},
+		{"token_type", w.TokenType, &out.TokenType},
+	}
+	for i, f := range strs {
 		s, err := agsString(f.raw)
-		if err == nil && s == redacted { // the masked form json.Marshal writes, refused as Secret refuses it
+		if err == nil && i < 2 && s == redacted { // a masked token (json.Marshal's form), refused as Secret refuses it
 			err = ErrMaskedSecret
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.name, err)
 		}
-		*f.dst = Secret(s)
+		*f.dst = s
 	}
-	strs := []struct {
-		name string
-		raw  jsonValue
-		dst  *string
-	}{
-		{"client_id", w.ClientID, &out.ClientID},
-		{"accountId", w.AccountID, &out.AccountID},
-		{"token_type", w.TokenType, &out.TokenType},
-	}
-	for _, f := range strs {
-		if *f.dst, err = agsString(f.raw); err != nil {
-			return fmt.Errorf("%s: %w", f.name, err)
-		}
-	}
-	durs := []struct {
+	durs := [...]struct {
 		name string
 		raw  jsonValue
 		dst  *time.Duration
@@ -150,6 +138,7 @@ func (t *Tokens) UnmarshalJSON(b []byte) error {
 		{"fixed_refresh_expires_in", w.FixedRefreshExpiresIn, &out.FixedRefreshExpiresIn},
 	}
 	for _, f := range durs {
+		var err error
 		if *f.dst, err = agsSeconds(f.raw); err != nil {
 			return fmt.Errorf("%s: %w", f.name, err)
 		}
@@ -269,7 +258,7 @@ func agsJSONKind(raw []byte) string {
 
 // agsDecodeTokens reads a token answer; a reply without an access token is not one.
 func agsDecodeTokens(body []byte, receivedAt time.Time, correlationID string) (*Tokens, error) {
-	t := new(Tokens)
+	t := &Tokens{}
 	// UnmarshalJSON directly: json.Unmarshal(body, t) would scan the body twice more before calling it.
 	if err := t.UnmarshalJSON(trimBOM(body)); err != nil {
 		return nil, err
@@ -277,8 +266,7 @@ func agsDecodeTokens(body []byte, receivedAt time.Time, correlationID string) (*
 	if t.AccessToken == "" {
 		return nil, errors.New("reply has no access_token")
 	}
-	t.ReceivedAt = receivedAt
-	t.CorrelationID = correlationID
+	t.ReceivedAt, t.CorrelationID = receivedAt, correlationID
 	return t, nil
 }
 

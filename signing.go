@@ -61,14 +61,9 @@ func signingInput(method, rawURL string, params url.Values) (*url.URL, url.Value
 	return u, q, nil
 }
 
-// signatureBase is the base string of already canonical pairs; the SDK's own signed calls use it so
-// that what is signed and what is sent come from one list.
-func signatureBase(method string, u *url.URL, c canonical) string {
-	return string(appendSignatureBase(nil, method, u, c))
-}
-
-// appendSignatureBase writes the base string in one buffer: the parameters are encoded once (by
-// canonicalPairs) and percent-encoded a second time here, as the base string requires.
+// appendSignatureBase writes the base string of canonical pairs in one buffer: the parameters are
+// encoded once (by canonicalPairs) and percent-encoded a second time here, as the base string
+// requires. The SDK's own signed calls use it so that what is signed and what is sent come from one list.
 func appendSignatureBase(dst []byte, method string, u *url.URL, c canonical) []byte {
 	base := baseStringURL(u)
 	n := len(method) + 2 + 3*len(base) + 3*c.encodedLen()
@@ -198,12 +193,8 @@ func Sign(method, rawURL string, params url.Values, sessionKey Secret) (string, 
 	return signBytes(appendSignatureBase(nil, method, u, canonicalPairs(all)), string(sessionKey)), nil
 }
 
-// signBase keys the HMAC with the session key's base64 text, as AOL's own SDK and every working client
-// do, not with the 32 bytes it encodes.
-func signBase(base, sessionKey string) string {
-	return signBytes([]byte(base), sessionKey)
-}
-
+// signBytes keys the HMAC with the session key's base64 text, as AOL's own SDK and every working
+// client do, not with the 32 bytes it encodes.
 func signBytes(base []byte, sessionKey string) string {
 	m := hmac.New(sha256.New, []byte(sessionKey))
 	m.Write(base)
@@ -239,17 +230,7 @@ func appendPercentEncoded(dst []byte, s string) []byte {
 	return dst
 }
 
-func unreserved(c byte) bool { return unreservedBytes[c] }
-
-// unreservedBytes marks the RFC 3986 unreserved characters: A-Z a-z 0-9 - . _ ~ (a table, as
-// percent-encoding asks for every byte of every signed and sent parameter).
-var unreservedBytes = [256]bool{
-	'-': true, '.': true, '_': true, '~': true,
-	'0': true, '1': true, '2': true, '3': true, '4': true, '5': true, '6': true, '7': true, '8': true, '9': true,
-	'A': true, 'B': true, 'C': true, 'D': true, 'E': true, 'F': true, 'G': true, 'H': true, 'I': true, 'J': true,
-	'K': true, 'L': true, 'M': true, 'N': true, 'O': true, 'P': true, 'Q': true, 'R': true, 'S': true, 'T': true,
-	'U': true, 'V': true, 'W': true, 'X': true, 'Y': true, 'Z': true,
-	'a': true, 'b': true, 'c': true, 'd': true, 'e': true, 'f': true, 'g': true, 'h': true, 'i': true, 'j': true,
-	'k': true, 'l': true, 'm': true, 'n': true, 'o': true, 'p': true, 'q': true, 'r': true, 's': true, 't': true,
-	'u': true, 'v': true, 'w': true, 'x': true, 'y': true, 'z': true,
+// unreserved reports whether c is an RFC 3986 unreserved character: A-Z a-z 0-9 - . _ ~.
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
 }

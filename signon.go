@@ -27,8 +27,7 @@ type Parameter struct {
 	Value string `json:"value"` // masked in prints when Name looks secret
 }
 
-// parameter names Parameter inside its Format, whose local copy of the type drops the methods.
-type parameter = Parameter
+type parameter = Parameter // named inside Format, whose local copy of the type drops the methods
 
 // masked is p with the value of a secret-looking name masked.
 func (p Parameter) masked() Parameter {
@@ -367,13 +366,13 @@ func (s *AGSService) newCall(op, method, path string, req *SignOnRequest, rule a
 	if authService == "" && method != http.MethodGet {
 		return nil, "", invalid("AuthService", "no x-auth-service-id: set SignOnRequest.AuthService or WithAGSAuthService (the authServiceName from service discovery)")
 	}
-	if err := agsHeaderValue("AuthService", authService); err != nil {
+	if err := checkHeaderValue("AuthService", authService); err != nil {
 		return nil, "", err
 	}
 	cid := req.CorrelationID
 	if cid == "" {
 		cid = NewCorrelationID()
-	} else if err := agsHeaderValue("CorrelationID", cid); err != nil {
+	} else if err := checkHeaderValue("CorrelationID", cid); err != nil {
 		return nil, "", err
 	}
 
@@ -428,7 +427,7 @@ func (s *AGSService) newCall(op, method, path string, req *SignOnRequest, rule a
 	if err != nil {
 		return nil, "", err
 	}
-	if req.ClientID != "" && strings.TrimSpace(req.ClientID) == "" {
+	if req.ClientID != "" && isBlank(req.ClientID) {
 		return nil, "", invalid("ClientID", "blank: leave it empty or set the client_id of a previous sign-on")
 	}
 	if err := checkText("ClientID", req.ClientID); err != nil {
@@ -499,7 +498,7 @@ func agsSecretHeader(cl *call, name, field, prefix, value string) error {
 	if value == "" {
 		return invalid(field, "empty")
 	}
-	if err := agsHeaderValue(field, value); err != nil {
+	if err := checkHeaderValue(field, value); err != nil {
 		return err
 	}
 	cl.header.Set(name, prefix+value)
@@ -516,10 +515,6 @@ func agsStripBearer(v string) string {
 	}
 	return v
 }
-
-// agsHeaderValue refuses control characters, which net/http would reject only after the retries began
-// (and whose error would quote the header).
-func agsHeaderValue(field, v string) error { return checkHeaderValue(field, v) }
 
 // agsSecretParameter guesses from a provider-defined parameter name whether its value is a secret.
 // Operators name parameters in their own language, hence the translations of "password" (Spanish,

@@ -1,6 +1,7 @@
 package tvauth
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -76,8 +77,7 @@ type WebAPISession struct {
 	clock *webapiClock
 }
 
-// webAPISession names WebAPISession inside its Format, whose local copy of the type drops the methods.
-type webAPISession = WebAPISession
+type webAPISession = WebAPISession // named inside Format, whose local copy of the type drops the methods
 
 // Format prints every field under any verb, the secrets masked by Secret. ClientLogin hands the
 // session out by pointer and WebAPILogoutRequest holds one, and fmt prints a pointer it meets inside
@@ -104,9 +104,8 @@ func (s WebAPISession) MarshalUnmaskedJSON() ([]byte, error) {
 }
 
 type webapiClock struct {
-	mu    sync.Mutex
-	host  time.Time // server time ...
-	local time.Time // ... read at this local instant (with its monotonic reading)
+	mu          sync.Mutex
+	host, local time.Time // the server's time, read at this local instant (with its monotonic reading)
 }
 
 // HostNow is the server's clock now, as the session last learnt it: HostTime + (now − ReceivedAt),
@@ -184,7 +183,7 @@ func (s *WebAPISession) Sign(method, rawURL string, params url.Values) (string, 
 	if err != nil {
 		return "", err
 	}
-	return webapiWire(canonicalPairs(all), signBase(base, string(s.SessionKey))), nil
+	return webapiWire(canonicalPairs(all), signBytes([]byte(base), string(s.SessionKey))), nil
 }
 
 func (s *WebAPISession) checkSigning(field string) error {
@@ -281,7 +280,16 @@ func webapiCheckJSONP(f Format, callback string) error {
 	if f.orDefault() != FormatJSON {
 		return invalid("Callback", "JSONP needs FormatJSON, not %q", string(f))
 	}
-	return webapiCheckCallback(callback)
+	if len(callback) > 100 {
+		return invalid("Callback", "longer than 100 characters")
+	}
+	if c := callback[0]; '0' <= c && c <= '9' {
+		return invalid("Callback", "%q starts with a digit", callback)
+	}
+	if webapiIdentLen([]byte(callback)) != len(callback) {
+		return invalid("Callback", "%q: only letters, digits, _ $ and . are allowed", callback)
+	}
+	return nil
 }
 
 // webapiCheckLanguage accepts what NINA documents, "<lang>-<locale>": a language of 2–3 letters, one
@@ -291,25 +299,10 @@ func webapiCheckLanguage(lang string) error {
 	if lang == "" {
 		return nil
 	}
+	const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	tag, locale, ok := strings.Cut(lang, "-")
-	letters := func(s string) bool {
-		for _, c := range s {
-			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
-				return false
-			}
-		}
-		return true
-	}
-	digits := func(s string) bool {
-		for _, c := range s {
-			if !('0' <= c && c <= '9') {
-				return false
-			}
-		}
-		return true
-	}
-	ok = ok && (len(tag) == 2 || len(tag) == 3) && letters(tag) &&
-		(len(locale) == 2 && letters(locale) || len(locale) == 3 && digits(locale))
+	ok = ok && (len(tag) == 2 || len(tag) == 3) && strings.Trim(tag, letters) == "" &&
+		(len(locale) == 2 && strings.Trim(locale, letters) == "" || len(locale) == 3 && strings.Trim(locale, "0123456789") == "")
 	if !ok {
 		return invalid("Language", "%q is not a <lang>-<locale> tag such as en-us", lang)
 	}
@@ -319,8 +312,7 @@ func webapiCheckLanguage(lang string) error {
 // webapiSessionFrom reads a 200 clientLogin reply: token.a, token.expiresIn (or oos's tokenExpiresIn),
 // sessionSecret, hostTime, loginId.
 func webapiSessionFrom(rep *webapiReply, req ClientLoginRequest) (*WebAPISession, error) {
-	received := time.Now()
-	d := &rep.Data
+	received, d := time.Now(), &rep.Data
 	tok := string(d.Token.A)
 	if tok == "" {
 		return nil, errors.New("clientLogin reply has no token.a")
@@ -336,26 +328,17 @@ func webapiSessionFrom(rep *webapiReply, req ClientLoginRequest) (*WebAPISession
 	if secret == "" {
 		return nil, errors.New("clientLogin reply has no sessionSecret")
 	}
-	sess := &WebAPISession{
-		LoginID:       string(d.LoginID),
-		Token:         Secret(tok),
-		SessionSecret: secret,
-		ReceivedAt:    received,
-		clock:         &webapiClock{},
-	}
-	if sess.LoginID == "" {
-		sess.LoginID = req.LoginID
-	}
+	sess := &WebAPISession{LoginID: cmp.Or(string(d.LoginID), req.LoginID), Token: Secret(tok), SessionSecret: secret,
+		ReceivedAt: received, clock: &webapiClock{}}
 	// A challenge answered without the password (SecurID next code) leaves the key to the caller, who
 	// knows the password: a key derived from "" would sign every call wrongly.
 	if req.Password != "" {
 		sess.SessionKey = SessionKey(req.Password, secret)
 	}
-	exp, err := webapiExpiresIn(string(d.Token.ExpiresIn), string(d.TokenExpiresIn))
-	if err != nil {
+	var err error
+	if sess.ExpiresIn, err = webapiExpiresIn(string(d.Token.ExpiresIn), string(d.TokenExpiresIn)); err != nil {
 		return nil, err
 	}
-	sess.ExpiresIn = exp
 	if ht := strings.TrimSpace(string(d.HostTime)); ht != "" {
 		t, ok := webapiUnixTime(ht)
 		if !ok {
@@ -500,23 +483,6 @@ func webapiHeader(h http.Header, f Format, jsonp bool) http.Header {
 	return h
 }
 
-// webapiCheckCallback allows what NINA-style servers accept as a JSONP callback name.
-func webapiCheckCallback(cb string) error {
-	if len(cb) > 100 {
-		return invalid("Callback", "longer than 100 characters")
-	}
-	for i := 0; i < len(cb); i++ {
-		c := cb[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '$' || c == '.') {
-			return invalid("Callback", "%q: only letters, digits, _ $ and . are allowed", cb)
-		}
-	}
-	if c := cb[0]; '0' <= c && c <= '9' {
-		return invalid("Callback", "%q starts with a digit", cb)
-	}
-	return nil
-}
-
 // signed sends one signed WebAPI call: params (with ts when withTS) in canonical order in the query
 // (GET) or form body (POST), then sig_sha256. Every retry is signed afresh, so that it carries a
 // current ts. A 400/1015 ("invalid ts") reply with data.ts resynchronises the session's clock and the
@@ -573,7 +539,7 @@ func (sg *webapiSigner) sign() (wire, sig string) {
 		p.Set("ts", strconv.FormatInt(sg.hostNow().Unix(), 10))
 	}
 	canonical := canonicalPairs(p)
-	sig = signBase(signatureBase(sg.method, sg.endpoint, canonical), string(sg.sess.SessionKey))
+	sig = signBytes(appendSignatureBase(nil, sg.method, sg.endpoint, canonical), string(sg.sess.SessionKey))
 	return webapiWire(canonical, sig), sig
 }
 

@@ -195,11 +195,7 @@ func webapiAtoi(s string) (int, bool) {
 func webapiStripJSONP(b []byte) ([]byte, bool) {
 	b = bytes.TrimPrefix(b, []byte("/**/"))
 	b = bytes.TrimLeft(b, " \t\r\n")
-	i := 0
-	for i < len(b) && (b[i] == '_' || b[i] == '$' || b[i] == '.' || b[i] >= 'A' && b[i] <= 'Z' ||
-		b[i] >= 'a' && b[i] <= 'z' || i > 0 && b[i] >= '0' && b[i] <= '9') {
-		i++
-	}
+	i := webapiIdentLen(b)
 	if i == 0 {
 		return nil, false
 	}
@@ -214,6 +210,17 @@ func webapiStripJSONP(b []byte) ([]byte, bool) {
 		return nil, false
 	}
 	return bytes.TrimSpace(rest[:len(rest)-1]), true
+}
+
+// webapiIdentLen is the length of the JavaScript name (letters, digits, _ $ and ., no digit first) b
+// starts with.
+func webapiIdentLen(b []byte) int {
+	i := 0
+	for i < len(b) && (b[i] == '_' || b[i] == '$' || b[i] == '.' || b[i] >= 'A' && b[i] <= 'Z' ||
+		b[i] >= 'a' && b[i] <= 'z' || i > 0 && b[i] >= '0' && b[i] <= '9') {
+		i++
+	}
+	return i
 }
 
 // webapiMaxXMLMarks bounds the '<' and '=' of an XML reply: encoding/xml allocates some hundred bytes
