@@ -58,8 +58,7 @@ type Client struct {
 	known atomic.Pointer[knownCredentials]
 }
 
-// service is shared by the four service types, as in go-github: they are views of one Client.
-type service struct{ client *Client }
+type service struct{ client *Client } // the four service types are views of one Client, as in go-github
 
 type (
 	// PassService is Adobe Pass REST API v2 and Dynamic Client Registration.
@@ -89,8 +88,7 @@ func (s serviceID) String() string {
 	return [...]string{"adobe pass", "clientless", "nina webapi", "opentv ags"}[s]
 }
 
-// option is the With… option that configures this service's base URL.
-func (s serviceID) option() string {
+func (s serviceID) option() string { // the With… option of this service's base URL
 	return [...]string{"WithPassURL", "WithClientlessURL", "WithWebAPIURL", "WithAGSURL"}[s]
 }
 
@@ -170,8 +168,7 @@ func (c *Client) CloseIdleConnections() {
 	c.base.closeIdle()
 }
 
-// authMode says how an attempt is authorised.
-type authMode int
+type authMode int // how an attempt is authorised
 
 const (
 	authNone       authMode = iota
@@ -584,19 +581,17 @@ func queryOf(v any) (string, error) {
 	return vals.Encode(), nil
 }
 
-// pair is one query or form parameter; pairs keep their order on the wire.
-type pair struct{ key, value string }
+type pair struct{ key, value string } // one query or form parameter
 
-type pairs []pair
+type pairs []pair // parameters in their wire order
 
-// encode joins the pairs in order, each name and value percent-encoded per RFC 3986 (space is %20),
-// into one exactly sized buffer.
+// encode joins the pairs in order, each name and value percent-encoded per RFC 3986 (space is %20).
 func (p pairs) encode() string { return p.encodeAfter() }
 
-// encodeAfter is prefix[0] + prefix[1] + … + p.encode(), built in one exactly sized buffer.
+// encodeAfter is prefix[0] + prefix[1] + … + p.encode(); encodeBytes is it as a byte slice (a form
+// body without a string copy), built in one exactly sized buffer.
 func (p pairs) encodeAfter(prefix ...string) string { return string(p.encodeBytes(prefix...)) }
 
-// encodeBytes is encodeAfter as a byte slice: a form body without a string copy.
 func (p pairs) encodeBytes(prefix ...string) []byte {
 	n := 0
 	for _, s := range prefix {
@@ -630,7 +625,6 @@ func percentEncodedLen(s string) int {
 	return n
 }
 
-// formHeader and jsonHeader start the header of a call with a body.
 func formHeader() http.Header {
 	return http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
 }

@@ -29,8 +29,8 @@ const (
 	DefaultResponseBodyTimeout = 30 * time.Second
 )
 
-// maxIdleConnsPerHost is the idle pool per host of the SDK's transport: net/http's default of 2 makes
-// concurrent callers of one service open and close a connection per call.
+// maxIdleConnsPerHost: net/http's default of 2 makes concurrent callers of one service open and close
+// a connection per call.
 const maxIdleConnsPerHost = 16
 
 // TransportTimeouts bounds the phases of an attempt. A zero field takes its default
@@ -65,19 +65,8 @@ func (t TransportTimeouts) withDefaults() TransportTimeouts {
 }
 
 // baseTransport is the http.RoundTripper under the SDK's per-attempt wrapping. It chooses the
-// transport for every attempt, not once at New, so that a test suite can swap transports (httpmock's
-// Activate and ActivateNonDefault) before or after New:
-//
-//  1. WithHTTPClient's client with a non-nil Transport: that Transport, as it is at the attempt.
-//  2. Otherwise, while http.DefaultTransport is an *http.Transport (the one at New or another, such as
-//     the one httpmock.DeactivateAndReset puts back): the SDK's private clone of it, with a larger idle
-//     pool and the TransportTimeouts. Its connections are this client's alone (see
-//     Client.CloseIdleConnections).
-//  3. Otherwise (http.DefaultTransport is of another type, a mock's say): the current
-//     http.DefaultTransport, as is.
-//
-// The caller's http.Client.Timeout, read at every attempt too, bounds each attempt, body included;
-// in cases 2 and 3, TransportTimeouts.ResponseBody bounds the reading of each body.
+// transport for every attempt, by the rules New's doc lists, so that a test suite can swap transports
+// (httpmock's Activate and ActivateNonDefault) before or after New.
 type baseTransport struct {
 	caller   *http.Client      // WithHTTPClient's; nil without it
 	timeouts TransportTimeouts // with defaults
@@ -86,8 +75,7 @@ type baseTransport struct {
 	own atomic.Pointer[ownTransport] // the clone of the last *http.Transport picked
 }
 
-// ownTransport is the SDK's clone of src, an http.DefaultTransport.
-type ownTransport struct{ src, t *http.Transport }
+type ownTransport struct{ src, t *http.Transport } // the SDK's clone t of src, an http.DefaultTransport
 
 func newBaseTransport(caller *http.Client, timeouts TransportTimeouts) *baseTransport {
 	return &baseTransport{caller: caller, timeouts: timeouts.withDefaults()}
@@ -133,7 +121,6 @@ func (b *baseTransport) ownTransport(src *http.Transport) *http.Transport {
 	return o.t
 }
 
-// closeIdle closes the idle connections of the private clone, if one was made.
 func (b *baseTransport) closeIdle() {
 	if o := b.own.Load(); o != nil {
 		o.t.CloseIdleConnections()
@@ -251,7 +238,6 @@ func (b *timedBody) Close() error {
 	return err
 }
 
-// stop ends the attempt's limits and releases its context.
 func (b *timedBody) stop() {
 	if b.attempt != nil {
 		b.attempt.Stop()

@@ -50,8 +50,7 @@ const (
 	maxCodeBytes = 64   // a code or an id: Code, Action, RequestID, CorrelationID, ContentType, Challenge.Info
 	maxDataBytes = 2048 // Challenge.Context and Challenge.URL, which a caller sends back or opens
 
-	// The other parts of an Error() text.
-	maxServiceText   = 12
+	maxServiceText   = 12 // the other parts of an Error() text
 	maxOperationText = 32
 	maxMethodText    = 8
 	maxURLText       = 128 // RequestError's URL
@@ -83,10 +82,10 @@ func invalid(field, format string, args ...any) *ValidationError {
 	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
-// serverReply is the reply an error came from, as the server sent it, reached only through RawBody and
-// RawHeader: the errors that come from a reply embed one. Its bytes sit behind a pointer to a pointer,
-// which fmt prints as an address whatever the verb (a pointer to a struct it would print in full under
-// %s or %q, or %#v at the top), and slog and encoding/json skip unexported fields.
+// serverReply is the reply an error came from, as sent, reached only through RawBody and RawHeader.
+// Its bytes sit behind a pointer to a pointer, which fmt prints as an address whatever the verb (a
+// pointer to a struct it would print in full under %s or %q), and slog and encoding/json skip
+// unexported fields.
 type serverReply struct{ raw **rawReply }
 
 type rawReply struct {
@@ -123,22 +122,18 @@ type errText struct{ b []byte }
 
 // newErrText starts "tvauth: <service> <operation>: "; op is "family.operation".
 func newErrText(service, op string) *errText {
-	t := &errText{b: make([]byte, 0, 128)}
-	t.b = append(t.b, "tvauth: "...)
-	service = cleanText(service, maxServiceText)
 	if _, name, ok := strings.Cut(op, "."); ok {
 		op = name
 	}
-	op = cleanText(op, maxOperationText)
-	switch {
-	case service != "" && op != "":
-		t.b = append(append(append(t.b, service...), ' '), op...)
-	case service != "" || op != "":
-		t.b = append(t.b, service+op...)
-	default:
-		return t
+	service, op = cleanText(service, maxServiceText), cleanText(op, maxOperationText)
+	t := &errText{b: append(make([]byte, 0, 128), "tvauth: "...)}
+	t.b = append(t.b, service...)
+	if service != "" && op != "" {
+		t.b = append(t.b, ' ')
 	}
-	t.b = append(t.b, ": "...)
+	if t.b = append(t.b, op...); service != "" || op != "" {
+		t.b = append(t.b, ": "...)
+	}
 	return t
 }
 
@@ -265,16 +260,15 @@ func (e *PassError) scrub(r *redactor) {
 // the legacy v1 bodies. status and error arrive with loose types, hence the raw fields; message and
 // details are strings but for a few servers (see unmarshalPassError).
 type passErrorBody struct {
-	Action  string          `json:"action" xml:"action"`
-	Status  json.RawMessage `json:"status"`
-	Code    string          `json:"code" xml:"code"`
-	Message string          `json:"message"`
-	Details string          `json:"details"`
-	HelpURL string          `json:"helpUrl" xml:"helpUrl"`
-	Trace   string          `json:"trace" xml:"trace"`
-	Error   json.RawMessage `json:"error"`
-	// OAuth error_description, sent by some DCR deployments
-	ErrorDescription string `json:"error_description"`
+	Action           string          `json:"action" xml:"action"`
+	Status           json.RawMessage `json:"status"`
+	Code             string          `json:"code" xml:"code"`
+	Message          string          `json:"message"`
+	Details          string          `json:"details"`
+	HelpURL          string          `json:"helpUrl" xml:"helpUrl"`
+	Trace            string          `json:"trace" xml:"trace"`
+	Error            json.RawMessage `json:"error"`
+	ErrorDescription string          `json:"error_description"` // OAuth's, sent by some DCR deployments
 }
 
 type passXMLError struct {
@@ -532,8 +526,8 @@ func (e *DecodeError) Error() string {
 
 func (e *DecodeError) Unwrap() error { return e.Err }
 
-// replyMediaType is the media type of a reply's Content-Type as sent, its case kept: the scrubber finds
-// a secret a server echoed there only in the form it was sent in.
+// replyMediaType is the media type of a reply's Content-Type, its case kept: the scrubber finds a secret
+// a server echoed there only in the form it was sent in.
 func replyMediaType(r *response) string {
 	mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
 	return strings.TrimSpace(mt)
@@ -633,8 +627,7 @@ func (e *RequestError) Error() string {
 
 func (e *RequestError) Unwrap() error { return e.Err }
 
-// wrapError is "tvauth: <context>: <cause>" with the cause's own "tvauth: " left out of the text, so
-// that a tvauth error wrapped in another reads with one prefix; Unwrap still reaches the cause.
+// wrapError is "tvauth: <context>: <cause>", the cause's own "tvauth: " left out: one prefix.
 type wrapError struct {
 	context string
 	err     error
@@ -657,8 +650,7 @@ func notConfigured(svc serviceID, method, option string) error {
 		msg: "service not configured (set " + option + ")"}
 }
 
-// scrubber is implemented by every error type that carries text a server sent.
-type scrubber interface{ scrub(*redactor) }
+type scrubber interface{ scrub(*redactor) } // every error type that carries text a server sent
 
 // finishError makes an error from a reply fit to return: the reply's text in it scrubbed and bounded,
 // the operation named, and the reply kept for RawBody and RawHeader.
