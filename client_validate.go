@@ -1,5 +1,7 @@
 package tvauth
 
+import "strings"
+
 // One rule for the characters of what the SDK sends, wherever a value goes (a header, a path segment,
 // a query, a form body or a JSON body): no C0 control character (\x00–\x1f, tab included) and no DEL
 // (\x7f). Such a byte is never part of an identifier, a token, a URL or a name a user typed; in a
@@ -60,16 +62,7 @@ func requireText(field, v string) error {
 }
 
 // isBlank reports whether v is empty or only white space.
-func isBlank(v string) bool {
-	for i := 0; i < len(v); i++ {
-		switch v[i] {
-		case ' ', '\t', '\n', '\r', '\v', '\f':
-		default:
-			return false
-		}
-	}
-	return true
-}
+func isBlank(v string) bool { return strings.TrimLeft(v, " \t\n\r\v\f") == "" }
 
 // checkHeaderValue is the rule for a value sent in a header.
 func checkHeaderValue(field, v string) error { return checkText(field, v) }
@@ -91,15 +84,7 @@ func checkHeaderName(field, name string) error {
 // isTokenChar: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`"
 // / "|" / "~" / DIGIT / ALPHA (RFC 9110 §5.6.2).
 func isTokenChar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	switch c {
-	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
-		return true
-	}
-	return false
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
 // requireConfigured is the "not configured" check, the only one. Every public method makes it first,

@@ -125,9 +125,7 @@ func baseStringURL(u *url.URL) string {
 
 // canonical is a signed parameter list in signing order, each name and value already
 // percent-encoded: what the base string and the wire both use.
-type canonical []encodedPair
-
-type encodedPair struct{ key, value string }
+type canonical []pair
 
 func (c canonical) encodedLen() int {
 	n := 0
@@ -169,10 +167,10 @@ func canonicalPairs(params url.Values) canonical {
 		}
 		ek := percentEncode(k)
 		for _, v := range vs {
-			all = append(all, encodedPair{ek, percentEncode(v)})
+			all = append(all, pair{ek, percentEncode(v)})
 		}
 	}
-	slices.SortFunc(all, func(a, b encodedPair) int {
+	slices.SortFunc(all, func(a, b pair) int {
 		if c := strings.Compare(a.key, b.key); c != 0 {
 			return c
 		}
