@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -76,17 +77,7 @@ func (a AuthService) CheckSignOn(params []Parameter) error {
 // leaves empty. Names must match exactly: discovery's spelling is the one the provider accepts.
 func (e Endpoint) CheckParameters(params []Parameter) error {
 	for _, p := range e.ParameterProperties {
-		if !p.Mandatory {
-			continue
-		}
-		found := false
-		for _, q := range params {
-			if q.Name == p.Name && q.Value != "" {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if p.Mandatory && !slices.ContainsFunc(params, func(q Parameter) bool { return q.Name == p.Name && q.Value != "" }) {
 			return invalid("Parameters", "mandatory parameter %q of endpoint %s is missing", p.Name, e.Name)
 		}
 	}
@@ -114,8 +105,8 @@ func (p *ParameterProperty) UnmarshalJSON(b []byte) error {
 }
 
 // decode reads a discovery reply in one pass of encoding/json: the parameter properties are read
-// from their raw values as ParameterProperty.UnmarshalJSON reads them, without a second scan each.
-// (It replaces json.Unmarshal into ServiceDiscovery, which scanned every property twice more.)
+// from their raw values as ParameterProperty.UnmarshalJSON reads them, without the two further scans
+// each that json.Unmarshal into ServiceDiscovery would make.
 func (d *ServiceDiscovery) decode(body []byte) error {
 	var w struct {
 		AvailableServices []struct {

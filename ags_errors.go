@@ -1,6 +1,9 @@
 package tvauth
 
-import "errors"
+import (
+	"errors"
+	"slices"
+)
 
 // Documented AGS sign-in error codes (AGSError.Code), all sent with HTTP 403. NAGRA's reference app
 // shows "… Please contact the operator. (<code>)" for them; when 20001–20004 arrive during playback
@@ -22,15 +25,7 @@ const (
 // IsAGSCode reports whether err is (or wraps) an *AGSError whose Code is one of codes.
 func IsAGSCode(err error, codes ...string) bool {
 	var ae *AGSError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	for _, c := range codes {
-		if ae.Code == c {
-			return true
-		}
-	}
-	return false
+	return errors.As(err, &ae) && slices.Contains(codes, ae.Code)
 }
 
 // AGSSessionEnded reports whether err says the account or device is gone (20001–20004): stop playback

@@ -66,34 +66,18 @@ func looseString(raw json.RawMessage) string {
 	return string(raw)
 }
 
-// looseInt reads a JSON number that may arrive as a string.
+// looseInt reads a JSON integer that may arrive as a string; anything else is 0.
 func looseInt(raw json.RawMessage) int {
-	if len(raw) == 0 {
-		return 0
-	}
-	// The common forms without a second pass of encoding/json: a bare number, a string without escapes.
-	if t := bytes.TrimSpace(raw); isJSONNumber(t) {
-		i, err := strconv.ParseInt(string(t), 10, 64)
-		if err != nil {
-			return 0
-		}
-		return int(i)
-	} else if s, ok := plainJSONString(t); ok {
-		i, _ := strconv.Atoi(strings.TrimSpace(s))
-		return i
-	}
-	var n json.Number
-	if json.Unmarshal(raw, &n) == nil {
-		if i, err := n.Int64(); err == nil {
+	t := bytes.TrimSpace(raw)
+	if isJSONNumber(t) {
+		if i, err := strconv.ParseInt(string(t), 10, 64); err == nil {
 			return int(i)
 		}
+		return 0
 	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		i, _ := strconv.Atoi(strings.TrimSpace(s))
-		return i
-	}
-	return 0
+	s, _ := plainJSONString(t)
+	i, _ := strconv.Atoi(strings.TrimSpace(s))
+	return i
 }
 
 // trimBOM drops leading white space and a UTF-8 byte order mark, which some gateways prepend.

@@ -96,11 +96,8 @@ func (s *Secret) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// The one scrubber. Error fields and log lines are scrubbed of every secret a call sent and the client
-// holds, in each form the SDK itself puts a secret on the wire, by one multi-needle matcher
-// (Aho–Corasick: one pass over the text, whatever the number of secrets), and secret-named query
-// parameters are blanked by name. Error fields are bounded too, so a scrub reads at most the bytes
-// that end up in a field plus the longest needle.
+// The one scrubber: every secret a call sent or the client holds, in each wire form, by one Aho–Corasick
+// matcher (one pass, whatever the number of secrets); secret-named query parameters blanked by name.
 
 // secretNames are the query, form and header names whose values are secrets in one of the four
 // protocols. Matching is case-insensitive.

@@ -340,17 +340,8 @@ func webapiDecodeQS(b []byte) (*webapiEnvelope, error) {
 
 // err turns a reply whose statusCode is not 200 into the error callers match on.
 func (r *webapiReply) err(httpStatus int) *WebAPIError {
-	e := &WebAPIError{
-		HTTPStatus:       httpStatus,
-		StatusCode:       r.StatusCode,
-		StatusDetailCode: r.StatusDetailCode,
-		StatusText:       r.StatusText,
-		RequestID:        r.RequestID,
-	}
-	if c := r.challenge(); c != nil {
-		e.Challenge = c
-	}
-	return e
+	return &WebAPIError{HTTPStatus: httpStatus, StatusCode: r.StatusCode, StatusDetailCode: r.StatusDetailCode,
+		StatusText: r.StatusText, RequestID: r.RequestID, Challenge: r.challenge()}
 }
 
 // challenge is data.challenge{info,context,url} of a 330 reply, nil when absent.
