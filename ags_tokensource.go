@@ -74,6 +74,7 @@ func (s *AGSService) TokenSource(tokens *Tokens, req SignOnRequest, onRefresh fu
 	})
 	ts.cache.timeout = s.client.cfg.tokenFetchTimeout
 	ts.cache.finishAbandoned = true
+	ts.cache.observer, ts.cache.family = s.client.cfg.observer, "ags"
 	if tokens != nil {
 		cur := *tokens
 		ts.cur.Store(&cur)
@@ -108,6 +109,7 @@ func (s *AGSService) SharedTokenSource(store AGSTokenStore, key string, req Sign
 	})
 	ts.cache.timeout = s.client.cfg.fetchBudget(true)
 	ts.cache.finishAbandoned = true
+	ts.cache.observer, ts.cache.family = s.client.cfg.observer, "ags"
 	return ts
 }
 
@@ -238,7 +240,10 @@ func (ts *AGSTokenSource) tokenContext(ctx context.Context) (*oauth2.Token, erro
 
 // Invalidate drops the current access token, say after an API rejected it with 401: the next Token
 // refreshes. It never waits for a refresh in progress.
-func (ts *AGSTokenSource) Invalidate() { ts.cache.invalidate("") }
+func (ts *AGSTokenSource) Invalidate() {
+	ts.cache.invalidate("")
+	ts.cache.observe(context.Background(), "invalidated", 0, nil)
+}
 
 func (ts *AGSTokenSource) invalidate(rejected string) { ts.cache.invalidate(rejected) }
 

@@ -218,6 +218,7 @@ func (s *PassService) TokenSource(creds ClientCredentials) oauth2.TokenSource {
 	}
 	ts.cache = newTokenCache(0, fetch)
 	ts.cache.timeout = s.client.cfg.fetchBudget(s.client.cfg.passTokenStore != nil)
+	ts.cache.observer, ts.cache.family = s.client.cfg.observer, "pass"
 	return ts
 }
 

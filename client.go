@@ -230,7 +230,7 @@ func (c *call) idempotent() bool {
 
 // do is the one request pipeline: build, authorise or sign per attempt, send with retries, read a
 // bounded body, decode, map errors, log redacted.
-func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
+func (c *Client) do(ctx context.Context, cl *call) (resp *response, err error) {
 	if ctx == nil {
 		return nil, invalid("ctx", "nil context")
 	}
@@ -260,7 +260,12 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		return nil, invalid("path", "cannot build URL: %v", err)
 	}
 
-	resp, err := c.send(ctx, cl, u, red)
+	if o := c.cfg.observer; o != nil {
+		var end func(*response, error)
+		ctx, end = observeCall(ctx, o, cl, u, red)
+		defer func() { end(resp, err) }()
+	}
+	resp, err = c.send(ctx, cl, u, red)
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,8 @@ type attemptState struct {
 	free      bool      // the retry being prepared is a refetch or a resend: it waits no backoff
 	bearer    string    // the Pass bearer token the last attempt carried
 	resp      *response // the last attempt's reply, once the response handler read it
+	start     time.Time // when the last attempt was sent, for the observer
+	reason    string    // why the last attempt was sent, for the observer (observe.go)
 }
 
 func newAttemptState(c *Client, cl *call, red *redactor, req *retryablehttp.Request) *attemptState {
@@ -62,6 +64,9 @@ func newAttemptState(c *Client, cl *call, red *redactor, req *retryablehttp.Requ
 		PrepareRetry: st.prepareRetry,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
+	if c.cfg.observer != nil {
+		st.rc.CheckRetry = st.observeRetry
+	}
 	req.SetResponseHandler(st.readReply)
 	return st
 }
@@ -75,6 +80,9 @@ func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastRe
 func (st *attemptState) RoundTrip(req *http.Request) (*http.Response, error) {
 	st.attempt++
 	st.resp = nil
+	if st.c.cfg.observer != nil {
+		st.start = time.Now()
+	}
 	log := st.c.cfg.logAttempt
 	if log == nil {
 		return st.c.base.RoundTrip(req)

@@ -45,6 +45,7 @@ type cell struct {
 	requests atomic.Int64
 	logs     *syncBuffer
 	rt       *countingTransport
+	obs      *recorder // the client's Observer (observe_test.go)
 }
 
 func newLab(t *testing.T) *lab {
@@ -94,7 +95,7 @@ var labDevice = tvauth.Device{ID: "ba23d141-d715-561c-94f4-e9e4c966b1eb", Info: 
 // for: see fetchTimeoutFor.
 func (l *lab) clientFor(t *testing.T, m method, h http.HandlerFunc, base, without string, deadline time.Duration) (*tvauth.Client, *cell) {
 	t.Helper()
-	c := &cell{handler: h, logs: &syncBuffer{}, rt: &countingTransport{base: http.DefaultTransport.(*http.Transport).Clone()}}
+	c := &cell{handler: h, logs: &syncBuffer{}, rt: &countingTransport{base: http.DefaultTransport.(*http.Transport).Clone()}, obs: &recorder{}}
 	l.mu.Lock()
 	id := "c" + strconv.Itoa(len(l.cells))
 	l.cells[id] = c
@@ -109,7 +110,7 @@ func (l *lab) clientFor(t *testing.T, m method, h http.HandlerFunc, base, withou
 		tvauth.WithRetry(fastRetry), tvauth.WithDevice(labDevice),
 		tvauth.WithAGSAuthService("OPF"), tvauth.WithLogger(logger),
 		tvauth.WithHTTPClient(&http.Client{Transport: c.rt}),
-		tvauth.WithTokenFetchTimeout(fetchTimeoutFor(deadline)),
+		tvauth.WithTokenFetchTimeout(fetchTimeoutFor(deadline)), tvauth.WithObserver(c.obs),
 	}
 	passAuth := tvauth.WithPassTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: string(sec.Bearer), TokenType: "Bearer"}))
 	if m.passAuth != nil {
@@ -816,6 +817,9 @@ func (lc *labCall[R]) leakProblems() []string {
 	if l := leaks(lc.c.logs.String()); len(l) > 0 {
 		problems = append(problems, fmt.Sprintf("log lines leak %v", l))
 	}
+	if l := leaks(lc.c.obs.text()); len(l) > 0 {
+		problems = append(problems, fmt.Sprintf("the observer was told %v", l))
+	}
 	return problems
 }
 
@@ -1103,6 +1107,9 @@ func TestRetryCounts(t *testing.T) {
 		if got != int64(want) {
 			problems = append(problems, fmt.Sprintf("%s %s: %d attempts, want %d (server saw %d): %v",
 				sm.httpMethod, r.row.name, got, want, r.c.requests.Load(), r.o.err))
+		}
+		if !sm.poller {
+			problems = append(problems, observedAttemptProblems(r.c, r.row)...)
 		}
 		return problems
 	})

@@ -886,6 +886,7 @@ var offlineOptions = map[string]string{
 	"WithAGSURL":            "a base URL of every row (the lab's); the needs of the AGS rows",
 	"WithRetry":             "the retry policy every row runs under (the lab's fastRetry)",
 	"WithLogger":            "the log every row writes (the lab's, checked for leaks)",
+	"WithObserver":          "the observer every row tells (the lab's recorder, checked for leaks and attempts)",
 	"WithUserAgent":         "a header of every request",
 	"WithDevice":            "device headers of every Pass request (the lab's device)",
 	"WithTokenFetchTimeout": "bounds the token sources' fetches (the lab's 2 s)",

@@ -95,6 +95,7 @@ type config struct {
 	// never calls WithLogger links no slog logging code from tvauth.
 	logAttempt func(ctx context.Context, st *attemptState, req *http.Request, resp *http.Response, err error, d time.Duration)
 	logWarn    func(ctx context.Context, msg string, attrs ...slog.Attr) // WithLogger's too
+	observer   Observer                                                  // WithObserver (observe.go)
 }
 
 func defaultConfig() *config {

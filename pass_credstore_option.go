@@ -112,6 +112,7 @@ func (s *PassService) storeTokenSource(sc *passStoreConfig) oauth2.TokenSource {
 	ts := &passStoreTokenSource{svc: s, sc: sc}
 	ts.cache = newTokenCache(0, ts.fetch)
 	ts.cache.timeout = s.client.cfg.fetchBudget(true) + s.client.cfg.fetchBudget(s.client.cfg.passTokenStore != nil)
+	ts.cache.observer, ts.cache.family = s.client.cfg.observer, "pass"
 	return ts
 }
 

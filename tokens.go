@@ -39,6 +39,8 @@ type tokenCache struct {
 	// cancelling it: an AGS refresh, which rotates the refresh token the moment AGS takes it, cut off
 	// would lose the rotated token. The next caller's fetch waits for it and uses its token.
 	finishAbandoned bool
+	observer        Observer // told of the token events, as family's (observe.go)
+	family          string
 
 	mu     sync.Mutex
 	early  time.Duration // refetch this long before expiry
@@ -79,10 +81,12 @@ func (c *tokenCache) tokenContext(ctx context.Context) (*oauth2.Token, error) {
 	if c.valid(c.tok) {
 		tok := c.tok
 		c.mu.Unlock()
+		c.observe(ctx, "cache_hit", 0, nil)
 		return tok, nil
 	}
-	f := c.flight
+	f, kind := c.flight, "shared_wait"
 	if f == nil {
+		kind = "fetch_started"
 		timeout := c.timeout
 		if timeout <= 0 {
 			timeout = DefaultTokenFetchTimeout
@@ -94,11 +98,15 @@ func (c *tokenCache) tokenContext(ctx context.Context) (*oauth2.Token, error) {
 	}
 	f.waiters++
 	c.mu.Unlock()
+	start := time.Now()
+	c.observe(ctx, kind, 0, nil)
 	select {
 	case <-f.done:
+		c.observe(ctx, "fetch_ended", time.Since(start), f.err)
 		return f.tok, f.err
 	case <-ctx.Done():
 		c.leave(f)
+		c.observe(ctx, "fetch_ended", time.Since(start), ctx.Err())
 		return nil, ctx.Err()
 	}
 }

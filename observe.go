@@ -1,0 +1,120 @@
+package tvauth
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Observer watches the pipeline, for tracing and metrics (tvauthotel is one): every call, each HTTP
+// attempt inside it, and the events of the SDK's token sources (Pass and AGS). Its methods run on the
+// goroutine that makes the call, with its context: the attempts and token fetches of a call get the
+// context CallStart returned, so that a tracer can parent spans on the caller's. They get a redacted
+// URL and no header value, body or token. A panic in one is recovered and the call goes on. (A token
+// fetch's own call runs on the fetch's goroutine, with the values of the starting caller's context.)
+type Observer interface {
+	// CallStart is called once the call's URL is built; the context it returns (nil: ctx) is the call's.
+	CallStart(ctx context.Context, e CallEvent) context.Context
+	CallEnd(ctx context.Context, e CallEvent)    // with e's outcome fields set
+	Attempt(ctx context.Context, e AttemptEvent) // after each attempt, its reply read or failed
+	Token(ctx context.Context, e TokenEvent)
+}
+
+// CallEvent is one call of an endpoint method, retries included. CallEnd's has Duration, the last
+// reply's Status (0 without one) and Err, the error the pipeline returns, as redacted as the caller's.
+type CallEvent struct {
+	Family, Operation string // "pass", "pass.logout": the vendor's name of the operation
+	Method, Host, URL string // HTTP method, host[:port], the URL redacted
+	Start             time.Time
+	Duration          time.Duration
+	Status            int
+	Err               error
+}
+
+// AttemptEvent is one HTTP attempt of a call. Reason says why it was sent: "" for the first, then
+// "network" (a network error), "throttled" (429), "server" (5xx), "unauthorized" (a 401: the Pass
+// token was fetched again) or "resend" (WebAPI 1015, re-signed). Bytes counts the reply body read (a
+// reply retried for its status is drained unread: 0).
+type AttemptEvent struct {
+	Attempt, Status, Bytes int  // Attempt is 1 for the first; Status is 0 without a reply
+	Failed                 bool // no reply, or one that could not be read
+	Reason                 string
+	Duration               time.Duration
+}
+
+// TokenEvent is an event of a token source of Family "pass" or "ags". Kind is "cache_hit",
+// "fetch_started" (by this caller), "shared_wait" (for a fetch another caller started), "fetch_ended"
+// (either, for this caller: Duration is its wait) or "invalidated" (after a server rejected it).
+type TokenEvent struct {
+	Family, Kind string
+	Duration     time.Duration
+	Failed       bool // a fetch_ended without a token
+}
+
+// WithObserver sets the client's Observer. nil, the default, observes nothing at no cost.
+func WithObserver(o Observer) Option { return func(c *config) error { c.observer = o; return nil } }
+
+// observeCall tells o that cl starts, and returns the call's context and what tells o it ended.
+func observeCall(ctx context.Context, o Observer, cl *call, u *url.URL, red *redactor) (context.Context, func(*response, error)) {
+	e := CallEvent{Family: strings.SplitN(cl.op, ".", 2)[0], Operation: cl.op, Method: cl.method, Host: u.Host, URL: red.url(u), Start: time.Now()}
+	octx := ctx
+	func() { defer recoverObserver(); octx = o.CallStart(ctx, e) }()
+	if octx != nil {
+		ctx = octx
+	}
+	return ctx, func(resp *response, err error) {
+		e.Duration, e.Err = time.Since(e.Start), err
+		if resp != nil {
+			e.Status = resp.StatusCode
+		}
+		defer recoverObserver()
+		o.CallEnd(ctx, e)
+	}
+}
+
+// observeRetry is checkRetry telling the observer of each attempt once: when it is retried or fails,
+// or else on checkRetry's second run, after the response handler read the reply.
+func (st *attemptState) observeRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	refetched, resent := st.refetched, st.resent
+	retry, cerr := st.checkRetry(ctx, resp, err)
+	if !retry && resp != nil && err == nil && st.resp == nil {
+		return retry, cerr
+	}
+	e := AttemptEvent{Attempt: st.attempt, Failed: err != nil, Reason: st.reason, Duration: time.Since(st.start)}
+	if resp != nil {
+		e.Status = resp.StatusCode
+	}
+	if st.resp != nil {
+		e.Bytes = len(st.resp.Body)
+	}
+	o := st.c.cfg.observer
+	switch {
+	case !retry:
+	case st.refetched != refetched:
+		st.reason = "unauthorized"
+	case st.resent != resent:
+		st.reason = "resend"
+	case err != nil:
+		st.reason = "network"
+	case resp.StatusCode == http.StatusTooManyRequests:
+		st.reason = "throttled"
+	default:
+		st.reason = "server"
+	}
+	func() { defer recoverObserver(); o.Attempt(ctx, e) }()
+	if retry && st.refetched != refetched {
+		func() { defer recoverObserver(); o.Token(ctx, TokenEvent{Family: "pass", Kind: "invalidated"}) }()
+	}
+	return retry, cerr
+}
+
+func (c *tokenCache) observe(ctx context.Context, kind string, d time.Duration, err error) {
+	if c.observer != nil {
+		defer recoverObserver()
+		c.observer.Token(ctx, TokenEvent{Family: c.family, Kind: kind, Duration: d, Failed: err != nil})
+	}
+}
+
+func recoverObserver() { _ = recover() }
