@@ -262,7 +262,7 @@ func (c *Client) do(ctx context.Context, cl *call) (resp *response, err error) {
 
 	if o := c.cfg.observer; o != nil {
 		var end func(*response, error)
-		ctx, end = observeCall(ctx, o, cl, u, red)
+		ctx, end = observeCall(ctx, o, cl, u)
 		defer func() { end(resp, err) }()
 	}
 	resp, err = c.send(ctx, cl, u, red)

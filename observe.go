@@ -26,7 +26,7 @@ type Observer interface {
 // reply's Status (0 without one) and Err, the error the pipeline returns, as redacted as the caller's.
 type CallEvent struct {
 	Family, Operation string // "pass", "pass.logout": the vendor's name of the operation
-	Method, Host, URL string // HTTP method, host[:port], the URL redacted
+	Method, Host, URL string // HTTP method, host[:port], the URL without its query (paths hold no Secret)
 	Start             time.Time
 	Duration          time.Duration
 	Status            int
@@ -57,8 +57,9 @@ type TokenEvent struct {
 func WithObserver(o Observer) Option { return func(c *config) error { c.observer = o; return nil } }
 
 // observeCall tells o that cl starts, and returns the call's context and what tells o it ended.
-func observeCall(ctx context.Context, o Observer, cl *call, u *url.URL, red *redactor) (context.Context, func(*response, error)) {
-	e := CallEvent{Family: strings.SplitN(cl.op, ".", 2)[0], Operation: cl.op, Method: cl.method, Host: u.Host, URL: red.url(u), Start: time.Now()}
+func observeCall(ctx context.Context, o Observer, cl *call, u *url.URL) (context.Context, func(*response, error)) {
+	e := CallEvent{Family: cl.op[:max(0, strings.IndexByte(cl.op, '.'))], Operation: cl.op, Method: cl.method, Host: u.Host,
+		URL: u.Scheme + "://" + u.Host + u.EscapedPath(), Start: time.Now()}
 	octx := ctx
 	func() { defer recoverObserver(); octx = o.CallStart(ctx, e) }()
 	if octx != nil {

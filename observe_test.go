@@ -187,7 +187,7 @@ func TestObserverPassLogoutRefetch(t *testing.T) {
 	rec.mu.Unlock()
 	host := strings.TrimPrefix(fake.URL(), "http://")
 	if start.Family != "pass" || start.Method != "GET" || start.Host != host ||
-		start.URL != fake.URL()+"/api/v2/REF30/logout/Cablevision?redirectUrl=https%3A%2F%2Fapp.example%2Fdone" {
+		start.URL != fake.URL()+"/api/v2/REF30/logout/Cablevision" {
 		t.Errorf("CallStart: %+v", start)
 	}
 	if end.Start != start.Start || end.Duration <= 0 || end.Err != nil {

@@ -128,6 +128,12 @@ type call struct {
 type callKey struct{}
 
 func (o *observer) CallStart(ctx context.Context, e tvauth.CallEvent) context.Context {
+	ctx, span := o.tracer.Start(ctx, "tvauth "+e.Operation, trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(e.Start))
+	recording := span.IsRecording()
+	if !recording && !o.callDuration.Enabled(ctx) && !o.attemptDuration.Enabled(ctx) && !o.retries.Enabled(ctx) &&
+		!o.throttled.Enabled(ctx) && !o.errors.Enabled(ctx) {
+		return ctx // nothing records: the attempts and the end find no call and do nothing but end the span
+	}
 	host, portText, err := net.SplitHostPort(e.Host)
 	port, _ := strconv.Atoi(portText)
 	if err != nil {
@@ -138,8 +144,7 @@ func (o *observer) CallStart(ctx context.Context, e tvauth.CallEvent) context.Co
 	}
 	c := &call{family: FamilyKey.String(e.Family), operation: OperationKey.String(e.Operation),
 		http: []attribute.KeyValue{semconv.HTTPRequestMethodKey.String(e.Method), semconv.ServerAddress(host), semconv.ServerPort(port)}}
-	ctx, span := o.tracer.Start(ctx, "tvauth "+e.Operation, trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(e.Start))
-	if span.IsRecording() {
+	if recording {
 		span.SetAttributes(c.http...)
 		span.SetAttributes(semconv.URLFull(e.URL), c.family, c.operation)
 	}
@@ -242,14 +247,15 @@ func (o *observer) Token(ctx context.Context, e tvauth.TokenEvent) {
 // rate_limited, unauthorized, too_large, decode, network (a *tvauth.RequestError), vendor (another
 // error of the vendor's API) or _OTHER.
 func ErrorType(err error) string {
+	if err == nil {
+		return ""
+	}
 	var de *tvauth.DecodeError
 	var re *tvauth.RequestError
 	var pe *tvauth.PassError
 	var we *tvauth.WebAPIError
 	var ae *tvauth.AGSError
 	switch {
-	case err == nil:
-		return ""
 	case errors.Is(err, context.Canceled):
 		return "canceled"
 	case errors.Is(err, context.DeadlineExceeded):
