@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# A program that imports only the root package must not get the Redis store's dependencies in its
-# build list (tvauthredis is a module of its own, as go-redis's extra/* are). This builds a scratch
-# consumer module against this checkout and fails when `go list -m all` names any of them.
+# A program that imports only the root package must not get the Redis store's or OpenTelemetry's
+# dependencies in its build list (tvauthredis and tvauthotel are modules of their own, as go-redis's
+# extra/* are). This builds a scratch consumer module against this checkout and fails when
+# `go list -m all` names any of them.
 set -euo pipefail
 root=$(cd "${1:-$(dirname "$0")/..}" && pwd) # the checkout (default: this one)
 scratch=$(mktemp -d)
@@ -33,10 +34,10 @@ GO
 go mod tidy
 go build ./...
 mods=$(go list -m all)
-bad=$(printf '%s\n' "$mods" | grep -E '^(github.com/redis/go-redis|github.com/alicebob/miniredis|github.com/yuin/gopher-lua)( |/|$)' || true)
+bad=$(printf '%s\n' "$mods" | grep -E '^(github.com/redis/go-redis|github.com/alicebob/miniredis|github.com/yuin/gopher-lua|go.opentelemetry.io)( |/|$)' || true)
 if [ -n "$bad" ]; then
-  echo "a consumer of the root package gets the Redis store's dependencies:"
+  echo "a consumer of the root package gets the Redis store's or OpenTelemetry's dependencies:"
   echo "$bad"
   exit 1
 fi
-echo "ok consumer of github.com/tvauth/tvauth: $(printf '%s\n' "$mods" | wc -l) modules, none of go-redis, miniredis, gopher-lua"
+echo "ok consumer of github.com/tvauth/tvauth: $(printf '%s\n' "$mods" | wc -l) modules, none of go-redis, miniredis, gopher-lua, OpenTelemetry"
