@@ -372,3 +372,38 @@ func observedAttemptProblems(c *cell, row retryRow) []string {
 	}
 	return problems
 }
+
+// docs:begin observer-custom
+// slowCalls reports every call that took longer than limit, retries and token fetches included.
+type slowCalls struct {
+	limit  time.Duration
+	report func(operation string, d time.Duration, err error)
+}
+
+func (s slowCalls) CallStart(ctx context.Context, _ tvauth.CallEvent) context.Context { return ctx }
+func (s slowCalls) CallEnd(_ context.Context, e tvauth.CallEvent) {
+	if e.Duration > s.limit {
+		s.report(e.Operation, e.Duration, e.Err)
+	}
+}
+func (slowCalls) Attempt(context.Context, tvauth.AttemptEvent) {}
+func (slowCalls) Token(context.Context, tvauth.TokenEvent)     {}
+
+// docs:end observer-custom
+
+func TestDocsObserverCustom(t *testing.T) {
+	fake := tvauthtest.NewServer()
+	defer fake.Close()
+	fake.AddMVPD("Cablevision", true)
+	var slow []string
+	c, err := tvauth.New(append(fake.Options(), tvauth.WithObserver(slowCalls{limit: 0, report: func(op string, d time.Duration, err error) {
+		slow = append(slow, fmt.Sprintf("%s %t %v", op, d > 0, err))
+	}}))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Pass.Logout(context.Background(), logoutReq); err != nil {
+		t.Fatal(err)
+	}
+	sameLines(t, "slow calls", slow, []string{"pass.token true <nil>", "pass.logout true <nil>"})
+}
