@@ -123,6 +123,7 @@ type observer struct {
 type call struct {
 	family, operation attribute.KeyValue
 	http              []attribute.KeyValue // method, server.address, server.port
+	set               attribute.Set        // family and operation, for the metrics
 }
 
 type callKey struct{}
@@ -130,8 +131,9 @@ type callKey struct{}
 func (o *observer) CallStart(ctx context.Context, e tvauth.CallEvent) context.Context {
 	ctx, span := o.tracer.Start(ctx, "tvauth "+e.Operation, trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(e.Start))
 	recording := span.IsRecording()
-	if !recording && !o.callDuration.Enabled(ctx) && !o.attemptDuration.Enabled(ctx) && !o.retries.Enabled(ctx) &&
-		!o.throttled.Enabled(ctx) && !o.errors.Enabled(ctx) {
+	metrics := o.callDuration.Enabled(ctx) || o.attemptDuration.Enabled(ctx) || o.retries.Enabled(ctx) ||
+		o.throttled.Enabled(ctx) || o.errors.Enabled(ctx)
+	if !recording && !metrics {
 		return ctx // nothing records: the attempts and the end find no call and do nothing but end the span
 	}
 	host, portText, err := net.SplitHostPort(e.Host)
@@ -142,11 +144,14 @@ func (o *observer) CallStart(ctx context.Context, e tvauth.CallEvent) context.Co
 			port = 443
 		}
 	}
-	c := &call{family: FamilyKey.String(e.Family), operation: OperationKey.String(e.Operation),
-		http: []attribute.KeyValue{semconv.HTTPRequestMethodKey.String(e.Method), semconv.ServerAddress(host), semconv.ServerPort(port)}}
+	attrs := []attribute.KeyValue{semconv.HTTPRequestMethodKey.String(e.Method), semconv.ServerAddress(host),
+		semconv.ServerPort(port), FamilyKey.String(e.Family), OperationKey.String(e.Operation), semconv.URLFull(e.URL)}
+	c := &call{family: attrs[3], operation: attrs[4], http: attrs[:3:3]}
+	if metrics {
+		c.set = attribute.NewSet(c.family, c.operation)
+	}
 	if recording {
-		span.SetAttributes(c.http...)
-		span.SetAttributes(semconv.URLFull(e.URL), c.family, c.operation)
+		span.SetAttributes(attrs...)
 	}
 	return context.WithValue(ctx, callKey{}, c)
 }
@@ -170,11 +175,11 @@ func (o *observer) CallEnd(ctx context.Context, e tvauth.CallEvent) {
 		return
 	}
 	if o.callDuration.Enabled(ctx) {
-		attrs := []attribute.KeyValue{c.family, c.operation}
+		set := metric.WithAttributeSet(c.set)
 		if e.Err != nil {
-			attrs = append(attrs, semconv.ErrorTypeKey.String(errType))
+			set = metric.WithAttributes(c.family, c.operation, semconv.ErrorTypeKey.String(errType))
 		}
-		o.callDuration.Record(ctx, e.Duration.Seconds(), metric.WithAttributes(attrs...))
+		o.callDuration.Record(ctx, e.Duration.Seconds(), set)
 	}
 	if e.Err != nil && o.errors.Enabled(ctx) {
 		o.errors.Add(ctx, 1, metric.WithAttributes(c.family, c.operation, semconv.ErrorTypeKey.String(errType)))
@@ -220,7 +225,7 @@ func (o *observer) Attempt(ctx context.Context, e tvauth.AttemptEvent) {
 		o.retries.Add(ctx, 1, metric.WithAttributes(c.family, c.operation, RetryReasonKey.String(e.Reason)))
 	}
 	if e.Status == 429 && o.throttled.Enabled(ctx) {
-		o.throttled.Add(ctx, 1, metric.WithAttributes(c.family, c.operation))
+		o.throttled.Add(ctx, 1, metric.WithAttributeSet(c.set))
 	}
 }
 
