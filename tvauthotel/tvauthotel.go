@@ -36,6 +36,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
 	semconv "go.opentelemetry.io/otel/semconv/v1.39.0"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -93,12 +94,16 @@ func NewObserver(opts ...Option) tvauth.Observer {
 	var errs []error
 	histogram := func(name, desc string) metric.Float64Histogram {
 		h, err := m.Float64Histogram(name, metric.WithUnit("s"), metric.WithDescription(desc), buckets)
-		errs = append(errs, err)
+		if errs = append(errs, err); h == nil {
+			return noop.Float64Histogram{}
+		}
 		return h
 	}
 	counter := func(name, unit, desc string) metric.Int64Counter {
 		c, err := m.Int64Counter(name, metric.WithUnit(unit), metric.WithDescription(desc))
-		errs = append(errs, err)
+		if errs = append(errs, err); c == nil {
+			return noop.Int64Counter{}
+		}
 		return c
 	}
 	o.attemptDuration = histogram("http.client.request.duration", "Duration of HTTP client requests.")
