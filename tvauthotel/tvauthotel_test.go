@@ -12,8 +12,10 @@ import (
 	"github.com/tvauth/tvauth"
 	"github.com/tvauth/tvauth/tvauthotel"
 	"github.com/tvauth/tvauth/tvauthtest"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -307,5 +309,28 @@ func noSecrets(t *testing.T, l *lab) {
 	}
 	if len(secrets) < 5 {
 		t.Errorf("only %d secrets to look for", len(secrets))
+	}
+}
+
+// No trace context reaches the vendors, even with a propagator installed globally.
+func TestNoTraceContextSent(t *testing.T) {
+	prev := otel.GetTextMapPropagator()
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	defer otel.SetTextMapPropagator(prev)
+	l := newLab(t)
+	_, _ = l.traced(t, func(ctx context.Context) error {
+		_, err := l.client.Pass.Logout(ctx, logoutReq)
+		return err
+	})
+	reqs := l.fake.Requests()
+	if len(reqs) < 2 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	for _, r := range reqs {
+		for _, h := range []string{"Traceparent", "Tracestate", "Baggage"} {
+			if v := r.Header.Get(h); v != "" {
+				t.Errorf("%s %s carried %s: %s", r.Method, r.Path, h, v)
+			}
+		}
 	}
 }
