@@ -935,3 +935,125 @@ func TestCorrelationIDAndScrubOnEveryFailure(t *testing.T) {
 		t.Errorf("decoder error leaks the secret: %v", err)
 	}
 }
+
+// stallingTokenSource is a caller's oauth2.TokenSource (oauth2.ReuseTokenSource over a slow IdP, say):
+// its Token() blocks until release is closed.
+type stallingTokenSource struct{ release chan struct{} }
+
+func (s stallingTokenSource) Token() (*oauth2.Token, error) {
+	<-s.release
+	return &oauth2.Token{AccessToken: "late-token", TokenType: "Bearer"}, nil
+}
+
+// "Every wait ends when the context does": with a token source of the caller's own (not the SDK's
+// tokenContexter), authorising an attempt would call Token() inline and the call would wait for it however long it
+// takes, past the context's deadline, and even when the context was cancelled before the call.
+func TestForeignTokenSourceHonoursContext(t *testing.T) {
+	release := make(chan struct{})
+	var calls sync.WaitGroup
+	c, mux, _ := setup(t, WithPassTokenSource(stallingTokenSource{release}))
+	t.Cleanup(func() { close(release); calls.Wait() }) // before the server closes: no call outlives the test
+	mux.HandleFunc("GET /api/v2/REF30/configuration", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"id":"REF30","mvpds":[]}`)
+	})
+	for _, tc := range []struct {
+		name string
+		ctx  func() (context.Context, context.CancelFunc)
+	}{
+		{"deadline 100ms", func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), 100*time.Millisecond)
+		}},
+		{"cancelled before the call", func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			return ctx, cancel
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := tc.ctx()
+			defer cancel()
+			done := make(chan error, 1)
+			calls.Add(1)
+			go func() { defer calls.Done(); _, err := c.Pass.Configuration(ctx, "REF30"); done <- err }()
+			select {
+			case err := <-done:
+				if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+					t.Errorf("err = %v, want the context's error", err)
+				}
+			case <-time.After(1500 * time.Millisecond):
+				t.Error("the call was still waiting for Token() 1.5 s after its context ended")
+			}
+		})
+	}
+}
+
+// countingStallSource is a caller's token source over a hung IdP: Token blocks until release is
+// closed, and inFlight counts the Token calls waiting.
+type countingStallSource struct {
+	release  chan struct{}
+	inFlight *atomic.Int32
+}
+
+func (s countingStallSource) Token() (*oauth2.Token, error) {
+	s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
+	<-s.release
+	return &oauth2.Token{AccessToken: "late-token", TokenType: "Bearer"}, nil
+}
+
+// tokenWithContext (client.go) starts a goroutine per call for a caller's token source and leaves
+// it behind when the call's context ends. While the source hangs (an IdP that never answers, a
+// ReuseTokenSource queueing every caller behind the hung one), every call that gives up leaves one
+// more goroutine: an app retrying each second grows by 3600 goroutines an hour, each holding its
+// stack until the IdP answers. The calls have all returned here; one fetch in flight (waiters
+// sharing it, as tokenCache does for the SDK's own sources) would be enough.
+func TestForeignTokenSourceGoroutinesBounded(t *testing.T) {
+	release := make(chan struct{})
+	var inFlight atomic.Int32
+	c, mux, _ := setup(t, WithPassTokenSource(countingStallSource{release, &inFlight}))
+	var calls sync.WaitGroup
+	t.Cleanup(func() { close(release); calls.Wait() })
+	mux.HandleFunc("GET /api/v2/REF30/configuration", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"id":"REF30","mvpds":[]}`)
+	})
+	const n = 20
+	for range n {
+		calls.Add(1)
+		func() {
+			defer calls.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+			defer cancel()
+			if _, err := c.Pass.Configuration(ctx, "REF30"); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("err = %v, want the deadline", err)
+			}
+		}()
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for inFlight.Load() < n && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := inFlight.Load(); got > 1 {
+		t.Errorf("%d calls returned, and %d goroutines still wait in the caller's Token(): one per abandoned call", n, got)
+	}
+}
+
+type panickingTokenSource struct{}
+
+func (panickingTokenSource) Token() (*oauth2.Token, error) { panic("identity provider bug") }
+
+// A panic in a caller's Token, run in a goroutine because the call's context can end, reaches the
+// call that waited for it rather than killing the process.
+func TestForeignTokenSourcePanicReachesTheCaller(t *testing.T) {
+	c, _, _ := setup(t, WithPassTokenSource(panickingTokenSource{}))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	defer func() {
+		if v := recover(); v != "identity provider bug" {
+			t.Errorf("recovered %v, want the token source's panic", v)
+		}
+	}()
+	_, _ = c.Pass.Configuration(ctx, "REF30")
+	t.Error("the call returned after its token source panicked")
+}

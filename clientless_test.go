@@ -1341,3 +1341,47 @@ func TestClientlessRetrySafety(t *testing.T) {
 		})
 	}
 }
+
+// Bad input is a *ValidationError whatever the context: every other method validates before it looks
+// at ctx, but WaitForAuthN selects between a zero timer and ctx.Done() before CheckAuthN validates
+// the request, so with a cancelled context an invalid request is context.Canceled about half the
+// time.
+func TestWaitForAuthNBadInputWithCancelledContext(t *testing.T) {
+	c, _, _ := setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.Clientless.CheckAuthN(ctx, ClientlessRequest{}); !errors.Is(err, ErrInvalidRequest) {
+		t.Fatalf("CheckAuthN: %v, want a *ValidationError", err)
+	}
+	canceled := 0
+	for i := 0; i < 50; i++ {
+		if err := c.Clientless.WaitForAuthN(ctx, ClientlessRequest{}, 0); !errors.Is(err, ErrInvalidRequest) {
+			canceled++
+		}
+	}
+	if canceled > 0 {
+		t.Errorf("WaitForAuthN with an empty request and a cancelled context: %d of 50 calls did not return "+
+			"a *ValidationError", canceled)
+	}
+}
+
+// v1EntitySafe breaks "&reg" so that no browser shows the ® entity in the authenticate URL (text
+// content decodes the legacy entities even without ";" and before letters), but "&reg" is one of the
+// ~100 legacy entity names: an extra parameter named param, notify, copy, times, lt, amp or sect
+// still reads as ¶m=, ¬ify=, ©=, ×=, <=, &=, §= wherever the URL is shown as HTML text.
+func TestAuthenticateURLLegacyEntities(t *testing.T) {
+	c, _, _ := setup(t)
+	req := AuthenticateRequest{RequestorID: "REF30", MSOID: "Cablevision", RegCode: "ABC1234",
+		DomainName: "adobe.com", RedirectURL: "https://app.example/done",
+		Extra: map[string][]string{"param": {"1"}, "notify": {"1"}, "copy": {"1"}, "times": {"1"}, "lt": {"1"},
+			"amp": {"1"}, "sect": {"1"}, "region": {"1"}}}
+	got, err := c.Clientless.AuthenticateURL(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, entity := range []string{"reg", "para", "not", "copy", "times", "lt", "amp", "sect"} {
+		if strings.Contains(got, "&"+entity) {
+			t.Errorf("URL holds &%s, which HTML text shows as an entity: %s", entity, got)
+		}
+	}
+}

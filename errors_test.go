@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -762,3 +763,83 @@ func FuzzErrorText(f *testing.F) {
 		}
 	})
 }
+
+// urlQuotingTransport fails every request with an error that quotes the URL, as many
+// RoundTrippers do (mocks, service-mesh and signing transports, "dial upstream for <url>").
+type urlQuotingTransport struct{}
+
+func (urlQuotingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return nil, errors.New("upstream unavailable for " + r.URL.String())
+}
+
+// RequestError scrubs its text (msg) but keeps the unscrubbed cause in Err, which Unwrap hands out:
+// whatever walks the chain (errors.Unwrap, Sentry's exception chain, a logger printing causes) reads
+// the NINA token and signature the transport quoted.
+func TestRequestErrorChainScrubbed(t *testing.T) {
+	const token = "NinaTokenZZ9-0123456789abcdefghijklmnopqrstuvwxyz"
+	c, err := New(WithWebAPIURL("http://127.0.0.1:1"), WithWebAPIDevID("dev-1"), WithRetry(RetryPolicy{MaxRetries: 0}),
+		WithHTTPClient(&http.Client{Transport: urlQuotingTransport{}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess := &WebAPISession{LoginID: "jo@example.com", Token: token, SessionSecret: "sessionsecret-0123456789",
+		SessionKey: SessionKey("pw", "sessionsecret-0123456789"), ExpiresIn: time.Hour}
+	_, err = c.WebAPI.Logout(context.Background(), WebAPILogoutRequest{Session: sess})
+	if err == nil {
+		t.Fatal("Logout succeeded through a failing transport")
+	}
+	if strings.Contains(err.Error(), token[:20]) {
+		t.Fatalf("err.Error() leaks the token: %v", err)
+	}
+	for e := errors.Unwrap(err); e != nil; e = errors.Unwrap(e) {
+		if strings.Contains(e.Error(), token[:20]) {
+			t.Errorf("a cause in the chain (%T) leaks the token: %v", e, e)
+			break
+		}
+	}
+}
+
+// A cause's stand-in (redactor.cause) is a net.Error only when the cause was one: a *DecodeError whose
+// JSON error quoted a secret must not answer errors.As(err, &net.Error) with true, or a caller that
+// tells network failures from bad replies that way (the usual retry test) takes a broken reply for a
+// network error.
+func TestScrubbedCauseIsANetErrorOnlyIfItsCauseWas(t *testing.T) {
+	const secret = "s3cr3t-token-value-1234"
+	e := &DecodeError{Service: "adobe pass", Err: fmt.Errorf("invalid value %q for access_token", secret)}
+	e.scrub(newRedactor(secret))
+	if strings.Contains(e.Error(), secret) {
+		t.Fatalf("precondition: %q holds the secret", e)
+	}
+	var ne net.Error
+	if errors.As(e, &ne) {
+		t.Errorf("a *DecodeError whose cause held a secret is a net.Error (%T %q): a broken reply reads as a network failure", ne, ne)
+	}
+}
+
+// A cause that was a net.Error stays one once scrubbed, with its Timeout, and %q, %x and %#v print
+// only the scrubbed text.
+func TestScrubbedNetErrorKeepsTimeout(t *testing.T) {
+	const secret = "s3cr3t-token-value-1234"
+	cause := &net.OpError{Op: "read", Net: "tcp", Err: timeoutError{"i/o timeout reading " + secret}}
+	_, err := newRedactor(secret).cause(cause)
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("scrubbed %T: errors.As(net.Error) %v, want a net.Error that timed out", err, errors.As(err, &ne))
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		if out := fmt.Sprintf(verb, err); strings.Contains(out, secret) || strings.Contains(out, hex.EncodeToString([]byte(secret))) {
+			t.Errorf("%s prints the secret: %s", verb, out)
+		}
+	}
+	if _, err := newRedactor(secret).cause(fmt.Errorf("%s: %w", secret, context.DeadlineExceeded)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Error("a scrubbed cause no longer matches the context error it wrapped")
+	}
+}
+
+type timeoutError struct{ msg string }
+
+func (e timeoutError) Error() string { return e.msg }
+
+func (e timeoutError) Timeout() bool { return true }
+
+func (e timeoutError) Temporary() bool { return false }

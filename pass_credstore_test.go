@@ -933,3 +933,21 @@ func TestFileCredentialStoreSymlinks(t *testing.T) {
 		t.Errorf("LockCredentials through a planted link: %v, want ELOOP", err)
 	}
 }
+
+// Whatever walks the chain of an error (errors.Unwrap, an error reporter, a logger printing causes)
+// reads only scrubbed text: LoadOrRegister's unsavedError (credstore.go) hands out a stand-in for a
+// store's error that quoted the client secret, not the store's error itself.
+func TestUnsavedErrorChainHoldsNoSecret(t *testing.T) {
+	c, mux, _ := setup(t)
+	registrationServer(t, mux)
+	store := &flakySaveStore{mem: NewMemoryCredentialStore(), failures: 1}
+	_, err := c.Pass.LoadOrRegister(context.Background(), store, testSoftwareStatement)
+	if !errors.Is(err, errSaveRefused) {
+		t.Fatalf("LoadOrRegister: %v, want the store's error", err)
+	}
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if strings.Contains(e.Error(), "secret-number-1") {
+			t.Errorf("the chain of the returned error holds the client secret: %T %q", e, e.Error())
+		}
+	}
+}

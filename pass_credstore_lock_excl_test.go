@@ -2,6 +2,7 @@ package tvauth
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -413,5 +414,55 @@ func TestExclLockStaleTakeoverProcesses(t *testing.T) {
 			}
 		}
 		checkExclRound(t, round, lockPath, winners)
+	}
+}
+
+// The epoch lock (pass_credstore_lock_excl.go) writes the expiry start+lease, start being taken before the
+// listing and the O_EXCL create, and accepts an acquisition that took up to lease/2. Its holder
+// renews that expiry while it holds the lease, and the lease's context ends once it cannot: a holder
+// whose epoch others judged free (its expiry passed) stops working rather than register a second time.
+func TestExclLeaseRenewedAndLost(t *testing.T) {
+	const lease = time.Hour
+	lockPath := filepath.Join(t.TempDir(), "creds.json.lock")
+	start := time.Now().Add(-lease * 4 / 10) // listing, create and write took 0.4 lease: accepted (< lease/2)
+	l, err := takeEpoch(lockPath, 1, lease, start)
+	if err != nil || l == nil {
+		t.Fatalf("takeEpoch = %v, %v", l, err)
+	}
+	if !l.until().Equal(start.Add(lease)) {
+		t.Errorf("the lease runs until %v, the epoch file says %v", l.until(), start.Add(lease))
+	}
+	if epochFree(l.name, lease, l.until().Add(-time.Second)) {
+		t.Error("the epoch is judged free before the end of the lease its holder was given")
+	}
+
+	path := filepath.Join(t.TempDir(), "creds.json")
+	const short = time.Second
+	store := &FileCredentialStore{path: path, tryLock: tryLockExcl, lease: short}
+	held, release, err := store.LockCredentials(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	time.Sleep(2 * short) // renewed meanwhile: still held, and nobody else gets it
+	if held.Err() != nil {
+		t.Fatalf("the lease ended while its holder lived: %v", context.Cause(held))
+	}
+	if other, err := acquireExcl(path+".lock", short); other != nil || err != nil {
+		t.Fatalf("another took a renewed lease: %v, %v", other, err)
+	}
+	abandon(t, path+".lock") // as if its holder had stalled past the expiry
+	other, err := acquireExcl(path+".lock", short)
+	if err != nil || other == nil {
+		t.Fatalf("takeover: %v, %v", other, err)
+	}
+	defer other.release()
+	select {
+	case <-held.Done():
+		if !errors.Is(context.Cause(held), ErrLeaseLost) {
+			t.Errorf("the lease's context ended with %v, want ErrLeaseLost", context.Cause(held))
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the lease's context outlived a takeover by a minute")
 	}
 }
