@@ -408,20 +408,3 @@ func FuzzAGSSignOnReply(f *testing.F) {
 		}
 	})
 }
-
-func FuzzAGSServiceDiscovery(f *testing.F) {
-	agsSeedFixtures(f, "servicediscovery*.json")
-	f.Add([]byte(`{"availableServices":[{"endpoints":[{"parameterProperties":[{"name":7,"mandatory":"1"}]}]}]}`))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		var d ServiceDiscovery
-		if err := json.Unmarshal(body, &d); err != nil {
-			return
-		}
-		for _, s := range d.AvailableServices {
-			for _, e := range s.Endpoints {
-				_ = e.CheckParameters(nil)
-			}
-			_ = s.CheckSignOn([]Parameter{{"username", "x"}})
-		}
-	})
-}

@@ -1110,81 +1110,6 @@ func TestClientlessSecretsStayOut(t *testing.T) {
 	}
 }
 
-func TestClientlessMsTime(t *testing.T) {
-	tests := []struct {
-		in   string
-		want time.Time
-		err  bool
-	}{
-		{`"1601114932000"`, ms(1601114932000), false},
-		{`1704963921144`, ms(1704963921144), false},
-		{`1334243471`, time.Unix(1334243471, 0).UTC(), false},
-		{`"1334243471"`, time.Unix(1334243471, 0).UTC(), false},
-		{`1.704963921144e12`, ms(1704963921144), false},
-		{`" 1601114932000 "`, ms(1601114932000), false},
-		{`"2024-01-11T09:05:21Z"`, time.Date(2024, 1, 11, 9, 5, 21, 0, time.UTC), false},
-		{`null`, time.Time{}, false},
-		{`""`, time.Time{}, false},
-		{`0`, time.Time{}, false},
-		{`"tomorrow"`, time.Time{}, true},
-		{`true`, time.Time{}, true},
-		{`{}`, time.Time{}, true},
-		{`1e300`, time.Time{}, true},
-	}
-	for _, tt := range tests {
-		var v msTime
-		err := json.Unmarshal([]byte(tt.in), &v)
-		if (err != nil) != tt.err {
-			t.Errorf("%s: err = %v, want error %v", tt.in, err, tt.err)
-			continue
-		}
-		if !tt.err && !v.time().Equal(tt.want) {
-			t.Errorf("%s = %v, want %v", tt.in, v.time(), tt.want)
-		}
-	}
-}
-
-func TestClientlessConfigShapes(t *testing.T) {
-	tests := []struct {
-		name string
-		body string
-		ids  string
-	}{
-		{"mvpds array", `{"mvpds":[{"id":"a"},{"id":"b"}]}`, "a,b"},
-		{"mvpds.mvpd array", `{"mvpds":{"mvpd":[{"id":"a"},{"id":"b"}]}}`, "a,b"},
-		{"single mvpd flattened", `{"requestor":{"id":"req","mvpds":{"mvpd":{"id":"only"}}}}`, "only"},
-		{"under config.requestor", `{"config":{"requestor":{"id":"req","mvpds":[{"id":"a"}]}}}`, "a"},
-		{"bare array", `[{"id":"a"}]`, "a"},
-		{"no list", `{"requestor":{"id":"req"}}`, ""},
-		{"empty list", `{"mvpds":[]}`, ""},
-		{"string booleans", `{"mvpds":[{"id":"a","iFrameRequired":"true","requiredMetadataFields":"zip"}]}`, "a"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := v1DecodeConfig([]byte(tt.body))
-			if err != nil {
-				t.Fatalf("decode: %v", err)
-			}
-			var ids []string
-			for _, m := range cfg.MVPDs {
-				ids = append(ids, m.ID)
-			}
-			if strings.Join(ids, ",") != tt.ids {
-				t.Errorf("ids = %v, want %s", ids, tt.ids)
-			}
-		})
-	}
-	cfg, _ := v1DecodeConfig([]byte(`{"mvpds":[{"id":"a","iFrameRequired":"true","requiredMetadataFields":"zip"}]}`))
-	if m := cfg.MVPDs[0]; !m.IFrameRequired || len(m.RequiredMetadataFields) != 1 || m.RequiredMetadataFields[0] != "zip" {
-		t.Errorf("loose values = %+v", m)
-	}
-	for _, bad := range []string{`"x"`, `{"mvpds":"x"}`, `{"mvpds":[{"id":1}]}`, `{"mvpds":[{"id":"a","iFrameRequired":"sometimes"}]}`} {
-		if _, err := v1DecodeConfig([]byte(bad)); err == nil {
-			t.Errorf("%s: no error", bad)
-		}
-	}
-}
-
 // The login web app's calls run on behalf of a browser and may be made without DCR credentials;
 // every call the device makes needs them.
 func TestClientlessTokenSourceUse(t *testing.T) {
@@ -1384,4 +1309,42 @@ func TestAuthenticateURLLegacyEntities(t *testing.T) {
 			t.Errorf("URL holds &%s, which HTML text shows as an entity: %s", entity, got)
 		}
 	}
+}
+
+// FuzzClientlessAuthenticateURL checks the ordering rules on any input the builder accepts.
+func FuzzClientlessAuthenticateURL(f *testing.F) {
+	f.Add("RO0885W", "https://loginwebapp.com/done?a=1&b=2#x", "ap_vi", "v", "")
+	f.Add("AB&reg", "https://x/ü +", "region", "&reg_code=1", `("email":"a@b")`)
+	f.Add(" ", "myapp://cb", "", "", "")
+	f.Fuzz(func(t *testing.T, regCode, redirect, extraKey, extraValue, generic string) {
+		req := AuthenticateRequest{RequestorID: "sampleRequestorId", MSOID: "sampleMvpdId", RegCode: regCode,
+			DomainName: "loginwebapp.com", RedirectURL: redirect, GenericData: generic}
+		if extraKey != "" || extraValue != "" {
+			req.Extra = url.Values{extraKey: {extraValue}}
+		}
+		q, err := v1AuthenticateQuery(req)
+		if err != nil {
+			return
+		}
+		if !strings.HasPrefix(q, "reg_code=") {
+			t.Fatalf("first pair is not reg_code: %s", q)
+		}
+		if strings.Contains(strings.ToLower(q), "&reg") {
+			t.Fatalf("&reg in %s", q)
+		}
+		pairs := strings.Split(q, "&")
+		if !strings.HasPrefix(pairs[len(pairs)-1], "redirect_url=") {
+			t.Fatalf("last pair is not redirect_url: %s", q)
+		}
+		got, err := url.ParseQuery(q)
+		if err != nil {
+			t.Fatalf("ParseQuery(%s): %v", q, err)
+		}
+		if got.Get("reg_code") != regCode || got.Get("redirect_url") != redirect || got.Get("generic_data") != generic {
+			t.Fatalf("round trip of %s = %v", q, got)
+		}
+		if req.Extra != nil && got.Get(extraKey) != extraValue {
+			t.Fatalf("extra %q round trip = %q, want %q", extraKey, got.Get(extraKey), extraValue)
+		}
+	})
 }

@@ -775,22 +775,3 @@ func TestLogoutContextCancelled(t *testing.T) {
 		t.Errorf("error = %v, want context.DeadlineExceeded", err)
 	}
 }
-
-func TestPassHeadersMasked(t *testing.T) {
-	t.Parallel()
-	h := PassHeaders{VisitorID: "ecid", SubjectToken: "subject-secret", RokuConnectToken: "roku-secret",
-		ServiceToken: "service-secret", TempPassIdentity: "identity-secret"}
-	req := LogoutRequest{ServiceProvider: "REF30", Headers: h}
-	var logs bytes.Buffer
-	slog.New(slog.NewJSONHandler(&logs, nil)).Info("x", "headers", h, "req", req)
-	for _, s := range []string{logs.String(), fmtAll(req), fmtAll(h)} {
-		for _, secret := range []string{"subject-secret", "roku-secret", "service-secret", "identity-secret"} {
-			if strings.Contains(s, secret) {
-				t.Errorf("%q leaks %s", s, secret)
-			}
-		}
-		if !strings.Contains(s, "ecid") {
-			t.Errorf("%q lost the visitor id", s)
-		}
-	}
-}

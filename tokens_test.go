@@ -518,16 +518,6 @@ func TestSharedPassTokenOneFetchPerFleet(t *testing.T) {
 	}
 }
 
-func TestWithTokenFetchTimeoutValidates(t *testing.T) {
-	t.Parallel()
-	for _, d := range []time.Duration{0, -time.Second} {
-		var ve *ValidationError
-		if _, err := New(WithTokenFetchTimeout(d)); !errors.As(err, &ve) || ve.Field != "WithTokenFetchTimeout" {
-			t.Errorf("WithTokenFetchTimeout(%v) = %v", d, err)
-		}
-	}
-}
-
 // A fetch whose last waiter left is cancelled, but it may take a moment to return (a reply being
 // read, a store write in progress). The next caller's fetch waits for it: never two fetches at once
 // (two AGS refreshes with one refresh token would kill it), and a token the late fetch got anyway is
