@@ -655,3 +655,38 @@ func TestPassEndpointsMapErrors(t *testing.T) {
 		})
 	}
 }
+
+func FuzzPassDecodeSession(f *testing.F) {
+	seed(f, "session_create_*.json", "session_resume_*.json", "partner_session_*.json")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		s, err := decodeSession(fuzzResponse(body))
+		if err == nil && s.URL != nil && !s.URL.IsAbs() {
+			t.Errorf("URL %v not absolute", s.URL)
+		}
+	})
+}
+
+func FuzzPassDecodeSessionInfo(f *testing.F) {
+	seed(f, "session_info_*.json")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		info, err := decodeSessionInfo(fuzzResponse(body))
+		if err == nil && info.Device != nil && !json.Valid(info.Device) {
+			t.Errorf("Device %q is not JSON", info.Device)
+		}
+	})
+}
+
+func FuzzPassDecodeDCR(f *testing.F) {
+	seed(f, "dcr_*.json")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if c, err := decodeRegistration(fuzzResponse(body)); err == nil && (c.ClientID == "" || c.ClientSecret == "") {
+			t.Errorf("accepted credentials without id or secret: %+v", c)
+		}
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		if tok, err := decodeAccessToken(fuzzResponse(body), now); err == nil {
+			if tok.AccessToken == "" || (!tok.Expiry.IsZero() && !tok.Expiry.After(now)) {
+				t.Errorf("token %+v", tok)
+			}
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -774,4 +775,26 @@ func TestLogoutContextCancelled(t *testing.T) {
 	if _, err := c.Pass.Logout(ctx, cablevisionLogout); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("error = %v, want context.DeadlineExceeded", err)
 	}
+}
+
+func FuzzPassDecodeLogout(f *testing.F) {
+	seed(f, "logout_*.json")
+	f.Add([]byte(`{"logouts":{"":{"url":"//evil.example/x"}}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		res, err := decodeLogout(fuzzResponse(body))
+		if err != nil {
+			return
+		}
+		for i, a := range res.Actions {
+			if a.URL != nil && !a.URL.IsAbs() {
+				t.Errorf("action %d: URL %v not absolute", i, a.URL)
+			}
+			if a.NeedsUserAgent() && a.URL == nil {
+				t.Errorf("action %d needs a user agent but has no URL", i)
+			}
+		}
+		if !slices.IsSortedFunc(res.Actions, func(a, b LogoutAction) int { return strings.Compare(a.MVPD, b.MVPD) }) {
+			t.Errorf("actions not sorted by MVPD: %+v", res.Actions)
+		}
+	})
 }

@@ -211,3 +211,21 @@ func TestPassDecisionsErrorsAndValidation(t *testing.T) {
 		Resources: []string{"a"}, Headers: PassHeaders{TempPassIdentity: "x"}})
 	asValidation(t, err, "Headers.TempPassIdentity")
 }
+
+func FuzzPassDecodeDecisions(f *testing.F) {
+	seed(f, "decisions_*.json")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		res, err := decodeDecisions(fuzzResponse(body))
+		if err != nil {
+			return
+		}
+		for _, d := range res.Decisions {
+			if d.Error != nil {
+				_ = d.Error.Error()
+				if d.Error.HTTPStatus != http.StatusOK {
+					t.Errorf("item error HTTPStatus %d, want the reply's 200", d.Error.HTTPStatus)
+				}
+			}
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -162,4 +163,25 @@ func mustB64(t *testing.T, s string) []byte {
 		t.Fatalf("base64 %q: %v", s, err)
 	}
 	return b
+}
+
+var fuzzBase = &url.URL{Scheme: "https", Host: "sp.auth.adobe.com"}
+
+func fuzzResponse(body []byte) *response {
+	return &response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: body, Base: fuzzBase}
+}
+
+// seed gives a Pass decoder's fuzz target (each in the _test.go of its decoder's file) the documented
+// samples matching globs, Adobe's malformed ones included, and a few shapes no sample has. The
+// targets run as ordinary tests on the seeds; `go test -fuzz FuzzPassX` explores.
+func seed(f *testing.F, globs ...string) {
+	for _, g := range globs {
+		for _, b := range passFixtures(f, g) {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte(``))
+	f.Add([]byte(`null`))
+	f.Add([]byte("\ufeff{}"))
+	f.Add([]byte(`<html>429</html>`))
 }

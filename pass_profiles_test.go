@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -469,4 +470,25 @@ func TestPassPartnerProfile(t *testing.T) {
 	if s := fmtAll(PartnerProfileRequest{SAMLResponse: saml}); strings.Contains(s, saml) {
 		t.Errorf("request prints the SAML response: %s", s)
 	}
+}
+
+func FuzzPassDecodeProfiles(f *testing.F) {
+	seed(f, "profile*.json", "partner_profile_*.json")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		res, err := decodeProfiles(fuzzResponse(body))
+		if err != nil {
+			return
+		}
+		if !slices.IsSortedFunc(res.Profiles, func(a, b Profile) int { return strings.Compare(a.MVPD, b.MVPD) }) {
+			t.Errorf("profiles not sorted")
+		}
+		for _, p := range res.Profiles {
+			for k, a := range p.Attributes {
+				_ = a.Text() // must not panic on any value
+				if len(a.Value) > 0 && !json.Valid(a.Value) {
+					t.Errorf("attribute %s value %q is not JSON", k, a.Value)
+				}
+			}
+		}
+	})
 }
