@@ -21,22 +21,27 @@ import (
 // The lock FileCredentialStore uses where flock is missing (tryLockExcl) runs here on every platform.
 
 // exclHolder reads the lease the epoch files of lockPath hold now: the highest epoch's token and
-// expiry.
+// expiry. A holder renewing its lease rewrites its file in place (truncate, then write), so a read
+// may see it empty for a moment: that read is tried again, as epochFree does by judging it not free.
 func exclHolder(t *testing.T, lockPath string) (token string, expires time.Time) {
 	t.Helper()
 	top, err := topEpoch(lockPath)
 	if err != nil || top == 0 {
 		t.Fatalf("no epoch file: %d, %v", top, err)
 	}
-	b, err := os.ReadFile(epochName(lockPath, top))
-	if err != nil {
-		t.Fatal(err)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		b, err := os.ReadFile(epochName(lockPath, top))
+		if err != nil {
+			t.Fatal(err)
+		}
+		token, expires, ok := parseLockRecord(b)
+		if ok {
+			return token, expires
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("epoch %d has held %q for 10 s", top, b)
+		}
 	}
-	token, expires, ok := parseLockRecord(b)
-	if !ok {
-		t.Fatalf("epoch %d holds %q", top, b)
-	}
-	return token, expires
 }
 
 // abandon makes the current lease look like one whose holder crashed long ago: its expiry is past.
@@ -422,6 +427,7 @@ func TestExclLockStaleTakeoverProcesses(t *testing.T) {
 // renews that expiry while it holds the lease, and the lease's context ends once it cannot: a holder
 // whose epoch others judged free (its expiry passed) stops working rather than register a second time.
 func TestExclLeaseRenewedAndLost(t *testing.T) {
+	t.Parallel()
 	const lease = time.Hour
 	lockPath := filepath.Join(t.TempDir(), "creds.json.lock")
 	start := time.Now().Add(-lease * 4 / 10) // listing, create and write took 0.4 lease: accepted (< lease/2)
@@ -436,25 +442,32 @@ func TestExclLeaseRenewedAndLost(t *testing.T) {
 		t.Error("the epoch is judged free before the end of the lease its holder was given")
 	}
 
+	// The lease is renewed every third of it: 3 s leaves the renewals a second and more of slack on
+	// a loaded machine before the lease lapses.
 	path := filepath.Join(t.TempDir(), "creds.json")
-	const short = time.Second
+	const short = 3 * time.Second
 	store := &FileCredentialStore{path: path, tryLock: tryLockExcl, lease: short}
 	held, release, err := store.LockCredentials(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer release()
-	time.Sleep(2 * short) // renewed meanwhile: still held, and nobody else gets it
+	time.Sleep(short + short/3) // past the first expiry, renewed meanwhile: still held, and nobody else gets it
 	if held.Err() != nil {
 		t.Fatalf("the lease ended while its holder lived: %v", context.Cause(held))
 	}
 	if other, err := acquireExcl(path+".lock", short); other != nil || err != nil {
 		t.Fatalf("another took a renewed lease: %v, %v", other, err)
 	}
-	abandon(t, path+".lock") // as if its holder had stalled past the expiry
-	other, err := acquireExcl(path+".lock", short)
-	if err != nil || other == nil {
-		t.Fatalf("takeover: %v, %v", other, err)
+	// As if its holder had stalled past the expiry. A renewal that read the file just before abandon
+	// wrote it writes its new expiry over abandon's: then the lease was not abandoned, and abandon
+	// tries again.
+	var other *exclLock
+	for deadline := time.Now().Add(30 * time.Second); other == nil; {
+		abandon(t, path+".lock")
+		if other, err = acquireExcl(path+".lock", short); err != nil || (other == nil && time.Now().After(deadline)) {
+			t.Fatalf("takeover: %v, %v", other, err)
+		}
 	}
 	defer other.release()
 	select {
