@@ -479,3 +479,58 @@ func TestExclLeaseRenewedAndLost(t *testing.T) {
 		t.Fatal("the lease's context outlived a takeover by a minute")
 	}
 }
+
+// renew moves the expiry of a lease that is still its holder's, and says ErrLeaseLost for each way a
+// lease is lost: its expiry passed (others may have judged it free), its file rewritten by another
+// token, its file cleaned up by a later holder, or a higher epoch created since.
+func TestExclLockRenew(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		lose func(t *testing.T, l *exclLock) // nil: the lease is still held
+	}{
+		{"held", nil},
+		{"expired", func(t *testing.T, l *exclLock) { abandon(t, l.lockPath) }},
+		{"another token", func(t *testing.T, l *exclLock) {
+			if err := os.WriteFile(l.name, []byte(lockRecord(newLockToken(), time.Now().Add(time.Hour))), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"cleaned up", func(t *testing.T, l *exclLock) {
+			if err := os.Remove(l.name); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"higher epoch", func(t *testing.T, l *exclLock) {
+			if err := os.WriteFile(epochName(l.lockPath, l.epoch+1), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			lockPath := filepath.Join(t.TempDir(), "creds.json.lock")
+			l, err := acquireExcl(lockPath, time.Minute)
+			if err != nil || l == nil {
+				t.Fatalf("acquireExcl = %v, %v", l, err)
+			}
+			before, first := time.Now(), l.until()
+			if tc.lose != nil {
+				tc.lose(t, l)
+			}
+			next, err := l.renew(time.Hour)
+			if tc.lose != nil {
+				if !errors.Is(err, ErrLeaseLost) || !next.IsZero() || !l.until().Equal(first) {
+					t.Fatalf("renew = %v, %v (until %v), want ErrLeaseLost and the lease left as it was", next, err, l.until())
+				}
+				return
+			}
+			if err != nil || next.Before(before.Add(time.Hour)) || !l.until().Equal(next) {
+				t.Fatalf("renew = %v, %v (until %v), want an hour from now", next, err, l.until())
+			}
+			if token, expires := exclHolder(t, lockPath); token != l.token || !expires.Equal(next) {
+				t.Errorf("the epoch file holds %s %v, want %s %v", token, expires, l.token, next)
+			}
+		})
+	}
+}
