@@ -1,5 +1,8 @@
 package tvauth
 
+// authn.go: Adobe Pass sign-in: DCR credentials and access tokens, authentication sessions, and the
+// browser URL that starts an MVPD login.
+
 import (
 	"context"
 	"encoding/json"
@@ -12,21 +15,17 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// Adobe Pass sign-in side: Dynamic Client Registration (client credentials and access tokens), the
-// service provider's configuration, authentication sessions and the browser URL that starts an MVPD
-// login. Profiles, decisions and partner SSO are in pass_profiles.go and pass_decisions.go.
-
 // ClientCredentials are what Dynamic Client Registration issues for one application instance. Adobe
 // requires them to persist across restarts (losing them forces users to sign in again): keep them in a
 // CredentialStore. They never expire, but Adobe may revoke them (a token fetch then fails with
 // invalid_client, which matches ErrUnauthorized): register again.
 type ClientCredentials struct {
-	ClientID     string    `json:"client_id"`
-	ClientSecret Secret    `json:"client_secret"`
-	IssuedAt     time.Time `json:"issued_at,omitzero"` // client_id_issued_at
-	RedirectURIs []string  `json:"redirect_uris,omitempty"`
-	GrantTypes   []string  `json:"grant_types,omitempty"`
-	Scopes       []string  `json:"scopes,omitempty"` // e.g. api:client:v2
+	ClientID     string    `json:"client_id"`               // client_id: names the application instance at Adobe
+	ClientSecret Secret    `json:"client_secret"`           // client_secret: proves it; masked when printed or marshalled
+	IssuedAt     time.Time `json:"issued_at,omitzero"`      // client_id_issued_at; zero when Adobe did not send it
+	RedirectURIs []string  `json:"redirect_uris,omitempty"` // redirect_uris Adobe registered; often empty
+	GrantTypes   []string  `json:"grant_types,omitempty"`   // grant_types, e.g. client_credentials
+	Scopes       []string  `json:"scopes,omitempty"`        // e.g. api:client:v2
 }
 
 // clientCredentials names ClientCredentials inside its Format, whose local copy of the type drops
@@ -71,7 +70,7 @@ func (s *PassService) Register(ctx context.Context, softwareStatement Secret) (*
 // X-Device-Info on registration: without req.Device or WithDevice it fails with a
 // *ValidationError{Field: "Device"} before any I/O.
 func (s *PassService) RegisterClient(ctx context.Context, req RegisterRequest) (*ClientCredentials, error) {
-	if err := s.client.requireConfigured(svcPass, http.MethodPost, authNone); err != nil {
+	if err := s.check(http.MethodPost, authNone); err != nil {
 		return nil, err
 	}
 	if err := requireText("softwareStatement", string(req.SoftwareStatement)); err != nil {
@@ -132,7 +131,7 @@ func decodeRegistration(r *response) (*ClientCredentials, error) {
 // AccessToken fetches a new access token for the credentials (POST /o/client/token), bypassing any
 // cache. Most callers want TokenSource instead.
 func (s *PassService) AccessToken(ctx context.Context, creds ClientCredentials) (*oauth2.Token, error) {
-	if err := s.client.requireConfigured(svcPass, http.MethodPost, authNone); err != nil {
+	if err := s.check(http.MethodPost, authNone); err != nil {
 		return nil, err
 	}
 	if err := creds.validate("creds"); err != nil {
@@ -150,12 +149,7 @@ func (s *PassService) fetchToken(ctx context.Context, creds ClientCredentials) (
 	if err := s.setDevice(cl.header, nil, deviceInfoOnly); err != nil {
 		return nil, err
 	}
-	var tok *oauth2.Token
-	cl.decode = func(r *response) (err error) { tok, err = decodeAccessToken(r, time.Now()); return err }
-	if _, err := s.client.do(ctx, cl); err != nil {
-		return nil, err
-	}
-	return tok, nil
+	return send(ctx, s.client, cl, func(r *response) (*oauth2.Token, error) { return decodeAccessToken(r, time.Now()) })
 }
 
 // decodeAccessToken reads a DCR token reply received at now. Expiry counts from now, the local clock
@@ -250,7 +244,7 @@ var (
 // all documented as required, but a device that cannot supply them may leave them out: the reply then
 // asks (ActionResume, MissingParameters) for another device to resume the session with the code.
 type SessionRequest struct {
-	ServiceProvider string      // path {serviceProvider}
+	ServiceProvider string      // path {serviceProvider}: the requestor id Adobe registered
 	MVPD            string      // form mvpd
 	DomainName      string      // form domainName: one of the service provider's registered domains
 	RedirectURL     string      // form redirectUrl: absolute; where the user agent lands after login
@@ -260,17 +254,17 @@ type SessionRequest struct {
 
 // Session is the reply of the sessions endpoints: what the application does next.
 type Session struct {
-	ActionName        ActionName
-	ActionType        ActionType
-	ReasonType        ReasonType
-	MissingParameters []string // as Adobe spells them ("domain", not "domainName", in its samples)
-	URL               *url.URL // absolute (resolved against the Pass base URL); nil when absent
-	Code              string   // the authentication code to show for second-screen login
-	SessionID         string
-	MVPD              string
-	ServiceProvider   string
-	NotBefore         time.Time // the code's validity window
-	NotAfter          time.Time
+	ActionName        ActionName // what to do next: authenticate, resume, authorize, retry, partner_profile
+	ActionType        ActionType // how: interactive (a browser), direct, none
+	ReasonType        ReasonType // why Adobe chose the action, e.g. authenticated, temporary, degraded
+	MissingParameters []string   // as Adobe spells them ("domain", not "domainName", in its samples)
+	URL               *url.URL   // absolute (resolved against the Pass base URL); nil when absent
+	Code              string     // the authentication code to show for second-screen login
+	SessionID         string     // Adobe's id of the session, for its support
+	MVPD              string     // the MVPD the session is for; empty until one is chosen
+	ServiceProvider   string     // the requestor id
+	NotBefore         time.Time  // the code's validity window: start
+	NotAfter          time.Time  // the code's validity window: end (then the code is dead)
 	// AuthenticationRequest is set by partner SSO sessions (ActionPartnerProfile): the SAML request
 	// to hand to the partner framework.
 	AuthenticationRequest *AuthenticationRequest
@@ -281,7 +275,7 @@ func (s *Session) NeedsUserAgent() bool { return s.ActionType == ActionTypeInter
 
 // AuthenticationRequest is a partner SSO authentication request.
 type AuthenticationRequest struct {
-	Type            string   // "saml"
+	Type            string   // the request's format: "saml"
 	Request         string   // Base64 SAML request
 	AttributesNames []string // attributes the partner should release
 }
@@ -317,9 +311,42 @@ func decodeSession(r *response) (*Session, error) {
 		AuthenticationRequest: w.AuthenticationRequest}, nil
 }
 
-// sessionForm is the documented form body: mvpd, domainName, redirectUrl, in that order, each sent
-// only when given.
-func sessionForm(req SessionRequest) ([]byte, error) {
+// CreateSession starts an authentication session (POST /api/v2/{serviceProvider}/sessions). The reply
+// says what to do next: ActionAuthenticate (open Session.URL in a browser, or show Session.Code for a
+// second screen), ActionResume (parameters missing), or ActionAuthorize (a profile exists already).
+func (s *PassService) CreateSession(ctx context.Context, req SessionRequest) (*Session, error) {
+	cl, err := s.sessionCall("pass.createSession", req, pathf("/api/v2/%s/sessions", req.ServiceProvider))
+	if err != nil {
+		return nil, err
+	}
+	if err := s.prepare(cl, req.Device, deviceRequired, req.Headers, hdrVisitor|hdrSSO); err != nil {
+		return nil, err
+	}
+	return send(ctx, s.client, cl, decodeSession)
+}
+
+// ResumeSession supplies the parameters a session was missing (POST
+// /api/v2/{serviceProvider}/sessions/{code}), typically from a second screen.
+func (s *PassService) ResumeSession(ctx context.Context, code string, req SessionRequest) (*Session, error) {
+	cl, err := s.sessionCall("pass.resumeSession", req, pathf("/api/v2/%s/sessions/%s", req.ServiceProvider, code), "code", code)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.prepare(cl, req.Device, forwardedOnly, req.Headers, hdrVisitor); err != nil {
+		return nil, err
+	}
+	return send(ctx, s.client, cl, decodeSession)
+}
+
+// sessionCall checks a session request and starts its call, whose body is the documented form: mvpd,
+// domainName, redirectUrl, in that order, each sent only when given.
+func (s *PassService) sessionCall(op string, req SessionRequest, path string, segments ...string) (*call, error) {
+	if err := s.check(http.MethodPost, authPassBearer, "ServiceProvider", req.ServiceProvider); err != nil {
+		return nil, err
+	}
+	if err := requireSegments(segments...); err != nil {
+		return nil, err
+	}
 	var p pairs
 	if req.MVPD != "" {
 		if err := requireSegment("MVPD", req.MVPD); err != nil {
@@ -339,76 +366,20 @@ func sessionForm(req SessionRequest) ([]byte, error) {
 		}
 		p = append(p, pair{"redirectUrl", req.RedirectURL})
 	}
-	return p.encodeBytes(), nil
-}
-
-// CreateSession starts an authentication session (POST /api/v2/{serviceProvider}/sessions). The reply
-// says what to do next: ActionAuthenticate (open Session.URL in a browser, or show Session.Code for a
-// second screen), ActionResume (parameters missing), or ActionAuthorize (a profile exists already).
-func (s *PassService) CreateSession(ctx context.Context, req SessionRequest) (*Session, error) {
-	if err := s.client.requireConfigured(svcPass, http.MethodPost, authPassBearer); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
-		return nil, err
-	}
-	body, err := sessionForm(req)
-	if err != nil {
-		return nil, err
-	}
-	cl := s.v2call("pass.createSession", http.MethodPost, pathf("/api/v2/%s/sessions", req.ServiceProvider))
+	cl := s.v2call(op, http.MethodPost, path)
 	cl.header = formHeader()
-	cl.body = body
-	return s.doSession(ctx, cl, req.Device, deviceRequired, req.Headers, hdrVisitor|hdrSSO)
-}
-
-// ResumeSession supplies the parameters a session was missing (POST
-// /api/v2/{serviceProvider}/sessions/{code}), typically from a second screen.
-func (s *PassService) ResumeSession(ctx context.Context, code string, req SessionRequest) (*Session, error) {
-	if err := s.client.requireConfigured(svcPass, http.MethodPost, authPassBearer); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("code", code); err != nil {
-		return nil, err
-	}
-	body, err := sessionForm(req)
-	if err != nil {
-		return nil, err
-	}
-	cl := s.v2call("pass.resumeSession", http.MethodPost, pathf("/api/v2/%s/sessions/%s", req.ServiceProvider, code))
-	cl.header = formHeader()
-	cl.body = body
-	return s.doSession(ctx, cl, req.Device, forwardedOnly, req.Headers, hdrVisitor)
-}
-
-func (s *PassService) doSession(ctx context.Context, cl *call, d *Device, mode passDeviceMode, h PassHeaders, allowed passHeader) (*Session, error) {
-	if err := s.setDevice(cl.header, d, mode); err != nil {
-		return nil, err
-	}
-	secrets, err := h.apply(cl.header, allowed)
-	if err != nil {
-		return nil, err
-	}
-	cl.secrets = append(cl.secrets, secrets...)
-	var out *Session
-	cl.decode = func(r *response) (err error) { out, err = decodeSession(r); return err }
-	if _, err := s.client.do(ctx, cl); err != nil {
-		return nil, err
-	}
-	return out, nil
+	cl.body = p.encodeBytes()
+	return cl, nil
 }
 
 // SessionInfo is what an authentication session already has and still misses, and the device that
 // created it (for a second screen to show and validate).
 type SessionInfo struct {
 	ExistingParameters map[string]string // keys as Adobe sends them: mvpd, domain or domainName, redirectUrl, serviceProvider
-	MissingParameters  []string
-	Device             json.RawMessage // Adobe's Device object; its member types vary between replies
-	NotBefore          time.Time
-	NotAfter           time.Time
+	MissingParameters  []string          // what ResumeSession must still supply, as Adobe spells them
+	Device             json.RawMessage   // Adobe's Device object; its member types vary between replies
+	NotBefore          time.Time         // the code's validity window: start
+	NotAfter           time.Time         // the code's validity window: end
 }
 
 func decodeSessionInfo(r *response) (*SessionInfo, error) {
@@ -439,38 +410,21 @@ func decodeSessionInfo(r *response) (*SessionInfo, error) {
 // SessionInfo retrieves an authentication session by its code (GET
 // /api/v2/{serviceProvider}/sessions/{code}). Only X-Forwarded-For of the client's device is sent.
 func (s *PassService) SessionInfo(ctx context.Context, serviceProvider, code string) (*SessionInfo, error) {
-	if err := s.client.requireConfigured(svcPass, http.MethodGet, authPassBearer); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("serviceProvider", serviceProvider); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("code", code); err != nil {
+	if err := s.check(http.MethodGet, authPassBearer, "serviceProvider", serviceProvider, "code", code); err != nil {
 		return nil, err
 	}
 	cl := s.v2call("pass.sessionStatus", http.MethodGet, pathf("/api/v2/%s/sessions/%s", serviceProvider, code))
 	if err := s.setDevice(cl.header, nil, forwardedOnly); err != nil {
 		return nil, err
 	}
-	var out *SessionInfo
-	cl.decode = func(r *response) (err error) { out, err = decodeSessionInfo(r); return err }
-	if _, err := s.client.do(ctx, cl); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return send(ctx, s.client, cl, decodeSessionInfo)
 }
 
 // AuthenticateURL is the page a user agent opens to log in with the MVPD for an authentication code:
 // <Pass base>/api/v2/authenticate/{serviceProvider}/{code}. It is for a browser (it answers with a
 // chain of redirects to the MVPD login page), so no request is made here.
 func (s *PassService) AuthenticateURL(serviceProvider, code string) (string, error) {
-	if err := s.client.requireConfigured(svcPass, http.MethodGet, authNone); err != nil {
-		return "", err
-	}
-	if err := requireSegment("serviceProvider", serviceProvider); err != nil {
-		return "", err
-	}
-	if err := requireSegment("code", code); err != nil {
+	if err := s.check(http.MethodGet, authNone, "serviceProvider", serviceProvider, "code", code); err != nil {
 		return "", err
 	}
 	return s.client.bases[svcPass].String() + pathf("/api/v2/authenticate/%s/%s", serviceProvider, code), nil

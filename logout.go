@@ -1,5 +1,8 @@
 package tvauth
 
+// logout.go: the sign-out of every family: Pass v2 logout and its next actions, Clientless v1 logout,
+// the signed WebAPI logout and the AGS signOut.
+
 import (
 	"context"
 	"errors"
@@ -9,9 +12,8 @@ import (
 	"strings"
 )
 
-// Every sign-out of the four families lives here: Adobe Pass REST API v2 logout with its next actions,
-// Clientless v1 logout, the signed NINA WebAPI logout and the OpenTV AGS signOut. Their request types
-// and helpers stay with the rest of each family (clientless*.go, webapi*.go, signon.go, ags_*.go).
+// The request types and helpers of each sign-out stay with the rest of its family (clientless*.go,
+// webapi*.go, signon.go, ags_*.go).
 //
 // Adobe Pass REST API v2 logout: the server deletes the device's profiles for the MVPD (regular and
 // single sign-on ones) and answers with one next action per deleted profile: open an MVPD logout page
@@ -27,7 +29,9 @@ type LogoutRequest struct {
 }
 
 // LogoutResult is one LogoutAction per entry of "logouts", sorted by MVPD.
-type LogoutResult struct{ Actions []LogoutAction }
+type LogoutResult struct {
+	Actions []LogoutAction // one per profile the server deleted; empty when there was none
+}
 
 // LogoutAction is what the application does to finish the logout of one profile.
 type LogoutAction struct {
@@ -72,13 +76,7 @@ func (r *LogoutResult) IsComplete() bool {
 // Adobe's degradation sample has a trailing comma ({"mvpd": "…",}); such a reply is accepted. Other
 // malformed replies are a *DecodeError.
 func (s *PassService) Logout(ctx context.Context, req LogoutRequest) (*LogoutResult, error) {
-	if err := s.client.requireConfigured(svcPass, http.MethodGet, authPassBearer); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("MVPD", req.MVPD); err != nil {
+	if err := s.check(http.MethodGet, authPassBearer, "ServiceProvider", req.ServiceProvider, "MVPD", req.MVPD); err != nil {
 		return nil, err
 	}
 	if err := requireAbsoluteURL("RedirectURL", req.RedirectURL); err != nil {
@@ -86,20 +84,10 @@ func (s *PassService) Logout(ctx context.Context, req LogoutRequest) (*LogoutRes
 	}
 	cl := s.v2call("pass.logout", http.MethodGet, pathf("/api/v2/%s/logout/%s", req.ServiceProvider, req.MVPD))
 	cl.query = pairs{{"redirectUrl", req.RedirectURL}}.encode()
-	if err := s.setDevice(cl.header, req.Device, deviceRequired); err != nil {
+	if err := s.prepare(cl, req.Device, deviceRequired, req.Headers, hdrVisitor|hdrSSO); err != nil {
 		return nil, err
 	}
-	secrets, err := req.Headers.apply(cl.header, hdrVisitor|hdrSSO)
-	if err != nil {
-		return nil, err
-	}
-	cl.secrets = secrets
-	var out *LogoutResult
-	cl.decode = func(r *response) (err error) { out, err = decodeLogout(r); return err }
-	if _, err := s.client.do(ctx, cl); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return send(ctx, s.client, cl, decodeLogout)
 }
 
 // decodeLogout reads a LogoutResponse. A body without "logouts" (null, {}, another object) is an

@@ -87,9 +87,9 @@ const (
 )
 
 // apply validates the headers against what the endpoint takes and writes the non-empty ones. Secret
-// values are returned for the call's redactor (the SSO header names are secret names already, but the
-// TempPass identity is not).
-func (h PassHeaders) apply(dst http.Header, allowed passHeader) (secrets []string, err error) {
+// values go to the call's redactor (the SSO header names are secret names already, but the TempPass
+// identity is not).
+func (h PassHeaders) apply(cl *call, allowed passHeader) error {
 	fields := []struct {
 		field, name, value string
 		kind               passHeader
@@ -102,24 +102,24 @@ func (h PassHeaders) apply(dst http.Header, allowed passHeader) (secrets []strin
 		{"TempPassIdentity", "AP-TempPass-Identity", string(h.TempPassIdentity), hdrTempPass},
 	}
 	if h.SubjectToken != "" && h.RokuConnectToken != "" {
-		return nil, invalid("Headers.RokuConnectToken", "send either Adobe-Subject-Token or X-Roku-Reserved-Roku-Connect-Token, not both")
+		return invalid("Headers.RokuConnectToken", "send either Adobe-Subject-Token or X-Roku-Reserved-Roku-Connect-Token, not both")
 	}
 	for _, f := range fields {
 		if f.value == "" {
 			continue
 		}
 		if allowed&f.kind == 0 {
-			return nil, invalid("Headers."+f.field, "this endpoint does not take the %s header", f.name)
+			return invalid("Headers."+f.field, "this endpoint does not take the %s header", f.name)
 		}
 		if err := checkHeaderValue("Headers."+f.field, f.value); err != nil {
-			return nil, err
+			return err
 		}
-		dst.Set(f.name, f.value)
+		cl.header.Set(f.name, f.value)
 		if f.kind == hdrSSO || f.kind == hdrTempPass {
-			secrets = append(secrets, f.value)
+			cl.secrets = append(cl.secrets, f.value)
 		}
 	}
-	return secrets, nil
+	return nil
 }
 
 // FrameworkStatus is the AP-Partner-Framework-Status payload that partner (Apple) SSO needs: the
@@ -215,6 +215,34 @@ func (s *PassService) setDevice(h http.Header, d *Device, mode passDeviceMode) e
 func (s *PassService) v2call(op, method, path string) *call {
 	return &call{service: svcPass, op: op, method: method, path: path, header: make(http.Header, 8), // room for the device, SSO and pipeline headers
 		auth: authPassBearer, throttleFloor: passThrottleFloor, decodeError: decodePassError}
+}
+
+// check is how every Pass call starts: the client is configured for it, and the name/value pairs
+// that become path segments are valid ones.
+func (s *PassService) check(method string, auth authMode, segments ...string) error {
+	if err := s.client.requireConfigured(svcPass, method, auth); err != nil {
+		return err
+	}
+	return requireSegments(segments...)
+}
+
+// prepare writes the device headers (mode) and the optional headers (allowed) an endpoint takes.
+func (s *PassService) prepare(cl *call, d *Device, mode passDeviceMode, h PassHeaders, allowed passHeader) error {
+	if err := s.setDevice(cl.header, d, mode); err != nil {
+		return err
+	}
+	return h.apply(cl, allowed)
+}
+
+// requireSegments is requireSegment over name/value pairs: a "." or ".." would be resolved away by the
+// server or a proxy, sending the call to another resource than the caller named.
+func requireSegments(nameValues ...string) error {
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		if err := requireSegment(nameValues[i], nameValues[i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // passTime is a millisecond epoch timestamp that Adobe sends as a JSON number in some replies

@@ -12,42 +12,42 @@ import (
 // Configuration is a service provider's REST API v2 configuration: its domains and the MVPDs it has an
 // active integration with.
 type Configuration struct {
-	Device     string // the device type Adobe classified the caller as
-	ClientType string
-	OS         string
-	Requestor  ConfigRequestor
+	Device     string          // the device type Adobe classified the caller as
+	ClientType string          // the client type Adobe classified the caller as
+	OS         string          // the operating system Adobe classified the caller as
+	Requestor  ConfigRequestor // the service provider: its domains and MVPDs
 	Raw        json.RawMessage // the whole reply, for fields this type does not model
 }
 
 // ConfigRequestor is the service provider in a Configuration.
 type ConfigRequestor struct {
-	ID      string
-	Name    string
-	Domains []ConfigDomain
-	MVPDs   []ConfigMVPD
+	ID      string         // the requestor id
+	Name    string         // its display name
+	Domains []ConfigDomain // its registered domains
+	MVPDs   []ConfigMVPD   // the MVPDs to offer in a TV provider picker
 }
 
 // ConfigDomain is a domain registered for the service provider.
 type ConfigDomain struct {
-	Name          string
-	MVPDInitiated bool
+	Name          string // the domain name, e.g. adobe.com
+	MVPDInitiated bool   // whether MVPD-initiated login is enabled for it
 }
 
 // ConfigMVPD is one MVPD the service provider can be used with.
 type ConfigMVPD struct {
-	ID                         string
-	DisplayName                string
-	LogoURL                    string
-	IsTempPass                 bool
-	IsProxy                    bool
-	AuthPerAggregator          bool
-	AuthPerBrowserSession      bool
-	PassiveAuthnEnabled        bool
+	ID                         string // the MVPD id to send as {mvpd}
+	DisplayName                string // the name to show the user
+	LogoURL                    string // the MVPD's logo, for the picker
+	IsTempPass                 bool   // a TempPass MVPD (free preview), not a real provider
+	IsProxy                    bool   // a proxy MVPD that authenticates for others
+	AuthPerAggregator          bool   // authentication is per aggregator
+	AuthPerBrowserSession      bool   // authentication lasts one browser session
+	PassiveAuthnEnabled        bool   // passive (no-UI) authentication is enabled
 	BoardingStatus             string // platform SSO: SUPPORTED, PICKER
-	PlatformMappingID          string
-	EnablePlatformServices     bool
-	DisplayInPlatformPicker    bool
-	EnforcePlatformPermissions bool
+	PlatformMappingID          string // platform SSO: the id the platform (Apple) knows the MVPD by
+	EnablePlatformServices     bool   // platform SSO is enabled
+	DisplayInPlatformPicker    bool   // platform SSO: shown in the platform's own picker
+	EnforcePlatformPermissions bool   // platform SSO: the user's platform permission is enforced
 }
 
 type configMVPDWire struct {
@@ -111,20 +111,12 @@ func decodeConfiguration(r *response) (*Configuration, error) {
 // Configuration retrieves the service provider's configuration (GET /api/v2/{serviceProvider}/configuration):
 // the MVPDs to offer the user. The device headers are sent when a device is known.
 func (s *PassService) Configuration(ctx context.Context, serviceProvider string) (*Configuration, error) {
-	if err := s.client.requireConfigured(svcPass, http.MethodGet, authPassBearer); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("serviceProvider", serviceProvider); err != nil {
+	if err := s.check(http.MethodGet, authPassBearer, "serviceProvider", serviceProvider); err != nil {
 		return nil, err
 	}
 	cl := s.v2call("pass.configuration", http.MethodGet, pathf("/api/v2/%s/configuration", serviceProvider))
 	if err := s.setDevice(cl.header, nil, deviceOptional); err != nil {
 		return nil, err
 	}
-	var out *Configuration
-	cl.decode = func(r *response) (err error) { out, err = decodeConfiguration(r); return err }
-	if _, err := s.client.do(ctx, cl); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return send(ctx, s.client, cl, decodeConfiguration)
 }

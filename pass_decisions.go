@@ -35,14 +35,14 @@ type DecisionRequest struct {
 
 // Decision is the decision for one resource.
 type Decision struct {
-	Resource        string
-	ServiceProvider string
-	MVPD            string
-	Authorized      bool
-	Source          DecisionSource
-	Token           *MediaToken // authorize permits only: the media token for playback
-	NotBefore       time.Time
-	NotAfter        time.Time
+	Resource        string         // the resource id (or MRSS) as the reply spells it
+	ServiceProvider string         // the requestor id
+	MVPD            string         // the MVPD that decided
+	Authorized      bool           // permit (true) or deny (false)
+	Source          DecisionSource // who decided: mvpd, degradation, temppass, dummy
+	Token           *MediaToken    // authorize permits only: the media token for playback
+	NotBefore       time.Time      // the decision's validity window: start
+	NotAfter        time.Time      // the decision's validity window: end; cache it no longer
 	// Error explains a deny (or a failed decision) with an Enhanced Error Code; HTTPStatus is that of
 	// the whole reply (200), Status the one the item carries. Retry only items whose Action is "retry".
 	Error *PassError
@@ -50,9 +50,9 @@ type Decision struct {
 
 // MediaToken is the short-lived token a player sends to the media verifier.
 type MediaToken struct {
-	NotBefore       time.Time
-	NotAfter        time.Time
-	SerializedToken Secret // Base64: hand string(SerializedToken) to the player
+	NotBefore       time.Time // the token's validity window: start
+	NotAfter        time.Time // the token's validity window: end (media tokens live minutes)
+	SerializedToken Secret    // Base64: hand string(SerializedToken) to the player
 }
 
 // mediaToken names MediaToken inside its Format, whose local copy of the type drops the methods.
@@ -68,7 +68,7 @@ func (t MediaToken) Format(f fmt.State, verb rune) {
 
 // DecisionsResult is the reply of the decisions endpoints, one Decision per resource in reply order.
 type DecisionsResult struct {
-	Decisions []Decision
+	Decisions []Decision // one per resource asked about, in reply order
 }
 
 // Decision returns the decision for a resource. Adobe's own sample pads a resource id with a space,
@@ -83,7 +83,8 @@ func (r *DecisionsResult) Decision(resource string) (Decision, bool) {
 }
 
 // decodeDecisions reads a DecisionsResponse; item errors become *PassError values (status loosely
-// typed, like top-level ones).
+// typed, like top-level ones). Item errors are server text handed back as data, outside the pipeline's
+// error scrubbing: they are scrubbed here of every secret the call sent, the bearer token included.
 func decodeDecisions(r *response) (*DecisionsResult, error) {
 	var w struct {
 		Decisions []struct {
@@ -118,9 +119,9 @@ func decodeDecisions(r *response) (*DecisionsResult, error) {
 			if err := unmarshalPassError(e, &b); err != nil {
 				return nil, fmt.Errorf("decision error for %q: %w", d.Resource, err)
 			}
-			pe := &PassError{HTTPStatus: r.StatusCode}
-			pe.fillFromJSON(&b)
-			dec.Error = pe
+			dec.Error = &PassError{HTTPStatus: r.StatusCode}
+			dec.Error.fillFromJSON(&b)
+			dec.Error.scrub(r.red)
 		}
 		out.Decisions = append(out.Decisions, dec)
 	}
@@ -142,13 +143,7 @@ func (s *PassService) Preauthorize(ctx context.Context, req DecisionRequest) (*D
 }
 
 func (s *PassService) decide(ctx context.Context, kind string, req DecisionRequest, allowed passHeader) (*DecisionsResult, error) {
-	if err := s.client.requireConfigured(svcPass, http.MethodPost, authPassBearer); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("MVPD", req.MVPD); err != nil {
+	if err := s.check(http.MethodPost, authPassBearer, "ServiceProvider", req.ServiceProvider, "MVPD", req.MVPD); err != nil {
 		return nil, err
 	}
 	if len(req.Resources) == 0 {
@@ -172,30 +167,8 @@ func (s *PassService) decide(ctx context.Context, kind string, req DecisionReque
 	cl := s.v2call("pass."+kind, http.MethodPost, pathf("/api/v2/%s/decisions/"+kind+"/%s", req.ServiceProvider, req.MVPD))
 	cl.header = jsonHeader()
 	cl.body = body
-	if err := s.setDevice(cl.header, req.Device, deviceRequired); err != nil {
+	if err := s.prepare(cl, req.Device, deviceRequired, req.Headers, allowed); err != nil {
 		return nil, err
 	}
-	secrets, err := req.Headers.apply(cl.header, allowed)
-	if err != nil {
-		return nil, err
-	}
-	cl.secrets = secrets
-	var out *DecisionsResult
-	// Item errors are server text handed back as data, outside the pipeline's error scrubbing: scrub
-	// them here of every secret this call sent, the bearer token included.
-	cl.decode = func(r *response) (err error) {
-		out, err = decodeDecisions(r)
-		if err == nil {
-			for _, d := range out.Decisions {
-				if d.Error != nil {
-					d.Error.scrub(r.red)
-				}
-			}
-		}
-		return err
-	}
-	if _, err := s.client.do(ctx, cl); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return send(ctx, s.client, cl, decodeDecisions)
 }

@@ -30,19 +30,19 @@ const (
 
 // Profile is one authenticated MVPD profile.
 type Profile struct {
-	MVPD       string // the key of the profiles map
-	NotBefore  time.Time
-	NotAfter   time.Time
-	Issuer     string // the MVPD, "Apple" (partner SSO) or "Adobe" (degraded, temporary)
-	Type       ProfileType
-	SessionID  string
+	MVPD       string                      // the key of the profiles map
+	NotBefore  time.Time                   // the authentication's validity window: start
+	NotAfter   time.Time                   // the authentication's validity window: end (then the user signs in again)
+	Issuer     string                      // the MVPD, "Apple" (partner SSO) or "Adobe" (degraded, temporary)
+	Type       ProfileType                 // how the profile was created: regular, degraded, temporary, an SSO kind
+	SessionID  string                      // the authentication session that created it
 	Attributes map[string]ProfileAttribute // user metadata: userID, householdID, zip, …
 }
 
 // ProfileAttribute is one user metadata value. Value is the raw JSON: a string, number, list or map.
 type ProfileAttribute struct {
-	Value json.RawMessage
-	State string // "plain", or "enc" when Value is encrypted
+	Value json.RawMessage // the value as sent: a JSON string, number, list or map
+	State string          // "plain", or "enc" when Value is encrypted
 }
 
 // Text returns a string value as the string, anything else as its JSON text.
@@ -54,7 +54,7 @@ func (a ProfileAttribute) Encrypted() bool { return a.State == "enc" }
 // ProfilesResult is the reply of the profiles endpoints, one Profile per entry of "profiles", sorted by
 // MVPD. No profiles means the user is not authenticated: create a session.
 type ProfilesResult struct {
-	Profiles []Profile
+	Profiles []Profile // sorted by MVPD; empty when the user is not authenticated
 }
 
 // Profile returns the profile for an MVPD.
@@ -112,65 +112,42 @@ type ProfileRequest struct {
 // Profiles retrieves every valid profile of the device (GET /api/v2/{serviceProvider}/profiles).
 // Headers may carry VisitorID, the SSO tokens and PartnerFrameworkStatus.
 func (s *PassService) Profiles(ctx context.Context, req ProfileRequest) (*ProfilesResult, error) {
-	if err := s.client.requireConfigured(svcPass, http.MethodGet, authPassBearer); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
+	if err := s.check(http.MethodGet, authPassBearer, "ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}
 	cl := s.v2call("pass.profiles", http.MethodGet, pathf("/api/v2/%s/profiles", req.ServiceProvider))
-	return s.doProfiles(ctx, cl, req, deviceRequired, hdrVisitor|hdrSSO|hdrPFS)
+	if err := s.prepare(cl, req.Device, deviceRequired, req.Headers, hdrVisitor|hdrSSO|hdrPFS); err != nil {
+		return nil, err
+	}
+	return send(ctx, s.client, cl, decodeProfiles)
 }
 
 // ProfileForMVPD retrieves the device's profile for one MVPD (GET
 // /api/v2/{serviceProvider}/profiles/{mvpd}). Headers may also carry TempPassIdentity. A TempPass
 // whose time or resources ran out answers 403 (*PassError, e.g. temporary_access_duration_limit_exceeded).
 func (s *PassService) ProfileForMVPD(ctx context.Context, req ProfileRequest) (*ProfilesResult, error) {
-	if err := s.client.requireConfigured(svcPass, http.MethodGet, authPassBearer); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("MVPD", req.MVPD); err != nil {
+	if err := s.check(http.MethodGet, authPassBearer, "ServiceProvider", req.ServiceProvider, "MVPD", req.MVPD); err != nil {
 		return nil, err
 	}
 	cl := s.v2call("pass.profileForMvpd", http.MethodGet, pathf("/api/v2/%s/profiles/%s", req.ServiceProvider, req.MVPD))
-	return s.doProfiles(ctx, cl, req, deviceRequired, hdrVisitor|hdrSSO|hdrPFS|hdrTempPass)
+	if err := s.prepare(cl, req.Device, deviceRequired, req.Headers, hdrVisitor|hdrSSO|hdrPFS|hdrTempPass); err != nil {
+		return nil, err
+	}
+	return send(ctx, s.client, cl, decodeProfiles)
 }
 
 // ProfileForCode retrieves the profile an authentication code produced (GET
 // /api/v2/{serviceProvider}/profiles/code/{code}); empty until the user completes the MVPD login.
 // Only X-Forwarded-For of the device is sent; Headers may carry VisitorID and TempPassIdentity.
 func (s *PassService) ProfileForCode(ctx context.Context, req ProfileRequest) (*ProfilesResult, error) {
-	if err := s.client.requireConfigured(svcPass, http.MethodGet, authPassBearer); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("Code", req.Code); err != nil {
+	if err := s.check(http.MethodGet, authPassBearer, "ServiceProvider", req.ServiceProvider, "Code", req.Code); err != nil {
 		return nil, err
 	}
 	cl := s.v2call("pass.profileForCode", http.MethodGet, pathf("/api/v2/%s/profiles/code/%s", req.ServiceProvider, req.Code))
-	return s.doProfiles(ctx, cl, req, forwardedOnly, hdrVisitor|hdrTempPass)
-}
-
-func (s *PassService) doProfiles(ctx context.Context, cl *call, req ProfileRequest, mode passDeviceMode, allowed passHeader) (*ProfilesResult, error) {
-	if err := s.setDevice(cl.header, req.Device, mode); err != nil {
+	if err := s.prepare(cl, req.Device, forwardedOnly, req.Headers, hdrVisitor|hdrTempPass); err != nil {
 		return nil, err
 	}
-	secrets, err := req.Headers.apply(cl.header, allowed)
-	if err != nil {
-		return nil, err
-	}
-	cl.secrets = append(cl.secrets, secrets...)
-	var out *ProfilesResult
-	cl.decode = func(r *response) (err error) { out, err = decodeProfiles(r); return err }
-	if _, err := s.client.do(ctx, cl); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return send(ctx, s.client, cl, decodeProfiles)
 }
 
 // Adobe asks pollers to wait 3–5 s between polls of profiles/code.
@@ -194,13 +171,7 @@ func profilePollInterval() time.Duration {
 }
 
 func (s *PassService) waitForProfile(ctx context.Context, serviceProvider, code string, interval func() time.Duration) (*Profile, error) {
-	if err := s.client.requireConfigured(svcPass, http.MethodGet, authPassBearer); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("serviceProvider", serviceProvider); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("code", code); err != nil {
+	if err := s.check(http.MethodGet, authPassBearer, "serviceProvider", serviceProvider, "code", code); err != nil {
 		return nil, err
 	}
 	var notAfter time.Time
@@ -278,13 +249,7 @@ type PartnerSessionRequest struct {
 // Session.AuthenticationRequest; the fallbacks (ActionAuthenticate, ActionResume) continue as basic
 // authentication, ActionAuthorize means a profile exists.
 func (s *PassService) PartnerSession(ctx context.Context, req PartnerSessionRequest) (*Session, error) {
-	if err := s.client.requireConfigured(svcPass, http.MethodPost, authPassBearer); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("Partner", req.Partner); err != nil {
+	if err := s.check(http.MethodPost, authPassBearer, "ServiceProvider", req.ServiceProvider, "Partner", req.Partner); err != nil {
 		return nil, err
 	}
 	// Adobe's OpenAPI marks the body and both fields required; the server needs them for the
@@ -295,11 +260,13 @@ func (s *PassService) PartnerSession(ctx context.Context, req PartnerSessionRequ
 	if err := requireAbsoluteURL("RedirectURL", req.RedirectURL); err != nil {
 		return nil, err
 	}
-	p := pairs{{"domainName", req.DomainName}, {"redirectUrl", req.RedirectURL}}
 	cl := s.v2call("pass.partnerSession", http.MethodPost, pathf("/api/v2/%s/sessions/sso/%s", req.ServiceProvider, req.Partner))
 	cl.header = formHeader()
-	cl.body = []byte(p.encode())
-	return s.doSession(ctx, cl, req.Device, deviceRequired, req.Headers, hdrVisitor|hdrPFS)
+	cl.body = pairs{{"domainName", req.DomainName}, {"redirectUrl", req.RedirectURL}}.encodeBytes()
+	if err := s.prepare(cl, req.Device, deviceRequired, req.Headers, hdrVisitor|hdrPFS); err != nil {
+		return nil, err
+	}
+	return send(ctx, s.client, cl, decodeSession)
 }
 
 // PartnerProfileRequest creates a profile from a partner authentication response.
@@ -314,13 +281,7 @@ type PartnerProfileRequest struct {
 // PartnerProfile creates and returns the profile for a partner authentication response (POST
 // /api/v2/{serviceProvider}/profiles/sso/{partner}; 201, or 200 when degradation applies).
 func (s *PassService) PartnerProfile(ctx context.Context, req PartnerProfileRequest) (*ProfilesResult, error) {
-	if err := s.client.requireConfigured(svcPass, http.MethodPost, authPassBearer); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("ServiceProvider", req.ServiceProvider); err != nil {
-		return nil, err
-	}
-	if err := requireSegment("Partner", req.Partner); err != nil {
+	if err := s.check(http.MethodPost, authPassBearer, "ServiceProvider", req.ServiceProvider, "Partner", req.Partner); err != nil {
 		return nil, err
 	}
 	if err := requireText("SAMLResponse", string(req.SAMLResponse)); err != nil {
@@ -328,8 +289,11 @@ func (s *PassService) PartnerProfile(ctx context.Context, req PartnerProfileRequ
 	}
 	cl := s.v2call("pass.partnerProfile", http.MethodPost, pathf("/api/v2/%s/profiles/sso/%s", req.ServiceProvider, req.Partner))
 	cl.header = formHeader()
-	cl.body = []byte(pairs{{"SAMLResponse", string(req.SAMLResponse)}}.encode())
+	cl.body = pairs{{"SAMLResponse", string(req.SAMLResponse)}}.encodeBytes()
 	cl.secrets = []string{string(req.SAMLResponse)}
 	cl.answers = []int{http.StatusOK, http.StatusCreated}
-	return s.doProfiles(ctx, cl, ProfileRequest{Device: req.Device, Headers: req.Headers}, deviceRequired, hdrVisitor|hdrPFS)
+	if err := s.prepare(cl, req.Device, deviceRequired, req.Headers, hdrVisitor|hdrPFS); err != nil {
+		return nil, err
+	}
+	return send(ctx, s.client, cl, decodeProfiles)
 }
