@@ -31,10 +31,10 @@ const v1MaxRegCodeTTL = 10 * time.Hour
 
 // AuthenticateRequest is the login web app's /api/v1/authenticate call.
 type AuthenticateRequest struct {
-	RequestorID string     // requestor_id
-	MSOID       string     // mso_id
-	RegCode     string     // reg_code
-	DomainName  string     // domain_name
+	RequestorID string     // requestor_id: the programmer's requestor id
+	MSOID       string     // mso_id: the MVPD the user picked
+	RegCode     string     // reg_code: the code the device showed
+	DomainName  string     // domain_name: the login web app's registered domain
 	RedirectURL string     // redirect_url: always the last parameter, always URL-encoded
 	GenericData string     // generic_data (optional, Promotional TempPass)
 	Extra       url.Values // optional further parameters
@@ -44,26 +44,13 @@ type AuthenticateRequest struct {
 var v1AuthenticateFixed = []string{"reg_code", "requestor_id", "mso_id", "domain_name", "noflash",
 	"no_iframe", "generic_data", "redirect_url"}
 
-// v1AuthenticateQuery builds the query by hand: url.Values.Encode sorts keys, which would put
-// "&reg_code" mid-query (old browsers read "&reg" as ®, losing the code) and redirect_url mid-query
-// (Adobe requires it last).
-func v1AuthenticateQuery(req AuthenticateRequest) (string, error) {
-	return v1AuthenticateQueryAfter(req)
-}
-
-// v1AuthenticateQueryAfter is prefix[0] + prefix[1] + … + v1AuthenticateQuery(req), built in one
-// buffer.
-func v1AuthenticateQueryAfter(req AuthenticateRequest, prefix ...string) (string, error) {
-	for _, f := range []struct{ name, value string }{
-		{"RegCode", req.RegCode}, {"RequestorID", req.RequestorID}, {"MSOID", req.MSOID},
-		{"DomainName", req.DomainName}, {"RedirectURL", req.RedirectURL},
-	} {
-		if strings.TrimSpace(f.value) == "" {
-			return "", invalid(f.name, "required")
-		}
-		if err := checkText(f.name, f.value); err != nil {
-			return "", err
-		}
+// v1AuthenticateQuery is prefix[0] + prefix[1] + … + the query, built in one buffer and by hand:
+// url.Values.Encode sorts keys, which would put "&reg_code" mid-query (old browsers read "&reg" as ®,
+// losing the code) and redirect_url mid-query (Adobe requires it last).
+func v1AuthenticateQuery(req AuthenticateRequest, prefix ...string) (string, error) {
+	if err := v1Require("RegCode", req.RegCode, "RequestorID", req.RequestorID, "MSOID", req.MSOID,
+		"DomainName", req.DomainName, "RedirectURL", req.RedirectURL); err != nil {
+		return "", err
 	}
 	if err := checkText("GenericData", req.GenericData); err != nil {
 		return "", err
@@ -120,35 +107,15 @@ func v1AuthenticateQueryAfter(req AuthenticateRequest, prefix ...string) (string
 }
 
 // htmlLegacyEntities are the character references HTML reads without a ';' (in text, "&para=1" shows
-// as "¶=1", "&region" as "®ion"), lower-cased, by first letter. HTML matches them case-sensitively;
-// comparing without case covers its upper-case ones (&REG, &AMP …) too.
-var htmlLegacyEntities = [26][]string{
-	/* a */ {"aacute", "acirc", "acute", "aelig", "agrave", "amp", "aring", "atilde", "auml"},
-	/* b */ {"brvbar"},
-	/* c */ {"ccedil", "cedil", "cent", "copy", "curren"},
-	/* d */ {"deg", "divide"},
-	/* e */ {"eacute", "ecirc", "egrave", "eth", "euml"},
-	/* f */ {"frac12", "frac14", "frac34"},
-	/* g */ {"gt"},
-	/* h */ nil,
-	/* i */ {"iacute", "icirc", "iexcl", "igrave", "iquest", "iuml"},
-	/* j */ nil,
-	/* k */ nil,
-	/* l */ {"laquo", "lt"},
-	/* m */ {"macr", "micro", "middot"},
-	/* n */ {"nbsp", "not", "ntilde"},
-	/* o */ {"oacute", "ocirc", "ograve", "ordf", "ordm", "oslash", "otilde", "ouml"},
-	/* p */ {"para", "plusmn", "pound"},
-	/* q */ {"quot"},
-	/* r */ {"raquo", "reg"},
-	/* s */ {"sect", "shy", "sup1", "sup2", "sup3", "szlig"},
-	/* t */ {"thorn", "times"},
-	/* u */ {"uacute", "ucirc", "ugrave", "uml", "uuml"},
-	/* v */ nil,
-	/* w */ nil,
-	/* x */ nil,
-	/* y */ {"yacute", "yen", "yuml"},
-	/* z */ nil,
+// as "¶=1", "&region" as "®ion"), lower-cased. HTML matches them case-sensitively; comparing without
+// case covers its upper-case ones (&REG, &AMP …) too.
+var htmlLegacyEntities = []string{
+	"aacute", "acirc", "acute", "aelig", "agrave", "amp", "aring", "atilde", "auml", "brvbar", "ccedil",
+	"cedil", "cent", "copy", "curren", "deg", "divide", "eacute", "ecirc", "egrave", "eth", "euml", "frac12",
+	"frac14", "frac34", "gt", "iacute", "icirc", "iexcl", "igrave", "iquest", "iuml", "laquo", "lt", "macr",
+	"micro", "middot", "nbsp", "not", "ntilde", "oacute", "ocirc", "ograve", "ordf", "ordm", "oslash", "otilde",
+	"ouml", "para", "plusmn", "pound", "quot", "raquo", "reg", "sect", "shy", "sup1", "sup2", "sup3", "szlig",
+	"thorn", "times", "uacute", "ucirc", "ugrave", "uml", "uuml", "yacute", "yen", "yuml",
 }
 
 // v1EntityAfterAmp is the index of the first '&' in q that a legacy entity name follows, or -1.
@@ -159,13 +126,9 @@ func v1EntityAfterAmp(q string) int {
 			return -1
 		}
 		i += j
-		if i+1 < len(q) {
-			if c := q[i+1] | 0x20; 'a' <= c && c <= 'z' {
-				for _, name := range htmlLegacyEntities[c-'a'] {
-					if len(q)-i-1 >= len(name) && strings.EqualFold(q[i+1:i+1+len(name)], name) {
-						return i
-					}
-				}
+		for _, name := range htmlLegacyEntities {
+			if len(q)-i-1 >= len(name) && strings.EqualFold(q[i+1:i+1+len(name)], name) {
+				return i
 			}
 		}
 	}
@@ -209,7 +172,7 @@ func (s *ClientlessService) AuthenticateURL(req AuthenticateRequest) (string, er
 	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authNone); err != nil {
 		return "", err
 	}
-	return v1AuthenticateQueryAfter(req, s.client.baseURLs[svcClientless], "/api/v1/authenticate?")
+	return v1AuthenticateQuery(req, s.client.baseURLs[svcClientless], "/api/v1/authenticate?")
 }
 
 // Authenticate sends the AuthenticateURL request without following redirects and returns the
@@ -223,29 +186,29 @@ func (s *ClientlessService) Authenticate(ctx context.Context, req AuthenticateRe
 	if err != nil {
 		return nil, err
 	}
-	var loc *url.URL
-	_, err = s.client.do(ctx, &call{
-		service: svcClientless, op: "clientless.authenticate", method: http.MethodGet, path: "/api/v1/authenticate", query: q,
-		decodeError: decodeClientlessError,
-		header:      http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer(),
-		answers: []int{http.StatusFound}, throttleFloor: v1Throttle,
-		decode: func(r *response) error {
-			raw := r.Header.Get("Location")
-			if strings.TrimSpace(raw) == "" {
-				return errors.New("302 without Location")
-			}
-			u, err := url.Parse(strings.TrimSpace(raw))
-			if err != nil {
-				return errors.New("302 Location is not a URL")
-			}
-			loc = r.Request.ResolveReference(u)
-			return nil
-		},
-	})
-	if err != nil {
-		return nil, err
+	cl := s.v1call("clientless.authenticate", http.MethodGet, "/api/v1/authenticate", s.optionalBearer())
+	cl.query, cl.answers = q, []int{http.StatusFound}
+	return send(ctx, s.client, cl, v1DecodeLocation)
+}
+
+// v1DecodeLocation reads the Location of a 302, resolved against the request URL.
+func v1DecodeLocation(r *response) (*url.URL, error) {
+	raw := strings.TrimSpace(r.Header.Get("Location"))
+	if raw == "" {
+		return nil, errors.New("302 without Location")
 	}
-	return loc, nil
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, errors.New("302 Location is not a URL")
+	}
+	return r.Request.ResolveReference(u), nil
+}
+
+// v1call starts the description of a REST API v1 call: JSON wanted (Adobe answers XML otherwise),
+// Adobe's v1 error bodies, and its one-second floor after a 429.
+func (s *ClientlessService) v1call(op, method, path string, auth authMode) *call {
+	return &call{service: svcClientless, op: op, method: method, path: path, header: http.Header{"Accept": {"application/json"}},
+		auth: auth, throttleFloor: v1Throttle, decodeError: decodeClientlessError}
 }
 
 // optionalBearer authorises the login web app's calls when the client has a token source.
@@ -256,36 +219,41 @@ func (s *ClientlessService) optionalBearer() authMode {
 	return authNone
 }
 
-// deviceCall starts a device-side call: JSON wanted, device headers set, the device's ID returned for
-// the deviceId parameter.
-func (s *ClientlessService) deviceCall(requestorID string, d *Device) (http.Header, string, error) {
-	if strings.TrimSpace(requestorID) == "" {
-		return nil, "", invalid("RequestorID", "required")
-	}
-	if err := checkText("RequestorID", requestorID); err != nil {
+// deviceCall starts a device-side call: bearer-authorised, device headers set, the device's ID
+// returned for the deviceId parameter.
+func (s *ClientlessService) deviceCall(op, method, path, requestorID string, d *Device) (*call, string, error) {
+	if err := v1Require("RequestorID", requestorID); err != nil {
 		return nil, "", err
 	}
-	h := http.Header{"Accept": {"application/json"}}
-	if err := s.client.deviceHeaders(h, d, true); err != nil {
+	cl := s.v1call(op, method, path, authPassBearer)
+	if err := s.client.deviceHeaders(cl.header, d, true); err != nil {
 		return nil, "", err
 	}
 	if d == nil {
 		d = s.client.cfg.device
 	}
-	return h, d.ID, nil
+	return cl, d.ID, nil
 }
 
-// v1DeviceQuery is the query of the device-side calls without a resource.
-type v1DeviceQuery struct {
-	Requestor string `url:"requestor"`
-	DeviceID  string `url:"deviceId"`
+// deviceQuery is deviceCall with the query of the device-side calls: requestor and deviceId, plus
+// the resource fields of rq.
+func (s *ClientlessService) deviceQuery(op, method, path, requestorID string, d *Device, rq v1ResourceQuery) (*call, error) {
+	cl, deviceID, err := s.deviceCall(op, method, path, requestorID, d)
+	if err != nil {
+		return nil, err
+	}
+	rq.Requestor, rq.DeviceID = requestorID, deviceID
+	if cl.query, err = queryOf(rq); err != nil {
+		return nil, invalid("request", "%v", err)
+	}
+	return cl, nil
 }
 
-// v1ResourceQuery adds the resource (and, for authorize, generic_data).
+// v1ResourceQuery is the query of the device-side calls (and, for authorize, generic_data).
 type v1ResourceQuery struct {
 	Requestor   string `url:"requestor"`
 	DeviceID    string `url:"deviceId"`
-	Resource    string `url:"resource"`
+	Resource    string `url:"resource,omitempty"`
 	GenericData string `url:"generic_data,omitempty"`
 }
 
@@ -318,10 +286,11 @@ func (s *ClientlessService) CreateRegCode(ctx context.Context, req RegCodeReques
 	if err := s.client.requireConfigured(svcClientless, http.MethodPost, authPassBearer); err != nil {
 		return nil, err
 	}
-	if err := v1Segments("RequestorID", req.RequestorID); err != nil {
+	if err := requireSegments("RequestorID", req.RequestorID); err != nil {
 		return nil, err
 	}
-	h, deviceID, err := s.deviceCall(req.RequestorID, req.Device)
+	cl, deviceID, err := s.deviceCall("clientless.createRegCode", http.MethodPost, pathf("/reggie/v1/%s/regcode", req.RequestorID),
+		req.RequestorID, req.Device)
 	if err != nil {
 		return nil, err
 	}
@@ -340,19 +309,9 @@ func (s *ClientlessService) CreateRegCode(ctx context.Context, req RegCodeReques
 	if err != nil {
 		return nil, invalid("RegCodeRequest", "%v", err)
 	}
-	h.Set("Content-Type", "application/x-www-form-urlencoded")
-	var rc *RegCode
-	_, err = s.client.do(ctx, &call{
-		service: svcClientless, op: "clientless.createRegCode", method: http.MethodPost, path: pathf("/reggie/v1/%s/regcode", req.RequestorID),
-		decodeError: decodeClientlessError,
-		header:      h, body: []byte(body), auth: authPassBearer, throttleFloor: v1Throttle,
-		answers: []int{http.StatusCreated, http.StatusOK},
-		decode:  func(r *response) (err error) { rc, err = v1DecodeRegCode(r.Body); return err },
-	})
-	if err != nil {
-		return nil, err
-	}
-	return rc, nil
+	cl.header.Set("Content-Type", "application/x-www-form-urlencoded")
+	cl.body, cl.answers = []byte(body), []int{http.StatusCreated, http.StatusOK}
+	return send(ctx, s.client, cl, v1DecodeRegCode)
 }
 
 // RegCode returns the record of a registration code (GET /reggie/v1/{requestor}/regcode/{code}).
@@ -360,21 +319,11 @@ func (s *ClientlessService) RegCode(ctx context.Context, requestorID, code strin
 	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authNone); err != nil {
 		return nil, err
 	}
-	if err := v1Segments("RequestorID", requestorID, "RegCode", code); err != nil {
+	if err := requireSegments("RequestorID", requestorID, "RegCode", code); err != nil {
 		return nil, err
 	}
-	var rc *RegCode
-	_, err := s.client.do(ctx, &call{
-		service: svcClientless, op: "clientless.regCode", method: http.MethodGet,
-		decodeError: decodeClientlessError,
-		path:        pathf("/reggie/v1/%s/regcode/%s", requestorID, code),
-		header:      http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer(), throttleFloor: v1Throttle,
-		decode: func(r *response) (err error) { rc, err = v1DecodeRegCode(r.Body); return err },
-	})
-	if err != nil {
-		return nil, err
-	}
-	return rc, nil
+	cl := s.v1call("clientless.regCode", http.MethodGet, pathf("/reggie/v1/%s/regcode/%s", requestorID, code), s.optionalBearer())
+	return send(ctx, s.client, cl, v1DecodeRegCode)
 }
 
 // DeleteRegCode deletes a registration code record and frees the code (DELETE …/regcode/{code}, 204).
@@ -382,15 +331,11 @@ func (s *ClientlessService) DeleteRegCode(ctx context.Context, requestorID, code
 	if err := s.client.requireConfigured(svcClientless, http.MethodDelete, authPassBearer); err != nil {
 		return err
 	}
-	if err := v1Segments("RequestorID", requestorID, "RegCode", code); err != nil {
+	if err := requireSegments("RequestorID", requestorID, "RegCode", code); err != nil {
 		return err
 	}
-	_, err := s.client.do(ctx, &call{
-		service: svcClientless, op: "clientless.deleteRegCode", method: http.MethodDelete,
-		decodeError: decodeClientlessError,
-		path:        pathf("/reggie/v1/%s/regcode/%s", requestorID, code),
-		header:      http.Header{"Accept": {"application/json"}}, auth: authPassBearer, throttleFloor: v1Throttle,
-	})
+	_, err := s.client.do(ctx, s.v1call("clientless.deleteRegCode", http.MethodDelete,
+		pathf("/reggie/v1/%s/regcode/%s", requestorID, code), authPassBearer))
 	return err
 }
 
@@ -399,20 +344,11 @@ func (s *ClientlessService) Config(ctx context.Context, requestorID string) (*Cl
 	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authNone); err != nil {
 		return nil, err
 	}
-	if err := v1Segments("RequestorID", requestorID); err != nil {
+	if err := requireSegments("RequestorID", requestorID); err != nil {
 		return nil, err
 	}
-	var cfg *ClientlessConfig
-	_, err := s.client.do(ctx, &call{
-		service: svcClientless, op: "clientless.config", method: http.MethodGet, path: pathf("/api/v1/config/%s", requestorID),
-		decodeError: decodeClientlessError,
-		header:      http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer(), throttleFloor: v1Throttle,
-		decode: func(r *response) (err error) { cfg, err = v1DecodeConfig(r.Body); return err },
-	})
-	if err != nil {
-		return nil, err
-	}
-	return cfg, nil
+	cl := s.v1call("clientless.config", http.MethodGet, pathf("/api/v1/config/%s", requestorID), s.optionalBearer())
+	return send(ctx, s.client, cl, v1DecodeConfig)
 }
 
 // CheckAuthN reports whether the device holds an unexpired authentication token
@@ -421,15 +357,12 @@ func (s *ClientlessService) CheckAuthN(ctx context.Context, req ClientlessReques
 	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
 		return false, err
 	}
-	h, deviceID, err := s.deviceCall(req.RequestorID, req.Device)
+	cl, err := s.deviceQuery("clientless.checkauthn", http.MethodGet, "/api/v1/checkauthn", req.RequestorID, req.Device, v1ResourceQuery{})
 	if err != nil {
 		return false, err
 	}
-	q, err := queryOf(v1DeviceQuery{Requestor: req.RequestorID, DeviceID: deviceID})
-	if err != nil {
-		return false, invalid("ClientlessRequest", "%v", err)
-	}
-	return s.checkAuthN(ctx, &call{op: "clientless.checkauthn", path: "/api/v1/checkauthn", query: q, header: h, auth: authPassBearer})
+	cl.answers = []int{http.StatusOK, http.StatusNoContent, http.StatusForbidden}
+	return send(ctx, s.client, cl, v1Authenticated)
 }
 
 // CheckAuthNByRegCode lets the login web app confirm that the sign-in with the MVPD completed
@@ -441,26 +374,20 @@ func (s *ClientlessService) CheckAuthNByRegCode(ctx context.Context, requestorID
 	if err := v1Require("RequestorID", requestorID); err != nil {
 		return false, err
 	}
-	if err := v1Segments("RegCode", code); err != nil {
+	if err := requireSegments("RegCode", code); err != nil {
 		return false, err
 	}
 	q, err := queryOf(v1RequestorQuery{Requestor: requestorID})
 	if err != nil {
 		return false, invalid("RequestorID", "%v", err)
 	}
-	return s.checkAuthN(ctx, &call{op: "clientless.checkauthn", path: pathf("/api/v1/checkauthn/%s", code), query: q,
-		header: http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer()})
+	cl := s.v1call("clientless.checkauthn", http.MethodGet, pathf("/api/v1/checkauthn/%s", code), s.optionalBearer())
+	cl.query, cl.answers = q, []int{http.StatusOK, http.StatusNoContent, http.StatusForbidden}
+	return send(ctx, s.client, cl, v1Authenticated)
 }
 
-func (s *ClientlessService) checkAuthN(ctx context.Context, cl *call) (bool, error) {
-	cl.service, cl.method, cl.throttleFloor, cl.decodeError = svcClientless, http.MethodGet, v1Throttle, decodeClientlessError
-	cl.answers = []int{http.StatusOK, http.StatusNoContent, http.StatusForbidden}
-	resp, err := s.client.do(ctx, cl)
-	if err != nil {
-		return false, err
-	}
-	return resp.StatusCode != http.StatusForbidden, nil
-}
+// v1Authenticated reads a checkauthn answer: 403 is "not (yet)", 200 and 204 are "yes".
+func v1Authenticated(r *response) (bool, error) { return r.StatusCode != http.StatusForbidden, nil }
 
 // WaitForAuthN polls CheckAuthN every interval (0 = 5 s) until the device is authenticated, an error
 // other than "not yet" occurs, or ctx ends. Adobe recommends a "Continue" button over polling; when
@@ -480,7 +407,7 @@ func (s *ClientlessService) WaitForAuthN(ctx context.Context, req ClientlessRequ
 	}
 	// Bad input is a *ValidationError whatever the context: the loop below would see a cancelled
 	// context before CheckAuthN sees the request.
-	if _, _, err := s.deviceCall(req.RequestorID, req.Device); err != nil {
+	if _, _, err := s.deviceCall("clientless.checkauthn", http.MethodGet, "/api/v1/checkauthn", req.RequestorID, req.Device); err != nil {
 		return err
 	}
 	t := time.NewTimer(0)
@@ -505,13 +432,11 @@ func (s *ClientlessService) AuthNToken(ctx context.Context, req ClientlessReques
 	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
 		return nil, err
 	}
-	var tok *AuthNToken
-	err := s.deviceGet(ctx, "clientless.authnToken", "/api/v1/tokens/authn", req.RequestorID, req.Device, nil,
-		func(r *response) (err error) { tok, err = v1DecodeAuthNToken(r.Body); return err })
+	cl, err := s.deviceQuery("clientless.authnToken", http.MethodGet, "/api/v1/tokens/authn", req.RequestorID, req.Device, v1ResourceQuery{})
 	if err != nil {
 		return nil, err
 	}
-	return tok, nil
+	return send(ctx, s.client, cl, v1DecodeAuthNToken)
 }
 
 // Authorize asks the MVPD whether the user may watch req.Resource (GET /api/v1/authorize). A denial is
@@ -520,65 +445,57 @@ func (s *ClientlessService) Authorize(ctx context.Context, req ClientlessAuthori
 	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(req.Resource) == "" {
-		return nil, invalid("Resource", "required")
-	}
-	if err := checkResource("Resource", req.Resource); err != nil {
+	if err := v1RequireResource(req.Resource); err != nil {
 		return nil, err
 	}
 	if err := checkText("GenericData", req.GenericData); err != nil {
 		return nil, err
 	}
-	var tok *AuthZToken
-	err := s.deviceGet(ctx, "clientless.authorize", "/api/v1/authorize", req.RequestorID, req.Device,
-		&v1ResourceQuery{Resource: req.Resource, GenericData: req.GenericData},
-		func(r *response) (err error) { tok, err = v1DecodeAuthZToken(r.Body); return err })
+	cl, err := s.deviceQuery("clientless.authorize", http.MethodGet, "/api/v1/authorize", req.RequestorID, req.Device,
+		v1ResourceQuery{Resource: req.Resource, GenericData: req.GenericData})
 	if err != nil {
 		return nil, err
 	}
-	return tok, nil
+	return send(ctx, s.client, cl, v1DecodeAuthZToken)
 }
 
 // AuthZToken returns the stored authorisation for a resource (GET /api/v1/tokens/authz): 412 means no
 // authentication, 404 no authorisation, 410 an expired one, each a *PassError.
 func (s *ClientlessService) AuthZToken(ctx context.Context, req ClientlessResourceRequest) (*AuthZToken, error) {
-	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
-		return nil, err
-	}
-	if strings.TrimSpace(req.Resource) == "" {
-		return nil, invalid("Resource", "required")
-	}
-	if err := checkResource("Resource", req.Resource); err != nil {
-		return nil, err
-	}
-	var tok *AuthZToken
-	err := s.deviceGet(ctx, "clientless.authzToken", "/api/v1/tokens/authz", req.RequestorID, req.Device, &v1ResourceQuery{Resource: req.Resource},
-		func(r *response) (err error) { tok, err = v1DecodeAuthZToken(r.Body); return err })
+	cl, err := s.resourceCall("clientless.authzToken", "/api/v1/tokens/authz", req)
 	if err != nil {
 		return nil, err
 	}
-	return tok, nil
+	return send(ctx, s.client, cl, v1DecodeAuthZToken)
 }
 
 // MediaToken obtains a short media token for a resource the user is authorised for
 // (GET /api/v1/tokens/media, the same as /api/v1/mediatoken).
 func (s *ClientlessService) MediaToken(ctx context.Context, req ClientlessResourceRequest) (*ShortMediaToken, error) {
-	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
-		return nil, err
-	}
-	if strings.TrimSpace(req.Resource) == "" {
-		return nil, invalid("Resource", "required")
-	}
-	if err := checkResource("Resource", req.Resource); err != nil {
-		return nil, err
-	}
-	var tok *ShortMediaToken
-	err := s.deviceGet(ctx, "clientless.mediaToken", "/api/v1/tokens/media", req.RequestorID, req.Device, &v1ResourceQuery{Resource: req.Resource},
-		func(r *response) (err error) { tok, err = v1DecodeShortMediaToken(r.Body); return err })
+	cl, err := s.resourceCall("clientless.mediaToken", "/api/v1/tokens/media", req)
 	if err != nil {
 		return nil, err
 	}
-	return tok, nil
+	return send(ctx, s.client, cl, v1DecodeShortMediaToken)
+}
+
+// resourceCall checks a resource lookup and starts its call.
+func (s *ClientlessService) resourceCall(op, path string, req ClientlessResourceRequest) (*call, error) {
+	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
+		return nil, err
+	}
+	if err := v1RequireResource(req.Resource); err != nil {
+		return nil, err
+	}
+	return s.deviceQuery(op, http.MethodGet, path, req.RequestorID, req.Device, v1ResourceQuery{Resource: req.Resource})
+}
+
+// v1RequireResource checks a required resource, which may be an MRSS document (see checkResource).
+func v1RequireResource(resource string) error {
+	if strings.TrimSpace(resource) == "" {
+		return invalid("Resource", "required")
+	}
+	return checkResource("Resource", resource)
 }
 
 // Preauthorize returns a decision per resource (GET /api/v1/preauthorize). A denied resource carries
@@ -591,13 +508,12 @@ func (s *ClientlessService) Preauthorize(ctx context.Context, req ClientlessPrea
 	if err != nil {
 		return nil, err
 	}
-	var p *Preauthorization
-	err = s.deviceGet(ctx, "clientless.preauthorize", "/api/v1/preauthorize", req.RequestorID, req.Device, &v1ResourceQuery{Resource: list},
-		func(r *response) (err error) { p, err = v1DecodePreauthorizationReply(r); return err })
+	cl, err := s.deviceQuery("clientless.preauthorize", http.MethodGet, "/api/v1/preauthorize", req.RequestorID, req.Device,
+		v1ResourceQuery{Resource: list})
 	if err != nil {
 		return nil, err
 	}
-	return p, nil
+	return send(ctx, s.client, cl, v1DecodePreauthorization)
 }
 
 // PreauthorizeByRegCode is Preauthorize for the login web app (GET /api/v1/preauthorize/{code});
@@ -606,7 +522,7 @@ func (s *ClientlessService) PreauthorizeByRegCode(ctx context.Context, code stri
 	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authNone); err != nil {
 		return nil, err
 	}
-	if err := v1Segments("RegCode", code); err != nil {
+	if err := requireSegments("RegCode", code); err != nil {
 		return nil, err
 	}
 	if err := v1Require("RequestorID", req.RequestorID); err != nil {
@@ -620,33 +536,9 @@ func (s *ClientlessService) PreauthorizeByRegCode(ctx context.Context, code stri
 	if err != nil {
 		return nil, invalid("ClientlessPreauthorizeRequest", "%v", err)
 	}
-	var p *Preauthorization
-	_, err = s.client.do(ctx, &call{
-		service: svcClientless, op: "clientless.preauthorize", method: http.MethodGet, path: pathf("/api/v1/preauthorize/%s", code), query: q,
-		decodeError: decodeClientlessError,
-		header:      http.Header{"Accept": {"application/json"}}, auth: s.optionalBearer(), throttleFloor: v1Throttle,
-		decode: func(r *response) (err error) { p, err = v1DecodePreauthorizationReply(r); return err },
-	})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-func v1DecodePreauthorizationReply(r *response) (*Preauthorization, error) {
-	p, err := v1DecodePreauthorization(r.Body, r.StatusCode)
-	if err != nil {
-		return nil, err
-	}
-	// Item errors are server text handed back as data, outside the pipeline's error scrubbing.
-	for _, item := range p.Resources {
-		if item.Error != nil {
-			item.Error.scrub(r.red)
-		}
-	}
-	p.RequestID = r.Header.Get("Adobe-Request-Id")
-	p.ResponseConfidence = r.Header.Get("Adobe-Response-Confidence")
-	return p, nil
+	cl := s.v1call("clientless.preauthorize", http.MethodGet, pathf("/api/v1/preauthorize/%s", code), s.optionalBearer())
+	cl.query = q
+	return send(ctx, s.client, cl, v1DecodePreauthorization)
 }
 
 func v1ResourceList(ids []string) (string, error) {
@@ -673,13 +565,12 @@ func (s *ClientlessService) UserMetadata(ctx context.Context, req ClientlessRequ
 	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
 		return nil, err
 	}
-	var m *UserMetadata
-	err := s.deviceGet(ctx, "clientless.userMetadata", "/api/v1/tokens/usermetadata", req.RequestorID, req.Device, nil,
-		func(r *response) (err error) { m, err = v1DecodeUserMetadata(r.Body); return err })
+	cl, err := s.deviceQuery("clientless.userMetadata", http.MethodGet, "/api/v1/tokens/usermetadata", req.RequestorID, req.Device,
+		v1ResourceQuery{})
 	if err != nil {
 		return nil, err
 	}
-	return m, nil
+	return send(ctx, s.client, cl, v1DecodeUserMetadata)
 }
 
 // FreePreview creates a TempPass authentication for the device without a second screen
@@ -688,7 +579,7 @@ func (s *ClientlessService) FreePreview(ctx context.Context, req FreePreviewRequ
 	if err := s.client.requireConfigured(svcClientless, http.MethodPost, authPassBearer); err != nil {
 		return err
 	}
-	h, deviceID, err := s.deviceCall(req.RequestorID, req.Device)
+	cl, deviceID, err := s.deviceCall("clientless.freePreview", http.MethodPost, "/api/v1/authenticate/freepreview", req.RequestorID, req.Device)
 	if err != nil {
 		return err
 	}
@@ -703,48 +594,10 @@ func (s *ClientlessService) FreePreview(ctx context.Context, req FreePreviewRequ
 	if err != nil {
 		return invalid("FreePreviewRequest", "%v", err)
 	}
-	h.Set("Content-Type", "application/x-www-form-urlencoded")
-	_, err = s.client.do(ctx, &call{
-		service: svcClientless, op: "clientless.freePreview", method: http.MethodPost, path: "/api/v1/authenticate/freepreview",
-		decodeError: decodeClientlessError,
-		header:      h, body: []byte(body), auth: authPassBearer, throttleFloor: v1Throttle,
-	})
+	cl.header.Set("Content-Type", "application/x-www-form-urlencoded")
+	cl.body = []byte(body)
+	_, err = s.client.do(ctx, cl)
 	return err
-}
-
-// deviceGet runs a device-side GET: requestor and deviceId always, plus the resource fields of rq.
-func (s *ClientlessService) deviceGet(ctx context.Context, op, path, requestorID string, d *Device, rq *v1ResourceQuery, decode func(*response) error) error {
-	h, deviceID, err := s.deviceCall(requestorID, d)
-	if err != nil {
-		return err
-	}
-	var q string
-	if rq == nil {
-		q, err = queryOf(v1DeviceQuery{Requestor: requestorID, DeviceID: deviceID})
-	} else {
-		rq.Requestor, rq.DeviceID = requestorID, deviceID
-		q, err = queryOf(rq)
-	}
-	if err != nil {
-		return invalid("request", "%v", err)
-	}
-	_, err = s.client.do(ctx, &call{
-		service: svcClientless, op: op, method: http.MethodGet, path: path, query: q, header: h,
-		decodeError: decodeClientlessError,
-		auth:        authPassBearer, throttleFloor: v1Throttle, decode: decode,
-	})
-	return err
-}
-
-// v1Segments checks name/value pairs that become path segments: a "." or ".." would be resolved away
-// by the server or a proxy, sending a DELETE or GET to another resource than the caller named.
-func v1Segments(nameValues ...string) error {
-	for i := 0; i+1 < len(nameValues); i += 2 {
-		if err := requireSegment(nameValues[i], nameValues[i+1]); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // v1Require checks name/value pairs and names the first empty one.

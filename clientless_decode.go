@@ -148,9 +148,9 @@ type v1RegCodeWire struct {
 	} `json:"info" xml:"info"`
 }
 
-func v1DecodeRegCode(body []byte) (*RegCode, error) {
+func v1DecodeRegCode(r *response) (*RegCode, error) {
 	var w v1RegCodeWire
-	if err := v1Unmarshal(body, &w, "regcode"); err != nil {
+	if err := v1Unmarshal(r.Body, &w, "regcode"); err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(w.Code) == "" {
@@ -184,26 +184,26 @@ type v1TokenWire struct {
 	Expires         msTime `json:"expires" xml:"expires"`
 }
 
-func v1DecodeAuthNToken(body []byte) (*AuthNToken, error) {
+func v1DecodeAuthNToken(r *response) (*AuthNToken, error) {
 	var w v1TokenWire
-	if err := v1Unmarshal(body, &w, "authentication"); err != nil {
+	if err := v1Unmarshal(r.Body, &w, "authentication"); err != nil {
 		return nil, err
 	}
 	return &AuthNToken{Requestor: w.Requestor, MVPD: w.MVPD, UserID: w.UserID, Expires: w.Expires.time()}, nil
 }
 
-func v1DecodeAuthZToken(body []byte) (*AuthZToken, error) {
+func v1DecodeAuthZToken(r *response) (*AuthZToken, error) {
 	var w v1TokenWire
-	if err := v1Unmarshal(body, &w, "authorization"); err != nil {
+	if err := v1Unmarshal(r.Body, &w, "authorization"); err != nil {
 		return nil, err
 	}
 	return &AuthZToken{Requestor: w.Requestor, MVPD: w.MVPD, ProxyMVPD: w.ProxyMVPD, Resource: w.Resource,
 		Expires: w.Expires.time()}, nil
 }
 
-func v1DecodeShortMediaToken(body []byte) (*ShortMediaToken, error) {
+func v1DecodeShortMediaToken(r *response) (*ShortMediaToken, error) {
 	var w v1TokenWire
-	if err := v1Unmarshal(body, &w, "play"); err != nil {
+	if err := v1Unmarshal(r.Body, &w, "play"); err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(w.SerializedToken) == "" {
@@ -227,12 +227,16 @@ type v1PreauthWire struct {
 	} `json:"resources" xml:"resource"`
 }
 
-func v1DecodePreauthorization(body []byte, status int) (*Preauthorization, error) {
+// v1DecodePreauthorization reads a preauthorize reply. Item errors are server text handed back as
+// data, outside the pipeline's error scrubbing: they are scrubbed here.
+func v1DecodePreauthorization(reply *response) (*Preauthorization, error) {
 	var w v1PreauthWire
-	if err := v1Unmarshal(body, &w, "resources"); err != nil {
+	if err := v1Unmarshal(reply.Body, &w, "resources"); err != nil {
 		return nil, err
 	}
-	p := &Preauthorization{Resources: make([]PreauthorizedResource, 0, len(w.Resources))}
+	status := reply.StatusCode
+	p := &Preauthorization{Resources: make([]PreauthorizedResource, 0, len(w.Resources)),
+		RequestID: reply.Header.Get("Adobe-Request-Id"), ResponseConfidence: reply.Header.Get("Adobe-Response-Confidence")}
 	for _, r := range w.Resources {
 		item := PreauthorizedResource{ID: r.ID, Authorized: bool(r.Authorized)}
 		switch {
@@ -255,6 +259,7 @@ func v1DecodePreauthorization(body []byte, status int) (*Preauthorization, error
 		}
 		if item.Error != nil {
 			item.Error.Service = svcClientless.String()
+			item.Error.scrub(reply.red)
 		}
 		p.Resources = append(p.Resources, item)
 	}
@@ -262,8 +267,8 @@ func v1DecodePreauthorization(body []byte, status int) (*Preauthorization, error
 }
 
 // v1DecodeUserMetadata reads the JSON form only: Adobe documents no XML schema for it.
-func v1DecodeUserMetadata(body []byte) (*UserMetadata, error) {
-	body = trimBOM(body)
+func v1DecodeUserMetadata(r *response) (*UserMetadata, error) {
+	body := trimBOM(r.Body)
 	if len(body) == 0 {
 		return nil, errV1EmptyBody
 	}
@@ -300,8 +305,8 @@ type v1MVPDWire struct {
 // v1DecodeConfig finds the MVPD list wherever the known XML-to-JSON renderings put it:
 // {"mvpds":[…]}, {"mvpds":{"mvpd":[…]}}, the same under "requestor" or "config", or a bare array;
 // a one-MVPD list may arrive as a single object instead of an array.
-func v1DecodeConfig(body []byte) (*ClientlessConfig, error) {
-	body = trimBOM(body)
+func v1DecodeConfig(r *response) (*ClientlessConfig, error) {
+	body := trimBOM(r.Body)
 	if len(body) == 0 {
 		return nil, errV1EmptyBody
 	}

@@ -35,12 +35,12 @@ func seedClientless(f *testing.F) {
 func FuzzClientlessDecoders(f *testing.F) {
 	seedClientless(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		if rc, err := v1DecodeRegCode(body); err == nil && strings.TrimSpace(rc.Code) == "" {
+		if rc, err := v1DecodeRegCode(fuzzResponse(body)); err == nil && strings.TrimSpace(rc.Code) == "" {
 			t.Errorf("regcode accepted without a code")
 		}
-		v1DecodeAuthNToken(body)
-		v1DecodeAuthZToken(body)
-		if tok, err := v1DecodeShortMediaToken(body); err == nil {
+		v1DecodeAuthNToken(fuzzResponse(body))
+		v1DecodeAuthZToken(fuzzResponse(body))
+		if tok, err := v1DecodeShortMediaToken(fuzzResponse(body)); err == nil {
 			if strings.TrimSpace(string(tok.SerializedToken)) == "" {
 				t.Errorf("media token accepted without a token")
 			}
@@ -48,21 +48,21 @@ func FuzzClientlessDecoders(f *testing.F) {
 				t.Errorf("%%+v does not mask the media token: %+v", tok)
 			}
 		}
-		if p, err := v1DecodePreauthorization(body, 200); err == nil {
+		if p, err := v1DecodePreauthorization(fuzzResponse(body)); err == nil {
 			for _, r := range p.Resources {
 				if r.Error != nil && r.Error.HTTPStatus != 200 {
 					t.Errorf("item error lost the reply status: %+v", r.Error)
 				}
 			}
 		}
-		if m, err := v1DecodeUserMetadata(body); err == nil {
+		if m, err := v1DecodeUserMetadata(fuzzResponse(body)); err == nil {
 			for k, v := range m.Data {
 				if v != nil && !json.Valid(v) {
 					t.Errorf("data %q is not JSON: %s", k, v)
 				}
 			}
 		}
-		if cfg, err := v1DecodeConfig(body); err == nil {
+		if cfg, err := v1DecodeConfig(fuzzResponse(body)); err == nil {
 			for _, m := range cfg.MVPDs {
 				if !json.Valid(m.Raw) {
 					t.Errorf("mvpd raw is not JSON: %s", m.Raw)
@@ -135,7 +135,7 @@ func TestClientlessConfigShapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := v1DecodeConfig([]byte(tt.body))
+			cfg, err := v1DecodeConfig(fuzzResponse([]byte(tt.body)))
 			if err != nil {
 				t.Fatalf("decode: %v", err)
 			}
@@ -148,12 +148,12 @@ func TestClientlessConfigShapes(t *testing.T) {
 			}
 		})
 	}
-	cfg, _ := v1DecodeConfig([]byte(`{"mvpds":[{"id":"a","iFrameRequired":"true","requiredMetadataFields":"zip"}]}`))
+	cfg, _ := v1DecodeConfig(fuzzResponse([]byte(`{"mvpds":[{"id":"a","iFrameRequired":"true","requiredMetadataFields":"zip"}]}`)))
 	if m := cfg.MVPDs[0]; !m.IFrameRequired || len(m.RequiredMetadataFields) != 1 || m.RequiredMetadataFields[0] != "zip" {
 		t.Errorf("loose values = %+v", m)
 	}
 	for _, bad := range []string{`"x"`, `{"mvpds":"x"}`, `{"mvpds":[{"id":1}]}`, `{"mvpds":[{"id":"a","iFrameRequired":"sometimes"}]}`} {
-		if _, err := v1DecodeConfig([]byte(bad)); err == nil {
+		if _, err := v1DecodeConfig(fuzzResponse([]byte(bad))); err == nil {
 			t.Errorf("%s: no error", bad)
 		}
 	}

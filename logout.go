@@ -145,19 +145,11 @@ func (s *ClientlessService) Logout(ctx context.Context, req ClientlessRequest) e
 	if err := s.client.requireConfigured(svcClientless, http.MethodDelete, authPassBearer); err != nil {
 		return err
 	}
-	h, deviceID, err := s.deviceCall(req.RequestorID, req.Device)
+	cl, err := s.deviceQuery("clientless.logout", http.MethodDelete, "/api/v1/logout", req.RequestorID, req.Device, v1ResourceQuery{})
 	if err != nil {
 		return err
 	}
-	q, err := queryOf(v1DeviceQuery{Requestor: req.RequestorID, DeviceID: deviceID})
-	if err != nil {
-		return invalid("ClientlessRequest", "%v", err)
-	}
-	_, err = s.client.do(ctx, &call{
-		service: svcClientless, op: "clientless.logout", method: http.MethodDelete, path: "/api/v1/logout", query: q,
-		decodeError: decodeClientlessError,
-		header:      h, auth: authPassBearer, throttleFloor: v1Throttle,
-	})
+	_, err = s.client.do(ctx, cl)
 	return err
 }
 
