@@ -3,6 +3,7 @@ package tvauth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -147,19 +148,9 @@ func v1EntitySafe(q string) string {
 			return b.String()
 		}
 		b.WriteString(q[:i+1])
-		b.WriteString(v1PercentEncodeAll(q[i+1 : i+2]))
+		fmt.Fprintf(&b, "%%%02X", q[i+1])
 		q = q[i+2:]
 	}
-}
-
-// v1PercentEncodeAll writes every byte as %XX, unreserved or not.
-func v1PercentEncodeAll(s string) string {
-	const hex = "0123456789ABCDEF"
-	b := make([]byte, 0, 3*len(s))
-	for i := 0; i < len(s); i++ {
-		b = append(b, '%', hex[s[i]>>4], hex[s[i]&15])
-	}
-	return string(b)
 }
 
 // AuthenticateURL builds <Clientless base>/api/v1/authenticate?reg_code=…&requestor_id=…&mso_id=…
@@ -169,7 +160,7 @@ func v1PercentEncodeAll(s string) string {
 // that is not absolute (a scheme and a host), or an Extra that repeats a fixed parameter are a
 // *ValidationError.
 func (s *ClientlessService) AuthenticateURL(req AuthenticateRequest) (string, error) {
-	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authNone); err != nil {
+	if err := s.check(http.MethodGet, authNone); err != nil {
 		return "", err
 	}
 	return v1AuthenticateQuery(req, s.client.baseURLs[svcClientless], "/api/v1/authenticate?")
@@ -179,7 +170,7 @@ func (s *ClientlessService) AuthenticateURL(req AuthenticateRequest) (string, er
 // Location of the 302: the MVPD login page, resolved against the request URL when relative. The MVPD
 // page is never fetched. Any other status is a *PassError.
 func (s *ClientlessService) Authenticate(ctx context.Context, req AuthenticateRequest) (*url.URL, error) {
-	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authNone); err != nil {
+	if err := s.check(http.MethodGet, authNone); err != nil {
 		return nil, err
 	}
 	q, err := v1AuthenticateQuery(req)
@@ -202,6 +193,15 @@ func v1DecodeLocation(r *response) (*url.URL, error) {
 		return nil, errors.New("302 Location is not a URL")
 	}
 	return r.Request.ResolveReference(u), nil
+}
+
+// check is how every v1 call starts: the client is configured for it, and the name/value pairs that
+// become path segments are valid ones.
+func (s *ClientlessService) check(method string, auth authMode, segments ...string) error {
+	if err := s.client.requireConfigured(svcClientless, method, auth); err != nil {
+		return err
+	}
+	return requireSegments(segments...)
 }
 
 // v1call starts the description of a REST API v1 call: JSON wanted (Adobe answers XML otherwise),
@@ -283,10 +283,7 @@ type v1RequestorQuery struct {
 // parameters go in a form body, as yt-dlp and the Kodi add-on send them; Adobe's table calls them
 // query parameters, which a servlet reads through the same getParameter.
 func (s *ClientlessService) CreateRegCode(ctx context.Context, req RegCodeRequest) (*RegCode, error) {
-	if err := s.client.requireConfigured(svcClientless, http.MethodPost, authPassBearer); err != nil {
-		return nil, err
-	}
-	if err := requireSegments("RequestorID", req.RequestorID); err != nil {
+	if err := s.check(http.MethodPost, authPassBearer, "RequestorID", req.RequestorID); err != nil {
 		return nil, err
 	}
 	cl, deviceID, err := s.deviceCall("clientless.createRegCode", http.MethodPost, pathf("/reggie/v1/%s/regcode", req.RequestorID),
@@ -316,10 +313,7 @@ func (s *ClientlessService) CreateRegCode(ctx context.Context, req RegCodeReques
 
 // RegCode returns the record of a registration code (GET /reggie/v1/{requestor}/regcode/{code}).
 func (s *ClientlessService) RegCode(ctx context.Context, requestorID, code string) (*RegCode, error) {
-	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authNone); err != nil {
-		return nil, err
-	}
-	if err := requireSegments("RequestorID", requestorID, "RegCode", code); err != nil {
+	if err := s.check(http.MethodGet, authNone, "RequestorID", requestorID, "RegCode", code); err != nil {
 		return nil, err
 	}
 	cl := s.v1call("clientless.regCode", http.MethodGet, pathf("/reggie/v1/%s/regcode/%s", requestorID, code), s.optionalBearer())
@@ -328,10 +322,7 @@ func (s *ClientlessService) RegCode(ctx context.Context, requestorID, code strin
 
 // DeleteRegCode deletes a registration code record and frees the code (DELETE …/regcode/{code}, 204).
 func (s *ClientlessService) DeleteRegCode(ctx context.Context, requestorID, code string) error {
-	if err := s.client.requireConfigured(svcClientless, http.MethodDelete, authPassBearer); err != nil {
-		return err
-	}
-	if err := requireSegments("RequestorID", requestorID, "RegCode", code); err != nil {
+	if err := s.check(http.MethodDelete, authPassBearer, "RequestorID", requestorID, "RegCode", code); err != nil {
 		return err
 	}
 	_, err := s.client.do(ctx, s.v1call("clientless.deleteRegCode", http.MethodDelete,
@@ -341,10 +332,7 @@ func (s *ClientlessService) DeleteRegCode(ctx context.Context, requestorID, code
 
 // Config returns the requestor's MVPD list (GET /api/v1/config/{requestor}).
 func (s *ClientlessService) Config(ctx context.Context, requestorID string) (*ClientlessConfig, error) {
-	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authNone); err != nil {
-		return nil, err
-	}
-	if err := requireSegments("RequestorID", requestorID); err != nil {
+	if err := s.check(http.MethodGet, authNone, "RequestorID", requestorID); err != nil {
 		return nil, err
 	}
 	cl := s.v1call("clientless.config", http.MethodGet, pathf("/api/v1/config/%s", requestorID), s.optionalBearer())
@@ -354,7 +342,7 @@ func (s *ClientlessService) Config(ctx context.Context, requestorID string) (*Cl
 // CheckAuthN reports whether the device holds an unexpired authentication token
 // (GET /api/v1/checkauthn): true on 200, false on 403. Other statuses are a *PassError.
 func (s *ClientlessService) CheckAuthN(ctx context.Context, req ClientlessRequest) (bool, error) {
-	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
+	if err := s.check(http.MethodGet, authPassBearer); err != nil {
 		return false, err
 	}
 	cl, err := s.deviceQuery("clientless.checkauthn", http.MethodGet, "/api/v1/checkauthn", req.RequestorID, req.Device, v1ResourceQuery{})
@@ -368,7 +356,7 @@ func (s *ClientlessService) CheckAuthN(ctx context.Context, req ClientlessReques
 // CheckAuthNByRegCode lets the login web app confirm that the sign-in with the MVPD completed
 // (GET /api/v1/checkauthn/{code}): true on 200, false on 403.
 func (s *ClientlessService) CheckAuthNByRegCode(ctx context.Context, requestorID, code string) (bool, error) {
-	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authNone); err != nil {
+	if err := s.check(http.MethodGet, authNone); err != nil {
 		return false, err
 	}
 	if err := v1Require("RequestorID", requestorID); err != nil {
@@ -393,7 +381,7 @@ func v1Authenticated(r *response) (bool, error) { return r.StatusCode != http.St
 // other than "not yet" occurs, or ctx ends. Adobe recommends a "Continue" button over polling; when
 // polling, keep the interval well above the 1 request/s throttle.
 func (s *ClientlessService) WaitForAuthN(ctx context.Context, req ClientlessRequest, interval time.Duration) error {
-	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
+	if err := s.check(http.MethodGet, authPassBearer); err != nil {
 		return err
 	}
 	if ctx == nil { // the wait selects on ctx.Done() before any request checks it
@@ -429,7 +417,7 @@ func (s *ClientlessService) WaitForAuthN(ctx context.Context, req ClientlessRequ
 // AuthNToken returns the device's authentication token (GET /api/v1/tokens/authn). 404 (none) and 410
 // (expired) are a *PassError: start the registration flow again.
 func (s *ClientlessService) AuthNToken(ctx context.Context, req ClientlessRequest) (*AuthNToken, error) {
-	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
+	if err := s.check(http.MethodGet, authPassBearer); err != nil {
 		return nil, err
 	}
 	cl, err := s.deviceQuery("clientless.authnToken", http.MethodGet, "/api/v1/tokens/authn", req.RequestorID, req.Device, v1ResourceQuery{})
@@ -442,17 +430,7 @@ func (s *ClientlessService) AuthNToken(ctx context.Context, req ClientlessReques
 // Authorize asks the MVPD whether the user may watch req.Resource (GET /api/v1/authorize). A denial is
 // a *PassError (403, often with the MVPD's Details).
 func (s *ClientlessService) Authorize(ctx context.Context, req ClientlessAuthorizeRequest) (*AuthZToken, error) {
-	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
-		return nil, err
-	}
-	if err := v1RequireResource(req.Resource); err != nil {
-		return nil, err
-	}
-	if err := checkText("GenericData", req.GenericData); err != nil {
-		return nil, err
-	}
-	cl, err := s.deviceQuery("clientless.authorize", http.MethodGet, "/api/v1/authorize", req.RequestorID, req.Device,
-		v1ResourceQuery{Resource: req.Resource, GenericData: req.GenericData})
+	cl, err := s.resourceCall("clientless.authorize", "/api/v1/authorize", req.RequestorID, req.Device, req.Resource, req.GenericData)
 	if err != nil {
 		return nil, err
 	}
@@ -462,7 +440,7 @@ func (s *ClientlessService) Authorize(ctx context.Context, req ClientlessAuthori
 // AuthZToken returns the stored authorisation for a resource (GET /api/v1/tokens/authz): 412 means no
 // authentication, 404 no authorisation, 410 an expired one, each a *PassError.
 func (s *ClientlessService) AuthZToken(ctx context.Context, req ClientlessResourceRequest) (*AuthZToken, error) {
-	cl, err := s.resourceCall("clientless.authzToken", "/api/v1/tokens/authz", req)
+	cl, err := s.resourceCall("clientless.authzToken", "/api/v1/tokens/authz", req.RequestorID, req.Device, req.Resource, "")
 	if err != nil {
 		return nil, err
 	}
@@ -472,36 +450,35 @@ func (s *ClientlessService) AuthZToken(ctx context.Context, req ClientlessResour
 // MediaToken obtains a short media token for a resource the user is authorised for
 // (GET /api/v1/tokens/media, the same as /api/v1/mediatoken).
 func (s *ClientlessService) MediaToken(ctx context.Context, req ClientlessResourceRequest) (*ShortMediaToken, error) {
-	cl, err := s.resourceCall("clientless.mediaToken", "/api/v1/tokens/media", req)
+	cl, err := s.resourceCall("clientless.mediaToken", "/api/v1/tokens/media", req.RequestorID, req.Device, req.Resource, "")
 	if err != nil {
 		return nil, err
 	}
 	return send(ctx, s.client, cl, v1DecodeShortMediaToken)
 }
 
-// resourceCall checks a resource lookup and starts its call.
-func (s *ClientlessService) resourceCall(op, path string, req ClientlessResourceRequest) (*call, error) {
-	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
+// resourceCall checks the request of a call about one resource and starts the call. The resource
+// may be an MRSS document (see checkResource).
+func (s *ClientlessService) resourceCall(op, path, requestorID string, d *Device, resource, genericData string) (*call, error) {
+	if err := s.check(http.MethodGet, authPassBearer); err != nil {
 		return nil, err
 	}
-	if err := v1RequireResource(req.Resource); err != nil {
-		return nil, err
-	}
-	return s.deviceQuery(op, http.MethodGet, path, req.RequestorID, req.Device, v1ResourceQuery{Resource: req.Resource})
-}
-
-// v1RequireResource checks a required resource, which may be an MRSS document (see checkResource).
-func v1RequireResource(resource string) error {
 	if strings.TrimSpace(resource) == "" {
-		return invalid("Resource", "required")
+		return nil, invalid("Resource", "required")
 	}
-	return checkResource("Resource", resource)
+	if err := checkResource("Resource", resource); err != nil {
+		return nil, err
+	}
+	if err := checkText("GenericData", genericData); err != nil {
+		return nil, err
+	}
+	return s.deviceQuery(op, http.MethodGet, path, requestorID, d, v1ResourceQuery{Resource: resource, GenericData: genericData})
 }
 
 // Preauthorize returns a decision per resource (GET /api/v1/preauthorize). A denied resource carries
 // its own Enhanced Error Code in PreauthorizedResource.Error; the call itself still succeeds.
 func (s *ClientlessService) Preauthorize(ctx context.Context, req ClientlessPreauthorizeRequest) (*Preauthorization, error) {
-	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
+	if err := s.check(http.MethodGet, authPassBearer); err != nil {
 		return nil, err
 	}
 	list, err := v1ResourceList(req.Resources)
@@ -519,10 +496,7 @@ func (s *ClientlessService) Preauthorize(ctx context.Context, req ClientlessPrea
 // PreauthorizeByRegCode is Preauthorize for the login web app (GET /api/v1/preauthorize/{code});
 // req.Device is not used.
 func (s *ClientlessService) PreauthorizeByRegCode(ctx context.Context, code string, req ClientlessPreauthorizeRequest) (*Preauthorization, error) {
-	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authNone); err != nil {
-		return nil, err
-	}
-	if err := requireSegments("RegCode", code); err != nil {
+	if err := s.check(http.MethodGet, authNone, "RegCode", code); err != nil {
 		return nil, err
 	}
 	if err := v1Require("RequestorID", req.RequestorID); err != nil {
@@ -562,7 +536,7 @@ func v1ResourceList(ids []string) (string, error) {
 // UserMetadata returns what the MVPD shared about the user (GET /api/v1/tokens/usermetadata): 404
 // means none, 412 an invalid authentication, each a *PassError.
 func (s *ClientlessService) UserMetadata(ctx context.Context, req ClientlessRequest) (*UserMetadata, error) {
-	if err := s.client.requireConfigured(svcClientless, http.MethodGet, authPassBearer); err != nil {
+	if err := s.check(http.MethodGet, authPassBearer); err != nil {
 		return nil, err
 	}
 	cl, err := s.deviceQuery("clientless.userMetadata", http.MethodGet, "/api/v1/tokens/usermetadata", req.RequestorID, req.Device,
@@ -576,7 +550,7 @@ func (s *ClientlessService) UserMetadata(ctx context.Context, req ClientlessRequ
 // FreePreview creates a TempPass authentication for the device without a second screen
 // (POST /api/v1/authenticate/freepreview, 204).
 func (s *ClientlessService) FreePreview(ctx context.Context, req FreePreviewRequest) error {
-	if err := s.client.requireConfigured(svcClientless, http.MethodPost, authPassBearer); err != nil {
+	if err := s.check(http.MethodPost, authPassBearer); err != nil {
 		return err
 	}
 	cl, deviceID, err := s.deviceCall("clientless.freePreview", http.MethodPost, "/api/v1/authenticate/freepreview", req.RequestorID, req.Device)

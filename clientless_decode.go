@@ -60,12 +60,7 @@ func (t msTime) time() time.Time { return time.Time(t) }
 type v1Strings []string
 
 func (v *v1Strings) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if string(b) == "null" {
-		*v = nil
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
+	if b = bytes.TrimSpace(b); len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
@@ -73,12 +68,7 @@ func (v *v1Strings) UnmarshalJSON(b []byte) error {
 		*v = v1Strings{s}
 		return nil
 	}
-	var list []string
-	if err := json.Unmarshal(b, &list); err != nil {
-		return err
-	}
-	*v = list
-	return nil
+	return json.Unmarshal(b, (*[]string)(v)) // null makes it nil
 }
 
 func v1Truncate(s string, n int) string {

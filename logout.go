@@ -61,12 +61,7 @@ func (a LogoutAction) IsComplete() bool { return a.Type == ActionTypeNone }
 
 // IsComplete reports whether every action is complete: no user agent or partner step remains.
 func (r *LogoutResult) IsComplete() bool {
-	for _, a := range r.Actions {
-		if !a.IsComplete() {
-			return false
-		}
-	}
-	return true
+	return !slices.ContainsFunc(r.Actions, func(a LogoutAction) bool { return !a.IsComplete() })
 }
 
 // Logout logs the device out of an MVPD (GET /api/v2/{serviceProvider}/logout/{mvpd}?redirectUrl=…)
@@ -142,7 +137,7 @@ func decodeLogout(r *response) (*LogoutResult, error) {
 // Logout deletes the device's authentication and authorisation tokens on Adobe's side
 // (DELETE /api/v1/logout, 204). It does not sign the user out of the MVPD.
 func (s *ClientlessService) Logout(ctx context.Context, req ClientlessRequest) error {
-	if err := s.client.requireConfigured(svcClientless, http.MethodDelete, authPassBearer); err != nil {
+	if err := s.check(http.MethodDelete, authPassBearer); err != nil {
 		return err
 	}
 	cl, err := s.deviceQuery("clientless.logout", http.MethodDelete, "/api/v1/logout", req.RequestorID, req.Device, v1ResourceQuery{})

@@ -126,8 +126,7 @@ func (m *MemoryCredentialStore) LockCredentials(ctx context.Context) (context.Co
 		return nil, nil, ctx.Err()
 	}
 	held, cancel := context.WithCancel(ctx)
-	var once sync.Once
-	return held, func() { once.Do(func() { cancel(); <-lease }) }, nil
+	return held, sync.OnceFunc(func() { cancel(); <-lease }), nil
 }
 
 // Load returns the saved credentials, or ErrNoCredentials.
@@ -329,6 +328,7 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 	if err != nil {
 		return err
 	}
+	b = append(b, '\n')
 	dir, base := filepath.Split(f.path)
 	if dir == "" {
 		dir = "."
@@ -339,18 +339,10 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 	}
 	tmpName := tmp.Name()
 	defer os.Remove(tmpName) // once linked, the path keeps the file
-	err = tmp.Chmod(0o600)
-	if errors.Is(err, errors.ErrUnsupported) {
-		err = nil
-	}
-	if err == nil {
-		_, err = tmp.Write(append(b, '\n'))
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
+	if err = tmp.Chmod(0o600); err == nil || errors.Is(err, errors.ErrUnsupported) {
+		err = writeSynced(tmp, b)
+	} else {
+		tmp.Close()
 	}
 	if err != nil {
 		return fmt.Errorf("tvauth: saving client credentials: %w", err)
@@ -359,7 +351,7 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 	// and the file appears whole.
 	err = os.Link(tmpName, f.path)
 	if err != nil && !errors.Is(err, fs.ErrExist) {
-		err = createExclusive(f.path, append(b, '\n')) // a file system without hard links
+		err = createExclusive(f.path, b) // a file system without hard links
 	}
 	if errors.Is(err, fs.ErrExist) {
 		stored, lerr := f.Load(ctx)
@@ -386,7 +378,12 @@ func createExclusive(path string, b []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = file.Write(b)
+	return writeSynced(file, b)
+}
+
+// writeSynced writes b to file, syncs it and closes it.
+func writeSynced(file *os.File, b []byte) error {
+	_, err := file.Write(b)
 	if err == nil {
 		err = file.Sync()
 	}
@@ -427,14 +424,14 @@ func (f *FileCredentialStore) LockCredentials(ctx context.Context) (context.Cont
 			return nil, nil, fmt.Errorf("tvauth: locking %s: %w", lockPath, err)
 		}
 		if l != nil {
-			if l.until().IsZero() {
-				held, cancel := context.WithCancel(ctx)
-				var once sync.Once
-				return held, func() { once.Do(func() { cancel(); l.release() }) }, nil
+			var held context.Context
+			var stop func()
+			if l.until().IsZero() { // flock's: it lasts as long as this process
+				held, stop = context.WithCancel(ctx)
+			} else {
+				held, stop = keepLease(ctx, l.until(), lease, func(context.Context) (time.Time, error) { return l.renew(lease) })
 			}
-			held, stop := keepLease(ctx, l.until(), lease, func(context.Context) (time.Time, error) { return l.renew(lease) })
-			var once sync.Once
-			return held, func() { once.Do(func() { stop(); l.release() }) }, nil
+			return held, sync.OnceFunc(func() { stop(); l.release() }), nil
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -484,14 +481,11 @@ func keepLease(ctx context.Context, until time.Time, lease time.Duration, renew 
 			}
 		}
 	}()
-	var once sync.Once
-	return held, func() {
-		once.Do(func() {
-			close(stopped)
-			<-done
-			cancel(context.Canceled)
-		})
-	}
+	return held, sync.OnceFunc(func() {
+		close(stopped)
+		<-done
+		cancel(context.Canceled)
+	})
 }
 
 var (
@@ -525,7 +519,7 @@ var (
 // registration succeeds and the save fails, LoadOrRegister returns the store's error, and the next
 // call saves the remembered credentials.
 func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore, softwareStatement Secret) (ClientCredentials, error) {
-	if err := s.client.requireConfigured(svcPass, http.MethodPost, authNone); err != nil {
+	if err := s.check(http.MethodPost, authNone); err != nil {
 		return ClientCredentials{}, err
 	}
 	if ctx == nil { // checked before the store sees it: a store would dereference it

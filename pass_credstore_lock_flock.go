@@ -9,11 +9,6 @@ import (
 	"time"
 )
 
-// tryLockFile is the lock of FileCredentialStore where flock exists.
-func tryLockFile(lockPath string, lease time.Duration) (fileLock, error) {
-	return tryLockFlock(lockPath)
-}
-
 // flockLock is an flock held on an open lock file. The kernel drops it when the holder's process
 // exits, so it needs neither an expiry nor renewals.
 type flockLock struct{ f *os.File }
@@ -27,10 +22,11 @@ func (flockLock) until() time.Time { return time.Time{} }
 
 func (flockLock) renew(time.Duration) (time.Time, error) { return time.Time{}, nil }
 
-// tryLockFlock takes an exclusive flock on path without waiting: a nil lock and nil error mean
-// someone else holds it. The file is opened without following a symbolic link: one planted there
-// fails the lock (ELOOP) rather than make this process create or open a file elsewhere.
-func tryLockFlock(path string) (fileLock, error) {
+// tryLockFile is the lock of FileCredentialStore where flock exists: an exclusive flock on path,
+// taken without waiting (a nil lock and nil error mean someone else holds it); the lease is unused.
+// The file is opened without following a symbolic link: one planted there fails the lock (ELOOP)
+// rather than make this process create or open a file elsewhere.
+func tryLockFile(path string, _ time.Duration) (fileLock, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|oNoFollow, 0o600)
 	if err != nil {
 		return nil, err
