@@ -86,30 +86,27 @@ func (r *DecisionsResult) Decision(resource string) (Decision, bool) {
 // typed, like top-level ones). Item errors are server text handed back as data, outside the pipeline's
 // error scrubbing: they are scrubbed here of every secret the call sent, the bearer token included.
 func decodeDecisions(r *response) (*DecisionsResult, error) {
+	// The keys are Decision's field names but for case, which encoding/json ignores: only the fields
+	// whose wire types differ shadow Decision's.
 	var w struct {
 		Decisions []struct {
-			Resource        string         `json:"resource"`
-			ServiceProvider string         `json:"serviceProvider"`
-			MVPD            string         `json:"mvpd"`
-			Authorized      flexBool       `json:"authorized"`
-			Source          DecisionSource `json:"source"`
-			Token           *struct {
-				NotBefore       passTime `json:"notBefore"`
-				NotAfter        passTime `json:"notAfter"`
-				SerializedToken string   `json:"serializedToken"`
-			} `json:"token"`
-			NotBefore passTime        `json:"notBefore"`
-			NotAfter  passTime        `json:"notAfter"`
-			Error     json.RawMessage `json:"error"`
-		} `json:"decisions"`
+			Decision
+			Authorized flexBool
+			Token      *struct {
+				NotBefore, NotAfter passTime
+				SerializedToken     string
+			}
+			NotBefore, NotAfter passTime
+			Error               json.RawMessage
+		}
 	}
 	if err := passUnmarshalObject(r.Body, &w); err != nil {
 		return nil, err
 	}
 	out := &DecisionsResult{Decisions: make([]Decision, 0, len(w.Decisions))}
 	for _, d := range w.Decisions {
-		dec := Decision{Resource: d.Resource, ServiceProvider: d.ServiceProvider, MVPD: d.MVPD,
-			Authorized: bool(d.Authorized), Source: d.Source, NotBefore: d.NotBefore.Time(), NotAfter: d.NotAfter.Time()}
+		dec := d.Decision
+		dec.Authorized, dec.NotBefore, dec.NotAfter = bool(d.Authorized), d.NotBefore.Time(), d.NotAfter.Time()
 		if d.Token != nil {
 			dec.Token = &MediaToken{NotBefore: d.Token.NotBefore.Time(), NotAfter: d.Token.NotAfter.Time(),
 				SerializedToken: Secret(d.Token.SerializedToken)}

@@ -68,32 +68,21 @@ func (r *ProfilesResult) Profile(mvpd string) (Profile, bool) {
 }
 
 func decodeProfiles(r *response) (*ProfilesResult, error) {
+	// The keys are Profile's field names but for case, which encoding/json ignores: only the
+	// timestamps shadow Profile's.
 	var w struct {
 		Profiles map[string]struct {
-			NotBefore  passTime    `json:"notBefore"`
-			NotAfter   passTime    `json:"notAfter"`
-			Issuer     string      `json:"issuer"`
-			Type       ProfileType `json:"type"`
-			SessionID  string      `json:"sessionId"`
-			Attributes map[string]struct {
-				Value json.RawMessage `json:"value"`
-				State string          `json:"state"`
-			} `json:"attributes"`
-		} `json:"profiles"`
+			Profile
+			NotBefore, NotAfter passTime
+		}
 	}
 	if err := passUnmarshalObject(r.Body, &w); err != nil {
 		return nil, err
 	}
 	out := &ProfilesResult{Profiles: make([]Profile, 0, len(w.Profiles))}
 	for mvpd, p := range w.Profiles {
-		pr := Profile{MVPD: mvpd, NotBefore: p.NotBefore.Time(), NotAfter: p.NotAfter.Time(), Issuer: p.Issuer,
-			Type: p.Type, SessionID: p.SessionID}
-		if p.Attributes != nil {
-			pr.Attributes = make(map[string]ProfileAttribute, len(p.Attributes))
-			for k, a := range p.Attributes {
-				pr.Attributes[k] = ProfileAttribute{Value: append(json.RawMessage(nil), a.Value...), State: a.State}
-			}
-		}
+		pr := p.Profile
+		pr.MVPD, pr.NotBefore, pr.NotAfter = mvpd, p.NotBefore.Time(), p.NotAfter.Time()
 		out.Profiles = append(out.Profiles, pr)
 	}
 	slices.SortFunc(out.Profiles, func(a, b Profile) int { return strings.Compare(a.MVPD, b.MVPD) })
