@@ -70,9 +70,13 @@ func v1AuthenticateQuery(req AuthenticateRequest, prefix ...string) (string, err
 	if req.GenericData != "" {
 		ps = append(ps, pair{"generic_data", req.GenericData})
 	}
-	keys := make([]string, 0, len(req.Extra))
 	entityName := false // an Extra name starts with a legacy entity name (the fixed ones do not)
+	keys := make([]string, 0, len(req.Extra))
 	for k := range req.Extra {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
 		if k == "" {
 			return "", invalid("Extra", "empty parameter name")
 		}
@@ -86,15 +90,9 @@ func v1AuthenticateQuery(req AuthenticateRequest, prefix ...string) (string, err
 			if err := checkText("Extra["+k+"]", v); err != nil {
 				return "", err
 			}
-		}
-		keys = append(keys, k)
-		entityName = entityName || v1EntityAfterAmp("&"+k) == 0
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		for _, v := range req.Extra[k] {
 			ps = append(ps, pair{k, v})
 		}
+		entityName = entityName || v1EntityAfterAmp("&"+k) == 0
 	}
 	ps = append(ps, pair{"redirect_url", req.RedirectURL})
 	s := ps.encodeAfter(prefix...)

@@ -1,6 +1,7 @@
 package tvauth
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -411,12 +412,9 @@ func (f *FileCredentialStore) LockCredentials(ctx context.Context) (context.Cont
 		return nil, nil, invalid("path", "empty")
 	}
 	lockPath := f.path + ".lock"
-	tryLock, lease := f.tryLock, f.lease
+	tryLock, lease := f.tryLock, cmp.Or(f.lease, DefaultLeaseTime)
 	if tryLock == nil {
 		tryLock = tryLockFile
-	}
-	if lease <= 0 {
-		lease = DefaultLeaseTime
 	}
 	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
 		l, err := tryLock(lockPath, lease)

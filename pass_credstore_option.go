@@ -1,6 +1,7 @@
 package tvauth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -68,19 +69,9 @@ const (
 	storeCheckTimeout  = 2 * time.Second
 )
 
-func (c *config) fetchTimeout() time.Duration {
-	if c.tokenFetchTimeout > 0 {
-		return c.tokenFetchTimeout
-	}
-	return DefaultTokenFetchTimeout
-}
+func (c *config) fetchTimeout() time.Duration { return cmp.Or(c.tokenFetchTimeout, DefaultTokenFetchTimeout) }
 
-func (c *config) leaseWait() time.Duration {
-	if c.leaseWaitTimeout > 0 {
-		return c.leaseWaitTimeout
-	}
-	return DefaultLeaseWaitTimeout
-}
+func (c *config) leaseWait() time.Duration { return cmp.Or(c.leaseWaitTimeout, DefaultLeaseWaitTimeout) }
 
 // fetchBudget bounds a token source's detached fetch: a token fetch, after waiting for a lease when
 // shared (each lease: its wait plus the work under it).
