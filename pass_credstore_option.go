@@ -69,9 +69,13 @@ const (
 	storeCheckTimeout  = 2 * time.Second
 )
 
-func (c *config) fetchTimeout() time.Duration { return cmp.Or(c.tokenFetchTimeout, DefaultTokenFetchTimeout) }
+func (c *config) fetchTimeout() time.Duration {
+	return cmp.Or(c.tokenFetchTimeout, DefaultTokenFetchTimeout)
+}
 
-func (c *config) leaseWait() time.Duration { return cmp.Or(c.leaseWaitTimeout, DefaultLeaseWaitTimeout) }
+func (c *config) leaseWait() time.Duration {
+	return cmp.Or(c.leaseWaitTimeout, DefaultLeaseWaitTimeout)
+}
 
 // fetchBudget bounds a token source's detached fetch: a token fetch, after waiting for a lease when
 // shared (each lease: its wait plus the work under it).
