@@ -278,18 +278,13 @@ func v1DecodeUserMetadata(r *response) (*UserMetadata, error) {
 
 // v1MVPDWire is one MVPD of the /config reply, whose JSON shape Adobe does not document beyond
 // "the /config servlet's MVPD XML, as JSON" and the Platform SSO properties.
+// Its keys are ClientlessMVPD's field names but for case, which encoding/json ignores: the fields sent
+// with looser types shadow ClientlessMVPD's.
 type v1MVPDWire struct {
-	ID                      string      `json:"id"`
-	DisplayName             string      `json:"displayName"`
-	LogoURL                 string      `json:"logoUrl"`
-	IFrameRequired          flexBool    `json:"iFrameRequired"`
-	IFrameWidth             json.Number `json:"iFrameWidth"`
-	IFrameHeight            json.Number `json:"iFrameHeight"`
-	EnablePlatformServices  flexBool    `json:"enablePlatformServices"`
-	BoardingStatus          string      `json:"boardingStatus"`
-	DisplayInPlatformPicker flexBool    `json:"displayInPlatformPicker"`
-	PlatformMappingID       string      `json:"platformMappingId"`
-	RequiredMetadataFields  v1Strings   `json:"requiredMetadataFields"`
+	ClientlessMVPD
+	IFrameRequired, EnablePlatformServices, DisplayInPlatformPicker flexBool
+	IFrameWidth, IFrameHeight                                       json.Number
+	RequiredMetadataFields                                          v1Strings
 }
 
 // v1DecodeConfig finds the MVPD list wherever the known XML-to-JSON renderings put it:
@@ -313,14 +308,10 @@ func v1DecodeConfig(r *response) (*ClientlessConfig, error) {
 		if err := json.Unmarshal(raw, &w); err != nil {
 			return nil, fmt.Errorf("mvpd %d: %w", i, err)
 		}
-		m := ClientlessMVPD{
-			ID: w.ID, DisplayName: w.DisplayName, LogoURL: w.LogoURL, IFrameRequired: bool(w.IFrameRequired),
-			EnablePlatformServices: bool(w.EnablePlatformServices), BoardingStatus: w.BoardingStatus,
-			DisplayInPlatformPicker: bool(w.DisplayInPlatformPicker), PlatformMappingID: w.PlatformMappingID,
-			RequiredMetadataFields: w.RequiredMetadataFields, Raw: json.RawMessage(bytes.Clone(raw)),
-		}
-		m.IFrameWidth = v1Int(w.IFrameWidth)
-		m.IFrameHeight = v1Int(w.IFrameHeight)
+		m := w.ClientlessMVPD
+		m.IFrameRequired, m.EnablePlatformServices = bool(w.IFrameRequired), bool(w.EnablePlatformServices)
+		m.DisplayInPlatformPicker, m.RequiredMetadataFields = bool(w.DisplayInPlatformPicker), w.RequiredMetadataFields
+		m.IFrameWidth, m.IFrameHeight, m.Raw = v1Int(w.IFrameWidth), v1Int(w.IFrameHeight), json.RawMessage(bytes.Clone(raw))
 		cfg.MVPDs = append(cfg.MVPDs, m)
 	}
 	return cfg, nil
