@@ -1,6 +1,7 @@
 package tvauth
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -220,28 +221,26 @@ func (s *ClientlessService) optionalBearer() authMode {
 
 // deviceCall starts a device-side call: bearer-authorised, device headers set, the device's ID
 // returned for the deviceId parameter.
-func (s *ClientlessService) deviceCall(op, method, path, requestorID string, d *Device) (*call, string, error) {
-	if err := v1Require("RequestorID", requestorID); err != nil {
+func (s *ClientlessService) deviceCall(op, method, path string, req ClientlessRequest) (*call, string, error) {
+	if err := v1Require("RequestorID", req.RequestorID); err != nil {
 		return nil, "", err
 	}
 	cl := s.v1call(op, method, path, authPassBearer)
+	d := cmp.Or(req.Device, s.client.cfg.device)
 	if err := s.client.deviceHeaders(cl.header, d, true); err != nil {
 		return nil, "", err
-	}
-	if d == nil {
-		d = s.client.cfg.device
 	}
 	return cl, d.ID, nil
 }
 
 // deviceQuery is deviceCall with the query of the device-side calls: requestor and deviceId, plus
 // the resource fields of rq.
-func (s *ClientlessService) deviceQuery(op, method, path, requestorID string, d *Device, rq v1ResourceQuery) (*call, error) {
-	cl, deviceID, err := s.deviceCall(op, method, path, requestorID, d)
+func (s *ClientlessService) deviceQuery(op, method, path string, req ClientlessRequest, rq v1ResourceQuery) (*call, error) {
+	cl, deviceID, err := s.deviceCall(op, method, path, req)
 	if err != nil {
 		return nil, err
 	}
-	rq.Requestor, rq.DeviceID = requestorID, deviceID
+	rq.Requestor, rq.DeviceID = req.RequestorID, deviceID
 	if cl.query, err = queryOf(rq); err != nil {
 		return nil, invalid("request", "%v", err)
 	}
@@ -286,7 +285,7 @@ func (s *ClientlessService) CreateRegCode(ctx context.Context, req RegCodeReques
 		return nil, err
 	}
 	cl, deviceID, err := s.deviceCall("clientless.createRegCode", http.MethodPost, pathf("/reggie/v1/%s/regcode", req.RequestorID),
-		req.RequestorID, req.Device)
+		ClientlessRequest{req.RequestorID, req.Device})
 	if err != nil {
 		return nil, err
 	}
@@ -344,7 +343,7 @@ func (s *ClientlessService) CheckAuthN(ctx context.Context, req ClientlessReques
 	if err := s.check(http.MethodGet, authPassBearer); err != nil {
 		return false, err
 	}
-	cl, err := s.deviceQuery("clientless.checkauthn", http.MethodGet, "/api/v1/checkauthn", req.RequestorID, req.Device, v1ResourceQuery{})
+	cl, err := s.deviceQuery("clientless.checkauthn", http.MethodGet, "/api/v1/checkauthn", req, v1ResourceQuery{})
 	if err != nil {
 		return false, err
 	}
@@ -394,7 +393,7 @@ func (s *ClientlessService) WaitForAuthN(ctx context.Context, req ClientlessRequ
 	}
 	// Bad input is a *ValidationError whatever the context: the loop below would see a cancelled
 	// context before CheckAuthN sees the request.
-	if _, _, err := s.deviceCall("clientless.checkauthn", http.MethodGet, "/api/v1/checkauthn", req.RequestorID, req.Device); err != nil {
+	if _, _, err := s.deviceCall("clientless.checkauthn", http.MethodGet, "/api/v1/checkauthn", req); err != nil {
 		return err
 	}
 	t := time.NewTimer(0)
@@ -419,7 +418,7 @@ func (s *ClientlessService) AuthNToken(ctx context.Context, req ClientlessReques
 	if err := s.check(http.MethodGet, authPassBearer); err != nil {
 		return nil, err
 	}
-	cl, err := s.deviceQuery("clientless.authnToken", http.MethodGet, "/api/v1/tokens/authn", req.RequestorID, req.Device, v1ResourceQuery{})
+	cl, err := s.deviceQuery("clientless.authnToken", http.MethodGet, "/api/v1/tokens/authn", req, v1ResourceQuery{})
 	if err != nil {
 		return nil, err
 	}
@@ -429,7 +428,8 @@ func (s *ClientlessService) AuthNToken(ctx context.Context, req ClientlessReques
 // Authorize asks the MVPD whether the user may watch req.Resource (GET /api/v1/authorize). A denial is
 // a *PassError (403, often with the MVPD's Details).
 func (s *ClientlessService) Authorize(ctx context.Context, req ClientlessAuthorizeRequest) (*AuthZToken, error) {
-	cl, err := s.resourceCall("clientless.authorize", "/api/v1/authorize", req.RequestorID, req.Device, req.Resource, req.GenericData)
+	cl, err := s.resourceCall("clientless.authorize", "/api/v1/authorize", ClientlessRequest{req.RequestorID, req.Device},
+		req.Resource, req.GenericData)
 	if err != nil {
 		return nil, err
 	}
@@ -439,7 +439,8 @@ func (s *ClientlessService) Authorize(ctx context.Context, req ClientlessAuthori
 // AuthZToken returns the stored authorisation for a resource (GET /api/v1/tokens/authz): 412 means no
 // authentication, 404 no authorisation, 410 an expired one, each a *PassError.
 func (s *ClientlessService) AuthZToken(ctx context.Context, req ClientlessResourceRequest) (*AuthZToken, error) {
-	cl, err := s.resourceCall("clientless.authzToken", "/api/v1/tokens/authz", req.RequestorID, req.Device, req.Resource, "")
+	cl, err := s.resourceCall("clientless.authzToken", "/api/v1/tokens/authz", ClientlessRequest{req.RequestorID, req.Device},
+		req.Resource, "")
 	if err != nil {
 		return nil, err
 	}
@@ -449,7 +450,8 @@ func (s *ClientlessService) AuthZToken(ctx context.Context, req ClientlessResour
 // MediaToken obtains a short media token for a resource the user is authorised for
 // (GET /api/v1/tokens/media, the same as /api/v1/mediatoken).
 func (s *ClientlessService) MediaToken(ctx context.Context, req ClientlessResourceRequest) (*ShortMediaToken, error) {
-	cl, err := s.resourceCall("clientless.mediaToken", "/api/v1/tokens/media", req.RequestorID, req.Device, req.Resource, "")
+	cl, err := s.resourceCall("clientless.mediaToken", "/api/v1/tokens/media", ClientlessRequest{req.RequestorID, req.Device},
+		req.Resource, "")
 	if err != nil {
 		return nil, err
 	}
@@ -458,7 +460,7 @@ func (s *ClientlessService) MediaToken(ctx context.Context, req ClientlessResour
 
 // resourceCall checks the request of a call about one resource and starts the call. The resource
 // may be an MRSS document (see checkResource).
-func (s *ClientlessService) resourceCall(op, path, requestorID string, d *Device, resource, genericData string) (*call, error) {
+func (s *ClientlessService) resourceCall(op, path string, req ClientlessRequest, resource, genericData string) (*call, error) {
 	if err := s.check(http.MethodGet, authPassBearer); err != nil {
 		return nil, err
 	}
@@ -471,7 +473,7 @@ func (s *ClientlessService) resourceCall(op, path, requestorID string, d *Device
 	if err := checkText("GenericData", genericData); err != nil {
 		return nil, err
 	}
-	return s.deviceQuery(op, http.MethodGet, path, requestorID, d, v1ResourceQuery{Resource: resource, GenericData: genericData})
+	return s.deviceQuery(op, http.MethodGet, path, req, v1ResourceQuery{Resource: resource, GenericData: genericData})
 }
 
 // Preauthorize returns a decision per resource (GET /api/v1/preauthorize). A denied resource carries
@@ -484,8 +486,8 @@ func (s *ClientlessService) Preauthorize(ctx context.Context, req ClientlessPrea
 	if err != nil {
 		return nil, err
 	}
-	cl, err := s.deviceQuery("clientless.preauthorize", http.MethodGet, "/api/v1/preauthorize", req.RequestorID, req.Device,
-		v1ResourceQuery{Resource: list})
+	cl, err := s.deviceQuery("clientless.preauthorize", http.MethodGet, "/api/v1/preauthorize",
+		ClientlessRequest{req.RequestorID, req.Device}, v1ResourceQuery{Resource: list})
 	if err != nil {
 		return nil, err
 	}
@@ -538,8 +540,7 @@ func (s *ClientlessService) UserMetadata(ctx context.Context, req ClientlessRequ
 	if err := s.check(http.MethodGet, authPassBearer); err != nil {
 		return nil, err
 	}
-	cl, err := s.deviceQuery("clientless.userMetadata", http.MethodGet, "/api/v1/tokens/usermetadata", req.RequestorID, req.Device,
-		v1ResourceQuery{})
+	cl, err := s.deviceQuery("clientless.userMetadata", http.MethodGet, "/api/v1/tokens/usermetadata", req, v1ResourceQuery{})
 	if err != nil {
 		return nil, err
 	}
@@ -552,7 +553,8 @@ func (s *ClientlessService) FreePreview(ctx context.Context, req FreePreviewRequ
 	if err := s.check(http.MethodPost, authPassBearer); err != nil {
 		return err
 	}
-	cl, deviceID, err := s.deviceCall("clientless.freePreview", http.MethodPost, "/api/v1/authenticate/freepreview", req.RequestorID, req.Device)
+	cl, deviceID, err := s.deviceCall("clientless.freePreview", http.MethodPost, "/api/v1/authenticate/freepreview",
+		ClientlessRequest{req.RequestorID, req.Device})
 	if err != nil {
 		return err
 	}

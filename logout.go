@@ -140,7 +140,7 @@ func (s *ClientlessService) Logout(ctx context.Context, req ClientlessRequest) e
 	if err := s.check(http.MethodDelete, authPassBearer); err != nil {
 		return err
 	}
-	cl, err := s.deviceQuery("clientless.logout", http.MethodDelete, "/api/v1/logout", req.RequestorID, req.Device, v1ResourceQuery{})
+	cl, err := s.deviceQuery("clientless.logout", http.MethodDelete, "/api/v1/logout", req, v1ResourceQuery{})
 	if err != nil {
 		return err
 	}
