@@ -1,6 +1,7 @@
 package tvauth
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -746,7 +747,8 @@ func (m *UserMetadata) IsEncrypted(key string) bool { return slices.Contains(m.E
 // StringValue returns the value of key when it is a JSON string.
 func (m *UserMetadata) StringValue(key string) (string, bool) {
 	var s string
-	if raw, ok := m.Data[key]; ok && json.Unmarshal(raw, &s) == nil {
+	// json.Unmarshal of null into a string succeeds and leaves it empty: null is not a string.
+	if raw := bytes.TrimSpace(m.Data[key]); len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
 		return s, true
 	}
 	return "", false
