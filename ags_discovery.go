@@ -19,8 +19,11 @@ type ServiceDiscovery struct {
 type AuthService struct {
 	AuthServiceName string `json:"authServiceName"` // the value for x-auth-service-id
 	// DisplayAttributes has no tags (its type is part of the API); JSON keys match it regardless of case.
-	DisplayAttributes struct{ Logo, Name string } `json:"displayAttributes"`
-	Endpoints         []Endpoint                  `json:"endpoints"` // the endpoints the service offers
+	DisplayAttributes struct {
+		Logo string // the URL of the service's logo
+		Name string // the service's name, to show the user
+	} `json:"displayAttributes"`
+	Endpoints []Endpoint `json:"endpoints"` // the endpoints the service offers
 }
 
 // Endpoint is one AGS endpoint of a service with the parameters it takes.
@@ -110,9 +113,12 @@ func (p *ParameterProperty) UnmarshalJSON(b []byte) error {
 func (d *ServiceDiscovery) decode(body []byte) error {
 	var w struct {
 		AvailableServices []struct {
-			AuthServiceName   string                      `json:"authServiceName"`
-			DisplayAttributes struct{ Logo, Name string } `json:"displayAttributes"`
-			Endpoints         []struct {
+			AuthServiceName   string `json:"authServiceName"`
+			DisplayAttributes struct {
+				Logo string // the URL of the service's logo
+				Name string // the service's name, to show the user
+			} `json:"displayAttributes"`
+			Endpoints []struct {
 				Name                string                 `json:"name"`
 				Path                string                 `json:"path"`
 				ParameterProperties []agsParameterPropWire `json:"parameterProperties"`

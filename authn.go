@@ -305,7 +305,7 @@ func decodeSession(r *response) (*Session, error) {
 // says what to do next: ActionAuthenticate (open Session.URL in a browser, or show Session.Code for a
 // second screen), ActionResume (parameters missing), or ActionAuthorize (a profile exists already).
 func (s *PassService) CreateSession(ctx context.Context, req SessionRequest) (*Session, error) {
-	cl, err := s.sessionCall("pass.createSession", req, pathf("/api/v2/%s/sessions", req.ServiceProvider))
+	cl, err := s.sessionCall("pass.createSession", req, pathf("/api/v2/{serviceProvider}/sessions", req.ServiceProvider))
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +318,7 @@ func (s *PassService) CreateSession(ctx context.Context, req SessionRequest) (*S
 // ResumeSession supplies the parameters a session was missing (POST
 // /api/v2/{serviceProvider}/sessions/{code}), typically from a second screen.
 func (s *PassService) ResumeSession(ctx context.Context, code string, req SessionRequest) (*Session, error) {
-	cl, err := s.sessionCall("pass.resumeSession", req, pathf("/api/v2/%s/sessions/%s", req.ServiceProvider, code), "code", code)
+	cl, err := s.sessionCall("pass.resumeSession", req, pathf("/api/v2/{serviceProvider}/sessions/{code}", req.ServiceProvider, code), "code", code)
 	if err != nil {
 		return nil, err
 	}
@@ -330,7 +330,7 @@ func (s *PassService) ResumeSession(ctx context.Context, code string, req Sessio
 
 // sessionCall checks a session request and starts its call, whose body is the documented form: mvpd,
 // domainName, redirectUrl, in that order, each sent only when given.
-func (s *PassService) sessionCall(op string, req SessionRequest, path string, segments ...string) (*call, error) {
+func (s *PassService) sessionCall(op string, req SessionRequest, path route, segments ...string) (*call, error) {
 	if err := s.check(http.MethodPost, authPassBearer, "ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}
@@ -403,7 +403,7 @@ func (s *PassService) SessionInfo(ctx context.Context, serviceProvider, code str
 	if err := s.check(http.MethodGet, authPassBearer, "serviceProvider", serviceProvider, "code", code); err != nil {
 		return nil, err
 	}
-	cl := s.v2call("pass.sessionStatus", http.MethodGet, pathf("/api/v2/%s/sessions/%s", serviceProvider, code))
+	cl := s.v2call("pass.sessionStatus", http.MethodGet, pathf("/api/v2/{serviceProvider}/sessions/{code}", serviceProvider, code))
 	if err := s.setDevice(cl.header, nil, forwardedOnly); err != nil {
 		return nil, err
 	}
@@ -417,7 +417,7 @@ func (s *PassService) AuthenticateURL(serviceProvider, code string) (string, err
 	if err := s.check(http.MethodGet, authNone, "serviceProvider", serviceProvider, "code", code); err != nil {
 		return "", err
 	}
-	return s.client.bases[svcPass].String() + pathf("/api/v2/authenticate/%s/%s", serviceProvider, code), nil
+	return s.client.bases[svcPass].String() + pathf("/api/v2/authenticate/{serviceProvider}/{code}", serviceProvider, code).path, nil
 }
 
 // Adobe Pass REST API v2 configuration: the service provider's registered domains and the MVPDs it has
@@ -528,7 +528,7 @@ func (s *PassService) Configuration(ctx context.Context, serviceProvider string)
 	if err := s.check(http.MethodGet, authPassBearer, "serviceProvider", serviceProvider); err != nil {
 		return nil, err
 	}
-	cl := s.v2call("pass.configuration", http.MethodGet, pathf("/api/v2/%s/configuration", serviceProvider))
+	cl := s.v2call("pass.configuration", http.MethodGet, pathf("/api/v2/{serviceProvider}/configuration", serviceProvider))
 	if err := s.setDevice(cl.header, nil, deviceOptional); err != nil {
 		return nil, err
 	}

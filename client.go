@@ -180,14 +180,15 @@ type call struct {
 	service serviceID
 	// op names the operation in errors (and to observers): "family.operation" in the vendor's spelling,
 	// "pass.logout", "webapi.clientLogin", "ags.subsequentSignOn".
-	op      string
-	method  string
-	path    string // escaped, appended to the service root; build it with pathf
-	query   string // encoded, in wire order
-	header  http.Header
-	body    []byte // sent as is; Content-Type goes in header
-	auth    authMode
-	secrets []string // values to scrub from logs and errors (header values of secret names are added)
+	op       string
+	method   string
+	path     string // escaped, appended to the service root; build it with pathf
+	template string // path with its ids as {names} (pathf); empty: path has none
+	query    string // encoded, in wire order
+	header   http.Header
+	body     []byte // sent as is; Content-Type goes in header
+	auth     authMode
+	secrets  []string // values to scrub from logs and errors (header values of secret names are added)
 	// hold: the secrets are the client's credentials or tokens (a client secret, a software statement,
 	// an AGS refresh token): the client holds them, and later calls scrub them too.
 	hold bool
@@ -488,22 +489,31 @@ func (s *callerTokenSource) fetch(f *callerFetch) {
 	f.tok, f.err = s.ts.Token()
 }
 
-// pathf builds an escaped path: each %s of format is one path segment, escaped once.
-func pathf(format string, segments ...string) string {
-	n := len(format)
+// A route is a call's escaped path and its template, the path with its ids as {names}
+// ("/api/v2/{serviceProvider}/logout/{mvpd}"): observers get the template, which does not grow
+// with the ids.
+type route struct{ path, template string }
+
+// pathf builds a route: each {name} of template is one path segment, escaped once.
+func pathf(template string, segments ...string) route {
+	if len(segments) == 0 {
+		return route{template, template}
+	}
+	n := len(template)
 	for _, s := range segments {
 		n += len(s)
 	}
 	var b strings.Builder
 	b.Grow(n)
+	rest := template
 	for _, s := range segments {
-		before, after, _ := strings.Cut(format, "%s")
-		b.WriteString(before)
+		open, end := strings.IndexByte(rest, '{'), strings.IndexByte(rest, '}')
+		b.WriteString(rest[:open])
 		b.WriteString(url.PathEscape(s))
-		format = after
+		rest = rest[end+1:]
 	}
-	b.WriteString(format)
-	return b.String()
+	b.WriteString(rest)
+	return route{b.String(), template}
 }
 
 // requireSegment checks a value that becomes one path segment: present, and not a dot segment that a

@@ -703,7 +703,7 @@ func TestConcurrentUse(t *testing.T) {
 
 func TestPathfEscapesSegmentsOnce(t *testing.T) {
 	t.Parallel()
-	got := pathf("/api/v2/%s/logout/%s", "REF 30/x", "Cable%vision?")
+	got := pathf("/api/v2/{serviceProvider}/logout/{mvpd}", "REF 30/x", "Cable%vision?").path
 	if want := "/api/v2/REF%2030%2Fx/logout/Cable%25vision%3F"; got != want {
 		t.Errorf("pathf = %q, want %q", got, want)
 	}

@@ -178,7 +178,7 @@ func (s *ClientlessService) Authenticate(ctx context.Context, req AuthenticateRe
 	if err != nil {
 		return nil, err
 	}
-	cl := s.v1call("clientless.authenticate", http.MethodGet, "/api/v1/authenticate", s.optionalBearer())
+	cl := s.v1call("clientless.authenticate", http.MethodGet, pathf("/api/v1/authenticate"), s.optionalBearer())
 	cl.query, cl.answers = q, []int{http.StatusFound}
 	return send(ctx, s.client, cl, v1DecodeLocation)
 }
@@ -207,8 +207,8 @@ func (s *ClientlessService) check(method string, auth authMode, segments ...stri
 
 // v1call starts the description of a REST API v1 call: JSON wanted (Adobe answers XML otherwise),
 // Adobe's v1 error bodies, and its one-second floor after a 429.
-func (s *ClientlessService) v1call(op, method, path string, auth authMode) *call {
-	return &call{service: svcClientless, op: op, method: method, path: path, header: http.Header{"Accept": {"application/json"}},
+func (s *ClientlessService) v1call(op, method string, path route, auth authMode) *call {
+	return &call{service: svcClientless, op: op, method: method, path: path.path, template: path.template, header: http.Header{"Accept": {"application/json"}},
 		auth: auth, throttleFloor: v1Throttle, decodeError: decodeClientlessError}
 }
 
@@ -222,7 +222,7 @@ func (s *ClientlessService) optionalBearer() authMode {
 
 // deviceCall starts a device-side call: bearer-authorised, device headers set, the device's ID
 // returned for the deviceId parameter.
-func (s *ClientlessService) deviceCall(op, method, path string, req ClientlessRequest) (*call, string, error) {
+func (s *ClientlessService) deviceCall(op, method string, path route, req ClientlessRequest) (*call, string, error) {
 	if err := v1Require("RequestorID", req.RequestorID); err != nil {
 		return nil, "", err
 	}
@@ -236,7 +236,7 @@ func (s *ClientlessService) deviceCall(op, method, path string, req ClientlessRe
 
 // deviceQuery is deviceCall with the query of the device-side calls: requestor and deviceId, plus
 // the resource fields of rq.
-func (s *ClientlessService) deviceQuery(op, method, path string, req ClientlessRequest, rq v1ResourceQuery) (*call, error) {
+func (s *ClientlessService) deviceQuery(op, method string, path route, req ClientlessRequest, rq v1ResourceQuery) (*call, error) {
 	cl, deviceID, err := s.deviceCall(op, method, path, req)
 	if err != nil {
 		return nil, err
@@ -285,7 +285,7 @@ func (s *ClientlessService) CreateRegCode(ctx context.Context, req RegCodeReques
 	if err := s.check(http.MethodPost, authPassBearer, "RequestorID", req.RequestorID); err != nil {
 		return nil, err
 	}
-	cl, deviceID, err := s.deviceCall("clientless.createRegCode", http.MethodPost, pathf("/reggie/v1/%s/regcode", req.RequestorID),
+	cl, deviceID, err := s.deviceCall("clientless.createRegCode", http.MethodPost, pathf("/reggie/v1/{requestor}/regcode", req.RequestorID),
 		ClientlessRequest{req.RequestorID, req.Device})
 	if err != nil {
 		return nil, err
@@ -315,7 +315,7 @@ func (s *ClientlessService) RegCode(ctx context.Context, requestorID, code strin
 	if err := s.check(http.MethodGet, authNone, "RequestorID", requestorID, "RegCode", code); err != nil {
 		return nil, err
 	}
-	cl := s.v1call("clientless.regCode", http.MethodGet, pathf("/reggie/v1/%s/regcode/%s", requestorID, code), s.optionalBearer())
+	cl := s.v1call("clientless.regCode", http.MethodGet, pathf("/reggie/v1/{requestor}/regcode/{code}", requestorID, code), s.optionalBearer())
 	return send(ctx, s.client, cl, v1DecodeRegCode)
 }
 
@@ -325,7 +325,7 @@ func (s *ClientlessService) DeleteRegCode(ctx context.Context, requestorID, code
 		return err
 	}
 	_, err := s.client.do(ctx, s.v1call("clientless.deleteRegCode", http.MethodDelete,
-		pathf("/reggie/v1/%s/regcode/%s", requestorID, code), authPassBearer))
+		pathf("/reggie/v1/{requestor}/regcode/{code}", requestorID, code), authPassBearer))
 	return err
 }
 
@@ -334,7 +334,7 @@ func (s *ClientlessService) Config(ctx context.Context, requestorID string) (*Cl
 	if err := s.check(http.MethodGet, authNone, "RequestorID", requestorID); err != nil {
 		return nil, err
 	}
-	cl := s.v1call("clientless.config", http.MethodGet, pathf("/api/v1/config/%s", requestorID), s.optionalBearer())
+	cl := s.v1call("clientless.config", http.MethodGet, pathf("/api/v1/config/{requestor}", requestorID), s.optionalBearer())
 	return send(ctx, s.client, cl, v1DecodeConfig)
 }
 
@@ -344,7 +344,7 @@ func (s *ClientlessService) CheckAuthN(ctx context.Context, req ClientlessReques
 	if err := s.check(http.MethodGet, authPassBearer); err != nil {
 		return false, err
 	}
-	cl, err := s.deviceQuery("clientless.checkauthn", http.MethodGet, "/api/v1/checkauthn", req, v1ResourceQuery{})
+	cl, err := s.deviceQuery("clientless.checkauthn", http.MethodGet, pathf("/api/v1/checkauthn"), req, v1ResourceQuery{})
 	if err != nil {
 		return false, err
 	}
@@ -368,7 +368,7 @@ func (s *ClientlessService) CheckAuthNByRegCode(ctx context.Context, requestorID
 	if err != nil {
 		return false, invalid("RequestorID", "%v", err)
 	}
-	cl := s.v1call("clientless.checkauthn", http.MethodGet, pathf("/api/v1/checkauthn/%s", code), s.optionalBearer())
+	cl := s.v1call("clientless.checkauthn", http.MethodGet, pathf("/api/v1/checkauthn/{code}", code), s.optionalBearer())
 	cl.query, cl.answers = q, []int{http.StatusOK, http.StatusNoContent, http.StatusForbidden}
 	return send(ctx, s.client, cl, v1Authenticated)
 }
@@ -394,7 +394,7 @@ func (s *ClientlessService) WaitForAuthN(ctx context.Context, req ClientlessRequ
 	}
 	// Bad input is a *ValidationError whatever the context: the loop below would see a cancelled
 	// context before CheckAuthN sees the request.
-	if _, _, err := s.deviceCall("clientless.checkauthn", http.MethodGet, "/api/v1/checkauthn", req); err != nil {
+	if _, _, err := s.deviceCall("clientless.checkauthn", http.MethodGet, pathf("/api/v1/checkauthn"), req); err != nil {
 		return err
 	}
 	t := time.NewTimer(0)
@@ -419,7 +419,7 @@ func (s *ClientlessService) AuthNToken(ctx context.Context, req ClientlessReques
 	if err := s.check(http.MethodGet, authPassBearer); err != nil {
 		return nil, err
 	}
-	cl, err := s.deviceQuery("clientless.authnToken", http.MethodGet, "/api/v1/tokens/authn", req, v1ResourceQuery{})
+	cl, err := s.deviceQuery("clientless.authnToken", http.MethodGet, pathf("/api/v1/tokens/authn"), req, v1ResourceQuery{})
 	if err != nil {
 		return nil, err
 	}
@@ -429,7 +429,7 @@ func (s *ClientlessService) AuthNToken(ctx context.Context, req ClientlessReques
 // Authorize asks the MVPD whether the user may watch req.Resource (GET /api/v1/authorize). A denial is
 // a *PassError (403, often with the MVPD's Details).
 func (s *ClientlessService) Authorize(ctx context.Context, req ClientlessAuthorizeRequest) (*AuthZToken, error) {
-	cl, err := s.resourceCall("clientless.authorize", "/api/v1/authorize", ClientlessRequest{req.RequestorID, req.Device},
+	cl, err := s.resourceCall("clientless.authorize", pathf("/api/v1/authorize"), ClientlessRequest{req.RequestorID, req.Device},
 		req.Resource, req.GenericData)
 	if err != nil {
 		return nil, err
@@ -440,7 +440,7 @@ func (s *ClientlessService) Authorize(ctx context.Context, req ClientlessAuthori
 // AuthZToken returns the stored authorisation for a resource (GET /api/v1/tokens/authz): 412 means no
 // authentication, 404 no authorisation, 410 an expired one, each a *PassError.
 func (s *ClientlessService) AuthZToken(ctx context.Context, req ClientlessResourceRequest) (*AuthZToken, error) {
-	cl, err := s.resourceCall("clientless.authzToken", "/api/v1/tokens/authz", ClientlessRequest{req.RequestorID, req.Device},
+	cl, err := s.resourceCall("clientless.authzToken", pathf("/api/v1/tokens/authz"), ClientlessRequest{req.RequestorID, req.Device},
 		req.Resource, "")
 	if err != nil {
 		return nil, err
@@ -451,7 +451,7 @@ func (s *ClientlessService) AuthZToken(ctx context.Context, req ClientlessResour
 // MediaToken obtains a short media token for a resource the user is authorised for
 // (GET /api/v1/tokens/media, the same as /api/v1/mediatoken).
 func (s *ClientlessService) MediaToken(ctx context.Context, req ClientlessResourceRequest) (*ShortMediaToken, error) {
-	cl, err := s.resourceCall("clientless.mediaToken", "/api/v1/tokens/media", ClientlessRequest{req.RequestorID, req.Device},
+	cl, err := s.resourceCall("clientless.mediaToken", pathf("/api/v1/tokens/media"), ClientlessRequest{req.RequestorID, req.Device},
 		req.Resource, "")
 	if err != nil {
 		return nil, err
@@ -461,7 +461,7 @@ func (s *ClientlessService) MediaToken(ctx context.Context, req ClientlessResour
 
 // resourceCall checks the request of a call about one resource and starts the call. The resource
 // may be an MRSS document (see checkResource).
-func (s *ClientlessService) resourceCall(op, path string, req ClientlessRequest, resource, genericData string) (*call, error) {
+func (s *ClientlessService) resourceCall(op string, path route, req ClientlessRequest, resource, genericData string) (*call, error) {
 	if err := s.check(http.MethodGet, authPassBearer); err != nil {
 		return nil, err
 	}
@@ -487,7 +487,7 @@ func (s *ClientlessService) Preauthorize(ctx context.Context, req ClientlessPrea
 	if err != nil {
 		return nil, err
 	}
-	cl, err := s.deviceQuery("clientless.preauthorize", http.MethodGet, "/api/v1/preauthorize",
+	cl, err := s.deviceQuery("clientless.preauthorize", http.MethodGet, pathf("/api/v1/preauthorize"),
 		ClientlessRequest{req.RequestorID, req.Device}, v1ResourceQuery{Resource: list})
 	if err != nil {
 		return nil, err
@@ -512,7 +512,7 @@ func (s *ClientlessService) PreauthorizeByRegCode(ctx context.Context, code stri
 	if err != nil {
 		return nil, invalid("ClientlessPreauthorizeRequest", "%v", err)
 	}
-	cl := s.v1call("clientless.preauthorize", http.MethodGet, pathf("/api/v1/preauthorize/%s", code), s.optionalBearer())
+	cl := s.v1call("clientless.preauthorize", http.MethodGet, pathf("/api/v1/preauthorize/{code}", code), s.optionalBearer())
 	cl.query = q
 	return send(ctx, s.client, cl, v1DecodePreauthorization)
 }
@@ -541,7 +541,7 @@ func (s *ClientlessService) UserMetadata(ctx context.Context, req ClientlessRequ
 	if err := s.check(http.MethodGet, authPassBearer); err != nil {
 		return nil, err
 	}
-	cl, err := s.deviceQuery("clientless.userMetadata", http.MethodGet, "/api/v1/tokens/usermetadata", req, v1ResourceQuery{})
+	cl, err := s.deviceQuery("clientless.userMetadata", http.MethodGet, pathf("/api/v1/tokens/usermetadata"), req, v1ResourceQuery{})
 	if err != nil {
 		return nil, err
 	}
@@ -554,7 +554,7 @@ func (s *ClientlessService) FreePreview(ctx context.Context, req FreePreviewRequ
 	if err := s.check(http.MethodPost, authPassBearer); err != nil {
 		return err
 	}
-	cl, deviceID, err := s.deviceCall("clientless.freePreview", http.MethodPost, "/api/v1/authenticate/freepreview",
+	cl, deviceID, err := s.deviceCall("clientless.freePreview", http.MethodPost, pathf("/api/v1/authenticate/freepreview"),
 		ClientlessRequest{req.RequestorID, req.Device})
 	if err != nil {
 		return err

@@ -77,7 +77,7 @@ func (s *PassService) Logout(ctx context.Context, req LogoutRequest) (*LogoutRes
 	if err := requireAbsoluteURL("RedirectURL", req.RedirectURL); err != nil {
 		return nil, err
 	}
-	cl := s.v2call("pass.logout", http.MethodGet, pathf("/api/v2/%s/logout/%s", req.ServiceProvider, req.MVPD))
+	cl := s.v2call("pass.logout", http.MethodGet, pathf("/api/v2/{serviceProvider}/logout/{mvpd}", req.ServiceProvider, req.MVPD))
 	cl.query = pairs{{"redirectUrl", req.RedirectURL}}.encode()
 	if err := s.prepare(cl, req.Device, deviceRequired, req.Headers, hdrVisitor|hdrSSO); err != nil {
 		return nil, err
@@ -140,7 +140,7 @@ func (s *ClientlessService) Logout(ctx context.Context, req ClientlessRequest) e
 	if err := s.check(http.MethodDelete, authPassBearer); err != nil {
 		return err
 	}
-	cl, err := s.deviceQuery("clientless.logout", http.MethodDelete, "/api/v1/logout", req, v1ResourceQuery{})
+	cl, err := s.deviceQuery("clientless.logout", http.MethodDelete, pathf("/api/v1/logout"), req, v1ResourceQuery{})
 	if err != nil {
 		return err
 	}
@@ -200,7 +200,7 @@ func (s *AGSService) SignOut(ctx context.Context, accessToken Secret, req SignOn
 	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
 		return err
 	}
-	cl, _, err := s.newCall("ags.signOut", http.MethodPost, "/signOut", &req, agsParametersOnly)
+	cl, _, err := s.newCall("ags.signOut", http.MethodPost, pathf("/signOut"), &req, agsParametersOnly)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package tvauth
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"net/url"
@@ -22,15 +23,15 @@ type Observer interface {
 	Token(ctx context.Context, e TokenEvent)
 }
 
-// CallEvent is one call of an endpoint method, retries included. CallEnd's has Duration, the last
-// reply's Status (0 without one) and Err, the error the pipeline returns, as redacted as the caller's.
+// CallEvent is one call of an endpoint method, retries included.
 type CallEvent struct {
-	Family, Operation string // "pass", "pass.logout": the vendor's name of the operation
-	Method, Host, URL string // HTTP method, host[:port], the URL without its query (paths hold no Secret)
-	Start             time.Time
-	Duration          time.Duration
-	Status            int
-	Err               error
+	Family, Operation string        // "pass", "pass.logout": the vendor's name of the operation
+	Method, Host, URL string        // HTTP method, host[:port], the URL without its query (paths hold no Secret)
+	Template          string        // the path with its ids as {names}: "/api/v2/{serviceProvider}/logout/{mvpd}"
+	Start             time.Time     // when the call started
+	Duration          time.Duration // in CallEnd: the whole call, retries and waits included
+	Status            int           // in CallEnd: the last reply's status, 0 without one
+	Err               error         // in CallEnd: what the call returns, as redacted as the caller's
 }
 
 // AttemptEvent is one HTTP attempt of a call. Reason says why it was sent: "" for the first, then
@@ -38,19 +39,19 @@ type CallEvent struct {
 // token was fetched again) or "resend" (WebAPI 1015, re-signed). Bytes counts the reply body read (a
 // reply retried for its status is drained unread: 0).
 type AttemptEvent struct {
-	Attempt, Status, Bytes int  // Attempt is 1 for the first; Status is 0 without a reply
-	Failed                 bool // no reply, or one that could not be read
-	Reason                 string
-	Duration               time.Duration
+	Attempt, Status, Bytes int           // Attempt is 1 for the first; Status is 0 without a reply
+	Failed                 bool          // no reply, or one that could not be read
+	Reason                 string        // why it was sent, as above
+	Duration               time.Duration // from sending to the reply read or the failure
 }
 
 // TokenEvent is an event of a token source of Family "pass" or "ags". Kind is "cache_hit",
 // "fetch_started" (by this caller), "shared_wait" (for a fetch another caller started), "fetch_ended"
 // (either, for this caller: Duration is its wait) or "invalidated" (after a server rejected it).
 type TokenEvent struct {
-	Family, Kind string
-	Duration     time.Duration
-	Failed       bool // a fetch_ended without a token
+	Family, Kind string        // "pass" or "ags"; the event, as above
+	Duration     time.Duration // fetch_ended: how long this caller waited
+	Failed       bool          // a fetch_ended without a token
 }
 
 // WithObserver sets the client's Observer. nil, the default, observes nothing at no cost.
@@ -59,7 +60,7 @@ func WithObserver(o Observer) Option { return func(c *config) error { c.observer
 // observeCall tells o that cl starts, and returns the call's context and what tells o it ended.
 func observeCall(ctx context.Context, o Observer, cl *call, u *url.URL) (context.Context, func(*response, error)) {
 	e := CallEvent{Family: cl.op[:max(0, strings.IndexByte(cl.op, '.'))], Operation: cl.op, Method: cl.method, Host: u.Host,
-		URL: u.Scheme + "://" + u.Host + u.EscapedPath(), Start: time.Now()}
+		URL: u.Scheme + "://" + u.Host + u.EscapedPath(), Template: cmp.Or(cl.template, cl.path), Start: time.Now()}
 	octx := ctx
 	func() { defer recoverObserver(); octx = o.CallStart(ctx, e) }()
 	if octx != nil {

@@ -187,11 +187,14 @@ func TestObserverPassLogoutRefetch(t *testing.T) {
 	rec.mu.Unlock()
 	host := strings.TrimPrefix(fake.URL(), "http://")
 	if start.Family != "pass" || start.Method != "GET" || start.Host != host ||
-		start.URL != fake.URL()+"/api/v2/REF30/logout/Cablevision" {
+		start.URL != fake.URL()+"/api/v2/REF30/logout/Cablevision" || start.Template != "/api/v2/{serviceProvider}/logout/{mvpd}" {
 		t.Errorf("CallStart: %+v", start)
 	}
 	if end.Start != start.Start || end.Duration <= 0 || end.Err != nil {
 		t.Errorf("CallEnd: %+v", end)
+	}
+	if token := rec.calls[1].start; token.Operation != "pass.token" || token.Template != "/o/client/token" {
+		t.Errorf("the token call's template (a path without ids is its own): %+v", token)
 	}
 	noSecrets(t, rec, fakeSecrets(fake)...)
 }

@@ -212,8 +212,8 @@ func (s *PassService) setDevice(h http.Header, d *Device, mode passDeviceMode) e
 
 // v2call starts the description of an Adobe Pass REST API v2 call: bearer-authorised, with Adobe's
 // one-second floor after a 429.
-func (s *PassService) v2call(op, method, path string) *call {
-	return &call{service: svcPass, op: op, method: method, path: path, header: make(http.Header, 8), // room for the device, SSO and pipeline headers
+func (s *PassService) v2call(op, method string, path route) *call {
+	return &call{service: svcPass, op: op, method: method, path: path.path, template: path.template, header: make(http.Header, 8), // room for the device, SSO and pipeline headers
 		auth: authPassBearer, throttleFloor: passThrottleFloor, decodeError: decodePassError}
 }
 

@@ -161,7 +161,7 @@ func (s *PassService) decide(ctx context.Context, kind string, req DecisionReque
 	if err != nil {
 		return nil, invalid("Resources", "%v", err)
 	}
-	cl := s.v2call("pass."+kind, http.MethodPost, pathf("/api/v2/%s/decisions/"+kind+"/%s", req.ServiceProvider, req.MVPD))
+	cl := s.v2call("pass."+kind, http.MethodPost, pathf("/api/v2/{serviceProvider}/decisions/"+kind+"/{mvpd}", req.ServiceProvider, req.MVPD))
 	cl.header = jsonHeader()
 	cl.body = body
 	if err := s.prepare(cl, req.Device, deviceRequired, req.Headers, allowed); err != nil {

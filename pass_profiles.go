@@ -104,7 +104,7 @@ func (s *PassService) Profiles(ctx context.Context, req ProfileRequest) (*Profil
 	if err := s.check(http.MethodGet, authPassBearer, "ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}
-	cl := s.v2call("pass.profiles", http.MethodGet, pathf("/api/v2/%s/profiles", req.ServiceProvider))
+	cl := s.v2call("pass.profiles", http.MethodGet, pathf("/api/v2/{serviceProvider}/profiles", req.ServiceProvider))
 	if err := s.prepare(cl, req.Device, deviceRequired, req.Headers, hdrVisitor|hdrSSO|hdrPFS); err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func (s *PassService) ProfileForMVPD(ctx context.Context, req ProfileRequest) (*
 	if err := s.check(http.MethodGet, authPassBearer, "ServiceProvider", req.ServiceProvider, "MVPD", req.MVPD); err != nil {
 		return nil, err
 	}
-	cl := s.v2call("pass.profileForMvpd", http.MethodGet, pathf("/api/v2/%s/profiles/%s", req.ServiceProvider, req.MVPD))
+	cl := s.v2call("pass.profileForMvpd", http.MethodGet, pathf("/api/v2/{serviceProvider}/profiles/{mvpd}", req.ServiceProvider, req.MVPD))
 	if err := s.prepare(cl, req.Device, deviceRequired, req.Headers, hdrVisitor|hdrSSO|hdrPFS|hdrTempPass); err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ func (s *PassService) ProfileForCode(ctx context.Context, req ProfileRequest) (*
 	if err := s.check(http.MethodGet, authPassBearer, "ServiceProvider", req.ServiceProvider, "Code", req.Code); err != nil {
 		return nil, err
 	}
-	cl := s.v2call("pass.profileForCode", http.MethodGet, pathf("/api/v2/%s/profiles/code/%s", req.ServiceProvider, req.Code))
+	cl := s.v2call("pass.profileForCode", http.MethodGet, pathf("/api/v2/{serviceProvider}/profiles/code/{code}", req.ServiceProvider, req.Code))
 	if err := s.prepare(cl, req.Device, forwardedOnly, req.Headers, hdrVisitor|hdrTempPass); err != nil {
 		return nil, err
 	}
@@ -249,7 +249,7 @@ func (s *PassService) PartnerSession(ctx context.Context, req PartnerSessionRequ
 	if err := requireAbsoluteURL("RedirectURL", req.RedirectURL); err != nil {
 		return nil, err
 	}
-	cl := s.v2call("pass.partnerSession", http.MethodPost, pathf("/api/v2/%s/sessions/sso/%s", req.ServiceProvider, req.Partner))
+	cl := s.v2call("pass.partnerSession", http.MethodPost, pathf("/api/v2/{serviceProvider}/sessions/sso/{partner}", req.ServiceProvider, req.Partner))
 	cl.header = formHeader()
 	cl.body = pairs{{"domainName", req.DomainName}, {"redirectUrl", req.RedirectURL}}.encodeBytes()
 	if err := s.prepare(cl, req.Device, deviceRequired, req.Headers, hdrVisitor|hdrPFS); err != nil {
@@ -276,7 +276,7 @@ func (s *PassService) PartnerProfile(ctx context.Context, req PartnerProfileRequ
 	if err := requireText("SAMLResponse", string(req.SAMLResponse)); err != nil {
 		return nil, err
 	}
-	cl := s.v2call("pass.partnerProfile", http.MethodPost, pathf("/api/v2/%s/profiles/sso/%s", req.ServiceProvider, req.Partner))
+	cl := s.v2call("pass.partnerProfile", http.MethodPost, pathf("/api/v2/{serviceProvider}/profiles/sso/{partner}", req.ServiceProvider, req.Partner))
 	cl.header = formHeader()
 	cl.body = pairs{{"SAMLResponse", string(req.SAMLResponse)}}.encodeBytes()
 	cl.secrets = []string{string(req.SAMLResponse)}

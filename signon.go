@@ -131,7 +131,7 @@ func (s *AGSService) ServiceDiscovery(ctx context.Context) (*ServiceDiscovery, e
 // ServiceDiscoveryWith is ServiceDiscovery with the optional token, x-auth-service-id and
 // x-correlation-id headers.
 func (s *AGSService) ServiceDiscoveryWith(ctx context.Context, req ServiceDiscoveryRequest) (*ServiceDiscovery, error) {
-	cl, _, err := s.newCall("ags.serviceDiscovery", http.MethodGet, "/servicediscovery",
+	cl, _, err := s.newCall("ags.serviceDiscovery", http.MethodGet, pathf("/servicediscovery"),
 		&SignOnRequest{AuthService: req.AuthService, CorrelationID: req.CorrelationID}, agsNoBody)
 	if err != nil {
 		return nil, err
@@ -152,7 +152,7 @@ func (s *AGSService) ServiceDiscoveryWith(ctx context.Context, req ServiceDiscov
 //
 // SignOn is not idempotent: it is retried only on 429, 503 and refused connections.
 func (s *AGSService) SignOn(ctx context.Context, req SignOnRequest) (*SignOnResult, error) {
-	cl, cid, err := s.newCall("ags.signOn", http.MethodPost, "/signOn", &req, agsExactlyOneDevice)
+	cl, cid, err := s.newCall("ags.signOn", http.MethodPost, pathf("/signOn"), &req, agsExactlyOneDevice)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +164,7 @@ func (s *AGSService) SignOn(ctx context.Context, req SignOnRequest) (*SignOnResu
 // (POST /subsequentSignOn, User-Token: account.UserAccountToken). The body is req.Parameters, plus
 // clientId when req.ClientID is set; DeviceInformation is not sent.
 func (s *AGSService) SubsequentSignOn(ctx context.Context, account Account, req SignOnRequest) (*Tokens, error) {
-	cl, cid, err := s.subsequentCall("ags.subsequentSignOn", "/subsequentSignOn", account, &req)
+	cl, cid, err := s.subsequentCall("ags.subsequentSignOn", pathf("/subsequentSignOn"), account, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +175,7 @@ func (s *AGSService) SubsequentSignOn(ctx context.Context, account Account, req 
 // answer 200). AGS rotates the refresh token: store the returned one. When a reply carries no
 // refresh_token, the result keeps the one sent. The body is req.Parameters.
 func (s *AGSService) Refresh(ctx context.Context, refreshToken Secret, req SignOnRequest) (*Tokens, error) {
-	cl, cid, err := s.newCall("ags.refresh", http.MethodPost, "/refresh", &req, agsParametersOnly)
+	cl, cid, err := s.newCall("ags.refresh", http.MethodPost, pathf("/refresh"), &req, agsParametersOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +211,7 @@ func (s *AGSService) Register(ctx context.Context, regType string, req SignOnReq
 	if err := requireSegment("regType", regType); err != nil {
 		return nil, err
 	}
-	cl, cid, err := s.newCall("ags.register", http.MethodPost, pathf("/register/%s", regType), &req, agsAtMostOneDevice)
+	cl, cid, err := s.newCall("ags.register", http.MethodPost, pathf("/register/{type}", regType), &req, agsAtMostOneDevice)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +223,7 @@ func (s *AGSService) Register(ctx context.Context, regType string, req SignOnReq
 // (POST /subsequentRegister, User-Token: account.UserAccountToken). Tokens is nil when the 201 has no
 // body.
 func (s *AGSService) SubsequentRegister(ctx context.Context, account Account, req SignOnRequest) (*SignOnResult, error) {
-	cl, cid, err := s.subsequentCall("ags.subsequentRegister", "/subsequentRegister", account, &req)
+	cl, cid, err := s.subsequentCall("ags.subsequentRegister", pathf("/subsequentRegister"), account, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +241,7 @@ func (s *AGSService) SignOnWithSessionToken(ctx context.Context, sessionToken Se
 		return nil, err
 	}
 	req.Parameters = append([]Parameter{{Name: "sessionToken", Value: string(sessionToken)}}, req.Parameters...)
-	cl, cid, err := s.newCall("ags.signOnWithSessionToken", http.MethodPost, "/signOnWithSessionToken", &req, agsExactlyOneDevice)
+	cl, cid, err := s.newCall("ags.signOnWithSessionToken", http.MethodPost, pathf("/signOnWithSessionToken"), &req, agsExactlyOneDevice)
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +254,7 @@ func (s *AGSService) SignOnWithSessionToken(ctx context.Context, sessionToken Se
 // {"sessionToken":…}). It is for operator head-ends, which authenticate with parameters such as a
 // signed OperatorAuthToken; end-user apps never call it.
 func (s *AGSService) GetSessionToken(ctx context.Context, req SignOnRequest) (Secret, error) {
-	cl, _, err := s.newCall("ags.getSessionToken", http.MethodPost, "/getSessionToken", &req, agsParametersOnly)
+	cl, _, err := s.newCall("ags.getSessionToken", http.MethodPost, pathf("/getSessionToken"), &req, agsParametersOnly)
 	if err != nil {
 		return "", err
 	}
@@ -285,7 +285,7 @@ func decodeSessionToken(r *response) (Secret, error) {
 }
 
 // subsequentCall starts a call that answers a 300 with the chosen account (User-Token).
-func (s *AGSService) subsequentCall(op, path string, account Account, req *SignOnRequest) (*call, string, error) {
+func (s *AGSService) subsequentCall(op string, path route, account Account, req *SignOnRequest) (*call, string, error) {
 	cl, cid, err := s.newCall(op, http.MethodPost, path, req, agsClientIDOnly)
 	if err == nil {
 		cl.answers = agsAnswerOKCreated
@@ -351,7 +351,7 @@ type agsRequestBody struct {
 
 // newCall checks that AGS is configured, validates req and starts an AGS call with the headers and
 // body every AGS endpoint takes. It returns the correlation id it sends.
-func (s *AGSService) newCall(op, method, path string, req *SignOnRequest, rule agsBodyRule) (*call, string, error) {
+func (s *AGSService) newCall(op, method string, path route, req *SignOnRequest, rule agsBodyRule) (*call, string, error) {
 	if err := s.client.requireConfigured(svcAGS, method, authNone); err != nil {
 		return nil, "", err
 	}
@@ -399,7 +399,7 @@ func (s *AGSService) newCall(op, method, path string, req *SignOnRequest, rule a
 		set("Nv-Tenant-Id", cfg.agsTenant)
 	}
 	set("X-Correlation-Id", cid)
-	cl := &call{service: svcAGS, op: op, method: method, path: path, header: h,
+	cl := &call{service: svcAGS, op: op, method: method, path: path.path, template: path.template, header: h,
 		decodeError: func(r *response) error {
 			err := decodeAGSError(r)
 			if ae, ok := err.(*AGSError); ok {

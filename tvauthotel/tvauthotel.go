@@ -6,8 +6,8 @@
 //
 // Traces: a client span per call, named "tvauth <operation>" ("tvauth pass.logout"), a child of the
 // span in the call's context, with OpenTelemetry's HTTP client attributes (http.request.method,
-// server.address, server.port, url.full (redacted), http.response.status_code, error.type) and
-// tvauth.family and tvauth.operation. Each HTTP attempt is an event "tvauth.attempt" on it
+// server.address, server.port, url.full (without its query), url.template, http.response.status_code,
+// error.type) and tvauth.family and tvauth.operation. Each HTTP attempt is an event "tvauth.attempt" on it
 // (tvauth.attempt, tvauth.retry.reason, http.response.status_code, tvauth.attempt.duration,
 // tvauth.response.bytes), and so is each token event ("tvauth.token.fetch_started", …; a cache hit
 // records nothing). A token fetch's own call (pass.token, ags.refresh) is a child span of the call
@@ -150,7 +150,8 @@ func (o *observer) CallStart(ctx context.Context, e tvauth.CallEvent) context.Co
 		}
 	}
 	attrs := []attribute.KeyValue{semconv.HTTPRequestMethodKey.String(e.Method), semconv.ServerAddress(host),
-		semconv.ServerPort(port), FamilyKey.String(e.Family), OperationKey.String(e.Operation), semconv.URLFull(e.URL)}
+		semconv.ServerPort(port), FamilyKey.String(e.Family), OperationKey.String(e.Operation), semconv.URLFull(e.URL),
+		semconv.URLTemplate(e.Template)}
 	c := &call{family: attrs[3], operation: attrs[4], http: attrs[:3:3]}
 	if metrics {
 		c.set = attribute.NewSet(c.family, c.operation)
