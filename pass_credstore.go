@@ -427,7 +427,7 @@ func (f *FileCredentialStore) LockCredentials(ctx context.Context) (context.Cont
 			if l.until().IsZero() { // flock's: it lasts as long as this process
 				held, stop = context.WithCancel(ctx)
 			} else {
-				held, stop = keepLease(ctx, l.until(), lease, func(context.Context) (time.Time, error) { return l.renew(lease) })
+				held, stop = KeepLease(ctx, l.until(), lease, func(context.Context) (time.Time, error) { return l.renew(lease) })
 			}
 			return held, sync.OnceFunc(func() { stop(); l.release() }), nil
 		}
@@ -441,11 +441,13 @@ func (f *FileCredentialStore) LockCredentials(ctx context.Context) (context.Cont
 	}
 }
 
-// keepLease is the renewal of a lease that lapses at until unless renew moves it: renew runs every
-// third of lease, and held (derived from ctx) ends with cause ErrLeaseLost when renew says the lease
-// is lost or when until passes without a renewal (a failed renew is tried again until then). stop
-// ends held and the renewals; it returns once they have stopped.
-func keepLease(ctx context.Context, until time.Time, lease time.Duration, renew func(context.Context) (time.Time, error)) (held context.Context, stop func()) {
+// KeepLease keeps a lease alive for the work done under it, as redsync's Extend does: the lease
+// lapses at until unless renew moves it; renew runs every third of lease, and held (derived from ctx)
+// ends with cause ErrLeaseLost when renew says the lease is lost or when until passes without a
+// renewal (a renew that failed otherwise is tried again until then). stop ends held and the renewals;
+// it returns once they have stopped. The SDK's stores and tvauthredis use it; a CredentialLocker of
+// your own can return held from LockCredentials.
+func KeepLease(ctx context.Context, until time.Time, lease time.Duration, renew func(context.Context) (time.Time, error)) (held context.Context, stop func()) {
 	held, cancel := context.WithCancelCause(ctx)
 	stopped, done := make(chan struct{}), make(chan struct{})
 	go func() {

@@ -732,3 +732,51 @@ func TestUnsavedErrorChainHoldsNoSecret(t *testing.T) {
 		}
 	}
 }
+
+// KeepLease renews every third of the lease while the work runs, ends held with ErrLeaseLost when the
+// renewal says so or when the lease lapses unrenewed, and stop ends it with context.Canceled.
+func TestKeepLease(t *testing.T) {
+	t.Parallel()
+	const lease = 1500 * time.Millisecond // a renewal comes a second before the lapse: room for a loaded machine
+	for _, tc := range []struct {
+		name  string
+		renew func(n int) error // the answer to the n-th renewal (1, 2, …)
+		stop  bool              // stop after the second renewal instead of waiting for the end
+		cause error
+	}{
+		{"renewed until stopped", func(int) error { return nil }, true, context.Canceled},
+		{"lost at the second renewal", func(n int) error { return map[bool]error{true: ErrLeaseLost}[n == 2] }, false, ErrLeaseLost},
+		{"never reaches the store", func(int) error { return errors.New("connection refused") }, false, ErrLeaseLost},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var n atomic.Int32
+			second := make(chan struct{})
+			held, stop := KeepLease(context.Background(), time.Now().Add(lease), lease, func(ctx context.Context) (time.Time, error) {
+				if n.Add(1) == 2 {
+					close(second)
+				}
+				if err := tc.renew(int(n.Load())); err != nil {
+					return time.Time{}, err
+				}
+				return time.Now().Add(lease), nil
+			})
+			defer stop()
+			if tc.stop {
+				<-second
+				stop()
+			}
+			select {
+			case <-held.Done():
+			case <-time.After(hangGuard):
+				t.Fatalf("held still open after %v, %d renewals", hangGuard, n.Load())
+			}
+			if got := context.Cause(held); !errors.Is(got, tc.cause) {
+				t.Errorf("cause = %v, want %v", got, tc.cause)
+			}
+			if n.Load() < 2 && tc.cause != ErrLeaseLost {
+				t.Errorf("%d renewals before the end, want at least 2", n.Load())
+			}
+		})
+	}
+}

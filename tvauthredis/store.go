@@ -426,7 +426,7 @@ func (s *Store) lock(ctx context.Context, key string) (context.Context, func(), 
 		if ok {
 			until := start.Add(s.lease - s.drift())
 			if time.Now().Before(until) {
-				held, stop := keepLease(ctx, until, s.lease, func(ctx context.Context) (time.Time, error) {
+				held, stop := tvauth.KeepLease(ctx, until, s.lease, func(ctx context.Context) (time.Time, error) {
 					return s.extend(ctx, key, token)
 				})
 				var once sync.Once
@@ -468,54 +468,6 @@ func (s *Store) release(key, token string) {
 	_, _ = do(ctx, func(ctx context.Context) (int, error) {
 		return releaseScript.Run(ctx, s.rdb, []string{key}, token).Int()
 	}, nil)
-}
-
-// keepLease renews a lease that lapses at until: every third of lease, renew moves until, and held
-// (derived from ctx) ends with cause tvauth.ErrLeaseLost when renew says the lease is lost or when
-// until passes without a renewal (a renewal that failed to reach Redis is tried again until then).
-// stop ends held and the renewals; it returns once they have stopped.
-func keepLease(ctx context.Context, until time.Time, lease time.Duration, renew func(context.Context) (time.Time, error)) (held context.Context, stop func()) {
-	held, cancel := context.WithCancelCause(ctx)
-	stopped, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTimer(time.Until(until.Add(-lease * 2 / 3)))
-		defer t.Stop()
-		for {
-			select {
-			case <-stopped:
-				return
-			case <-held.Done():
-				return
-			case <-t.C:
-			}
-			if !time.Now().Before(until) {
-				cancel(tvauth.ErrLeaseLost)
-				return
-			}
-			rctx, rcancel := context.WithDeadline(held, until)
-			next, err := renew(rctx)
-			rcancel()
-			switch {
-			case err == nil:
-				until = next
-				t.Reset(time.Until(until.Add(-lease * 2 / 3)))
-			case errors.Is(err, tvauth.ErrLeaseLost):
-				cancel(tvauth.ErrLeaseLost)
-				return
-			default:
-				t.Reset(min(lease/10, max(time.Until(until), 0)))
-			}
-		}
-	}()
-	var once sync.Once
-	return held, func() {
-		once.Do(func() {
-			close(stopped)
-			<-done
-			cancel(context.Canceled)
-		})
-	}
 }
 
 // do runs one Redis command and returns when it does or when ctx ends, whichever comes first:
