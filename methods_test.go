@@ -910,6 +910,7 @@ var offlineFuncs = map[string]string{
 	"NewFileCredentialStore":   "a file store; LoadOrRegister is the registry's row that uses a store",
 	"NewMemoryCredentialStore": "an in-memory store",
 	"AllowGroupOrOtherAccess":  "an option of the file store",
+	"KeepLease":                "renews a lease through the caller's renew func (TestKeepLease)",
 }
 
 // offlineTypes are the exported types whose methods make no request: values, errors and stores that
