@@ -707,6 +707,12 @@ func TestPathfEscapesSegmentsOnce(t *testing.T) {
 	if want := "/api/v2/REF%2030%2Fx/logout/Cable%25vision%3F"; got != want {
 		t.Errorf("pathf = %q, want %q", got, want)
 	}
+	if r := pathf("/reggie/v1/{requestor}/regcode", "REF", "extra"); r.path != "/reggie/v1/REF/regcode" || r.template != "/reggie/v1/{requestor}/regcode" {
+		t.Errorf("pathf with a segment too many = %+v, want it dropped, not a panic", r)
+	}
+	if r := pathf("/signOn"); r.path != "/signOn" || r.template != "/signOn" {
+		t.Errorf("pathf without ids = %+v", r)
+	}
 	c, mux, srvURL := setup(t)
 	_ = srvURL
 	mux.HandleFunc("/api/v2/{sp}/logout/{mvpd}", func(w http.ResponseWriter, r *http.Request) {
