@@ -16,7 +16,8 @@ import (
 // URL and no header value, body or token. A panic in one is recovered and the call goes on. (A token
 // fetch's own call runs on the fetch's goroutine, with the values of the starting caller's context.)
 type Observer interface {
-	// CallStart is called once the call's URL is built; the context it returns (nil: ctx) is the call's.
+	// CallStart is called once the call's URL is built; the values of the context it returns (nil:
+	// ctx's) are the call's, its deadline and cancellation stay ctx's.
 	CallStart(ctx context.Context, e CallEvent) context.Context
 	CallEnd(ctx context.Context, e CallEvent)    // with e's outcome fields set
 	Attempt(ctx context.Context, e AttemptEvent) // after each attempt, its reply read or failed
@@ -25,13 +26,15 @@ type Observer interface {
 
 // CallEvent is one call of an endpoint method, retries included.
 type CallEvent struct {
-	Family, Operation string        // "pass", "pass.logout": the vendor's name of the operation
-	Method, Host, URL string        // HTTP method, host[:port], the URL without its query (paths hold no Secret)
-	Template          string        // the path with its ids as {names}: "/api/v2/{serviceProvider}/logout/{mvpd}"
-	Start             time.Time     // when the call started
-	Duration          time.Duration // in CallEnd: the whole call, retries and waits included
-	Status            int           // in CallEnd: the last reply's status, 0 without one
-	Err               error         // in CallEnd: what the call returns, as redacted as the caller's
+	Family, Operation string // "pass", "pass.logout": the vendor's name of the operation
+	Method, Host, URL string // HTTP method, host[:port], and the URL: scheme, host and Template
+	// Template is the path with its ids as {names}, "/api/v2/{serviceProvider}/logout/{mvpd}": no id
+	// reaches an observer (a reg code or an authentication code opens a sign-in).
+	Template string
+	Start    time.Time     // when the call started
+	Duration time.Duration // in CallEnd: the whole call, retries and waits included
+	Status   int           // in CallEnd: the last reply's status, 0 without one
+	Err      error         // in CallEnd: what the call returns, as redacted as the caller's
 }
 
 // AttemptEvent is one HTTP attempt of a call. Reason says why it was sent: "" for the first, then
@@ -60,11 +63,12 @@ func WithObserver(o Observer) Option { return func(c *config) error { c.observer
 // observeCall tells o that cl starts, and returns the call's context and what tells o it ended.
 func observeCall(ctx context.Context, o Observer, cl *call, u *url.URL) (context.Context, func(*response, error)) {
 	e := CallEvent{Family: cl.op[:max(0, strings.IndexByte(cl.op, '.'))], Operation: cl.op, Method: cl.method, Host: u.Host,
-		URL: u.Scheme + "://" + u.Host + u.EscapedPath(), Template: cmp.Or(cl.template, cl.path), Start: time.Now()}
+		Template: cmp.Or(cl.template, cl.path), Start: time.Now()}
+	e.URL = u.Scheme + "://" + u.Host + e.Template
 	octx := ctx
 	func() { defer recoverObserver(); octx = o.CallStart(ctx, e) }()
-	if octx != nil {
-		ctx = octx
+	if octx != nil && octx != ctx {
+		ctx = observedContext{ctx, octx}
 	}
 	return ctx, func(resp *response, err error) {
 		e.Duration, e.Err = time.Since(e.Start), err
@@ -75,6 +79,15 @@ func observeCall(ctx context.Context, o Observer, cl *call, u *url.URL) (context
 		o.CallEnd(ctx, e)
 	}
 }
+
+// observedContext is the caller's context (its deadline and cancellation end the call, whatever
+// the observer returned) with the values of the context CallStart returned (a tracer's span).
+type observedContext struct {
+	context.Context
+	values context.Context
+}
+
+func (c observedContext) Value(key any) any { return c.values.Value(key) }
 
 // observeRetry is checkRetry telling the observer of each attempt once: when it is retried or fails,
 // or else on checkRetry's second run, after the response handler read the reply.

@@ -187,7 +187,7 @@ func TestObserverPassLogoutRefetch(t *testing.T) {
 	rec.mu.Unlock()
 	host := strings.TrimPrefix(fake.URL(), "http://")
 	if start.Family != "pass" || start.Method != "GET" || start.Host != host ||
-		start.URL != fake.URL()+"/api/v2/REF30/logout/Cablevision" || start.Template != "/api/v2/{serviceProvider}/logout/{mvpd}" {
+		start.URL != fake.URL()+"/api/v2/{serviceProvider}/logout/{mvpd}" || start.Template != "/api/v2/{serviceProvider}/logout/{mvpd}" {
 		t.Errorf("CallStart: %+v", start)
 	}
 	if end.Start != start.Start || end.Duration <= 0 || end.Err != nil {
@@ -320,6 +320,27 @@ func (panicker) Token(context.Context, tvauth.TokenEvent)                    { p
 type noContextObserver struct{ recorder }
 
 func (*noContextObserver) CallStart(context.Context, tvauth.CallEvent) context.Context { return nil }
+
+// detachingObserver returns a context cut off from the caller's: only its values reach the call.
+type detachingObserver struct{ recorder }
+
+type detachedKey struct{}
+
+func (*detachingObserver) CallStart(context.Context, tvauth.CallEvent) context.Context {
+	return context.WithValue(context.Background(), detachedKey{}, true)
+}
+
+// The caller's cancellation ends the call whatever context CallStart returned.
+func TestObserverCannotDetachTheCall(t *testing.T) {
+	t.Parallel()
+	o := &detachingObserver{}
+	_, c, _ := observedFake(t, tvauth.WithObserver(o))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.Pass.Logout(ctx, logoutReq); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Logout with a canceled context and a detaching observer: %v, want context.Canceled", err)
+	}
+}
 
 func TestObserverFaultsDoNotBreakCalls(t *testing.T) {
 	for name, o := range map[string]tvauth.Observer{"panics": panicker{}, "nil context": &noContextObserver{}, "nil observer": nil} {

@@ -427,7 +427,7 @@ func (s *AGSService) newCall(op, method string, path route, req *SignOnRequest, 
 	if err != nil {
 		return nil, "", err
 	}
-	if req.ClientID != "" && isBlank(req.ClientID) {
+	if req.ClientID != "" && strings.TrimSpace(req.ClientID) == "" {
 		return nil, "", invalid("ClientID", "blank: leave it empty or set the client_id of a previous sign-on")
 	}
 	if err := checkText("ClientID", req.ClientID); err != nil {

@@ -312,6 +312,10 @@ func TestAGSValidationBeforeIO(t *testing.T) {
 			_, err := c.AGS.SignOn(ctx, SignOnRequest{Parameters: params, ClientID: " \t"})
 			return err
 		}, "ClientID"},
+		{"refresh clientId of Unicode spaces", func() error {
+			_, err := c.AGS.Refresh(ctx, "rt-1", SignOnRequest{ClientID: "\u00a0\u2028"})
+			return err
+		}, "ClientID"},
 		{"subsequentSignOn blank clientId", func() error {
 			_, err := c.AGS.SubsequentSignOn(ctx, Account{UserAccountToken: "uat-1"}, SignOnRequest{Parameters: params, ClientID: " "})
 			return err

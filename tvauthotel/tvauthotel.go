@@ -6,8 +6,9 @@
 //
 // Traces: a client span per call, named "tvauth <operation>" ("tvauth pass.logout"), a child of the
 // span in the call's context, with OpenTelemetry's HTTP client attributes (http.request.method,
-// server.address, server.port, url.full (without its query), url.template, http.response.status_code,
-// error.type) and tvauth.family and tvauth.operation. Each HTTP attempt is an event "tvauth.attempt" on it
+// server.address, server.port, url.full and url.template (the path with its ids as {names}: no id and
+// no query reaches a span), http.response.status_code, error.type) and tvauth.family and
+// tvauth.operation. Each HTTP attempt is an event "tvauth.attempt" on it
 // (tvauth.attempt, tvauth.retry.reason, http.response.status_code, tvauth.attempt.duration,
 // tvauth.response.bytes), and so is each token event ("tvauth.token.fetch_started", …; a cache hit
 // records nothing). A token fetch's own call (pass.token, ags.refresh) is a child span of the call

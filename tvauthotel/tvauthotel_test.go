@@ -175,7 +175,7 @@ func TestPassLogoutRefetch(t *testing.T) {
 	})
 	host, port, _ := strings.Cut(strings.TrimPrefix(l.fake.URL(), "http://"), ":")
 	want := map[string]string{"http.request.method": "GET", "server.address": host, "server.port": port,
-		"url.full": l.fake.URL() + "/api/v2/REF30/logout/Cablevision", "url.template": "/api/v2/{serviceProvider}/logout/{mvpd}",
+		"url.full": l.fake.URL() + "/api/v2/{serviceProvider}/logout/{mvpd}", "url.template": "/api/v2/{serviceProvider}/logout/{mvpd}",
 		"tvauth.family": "pass", "tvauth.operation": "pass.logout", "http.response.status_code": "200"}
 	if got := attrs(logout.Attributes()); !mapsEqual(got, want) {
 		t.Errorf("attributes of the logout span:\n got  %v\n want %v", got, want)
