@@ -6,7 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -906,4 +910,50 @@ func TestForeignTokenSourcePanicReachesTheCaller(t *testing.T) {
 	}()
 	_, _ = c.Pass.Configuration(ctx, "REF30")
 	t.Error("the call returned after its token source panicked")
+}
+
+// Every pathf call of the package passes one segment per {name} of its template: pathf drops a
+// segment too many and leaves a name without one as it is, so a mismatch would send a wrong path.
+func TestPathfCallsMatchTheirTemplates(t *testing.T) {
+	t.Parallel()
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	for _, f := range pkgs["tvauth"].Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if id, isID := callName(call); !ok || !isID || id != "pathf" || len(call.Args) == 0 {
+				return true
+			}
+			calls++
+			var template strings.Builder
+			ast.Inspect(call.Args[0], func(n ast.Node) bool { // literals of a concatenation; a variable part holds no name
+				if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+					template.WriteString(lit.Value)
+				}
+				return true
+			})
+			if names, segments := strings.Count(template.String(), "{"), len(call.Args)-1; names != segments {
+				t.Errorf("%s: pathf(%s, …) has %d {names} and %d segments", fset.Position(call.Pos()), template.String(), names, segments)
+			}
+			return true
+		})
+	}
+	if calls < 15 {
+		t.Fatalf("found %d pathf calls; the walk lost them", calls)
+	}
+}
+
+func callName(call *ast.CallExpr) (string, bool) {
+	if call == nil {
+		return "", false
+	}
+	id, ok := call.Fun.(*ast.Ident)
+	if !ok {
+		return "", false
+	}
+	return id.Name, true
 }
