@@ -2,6 +2,7 @@ package tvauth
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -298,61 +299,53 @@ func (a Account) Information() (map[string]any, error) {
 }
 
 // agsDecodeAccounts reads a 300 body: {"accounts":[{…},…]} with an optional top-level userAccountToken,
-// which is copied into every account that has none of its own. encoding/json reads it twice, once for
-// the accounts as sent (Raw) and once for their fields: less work than a json.Unmarshal per account.
+// which is copied into every account that has none of its own. Each account is decoded from its own
+// element: a body that repeats "accounts" makes encoding/json decode the second list into the first
+// one's structs without zeroing them, and an account would keep a field it does not have.
 func agsDecodeAccounts(body []byte) ([]Account, error) {
-	body = trimBOM(body)
 	var raw struct {
-		Accounts []jsonValue `json:"accounts"`
+		Accounts         []jsonValue `json:"accounts"`
+		UserAccountToken jsonValue   `json:"userAccountToken"`
 	}
-	if err := json.Unmarshal(body, &raw); err != nil {
+	if err := json.Unmarshal(trimBOM(body), &raw); err != nil {
 		return nil, err
 	}
 	if len(raw.Accounts) == 0 {
 		return nil, errors.New("300 reply lists no accounts")
 	}
-	for i, a := range raw.Accounts {
-		if a[0] != '{' {
-			return nil, fmt.Errorf("accounts[%d]: want an object, got %s", i, agsJSONKind(a))
-		}
-	}
-	var w struct {
-		Accounts []struct {
-			AccountInformation string          `json:"accountInformation"` // as documented: JSON in a string
-			UserAccountToken   agsTokenMembers `json:"userAccountToken"`
-		} `json:"accounts"`
-		UserAccountToken jsonValue `json:"userAccountToken"`
-	}
-	// The only field that can have the wrong type is an accountInformation that is not a string.
-	err := json.Unmarshal(body, &w)
-	var notString *json.UnmarshalTypeError
-	if err != nil && !errors.As(err, &notString) || len(w.Accounts) != len(raw.Accounts) {
-		return nil, fmt.Errorf("accounts: %v", err)
-	}
-	shared, err := agsString(w.UserAccountToken)
+	shared, err := agsString(raw.UserAccountToken)
 	if err != nil {
 		return nil, fmt.Errorf("userAccountToken: %w", err)
 	}
-	accounts := make([]Account, len(w.Accounts))
-	for i, aw := range w.Accounts {
+	accounts := make([]Account, len(raw.Accounts))
+	for i, el := range raw.Accounts {
+		if el[0] != '{' {
+			return nil, fmt.Errorf("accounts[%d]: want an object, got %s", i, agsJSONKind(el))
+		}
+		var aw struct {
+			AccountInformation string          `json:"accountInformation"` // as documented: JSON in a string
+			UserAccountToken   agsTokenMembers `json:"userAccountToken"`
+		}
+		// The only field that can have the wrong type is an accountInformation that is not a string.
+		var notString *json.UnmarshalTypeError
+		if err := json.Unmarshal(el, &aw); err != nil && !errors.As(err, &notString) {
+			return nil, fmt.Errorf("accounts[%d]: %v", i, err)
+		}
 		a := &accounts[i]
 		uat := aw.UserAccountToken
 		token, err := agsString(uat.last)
 		if err != nil {
 			return nil, fmt.Errorf("accounts[%d].userAccountToken: %w", i, err)
 		}
-		if token == "" {
-			token = shared
-		}
-		a.UserAccountToken = Secret(token)
-		tokens := [...][]byte{uat.last, w.UserAccountToken}
-		a.Raw = agsAccountRaw(raw.Accounts[i], append(tokens[:], uat.earlier...)...)
+		a.UserAccountToken = Secret(cmp.Or(token, shared))
+		tokens := [...][]byte{uat.last, raw.UserAccountToken}
+		a.Raw = agsAccountRaw(el, append(tokens[:], uat.earlier...)...)
 		a.AccountInformation = aw.AccountInformation
 		if notString != nil && a.AccountInformation == "" {
 			var f struct {
 				AccountInformation jsonValue `json:"accountInformation"`
 			}
-			_ = json.Unmarshal(raw.Accounts[i], &f)
+			_ = json.Unmarshal(el, &f)
 			a.AccountInformation = agsAccountInformation(f.AccountInformation)
 		}
 	}
