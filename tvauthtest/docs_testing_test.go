@@ -16,7 +16,7 @@ import (
 )
 
 // The Go blocks of docs/testing.md are these tests' code (docs:begin/end regions), word for word:
-// TestDocsTestingBlocks (docs_blocks_test.go) compares them.
+// the root package's TestDocsSnippets compares them.
 func TestDocsTestingSeed(t *testing.T) {
 	fake := tvauthtest.NewServer()
 	defer fake.Close()
