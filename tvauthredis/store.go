@@ -156,15 +156,6 @@ func (s *Store) agsKey(key string) string      { return s.prefix + "ags:" + key 
 
 // ---- credentials ----
 
-type credentialsRecord struct {
-	ClientID     string    `json:"client_id"`
-	ClientSecret string    `json:"client_secret"`
-	IssuedAt     time.Time `json:"issued_at,omitzero"`
-	RedirectURIs []string  `json:"redirect_uris,omitempty"`
-	GrantTypes   []string  `json:"grant_types,omitempty"`
-	Scopes       []string  `json:"scopes,omitempty"`
-}
-
 // errRing is what the credential methods return on a *redis.Ring.
 var errRing = fmt.Errorf("%w: a redis.Ring rehashes the keys of a lost shard onto the others, where they look absent, "+
 	"and a replica would register a second client: keep the credentials on a *redis.Client", ErrNotDurable)
@@ -175,19 +166,18 @@ func (s *Store) Load(ctx context.Context) (tvauth.ClientCredentials, error) {
 		return tvauth.ClientCredentials{}, errRing
 	}
 	key := s.credentialsKey()
-	var r credentialsRecord
-	found, err := s.get(ctx, key, &r)
+	var c tvauth.ClientCredentials // stored as MarshalUnmaskedJSON writes it, as the root's stores do
+	found, err := s.get(ctx, key, &c)
 	if err != nil {
 		return tvauth.ClientCredentials{}, err
 	}
 	if !found {
 		return tvauth.ClientCredentials{}, fmt.Errorf("%w (no %s in Redis)", tvauth.ErrNoCredentials, key)
 	}
-	if r.ClientID == "" || r.ClientSecret == "" {
+	if c.ClientID == "" || c.ClientSecret == "" {
 		return tvauth.ClientCredentials{}, fmt.Errorf("tvauthredis: %s holds incomplete credentials", key)
 	}
-	return tvauth.ClientCredentials{ClientID: r.ClientID, ClientSecret: tvauth.Secret(r.ClientSecret), IssuedAt: r.IssuedAt,
-		RedirectURIs: r.RedirectURIs, GrantTypes: r.GrantTypes, Scopes: r.Scopes}, nil
+	return c, nil
 }
 
 // Save stores the client credentials if none are stored (SET NX: write-once). It returns nil when
@@ -201,8 +191,11 @@ func (s *Store) Save(ctx context.Context, c tvauth.ClientCredentials) error {
 		return errRing
 	}
 	key := s.credentialsKey()
-	v, err := s.seal(key, credentialsRecord{ClientID: c.ClientID, ClientSecret: string(c.ClientSecret), IssuedAt: c.IssuedAt,
-		RedirectURIs: c.RedirectURIs, GrantTypes: c.GrantTypes, Scopes: c.Scopes})
+	clear, err := c.MarshalUnmaskedJSON()
+	if err != nil {
+		return fmt.Errorf("tvauthredis: encoding %s: %w", key, err)
+	}
+	v, err := s.seal(key, json.RawMessage(clear))
 	if err != nil {
 		return err
 	}
