@@ -76,20 +76,16 @@ func (s *PassService) RegisterClient(ctx context.Context, req RegisterRequest) (
 	if err := requireText("softwareStatement", string(req.SoftwareStatement)); err != nil {
 		return nil, err
 	}
+	// The body is JSON, the redirect URI written as is (no HTML escaping of < > &).
+	body := appendJSONString([]byte(`{"software_statement":`), string(req.SoftwareStatement))
 	if req.RedirectURI != "" {
 		if _, err := url.Parse(req.RedirectURI); err != nil {
 			return nil, invalid("RedirectURI", "malformed URL")
 		}
-	}
-	body, err := marshalPlain(struct {
-		SoftwareStatement string `json:"software_statement"`
-		RedirectURI       string `json:"redirect_uri,omitempty"`
-	}{string(req.SoftwareStatement), req.RedirectURI})
-	if err != nil {
-		return nil, invalid("softwareStatement", "%v", err)
+		body = appendJSONString(append(body, `,"redirect_uri":`...), req.RedirectURI)
 	}
 	cl := &call{service: svcPass, op: "pass.register", method: http.MethodPost, path: "/o/client/register", header: jsonHeader(),
-		body: body, secrets: []string{string(req.SoftwareStatement)}, hold: true, throttleFloor: passThrottleFloor,
+		body: append(body, '}'), secrets: []string{string(req.SoftwareStatement)}, hold: true, throttleFloor: passThrottleFloor,
 		answers: []int{http.StatusOK, http.StatusCreated}, decodeError: decodePassError}
 	if err := s.setDevice(cl.header, req.Device, deviceInfoRequired); err != nil {
 		return nil, err

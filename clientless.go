@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -73,12 +74,7 @@ func v1AuthenticateQuery(req AuthenticateRequest, prefix ...string) (string, err
 		ps = append(ps, pair{"generic_data", req.GenericData})
 	}
 	entityName := false // an Extra name starts with a legacy entity name (the fixed ones do not)
-	keys := make([]string, 0, len(req.Extra))
-	for k := range req.Extra {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(req.Extra)) {
 		if k == "" {
 			return "", invalid("Extra", "empty parameter name")
 		}
@@ -99,10 +95,7 @@ func v1AuthenticateQuery(req AuthenticateRequest, prefix ...string) (string, err
 	ps = append(ps, pair{"redirect_url", req.RedirectURL})
 	s := ps.encodeAfter(prefix...)
 	if entityName {
-		n := 0
-		for _, p := range prefix {
-			n += len(p)
-		}
+		n := len(strings.Join(prefix, ""))
 		s = s[:n] + v1EntitySafe(s[n:])
 	}
 	return s, nil
@@ -122,14 +115,12 @@ var htmlLegacyEntities = []string{
 
 // v1EntityAfterAmp is the index of the first '&' in q that a legacy entity name follows, or -1.
 func v1EntityAfterAmp(q string) int {
-	for i := 0; i < len(q); i++ {
-		j := strings.IndexByte(q[i:], '&')
-		if j < 0 {
-			return -1
+	for i := range len(q) {
+		if q[i] != '&' {
+			continue
 		}
-		i += j
 		for _, name := range htmlLegacyEntities {
-			if len(q)-i-1 >= len(name) && strings.EqualFold(q[i+1:i+1+len(name)], name) {
+			if rest := q[i+1:]; len(rest) >= len(name) && strings.EqualFold(rest[:len(name)], name) {
 				return i
 			}
 		}
@@ -142,16 +133,12 @@ func v1EntityAfterAmp(q string) int {
 // into it; the server decodes %72 back to "r".
 func v1EntitySafe(q string) string {
 	var b strings.Builder
-	for {
-		i := v1EntityAfterAmp(q)
-		if i < 0 {
-			b.WriteString(q)
-			return b.String()
-		}
-		b.WriteString(q[:i+1])
-		fmt.Fprintf(&b, "%%%02X", q[i+1])
+	for i := v1EntityAfterAmp(q); i >= 0; i = v1EntityAfterAmp(q) {
+		fmt.Fprintf(&b, "%s%%%02X", q[:i+1], q[i+1])
 		q = q[i+2:]
 	}
+	b.WriteString(q)
+	return b.String()
 }
 
 // AuthenticateURL builds <Clientless base>/api/v1/authenticate?reg_code=…&requestor_id=…&mso_id=…
@@ -220,9 +207,12 @@ func (s *ClientlessService) optionalBearer() authMode {
 	return authNone
 }
 
-// deviceCall starts a device-side call: bearer-authorised, device headers set, the device's ID
-// returned for the deviceId parameter.
+// deviceCall checks and starts a device-side call: bearer-authorised, device headers set, the device's
+// ID returned for the deviceId parameter.
 func (s *ClientlessService) deviceCall(op, method string, path route, req ClientlessRequest) (*call, string, error) {
+	if err := s.check(method, authPassBearer); err != nil {
+		return nil, "", err
+	}
 	if err := v1Require("RequestorID", req.RequestorID); err != nil {
 		return nil, "", err
 	}
@@ -270,12 +260,6 @@ type v1FreePreviewForm struct {
 	MSOID       string `url:"mso_id"`
 	DomainName  string `url:"domain_name"`
 	GenericData string `url:"generic_data,omitempty"`
-}
-
-// v1RequestorQuery is the query of the login web app's calls.
-type v1RequestorQuery struct {
-	Requestor string `url:"requestor"`
-	Resource  string `url:"resource,omitempty"`
 }
 
 // CreateRegCode asks reggie for a registration code (POST /reggie/v1/{requestor}/regcode, 201). The
@@ -341,9 +325,6 @@ func (s *ClientlessService) Config(ctx context.Context, requestorID string) (*Cl
 // CheckAuthN reports whether the device holds an unexpired authentication token
 // (GET /api/v1/checkauthn): true on 200, false on 403. Other statuses are a *PassError.
 func (s *ClientlessService) CheckAuthN(ctx context.Context, req ClientlessRequest) (bool, error) {
-	if err := s.check(http.MethodGet, authPassBearer); err != nil {
-		return false, err
-	}
 	cl, err := s.deviceQuery("clientless.checkauthn", http.MethodGet, pathf("/api/v1/checkauthn"), req, v1ResourceQuery{})
 	if err != nil {
 		return false, err
@@ -364,12 +345,9 @@ func (s *ClientlessService) CheckAuthNByRegCode(ctx context.Context, requestorID
 	if err := requireSegments("RegCode", code); err != nil {
 		return false, err
 	}
-	q, err := queryOf(v1RequestorQuery{Requestor: requestorID})
-	if err != nil {
-		return false, invalid("RequestorID", "%v", err)
-	}
 	cl := s.v1call("clientless.checkauthn", http.MethodGet, pathf("/api/v1/checkauthn/{code}", code), s.optionalBearer())
-	cl.query, cl.answers = q, []int{http.StatusOK, http.StatusNoContent, http.StatusForbidden}
+	cl.query = url.Values{"requestor": {requestorID}}.Encode()
+	cl.answers = []int{http.StatusOK, http.StatusNoContent, http.StatusForbidden}
 	return send(ctx, s.client, cl, v1Authenticated)
 }
 
@@ -416,9 +394,6 @@ func (s *ClientlessService) WaitForAuthN(ctx context.Context, req ClientlessRequ
 // AuthNToken returns the device's authentication token (GET /api/v1/tokens/authn). 404 (none) and 410
 // (expired) are a *PassError: start the registration flow again.
 func (s *ClientlessService) AuthNToken(ctx context.Context, req ClientlessRequest) (*AuthNToken, error) {
-	if err := s.check(http.MethodGet, authPassBearer); err != nil {
-		return nil, err
-	}
 	cl, err := s.deviceQuery("clientless.authnToken", http.MethodGet, pathf("/api/v1/tokens/authn"), req, v1ResourceQuery{})
 	if err != nil {
 		return nil, err
@@ -508,12 +483,8 @@ func (s *ClientlessService) PreauthorizeByRegCode(ctx context.Context, code stri
 	if err != nil {
 		return nil, err
 	}
-	q, err := queryOf(v1RequestorQuery{Requestor: req.RequestorID, Resource: list})
-	if err != nil {
-		return nil, invalid("ClientlessPreauthorizeRequest", "%v", err)
-	}
 	cl := s.v1call("clientless.preauthorize", http.MethodGet, pathf("/api/v1/preauthorize/{code}", code), s.optionalBearer())
-	cl.query = q
+	cl.query = url.Values{"requestor": {req.RequestorID}, "resource": {list}}.Encode()
 	return send(ctx, s.client, cl, v1DecodePreauthorization)
 }
 
@@ -538,9 +509,6 @@ func v1ResourceList(ids []string) (string, error) {
 // UserMetadata returns what the MVPD shared about the user (GET /api/v1/tokens/usermetadata): 404
 // means none, 412 an invalid authentication, each a *PassError.
 func (s *ClientlessService) UserMetadata(ctx context.Context, req ClientlessRequest) (*UserMetadata, error) {
-	if err := s.check(http.MethodGet, authPassBearer); err != nil {
-		return nil, err
-	}
 	cl, err := s.deviceQuery("clientless.userMetadata", http.MethodGet, pathf("/api/v1/tokens/usermetadata"), req, v1ResourceQuery{})
 	if err != nil {
 		return nil, err
@@ -551,9 +519,6 @@ func (s *ClientlessService) UserMetadata(ctx context.Context, req ClientlessRequ
 // FreePreview creates a TempPass authentication for the device without a second screen
 // (POST /api/v1/authenticate/freepreview, 204).
 func (s *ClientlessService) FreePreview(ctx context.Context, req FreePreviewRequest) error {
-	if err := s.check(http.MethodPost, authPassBearer); err != nil {
-		return err
-	}
 	cl, deviceID, err := s.deviceCall("clientless.freePreview", http.MethodPost, pathf("/api/v1/authenticate/freepreview"),
 		ClientlessRequest{req.RequestorID, req.Device})
 	if err != nil {

@@ -2,6 +2,7 @@ package tvauth
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -199,12 +200,8 @@ func v1DecodeShortMediaToken(r *response) (*ShortMediaToken, error) {
 	if strings.TrimSpace(w.SerializedToken) == "" {
 		return nil, errors.New("media token reply has no serializedToken")
 	}
-	mvpd := w.MVPDID
-	if mvpd == "" {
-		mvpd = w.MVPD
-	}
-	return &ShortMediaToken{Requestor: w.Requestor, Resource: w.Resource, MVPD: mvpd, UserID: w.UserID,
-		SerializedToken: Secret(w.SerializedToken), Expires: w.Expires.time()}, nil
+	return &ShortMediaToken{Requestor: w.Requestor, Resource: w.Resource, MVPD: cmp.Or(w.MVPDID, w.MVPD),
+		UserID: w.UserID, SerializedToken: Secret(w.SerializedToken), Expires: w.Expires.time()}, nil
 }
 
 // v1PreauthWire is the preauthorize reply, JSON {"resources":[…]} or XML <resources><resource>….

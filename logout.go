@@ -137,9 +137,6 @@ func decodeLogout(r *response) (*LogoutResult, error) {
 // Logout deletes the device's authentication and authorisation tokens on Adobe's side
 // (DELETE /api/v1/logout, 204). It does not sign the user out of the MVPD.
 func (s *ClientlessService) Logout(ctx context.Context, req ClientlessRequest) error {
-	if err := s.check(http.MethodDelete, authPassBearer); err != nil {
-		return err
-	}
 	cl, err := s.deviceQuery("clientless.logout", http.MethodDelete, pathf("/api/v1/logout"), req, v1ResourceQuery{})
 	if err != nil {
 		return err

@@ -306,59 +306,24 @@ func passUnmarshalObject(body []byte, v any) error {
 // white space and a closing bracket or brace ({"a":1,} but not {,}).
 func dropTrailingCommas(b []byte) ([]byte, bool) {
 	out := make([]byte, 0, len(b))
-	inString, escaped, changed := false, false, false
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if inString {
-			out = append(out, c)
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		}
-		if c == '"' {
+	inString, escaped, afterValue, changed := false, false, false, false
+	for i, c := range b {
+		switch {
+		case inString:
+			inString = escaped || c != '"'
+			escaped = !escaped && c == '\\'
+		case c == '"':
 			inString = true
-		}
-		if c == ',' && followsValue(out) {
-			j := i + 1
-			for j < len(b) && isJSONSpace(b[j]) {
-				j++
-			}
-			if j < len(b) && (b[j] == '}' || b[j] == ']') {
+		case c == ',' && afterValue:
+			if rest := bytes.TrimLeft(b[i+1:], " \t\r\n"); len(rest) > 0 && (rest[0] == '}' || rest[0] == ']') {
 				changed = true
 				continue
 			}
 		}
 		out = append(out, c)
-	}
-	return out, changed
-}
-
-// followsValue reports whether the JSON written so far ends with a value (not with { [ , or :).
-func followsValue(out []byte) bool {
-	for i := len(out) - 1; i >= 0; i-- {
-		if !isJSONSpace(out[i]) {
-			return !strings.ContainsRune("{[,:", rune(out[i]))
+		if strings.IndexByte(" \t\r\n", c) < 0 {
+			afterValue = strings.IndexByte("{[,:", c) < 0 // the JSON written so far ends with a value
 		}
 	}
-	return false
-}
-
-func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
-
-// marshalPlain is json.Marshal without the HTML escaping of < > & (request bodies carry MRSS and
-// URLs, which Adobe's samples show unescaped).
-func marshalPlain(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return out, changed
 }

@@ -146,6 +146,8 @@ func (s *PassService) decide(ctx context.Context, kind string, req DecisionReque
 	if len(req.Resources) == 0 {
 		return nil, invalid("Resources", "empty")
 	}
+	// {"resources":[…]}; MRSS resources are XML: appendJSONString keeps < > & as they are.
+	body, sep := []byte(`{"resources":`), byte('[')
 	for i, r := range req.Resources {
 		if strings.TrimSpace(r) == "" {
 			return nil, invalid("Resources", "resource %d is empty", i)
@@ -153,17 +155,11 @@ func (s *PassService) decide(ctx context.Context, kind string, req DecisionReque
 		if err := checkResource(fmt.Sprintf("Resources[%d]", i), r); err != nil {
 			return nil, err
 		}
-	}
-	// MRSS resources are XML: marshalPlain keeps < > & as they are.
-	body, err := marshalPlain(struct {
-		Resources []string `json:"resources"`
-	}{req.Resources})
-	if err != nil {
-		return nil, invalid("Resources", "%v", err)
+		body, sep = appendJSONString(append(body, sep), r), ','
 	}
 	cl := s.v2call("pass."+kind, http.MethodPost, pathf("/api/v2/{serviceProvider}/decisions/"+kind+"/{mvpd}", req.ServiceProvider, req.MVPD))
 	cl.header = jsonHeader()
-	cl.body = body
+	cl.body = append(body, ']', '}')
 	if err := s.prepare(cl, req.Device, deviceRequired, req.Headers, allowed); err != nil {
 		return nil, err
 	}
