@@ -4,6 +4,7 @@ package tvauth
 // browser URL that starts an MVPD login, and the service provider's configuration (its MVPD picker).
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -84,9 +85,10 @@ func (s *PassService) RegisterClient(ctx context.Context, req RegisterRequest) (
 		}
 		body = appendJSONString(append(body, `,"redirect_uri":`...), req.RedirectURI)
 	}
-	cl := &call{service: svcPass, op: "pass.register", method: http.MethodPost, path: "/o/client/register", header: jsonHeader(),
-		body: append(body, '}'), secrets: []string{string(req.SoftwareStatement)}, hold: true, throttleFloor: passThrottleFloor,
-		answers: []int{http.StatusOK, http.StatusCreated}, decodeError: decodePassError}
+	cl := &call{service: svcPass, op: "pass.register", method: http.MethodPost, path: "/o/client/register",
+		header: jsonHeader(), body: append(body, '}'), secrets: []string{string(req.SoftwareStatement)},
+		hold: true, throttleFloor: passThrottleFloor, answers: []int{http.StatusOK, http.StatusCreated},
+		decodeError: decodePassError}
 	if err := s.setDevice(cl.header, req.Device, deviceInfoRequired); err != nil {
 		return nil, err
 	}
@@ -206,25 +208,18 @@ func (s *PassService) TokenSource(creds ClientCredentials) oauth2.TokenSource {
 	if store := s.client.cfg.passTokenStore; store != nil {
 		fetch = sharedPassFetch(s.client, store, creds.ClientID, fetch)
 	}
-	ts.cache = newTokenCache(0, fetch)
-	ts.cache.timeout = s.client.cfg.fetchBudget(s.client.cfg.passTokenStore != nil)
-	ts.cache.observer, ts.cache.family = s.client.cfg.observer, "pass"
+	ts.tokenCache = newTokenCache(0, fetch)
+	ts.timeout = s.client.cfg.fetchBudget(s.client.cfg.passTokenStore != nil)
+	ts.observer, ts.family = s.client.cfg.observer, "pass"
 	return ts
 }
 
-// passTokenSource wraps the cache so that printing it shows the client id and nothing secret.
+// passTokenSource is the cache (Token, tokenContext, invalidate) printed as the client id, nothing
+// secret.
 type passTokenSource struct {
 	clientID string
-	cache    *tokenCache
+	*tokenCache
 }
-
-func (t *passTokenSource) Token() (*oauth2.Token, error) { return t.cache.Token() }
-
-func (t *passTokenSource) tokenContext(ctx context.Context) (*oauth2.Token, error) {
-	return t.cache.tokenContext(ctx)
-}
-
-func (t *passTokenSource) invalidate(rejected string) { t.cache.invalidate(rejected) }
 
 func (t *passTokenSource) String() string {
 	return fmt.Sprintf("tvauth.PassTokenSource{ClientID: %q}", t.clientID)
@@ -382,7 +377,7 @@ func decodeSessionInfo(r *response) (*SessionInfo, error) {
 	info := &SessionInfo{MissingParameters: w.MissingParameters, NotBefore: w.NotBefore.Time(),
 		NotAfter: w.NotAfter.Time()}
 	if len(w.Device) > 0 && string(w.Device) != "null" {
-		info.Device = append(json.RawMessage(nil), w.Device...)
+		info.Device = bytes.Clone(w.Device)
 	}
 	if w.ExistingParameters != nil {
 		info.ExistingParameters = make(map[string]string, len(w.ExistingParameters))
@@ -460,29 +455,23 @@ type ConfigMVPD struct {
 	EnforcePlatformPermissions bool   // platform SSO: the user's platform permission is enforced
 }
 
+// configMVPDWire is one MVPD as sent. Its keys are ConfigMVPD's field names but for case, which
+// encoding/json ignores: only the flags, sent as booleans or strings, shadow ConfigMVPD's.
 type configMVPDWire struct {
-	ID                         string   `json:"id"`
-	DisplayName                string   `json:"displayName"`
-	LogoURL                    string   `json:"logoUrl"`
-	IsTempPass                 flexBool `json:"isTempPass"`
-	IsProxy                    flexBool `json:"isProxy"`
-	AuthPerAggregator          flexBool `json:"authPerAggregator"`
-	AuthPerBrowserSession      flexBool `json:"authPerBrowserSession"`
-	PassiveAuthnEnabled        flexBool `json:"passiveAuthnEnabled"`
-	BoardingStatus             string   `json:"boardingStatus"`
-	PlatformMappingID          string   `json:"platformMappingId"`
-	EnablePlatformServices     flexBool `json:"enablePlatformServices"`
-	DisplayInPlatformPicker    flexBool `json:"displayInPlatformPicker"`
-	EnforcePlatformPermissions flexBool `json:"enforcePlatformPermissions"`
+	ConfigMVPD
+	IsTempPass, IsProxy, AuthPerAggregator, AuthPerBrowserSession, PassiveAuthnEnabled flexBool
+	EnablePlatformServices, DisplayInPlatformPicker, EnforcePlatformPermissions       flexBool
 }
 
 func (m configMVPDWire) public() ConfigMVPD {
-	return ConfigMVPD{ID: m.ID, DisplayName: m.DisplayName, LogoURL: m.LogoURL, IsTempPass: bool(m.IsTempPass),
-		IsProxy: bool(m.IsProxy), AuthPerAggregator: bool(m.AuthPerAggregator),
-		AuthPerBrowserSession: bool(m.AuthPerBrowserSession), PassiveAuthnEnabled: bool(m.PassiveAuthnEnabled),
-		BoardingStatus: m.BoardingStatus, PlatformMappingID: m.PlatformMappingID,
-		EnablePlatformServices: bool(m.EnablePlatformServices), DisplayInPlatformPicker: bool(m.DisplayInPlatformPicker),
-		EnforcePlatformPermissions: bool(m.EnforcePlatformPermissions)}
+	c := m.ConfigMVPD
+	c.IsTempPass, c.IsProxy = bool(m.IsTempPass), bool(m.IsProxy)
+	c.AuthPerAggregator, c.AuthPerBrowserSession = bool(m.AuthPerAggregator), bool(m.AuthPerBrowserSession)
+	c.PassiveAuthnEnabled = bool(m.PassiveAuthnEnabled)
+	c.EnablePlatformServices = bool(m.EnablePlatformServices)
+	c.DisplayInPlatformPicker = bool(m.DisplayInPlatformPicker)
+	c.EnforcePlatformPermissions = bool(m.EnforcePlatformPermissions)
+	return c
 }
 
 // decodeConfiguration reads a configuration reply. The docs table puts mvpds at the top level while
@@ -508,7 +497,7 @@ func decodeConfiguration(r *response) (*Configuration, error) {
 	}
 	c := &Configuration{Device: wire.Device, ClientType: wire.ClientType, OS: wire.OS,
 		Requestor: ConfigRequestor{ID: wire.Requestor.ID, Name: wire.Requestor.Name},
-		Raw:       json.RawMessage(append([]byte(nil), trimBOM(r.Body)...))}
+		Raw:       json.RawMessage(bytes.Clone(trimBOM(r.Body)))}
 	for _, d := range wire.Requestor.Domains {
 		c.Requestor.Domains = append(c.Requestor.Domains, ConfigDomain{Name: d.Name, MVPDInitiated: bool(d.MVPDInitiated)})
 	}

@@ -230,7 +230,7 @@ func TestPassTokenSourceCachesAndRefetchesBeforeExpiry(t *testing.T) {
 	})
 	ts := c.Pass.TokenSource(ClientCredentials{ClientID: "id", ClientSecret: "secret-value"}).(*passTokenSource)
 	now := time.Now()
-	ts.cache.now = func() time.Time { return now }
+	ts.now = func() time.Time { return now }
 	for i := range 3 {
 		tok, err := ts.Token()
 		if err != nil || tok.AccessToken != "tok-1" {

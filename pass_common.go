@@ -315,7 +315,7 @@ func dropTrailingCommas(b []byte) ([]byte, bool) {
 		case c == '"':
 			inString = true
 		case c == ',' && afterValue:
-			if rest := bytes.TrimLeft(b[i+1:], " \t\r\n"); len(rest) > 0 && (rest[0] == '}' || rest[0] == ']') {
+			if r := bytes.TrimLeft(b[i+1:], " \t\r\n"); len(r) > 0 && (r[0] == '}' || r[0] == ']') {
 				changed = true
 				continue
 			}
