@@ -200,10 +200,7 @@ func refetchMargin(lifetime time.Duration) time.Duration {
 func (s *PassService) TokenSource(creds ClientCredentials) oauth2.TokenSource {
 	ts := &passTokenSource{clientID: creds.ClientID}
 	fetch := func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
-		if err := creds.validate("creds"); err != nil {
-			return nil, err
-		}
-		return s.fetchToken(ctx, creds)
+		return s.AccessToken(ctx, creds)
 	}
 	if store := s.client.cfg.passTokenStore; store != nil {
 		fetch = sharedPassFetch(s.client, store, creds.ClientID, fetch)
@@ -296,11 +293,9 @@ func decodeSession(r *response) (*Session, error) {
 // says what to do next: ActionAuthenticate (open Session.URL in a browser, or show Session.Code for a
 // second screen), ActionResume (parameters missing), or ActionAuthorize (a profile exists already).
 func (s *PassService) CreateSession(ctx context.Context, req SessionRequest) (*Session, error) {
-	cl, err := s.sessionCall("pass.createSession", req, pathf("/api/v2/{serviceProvider}/sessions", req.ServiceProvider))
+	path := pathf("/api/v2/{serviceProvider}/sessions", req.ServiceProvider)
+	cl, err := s.sessionCall("pass.createSession", req, path, deviceRequired, hdrVisitor|hdrSSO)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.prepare(cl, req.Device, deviceRequired, req.Headers, hdrVisitor|hdrSSO); err != nil {
 		return nil, err
 	}
 	return send(ctx, s.client, cl, decodeSession)
@@ -309,19 +304,18 @@ func (s *PassService) CreateSession(ctx context.Context, req SessionRequest) (*S
 // ResumeSession supplies the parameters a session was missing (POST
 // /api/v2/{serviceProvider}/sessions/{code}), typically from a second screen.
 func (s *PassService) ResumeSession(ctx context.Context, code string, req SessionRequest) (*Session, error) {
-	cl, err := s.sessionCall("pass.resumeSession", req, pathf("/api/v2/{serviceProvider}/sessions/{code}", req.ServiceProvider, code), "code", code)
+	path := pathf("/api/v2/{serviceProvider}/sessions/{code}", req.ServiceProvider, code)
+	cl, err := s.sessionCall("pass.resumeSession", req, path, forwardedOnly, hdrVisitor, "code", code)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.prepare(cl, req.Device, forwardedOnly, req.Headers, hdrVisitor); err != nil {
 		return nil, err
 	}
 	return send(ctx, s.client, cl, decodeSession)
 }
 
-// sessionCall checks a session request and starts its call, whose body is the documented form: mvpd,
-// domainName, redirectUrl, in that order, each sent only when given.
-func (s *PassService) sessionCall(op string, req SessionRequest, path route, segments ...string) (*call, error) {
+// sessionCall checks a session request and prepares its call, whose body is the documented form:
+// mvpd, domainName, redirectUrl, in that order, each sent only when given.
+func (s *PassService) sessionCall(op string, req SessionRequest, path route, mode passDeviceMode,
+	allowed passHeader, segments ...string) (*call, error) {
 	if err := s.check(http.MethodPost, authPassBearer, "ServiceProvider", req.ServiceProvider); err != nil {
 		return nil, err
 	}
@@ -350,7 +344,7 @@ func (s *PassService) sessionCall(op string, req SessionRequest, path route, seg
 	cl := s.v2call(op, http.MethodPost, path)
 	cl.header = formHeader()
 	cl.body = p.encodeBytes()
-	return cl, nil
+	return cl, s.prepare(cl, req.Device, mode, req.Headers, allowed)
 }
 
 // SessionInfo is what an authentication session already has and still misses, and the device that
