@@ -27,12 +27,12 @@ import (
 // RegCode, CheckAuthNByRegCode, PreauthorizeByRegCode) send the bearer token only when a token source
 // is configured, and no device headers: they run on behalf of a browser, not of the device.
 
-// v1Throttle is the least wait after a 429 without Retry-After: Adobe's token bucket refills one
-// request per second.
-const v1Throttle = time.Second
-
-// v1MaxRegCodeTTL is reggie's documented ceiling; a larger ttl is a 400.
-const v1MaxRegCodeTTL = 10 * time.Hour
+const (
+	// v1Throttle is the least wait after a 429 without Retry-After: Adobe's token bucket refills one
+	// request per second.
+	v1Throttle      = time.Second
+	v1MaxRegCodeTTL = 10 * time.Hour // reggie's documented ceiling; a larger ttl is a 400
+)
 
 // AuthenticateRequest is the login web app's /api/v1/authenticate call.
 type AuthenticateRequest struct {
@@ -232,13 +232,12 @@ func (s *ClientlessService) deviceQuery(op, method string, path route, req Clien
 		return nil, err
 	}
 	rq.Requestor, rq.DeviceID = req.RequestorID, deviceID
-	if cl.query, err = queryOf(rq); err != nil {
-		return nil, invalid("request", "%v", err)
-	}
+	cl.query, _ = queryOf(rq)
 	return cl, nil
 }
 
-// v1ResourceQuery is the query of the device-side calls (and, for authorize, generic_data).
+// v1ResourceQuery is the query of the device-side calls (and, for authorize, generic_data). It and
+// the two forms below are strings and integers only, which go-querystring encodes without fail.
 type v1ResourceQuery struct {
 	Requestor   string `url:"requestor"`
 	DeviceID    string `url:"deviceId"`
@@ -285,10 +284,7 @@ func (s *ClientlessService) CreateRegCode(ctx context.Context, req RegCodeReques
 	if err := checkText("MVPD", req.MVPD); err != nil {
 		return nil, err
 	}
-	body, err := queryOf(v1RegCodeForm{DeviceID: deviceID, MVPD: req.MVPD, TTL: int64(req.TTL / time.Second)})
-	if err != nil {
-		return nil, invalid("RegCodeRequest", "%v", err)
-	}
+	body, _ := queryOf(v1RegCodeForm{DeviceID: deviceID, MVPD: req.MVPD, TTL: int64(req.TTL / time.Second)})
 	cl.header.Set("Content-Type", "application/x-www-form-urlencoded")
 	cl.body, cl.answers = []byte(body), []int{http.StatusCreated, http.StatusOK}
 	return send(ctx, s.client, cl, v1DecodeRegCode)
@@ -367,9 +363,7 @@ func (s *ClientlessService) WaitForAuthN(ctx context.Context, req ClientlessRequ
 	if interval < 0 {
 		return invalid("interval", "negative")
 	}
-	if interval == 0 {
-		interval = 5 * time.Second
-	}
+	interval = cmp.Or(interval, 5*time.Second)
 	// Bad input is a *ValidationError whatever the context: the loop below would see a cancelled
 	// context before CheckAuthN sees the request.
 	if _, _, err := s.deviceCall("clientless.checkauthn", http.MethodGet, pathf("/api/v1/checkauthn"), req); err != nil {
@@ -530,11 +524,8 @@ func (s *ClientlessService) FreePreview(ctx context.Context, req FreePreviewRequ
 	if err := checkText("GenericData", req.GenericData); err != nil {
 		return err
 	}
-	body, err := queryOf(v1FreePreviewForm{RequestorID: req.RequestorID, DeviceID: deviceID, MSOID: req.MSOID,
+	body, _ := queryOf(v1FreePreviewForm{RequestorID: req.RequestorID, DeviceID: deviceID, MSOID: req.MSOID,
 		DomainName: req.DomainName, GenericData: req.GenericData})
-	if err != nil {
-		return invalid("FreePreviewRequest", "%v", err)
-	}
 	cl.header.Set("Content-Type", "application/x-www-form-urlencoded")
 	cl.body = []byte(body)
 	_, err = s.client.do(ctx, cl)

@@ -1,9 +1,10 @@
 package tvauth
 
 // logout.go: the sign-out of every family: Pass v2 logout and its next actions, Clientless v1 logout,
-// the signed WebAPI logout and the AGS signOut.
+// the signed WebAPI logout and the AGS signOut. Their request types and helpers stay with their family.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -11,13 +12,6 @@ import (
 	"slices"
 	"strings"
 )
-
-// The request types and helpers of each sign-out stay with the rest of its family (clientless*.go,
-// webapi*.go, signon.go, ags_*.go).
-//
-// Adobe Pass REST API v2 logout: the server deletes the device's profiles for the MVPD (regular and
-// single sign-on ones) and answers with one next action per deleted profile: open an MVPD logout page
-// in a user agent, ask the user to sign out at partner (Apple) level, or nothing.
 
 // LogoutRequest is a Pass v2 logout.
 type LogoutRequest struct {
@@ -28,7 +22,8 @@ type LogoutRequest struct {
 	Headers         PassHeaders // optional: VisitorID and the SSO tokens (single logout)
 }
 
-// LogoutResult is one LogoutAction per entry of "logouts", sorted by MVPD.
+// LogoutResult is one LogoutAction per entry of "logouts", sorted by MVPD: the server deleted the
+// device's profiles for the MVPD (regular and single sign-on ones), and each action says what is left.
 type LogoutResult struct {
 	Actions []LogoutAction // one per profile the server deleted; empty when there was none
 }
@@ -39,9 +34,8 @@ type LogoutAction struct {
 	Name ActionName // actionName: logout, partner_logout, complete, invalid, or a newer value as-is
 	Type ActionType // actionType: interactive, partner_interactive, none, or a newer value as-is
 	URL  *url.URL   // absolute: a relative url is resolved against the Pass base URL (RFC 3986); nil when absent
-	// RawURL is the entry's url exactly as sent when it could not be parsed as a URL; URL is nil
-	// then. The server has already deleted the profile, so the action is kept (with the other MVPDs'
-	// actions) rather than failing the whole logout: see HasInvalidURL. Empty for every other entry.
+	// RawURL is the entry's url as sent when it is not a URL (URL is nil then), empty otherwise: the
+	// profile is deleted already, so the action is kept rather than failing the logout (HasInvalidURL).
 	RawURL string
 }
 
@@ -86,9 +80,7 @@ func (s *PassService) Logout(ctx context.Context, req LogoutRequest) (*LogoutRes
 }
 
 // decodeLogout reads a LogoutResponse. A body without "logouts" (null, {}, another object) is an
-// error: read as "no actions" it would tell the caller that nothing is left to do. Unknown action names
-// and types are kept; a url that cannot be parsed is kept in RawURL, so that one bad entry does not
-// lose the other MVPDs' actions (the server deleted those profiles already).
+// error: read as "no actions" it would tell the caller that nothing is left to do.
 func decodeLogout(r *response) (*LogoutResult, error) {
 	var w struct {
 		Logouts map[string]struct {
@@ -114,10 +106,7 @@ func decodeLogout(r *response) (*LogoutResult, error) {
 	out := &LogoutResult{Actions: make([]LogoutAction, 0, len(keys))}
 	for _, key := range keys {
 		l := w.Logouts[key]
-		a := LogoutAction{MVPD: l.MVPD, Name: l.ActionName, Type: l.ActionType}
-		if a.MVPD == "" {
-			a.MVPD = key
-		}
+		a := LogoutAction{MVPD: cmp.Or(l.MVPD, key), Name: l.ActionName, Type: l.ActionType}
 		if u, err := r.resolve(l.URL); err == nil {
 			a.URL = u
 		} else {
@@ -132,8 +121,6 @@ func decodeLogout(r *response) (*LogoutResult, error) {
 	return out, nil
 }
 
-// Adobe Pass REST API v1 (clientless): Adobe-side tokens only, no MVPD logout.
-
 // Logout deletes the device's authentication and authorisation tokens on Adobe's side
 // (DELETE /api/v1/logout, 204). It does not sign the user out of the MVPD.
 func (s *ClientlessService) Logout(ctx context.Context, req ClientlessRequest) error {
@@ -145,15 +132,10 @@ func (s *ClientlessService) Logout(ctx context.Context, req ClientlessRequest) e
 	return err
 }
 
-// NINA WebAPI: the one signed call the SDK makes for the user.
-
 // Logout ends the session's sign-in (/auth/logout, signed). Any statusCode other than 200 is a
 // *WebAPIError: 401 and 440–444 match ErrUnauthorized; 430, 441 and 607 match ErrRateLimited.
 func (s *WebAPIService) Logout(ctx context.Context, req WebAPILogoutRequest) (*WebAPIResponse, error) {
-	method := strings.ToUpper(req.Method)
-	if method == "" {
-		method = http.MethodGet
-	}
+	method := cmp.Or(strings.ToUpper(req.Method), http.MethodGet)
 	if err := s.client.requireConfigured(svcWebAPI, method, authNone); err != nil {
 		return nil, err
 	}
@@ -188,8 +170,6 @@ func (s *WebAPIService) Logout(ctx context.Context, req WebAPILogoutRequest) (*W
 	return &WebAPIResponse{StatusCode: rep.StatusCode, StatusText: rep.StatusText,
 		StatusDetailCode: rep.StatusDetailCode, RequestID: rep.RequestID}, nil
 }
-
-// OpenTV AGS.
 
 // SignOut ends the session of an access token (POST /signOut, Authorization: Bearer <accessToken>).
 // The body is req.Parameters.

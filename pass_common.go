@@ -2,6 +2,7 @@ package tvauth
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -12,9 +13,8 @@ import (
 	"time"
 )
 
-// What the Adobe Pass REST API v2 calls share: next-action names, the optional request headers, the
-// device header modes, timestamps that arrive as numbers or strings, and a decoder that tolerates the
-// trailing commas of Adobe's published samples.
+// What the Adobe Pass REST API v2 calls share: next actions, optional headers, device header modes,
+// timestamps and a decoder that tolerates the trailing commas of Adobe's published samples.
 
 // passThrottleFloor is Adobe's rule for its throttling layer: after a 429, wait at least one second.
 const passThrottleFloor = time.Second
@@ -135,24 +135,20 @@ func (f FrameworkStatus) Encode() (string, error) {
 	if f.AccessStatus == "" {
 		return "", invalid("FrameworkStatus.AccessStatus", "empty")
 	}
-	type permission struct {
-		AccessStatus string `json:"accessStatus"`
+	var body struct {
+		Permission struct {
+			AccessStatus string `json:"accessStatus"`
+		} `json:"frameworkPermissionInfo"`
+		Provider struct {
+			ID             string `json:"id,omitempty"`
+			ExpirationDate string `json:"expirationDate,omitempty"`
+		} `json:"frameworkProviderInfo"`
 	}
-	type provider struct {
-		ID             string `json:"id,omitempty"`
-		ExpirationDate string `json:"expirationDate,omitempty"`
-	}
-	body := struct {
-		Permission permission `json:"frameworkPermissionInfo"`
-		Provider   provider   `json:"frameworkProviderInfo"`
-	}{Permission: permission{f.AccessStatus}, Provider: provider{ID: f.ProviderID}}
+	body.Permission.AccessStatus, body.Provider.ID = f.AccessStatus, f.ProviderID
 	if !f.ExpirationDate.IsZero() {
 		body.Provider.ExpirationDate = strconv.FormatInt(f.ExpirationDate.UnixMilli(), 10)
 	}
-	b, err := json.Marshal(body)
-	if err != nil {
-		return "", err
-	}
+	b, _ := json.Marshal(body) // strings only: it cannot fail
 	return base64.StdEncoding.EncodeToString(b), nil
 }
 
@@ -160,26 +156,18 @@ func (f FrameworkStatus) Encode() (string, error) {
 type passDeviceMode int
 
 const (
-	// deviceRequired: AP-Device-Identifier and X-Device-Info must be sent (X-Forwarded-For when known).
-	deviceRequired passDeviceMode = iota
-	// deviceOptional: the same three headers, sent when a device is known.
-	deviceOptional
-	// deviceInfoOnly: X-Device-Info (and X-Forwarded-For) when a device is known (the DCR token
-	// endpoint: a token source serves every device of a server-to-server backend and has no request
-	// of its own to take a device from).
+	deviceRequired passDeviceMode = iota // AP-Device-Identifier, X-Device-Info (X-Forwarded-For when known)
+	deviceOptional                       // the same three headers, when a device is known
+	// deviceInfoOnly: X-Device-Info (and X-Forwarded-For) when a device is known: the DCR token
+	// endpoint, whose token source serves every device of a backend and has no request to take one from.
 	deviceInfoOnly
-	// deviceInfoRequired: X-Device-Info must be sent (DCR registration, where Adobe requires it and the
-	// request can carry its own device).
-	deviceInfoRequired
-	// forwardedOnly: only X-Forwarded-For, when the device has one (reads by code, resume).
-	forwardedOnly
+	deviceInfoRequired // X-Device-Info must be sent (DCR registration: Adobe requires it)
+	forwardedOnly      // only X-Forwarded-For, when the device has one (reads by code, resume)
 )
 
 // setDevice writes the device headers an endpoint takes from d, or the client's default device.
 func (s *PassService) setDevice(h http.Header, d *Device, mode passDeviceMode) error {
-	if d == nil {
-		d = s.client.cfg.device
-	}
+	d = cmp.Or(d, s.client.cfg.device)
 	// A line break would smuggle in headers. Go's transport would refuse it too, but only inside the
 	// pipeline, as a transport error rather than as bad input.
 	if d != nil {
@@ -187,8 +175,7 @@ func (s *PassService) setDevice(h http.Header, d *Device, mode passDeviceMode) e
 			return err
 		}
 	}
-	switch mode {
-	case deviceRequired, deviceOptional:
+	if mode == deviceRequired || mode == deviceOptional {
 		return s.client.deviceHeaders(h, d, mode == deviceRequired)
 	}
 	if d == nil {
@@ -275,8 +262,7 @@ func (t passTime) Time() time.Time { return time.Time(t) }
 
 // passUnmarshal decodes a JSON reply. Adobe's own samples carry trailing commas ({"a":1,}); when
 // strict decoding fails on a syntax error, the body is decoded once more with those commas dropped.
-// Any other defect (a missing comma, unescaped quotes, an HTML page) stays an error, which the
-// pipeline returns as a *DecodeError.
+// Any other defect (a missing comma, unescaped quotes, an HTML page) stays an error.
 func passUnmarshal(body []byte, v any) error {
 	body = trimBOM(body)
 	err := json.Unmarshal(body, v)
