@@ -156,10 +156,10 @@ func (f FrameworkStatus) Encode() (string, error) {
 type passDeviceMode int
 
 const (
-	deviceRequired passDeviceMode = iota // AP-Device-Identifier, X-Device-Info (X-Forwarded-For when known)
+	deviceRequired passDeviceMode = iota // AP-Device-Identifier, X-Device-Info; X-Forwarded-For if known
 	deviceOptional                       // the same three headers, when a device is known
 	// deviceInfoOnly: X-Device-Info (and X-Forwarded-For) when a device is known: the DCR token
-	// endpoint, whose token source serves every device of a backend and has no request to take one from.
+	// endpoint, whose token source serves every device of a backend, with no request to take one from.
 	deviceInfoOnly
 	deviceInfoRequired // X-Device-Info must be sent (DCR registration: Adobe requires it)
 	forwardedOnly      // only X-Forwarded-For, when the device has one (reads by code, resume)

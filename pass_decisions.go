@@ -9,9 +9,8 @@ import (
 	"time"
 )
 
-// Adobe Pass REST API v2 decisions: authorization (with the media token playback needs) and
-// preauthorization of a list of resources. A deny is an HTTP 200 whose item carries an Enhanced Error
-// Code object: it stays on its Decision, it is not the call's error.
+// Adobe Pass REST API v2 decisions: authorization (with the media token) and preauthorization. A
+// deny is a 200 whose item carries an Enhanced Error Code: it stays on its Decision, not the call's.
 
 // DecisionSource says who made a decision. Values the server adds later decode as-is.
 type DecisionSource string
@@ -82,12 +81,12 @@ func (r *DecisionsResult) Decision(resource string) (Decision, bool) {
 	return Decision{}, false
 }
 
-// decodeDecisions reads a DecisionsResponse; item errors become *PassError values (status loosely
-// typed, like top-level ones). Item errors are server text handed back as data, outside the pipeline's
-// error scrubbing: they are scrubbed here of every secret the call sent, the bearer token included.
+// decodeDecisions reads a DecisionsResponse. Item errors become *PassError values, server text handed
+// back as data outside the pipeline's error scrubbing: they are scrubbed here of every secret the call
+// sent, the bearer token included.
 func decodeDecisions(r *response) (*DecisionsResult, error) {
-	// The keys are Decision's field names but for case, which encoding/json ignores: only the fields
-	// whose wire types differ shadow Decision's.
+	// Keys are Decision's field names but for case, which encoding/json ignores: the fields whose wire
+	// types differ shadow Decision's.
 	var w struct {
 		Decisions []struct {
 			Decision

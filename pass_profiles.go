@@ -11,9 +11,8 @@ import (
 	"time"
 )
 
-// Adobe Pass REST API v2 profiles: the authenticated MVPD sessions of a device, by service provider, by
-// MVPD or by authentication code, the poll that waits for a second-screen login to create one, and the
-// partner (Apple) SSO endpoints that create one from a partner authentication response.
+// Adobe Pass REST API v2 profiles: a device's authenticated MVPD sessions (by service provider, MVPD
+// or code), the wait for a second-screen login, and the partner (Apple) SSO endpoints.
 
 // ProfileType says how a profile was created. Values the server adds later decode as-is.
 type ProfileType string
@@ -39,7 +38,7 @@ type Profile struct {
 	Attributes map[string]ProfileAttribute // user metadata: userID, householdID, zip, …
 }
 
-// ProfileAttribute is one user metadata value. Value is the raw JSON: a string, number, list or map.
+// ProfileAttribute is one user metadata value.
 type ProfileAttribute struct {
 	Value json.RawMessage // the value as sent: a JSON string, number, list or map
 	State string          // "plain", or "enc" when Value is encrypted
@@ -68,8 +67,7 @@ func (r *ProfilesResult) Profile(mvpd string) (Profile, bool) {
 }
 
 func decodeProfiles(r *response) (*ProfilesResult, error) {
-	// The keys are Profile's field names but for case, which encoding/json ignores: only the
-	// timestamps shadow Profile's.
+	// Keys are Profile's field names but for case, which encoding/json ignores: the timestamps shadow.
 	var w struct {
 		Profiles map[string]struct {
 			Profile
@@ -195,12 +193,10 @@ func (s *PassService) waitForProfile(ctx context.Context, serviceProvider, code 
 			}
 			wait = min(wait, left)
 		}
-		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return nil, ctx.Err()
-		case <-t.C:
+		case <-time.After(wait): // unreferenced, it is collected (Go 1.23+)
 		}
 	}
 }
