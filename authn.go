@@ -198,14 +198,13 @@ func refetchMargin(lifetime time.Duration) time.Duration {
 //
 // With WithPassTokenStore the token is shared by every replica using the store: see PassTokenStore.
 func (s *PassService) TokenSource(creds ClientCredentials) oauth2.TokenSource {
-	ts := &passTokenSource{clientID: creds.ClientID}
 	fetch := func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
 		return s.AccessToken(ctx, creds)
 	}
 	if store := s.client.cfg.passTokenStore; store != nil {
 		fetch = sharedPassFetch(s.client, store, creds.ClientID, fetch)
 	}
-	ts.tokenCache = newTokenCache(0, fetch)
+	ts := &passTokenSource{clientID: creds.ClientID, tokenCache: newTokenCache(0, fetch)}
 	ts.timeout = s.client.cfg.fetchBudget(s.client.cfg.passTokenStore != nil)
 	ts.observer, ts.family = s.client.cfg.observer, "pass"
 	return ts
@@ -268,9 +267,8 @@ type AuthenticationRequest struct {
 	AttributesNames []string // attributes the partner should release
 }
 
-// decodeSession reads a SessionResponse; url is resolved against the Pass base URL. Its keys are
-// Session's field names but for case, which encoding/json ignores (as it does for tags): only url and
-// the timestamps need wire types of their own, and shadow Session's fields.
+// decodeSession reads a SessionResponse; url is resolved against the Pass base URL. Keys are Session's
+// field names but for case, which encoding/json ignores: url and the timestamps shadow Session's.
 func decodeSession(r *response) (*Session, error) {
 	var w struct {
 		Session
@@ -370,8 +368,8 @@ func decodeSessionInfo(r *response) (*SessionInfo, error) {
 	}
 	info := &SessionInfo{MissingParameters: w.MissingParameters, NotBefore: w.NotBefore.Time(),
 		NotAfter: w.NotAfter.Time()}
-	if len(w.Device) > 0 && string(w.Device) != "null" {
-		info.Device = bytes.Clone(w.Device)
+	if string(w.Device) != "null" {
+		info.Device = w.Device // json.RawMessage holds its own copy
 	}
 	if w.ExistingParameters != nil {
 		info.ExistingParameters = make(map[string]string, len(w.ExistingParameters))
@@ -405,11 +403,8 @@ func (s *PassService) AuthenticateURL(serviceProvider, code string) (string, err
 	return s.client.bases[svcPass].String() + pathf("/api/v2/authenticate/{serviceProvider}/{code}", serviceProvider, code).path, nil
 }
 
-// Adobe Pass REST API v2 configuration: the service provider's registered domains and the MVPDs it has
-// an active integration with, i.e. what a TV provider picker offers.
-
 // Configuration is a service provider's REST API v2 configuration: its domains and the MVPDs it has an
-// active integration with.
+// active integration with, i.e. what a TV provider picker offers.
 type Configuration struct {
 	Device     string          // the device type Adobe classified the caller as
 	ClientType string          // the client type Adobe classified the caller as
