@@ -16,21 +16,18 @@ import (
 	"time"
 )
 
-// The legacy Adobe Pass REST API v1 ("clientless"). A streaming device without a browser asks the
-// registration service (reggie) for a code, shows it, and polls CheckAuthN while the user signs in
-// with the MVPD on a second screen: that login web app lists MVPDs (Config) and sends the browser to
-// AuthenticateURL. The device then authorises resources and fetches short media tokens.
+// The legacy Adobe Pass REST API v1 ("clientless"). A device without a browser asks the registration
+// service (reggie) for a code, shows it, and polls CheckAuthN while the user signs in with the MVPD on
+// a second screen: that login web app lists MVPDs (Config) and sends the browser to AuthenticateURL.
 //
-// Authorisation: the calls a streaming device makes need WithPassTokenSource (ErrNotConfigured
-// otherwise) and a device (the request's, or WithDevice) for X-Device-Info, AP-Device-Identifier and
-// the deviceId parameter. The calls the login web app makes (Config, AuthenticateURL, Authenticate,
-// RegCode, CheckAuthNByRegCode, PreauthorizeByRegCode) send the bearer token only when a token source
-// is configured, and no device headers: they run on behalf of a browser, not of the device.
+// The device's calls need WithPassTokenSource (ErrNotConfigured otherwise) and a device (the
+// request's, or WithDevice) for X-Device-Info, AP-Device-Identifier and deviceId. The login web app's
+// calls (Config, AuthenticateURL, Authenticate, RegCode, CheckAuthNByRegCode, PreauthorizeByRegCode)
+// send the bearer token only when a token source is configured, and no device headers: they run on
+// behalf of a browser, not of the device.
 
 const (
-	// v1Throttle is the least wait after a 429 without Retry-After: Adobe's token bucket refills one
-	// request per second.
-	v1Throttle      = time.Second
+	v1Throttle      = time.Second    // least wait after a 429 without Retry-After: 1 request/s refills
 	v1MaxRegCodeTTL = 10 * time.Hour // reggie's documented ceiling; a larger ttl is a 400
 )
 
@@ -183,8 +180,7 @@ func v1DecodeLocation(r *response) (*url.URL, error) {
 	return r.Request.ResolveReference(u), nil
 }
 
-// check is how every v1 call starts: the client is configured for it, and the name/value pairs that
-// become path segments are valid ones.
+// check is how every v1 call starts: the client is configured for it, and the path segments are valid.
 func (s *ClientlessService) check(method string, auth authMode, segments ...string) error {
 	if err := s.client.requireConfigured(svcClientless, method, auth); err != nil {
 		return err
@@ -224,8 +220,7 @@ func (s *ClientlessService) deviceCall(op, method string, path route, req Client
 	return cl, d.ID, nil
 }
 
-// deviceQuery is deviceCall with the query of the device-side calls: requestor and deviceId, plus
-// the resource fields of rq.
+// deviceQuery is deviceCall with the query: requestor and deviceId, plus the resource fields of rq.
 func (s *ClientlessService) deviceQuery(op, method string, path route, req ClientlessRequest, rq v1ResourceQuery) (*call, error) {
 	cl, deviceID, err := s.deviceCall(op, method, path, req)
 	if err != nil {
@@ -428,8 +423,7 @@ func (s *ClientlessService) MediaToken(ctx context.Context, req ClientlessResour
 	return send(ctx, s.client, cl, v1DecodeShortMediaToken)
 }
 
-// resourceCall checks the request of a call about one resource and starts the call. The resource
-// may be an MRSS document (see checkResource).
+// resourceCall checks and starts a call about one resource, which may be an MRSS document.
 func (s *ClientlessService) resourceCall(op string, path route, req ClientlessRequest, resource, genericData string) (*call, error) {
 	if err := s.check(http.MethodGet, authPassBearer); err != nil {
 		return nil, err

@@ -204,8 +204,7 @@ func (s *PassService) v2call(op, method string, path route) *call {
 		auth: authPassBearer, throttleFloor: passThrottleFloor, decodeError: decodePassError}
 }
 
-// check is how every Pass call starts: the client is configured for it, and the name/value pairs
-// that become path segments are valid ones.
+// check is how every Pass call starts: the client is configured for it, and path segments are valid.
 func (s *PassService) check(method string, auth authMode, segments ...string) error {
 	if err := s.client.requireConfigured(svcPass, method, auth); err != nil {
 		return err
