@@ -72,13 +72,6 @@ func (v *v1Strings) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, (*[]string)(v)) // null makes it nil
 }
 
-func v1Truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
-
 // errV1EmptyBody: an answer status whose documented body is missing.
 var errV1EmptyBody = errors.New("empty body")
 
@@ -104,7 +97,7 @@ func v1Unmarshal(body []byte, v any, xmlRoot string) error {
 		}
 		if se, ok := tok.(xml.StartElement); ok {
 			if se.Name.Local != xmlRoot {
-				return fmt.Errorf("XML reply <%s> is not <%s>", v1Truncate(se.Name.Local, 40), xmlRoot)
+				return fmt.Errorf("XML reply <%.40s> is not <%s>", se.Name.Local, xmlRoot)
 			}
 			break
 		}
@@ -230,7 +223,7 @@ func v1DecodePreauthorization(reply *response) (*Preauthorization, error) {
 		case len(r.Error) > 0 && r.Error[0] == '{':
 			var b passErrorBody
 			if err := unmarshalPassError(r.Error, &b); err != nil {
-				return nil, fmt.Errorf("resource %q: error: %w", v1Truncate(r.ID, 40), err)
+				return nil, fmt.Errorf("resource %.40q: error: %w", r.ID, err)
 			}
 			item.Error = &PassError{HTTPStatus: status}
 			item.Error.fillFromJSON(&b)
@@ -345,11 +338,7 @@ func v1FindMVPDList(raw json.RawMessage, inList bool, depth int) ([]json.RawMess
 	}
 	if depth < 3 {
 		for _, key := range []string{"mvpds", "mvpd", "requestor", "config"} {
-			v, ok := obj[key]
-			if !ok {
-				continue
-			}
-			list, err := v1FindMVPDList(v, key == "mvpds" || key == "mvpd", depth+1)
+			list, err := v1FindMVPDList(obj[key], key == "mvpds" || key == "mvpd", depth+1) // absent: nil
 			if err != nil || list != nil {
 				return list, err
 			}
