@@ -273,7 +273,7 @@ func (s *ClientlessService) CreateRegCode(ctx context.Context, req RegCodeReques
 		return nil, invalid("TTL", "negative")
 	case req.TTL > v1MaxRegCodeTTL:
 		return nil, invalid("TTL", "%v is over the 10 h maximum", req.TTL)
-	case req.TTL > 0 && req.TTL%time.Second != 0:
+	case req.TTL%time.Second != 0:
 		return nil, invalid("TTL", "%v is not a whole number of seconds", req.TTL)
 	}
 	if err := checkText("MVPD", req.MVPD); err != nil {

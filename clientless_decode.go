@@ -266,10 +266,9 @@ func v1DecodeUserMetadata(r *response) (*UserMetadata, error) {
 	return &UserMetadata{Updated: w.Updated.time(), Encrypted: w.Encrypted, Data: w.Data}, nil
 }
 
-// v1MVPDWire is one MVPD of the /config reply, whose JSON shape Adobe does not document beyond
-// "the /config servlet's MVPD XML, as JSON" and the Platform SSO properties.
-// Its keys are ClientlessMVPD's field names but for case, which encoding/json ignores: the fields sent
-// with looser types shadow ClientlessMVPD's.
+// v1MVPDWire is one MVPD of the /config reply, documented only as "the /config servlet's MVPD XML, as
+// JSON" and by its Platform SSO properties. Keys are ClientlessMVPD's field names but for case, which
+// encoding/json ignores: the fields sent with looser types shadow ClientlessMVPD's.
 type v1MVPDWire struct {
 	ClientlessMVPD
 	IFrameRequired, EnablePlatformServices, DisplayInPlatformPicker flexBool

@@ -58,10 +58,8 @@ type ProfilesResult struct {
 
 // Profile returns the profile for an MVPD.
 func (r *ProfilesResult) Profile(mvpd string) (Profile, bool) {
-	for _, p := range r.Profiles {
-		if p.MVPD == mvpd {
-			return p, true
-		}
+	if i := slices.IndexFunc(r.Profiles, func(p Profile) bool { return p.MVPD == mvpd }); i >= 0 {
+		return r.Profiles[i], true
 	}
 	return Profile{}, false
 }
