@@ -72,13 +72,12 @@ func v1AuthenticateQuery(req AuthenticateRequest, prefix ...string) (string, err
 	}
 	entityName := false // an Extra name starts with a legacy entity name (the fixed ones do not)
 	for _, k := range slices.Sorted(maps.Keys(req.Extra)) {
-		if k == "" {
+		switch {
+		case k == "":
 			return "", invalid("Extra", "empty parameter name")
-		}
-		if slices.Contains(v1AuthenticateFixed, k) {
+		case slices.Contains(v1AuthenticateFixed, k):
 			return "", invalid("Extra", "parameter %q is set by its own field", k)
-		}
-		if controlAt(k) >= 0 {
+		case controlAt(k) >= 0:
 			return "", invalid("Extra", "a parameter name contains a control character")
 		}
 		for _, v := range req.Extra[k] {
@@ -327,13 +326,10 @@ func (s *ClientlessService) CheckAuthN(ctx context.Context, req ClientlessReques
 // CheckAuthNByRegCode lets the login web app confirm that the sign-in with the MVPD completed
 // (GET /api/v1/checkauthn/{code}): true on 200, false on 403.
 func (s *ClientlessService) CheckAuthNByRegCode(ctx context.Context, requestorID, code string) (bool, error) {
-	if err := s.check(http.MethodGet, authNone); err != nil {
+	if err := s.check(http.MethodGet, authNone, "RegCode", code); err != nil {
 		return false, err
 	}
 	if err := v1Require("RequestorID", requestorID); err != nil {
-		return false, err
-	}
-	if err := requireSegments("RegCode", code); err != nil {
 		return false, err
 	}
 	cl := s.v1call("clientless.checkauthn", http.MethodGet, pathf("/api/v1/checkauthn/{code}", code), s.optionalBearer())
@@ -349,21 +345,18 @@ func v1Authenticated(r *response) (bool, error) { return r.StatusCode != http.St
 // other than "not yet" occurs, or ctx ends. Adobe recommends a "Continue" button over polling; when
 // polling, keep the interval well above the 1 request/s throttle.
 func (s *ClientlessService) WaitForAuthN(ctx context.Context, req ClientlessRequest, interval time.Duration) error {
-	if err := s.check(http.MethodGet, authPassBearer); err != nil {
-		return err
-	}
-	if ctx == nil { // the wait selects on ctx.Done() before any request checks it
-		return invalid("ctx", "nil context")
-	}
-	if interval < 0 {
-		return invalid("interval", "negative")
-	}
-	interval = cmp.Or(interval, 5*time.Second)
 	// Bad input is a *ValidationError whatever the context: the loop below would see a cancelled
 	// context before CheckAuthN sees the request.
 	if _, _, err := s.deviceCall("clientless.checkauthn", http.MethodGet, pathf("/api/v1/checkauthn"), req); err != nil {
 		return err
 	}
+	switch {
+	case ctx == nil: // the wait selects on ctx.Done() before any request checks it
+		return invalid("ctx", "nil context")
+	case interval < 0:
+		return invalid("interval", "negative")
+	}
+	interval = cmp.Or(interval, 5*time.Second)
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -481,10 +474,10 @@ func v1ResourceList(ids []string) (string, error) {
 		return "", invalid("Resources", "required")
 	}
 	for i, id := range ids {
-		if strings.TrimSpace(id) == "" {
+		switch {
+		case strings.TrimSpace(id) == "":
 			return "", invalid("Resources", "resource %d is empty", i)
-		}
-		if strings.Contains(id, ",") {
+		case strings.Contains(id, ","):
 			return "", invalid("Resources", "resource %d contains a comma, the list separator", i)
 		}
 		if err := checkResource("Resources["+strconv.Itoa(i)+"]", id); err != nil {

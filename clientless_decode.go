@@ -77,7 +77,8 @@ var errV1EmptyBody = errors.New("empty body")
 
 // v1Unmarshal unmarshals a v1 answer into v as JSON, or as XML when the body is XML: Adobe answers
 // XML when a proxy drops the Accept header, and several endpoints document XML as their default. An
-// XML body must have the documented root element: an HTML page is well-formed enough to decode.
+// XML body must have the documented root element: an HTML page is well-formed enough to decode. An
+// empty xmlRoot reads JSON only.
 func v1Unmarshal(body []byte, v any, xmlRoot string) error {
 	body = trimBOM(body)
 	if len(body) == 0 {
@@ -86,7 +87,7 @@ func v1Unmarshal(body []byte, v any, xmlRoot string) error {
 	if isJSONNull(body) {
 		return errNullReply
 	}
-	if body[0] != '<' {
+	if body[0] != '<' || xmlRoot == "" {
 		return json.Unmarshal(body, v)
 	}
 	d := xml.NewDecoder(bytes.NewReader(body))
@@ -248,19 +249,12 @@ func v1DecodePreauthorization(reply *response) (*Preauthorization, error) {
 
 // v1DecodeUserMetadata reads the JSON form only: Adobe documents no XML schema for it.
 func v1DecodeUserMetadata(r *response) (*UserMetadata, error) {
-	body := trimBOM(r.Body)
-	if len(body) == 0 {
-		return nil, errV1EmptyBody
-	}
-	if isJSONNull(body) {
-		return nil, errNullReply
-	}
 	var w struct {
 		Updated   msTime                     `json:"updated"`
 		Encrypted v1Strings                  `json:"encrypted"`
 		Data      map[string]json.RawMessage `json:"data"`
 	}
-	if err := json.Unmarshal(body, &w); err != nil {
+	if err := v1Unmarshal(r.Body, &w, ""); err != nil {
 		return nil, err
 	}
 	return &UserMetadata{Updated: w.Updated.time(), Encrypted: w.Encrypted, Data: w.Data}, nil
