@@ -97,39 +97,37 @@ type ProfileRequest struct {
 // Profiles retrieves every valid profile of the device (GET /api/v2/{serviceProvider}/profiles).
 // Headers may carry VisitorID, the SSO tokens and PartnerFrameworkStatus.
 func (s *PassService) Profiles(ctx context.Context, req ProfileRequest) (*ProfilesResult, error) {
-	if err := s.check(http.MethodGet, authPassBearer, "ServiceProvider", req.ServiceProvider); err != nil {
-		return nil, err
-	}
-	cl := s.v2call("pass.profiles", http.MethodGet, pathf("/api/v2/{serviceProvider}/profiles", req.ServiceProvider))
-	if err := s.prepare(cl, req.Device, deviceRequired, req.Headers, hdrVisitor|hdrSSO|hdrPFS); err != nil {
-		return nil, err
-	}
-	return send(ctx, s.client, cl, decodeProfiles)
+	path := pathf("/api/v2/{serviceProvider}/profiles", req.ServiceProvider)
+	return s.profiles(ctx, "pass.profiles", path, req, deviceRequired, hdrVisitor|hdrSSO|hdrPFS,
+		"ServiceProvider", req.ServiceProvider)
 }
 
 // ProfileForMVPD retrieves the device's profile for one MVPD (GET
 // /api/v2/{serviceProvider}/profiles/{mvpd}). Headers may also carry TempPassIdentity. A TempPass
 // whose time or resources ran out answers 403 (*PassError, e.g. temporary_access_duration_limit_exceeded).
 func (s *PassService) ProfileForMVPD(ctx context.Context, req ProfileRequest) (*ProfilesResult, error) {
-	if err := s.check(http.MethodGet, authPassBearer, "ServiceProvider", req.ServiceProvider, "MVPD", req.MVPD); err != nil {
-		return nil, err
-	}
-	cl := s.v2call("pass.profileForMvpd", http.MethodGet, pathf("/api/v2/{serviceProvider}/profiles/{mvpd}", req.ServiceProvider, req.MVPD))
-	if err := s.prepare(cl, req.Device, deviceRequired, req.Headers, hdrVisitor|hdrSSO|hdrPFS|hdrTempPass); err != nil {
-		return nil, err
-	}
-	return send(ctx, s.client, cl, decodeProfiles)
+	path := pathf("/api/v2/{serviceProvider}/profiles/{mvpd}", req.ServiceProvider, req.MVPD)
+	return s.profiles(ctx, "pass.profileForMvpd", path, req, deviceRequired,
+		hdrVisitor|hdrSSO|hdrPFS|hdrTempPass, "ServiceProvider", req.ServiceProvider, "MVPD", req.MVPD)
 }
 
 // ProfileForCode retrieves the profile an authentication code produced (GET
 // /api/v2/{serviceProvider}/profiles/code/{code}); empty until the user completes the MVPD login.
 // Only X-Forwarded-For of the device is sent; Headers may carry VisitorID and TempPassIdentity.
 func (s *PassService) ProfileForCode(ctx context.Context, req ProfileRequest) (*ProfilesResult, error) {
-	if err := s.check(http.MethodGet, authPassBearer, "ServiceProvider", req.ServiceProvider, "Code", req.Code); err != nil {
+	path := pathf("/api/v2/{serviceProvider}/profiles/code/{code}", req.ServiceProvider, req.Code)
+	return s.profiles(ctx, "pass.profileForCode", path, req, forwardedOnly, hdrVisitor|hdrTempPass,
+		"ServiceProvider", req.ServiceProvider, "Code", req.Code)
+}
+
+// profiles reads profiles: segments are the name/value pairs of path's ids, for check.
+func (s *PassService) profiles(ctx context.Context, op string, path route, req ProfileRequest,
+	mode passDeviceMode, allowed passHeader, segments ...string) (*ProfilesResult, error) {
+	if err := s.check(http.MethodGet, authPassBearer, segments...); err != nil {
 		return nil, err
 	}
-	cl := s.v2call("pass.profileForCode", http.MethodGet, pathf("/api/v2/{serviceProvider}/profiles/code/{code}", req.ServiceProvider, req.Code))
-	if err := s.prepare(cl, req.Device, forwardedOnly, req.Headers, hdrVisitor|hdrTempPass); err != nil {
+	cl := s.v2call(op, http.MethodGet, path)
+	if err := s.prepare(cl, req.Device, mode, req.Headers, allowed); err != nil {
 		return nil, err
 	}
 	return send(ctx, s.client, cl, decodeProfiles)
