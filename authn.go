@@ -452,17 +452,6 @@ type configMVPDWire struct {
 	EnablePlatformServices, DisplayInPlatformPicker, EnforcePlatformPermissions       flexBool
 }
 
-func (m configMVPDWire) public() ConfigMVPD {
-	c := m.ConfigMVPD
-	c.IsTempPass, c.IsProxy = bool(m.IsTempPass), bool(m.IsProxy)
-	c.AuthPerAggregator, c.AuthPerBrowserSession = bool(m.AuthPerAggregator), bool(m.AuthPerBrowserSession)
-	c.PassiveAuthnEnabled = bool(m.PassiveAuthnEnabled)
-	c.EnablePlatformServices = bool(m.EnablePlatformServices)
-	c.DisplayInPlatformPicker = bool(m.DisplayInPlatformPicker)
-	c.EnforcePlatformPermissions = bool(m.EnforcePlatformPermissions)
-	return c
-}
-
 // decodeConfiguration reads a configuration reply. The docs table puts mvpds at the top level while
 // the samples nest them in requestor: both are read.
 func decodeConfiguration(r *response) (*Configuration, error) {
@@ -490,8 +479,16 @@ func decodeConfiguration(r *response) (*Configuration, error) {
 	for _, d := range wire.Requestor.Domains {
 		c.Requestor.Domains = append(c.Requestor.Domains, ConfigDomain{Name: d.Name, MVPDInitiated: bool(d.MVPDInitiated)})
 	}
-	for _, m := range append(wire.Requestor.MVPDs, wire.MVPDs...) {
-		c.Requestor.MVPDs = append(c.Requestor.MVPDs, m.public())
+	for _, w := range append(wire.Requestor.MVPDs, wire.MVPDs...) {
+		m := w.ConfigMVPD
+		m.IsTempPass, m.IsProxy = bool(w.IsTempPass), bool(w.IsProxy)
+		m.AuthPerAggregator = bool(w.AuthPerAggregator)
+		m.AuthPerBrowserSession = bool(w.AuthPerBrowserSession)
+		m.PassiveAuthnEnabled = bool(w.PassiveAuthnEnabled)
+		m.EnablePlatformServices = bool(w.EnablePlatformServices)
+		m.DisplayInPlatformPicker = bool(w.DisplayInPlatformPicker)
+		m.EnforcePlatformPermissions = bool(w.EnforcePlatformPermissions)
+		c.Requestor.MVPDs = append(c.Requestor.MVPDs, m)
 	}
 	return c, nil
 }

@@ -86,9 +86,8 @@ const (
 	hdrTempPass
 )
 
-// apply validates the headers against what the endpoint takes and writes the non-empty ones. Secret
-// values go to the call's redactor (the SSO header names are secret names already, but the TempPass
-// identity is not).
+// apply validates the headers against what the endpoint takes and writes the non-empty ones; secret
+// values go to the call's redactor (the TempPass identity's header name is not a secret name).
 func (h PassHeaders) apply(cl *call, allowed passHeader) error {
 	fields := []struct {
 		field, name, value string
@@ -167,24 +166,22 @@ const (
 
 // setDevice writes the device headers an endpoint takes from d, or the client's default device.
 func (s *PassService) setDevice(h http.Header, d *Device, mode passDeviceMode) error {
-	d = cmp.Or(d, s.client.cfg.device)
-	// A line break would smuggle in headers. Go's transport would refuse it too, but only inside the
-	// pipeline, as a transport error rather than as bad input.
-	if d != nil {
-		if err := checkHeaderValue("Device.ForwardedFor", d.ForwardedFor); err != nil {
-			return err
-		}
-	}
 	if mode == deviceRequired || mode == deviceOptional {
-		return s.client.deviceHeaders(h, d, mode == deviceRequired)
+		return s.client.deviceHeaders(h, d, mode == deviceRequired) // which checks ForwardedFor too
 	}
+	d = cmp.Or(d, s.client.cfg.device)
 	if d == nil {
 		if mode == deviceInfoRequired {
 			return invalid("Device", "no device: X-Device-Info is required; set the request's Device or WithDevice")
 		}
 		return nil
 	}
-	if mode == deviceInfoOnly || mode == deviceInfoRequired {
+	// A line break would smuggle in headers. Go's transport would refuse it too, but only inside the
+	// pipeline, as a transport error rather than as bad input.
+	if err := checkHeaderValue("Device.ForwardedFor", d.ForwardedFor); err != nil {
+		return err
+	}
+	if mode != forwardedOnly {
 		_, info, err := s.client.encodeDevice(d, false)
 		if err != nil {
 			return err
@@ -231,9 +228,8 @@ func requireSegments(nameValues ...string) error {
 	return nil
 }
 
-// passTime is a millisecond epoch timestamp that Adobe sends as a JSON number in some replies
-// (profiles, decisions, tokens) and as a JSON string in others (sessions). null, "" and absent mean
-// "not given" (the zero time).
+// passTime is a millisecond epoch timestamp, a JSON number in some replies (profiles, decisions,
+// tokens) and a JSON string in others (sessions); null, "" and absent are the zero time.
 type passTime time.Time
 
 func (t *passTime) UnmarshalJSON(b []byte) error { return unmarshalTextOrString(b, t) }

@@ -197,9 +197,8 @@ func (s *PassService) waitForProfile(ctx context.Context, serviceProvider, code 
 	}
 }
 
-// transientPollError: worth polling again (throttled, server trouble, no reply), unless the caller's
-// context is what ended or the request itself is wrong (say, a token source whose credentials are
-// incomplete): polling again would fail the same way until the code expired.
+// transientPollError: worth polling again (throttled, server trouble, no reply), unless the context
+// ended or the request is wrong (say, incomplete credentials): that fails until the code expires.
 func transientPollError(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrInvalidRequest) {
 		return false
