@@ -96,8 +96,7 @@ func decodeLogout(r *response) (*LogoutResult, error) {
 	if w.Logouts == nil {
 		return nil, errors.New(`logout reply has no "logouts" object`)
 	}
-	// Entries in key order, then stably by MVPD: the order never depends on map iteration, and the
-	// common reply (mvpd equal to its key) needs no second sort.
+	// Entries in key order, then stably by MVPD: the order never depends on map iteration.
 	keys := make([]string, 0, len(w.Logouts))
 	for key := range w.Logouts {
 		keys = append(keys, key)
@@ -114,10 +113,7 @@ func decodeLogout(r *response) (*LogoutResult, error) {
 		}
 		out.Actions = append(out.Actions, a)
 	}
-	byMVPD := func(a, b LogoutAction) int { return strings.Compare(a.MVPD, b.MVPD) }
-	if !slices.IsSortedFunc(out.Actions, byMVPD) {
-		slices.SortStableFunc(out.Actions, byMVPD)
-	}
+	slices.SortStableFunc(out.Actions, func(a, b LogoutAction) int { return strings.Compare(a.MVPD, b.MVPD) })
 	return out, nil
 }
 
