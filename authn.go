@@ -356,12 +356,11 @@ type SessionInfo struct {
 }
 
 func decodeSessionInfo(r *response) (*SessionInfo, error) {
-	var w struct {
-		ExistingParameters map[string]json.RawMessage `json:"existingParameters"`
-		MissingParameters  []string                   `json:"missingParameters"`
-		Device             json.RawMessage            `json:"device"`
-		NotBefore          passTime                   `json:"notBefore"`
-		NotAfter           passTime                   `json:"notAfter"`
+	var w struct { // keys are the field names but for case
+		ExistingParameters  map[string]json.RawMessage
+		MissingParameters   []string
+		Device              json.RawMessage
+		NotBefore, NotAfter passTime
 	}
 	if err := passUnmarshalObject(r.Body, &w); err != nil {
 		return nil, err
@@ -449,26 +448,23 @@ type ConfigMVPD struct {
 type configMVPDWire struct {
 	ConfigMVPD
 	IsTempPass, IsProxy, AuthPerAggregator, AuthPerBrowserSession, PassiveAuthnEnabled flexBool
-	EnablePlatformServices, DisplayInPlatformPicker, EnforcePlatformPermissions       flexBool
+	EnablePlatformServices, DisplayInPlatformPicker, EnforcePlatformPermissions        flexBool
 }
 
 // decodeConfiguration reads a configuration reply. The docs table puts mvpds at the top level while
-// the samples nest them in requestor: both are read.
+// the samples nest them in requestor: both are read. Keys are the field names but for case.
 func decodeConfiguration(r *response) (*Configuration, error) {
 	var wire struct {
-		Device     string `json:"device"`
-		ClientType string `json:"clientType"`
-		OS         string `json:"os"`
-		Requestor  struct {
-			ID      string `json:"id"`
-			Name    string `json:"name"`
-			Domains []struct {
-				Name          string   `json:"name"`
-				MVPDInitiated flexBool `json:"mvpdInitiated"`
-			} `json:"domains"`
-			MVPDs []configMVPDWire `json:"mvpds"`
-		} `json:"requestor"`
-		MVPDs []configMVPDWire `json:"mvpds"`
+		Device, ClientType, OS string
+		Requestor              struct {
+			ID, Name string
+			Domains  []struct {
+				Name          string
+				MVPDInitiated flexBool
+			}
+			MVPDs []configMVPDWire
+		}
+		MVPDs []configMVPDWire
 	}
 	if err := passUnmarshalObject(r.Body, &wire); err != nil {
 		return nil, err
