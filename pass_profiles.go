@@ -163,8 +163,7 @@ func (s *PassService) waitForProfile(ctx context.Context, serviceProvider, code 
 		res, err := s.ProfileForCode(ctx, ProfileRequest{ServiceProvider: serviceProvider, Code: code})
 		switch {
 		case err == nil && len(res.Profiles) > 0:
-			p := res.Profiles[0]
-			return &p, nil
+			return &res.Profiles[0], nil
 		case err != nil && !transientPollError(err):
 			return nil, err
 		}
@@ -182,7 +181,7 @@ func (s *PassService) waitForProfile(ctx context.Context, serviceProvider, code 
 			}
 		}
 		wait := interval()
-		if knowDeadline && !notAfter.IsZero() {
+		if !notAfter.IsZero() {
 			left := time.Until(notAfter)
 			if left <= 0 {
 				return nil, ErrCodeExpired
