@@ -112,8 +112,7 @@ func decodeRegistration(r *response) (*ClientCredentials, error) {
 	if wire.ClientID == "" || wire.ClientSecret == "" {
 		return nil, errors.New("registration reply has no client_id or client_secret")
 	}
-	// Credentials no request or store could carry are a broken reply (a *DecodeError), not the
-	// caller's bad input, which is what a store's Save would call them.
+	// Credentials no request or store could carry are a broken reply (a *DecodeError), not bad input.
 	if controlAt(wire.ClientID) >= 0 || controlAt(wire.ClientSecret) >= 0 {
 		return nil, errors.New("registration reply has a control character in client_id or client_secret")
 	}
@@ -252,8 +251,7 @@ type Session struct {
 	ServiceProvider   string     // the requestor id
 	NotBefore         time.Time  // the code's validity window: start
 	NotAfter          time.Time  // the code's validity window: end (then the code is dead)
-	// AuthenticationRequest is set by partner SSO sessions (ActionPartnerProfile): the SAML request
-	// to hand to the partner framework.
+	// AuthenticationRequest is the SAML request for the partner framework (ActionPartnerProfile).
 	AuthenticationRequest *AuthenticationRequest
 }
 

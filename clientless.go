@@ -62,11 +62,9 @@ func v1AuthenticateQuery(req AuthenticateRequest, prefix ...string) (string, err
 	if err := requireAbsoluteURL("RedirectURL", req.RedirectURL); err != nil {
 		return "", err
 	}
-	ps := make(pairs, 0, 8+len(req.Extra))
-	ps = append(ps,
-		pair{"reg_code", req.RegCode}, pair{"requestor_id", req.RequestorID}, pair{"mso_id", req.MSOID},
-		pair{"domain_name", req.DomainName}, pair{"noflash", "true"}, pair{"no_iframe", "true"},
-	)
+	ps := append(make(pairs, 0, 8+len(req.Extra)), pair{"reg_code", req.RegCode},
+		pair{"requestor_id", req.RequestorID}, pair{"mso_id", req.MSOID}, pair{"domain_name", req.DomainName},
+		pair{"noflash", "true"}, pair{"no_iframe", "true"})
 	if req.GenericData != "" {
 		ps = append(ps, pair{"generic_data", req.GenericData})
 	}

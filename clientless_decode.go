@@ -215,7 +215,6 @@ func v1DecodePreauthorization(reply *response) (*Preauthorization, error) {
 	if err := v1Unmarshal(reply.Body, &w, "resources"); err != nil {
 		return nil, err
 	}
-	status := reply.StatusCode
 	p := &Preauthorization{Resources: make([]PreauthorizedResource, 0, len(w.Resources)),
 		RequestID: reply.Header.Get("Adobe-Request-Id"), ResponseConfidence: reply.Header.Get("Adobe-Response-Confidence")}
 	for _, r := range w.Resources {
@@ -226,13 +225,13 @@ func v1DecodePreauthorization(reply *response) (*Preauthorization, error) {
 			if err := unmarshalPassError(r.Error, &b); err != nil {
 				return nil, fmt.Errorf("resource %.40q: error: %w", r.ID, err)
 			}
-			item.Error = &PassError{HTTPStatus: status}
+			item.Error = &PassError{HTTPStatus: reply.StatusCode}
 			item.Error.fillFromJSON(&b)
 		case len(r.Error) > 0 && r.Error[0] == '"':
-			item.Error = &PassError{HTTPStatus: status, Message: looseString(r.Error)}
+			item.Error = &PassError{HTTPStatus: reply.StatusCode, Message: looseString(r.Error)}
 		case r.XMLError != nil:
 			x := r.XMLError
-			item.Error = &PassError{HTTPStatus: status, Action: strings.TrimSpace(x.Action),
+			item.Error = &PassError{HTTPStatus: reply.StatusCode, Action: strings.TrimSpace(x.Action),
 				Code: strings.TrimSpace(x.Code), Message: strings.TrimSpace(x.Message),
 				Details: strings.TrimSpace(x.Details), HelpURL: strings.TrimSpace(x.HelpURL),
 				Trace: strings.TrimSpace(x.Trace)}

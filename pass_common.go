@@ -255,9 +255,8 @@ func (t *passTime) UnmarshalText(b []byte) error {
 // Time returns the timestamp; the zero time when none was given.
 func (t passTime) Time() time.Time { return time.Time(t) }
 
-// passUnmarshal decodes a JSON reply. Adobe's own samples carry trailing commas ({"a":1,}); when
-// strict decoding fails on a syntax error, the body is decoded once more with those commas dropped.
-// Any other defect (a missing comma, unescaped quotes, an HTML page) stays an error.
+// passUnmarshal decodes a JSON reply; after a syntax error it tries once more without the trailing
+// commas of Adobe's own samples ({"a":1,}). Other defects (an HTML page, say) stay errors.
 func passUnmarshal(body []byte, v any) error {
 	body = trimBOM(body)
 	err := json.Unmarshal(body, v)

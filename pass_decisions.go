@@ -85,8 +85,7 @@ func (r *DecisionsResult) Decision(resource string) (Decision, bool) {
 // back as data outside the pipeline's error scrubbing: they are scrubbed here of every secret the call
 // sent, the bearer token included.
 func decodeDecisions(r *response) (*DecisionsResult, error) {
-	// Keys are Decision's field names but for case, which encoding/json ignores: the fields whose wire
-	// types differ shadow Decision's.
+	// Keys are Decision's field names but for case: the fields with other wire types shadow Decision's.
 	var w struct {
 		Decisions []struct {
 			Decision

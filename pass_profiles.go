@@ -231,8 +231,7 @@ func (s *PassService) PartnerSession(ctx context.Context, req PartnerSessionRequ
 	if err := s.check(http.MethodPost, authPassBearer, "ServiceProvider", req.ServiceProvider, "Partner", req.Partner); err != nil {
 		return nil, err
 	}
-	// Adobe's OpenAPI marks the body and both fields required; the server needs them for the
-	// fallback to basic authentication.
+	// Adobe's OpenAPI requires both fields: the server needs them to fall back to basic authentication.
 	if err := requireText("DomainName", req.DomainName); err != nil {
 		return nil, err
 	}
