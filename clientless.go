@@ -201,9 +201,10 @@ func (s *ClientlessService) optionalBearer() authMode {
 }
 
 // deviceCall checks and starts a device-side call: bearer-authorised, device headers set, the device's
-// ID returned for the deviceId parameter.
-func (s *ClientlessService) deviceCall(op, method string, path route, req ClientlessRequest) (*call, string, error) {
-	if err := s.check(method, authPassBearer); err != nil {
+// ID returned for the deviceId parameter. segments are the name/value pairs of path's ids.
+func (s *ClientlessService) deviceCall(op, method string, path route, req ClientlessRequest,
+	segments ...string) (*call, string, error) {
+	if err := s.check(method, authPassBearer, segments...); err != nil {
 		return nil, "", err
 	}
 	if err := v1Require("RequestorID", req.RequestorID); err != nil {
@@ -257,11 +258,9 @@ type v1FreePreviewForm struct {
 // parameters go in a form body, as yt-dlp and the Kodi add-on send them; Adobe's table calls them
 // query parameters, which a servlet reads through the same getParameter.
 func (s *ClientlessService) CreateRegCode(ctx context.Context, req RegCodeRequest) (*RegCode, error) {
-	if err := s.check(http.MethodPost, authPassBearer, "RequestorID", req.RequestorID); err != nil {
-		return nil, err
-	}
-	cl, deviceID, err := s.deviceCall("clientless.createRegCode", http.MethodPost, pathf("/reggie/v1/{requestor}/regcode", req.RequestorID),
-		ClientlessRequest{req.RequestorID, req.Device})
+	path := pathf("/reggie/v1/{requestor}/regcode", req.RequestorID)
+	cl, deviceID, err := s.deviceCall("clientless.createRegCode", http.MethodPost, path,
+		ClientlessRequest{req.RequestorID, req.Device}, "RequestorID", req.RequestorID)
 	if err != nil {
 		return nil, err
 	}
