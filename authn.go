@@ -29,8 +29,7 @@ type ClientCredentials struct {
 	Scopes       []string  `json:"scopes,omitempty"`        // e.g. api:client:v2
 }
 
-// clientCredentials names ClientCredentials inside its Format, whose local copy of the type drops
-// the methods.
+// clientCredentials names ClientCredentials inside Format, whose local copy of the type drops methods.
 type clientCredentials = ClientCredentials
 
 // Format prints every field under any verb, the client secret masked by Secret. Register hands the
@@ -95,8 +94,7 @@ func (s *PassService) RegisterClient(ctx context.Context, req RegisterRequest) (
 	return send(ctx, s.client, cl, decodeRegistration)
 }
 
-// decodeRegistration reads a DCR registration reply; credentials without an id or a secret are an
-// error.
+// decodeRegistration reads a DCR registration reply: credentials need an id and a secret.
 func decodeRegistration(r *response) (*ClientCredentials, error) {
 	var wire struct {
 		ClientID     string          `json:"client_id"`
@@ -209,8 +207,7 @@ func (s *PassService) TokenSource(creds ClientCredentials) oauth2.TokenSource {
 	return ts
 }
 
-// passTokenSource is the cache (Token, tokenContext, invalidate) printed as the client id, nothing
-// secret.
+// passTokenSource is the cache (Token, tokenContext, invalidate) that prints as its client id only.
 type passTokenSource struct {
 	clientID string
 	*tokenCache
@@ -390,9 +387,8 @@ func (s *PassService) SessionInfo(ctx context.Context, serviceProvider, code str
 	return send(ctx, s.client, cl, decodeSessionInfo)
 }
 
-// AuthenticateURL is the page a user agent opens to log in with the MVPD for an authentication code:
-// <Pass base>/api/v2/authenticate/{serviceProvider}/{code}. It is for a browser (it answers with a
-// chain of redirects to the MVPD login page), so no request is made here.
+// AuthenticateURL returns <Pass base>/api/v2/authenticate/{serviceProvider}/{code}, the page a browser
+// opens to log in with the MVPD for a code (it redirects to the MVPD login page): no request is made.
 func (s *PassService) AuthenticateURL(serviceProvider, code string) (string, error) {
 	if err := s.check(http.MethodGet, authNone, "serviceProvider", serviceProvider, "code", code); err != nil {
 		return "", err

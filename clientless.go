@@ -23,8 +23,7 @@ import (
 // The device's calls need WithPassTokenSource (ErrNotConfigured otherwise) and a device (the
 // request's, or WithDevice) for X-Device-Info, AP-Device-Identifier and deviceId. The login web app's
 // calls (Config, AuthenticateURL, Authenticate, RegCode, CheckAuthNByRegCode, PreauthorizeByRegCode)
-// send the bearer token only when a token source is configured, and no device headers: they run on
-// behalf of a browser, not of the device.
+// send the bearer token only when a token source is configured, and no device headers (a browser's).
 
 const (
 	v1Throttle      = time.Second    // least wait after a 429 without Retry-After: 1 request/s refills
@@ -138,9 +137,8 @@ func v1EntitySafe(q string) string {
 // AuthenticateURL builds <Clientless base>/api/v1/authenticate?reg_code=…&requestor_id=…&mso_id=…
 // &domain_name=…&noflash=true&no_iframe=true[&generic_data=…][&extra…]&redirect_url=… for the login
 // web app to open in the user's browser: reg_code first (never "&reg_code"), Extra sorted by name,
-// redirect_url last, every name and value RFC 3986-encoded. Missing mandatory fields, a RedirectURL
-// that is not absolute (a scheme and a host), or an Extra that repeats a fixed parameter are a
-// *ValidationError.
+// redirect_url last, every name and value RFC 3986-encoded. A missing field, a RedirectURL without a
+// scheme and a host, or an Extra that repeats a fixed parameter is a *ValidationError.
 func (s *ClientlessService) AuthenticateURL(req AuthenticateRequest) (string, error) {
 	if err := s.check(http.MethodGet, authNone); err != nil {
 		return "", err
@@ -448,8 +446,7 @@ func (s *ClientlessService) Preauthorize(ctx context.Context, req ClientlessPrea
 	return send(ctx, s.client, cl, v1DecodePreauthorization)
 }
 
-// PreauthorizeByRegCode is Preauthorize for the login web app (GET /api/v1/preauthorize/{code});
-// req.Device is not used.
+// PreauthorizeByRegCode is Preauthorize for the login web app (GET /api/v1/preauthorize/{code}).
 func (s *ClientlessService) PreauthorizeByRegCode(ctx context.Context, code string, req ClientlessPreauthorizeRequest) (*Preauthorization, error) {
 	if err := s.check(http.MethodGet, authNone, "RegCode", code); err != nil {
 		return nil, err
@@ -694,8 +691,7 @@ func (m *UserMetadata) StringValue(key string) (string, bool) {
 	return "", false
 }
 
-// FreePreviewRequest creates a TempPass (or Promotional TempPass) authentication without a second
-// screen.
+// FreePreviewRequest creates a TempPass (or Promotional TempPass) authentication, no second screen.
 type FreePreviewRequest struct {
 	RequestorID string  // requestor_id
 	MSOID       string  // mso_id: the TempPass MVPD

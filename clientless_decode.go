@@ -56,8 +56,7 @@ func v1UnixAuto(n int64) time.Time {
 
 func (t msTime) time() time.Time { return time.Time(t) }
 
-// v1Strings reads a list of strings that a single-element XML-to-JSON conversion may have
-// flattened into one string.
+// v1Strings is a list of strings that an XML-to-JSON conversion may have flattened to one string.
 type v1Strings []string
 
 func (v *v1Strings) UnmarshalJSON(b []byte) error {
@@ -75,10 +74,9 @@ func (v *v1Strings) UnmarshalJSON(b []byte) error {
 // errV1EmptyBody: an answer status whose documented body is missing.
 var errV1EmptyBody = errors.New("empty body")
 
-// v1Unmarshal unmarshals a v1 answer into v as JSON, or as XML when the body is XML: Adobe answers
-// XML when a proxy drops the Accept header, and several endpoints document XML as their default. An
-// XML body must have the documented root element: an HTML page is well-formed enough to decode. An
-// empty xmlRoot reads JSON only.
+// v1Unmarshal reads a v1 answer as JSON, or as XML when it is XML (several endpoints' default, and
+// Adobe's answer when a proxy drops Accept) whose root is xmlRoot: an HTML page is well-formed enough
+// to decode. An empty xmlRoot reads JSON only.
 func v1Unmarshal(body []byte, v any, xmlRoot string) error {
 	body = trimBOM(body)
 	if len(body) == 0 {

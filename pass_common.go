@@ -19,8 +19,7 @@ import (
 // passThrottleFloor is Adobe's rule for its throttling layer: after a 429, wait at least one second.
 const passThrottleFloor = time.Second
 
-// ActionName is the next step Adobe Pass asks of the application ("actionName"). Values the server
-// adds later decode as-is.
+// ActionName is the next step Adobe Pass asks for ("actionName"); values added later decode as-is.
 type ActionName string
 
 // Documented action names. Logout answers with logout, partner_logout, complete or invalid; sessions
@@ -37,8 +36,7 @@ const (
 	ActionPartnerProfile ActionName = "partner_profile" // partner SSO sessions
 )
 
-// ActionType says how to perform an ActionName ("actionType"). Values the server adds later decode
-// as-is.
+// ActionType says how to perform an ActionName ("actionType"); values added later decode as-is.
 type ActionType string
 
 // Documented action types.

@@ -81,9 +81,8 @@ func (r *DecisionsResult) Decision(resource string) (Decision, bool) {
 	return Decision{}, false
 }
 
-// decodeDecisions reads a DecisionsResponse. Item errors become *PassError values, server text handed
-// back as data outside the pipeline's error scrubbing: they are scrubbed here of every secret the call
-// sent, the bearer token included.
+// decodeDecisions reads a DecisionsResponse. Item errors, server text handed back as data outside the
+// pipeline's scrubbing, are scrubbed here of every secret the call sent (the bearer token too).
 func decodeDecisions(r *response) (*DecisionsResult, error) {
 	// Keys are Decision's field names but for case: the fields with other wire types shadow Decision's.
 	var w struct {
