@@ -287,7 +287,8 @@ func decodeSession(r *response) (*Session, error) {
 // second screen), ActionResume (parameters missing), or ActionAuthorize (a profile exists already).
 func (s *PassService) CreateSession(ctx context.Context, req SessionRequest) (*Session, error) {
 	path := pathf("/api/v2/{serviceProvider}/sessions", req.ServiceProvider)
-	cl, err := s.sessionCall("pass.createSession", req, path, deviceRequired, hdrVisitor|hdrSSO)
+	cl, err := s.sessionCall("pass.createSession", req, path, deviceRequired, hdrVisitor|hdrSSO,
+		"ServiceProvider", req.ServiceProvider)
 	if err != nil {
 		return nil, err
 	}
@@ -298,21 +299,19 @@ func (s *PassService) CreateSession(ctx context.Context, req SessionRequest) (*S
 // /api/v2/{serviceProvider}/sessions/{code}), typically from a second screen.
 func (s *PassService) ResumeSession(ctx context.Context, code string, req SessionRequest) (*Session, error) {
 	path := pathf("/api/v2/{serviceProvider}/sessions/{code}", req.ServiceProvider, code)
-	cl, err := s.sessionCall("pass.resumeSession", req, path, forwardedOnly, hdrVisitor, "code", code)
+	cl, err := s.sessionCall("pass.resumeSession", req, path, forwardedOnly, hdrVisitor,
+		"ServiceProvider", req.ServiceProvider, "code", code)
 	if err != nil {
 		return nil, err
 	}
 	return send(ctx, s.client, cl, decodeSession)
 }
 
-// sessionCall checks a session request and prepares its call, whose body is the documented form:
-// mvpd, domainName, redirectUrl, in that order, each sent only when given.
+// sessionCall checks a session request (segments: path's ids) and prepares its call, whose body is
+// the documented form: mvpd, domainName, redirectUrl, in that order, each sent only when given.
 func (s *PassService) sessionCall(op string, req SessionRequest, path route, mode passDeviceMode,
 	allowed passHeader, segments ...string) (*call, error) {
-	if err := s.check(http.MethodPost, authPassBearer, "ServiceProvider", req.ServiceProvider); err != nil {
-		return nil, err
-	}
-	if err := requireSegments(segments...); err != nil {
+	if err := s.check(http.MethodPost, authPassBearer, segments...); err != nil {
 		return nil, err
 	}
 	var p pairs

@@ -352,19 +352,15 @@ func (s *ClientlessService) WaitForAuthN(ctx context.Context, req ClientlessRequ
 		return invalid("interval", "negative")
 	}
 	interval = cmp.Or(interval, 5*time.Second)
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for {
+	for wait := time.Duration(0); ; wait = interval {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-t.C:
+		case <-time.After(wait):
 		}
-		ok, err := s.CheckAuthN(ctx, req)
-		if err != nil || ok {
+		if ok, err := s.CheckAuthN(ctx, req); err != nil || ok {
 			return err
 		}
-		t.Reset(interval)
 	}
 }
 
@@ -681,14 +677,9 @@ type UserMetadata struct {
 // IsEncrypted reports whether the value of key is encrypted with the programmer's certificate.
 func (m *UserMetadata) IsEncrypted(key string) bool { return slices.Contains(m.Encrypted, key) }
 
-// StringValue returns the value of key when it is a JSON string.
+// StringValue returns the value of key when it is a JSON string (null is not one).
 func (m *UserMetadata) StringValue(key string) (string, bool) {
-	var s string
-	// json.Unmarshal of null into a string succeeds and leaves it empty: null is not a string.
-	if raw := bytes.TrimSpace(m.Data[key]); len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
-		return s, true
-	}
-	return "", false
+	return plainJSONString(bytes.TrimSpace(m.Data[key]))
 }
 
 // FreePreviewRequest creates a TempPass (or Promotional TempPass) authentication, no second screen.

@@ -314,10 +314,8 @@ func v1FindMVPDList(raw json.RawMessage, inList bool, depth int) ([]json.RawMess
 	switch raw[0] {
 	case '[':
 		var list []json.RawMessage
-		if err := json.Unmarshal(raw, &list); err != nil {
-			return nil, err
-		}
-		return list, nil
+		err := json.Unmarshal(raw, &list)
+		return list, err
 	case '{':
 	default:
 		return nil, errors.New("MVPD list is neither an array nor an object")
