@@ -1,7 +1,6 @@
 package tvauth
 
-// authn.go: Adobe Pass sign-in: DCR credentials and access tokens, authentication sessions, the
-// browser URL that starts an MVPD login, and the service provider's configuration (its MVPD picker).
+// authn.go: Pass sign-in: DCR credentials and access tokens, sessions, the MVPD login URL, configuration.
 
 import (
 	"bytes"
@@ -173,8 +172,7 @@ func decodeAccessToken(r *response, now time.Time) (*oauth2.Token, error) {
 		"token_type": wire.TokenType}), nil
 }
 
-// maxTokenLifetimeSecs caps expires_in at a year.
-const maxTokenLifetimeSecs = 365 * 24 * 3600
+const maxTokenLifetimeSecs = 365 * 24 * 3600 // caps expires_in at a year
 
 // refetchMargin is how long before expires_in runs out a token counts as expired: a tenth of its
 // lifetime, at most five minutes, so that a call never carries a token about to die in flight.

@@ -60,11 +60,7 @@ func (t msTime) time() time.Time { return time.Time(t) }
 type v1Strings []string
 
 func (v *v1Strings) UnmarshalJSON(b []byte) error {
-	if b = bytes.TrimSpace(b); len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
+	if s, ok := plainJSONString(bytes.TrimSpace(b)); ok {
 		*v = v1Strings{s}
 		return nil
 	}
@@ -98,10 +94,9 @@ func v1Unmarshal(body []byte, v any, xmlRoot string) error {
 			if se.Name.Local != xmlRoot {
 				return fmt.Errorf("XML reply <%.40s> is not <%s>", se.Name.Local, xmlRoot)
 			}
-			break
+			return d.DecodeElement(v, &se)
 		}
 	}
-	return xml.Unmarshal(body, v)
 }
 
 // v1RegCodeWire is a regcode record as sent: JSON (201 sample) or XML <ns2:regcode> (GET sample).

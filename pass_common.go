@@ -16,8 +16,7 @@ import (
 // What the Adobe Pass REST API v2 calls share: next actions, optional headers, device header modes,
 // timestamps and a decoder that tolerates the trailing commas of Adobe's published samples.
 
-// passThrottleFloor is Adobe's rule for its throttling layer: after a 429, wait at least one second.
-const passThrottleFloor = time.Second
+const passThrottleFloor = time.Second // Adobe's throttling layer: after a 429, wait at least 1 s
 
 // ActionName is the next step Adobe Pass asks for ("actionName"); values added later decode as-is.
 type ActionName string
@@ -192,8 +191,7 @@ func (s *PassService) setDevice(h http.Header, d *Device, mode passDeviceMode) e
 	return nil
 }
 
-// v2call starts the description of an Adobe Pass REST API v2 call: bearer-authorised, with Adobe's
-// one-second floor after a 429.
+// v2call starts an Adobe Pass REST API v2 call: bearer-authorised, Adobe's 1 s floor after a 429.
 func (s *PassService) v2call(op, method string, path route) *call {
 	return &call{service: svcPass, op: op, method: method, path: path.path, template: path.template, header: make(http.Header, 8), // room for the device, SSO and pipeline headers
 		auth: authPassBearer, throttleFloor: passThrottleFloor, decodeError: decodePassError}
@@ -215,8 +213,7 @@ func (s *PassService) prepare(cl *call, d *Device, mode passDeviceMode, h PassHe
 	return h.apply(cl, allowed)
 }
 
-// requireSegments is requireSegment over name/value pairs: a "." or ".." would be resolved away by the
-// server or a proxy, sending the call to another resource than the caller named.
+// requireSegments is requireSegment (no empty or dot segment) over name/value pairs.
 func requireSegments(nameValues ...string) error {
 	for i := 0; i+1 < len(nameValues); i += 2 {
 		if err := requireSegment(nameValues[i], nameValues[i+1]); err != nil {

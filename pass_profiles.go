@@ -134,10 +134,7 @@ func (s *PassService) profiles(ctx context.Context, op string, path route, req P
 }
 
 // Adobe asks pollers to wait 3–5 s between polls of profiles/code.
-const (
-	profilePollMin = 3 * time.Second
-	profilePollMax = 5 * time.Second
-)
+const profilePollMin, profilePollMax = 3 * time.Second, 5 * time.Second
 
 // WaitForProfile polls the profile of an authentication code (GET …/profiles/code/{code}) every 3–5 s
 // until a profile appears, and returns it. It stops with ErrCodeExpired once the code's notAfter
