@@ -1,6 +1,6 @@
 package tvauth
 
-// authn.go: Pass sign-in: DCR credentials and access tokens, sessions, the MVPD login URL, configuration.
+// authn.go: Adobe Pass sign-in: DCR credentials, tokens, sessions, the MVPD login URL, configuration.
 
 import (
 	"bytes"
