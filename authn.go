@@ -31,9 +31,8 @@ type ClientCredentials struct {
 // clientCredentials names ClientCredentials inside Format, whose local copy of the type drops methods.
 type clientCredentials = ClientCredentials
 
-// Format prints every field under any verb, the client secret masked by Secret. Register hands the
-// credentials out by pointer, and fmt prints a pointer it meets inside a struct under %s or %q field by
-// field without calling their methods, unless the pointee has this method.
+// Format prints every field under any verb, the client secret masked by Secret: fmt prints a pointer
+// inside a struct (Register returns one) field by field under %s or %q unless the pointee has it.
 func (c ClientCredentials) Format(f fmt.State, verb rune) {
 	type ClientCredentials clientCredentials // no methods: each field prints, and masks, itself
 	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), ClientCredentials(c))

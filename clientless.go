@@ -227,8 +227,7 @@ func (s *ClientlessService) deviceQuery(op, method string, path route, req Clien
 	return cl, nil
 }
 
-// v1ResourceQuery is the query of the device-side calls (and, for authorize, generic_data). It and
-// the two forms below are strings and integers only, which go-querystring encodes without fail.
+// v1ResourceQuery is the device-side query. It and the forms below, strings and ints, always encode.
 type v1ResourceQuery struct {
 	Requestor   string `url:"requestor"`
 	DeviceID    string `url:"deviceId"`

@@ -34,13 +34,12 @@ type LogoutAction struct {
 	Name ActionName // actionName: logout, partner_logout, complete, invalid, or a newer value as-is
 	Type ActionType // actionType: interactive, partner_interactive, none, or a newer value as-is
 	URL  *url.URL   // absolute: a relative url is resolved against the Pass base URL (RFC 3986); nil when absent
-	// RawURL is the entry's url as sent when it is not a URL (URL is nil then), empty otherwise: the
-	// profile is deleted already, so the action is kept rather than failing the logout (HasInvalidURL).
+	// RawURL is the entry's url as sent when it is not a URL (URL is nil then): see HasInvalidURL.
 	RawURL string
 }
 
-// HasInvalidURL reports whether the server sent a url for this action that is not a URL (kept in
-// RawURL). The profile is gone on Adobe's side; only the MVPD-side step cannot be performed as given.
+// HasInvalidURL reports whether the server sent a url that is not a URL (kept in RawURL). The profile
+// is gone on Adobe's side, so the action is kept; only the MVPD-side step cannot be done as given.
 func (a LogoutAction) HasInvalidURL() bool { return a.URL == nil && a.RawURL != "" }
 
 // NeedsUserAgent reports whether URL must be opened in a user agent (a browser) to log out at the MVPD.

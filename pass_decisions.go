@@ -57,9 +57,8 @@ type MediaToken struct {
 // mediaToken names MediaToken inside its Format, whose local copy of the type drops the methods.
 type mediaToken = MediaToken
 
-// Format prints every field under any verb, the token masked by Secret. Decision holds the token by
-// pointer, and fmt prints a pointer it meets inside a struct under %s or %q field by field without
-// calling their methods, unless the pointee has this method.
+// Format prints every field under any verb, the token masked by Secret: fmt prints a pointer inside a
+// struct (Decision.Token) field by field under %s or %q unless the pointee has this method.
 func (t MediaToken) Format(f fmt.State, verb rune) {
 	type MediaToken mediaToken // no methods: each field prints, and masks, itself
 	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), MediaToken(t))
