@@ -134,7 +134,7 @@ func v1DecodeRegCode(r *response) (*RegCode, error) {
 	if strings.TrimSpace(w.Code) == "" {
 		return nil, errors.New("regcode reply has no code")
 	}
-	rc := &RegCode{
+	return &RegCode{
 		ID: w.ID, Code: w.Code, Requestor: w.Requestor, MVPD: w.MVPD,
 		Generated: w.Generated.time(), Expires: w.Expires.time(),
 		Info: RegCodeInfo{
@@ -142,12 +142,9 @@ func v1DecodeRegCode(r *response) (*RegCode, error) {
 			DeviceUser: w.Info.DeviceUser, AppID: w.Info.AppID, AppVersion: w.Info.AppVersion,
 			RegistrationURL: w.Info.RegistrationURL, UserAgent: w.Info.UserAgent,
 			OriginalUserAgent: w.Info.OriginalUserAgent, AuthorizationType: w.Info.AuthorizationType,
+			Application: (*SourceApplication)(w.Info.SourceApplicationInformation), // same fields, tags aside
 		},
-	}
-	if a := w.Info.SourceApplicationInformation; a != nil {
-		rc.Info.Application = &SourceApplication{ID: a.ID, Name: a.Name, Version: a.Version}
-	}
-	return rc, nil
+	}, nil
 }
 
 // v1TokenWire is every v1 token reply: <authentication>, <authorization> and <play> share field names.
