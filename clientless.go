@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -469,7 +468,7 @@ func v1ResourceList(ids []string) (string, error) {
 		case strings.Contains(id, ","):
 			return "", invalid("Resources", "resource %d contains a comma, the list separator", i)
 		}
-		if err := checkResource("Resources["+strconv.Itoa(i)+"]", id); err != nil {
+		if err := checkResource(fmt.Sprintf("Resources[%d]", i), id); err != nil {
 			return "", err
 		}
 	}
