@@ -25,7 +25,7 @@ import (
 // send the bearer token only when a token source is configured, and no device headers (a browser's).
 
 const (
-	v1Throttle      = time.Second    // least wait after a 429 without Retry-After: 1 request/s refills
+	v1Throttle      = time.Second    // least wait after a 429 without Retry-After: the bucket refills 1/s
 	v1MaxRegCodeTTL = 10 * time.Hour // reggie's documented ceiling; a larger ttl is a 400
 )
 
