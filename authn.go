@@ -75,7 +75,8 @@ func (s *PassService) RegisterClient(ctx context.Context, req RegisterRequest) (
 		return nil, err
 	}
 	// The body is JSON, the redirect URI written as is (no HTML escaping of < > &).
-	body := appendJSONString([]byte(`{"software_statement":`), string(req.SoftwareStatement))
+	body := make([]byte, 0, 64+len(req.SoftwareStatement)+len(req.RedirectURI))
+	body = appendJSONString(append(body, `{"software_statement":`...), string(req.SoftwareStatement))
 	if req.RedirectURI != "" {
 		if _, err := url.Parse(req.RedirectURI); err != nil {
 			return nil, invalid("RedirectURI", "malformed URL")

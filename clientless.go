@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -66,8 +65,13 @@ func v1AuthenticateQuery(req AuthenticateRequest, prefix ...string) (string, err
 	if req.GenericData != "" {
 		ps = append(ps, pair{"generic_data", req.GenericData})
 	}
+	keys := make([]string, 0, len(req.Extra)) // not slices.Sorted(maps.Keys): its iterators allocate
+	for k := range req.Extra {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
 	entityName := false // an Extra name starts with a legacy entity name (the fixed ones do not)
-	for _, k := range slices.Sorted(maps.Keys(req.Extra)) {
+	for _, k := range keys {
 		switch {
 		case k == "":
 			return "", invalid("Extra", "empty parameter name")
