@@ -332,8 +332,7 @@ func (s *PassService) sessionCall(op string, req SessionRequest, path route, mod
 		p = append(p, pair{"redirectUrl", req.RedirectURL})
 	}
 	cl := s.v2call(op, http.MethodPost, path)
-	cl.header = formHeader()
-	cl.body = p.encodeBytes()
+	cl.header, cl.body = formHeader(), p.encodeBytes()
 	return cl, s.prepare(cl, req.Device, mode, req.Headers, allowed)
 }
 

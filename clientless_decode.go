@@ -67,8 +67,7 @@ func (v *v1Strings) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, (*[]string)(v)) // null makes it nil
 }
 
-// errV1EmptyBody: an answer status whose documented body is missing.
-var errV1EmptyBody = errors.New("empty body")
+var errV1EmptyBody = errors.New("empty body") // an answer status whose documented body is missing
 
 // v1Unmarshal reads a v1 answer as JSON, or as XML when it is XML (several endpoints' default, and
 // Adobe's answer when a proxy drops Accept) whose root is xmlRoot: an HTML page is well-formed enough

@@ -73,8 +73,7 @@ type PassHeaders struct {
 	TempPassIdentity       Secret // AP-TempPass-Identity: Base64 JSON user identity, an e-mail address (Promotional TempPass)
 }
 
-// passHeader names one optional header; the bit set says which ones an endpoint takes.
-type passHeader uint8
+type passHeader uint8 // one optional header; a bit set says which ones an endpoint takes
 
 const (
 	hdrVisitor passHeader = 1 << iota
@@ -148,8 +147,7 @@ func (f FrameworkStatus) Encode() (string, error) {
 	return base64.StdEncoding.EncodeToString(b), nil
 }
 
-// passDeviceMode says which device headers an endpoint takes.
-type passDeviceMode int
+type passDeviceMode int // which device headers an endpoint takes
 
 const (
 	deviceRequired passDeviceMode = iota // AP-Device-Identifier, X-Device-Info; X-Forwarded-For if known

@@ -154,8 +154,7 @@ func (s *PassService) decide(ctx context.Context, kind string, req DecisionReque
 		body, sep = appendJSONString(append(body, sep), r), ','
 	}
 	cl := s.v2call("pass."+kind, http.MethodPost, pathf("/api/v2/{serviceProvider}/decisions/"+kind+"/{mvpd}", req.ServiceProvider, req.MVPD))
-	cl.header = jsonHeader()
-	cl.body = append(body, ']', '}')
+	cl.header, cl.body = jsonHeader(), append(body, ']', '}')
 	if err := s.prepare(cl, req.Device, deviceRequired, req.Headers, allowed); err != nil {
 		return nil, err
 	}
