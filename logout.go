@@ -95,7 +95,7 @@ func decodeLogout(r *response) (*LogoutResult, error) {
 	if w.Logouts == nil {
 		return nil, errors.New(`logout reply has no "logouts" object`)
 	}
-	// Entries in key order, then stably by MVPD: the order never depends on map iteration.
+	// Entries in key order, then stably by MVPD (a reply in MVPD order, the common one, is left as is).
 	keys := make([]string, 0, len(w.Logouts))
 	for key := range w.Logouts {
 		keys = append(keys, key)
@@ -112,7 +112,10 @@ func decodeLogout(r *response) (*LogoutResult, error) {
 		}
 		out.Actions = append(out.Actions, a)
 	}
-	slices.SortStableFunc(out.Actions, func(a, b LogoutAction) int { return strings.Compare(a.MVPD, b.MVPD) })
+	byMVPD := func(a, b LogoutAction) int { return strings.Compare(a.MVPD, b.MVPD) }
+	if !slices.IsSortedFunc(out.Actions, byMVPD) {
+		slices.SortStableFunc(out.Actions, byMVPD)
+	}
 	return out, nil
 }
 

@@ -263,8 +263,7 @@ func (s *PassService) PartnerProfile(ctx context.Context, req PartnerProfileRequ
 		return nil, err
 	}
 	cl := s.v2call("pass.partnerProfile", http.MethodPost, pathf("/api/v2/{serviceProvider}/profiles/sso/{partner}", req.ServiceProvider, req.Partner))
-	cl.header = formHeader()
-	cl.body = pairs{{"SAMLResponse", string(req.SAMLResponse)}}.encodeBytes()
+	cl.header, cl.body = formHeader(), pairs{{"SAMLResponse", string(req.SAMLResponse)}}.encodeBytes()
 	cl.secrets = []string{string(req.SAMLResponse)}
 	cl.answers = []int{http.StatusOK, http.StatusCreated}
 	if err := s.prepare(cl, req.Device, deviceRequired, req.Headers, hdrVisitor|hdrPFS); err != nil {
