@@ -3,6 +3,7 @@ package tvauth
 // options.go: the With… options, their defaults, and the base-URL rules.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -38,6 +39,24 @@ const maxBodyBytes = 4 << 20
 // Option configures a Client. Options validate their input; New reports the first error.
 type Option func(*config) error
 
+// checked is an Option that applies set when err, the check of the option's input, is nil.
+func checked(err error, set func(*config)) Option {
+	return func(c *config) error {
+		if err == nil {
+			set(c)
+		}
+		return err
+	}
+}
+
+// positive is the check of a duration option.
+func positive(option string, d time.Duration) error {
+	if d <= 0 {
+		return invalid(option, "must be positive, got %v", d)
+	}
+	return nil
+}
+
 // RetryPolicy says how often and how long the client retries. Only safe retries happen: idempotent
 // requests on network errors (a net.Error, a syscall error such as ECONNRESET, a reply cut short), 429
 // and 5xx (not 501); non-idempotent ones only when the server surely did nothing (429, 503, a failed
@@ -49,19 +68,10 @@ type RetryPolicy struct {
 	MaxWait    time.Duration // 0 = 5s; also caps a server's Retry-After
 }
 
+// withDefaults fills in the zero waits (WithRetry refuses negative fields).
 func (p RetryPolicy) withDefaults() RetryPolicy {
-	if p.MaxRetries < 0 {
-		p.MaxRetries = 0
-	}
-	if p.MinWait <= 0 {
-		p.MinWait = defaultMinWait
-	}
-	if p.MaxWait <= 0 {
-		p.MaxWait = defaultMaxWait
-	}
-	if p.MaxWait < p.MinWait {
-		p.MaxWait = p.MinWait
-	}
+	p.MinWait = cmp.Or(p.MinWait, defaultMinWait)
+	p.MaxWait = max(cmp.Or(p.MaxWait, defaultMaxWait), p.MinWait)
 	return p
 }
 
@@ -213,24 +223,13 @@ func logAttempt(ctx context.Context, l *slog.Logger, st *attemptState, req *http
 
 // WithUserAgent replaces the default User-Agent "tvauth-go/<version>".
 func WithUserAgent(ua string) Option {
-	return func(c *config) error {
-		if err := checkHeaderValue("WithUserAgent", ua); err != nil {
-			return err
-		}
-		c.userAgent = ua
-		return nil
-	}
+	return checked(checkHeaderValue("WithUserAgent", ua), func(c *config) { c.userAgent = ua })
 }
 
 // WithDevice sets the default device for the Adobe Pass device headers.
 func WithDevice(d Device) Option {
-	return func(c *config) error {
-		if err := checkHeaderValue("WithDevice.ForwardedFor", d.ForwardedFor); err != nil {
-			return err
-		}
-		c.device = &d
-		return nil
-	}
+	err := checkHeaderValue("WithDevice.ForwardedFor", d.ForwardedFor)
+	return checked(err, func(c *config) { c.device = &d })
 }
 
 // WithPassTokenSource sets where Adobe Pass (v2 and v1) calls get their "Authorization: Bearer" token,
@@ -260,13 +259,7 @@ func WithPassCredentials(creds ClientCredentials) Option {
 // timeout (plus the lease wait, for a source that shares its tokens through a store) is what Token()
 // (no context) waits at most.
 func WithTokenFetchTimeout(d time.Duration) Option {
-	return func(c *config) error {
-		if d <= 0 {
-			return invalid("WithTokenFetchTimeout", "must be positive, got %v", d)
-		}
-		c.tokenFetchTimeout = d
-		return nil
-	}
+	return checked(positive("WithTokenFetchTimeout", d), func(c *config) { c.tokenFetchTimeout = d })
 }
 
 // WithPassTokenStore shares this client's Pass access tokens (Pass TokenSource, WithPassCredentials)
@@ -285,38 +278,22 @@ func WithPassTokenStore(store PassTokenStore) Option {
 
 // WithWebAPIDevID sets the NINA developer id (devId) sent on every WebAPI call.
 func WithWebAPIDevID(devID string) Option {
-	return func(c *config) error {
-		if err := checkText("WithWebAPIDevID", devID); err != nil {
-			return err
-		}
-		c.webapiDevID = devID
-		return nil
-	}
+	return checked(checkText("WithWebAPIDevID", devID), func(c *config) { c.webapiDevID = devID })
 }
 
 // WithAGSTenant sets the nv-tenant-id header of AGS calls.
 func WithAGSTenant(tenantID string) Option {
-	return func(c *config) error {
-		if err := checkHeaderValue("WithAGSTenant", tenantID); err != nil {
-			return err
-		}
-		c.agsTenant = tenantID
-		return nil
-	}
+	return checked(checkHeaderValue("WithAGSTenant", tenantID), func(c *config) { c.agsTenant = tenantID })
 }
 
 // WithAGSAuthService sets the default x-auth-service-id of AGS calls.
 func WithAGSAuthService(authServiceID string) Option {
-	return func(c *config) error {
-		if authServiceID != "" && isBlank(authServiceID) {
-			return invalid("WithAGSAuthService", "blank: leave it empty or set an authServiceName from service discovery")
-		}
-		if err := checkHeaderValue("WithAGSAuthService", authServiceID); err != nil {
-			return err
-		}
-		c.agsAuthService = authServiceID
-		return nil
+	err := checkHeaderValue("WithAGSAuthService", authServiceID)
+	if authServiceID != "" && isBlank(authServiceID) {
+		err = invalid("WithAGSAuthService",
+			"blank: leave it empty or set an authServiceName from service discovery")
 	}
+	return checked(err, func(c *config) { c.agsAuthService = authServiceID })
 }
 
 // WithAGSHeader adds a header sent on every AGS call, such as Nagra-Device-Type or Nagra-Target.

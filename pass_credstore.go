@@ -352,7 +352,12 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 	// and the file appears whole.
 	err = os.Link(tmpName, f.path)
 	if err != nil && !errors.Is(err, fs.ErrExist) {
-		err = createExclusive(f.path, b) // a file system without hard links
+		// A file system without hard links: O_EXCL (never over anything, nor through a symbolic
+		// link) instead, where a reader may see the file while it is written.
+		var file *os.File
+		if file, err = os.OpenFile(f.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+			err = writeSynced(file, b)
+		}
 	}
 	if errors.Is(err, fs.ErrExist) {
 		stored, lerr := f.Load(ctx)
@@ -370,16 +375,6 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 		d.Close()
 	}
 	return nil
-}
-
-// createExclusive writes b to a new file at path (O_EXCL: never over anything, nor through a
-// symbolic link), for file systems without hard links. A reader may see it while it is written.
-func createExclusive(path string, b []byte) error {
-	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	return writeSynced(file, b)
 }
 
 // writeSynced writes b to file, syncs it and closes it.
@@ -635,10 +630,7 @@ func leaseError(work context.Context, what string, err error) error {
 // statement: when it finds the store empty later, it writes them back instead of registering again,
 // which would leave one more unused client at Adobe and split the fleet. The Client holds them (not
 // the store, which may be anyone's type, and not a global); they die with it.
-type knownCredentials struct {
-	mu    sync.Mutex
-	creds map[knownKey]ClientCredentials
-}
+type knownCredentials struct{ creds sync.Map } // knownKey → ClientCredentials
 
 type knownKey struct {
 	store     CredentialStore
@@ -658,40 +650,26 @@ func (c *Client) knownCredentials() *knownCredentials {
 // value holding a slice, say): its credentials cannot be told apart from another store's, so none
 // are kept for it.
 func (k *knownCredentials) key(store CredentialStore, statement Secret) (knownKey, bool) {
-	if !reflect.ValueOf(store).Comparable() {
-		return knownKey{}, false
-	}
-	return knownKey{store, statement}, true
+	return knownKey{store, statement}, reflect.ValueOf(store).Comparable()
 }
 
 // get returns the credentials known for store and statement.
 func (k *knownCredentials) get(store CredentialStore, statement Secret) (ClientCredentials, bool) {
-	key, ok := k.key(store, statement)
-	if !ok {
-		return ClientCredentials{}, false
+	if key, ok := k.key(store, statement); ok {
+		if c, ok := k.creds.Load(key); ok {
+			return cloneCredentials(c.(ClientCredentials)), true
+		}
 	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	c, ok := k.creds[key]
-	if !ok {
-		return ClientCredentials{}, false
-	}
-	return cloneCredentials(c), true
+	return ClientCredentials{}, false
 }
 
 // remember makes creds the credentials known for store and statement, and reports whether it could.
 func (k *knownCredentials) remember(store CredentialStore, statement Secret, creds ClientCredentials) bool {
 	key, ok := k.key(store, statement)
-	if !ok {
-		return false
+	if ok {
+		k.creds.Store(key, cloneCredentials(creds))
 	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.creds == nil {
-		k.creds = make(map[knownKey]ClientCredentials)
-	}
-	k.creds[key] = cloneCredentials(creds)
-	return true
+	return ok
 }
 
 // unsavedError is a store's failure to save credentials the client holds. Its text is scrubbed of the

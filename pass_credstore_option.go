@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -52,13 +51,7 @@ func WithPassCredentialStore(store CredentialStore, softwareStatement Secret) Op
 // (30 s) and then crashes, leaving its lease to expire (DefaultLeaseTime, 10 s). Keep it above the
 // token fetch timeout plus the store's lease when you change either.
 func WithLeaseWaitTimeout(d time.Duration) Option {
-	return func(c *config) error {
-		if d <= 0 {
-			return invalid("WithLeaseWaitTimeout", "must be positive, got %v", d)
-		}
-		c.leaseWaitTimeout = d
-		return nil
-	}
+	return checked(positive("WithLeaseWaitTimeout", d), func(c *config) { c.leaseWaitTimeout = d })
 }
 
 // storeCheckInterval is how often, at most, a call reads the credential store of
@@ -117,36 +110,20 @@ type passStoreTokenSource struct {
 	sc    *passStoreConfig
 	cache *tokenCache
 
-	mu        sync.Mutex
-	creds     *ClientCredentials // nil until the first LoadOrRegister
-	lastCheck atomic.Int64       // Unix ns of the last read of the store on a call
-}
-
-func (t *passStoreTokenSource) current() *ClientCredentials {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.creds
-}
-
-func (t *passStoreTokenSource) set(c ClientCredentials) {
-	t.mu.Lock()
-	t.creds = &c
-	t.mu.Unlock()
+	creds     atomic.Pointer[ClientCredentials] // nil until the first LoadOrRegister
+	lastCheck atomic.Int64                      // Unix ns of the last read of the store on a call
 }
 
 // fetch is the cache's fetch: the credentials, in step with the store, then a token with them.
 func (t *passStoreTokenSource) fetch(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
 	var creds ClientCredentials
-	if cur := t.current(); cur != nil {
+	var err error
+	if cur := t.creds.Load(); cur != nil {
 		creds = t.inStep(ctx, *cur)
-	} else {
-		c, err := t.svc.LoadOrRegister(ctx, t.sc.store, t.sc.statement)
-		if err != nil {
-			return nil, err
-		}
-		creds = c
+	} else if creds, err = t.svc.LoadOrRegister(ctx, t.sc.store, t.sc.statement); err != nil {
+		return nil, err
 	}
-	t.set(creds)
+	t.creds.Store(&creds)
 	t.lastCheck.Store(time.Now().UnixNano())
 	fetch := func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) { return t.svc.fetchToken(ctx, creds) }
 	if store := t.svc.client.cfg.passTokenStore; store != nil {
@@ -181,13 +158,13 @@ func (t *passStoreTokenSource) Token() (*oauth2.Token, error) {
 // (inStep), and a change of client drops the cached token so that this call fetches one for it.
 func (t *passStoreTokenSource) tokenContext(ctx context.Context) (*oauth2.Token, error) {
 	last := t.lastCheck.Load()
-	if cur := t.current(); cur != nil && ctx != nil && time.Since(time.Unix(0, last)) >= t.sc.checkEvery &&
+	if cur := t.creds.Load(); cur != nil && ctx != nil && time.Since(time.Unix(0, last)) >= t.sc.checkEvery &&
 		t.lastCheck.CompareAndSwap(last, time.Now().UnixNano()) {
 		cctx, cancel := context.WithTimeout(ctx, storeCheckTimeout)
 		c := t.inStep(cctx, *cur)
 		cancel()
 		if c.ClientID != cur.ClientID {
-			t.set(c)
+			t.creds.Store(&c)
 			t.cache.invalidate("")
 		}
 	}

@@ -3,6 +3,7 @@ package tvauth
 // tokens.go: the token cache under every token source, and the Pass token store a fleet shares.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,7 +35,7 @@ var errNoToken = errors.New("tvauth: the token fetch returned no token")
 type tokenCache struct {
 	fetch   func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error)
 	now     func() time.Time
-	timeout time.Duration // bounds one fetch; <= 0 = DefaultTokenFetchTimeout
+	timeout time.Duration // bounds one fetch; 0 = DefaultTokenFetchTimeout
 	// finishAbandoned lets a fetch that all its waiters left run on to its timeout instead of
 	// cancelling it: an AGS refresh, which rotates the refresh token the moment AGS takes it, cut off
 	// would lose the rotated token. The next caller's fetch waits for it and uses its token.
@@ -87,10 +88,7 @@ func (c *tokenCache) tokenContext(ctx context.Context) (*oauth2.Token, error) {
 	f, kind := c.flight, "shared_wait"
 	if f == nil {
 		kind = "fetch_started"
-		timeout := c.timeout
-		if timeout <= 0 {
-			timeout = DefaultTokenFetchTimeout
-		}
+		timeout := cmp.Or(c.timeout, DefaultTokenFetchTimeout)
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		f = &tokenFlight{done: make(chan struct{}), cancel: cancel}
 		c.flight = f
@@ -135,11 +133,7 @@ func (c *tokenCache) run(ctx context.Context, f *tokenFlight) {
 	case c.running <- struct{}{}:
 		defer func() { <-c.running }() // after the result is cached: the next fetch sees it
 		c.mu.Lock()
-		cached, old := c.tok, c.tok
-		if old == nil {
-			old = c.last
-		}
-		valid := c.valid(cached)
+		cached, old, valid := c.tok, cmp.Or(c.tok, c.last), c.valid(c.tok)
 		c.mu.Unlock()
 		if valid {
 			tok = cached
@@ -184,10 +178,7 @@ func (c *tokenCache) setEarly(d time.Duration) {
 func (c *tokenCache) invalidate(rejected string) {
 	c.mu.Lock()
 	if rejected == "" || (c.tok != nil && c.tok.AccessToken == rejected) {
-		if c.tok != nil {
-			c.last = c.tok
-		}
-		c.tok = nil
+		c.tok, c.last = nil, cmp.Or(c.tok, c.last)
 	}
 	c.mu.Unlock()
 }
