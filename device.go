@@ -137,12 +137,9 @@ func (c *Client) encodeDevice(d *Device, withID bool) (id, info string, err erro
 
 func encodeDeviceInfo(d *Device) (string, error) {
 	info, err := d.Info.Encode()
-	if err != nil {
-		var ve *ValidationError
-		if errors.As(err, &ve) {
-			ve.Field = "Device.Info." + strings.TrimPrefix(ve.Field, "DeviceInfo.")
-		}
-		return "", err
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		ve.Field = "Device.Info." + strings.TrimPrefix(ve.Field, "DeviceInfo.")
 	}
-	return info, nil
+	return info, err
 }

@@ -85,7 +85,7 @@ func (l *exclLock) renew(lease time.Duration) (time.Time, error) {
 		return time.Time{}, ErrLeaseLost
 	}
 	next := start.Add(lease)
-	if err := l.write(next); err != nil {
+	if err := l.write(os.O_TRUNC, next); err != nil {
 		return time.Time{}, err
 	}
 	if top, err := topEpoch(l.lockPath); err != nil || top != l.epoch {
@@ -95,10 +95,11 @@ func (l *exclLock) renew(lease time.Duration) (time.Time, error) {
 	return next, nil
 }
 
-// write rewrites the holder's own epoch file, never through a symbolic link (where the system can
-// tell): someone who can write the directory could have put one in its place.
-func (l *exclLock) write(expires time.Time) error {
-	f, err := os.OpenFile(l.name, os.O_WRONLY|os.O_TRUNC|oNoFollow, 0o600)
+// write writes the holder's own epoch file (flag: O_TRUNC, or O_CREATE|O_EXCL to take it), never
+// through a symbolic link (where the system can tell): someone who can write the directory could
+// have put one in its place.
+func (l *exclLock) write(flag int, expires time.Time) error {
+	f, err := os.OpenFile(l.name, os.O_WRONLY|flag|oNoFollow, 0o600)
 	if err != nil {
 		return err
 	}
@@ -135,20 +136,13 @@ func acquireExcl(lockPath string, lease time.Duration) (*exclLock, error) {
 // still the highest.
 func takeEpoch(lockPath string, mine uint64, lease time.Duration, start time.Time) (*exclLock, error) {
 	l := &exclLock{lockPath: lockPath, epoch: mine, name: epochName(lockPath, mine), token: newLockToken(), expires: start.Add(lease)}
-	f, err := os.OpenFile(l.name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	err := l.write(os.O_CREATE|os.O_EXCL, l.expires)
 	if errors.Is(err, fs.ErrExist) {
 		return nil, nil // another process took epoch mine
 	}
 	if err != nil {
-		return nil, err
-	}
-	_, err = f.WriteString(lockRecord(l.token, l.expires))
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		// The file stays: removing the highest epoch would let a late creator jump above a holder.
-		// Unwritten or torn, it counts as stale after a lease.
+		// A file created stays: removing the highest epoch would let a late creator jump above a
+		// holder. Unwritten or torn, it counts as stale after a lease.
 		return nil, err
 	}
 	if time.Since(start) > lease/2 {
@@ -178,7 +172,7 @@ func takeEpoch(lockPath string, mine uint64, lease time.Duration, start time.Tim
 
 // release rewrites the holder's own epoch as expired. The file may be gone (a later holder cleaned it
 // up after this lease ran out): then there is nothing to release.
-func (l *exclLock) release() { _ = l.write(time.Time{}) }
+func (l *exclLock) release() { _ = l.write(os.O_TRUNC, time.Time{}) }
 
 // epochFree reports whether the epoch file name no longer holds a lease: released, expired, or
 // never written by a creator that crashed more than a lease ago. A file that cannot be read now (gone,
@@ -210,15 +204,11 @@ func topEpoch(lockPath string) (uint64, error) {
 
 // listEpochs returns the epochs of lockPath present in its directory, in ascending order.
 func listEpochs(lockPath string) ([]uint64, error) {
-	dir, base := filepath.Split(lockPath)
-	if dir == "" {
-		dir = "."
-	}
-	entries, err := os.ReadDir(dir)
+	entries, err := os.ReadDir(filepath.Dir(lockPath))
 	if err != nil {
 		return nil, err
 	}
-	prefix := base + "."
+	prefix := filepath.Base(lockPath) + "."
 	var epochs []uint64
 	for _, e := range entries {
 		rest, ok := strings.CutPrefix(e.Name(), prefix)
