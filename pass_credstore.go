@@ -27,11 +27,11 @@ import (
 // it cannot tell (a store that is down is never empty).
 //
 // The SDK's stores are write-once: Save stores creds only when nothing is stored, returns nil when
-// these very credentials are, and an error matching ErrCredentialsExist when other ones are. So a
-// replica whose lease lapsed while it registered (paused, or slow on the network) cannot replace the
-// credentials its successor stored and the fleet uses: LoadOrRegister adopts them instead. A store of
-// the caller's may replace; LoadOrRegister works with it, without that guarantee. To replace stored
-// credentials on purpose (Adobe revoked them), remove them from the store first.
+// these very credentials are, and an error matching ErrCredentialsExist when other ones are, so that
+// a replica whose lease lapsed while it registered cannot replace what its successor stored (and the
+// fleet uses): LoadOrRegister adopts that instead. A store of the caller's may replace; LoadOrRegister
+// works with it, without that guarantee. To replace credentials on purpose (Adobe revoked them),
+// remove them from the store first.
 type CredentialStore interface {
 	Load(ctx context.Context) (ClientCredentials, error)
 	Save(ctx context.Context, creds ClientCredentials) error
@@ -45,10 +45,9 @@ type CredentialStore interface {
 const DefaultLeaseTime = 10 * time.Second
 
 // DefaultLeaseWaitTimeout is how long a call waits for a lease that another replica holds
-// (WithLeaseWaitTimeout): longer than a holder's whole token fetch (DefaultTokenFetchTimeout) plus
-// one lease (DefaultLeaseTime) after it, so that a waiter outlasts a holder that works its full
-// budget and then crashes, and with the defaults a crashed holder costs the others about one lease,
-// not their call.
+// (WithLeaseWaitTimeout): a holder's whole token fetch (DefaultTokenFetchTimeout) plus one lease
+// (DefaultLeaseTime) and a margin, so that a waiter outlasts a holder that works its full budget and
+// then crashes: a crashed holder costs the others about one lease, not their call.
 const DefaultLeaseWaitTimeout = DefaultTokenFetchTimeout + DefaultLeaseTime + 5*time.Second
 
 // ErrCredentialsExist is what a write-once CredentialStore's Save returns (possibly wrapped) when it
@@ -61,16 +60,14 @@ var ErrLeaseLost = errors.New("tvauth: the lease ran out before the work under i
 
 // CredentialLocker is implemented by a CredentialStore that can make LoadOrRegister exactly-once
 // across everything sharing the store: the goroutines of one process (MemoryCredentialStore), the
-// processes of one host (FileCredentialStore), a fleet (tvauthredis.Store). LoadOrRegister detects it
-// with a type assertion; a store without it still works, exactly-once only within what its own
-// Load/Save order.
+// processes of one host (FileCredentialStore), a fleet (tvauthredis.Store). Without it a store still
+// works, exactly-once only within what its own Load/Save order.
 type CredentialLocker interface {
 	// LockCredentials takes the store's registration lease, waiting while someone else holds it, and
 	// returns ctx.Err() (possibly wrapped) as soon as ctx ends. held is derived from ctx and ends
-	// before the lease can lapse: a lease that expires is renewed while held lives, and held ends
-	// (with cause ErrLeaseLost) once it cannot be, so that work done under held never outlives the
-	// lease. release ends the lease and held; it may be called more than once and never releases a
-	// lease someone else has taken since.
+	// before the lease can lapse: it is renewed while held lives, and held ends (cause ErrLeaseLost)
+	// once it cannot be, so that work under held never outlives the lease. release ends the lease and
+	// held; it may be called more than once and never releases a lease someone else has taken since.
 	LockCredentials(ctx context.Context) (held context.Context, release func(), err error)
 }
 
@@ -194,9 +191,9 @@ var ErrFileModeTooOpen = errors.New("tvauth: the credentials file is open to gro
 // to the path only if nothing is there, so a crash leaves either no file or a whole one, and
 // existing credentials are never replaced.
 //
-// The path may be a symbolic link (a Kubernetes secret volume mounts each key as one): Load reads
-// its target, and Save, which never replaces, leaves the link as it is. A link to a missing file is an
-// error, neither an empty store nor a place to write. The lock file <path>.lock is opened without following
+// The path may be a symbolic link (a Kubernetes secret volume mounts each key as one): Load reads its
+// target, and Save, which never replaces, leaves it as it is. A link to a missing file is an error,
+// neither an empty store nor a place to write. The lock file <path>.lock is opened without following
 // symbolic links where the system can (O_NOFOLLOW), so that someone who can write the directory
 // cannot make the process create or open a file elsewhere.
 type FileCredentialStore struct {
@@ -330,11 +327,8 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 		return err
 	}
 	b = append(b, '\n')
-	dir, base := filepath.Split(f.path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp") // O_EXCL, mode 0600
+	dir := filepath.Dir(f.path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(f.path)+".*.tmp") // O_EXCL, mode 0600
 	if err != nil {
 		return fmt.Errorf("tvauth: saving client credentials: %w", err)
 	}
@@ -390,18 +384,14 @@ func writeSynced(file *os.File, b []byte) error {
 }
 
 // LockCredentials implements CredentialLocker across the processes of one host: it takes an
-// exclusive lock on the file <path>.lock next to the credentials (created 0600 if missing, never
+// exclusive flock on the file <path>.lock next to the credentials (created 0600 if missing, never
 // removed, never opened through a symbolic link where the system has O_NOFOLLOW), polling until it
-// gets it or ctx ends. The operating system drops the lock when its holder exits, crashed or not, so
-// the lease lasts as long as the holder's process.
+// gets it or ctx ends. The system drops the lock when its holder exits, crashed or not.
 //
-// On platforms without flock (Windows, Solaris, AIX, …) the lock is a sequence of small files
-// <path>.lock.1, <path>.lock.2, … created exclusively, each holding its holder's random token and
-// expiry: the highest one is the lock, and one whose expiry has passed was left by a holder that
-// crashed (or released it). Taking over such a stale lock is atomic: of the processes that see it
-// stale, exactly one gets the lease, and none removes a lock another has just taken. Its holder
-// renews the expiry every third of DefaultLeaseTime while it holds the lease, and held ends when it
-// cannot.
+// Without flock (Windows, Solaris, AIX, …) the lock is the highest of the files <path>.lock.1,
+// <path>.lock.2, …, each created exclusively with its holder's random token and expiry. Of the
+// processes that find it expired or released, exactly one takes the lease over; its holder renews
+// the expiry every third of DefaultLeaseTime, and held ends when it cannot.
 func (f *FileCredentialStore) LockCredentials(ctx context.Context) (context.Context, func(), error) {
 	if f.path == "" {
 		return nil, nil, invalid("path", "empty")
@@ -439,9 +429,9 @@ func (f *FileCredentialStore) LockCredentials(ctx context.Context) (context.Cont
 // KeepLease keeps a lease alive for the work done under it, as redsync's Extend does: the lease
 // lapses at until unless renew moves it; renew runs every third of lease, and held (derived from ctx)
 // ends with cause ErrLeaseLost when renew says the lease is lost or when until passes without a
-// renewal (a renew that failed otherwise is tried again until then). stop ends held and the renewals;
-// it returns once they have stopped. The SDK's stores and tvauthredis use it; a CredentialLocker of
-// your own can return held from LockCredentials.
+// renewal (a renew that failed otherwise is tried again until then). stop ends held and the renewals,
+// and returns once they have stopped. A CredentialLocker of your own can return held from
+// LockCredentials.
 func KeepLease(ctx context.Context, until time.Time, lease time.Duration, renew func(context.Context) (time.Time, error)) (held context.Context, stop func()) {
 	held, cancel := context.WithCancelCause(ctx)
 	stopped, done := make(chan struct{}), make(chan struct{})
@@ -492,8 +482,8 @@ var (
 
 // LoadOrRegister returns the credentials in store, or registers with softwareStatement and saves the
 // new credentials when the store has none (ErrNoCredentials). Other store errors are returned as they
-// are: registering again over credentials that exist but could not be read (a store that is down, a
-// file that is unreadable) would sign users out.
+// are: registering over credentials that could not be read (a store that is down, an unreadable
+// file) would sign users out.
 //
 // When store is a CredentialLocker (MemoryCredentialStore, FileCredentialStore, tvauthredis.Store),
 // the registration is exactly-once across everything sharing the store: on an empty store it takes
@@ -503,10 +493,9 @@ var (
 // lost (through WithPassCredentialStore, also with the fetch's budget: the lease wait plus the token
 // fetch timeout). A holder that crashed loses the lease when it expires, and the others go on.
 //
-// The save is write-once with the SDK's stores: a registration that comes too late (its lease lapsed
-// while it ran, and another replica stored its own) does not replace the stored credentials; they are
-// returned instead, and the client's logger (WithLogger) says so at level Warn, naming the client
-// left unused at Adobe.
+// With the SDK's write-once stores, a registration that comes too late (its lease lapsed while it
+// ran, and another replica stored its own) replaces nothing: the stored credentials are returned, and
+// the client's logger (WithLogger) says so at level Warn, naming the client left unused at Adobe.
 //
 // The Client remembers the credentials it loaded, saved or registered for store, and writes them back
 // (write-once) rather than register again when it later finds the store empty: a store that lost its
