@@ -254,10 +254,10 @@ func WithPassCredentials(creds ClientCredentials) Option {
 
 // WithTokenFetchTimeout bounds one token fetch of this client's token sources (Pass TokenSource and
 // WithPassCredentials, AGS TokenSource and SharedTokenSource), retries included; the wait for a
-// shared store's lease before it has its own budget (WithLeaseWaitTimeout). The default is DefaultTokenFetchTimeout (30 s). The fetch runs
-// detached from its callers, so a caller with a shorter context still leaves when that ends; this
-// timeout (plus the lease wait, for a source that shares its tokens through a store) is what Token()
-// (no context) waits at most.
+// shared store's lease before it has its own budget (WithLeaseWaitTimeout). The default is
+// DefaultTokenFetchTimeout (30 s). The fetch runs detached from its callers, so a caller with a
+// shorter context still leaves when that ends; this timeout (plus the lease wait, for a source that
+// shares its tokens through a store) is what Token() (no context) waits at most.
 func WithTokenFetchTimeout(d time.Duration) Option {
 	return checked(positive("WithTokenFetchTimeout", d), func(c *config) { c.tokenFetchTimeout = d })
 }

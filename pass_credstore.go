@@ -434,15 +434,13 @@ func (f *FileCredentialStore) LockCredentials(ctx context.Context) (context.Cont
 // LockCredentials.
 func KeepLease(ctx context.Context, until time.Time, lease time.Duration, renew func(context.Context) (time.Time, error)) (held context.Context, stop func()) {
 	held, cancel := context.WithCancelCause(ctx)
-	stopped, done := make(chan struct{}), make(chan struct{})
+	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		t := time.NewTimer(time.Until(until.Add(-lease * 2 / 3)))
 		defer t.Stop()
 		for {
 			select {
-			case <-stopped:
-				return
 			case <-held.Done():
 				return
 			case <-t.C:
@@ -467,9 +465,8 @@ func KeepLease(ctx context.Context, until time.Time, lease time.Duration, renew 
 		}
 	}()
 	return held, sync.OnceFunc(func() {
-		close(stopped)
-		<-done
 		cancel(context.Canceled)
+		<-done
 	})
 }
 

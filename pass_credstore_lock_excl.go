@@ -17,13 +17,13 @@ import (
 
 // The lock of FileCredentialStore where flock is missing (Windows, Solaris, AIX, …), built on the one
 // atomic test-and-set every file system offers: creating a file that must not exist (O_EXCL). It is
-// compiled on every platform so that its tests run everywhere; pass_credstore_lock_noflock.go makes it the
+// compiled everywhere so that its tests run everywhere; pass_credstore_lock_noflock.go makes it the
 // default where flock is missing.
 //
-// A lease cannot live in a single lock file that is removed when stale: two processes that both see
-// it stale race to remove it, and the slower one removes (or renames away) the lock the faster one has
-// just made afresh; a third process then creates its own and two hold the lease. Nothing but flock
-// can remove a file only if it is still the one seen.
+// A lease cannot live in one lock file removed when stale: two processes that both see it stale race
+// to remove it, the slower one removes the lock the faster one has just made afresh, and a third
+// then creates its own: two hold the lease. Only flock can remove a file only if it is still the one
+// seen.
 //
 // So the lock is a sequence of epoch files, <lock>.1, <lock>.2, …, each created with O_EXCL by the
 // process it belongs to and written only by that process: "<token> <expiry in Unix ns>". The highest
@@ -32,14 +32,14 @@ import (
 // creating N+1 exclusively and checking that N+1 is still the highest; then it removes the epochs
 // below its own. Why exactly one process holds the lease:
 //   - O_EXCL lets one process create N+1; every other creator of N+1 fails.
-//   - The highest epoch never goes away: the only files removed are those below a higher one (the
-//     holder's clean-up, and a late creator backing off), so the highest epoch only grows.
-//   - A process that read a stale listing and creates an epoch that has already been cleaned up
-//     finds a higher epoch when it checks, and backs off, removing only its own file.
-//   - Each epoch N+1 is created after N was read as free, so when N+1 is the highest its creator is
-//     the only holder: the holder of N released it or let its lease run out.
-//   - Release rewrites the holder's own epoch as expired; it never touches another process's file,
-//     so it cannot end a lease someone has taken since.
+//   - Only files below a higher one are removed (the holder's clean-up, a late creator backing
+//     off), so the highest epoch never goes away: it only grows.
+//   - A process that read a stale listing and creates an epoch already cleaned up finds a higher
+//     epoch when it checks, and backs off, removing only its own file.
+//   - N+1 is created after N was read as free, so when N+1 is the highest its creator is the only
+//     holder: the holder of N released it or let its lease run out.
+//   - Release rewrites the holder's own epoch as expired, never another process's file, so it
+//     cannot end a lease someone has taken since.
 //
 // Staleness is judged by the clock, as every lease is: a holder stopped for longer than its lease
 // loses it. The holder counts its lease from before it created its file, and gives the epoch up if

@@ -44,12 +44,10 @@ func WithPassCredentialStore(store CredentialStore, softwareStatement Secret) Op
 }
 
 // WithLeaseWaitTimeout bounds how long one registration, token fetch or AGS refresh of this client
-// waits for a lease that another replica holds (a shared store's: tvauthredis, FileCredentialStore),
-// before its own work, which WithTokenFetchTimeout bounds, starts (a registration that LoadOrRegister
-// makes when called directly is bounded by its context). The default,
-// DefaultLeaseWaitTimeout (45 s), outlasts a holder that fetches for its whole token fetch timeout
-// (30 s) and then crashes, leaving its lease to expire (DefaultLeaseTime, 10 s). Keep it above the
-// token fetch timeout plus the store's lease when you change either.
+// waits for a lease that another replica holds (a shared store's: tvauthredis, FileCredentialStore)
+// before its own work, which WithTokenFetchTimeout bounds, starts; a registration that LoadOrRegister
+// makes when called directly is bounded by its context. The default is DefaultLeaseWaitTimeout
+// (45 s): keep it above the token fetch timeout plus the store's lease when you change either.
 func WithLeaseWaitTimeout(d time.Duration) Option {
 	return checked(positive("WithLeaseWaitTimeout", d), func(c *config) { c.leaseWaitTimeout = d })
 }
