@@ -3,6 +3,7 @@ package tvauth
 // device.go: Device and DeviceInfo, and the Adobe Pass device headers they become.
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -71,20 +72,14 @@ func (i DeviceInfo) Encode() (string, error) {
 		"DeviceInfo.connectionType", i.ConnectionType, "DeviceInfo.applicationId", i.ApplicationID); err != nil {
 		return "", err
 	}
-	b, err := json.Marshal(i)
-	if err != nil {
-		return "", err
-	}
+	b, _ := json.Marshal(i) // strings, ints and a *bool: it cannot fail
 	return base64.StdEncoding.EncodeToString(b), nil
 }
 
 // deviceHeaders sets AP-Device-Identifier, X-Device-Info and X-Forwarded-For from d, or from the
 // client's default device when d is nil. With required set, having no device at all is an error.
 func (c *Client) deviceHeaders(h http.Header, d *Device, required bool) error {
-	if d == nil {
-		d = c.cfg.device
-	}
-	if d == nil {
+	if d = cmp.Or(d, c.cfg.device); d == nil {
 		if required {
 			return &ValidationError{Field: "Device", Reason: "no device: set the request's Device or WithDevice"}
 		}

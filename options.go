@@ -57,6 +57,14 @@ func positive(option string, d time.Duration) error {
 	return nil
 }
 
+// notNil is the check of an option that takes no nil.
+func notNil[T comparable](option string, v T, what string) error {
+	if v == *new(T) {
+		return invalid(option, "nil %s", what)
+	}
+	return nil
+}
+
 // RetryPolicy says how often and how long the client retries. Only safe retries happen: idempotent
 // requests on network errors (a net.Error, a syscall error such as ECONNRESET, a reply cut short), 429
 // and 5xx (not 501); non-idempotent ones only when the server surely did nothing (429, 503, a failed
@@ -125,13 +133,7 @@ func defaultConfig() *config {
 // New; a nil Transport means the default rule described at New. Retries, redirect refusal and
 // authorisation wrap the transport, and hc is never modified.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(c *config) error {
-		if hc == nil {
-			return invalid("WithHTTPClient", "nil *http.Client")
-		}
-		c.httpClient = hc
-		return nil
-	}
+	return checked(notNil("WithHTTPClient", hc, "*http.Client"), func(c *config) { c.httpClient = hc })
 }
 
 // WithTransportTimeouts replaces the limits of an attempt's phases (by default DefaultDialTimeout,
@@ -242,14 +244,10 @@ func WithPassTokenSource(ts oauth2.TokenSource) Option {
 // credentials (client.Pass.TokenSource(creds)), so one client can register once and then call. An
 // explicit WithPassTokenSource wins over it.
 func WithPassCredentials(creds ClientCredentials) Option {
-	return func(c *config) error {
-		if err := creds.validate("WithPassCredentials"); err != nil {
-			return err
-		}
+	return checked(creds.validate("WithPassCredentials"), func(c *config) {
 		c.passCredsTS = func(s *PassService) oauth2.TokenSource { return s.TokenSource(creds) }
 		c.held.add(string(creds.ClientSecret))
-		return nil
-	}
+	})
 }
 
 // WithTokenFetchTimeout bounds one token fetch of this client's token sources (Pass TokenSource and
@@ -267,13 +265,7 @@ func WithTokenFetchTimeout(d time.Duration) Option {
 // replica. Each replica still keeps the token in memory and reads the store only when its copy
 // expires or a server rejects it. tvauthredis.Store implements it.
 func WithPassTokenStore(store PassTokenStore) Option {
-	return func(c *config) error {
-		if store == nil {
-			return invalid("WithPassTokenStore", "nil store")
-		}
-		c.passTokenStore = store
-		return nil
-	}
+	return checked(notNil("WithPassTokenStore", store, "store"), func(c *config) { c.passTokenStore = store })
 }
 
 // WithWebAPIDevID sets the NINA developer id (devId) sent on every WebAPI call.

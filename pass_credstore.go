@@ -615,7 +615,9 @@ func leaseError(work context.Context, what string, err error) error {
 // knownCredentials are the credentials a Client loaded, saved or registered, by store and software
 // statement: when it finds the store empty later, it writes them back instead of registering again,
 // which would leave one more unused client at Adobe and split the fleet. The Client holds them (not
-// the store, which may be anyone's type, and not a global); they die with it.
+// the store, which may be anyone's type, and not a global); they die with it. None are kept for a
+// store whose type cannot be compared (a struct value holding a slice, say): it cannot be told
+// apart from another store.
 type knownCredentials struct{ creds sync.Map } // knownKey → ClientCredentials
 
 type knownKey struct {
@@ -632,17 +634,10 @@ func (c *Client) knownCredentials() *knownCredentials {
 	return c.known.Load()
 }
 
-// key returns the map key of store, or false for a store whose type cannot be compared (a struct
-// value holding a slice, say): its credentials cannot be told apart from another store's, so none
-// are kept for it.
-func (k *knownCredentials) key(store CredentialStore, statement Secret) (knownKey, bool) {
-	return knownKey{store, statement}, reflect.ValueOf(store).Comparable()
-}
-
 // get returns the credentials known for store and statement.
 func (k *knownCredentials) get(store CredentialStore, statement Secret) (ClientCredentials, bool) {
-	if key, ok := k.key(store, statement); ok {
-		if c, ok := k.creds.Load(key); ok {
+	if reflect.ValueOf(store).Comparable() {
+		if c, ok := k.creds.Load(knownKey{store, statement}); ok {
 			return cloneCredentials(c.(ClientCredentials)), true
 		}
 	}
@@ -651,9 +646,9 @@ func (k *knownCredentials) get(store CredentialStore, statement Secret) (ClientC
 
 // remember makes creds the credentials known for store and statement, and reports whether it could.
 func (k *knownCredentials) remember(store CredentialStore, statement Secret, creds ClientCredentials) bool {
-	key, ok := k.key(store, statement)
+	ok := reflect.ValueOf(store).Comparable()
 	if ok {
-		k.creds.Store(key, cloneCredentials(creds))
+		k.creds.Store(knownKey{store, statement}, cloneCredentials(creds))
 	}
 	return ok
 }
