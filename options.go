@@ -290,16 +290,11 @@ func WithAGSAuthService(authServiceID string) Option {
 
 // WithAGSHeader adds a header sent on every AGS call, such as Nagra-Device-Type or Nagra-Target.
 func WithAGSHeader(name, value string) Option {
-	return func(c *config) error {
-		if err := checkHeaderName("WithAGSHeader", name); err != nil {
-			return err
-		}
-		if i := controlAt(value); i >= 0 {
-			return invalid("WithAGSHeader", "value of %s contains a control character at byte %d", name, i)
-		}
-		c.agsHeaders.Add(name, value)
-		return nil
+	err := checkHeaderName("WithAGSHeader", name)
+	if i := controlAt(value); i >= 0 && err == nil {
+		err = invalid("WithAGSHeader", "value of %s contains a control character at byte %d", name, i)
 	}
+	return checked(err, func(c *config) { c.agsHeaders.Add(name, value) })
 }
 
 // parseBaseURL checks a service root: absolute http(s), no query or fragment, and plain http only to a

@@ -437,6 +437,7 @@ func KeepLease(ctx context.Context, until time.Time, lease time.Duration, renew 
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		defer cancel(ErrLeaseLost) // a no-op unless the lease was lost: held has ended otherwise
 		t := time.NewTimer(time.Until(until.Add(-lease * 2 / 3)))
 		defer t.Stop()
 		for {
@@ -446,7 +447,6 @@ func KeepLease(ctx context.Context, until time.Time, lease time.Duration, renew 
 			case <-t.C:
 			}
 			if !time.Now().Before(until) {
-				cancel(ErrLeaseLost)
 				return
 			}
 			rctx, rcancel := context.WithDeadline(held, until)
@@ -457,7 +457,6 @@ func KeepLease(ctx context.Context, until time.Time, lease time.Duration, renew 
 				until = next
 				t.Reset(time.Until(until.Add(-lease * 2 / 3)))
 			case errors.Is(err, ErrLeaseLost):
-				cancel(ErrLeaseLost)
 				return
 			default: // not reached the store: again soon, and no later than the lease's end
 				t.Reset(min(lease/10, max(time.Until(until), 0)))

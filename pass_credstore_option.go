@@ -29,18 +29,15 @@ import (
 // client writes its own back, write-once; when it cannot be read, the client goes on with its own.
 // WithPassTokenSource wins over it; it wins over WithPassCredentials.
 func WithPassCredentialStore(store CredentialStore, softwareStatement Secret) Option {
-	return func(c *config) error {
-		if store == nil {
-			return invalid("WithPassCredentialStore", "nil CredentialStore")
-		}
-		if strings.TrimSpace(string(softwareStatement)) == "" {
-			return invalid("WithPassCredentialStore", "empty software statement")
-		}
+	err := notNil("WithPassCredentialStore", store, "CredentialStore")
+	if err == nil && strings.TrimSpace(string(softwareStatement)) == "" {
+		err = invalid("WithPassCredentialStore", "empty software statement")
+	}
+	return checked(err, func(c *config) {
 		sc := &passStoreConfig{store: store, statement: softwareStatement, checkEvery: storeCheckInterval}
 		c.passStoreTS = func(s *PassService) oauth2.TokenSource { return s.storeTokenSource(sc) }
 		c.held.add(string(softwareStatement))
-		return nil
-	}
+	})
 }
 
 // WithLeaseWaitTimeout bounds how long one registration, token fetch or AGS refresh of this client
