@@ -37,11 +37,11 @@ type CredentialStore interface {
 	Save(ctx context.Context, creds ClientCredentials) error
 }
 
-// DefaultLeaseTime is how long a lease of the SDK's own stores lasts when its holder stops renewing
-// it (the registration lease of FileCredentialStore where flock is missing and of tvauthredis, the
-// token-fetch and refresh leases of tvauthredis). Its holder renews it every third of it while its
-// work runs, so it bounds how long a holder that crashed or stalled holds the others up, not how
-// long a registration or a token fetch may take (WithTokenFetchTimeout does).
+// DefaultLeaseTime is how long a lease of the SDK's stores outlives its holder's last renewal (the
+// registration lease of FileCredentialStore without flock and of tvauthredis, and tvauthredis's
+// fetch and refresh leases). Renewed every third of it while the work runs, it bounds how long a
+// crashed or stalled holder holds the others up, not how long the work may take
+// (WithTokenFetchTimeout does).
 const DefaultLeaseTime = 10 * time.Second
 
 // DefaultLeaseWaitTimeout is how long a call waits for a lease that another replica holds
@@ -158,9 +158,8 @@ func (m *MemoryCredentialStore) Save(ctx context.Context, creds ClientCredential
 }
 
 // UnmarshalJSON refuses every input with an error matching ErrMaskedSecret: json.Marshal writes a
-// store as {} (its credentials are not fields), and reading that back as an empty store would make
-// LoadOrRegister register again. Store the credentials themselves (MarshalUnmaskedJSON, a
-// FileCredentialStore).
+// store as {}, and reading that back as an empty store would make LoadOrRegister register again.
+// Store the credentials themselves (MarshalUnmaskedJSON, a FileCredentialStore).
 func (m *MemoryCredentialStore) UnmarshalJSON([]byte) error {
 	return fmt.Errorf("tvauth: a MemoryCredentialStore has no JSON form: %w", ErrMaskedSecret)
 }
@@ -188,8 +187,7 @@ var ErrFileModeTooOpen = errors.New("tvauth: the credentials file is open to gro
 
 // FileCredentialStore keeps credentials in a JSON file readable by its owner only (0600), write-once
 // (see CredentialStore): Save writes a temporary file in the same directory, syncs it and links it
-// to the path only if nothing is there, so a crash leaves either no file or a whole one, and
-// existing credentials are never replaced.
+// to the path only if nothing is there, so a crash leaves either no file or a whole one.
 //
 // The path may be a symbolic link (a Kubernetes secret volume mounts each key as one): Load reads its
 // target, and Save, which never replaces, leaves it as it is. A link to a missing file is an error,
@@ -427,11 +425,10 @@ func (f *FileCredentialStore) LockCredentials(ctx context.Context) (context.Cont
 }
 
 // KeepLease keeps a lease alive for the work done under it, as redsync's Extend does: the lease
-// lapses at until unless renew moves it; renew runs every third of lease, and held (derived from ctx)
-// ends with cause ErrLeaseLost when renew says the lease is lost or when until passes without a
-// renewal (a renew that failed otherwise is tried again until then). stop ends held and the renewals,
-// and returns once they have stopped. A CredentialLocker of your own can return held from
-// LockCredentials.
+// lapses at until unless renew moves it; renew runs every third of lease, and held (derived from
+// ctx) ends with cause ErrLeaseLost when renew says the lease is lost or until passes without a
+// renewal (a renew that failed otherwise is retried until then). stop ends held and the renewals,
+// and returns once they have stopped. A CredentialLocker of your own can return held.
 func KeepLease(ctx context.Context, until time.Time, lease time.Duration, renew func(context.Context) (time.Time, error)) (held context.Context, stop func()) {
 	held, cancel := context.WithCancelCause(ctx)
 	done := make(chan struct{})
@@ -575,9 +572,8 @@ func (s *PassService) saveOrAdopt(ctx context.Context, store CredentialStore, st
 	return ClientCredentials{}, newUnsavedError(err, what, c, statement, kept)
 }
 
-// takeLease takes a lease with lock, waiting at most the lease wait timeout, and returns the context
-// to work under it: it ends when the lease is lost, or after limit (0: no limit of its own). done ends
-// the lease.
+// takeLease takes a lease with lock, waiting at most the lease wait timeout. work ends when the lease
+// is lost or after limit (0: no limit of its own); done ends the lease.
 func (c *Client) takeLease(ctx context.Context, what string, limit time.Duration, lock func(context.Context) (context.Context, func(), error)) (work context.Context, done func(), err error) {
 	wait := c.cfg.leaseWait()
 	waitCtx, stopWaiting := context.WithCancelCause(ctx)
@@ -612,11 +608,10 @@ func leaseError(work context.Context, what string, err error) error {
 }
 
 // knownCredentials are the credentials a Client loaded, saved or registered, by store and software
-// statement: when it finds the store empty later, it writes them back instead of registering again,
-// which would leave one more unused client at Adobe and split the fleet. The Client holds them (not
-// the store, which may be anyone's type, and not a global); they die with it. None are kept for a
-// store whose type cannot be compared (a struct value holding a slice, say): it cannot be told
-// apart from another store.
+// statement: when it finds the store empty later, it writes them back rather than register again
+// (one more unused client at Adobe, a split fleet). The Client holds them, not the store (anyone's
+// type) nor a global. None are kept for a store whose type cannot be compared (a struct value
+// holding a slice, say): it cannot be told apart from another.
 type knownCredentials struct{ creds sync.Map } // knownKey → ClientCredentials
 
 type knownKey struct {
@@ -652,10 +647,9 @@ func (k *knownCredentials) remember(store CredentialStore, statement Secret, cre
 	return ok
 }
 
-// unsavedError is a store's failure to save credentials the client holds. Its text is scrubbed of the
-// client secret and the software statement, in case the store quotes what it failed to write, and so
-// is its chain: errors.Is reaches the store's error, errors.As only when its text is fit to show (see
-// redactor.cause).
+// unsavedError is a store's failure to save credentials the client holds. Its text and chain are
+// scrubbed of the client secret and the software statement (the store may quote what it failed to
+// write): errors.Is reaches the store's error, errors.As only when its text is fit to show.
 type unsavedError struct {
 	text string
 	err  error

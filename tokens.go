@@ -25,13 +25,11 @@ var errNoToken = errors.New("tvauth: the token fetch returned no token")
 // tokenCache is the caching core of the SDK's token sources (Pass DCR, AGS refresh): it keeps the
 // current token, refetches it early before expiry, and runs one fetch at a time.
 //
-// The fetch is detached from its callers: it runs in its own goroutine with its own deadline (timeout),
-// keeping the values but not the cancellation of the context of the caller that started it. Every
-// caller, the starter included, waits for it with its own context and leaves when that ends; the fetch
-// goes on for the others, and is cancelled only when the last waiter has left (unless finishAbandoned). When the fetch ends (a
-// token, an error or its deadline), its waiters get its result and the next caller that needs a token
-// starts a fresh one. The mutex is never held across I/O, so nothing waits on a stalled fetch without
-// a context of its own.
+// The fetch is detached: it runs in its own goroutine with its own deadline (timeout) and the values,
+// not the cancellation, of its starter's context. Every caller waits for it with its own context and
+// leaves when that ends; the fetch is cancelled only when the last waiter has left (unless
+// finishAbandoned), and once it ends the next caller that needs a token starts a fresh one. The mutex
+// is never held across I/O, so nothing waits on a stalled fetch without a context of its own.
 type tokenCache struct {
 	fetch   func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error)
 	now     func() time.Time
@@ -201,10 +199,8 @@ type PassTokenStore interface {
 	LoadPassToken(ctx context.Context, clientID string) (*oauth2.Token, error)
 	// SavePassToken stores tok (AccessToken, TokenType, Expiry) for clientID.
 	SavePassToken(ctx context.Context, clientID string, tok *oauth2.Token) error
-	// LockPassToken takes clientID's fetch lease, waiting while someone else holds it and returning
-	// ctx.Err() when ctx ends. held is derived from ctx and ends before the lease can lapse (see
-	// CredentialLocker); release ends the lease and held, may be called more than once, and never
-	// releases a lease taken by someone else since.
+	// LockPassToken takes clientID's fetch lease as CredentialLocker.LockCredentials takes the
+	// registration lease: held, release and ctx's end behave as they do there.
 	LockPassToken(ctx context.Context, clientID string) (held context.Context, release func(), err error)
 }
 
