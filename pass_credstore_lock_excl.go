@@ -20,24 +20,20 @@ import (
 // compiled everywhere so that its tests run everywhere; pass_credstore_lock_noflock.go makes it the
 // default where flock is missing.
 //
-// A lease cannot live in one lock file removed when stale: two processes that both see it stale race
-// to remove it, the slower one removes the lock the faster one has just made afresh, and a third
-// then creates its own: two hold the lease. Only flock can remove a file only if it is still the one
-// seen.
+// One lock file removed when stale cannot hold a lease: two processes that see it stale race to
+// remove it, the slower removes the lock the faster has just made afresh, and a third creates its
+// own: two holders. Only flock can remove a file only if it is still the one seen.
 //
-// So the lock is a sequence of epoch files, <lock>.1, <lock>.2, …, each created with O_EXCL by the
-// process it belongs to and written only by that process: "<token> <expiry in Unix ns>". The highest
-// epoch present is the lock. A process takes the lease by reading the highest epoch N, judging it
-// free (expired, released, or unwritten for longer than a lease: its creator crashed before writing),
-// creating N+1 exclusively and checking that N+1 is still the highest; then it removes the epochs
-// below its own. Why exactly one process holds the lease:
+// So the lock is a sequence of epoch files, <lock>.1, <lock>.2, …, each created with O_EXCL and
+// written only by its process: "<token> <expiry in Unix ns>". The highest epoch present is the lock.
+// A process reads the highest epoch N, judges it free (expired, released, or unwritten for longer
+// than a lease: its creator crashed before writing), creates N+1 exclusively and checks that N+1 is
+// still the highest; then it removes the epochs below its own. Exactly one process holds the lease:
 //   - O_EXCL lets one process create N+1; every other creator of N+1 fails.
-//   - Only files below a higher one are removed (the holder's clean-up, a late creator backing
-//     off), so the highest epoch never goes away: it only grows.
+//   - Only files below a higher one are removed, so the highest epoch never goes away.
 //   - A process that read a stale listing and creates an epoch already cleaned up finds a higher
 //     epoch when it checks, and backs off, removing only its own file.
-//   - N+1 is created after N was read as free, so when N+1 is the highest its creator is the only
-//     holder: the holder of N released it or let its lease run out.
+//   - N+1 is created after N was read as free: the holder of N released it or let it run out.
 //   - Release rewrites the holder's own epoch as expired, never another process's file, so it
 //     cannot end a lease someone has taken since.
 //
@@ -75,12 +71,10 @@ func (l *exclLock) until() time.Time { return l.expires }
 func (l *exclLock) renew(lease time.Duration) (time.Time, error) {
 	start := time.Now()
 	b, err := readNoFollow(l.name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return time.Time{}, ErrLeaseLost // cleaned up by a later holder
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return time.Time{}, err
 	}
+	// A file gone (cleaned up by a later holder) holds no record: the lease is lost.
 	if token, expires, ok := parseLockRecord(b); !ok || token != l.token || !start.Before(expires) {
 		return time.Time{}, ErrLeaseLost
 	}
