@@ -103,17 +103,15 @@ func (c *Client) deviceHeaders(h http.Header, d *Device, required bool) error {
 	return nil
 }
 
-// deviceHeaderCache keeps the encoded headers of the client's default device: it never changes, so
-// it is encoded once rather than on every call.
+// deviceHeaderCache keeps the client's default device's headers, encoded once: it never changes.
 type deviceHeaderCache struct {
 	once     sync.Once
 	id, info string
 	err      error
 }
 
-// encodeDevice returns d's AP-Device-Identifier (when withID) and X-Device-Info values, from the cache
-// when d is the client's default device. An invalid DeviceInfo is a *ValidationError naming
-// Device.Info.<key>.
+// encodeDevice returns d's AP-Device-Identifier (when withID) and X-Device-Info, cached for the
+// client's default device. An invalid DeviceInfo is a *ValidationError naming Device.Info.<key>.
 func (c *Client) encodeDevice(d *Device, withID bool) (id, info string, err error) {
 	if d == c.cfg.device {
 		dc := &c.defaultDevice

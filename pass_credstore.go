@@ -71,8 +71,7 @@ type CredentialLocker interface {
 	LockCredentials(ctx context.Context) (held context.Context, release func(), err error)
 }
 
-// credentialsRecord is ClientCredentials in clear: how the SDK's stores persist them, and what
-// MarshalUnmaskedJSON writes.
+// credentialsRecord is ClientCredentials in clear: what stores and MarshalUnmaskedJSON write.
 type credentialsRecord struct {
 	ClientID     string    `json:"client_id"`
 	ClientSecret string    `json:"client_secret"`
@@ -82,8 +81,7 @@ type credentialsRecord struct {
 	Scopes       []string  `json:"scopes,omitempty"`
 }
 
-// recordOf and credentials copy every field (TestCredentialStoreImplementations fails on one they
-// drop).
+// recordOf and credentials copy every field (TestCredentialStoreImplementations checks).
 func recordOf(c ClientCredentials) credentialsRecord {
 	return credentialsRecord{ClientID: c.ClientID, ClientSecret: string(c.ClientSecret), IssuedAt: c.IssuedAt,
 		RedirectURIs: c.RedirectURIs, GrantTypes: c.GrantTypes, Scopes: c.Scopes}
@@ -221,8 +219,7 @@ func AllowGroupOrOtherAccess() FileStoreOption {
 	return func(f *FileCredentialStore) { f.openModes = true }
 }
 
-// NewFileCredentialStore returns a store for the file at path. The file need not exist yet; its
-// directory must.
+// NewFileCredentialStore returns a store for path: the file need not exist, its directory must.
 func NewFileCredentialStore(path string, opts ...FileStoreOption) *FileCredentialStore {
 	f := &FileCredentialStore{path: path}
 	for _, o := range opts {
@@ -246,8 +243,7 @@ func (f *FileCredentialStore) Load(ctx context.Context) (ClientCredentials, erro
 	return f.load(ctx, true)
 }
 
-// load is Load; again says whether a file that appeared between the open and the look at the path is
-// opened once more.
+// load is Load; again says whether a file that appeared after the open is opened once more.
 func (f *FileCredentialStore) load(ctx context.Context, again bool) (ClientCredentials, error) {
 	if err := ctx.Err(); err != nil {
 		return ClientCredentials{}, err
@@ -307,9 +303,8 @@ func (f *FileCredentialStore) load(ctx context.Context, again bool) (ClientCrede
 	return creds, nil
 }
 
-// Save writes the credentials with mode 0600 when no file is at the path (write-once: see
-// CredentialStore): it returns nil when the file holds these credentials already and an error
-// matching ErrCredentialsExist when it holds others.
+// Save writes the credentials with mode 0600 when no file is at the path (write-once, see
+// CredentialStore): nil when the file holds these already, ErrCredentialsExist for others.
 func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -64,10 +64,9 @@ func tryLockExcl(lockPath string, lease time.Duration) (fileLock, error) {
 
 func (l *exclLock) until() time.Time { return l.expires }
 
-// renew moves the expiry in the holder's epoch file to lease from now, if the lease is still its own:
-// its file still holds its token and an expiry not passed yet, and no higher epoch exists once it has
-// written (a process that judged the epoch free a moment before would have created one). Otherwise
-// the lease is lost (ErrLeaseLost).
+// renew moves the expiry in the holder's epoch file to lease from now if the lease is still its own:
+// its file holds its token and an expiry not passed yet, and no higher epoch exists once it has
+// written (one judged free a moment before would have one). Otherwise it fails with ErrLeaseLost.
 func (l *exclLock) renew(lease time.Duration) (time.Time, error) {
 	start := time.Now()
 	b, err := readNoFollow(l.name)
@@ -90,8 +89,7 @@ func (l *exclLock) renew(lease time.Duration) (time.Time, error) {
 }
 
 // write writes the holder's own epoch file (flag: O_TRUNC, or O_CREATE|O_EXCL to take it), never
-// through a symbolic link (where the system can tell): someone who can write the directory could
-// have put one in its place.
+// through a symbolic link where the system can tell: one planted by whoever can write there.
 func (l *exclLock) write(flag int, expires time.Time) error {
 	f, err := os.OpenFile(l.name, os.O_WRONLY|flag|oNoFollow, 0o600)
 	if err != nil {
@@ -164,8 +162,7 @@ func takeEpoch(lockPath string, mine uint64, lease time.Duration, start time.Tim
 	return l, nil
 }
 
-// release rewrites the holder's own epoch as expired. The file may be gone (a later holder cleaned it
-// up after this lease ran out): then there is nothing to release.
+// release rewrites the holder's own epoch as expired, unless a later holder has removed it.
 func (l *exclLock) release() { _ = l.write(os.O_TRUNC, time.Time{}) }
 
 // epochFree reports whether the epoch file name no longer holds a lease: released, expired, or

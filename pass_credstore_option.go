@@ -88,9 +88,8 @@ type passStoreConfig struct {
 }
 
 // storeTokenSource is TokenSource with credentials that LoadOrRegister provides on the first fetch
-// and that every later fetch (and a call every checkEvery) keeps in step with the store; like
-// TokenSource, its fetches are bounded by the client's token fetch timeout and shared through
-// WithPassTokenStore when one is set.
+// and that every later fetch (and a call every checkEvery) keeps in step with the store; its
+// fetches are bounded, and shared through WithPassTokenStore, as TokenSource's are.
 func (s *PassService) storeTokenSource(sc *passStoreConfig) oauth2.TokenSource {
 	ts := &passStoreTokenSource{svc: s, sc: sc}
 	ts.cache = newTokenCache(0, ts.fetch)

@@ -130,8 +130,7 @@ func (c canonical) encode() string {
 }
 
 // canonicalPairs sorts the parameters by encoded name, then encoded value (byte order, as OAuth 1.0
-// §9.1.1 and the NINA servers compare them), without sig_sha256: the order both the base string and the
-// wire use.
+// §9.1.1 and the NINA servers compare them), without sig_sha256: the base string's and wire's order.
 func canonicalPairs(params url.Values) canonical {
 	n := 0
 	for k, vs := range params {

@@ -14,9 +14,8 @@ import (
 )
 
 // DefaultTokenFetchTimeout bounds one token fetch of the SDK's token sources (a Pass access token, an
-// AGS refresh), retries included, when WithTokenFetchTimeout does not say otherwise. It is what makes
-// Token() — the oauth2.TokenSource face that oauth2.NewClient calls with no context — return on a
-// stalled token endpoint.
+// AGS refresh), retries included, unless WithTokenFetchTimeout says otherwise. It makes Token()
+// (what oauth2.NewClient calls, with no context) return on a stalled token endpoint.
 const DefaultTokenFetchTimeout = 30 * time.Second
 
 // errNoToken is a fetch that returned neither a token nor an error.
@@ -65,8 +64,7 @@ func newTokenCache(early time.Duration, fetch func(ctx context.Context, old *oau
 	return &tokenCache{fetch: fetch, early: early, now: time.Now, running: make(chan struct{}, 1)}
 }
 
-// Token implements oauth2.TokenSource. With no context of its own, it waits at most for one fetch,
-// which its timeout bounds.
+// Token implements oauth2.TokenSource; it waits at most for one fetch, which its timeout bounds.
 func (c *tokenCache) Token() (*oauth2.Token, error) { return c.tokenContext(context.Background()) }
 
 func (c *tokenCache) tokenContext(ctx context.Context) (*oauth2.Token, error) {
@@ -161,18 +159,16 @@ func (c *tokenCache) valid(t *oauth2.Token) bool {
 	return t.Expiry.IsZero() || c.now().Add(c.early).Before(t.Expiry)
 }
 
-// setEarly changes how long before expiry the token is refetched (the AGS source derives it from
-// each token's lifetime).
+// setEarly sets how long before expiry the token is refetched (AGS derives it from each token).
 func (c *tokenCache) setEarly(d time.Duration) {
 	c.mu.Lock()
 	c.early = d
 	c.mu.Unlock()
 }
 
-// invalidate drops the cached token after a server rejected it, so the next call fetches a new one.
-// With rejected set, the token is dropped only if it is still that one: another caller may already
-// have replaced it. It never waits for a fetch (the mutex is not held across I/O), so it needs no
-// context; a fetch in progress goes on and its token is used.
+// invalidate drops the cached token after a server rejected it, so the next call fetches a new one;
+// with rejected set, only if it is still that one (another caller may have replaced it). It never
+// waits for a fetch, so it needs no context; a fetch in progress goes on and its token is used.
 func (c *tokenCache) invalidate(rejected string) {
 	c.mu.Lock()
 	if rejected == "" || (c.tok != nil && c.tok.AccessToken == rejected) {
