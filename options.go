@@ -141,13 +141,11 @@ func WithHTTPClient(hc *http.Client) Option {
 // field keeps its default. They bound each attempt; a context deadline bounds the whole call. The
 // Transport of WithHTTPClient's client keeps its own limits: see TransportTimeouts and New.
 func WithTransportTimeouts(t TransportTimeouts) Option {
-	return func(c *config) error {
-		if t.Dial < 0 || t.TLSHandshake < 0 || t.ResponseHeader < 0 || t.ResponseBody < 0 {
-			return invalid("WithTransportTimeouts", "negative timeout")
-		}
-		c.timeouts = t
-		return nil
+	var err error
+	if t.Dial < 0 || t.TLSHandshake < 0 || t.ResponseHeader < 0 || t.ResponseBody < 0 {
+		err = invalid("WithTransportTimeouts", "negative timeout")
 	}
+	return checked(err, func(c *config) { c.timeouts = t })
 }
 
 // WithPassURL sets the Adobe Pass REST API v2 and DCR root (default https://sp.auth.adobe.com).
@@ -173,16 +171,14 @@ func WithAGSURL(u string) Option {
 
 // WithRetry replaces the default RetryPolicy{MaxRetries: 3, MinWait: 200ms, MaxWait: 5s}.
 func WithRetry(p RetryPolicy) Option {
-	return func(c *config) error {
-		if p.MaxRetries < 0 {
-			return invalid("WithRetry", "MaxRetries %d is negative", p.MaxRetries)
-		}
-		if p.MinWait < 0 || p.MaxWait < 0 {
-			return invalid("WithRetry", "negative wait")
-		}
-		c.retry = p
-		return nil
+	var err error
+	switch {
+	case p.MaxRetries < 0:
+		err = invalid("WithRetry", "MaxRetries %d is negative", p.MaxRetries)
+	case p.MinWait < 0 || p.MaxWait < 0:
+		err = invalid("WithRetry", "negative wait")
 	}
+	return checked(err, func(c *config) { c.retry = p })
 }
 
 // WithLogger sets a logger for one debug line per HTTP attempt, and a Warn line when LoadOrRegister

@@ -79,11 +79,8 @@ func checkSigningMethod(method string) error {
 	if method == "" {
 		return &ValidationError{Field: "method", Reason: "empty"}
 	}
-	for i := 0; i < len(method); i++ {
-		c := method[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return &ValidationError{Field: "method", Reason: "not an HTTP method token"}
-		}
+	if strings.Trim(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		return &ValidationError{Field: "method", Reason: "not an HTTP method token"}
 	}
 	return nil
 }
