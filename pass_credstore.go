@@ -148,10 +148,9 @@ func (m *MemoryCredentialStore) Save(ctx context.Context, creds ClientCredential
 	c := cloneCredentials(creds)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if stored := m.creds.Load(); stored != nil {
-		return storedAlready(*stored, creds, "the memory store")
+	if !m.creds.CompareAndSwap(nil, &c) {
+		return storedAlready(*m.creds.Load(), creds, "the memory store")
 	}
-	m.creds.Store(&c)
 	return nil
 }
 
@@ -196,8 +195,7 @@ type FileCredentialStore struct {
 	path      string
 	openModes bool          // AllowGroupOrOtherAccess
 	lease     time.Duration // the lease of the epoch-file lock; 0 = DefaultLeaseTime (tests shorten it)
-	// tryLock takes the lock file without waiting; nil is the platform's own, tryLockFile. Tests set
-	// tryLockExcl to run the lock of platforms without flock on this one.
+	// tryLock takes the lock file without waiting; nil: tryLockFile (tests set tryLockExcl).
 	tryLock func(lockPath string, lease time.Duration) (fileLock, error)
 }
 
@@ -335,8 +333,7 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 	if err != nil {
 		return fmt.Errorf("tvauth: saving client credentials: %w", err)
 	}
-	// A hard link is created only where nothing is, symbolic links included (it never follows one),
-	// and the file appears whole.
+	// A hard link appears whole, and only where nothing is (a symbolic link included).
 	err = os.Link(tmpName, f.path)
 	if err != nil && !errors.Is(err, fs.ErrExist) {
 		// A file system without hard links: O_EXCL (never over anything, nor through a symbolic
@@ -364,7 +361,6 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 	return nil
 }
 
-// writeSynced writes b to file, syncs it and closes it.
 func writeSynced(file *os.File, b []byte) error {
 	_, err := file.Write(b)
 	if err == nil {
@@ -475,19 +471,18 @@ var (
 //
 // When store is a CredentialLocker (MemoryCredentialStore, FileCredentialStore, tvauthredis.Store),
 // the registration is exactly-once across everything sharing the store: on an empty store it takes
-// the registration lease, loads again (another replica may have registered meanwhile) and only then
-// registers and saves. Waiting for the lease ends with ctx or after the lease wait timeout
-// (WithLeaseWaitTimeout, DefaultLeaseWaitTimeout); the registration, with ctx or when the lease is
-// lost (through WithPassCredentialStore, also with the fetch's budget: the lease wait plus the token
-// fetch timeout). A holder that crashed loses the lease when it expires, and the others go on.
+// the registration lease, loads again and only then registers and saves. Waiting for the lease ends
+// with ctx or after the lease wait timeout (WithLeaseWaitTimeout, DefaultLeaseWaitTimeout); the
+// registration, with ctx or when the lease is lost (through WithPassCredentialStore, also after the
+// lease wait plus the token fetch timeout). A holder that crashed loses the lease when it expires.
 //
 // With the SDK's write-once stores, a registration that comes too late (its lease lapsed while it
 // ran, and another replica stored its own) replaces nothing: the stored credentials are returned, and
 // the client's logger (WithLogger) says so at level Warn, naming the client left unused at Adobe.
 //
 // The Client remembers the credentials it loaded, saved or registered for store, and writes them back
-// (write-once) rather than register again when it later finds the store empty: a store that lost its
-// data (a Redis restarted without persistence) is healed by the replicas that still run. When the
+// (write-once) rather than register again when it later finds the store empty, so the replicas that
+// still run heal a store that lost its data (a Redis restarted without persistence). When the
 // registration succeeds and the save fails, LoadOrRegister returns the store's error, and the next
 // call saves the remembered credentials.
 func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore, softwareStatement Secret) (ClientCredentials, error) {
@@ -623,7 +618,6 @@ func (c *Client) knownCredentials() *knownCredentials {
 	return c.known.Load()
 }
 
-// get returns the credentials known for store and statement.
 func (k *knownCredentials) get(store CredentialStore, statement Secret) (ClientCredentials, bool) {
 	if reflect.ValueOf(store).Comparable() {
 		if c, ok := k.creds.Load(knownKey{store, statement}); ok {

@@ -74,7 +74,6 @@ func (c *config) fetchBudget(shared bool) time.Duration {
 	return c.fetchTimeout()
 }
 
-// warn writes a Warn line to the client's logger, if it has one.
 func (c *Client) warn(ctx context.Context, msg string, attrs ...slog.Attr) {
 	if c.cfg.logWarn != nil {
 		c.cfg.logWarn(ctx, msg, attrs...)
