@@ -300,13 +300,11 @@ func parseBaseURL(option, raw string) (*url.URL, error) {
 	if err != nil {
 		// Never the URL itself (url.Error quotes it whole, escapes quote their bytes): its userinfo
 		// or query may hold a password or a token, refused below but only once it parses.
-		var ue *url.Error
 		var esc url.EscapeError
-		switch {
-		case errors.As(err, &esc):
+		if errors.As(err, &esc) {
 			err = errors.New("invalid URL escape")
-		case errors.As(err, &ue):
-			err = ue.Err
+		} else {
+			err = errors.Unwrap(err) // url.Parse's errors are *url.Error
 		}
 		return nil, invalid(option, "malformed URL: %v", err)
 	}

@@ -27,11 +27,11 @@ import (
 // it cannot tell (a store that is down is never empty).
 //
 // The SDK's stores are write-once: Save stores creds only when nothing is stored, returns nil when
-// these very credentials are, and an error matching ErrCredentialsExist when other ones are, so that
-// a replica whose lease lapsed while it registered cannot replace what its successor stored (and the
-// fleet uses): LoadOrRegister adopts that instead. A store of the caller's may replace; LoadOrRegister
-// works with it, without that guarantee. To replace credentials on purpose (Adobe revoked them),
-// remove them from the store first.
+// these very credentials are, and an error matching ErrCredentialsExist when other ones are, so a
+// replica whose lease lapsed while it registered cannot replace what its successor stored:
+// LoadOrRegister adopts that instead. A store of the caller's may replace; LoadOrRegister works with
+// it, without that guarantee. To replace credentials on purpose (Adobe revoked them), remove them
+// from the store first.
 type CredentialStore interface {
 	Load(ctx context.Context) (ClientCredentials, error)
 	Save(ctx context.Context, creds ClientCredentials) error
@@ -231,9 +231,6 @@ func NewFileCredentialStore(path string, opts ...FileStoreOption) *FileCredentia
 // Path returns the file's path.
 func (f *FileCredentialStore) Path() string { return f.path }
 
-// maxCredentialsFile bounds what Load reads: a credentials file is a few hundred bytes.
-const maxCredentialsFile = 1 << 20
-
 // Load reads the file. A missing file is ErrNoCredentials; an unreadable or malformed one is another
 // error (never ErrNoCredentials: registering again would sign users out), and so is a file whose
 // group or others have any access (ErrFileModeTooOpen), unless AllowGroupOrOtherAccess.
@@ -281,7 +278,7 @@ func (f *FileCredentialStore) load(ctx context.Context, again bool) (ClientCrede
 		return ClientCredentials{}, fmt.Errorf("%w: %s has mode %04o; chmod 600 it (or pass tvauth.AllowGroupOrOtherAccess)",
 			ErrFileModeTooOpen, f.path, perm)
 	}
-	b, err := io.ReadAll(io.LimitReader(file, maxCredentialsFile))
+	b, err := io.ReadAll(io.LimitReader(file, 1<<20)) // a credentials file is a few hundred bytes
 	if err != nil {
 		return ClientCredentials{}, fmt.Errorf("tvauth: reading client credentials: %w", err)
 	}

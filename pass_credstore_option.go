@@ -17,17 +17,16 @@ import (
 // softwareStatement and saves what it got (LoadOrRegister), then fetches tokens with them as
 // WithPassCredentials does. So one client, built once, registers once per install and then calls:
 //
-//	c, err := tvauth.New(tvauth.WithDevice(device),
-//		tvauth.WithPassCredentialStore(tvauth.NewFileCredentialStore(path), softwareStatement))
+// 	c, err := tvauth.New(tvauth.WithDevice(device),
+// 		tvauth.WithPassCredentialStore(tvauth.NewFileCredentialStore(path), softwareStatement))
 //
-// The registration runs inside the first call, under that call's context, through the client's own
-// pipeline; a failed one (say, a rejected statement) fails that call and is tried again by the next.
+// The registration runs inside the first call, under its context, through the client's pipeline; a
+// failed one (say, a rejected statement) fails that call and is tried again by the next.
 //
-// The client then keeps the store and its own credentials in step: at every token fetch, and on a
-// call at most every 30 s, it reads the store. When the store holds other credentials (another
-// replica's, after a split), the client switches to them; when it is empty (it lost its data), the
-// client writes its own back, write-once; when it cannot be read, the client goes on with its own.
-// WithPassTokenSource wins over it; it wins over WithPassCredentials.
+// The client then reads the store at every token fetch, and on a call at most every 30 s: when it
+// holds other credentials (another replica's, after a split), the client switches to them; when it
+// is empty (it lost its data), the client writes its own back, write-once; when it cannot be read,
+// the client goes on with its own. WithPassTokenSource wins over it; it wins over WithPassCredentials.
 func WithPassCredentialStore(store CredentialStore, softwareStatement Secret) Option {
 	err := notNil("WithPassCredentialStore", store, "CredentialStore")
 	if err == nil && strings.TrimSpace(string(softwareStatement)) == "" {

@@ -18,9 +18,6 @@ import (
 // (what oauth2.NewClient calls, with no context) return on a stalled token endpoint.
 const DefaultTokenFetchTimeout = 30 * time.Second
 
-// errNoToken is a fetch that returned neither a token nor an error.
-var errNoToken = errors.New("tvauth: the token fetch returned no token")
-
 // tokenCache is the caching core of the SDK's token sources (Pass DCR, AGS refresh): it keeps the
 // current token, refetches it early before expiry, and runs one fetch at a time.
 //
@@ -134,7 +131,7 @@ func (c *tokenCache) run(ctx context.Context, f *tokenFlight) {
 		if valid {
 			tok = cached
 		} else if tok, err = c.fetch(ctx, old); err == nil && tok == nil {
-			err = errNoToken
+			err = errors.New("tvauth: the token fetch returned no token")
 		}
 	case <-ctx.Done():
 		err = ctx.Err()
