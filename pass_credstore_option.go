@@ -26,7 +26,7 @@ import (
 // The client then reads the store at every token fetch, and on a call at most every 30 s: when it
 // holds other credentials (another replica's, after a split), the client switches to them; when it
 // is empty (it lost its data), the client writes its own back, write-once; when it cannot be read,
-// the client goes on with its own. WithPassTokenSource wins over it; it wins over WithPassCredentials.
+// the client keeps its own. WithPassTokenSource wins over it; it wins over WithPassCredentials.
 func WithPassCredentialStore(store CredentialStore, softwareStatement Secret) Option {
 	err := notNil("WithPassCredentialStore", store, "CredentialStore")
 	if err == nil && strings.TrimSpace(string(softwareStatement)) == "" {
