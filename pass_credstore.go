@@ -333,8 +333,7 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 	// A hard link appears whole, and only where nothing is (a symbolic link included).
 	err = os.Link(tmpName, f.path)
 	if err != nil && !errors.Is(err, fs.ErrExist) {
-		// A file system without hard links: O_EXCL (never over anything, nor through a symbolic
-		// link) instead, where a reader may see the file while it is written.
+		// No hard links: O_EXCL, as safe, but a reader may see the file while it is written.
 		var file *os.File
 		if file, err = os.OpenFile(f.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
 			err = writeSynced(file, b)
@@ -371,8 +370,8 @@ func writeSynced(file *os.File, b []byte) error {
 
 // LockCredentials implements CredentialLocker across the processes of one host: it takes an
 // exclusive flock on the file <path>.lock next to the credentials (created 0600 if missing, never
-// removed, never opened through a symbolic link where the system has O_NOFOLLOW), polling until it
-// gets it or ctx ends. The system drops the lock when its holder exits, crashed or not.
+// removed), polling until it gets it or ctx ends. The system drops the lock when its holder exits,
+// crashed or not.
 //
 // Without flock (Windows, Solaris, AIX, …) the lock is the highest of the files <path>.lock.1,
 // <path>.lock.2, …, each created exclusively with its holder's random token and expiry. Of the
@@ -541,10 +540,6 @@ func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore,
 func (s *PassService) saveOrAdopt(ctx context.Context, store CredentialStore, statement Secret, c ClientCredentials, what string) (ClientCredentials, error) {
 	known := s.client.knownCredentials()
 	err := store.Save(ctx, c)
-	if err == nil {
-		known.remember(store, statement, c)
-		return c, nil
-	}
 	if errors.Is(err, ErrCredentialsExist) {
 		stored, lerr := store.Load(ctx)
 		if lerr == nil {
@@ -556,7 +551,10 @@ func (s *PassService) saveOrAdopt(ctx context.Context, store CredentialStore, st
 		err = lerr
 	}
 	kept := known.remember(store, statement, c)
-	return ClientCredentials{}, newUnsavedError(err, what, c, statement, kept)
+	if err != nil {
+		return ClientCredentials{}, newUnsavedError(err, what, c, statement, kept)
+	}
+	return c, nil
 }
 
 // takeLease takes a lease with lock, waiting at most the lease wait timeout. work ends when the lease
