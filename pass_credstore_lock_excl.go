@@ -29,13 +29,10 @@ import (
 // A process reads the highest epoch N, judges it free (expired, released, or unwritten for longer
 // than a lease: its creator crashed before writing), creates N+1 exclusively and checks that N+1 is
 // still the highest; then it removes the epochs below its own. Exactly one process holds the lease:
-//   - O_EXCL lets one process create N+1; every other creator of N+1 fails.
-//   - Only files below a higher one are removed, so the highest epoch never goes away.
-//   - A process that read a stale listing and creates an epoch already cleaned up finds a higher
-//     epoch when it checks, and backs off, removing only its own file.
-//   - N+1 is created after N was read as free: the holder of N released it or let it run out.
-//   - Release rewrites the holder's own epoch as expired, never another process's file, so it
-//     cannot end a lease someone has taken since.
+//   - O_EXCL lets one process create N+1, after N was read as free (released or run out).
+//   - Only files below a higher one are removed, so the highest epoch never goes away; a process
+//     that creates an epoch already cleaned up (a stale listing) finds a higher one and backs off.
+//   - Release rewrites the holder's own epoch as expired, never another process's file.
 //
 // Staleness is judged by the clock, as every lease is: a holder stopped for longer than its lease
 // loses it. The holder counts its lease from before it created its file, and gives the epoch up if
