@@ -150,10 +150,7 @@ func (c *tokenCache) run(ctx context.Context, f *tokenFlight) {
 
 // valid reports whether t can be handed out. Call with c.mu held.
 func (c *tokenCache) valid(t *oauth2.Token) bool {
-	if t == nil || t.AccessToken == "" {
-		return false
-	}
-	return t.Expiry.IsZero() || c.now().Add(c.early).Before(t.Expiry)
+	return t != nil && t.AccessToken != "" && (t.Expiry.IsZero() || c.now().Add(c.early).Before(t.Expiry))
 }
 
 // setEarly sets how long before expiry the token is refetched (AGS derives it from each token).
