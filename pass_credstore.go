@@ -401,11 +401,9 @@ func (f *FileCredentialStore) LockCredentials(ctx context.Context) (context.Cont
 			}
 			return held, sync.OnceFunc(func() { stop(); l.release() }), nil
 		}
-		t := time.NewTimer(wait)
 		select {
-		case <-t.C:
+		case <-time.After(wait):
 		case <-ctx.Done():
-			t.Stop()
 			return nil, nil, ctx.Err()
 		}
 	}
@@ -534,9 +532,8 @@ func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore,
 	return s.saveOrAdopt(ctx, store, softwareStatement, *registered, "saving registered client credentials")
 }
 
-// saveOrAdopt saves c, which the Client holds, into store (write-once). When the store holds other
-// credentials by then, they win: they are remembered and returned, and the logger says so. When the
-// save fails, c stays remembered for the next call.
+// saveOrAdopt saves c, which the Client holds, into store (write-once); other credentials stored by
+// then win (remembered, returned, logged). A failed save leaves c remembered for the next call.
 func (s *PassService) saveOrAdopt(ctx context.Context, store CredentialStore, statement Secret, c ClientCredentials, what string) (ClientCredentials, error) {
 	known := s.client.knownCredentials()
 	err := store.Save(ctx, c)

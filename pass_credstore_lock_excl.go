@@ -112,11 +112,8 @@ func readNoFollow(name string) ([]byte, error) {
 func acquireExcl(lockPath string, lease time.Duration) (*exclLock, error) {
 	start := time.Now()
 	top, err := topEpoch(lockPath)
-	if err != nil {
+	if err != nil || top > 0 && !epochFree(epochName(lockPath, top), lease, start) {
 		return nil, err
-	}
-	if top > 0 && !epochFree(epochName(lockPath, top), lease, start) {
-		return nil, nil
 	}
 	return takeEpoch(lockPath, top+1, lease, start)
 }

@@ -196,9 +196,8 @@ type PassTokenStore interface {
 
 // sharedPassFetch wraps a Pass token fetch with a shared store: a stored token that is live and not
 // the one this replica holds (expired or rejected) is used as is; otherwise the replica takes the
-// fleet's lease (waiting at most the lease wait timeout), looks again, and only then fetches (under
-// the lease, within the token fetch timeout) and saves. A token that cannot be saved is still used
-// here: the other replicas then fetch their own.
+// fleet's lease (waiting at most the lease wait timeout), looks again, and only then fetches
+// (within the token fetch timeout) and saves. A token it cannot save is still used here.
 func sharedPassFetch(c *Client, store PassTokenStore, clientID string, fetch func(context.Context, *oauth2.Token) (*oauth2.Token, error)) func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
 	return func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
 		usable := func(t *oauth2.Token) bool {
