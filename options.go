@@ -237,8 +237,7 @@ func WithPassTokenSource(ts oauth2.TokenSource) Option {
 }
 
 // WithPassCredentials makes the client fetch its own Pass bearer tokens with these DCR client
-// credentials (client.Pass.TokenSource(creds)), so one client can register once and then call. An
-// explicit WithPassTokenSource wins over it.
+// credentials (client.Pass.TokenSource(creds)); an explicit WithPassTokenSource wins over it.
 func WithPassCredentials(creds ClientCredentials) Option {
 	return checked(creds.validate("WithPassCredentials"), func(c *config) {
 		c.passCredsTS = func(s *PassService) oauth2.TokenSource { return s.TokenSource(creds) }

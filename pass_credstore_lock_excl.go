@@ -197,10 +197,7 @@ func listEpochs(lockPath string) ([]uint64, error) {
 	var epochs []uint64
 	for _, e := range entries {
 		rest, ok := strings.CutPrefix(e.Name(), prefix)
-		if !ok || rest == "" || rest[0] == '0' {
-			continue
-		}
-		if n, err := strconv.ParseUint(rest, 10, 64); err == nil {
+		if n, err := strconv.ParseUint(rest, 10, 64); ok && err == nil && rest[0] != '0' { // no leading 0
 			epochs = append(epochs, n)
 		}
 	}
@@ -231,8 +228,5 @@ func parseLockRecord(b []byte) (token string, expires time.Time, ok bool) {
 		return "", time.Time{}, false
 	}
 	ns, err := strconv.ParseInt(fields[1], 10, 64)
-	if err != nil {
-		return "", time.Time{}, false
-	}
-	return fields[0], time.Unix(0, ns), true
+	return fields[0], time.Unix(0, ns), err == nil
 }
