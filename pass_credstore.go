@@ -29,19 +29,17 @@ import (
 // The SDK's stores are write-once: Save stores creds only when nothing is stored, returns nil when
 // these very credentials are, and an error matching ErrCredentialsExist when other ones are, so a
 // replica whose lease lapsed while it registered cannot replace what its successor stored:
-// LoadOrRegister adopts that instead. A store of the caller's may replace; LoadOrRegister works with
-// it, without that guarantee. To replace credentials on purpose (Adobe revoked them), remove them
-// from the store first.
+// LoadOrRegister adopts that. A store of the caller's may replace; LoadOrRegister works with it,
+// without that guarantee. To replace credentials on purpose (Adobe revoked them), remove them first.
 type CredentialStore interface {
 	Load(ctx context.Context) (ClientCredentials, error)
 	Save(ctx context.Context, creds ClientCredentials) error
 }
 
-// DefaultLeaseTime is how long a lease of the SDK's stores outlives its holder's last renewal (the
-// registration lease of FileCredentialStore without flock and of tvauthredis, and tvauthredis's
-// fetch and refresh leases). Renewed every third of it while the work runs, it bounds how long a
-// crashed or stalled holder holds the others up, not how long the work may take
-// (WithTokenFetchTimeout does).
+// DefaultLeaseTime is how long a lease of the SDK's stores outlives its holder's last renewal
+// (FileCredentialStore's without flock; tvauthredis's registration, fetch and refresh leases).
+// Renewed every third of it while the work runs, it bounds how long a crashed or stalled holder
+// holds the others up, not how long the work may take (WithTokenFetchTimeout does).
 const DefaultLeaseTime = 10 * time.Second
 
 // DefaultLeaseWaitTimeout is how long a call waits for a lease that another replica holds
