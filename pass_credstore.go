@@ -19,12 +19,10 @@ import (
 	"time"
 )
 
-// Adobe requires Dynamic Client Registration credentials to persist across restarts: profiles are
-// bound to the client, so registering again signs every user out. A CredentialStore keeps them.
-
-// CredentialStore loads and saves client credentials. Implementations must be safe for concurrent
-// use. Load returns ErrNoCredentials (possibly wrapped) when nothing is stored, and another error when
-// it cannot tell (a store that is down is never empty).
+// CredentialStore loads and saves client credentials, which must persist across restarts: Adobe
+// binds profiles to the client, so registering again signs every user out. Implementations must be
+// safe for concurrent use. Load returns ErrNoCredentials (possibly wrapped) when nothing is stored,
+// and another error when it cannot tell (a store that is down is never empty).
 //
 // The SDK's stores are write-once: Save stores creds only when nothing is stored, returns nil when
 // these very credentials are, and an error matching ErrCredentialsExist when other ones are, so a

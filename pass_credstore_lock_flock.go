@@ -23,8 +23,7 @@ func (flockLock) until() time.Time { return time.Time{} }
 func (flockLock) renew(time.Duration) (time.Time, error) { return time.Time{}, nil }
 
 // tryLockFile is the lock of FileCredentialStore where flock exists: an exclusive flock on path,
-// taken without waiting (nil lock and nil error: someone else holds it); the lease is unused. The
-// file is opened without following a symbolic link: one planted there fails the lock (ELOOP).
+// taken without waiting (nil lock and nil error: someone else holds it); the lease is unused.
 func tryLockFile(path string, _ time.Duration) (fileLock, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|oNoFollow, 0o600)
 	if err != nil {

@@ -85,9 +85,8 @@ type passStoreConfig struct {
 	checkEvery time.Duration // storeCheckInterval; tests shorten it
 }
 
-// storeTokenSource is TokenSource with credentials that LoadOrRegister provides on the first fetch
-// and that every later fetch (and a call every checkEvery) keeps in step with the store; its
-// fetches are bounded, and shared through WithPassTokenStore, as TokenSource's are.
+// storeTokenSource is WithPassCredentialStore's source: TokenSource's, with credentials kept in
+// step with the store (LoadOrRegister on the first fetch, inStep on later ones and every checkEvery).
 func (s *PassService) storeTokenSource(sc *passStoreConfig) oauth2.TokenSource {
 	ts := &passStoreTokenSource{svc: s, sc: sc}
 	ts.cache = newTokenCache(0, ts.fetch)

@@ -13,7 +13,7 @@ import (
 )
 
 // SessionKey = base64(HMAC-SHA256(key=password, data=sessionSecret)), standard padding. NINA signs
-// with the base64 text of this key, not its 32 raw bytes.
+// with the base64 text of this key, as AOL's own SDK and every working client do, not its bytes.
 func SessionKey(password, sessionSecret Secret) Secret {
 	return Secret(signBytes([]byte(sessionSecret), string(password)))
 }
@@ -163,8 +163,7 @@ func Sign(method, rawURL string, params url.Values, sessionKey Secret) (string, 
 	return signBytes(base, string(sessionKey)), nil
 }
 
-// signBytes is base64(HMAC-SHA256(key, data)). Signing keys it with the session key's base64 text,
-// as AOL's own SDK and every working client do, not with the 32 bytes it encodes.
+// signBytes is base64(HMAC-SHA256(key, data)); signing keys it with the text of SessionKey.
 func signBytes(data []byte, key string) string {
 	m := hmac.New(sha256.New, []byte(key))
 	m.Write(data)

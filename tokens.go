@@ -14,8 +14,7 @@ import (
 )
 
 // DefaultTokenFetchTimeout bounds one token fetch of the SDK's token sources (a Pass access token, an
-// AGS refresh), retries included, unless WithTokenFetchTimeout says otherwise. It makes Token()
-// (what oauth2.NewClient calls, with no context) return on a stalled token endpoint.
+// AGS refresh), retries included, unless WithTokenFetchTimeout says otherwise.
 const DefaultTokenFetchTimeout = 30 * time.Second
 
 // tokenCache is the caching core of the SDK's token sources (Pass DCR, AGS refresh): it keeps the
