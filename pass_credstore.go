@@ -56,8 +56,8 @@ var ErrLeaseLost = errors.New("tvauth: the lease ran out before the work under i
 
 // CredentialLocker is implemented by a CredentialStore that can make LoadOrRegister exactly-once
 // across everything sharing the store: the goroutines of one process (MemoryCredentialStore), the
-// processes of one host (FileCredentialStore), a fleet (tvauthredis.Store). Without it a store still
-// works, exactly-once only within what its own Load/Save order.
+// processes of one host (FileCredentialStore), a fleet (tvauthredis.Store). Without it, exactly-once
+// holds only within what the store's own Load/Save order.
 type CredentialLocker interface {
 	// LockCredentials takes the store's registration lease, waiting while someone else holds it, and
 	// returns ctx.Err() (possibly wrapped) as soon as ctx ends. held is derived from ctx and ends
@@ -316,8 +316,7 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 	if err != nil {
 		return fmt.Errorf("tvauth: saving client credentials: %w", err)
 	}
-	tmpName := tmp.Name()
-	defer os.Remove(tmpName) // once linked, the path keeps the file
+	defer os.Remove(tmp.Name()) // once linked, the path keeps the file
 	if err = tmp.Chmod(0o600); err == nil || errors.Is(err, errors.ErrUnsupported) {
 		err = writeSynced(tmp, b)
 	} else {
@@ -327,7 +326,7 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 		return fmt.Errorf("tvauth: saving client credentials: %w", err)
 	}
 	// A hard link appears whole, and only where nothing is (a symbolic link included).
-	err = os.Link(tmpName, f.path)
+	err = os.Link(tmp.Name(), f.path)
 	if err != nil && !errors.Is(err, fs.ErrExist) {
 		// No hard links: O_EXCL, as safe, but a reader may see the file while it is written.
 		var file *os.File

@@ -48,9 +48,8 @@ type exclLock struct {
 	expires  time.Time // the expiry written in it: the lease is counted from before the file was taken
 }
 
-// tryLockExcl takes the lease on the epoch files of lockPath without waiting: a nil lock and nil
-// error mean someone else holds it (or won the race for it). Its until is the expiry the epoch file
-// holds, which the holder must not outlive unless it renews: other processes judge the lease by it.
+// tryLockExcl takes the lease on lockPath's epoch files without waiting (nil lock and nil error:
+// someone else holds it). Its until is the epoch file's expiry, by which others judge the lease.
 func tryLockExcl(lockPath string, lease time.Duration) (fileLock, error) {
 	l, err := acquireExcl(lockPath, lease)
 	if l == nil || err != nil {
@@ -85,8 +84,7 @@ func (l *exclLock) renew(lease time.Duration) (time.Time, error) {
 	return next, nil
 }
 
-// write writes the holder's own epoch file (flag: O_TRUNC, or O_CREATE|O_EXCL to take it), never
-// through a symbolic link where the system can tell: one planted by whoever can write there.
+// write writes the holder's own epoch file (flag: O_TRUNC, or O_CREATE|O_EXCL to take it).
 func (l *exclLock) write(flag int, expires time.Time) error {
 	f, err := os.OpenFile(l.name, os.O_WRONLY|flag|oNoFollow, 0o600)
 	if err != nil {
@@ -118,8 +116,7 @@ func acquireExcl(lockPath string, lease time.Duration) (*exclLock, error) {
 	return takeEpoch(lockPath, top+1, lease, start)
 }
 
-// takeEpoch creates epoch mine, the one after the highest seen free at start, and keeps it if it is
-// still the highest.
+// takeEpoch creates epoch mine, above the top seen free at start, and keeps it if still the top.
 func takeEpoch(lockPath string, mine uint64, lease time.Duration, start time.Time) (*exclLock, error) {
 	l := &exclLock{lockPath: lockPath, epoch: mine, name: epochName(lockPath, mine), token: newLockToken(), expires: start.Add(lease)}
 	err := l.write(os.O_CREATE|os.O_EXCL, l.expires)
@@ -159,9 +156,8 @@ func takeEpoch(lockPath string, mine uint64, lease time.Duration, start time.Tim
 // release rewrites the holder's own epoch as expired, unless a later holder has removed it.
 func (l *exclLock) release() { _ = l.write(os.O_TRUNC, time.Time{}) }
 
-// epochFree reports whether the epoch file name no longer holds a lease: released, expired, or
-// never written by a creator that crashed more than a lease ago. A file that cannot be read now (gone,
-// being written, locked by another process on Windows) is not free: the caller tries again.
+// epochFree reports whether the epoch file name is free: released, expired, or unwritten for over a
+// lease (its creator crashed). One unreadable now (gone, being written, locked on Windows) is not.
 func epochFree(name string, lease time.Duration, now time.Time) bool {
 	b, err := readNoFollow(name)
 	if err != nil {

@@ -86,7 +86,7 @@ type passStoreConfig struct {
 }
 
 // storeTokenSource is WithPassCredentialStore's source: TokenSource's, with credentials kept in
-// step with the store (LoadOrRegister on the first fetch, inStep on later ones and every checkEvery).
+// step with the store (LoadOrRegister on the first fetch, inStep later and every checkEvery).
 func (s *PassService) storeTokenSource(sc *passStoreConfig) oauth2.TokenSource {
 	ts := &passStoreTokenSource{svc: s, sc: sc}
 	ts.cache = newTokenCache(0, ts.fetch)

@@ -53,9 +53,8 @@ func signatureBase(method, rawURL string, params url.Values) ([]byte, error) {
 	return appendSignatureBase(nil, method, u, canonicalPairs(params)), nil
 }
 
-// appendSignatureBase writes the base string of canonical pairs in one buffer: the parameters are
-// encoded once (by canonicalPairs) and percent-encoded a second time here, as the base string
-// requires. The SDK's own signed calls use it so that what is signed and what is sent come from one list.
+// appendSignatureBase writes the base string in one buffer, encoding the encoded pairs once more as it
+// requires: the SDK's signed calls sign and send one list.
 func appendSignatureBase(dst []byte, method string, u *url.URL, c canonical) []byte {
 	base := baseStringURL(u)
 	dst = slices.Grow(dst, len(method)+2+3*len(base)+3*c.encodedLen())
