@@ -17,8 +17,8 @@ import (
 // softwareStatement and saves what it got (LoadOrRegister), then fetches tokens with them as
 // WithPassCredentials does. So one client, built once, registers once per install and then calls:
 //
-// 	c, err := tvauth.New(tvauth.WithDevice(device),
-// 		tvauth.WithPassCredentialStore(tvauth.NewFileCredentialStore(path), softwareStatement))
+//	c, err := tvauth.New(tvauth.WithDevice(device),
+//		tvauth.WithPassCredentialStore(tvauth.NewFileCredentialStore(path), softwareStatement))
 //
 // The registration runs inside the first call, under its context, through the client's pipeline; a
 // failed one (say, a rejected statement) fails that call and is tried again by the next.
