@@ -109,8 +109,7 @@ type config struct {
 	// every call's errors and log lines are scrubbed of them, not only of the call's own secrets.
 	held *heldSecrets
 
-	// logAttempt writes the per-attempt debug line. Only WithLogger sets it, so that a program that
-	// never calls WithLogger links no slog logging code from tvauth.
+	// logAttempt writes each attempt's debug line; only WithLogger sets it, so others link no slog.
 	logAttempt func(ctx context.Context, st *attemptState, req *http.Request, resp *http.Response, err error, d time.Duration)
 	logWarn    func(ctx context.Context, msg string, attrs ...slog.Attr) // WithLogger's too
 	observer   Observer                                                  // WithObserver (observe.go)

@@ -64,8 +64,7 @@ func (c *config) leaseWait() time.Duration {
 	return cmp.Or(c.leaseWaitTimeout, DefaultLeaseWaitTimeout)
 }
 
-// fetchBudget bounds a token source's detached fetch: a token fetch, after waiting for a lease when
-// shared (each lease: its wait plus the work under it).
+// fetchBudget bounds a source's detached fetch: a lease's wait (when shared) plus a token fetch.
 func (c *config) fetchBudget(shared bool) time.Duration {
 	if shared {
 		return c.leaseWait() + c.fetchTimeout()

@@ -101,8 +101,7 @@ func (c *tokenCache) tokenContext(ctx context.Context) (*oauth2.Token, error) {
 	}
 }
 
-// leave is a waiter giving up. A fetch that nobody waits for any more is abandoned and cancelled: the
-// next caller starts a fresh one rather than joining a fetch that may be stalled.
+// leave is a waiter giving up: a fetch left with none is cancelled; the next caller starts afresh.
 func (c *tokenCache) leave(f *tokenFlight) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
