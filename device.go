@@ -3,6 +3,7 @@ package tvauth
 // device.go: Device and DeviceInfo, and the Adobe Pass device headers they become.
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -71,20 +72,14 @@ func (i DeviceInfo) Encode() (string, error) {
 		"DeviceInfo.connectionType", i.ConnectionType, "DeviceInfo.applicationId", i.ApplicationID); err != nil {
 		return "", err
 	}
-	b, err := json.Marshal(i)
-	if err != nil {
-		return "", err
-	}
+	b, _ := json.Marshal(i) // strings, ints and a *bool: it cannot fail
 	return base64.StdEncoding.EncodeToString(b), nil
 }
 
 // deviceHeaders sets AP-Device-Identifier, X-Device-Info and X-Forwarded-For from d, or from the
 // client's default device when d is nil. With required set, having no device at all is an error.
 func (c *Client) deviceHeaders(h http.Header, d *Device, required bool) error {
-	if d == nil {
-		d = c.cfg.device
-	}
-	if d == nil {
+	if d = cmp.Or(d, c.cfg.device); d == nil {
 		if required {
 			return &ValidationError{Field: "Device", Reason: "no device: set the request's Device or WithDevice"}
 		}
@@ -108,17 +103,15 @@ func (c *Client) deviceHeaders(h http.Header, d *Device, required bool) error {
 	return nil
 }
 
-// deviceHeaderCache keeps the encoded headers of the client's default device: it never changes, so
-// it is encoded once rather than on every call.
+// deviceHeaderCache keeps the client's default device's headers, encoded once: it never changes.
 type deviceHeaderCache struct {
 	once     sync.Once
 	id, info string
 	err      error
 }
 
-// encodeDevice returns d's AP-Device-Identifier (when withID) and X-Device-Info values, from the cache
-// when d is the client's default device. An invalid DeviceInfo is a *ValidationError naming
-// Device.Info.<key>.
+// encodeDevice returns d's AP-Device-Identifier (when withID) and X-Device-Info, cached for the
+// client's default device. An invalid DeviceInfo is a *ValidationError naming Device.Info.<key>.
 func (c *Client) encodeDevice(d *Device, withID bool) (id, info string, err error) {
 	if d == c.cfg.device {
 		dc := &c.defaultDevice
@@ -137,12 +130,9 @@ func (c *Client) encodeDevice(d *Device, withID bool) (id, info string, err erro
 
 func encodeDeviceInfo(d *Device) (string, error) {
 	info, err := d.Info.Encode()
-	if err != nil {
-		var ve *ValidationError
-		if errors.As(err, &ve) {
-			ve.Field = "Device.Info." + strings.TrimPrefix(ve.Field, "DeviceInfo.")
-		}
-		return "", err
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		ve.Field = "Device.Info." + strings.TrimPrefix(ve.Field, "DeviceInfo.")
 	}
-	return info, nil
+	return info, err
 }

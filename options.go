@@ -3,6 +3,7 @@ package tvauth
 // options.go: the With… options, their defaults, and the base-URL rules.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -38,6 +39,32 @@ const maxBodyBytes = 4 << 20
 // Option configures a Client. Options validate their input; New reports the first error.
 type Option func(*config) error
 
+// checked is an Option that applies set when err, the check of the option's input, is nil.
+func checked(err error, set func(*config)) Option {
+	return func(c *config) error {
+		if err == nil {
+			set(c)
+		}
+		return err
+	}
+}
+
+// positive is the check of a duration option.
+func positive(option string, d time.Duration) error {
+	if d <= 0 {
+		return invalid(option, "must be positive, got %v", d)
+	}
+	return nil
+}
+
+// notNil is the check of an option that takes no nil.
+func notNil[T comparable](option string, v T, what string) error {
+	if v == *new(T) {
+		return invalid(option, "nil %s", what)
+	}
+	return nil
+}
+
 // RetryPolicy says how often and how long the client retries. Only safe retries happen: idempotent
 // requests on network errors (a net.Error, a syscall error such as ECONNRESET, a reply cut short), 429
 // and 5xx (not 501); non-idempotent ones only when the server surely did nothing (429, 503, a failed
@@ -49,19 +76,10 @@ type RetryPolicy struct {
 	MaxWait    time.Duration // 0 = 5s; also caps a server's Retry-After
 }
 
+// withDefaults fills in the zero waits (WithRetry refuses negative fields).
 func (p RetryPolicy) withDefaults() RetryPolicy {
-	if p.MaxRetries < 0 {
-		p.MaxRetries = 0
-	}
-	if p.MinWait <= 0 {
-		p.MinWait = defaultMinWait
-	}
-	if p.MaxWait <= 0 {
-		p.MaxWait = defaultMaxWait
-	}
-	if p.MaxWait < p.MinWait {
-		p.MaxWait = p.MinWait
-	}
+	p.MinWait = cmp.Or(p.MinWait, defaultMinWait)
+	p.MaxWait = max(cmp.Or(p.MaxWait, defaultMaxWait), p.MinWait)
 	return p
 }
 
@@ -91,8 +109,7 @@ type config struct {
 	// every call's errors and log lines are scrubbed of them, not only of the call's own secrets.
 	held *heldSecrets
 
-	// logAttempt writes the per-attempt debug line. Only WithLogger sets it, so that a program that
-	// never calls WithLogger links no slog logging code from tvauth.
+	// logAttempt writes each attempt's debug line; only WithLogger sets it, so others link no slog.
 	logAttempt func(ctx context.Context, st *attemptState, req *http.Request, resp *http.Response, err error, d time.Duration)
 	logWarn    func(ctx context.Context, msg string, attrs ...slog.Attr) // WithLogger's too
 	observer   Observer                                                  // WithObserver (observe.go)
@@ -115,13 +132,7 @@ func defaultConfig() *config {
 // New; a nil Transport means the default rule described at New. Retries, redirect refusal and
 // authorisation wrap the transport, and hc is never modified.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(c *config) error {
-		if hc == nil {
-			return invalid("WithHTTPClient", "nil *http.Client")
-		}
-		c.httpClient = hc
-		return nil
-	}
+	return checked(notNil("WithHTTPClient", hc, "*http.Client"), func(c *config) { c.httpClient = hc })
 }
 
 // WithTransportTimeouts replaces the limits of an attempt's phases (by default DefaultDialTimeout,
@@ -129,13 +140,11 @@ func WithHTTPClient(hc *http.Client) Option {
 // field keeps its default. They bound each attempt; a context deadline bounds the whole call. The
 // Transport of WithHTTPClient's client keeps its own limits: see TransportTimeouts and New.
 func WithTransportTimeouts(t TransportTimeouts) Option {
-	return func(c *config) error {
-		if t.Dial < 0 || t.TLSHandshake < 0 || t.ResponseHeader < 0 || t.ResponseBody < 0 {
-			return invalid("WithTransportTimeouts", "negative timeout")
-		}
-		c.timeouts = t
-		return nil
+	var err error
+	if t.Dial < 0 || t.TLSHandshake < 0 || t.ResponseHeader < 0 || t.ResponseBody < 0 {
+		err = invalid("WithTransportTimeouts", "negative timeout")
 	}
+	return checked(err, func(c *config) { c.timeouts = t })
 }
 
 // WithPassURL sets the Adobe Pass REST API v2 and DCR root (default https://sp.auth.adobe.com).
@@ -161,16 +170,14 @@ func WithAGSURL(u string) Option {
 
 // WithRetry replaces the default RetryPolicy{MaxRetries: 3, MinWait: 200ms, MaxWait: 5s}.
 func WithRetry(p RetryPolicy) Option {
-	return func(c *config) error {
-		if p.MaxRetries < 0 {
-			return invalid("WithRetry", "MaxRetries %d is negative", p.MaxRetries)
-		}
-		if p.MinWait < 0 || p.MaxWait < 0 {
-			return invalid("WithRetry", "negative wait")
-		}
-		c.retry = p
-		return nil
+	var err error
+	switch {
+	case p.MaxRetries < 0:
+		err = invalid("WithRetry", "MaxRetries %d is negative", p.MaxRetries)
+	case p.MinWait < 0 || p.MaxWait < 0:
+		err = invalid("WithRetry", "negative wait")
 	}
+	return checked(err, func(c *config) { c.retry = p })
 }
 
 // WithLogger sets a logger for one debug line per HTTP attempt, and a Warn line when LoadOrRegister
@@ -213,24 +220,13 @@ func logAttempt(ctx context.Context, l *slog.Logger, st *attemptState, req *http
 
 // WithUserAgent replaces the default User-Agent "tvauth-go/<version>".
 func WithUserAgent(ua string) Option {
-	return func(c *config) error {
-		if err := checkHeaderValue("WithUserAgent", ua); err != nil {
-			return err
-		}
-		c.userAgent = ua
-		return nil
-	}
+	return checked(checkHeaderValue("WithUserAgent", ua), func(c *config) { c.userAgent = ua })
 }
 
 // WithDevice sets the default device for the Adobe Pass device headers.
 func WithDevice(d Device) Option {
-	return func(c *config) error {
-		if err := checkHeaderValue("WithDevice.ForwardedFor", d.ForwardedFor); err != nil {
-			return err
-		}
-		c.device = &d
-		return nil
-	}
+	err := checkHeaderValue("WithDevice.ForwardedFor", d.ForwardedFor)
+	return checked(err, func(c *config) { c.device = &d })
 }
 
 // WithPassTokenSource sets where Adobe Pass (v2 and v1) calls get their "Authorization: Bearer" token,
@@ -240,33 +236,22 @@ func WithPassTokenSource(ts oauth2.TokenSource) Option {
 }
 
 // WithPassCredentials makes the client fetch its own Pass bearer tokens with these DCR client
-// credentials (client.Pass.TokenSource(creds)), so one client can register once and then call. An
-// explicit WithPassTokenSource wins over it.
+// credentials (client.Pass.TokenSource(creds)); an explicit WithPassTokenSource wins over it.
 func WithPassCredentials(creds ClientCredentials) Option {
-	return func(c *config) error {
-		if err := creds.validate("WithPassCredentials"); err != nil {
-			return err
-		}
+	return checked(creds.validate("WithPassCredentials"), func(c *config) {
 		c.passCredsTS = func(s *PassService) oauth2.TokenSource { return s.TokenSource(creds) }
 		c.held.add(string(creds.ClientSecret))
-		return nil
-	}
+	})
 }
 
 // WithTokenFetchTimeout bounds one token fetch of this client's token sources (Pass TokenSource and
 // WithPassCredentials, AGS TokenSource and SharedTokenSource), retries included; the wait for a
-// shared store's lease before it has its own budget (WithLeaseWaitTimeout). The default is DefaultTokenFetchTimeout (30 s). The fetch runs
-// detached from its callers, so a caller with a shorter context still leaves when that ends; this
-// timeout (plus the lease wait, for a source that shares its tokens through a store) is what Token()
-// (no context) waits at most.
+// shared store's lease before it has its own budget (WithLeaseWaitTimeout). The default is
+// DefaultTokenFetchTimeout (30 s). The fetch runs detached from its callers, so a caller with a
+// shorter context still leaves when that ends; this timeout (plus the lease wait, for a source that
+// shares its tokens through a store) is what Token() (no context) waits at most.
 func WithTokenFetchTimeout(d time.Duration) Option {
-	return func(c *config) error {
-		if d <= 0 {
-			return invalid("WithTokenFetchTimeout", "must be positive, got %v", d)
-		}
-		c.tokenFetchTimeout = d
-		return nil
-	}
+	return checked(positive("WithTokenFetchTimeout", d), func(c *config) { c.tokenFetchTimeout = d })
 }
 
 // WithPassTokenStore shares this client's Pass access tokens (Pass TokenSource, WithPassCredentials)
@@ -274,63 +259,36 @@ func WithTokenFetchTimeout(d time.Duration) Option {
 // replica. Each replica still keeps the token in memory and reads the store only when its copy
 // expires or a server rejects it. tvauthredis.Store implements it.
 func WithPassTokenStore(store PassTokenStore) Option {
-	return func(c *config) error {
-		if store == nil {
-			return invalid("WithPassTokenStore", "nil store")
-		}
-		c.passTokenStore = store
-		return nil
-	}
+	return checked(notNil("WithPassTokenStore", store, "store"), func(c *config) { c.passTokenStore = store })
 }
 
 // WithWebAPIDevID sets the NINA developer id (devId) sent on every WebAPI call.
 func WithWebAPIDevID(devID string) Option {
-	return func(c *config) error {
-		if err := checkText("WithWebAPIDevID", devID); err != nil {
-			return err
-		}
-		c.webapiDevID = devID
-		return nil
-	}
+	return checked(checkText("WithWebAPIDevID", devID), func(c *config) { c.webapiDevID = devID })
 }
 
 // WithAGSTenant sets the nv-tenant-id header of AGS calls.
 func WithAGSTenant(tenantID string) Option {
-	return func(c *config) error {
-		if err := checkHeaderValue("WithAGSTenant", tenantID); err != nil {
-			return err
-		}
-		c.agsTenant = tenantID
-		return nil
-	}
+	return checked(checkHeaderValue("WithAGSTenant", tenantID), func(c *config) { c.agsTenant = tenantID })
 }
 
 // WithAGSAuthService sets the default x-auth-service-id of AGS calls.
 func WithAGSAuthService(authServiceID string) Option {
-	return func(c *config) error {
-		if authServiceID != "" && isBlank(authServiceID) {
-			return invalid("WithAGSAuthService", "blank: leave it empty or set an authServiceName from service discovery")
-		}
-		if err := checkHeaderValue("WithAGSAuthService", authServiceID); err != nil {
-			return err
-		}
-		c.agsAuthService = authServiceID
-		return nil
+	err := checkHeaderValue("WithAGSAuthService", authServiceID)
+	if authServiceID != "" && isBlank(authServiceID) {
+		err = invalid("WithAGSAuthService",
+			"blank: leave it empty or set an authServiceName from service discovery")
 	}
+	return checked(err, func(c *config) { c.agsAuthService = authServiceID })
 }
 
 // WithAGSHeader adds a header sent on every AGS call, such as Nagra-Device-Type or Nagra-Target.
 func WithAGSHeader(name, value string) Option {
-	return func(c *config) error {
-		if err := checkHeaderName("WithAGSHeader", name); err != nil {
-			return err
-		}
-		if i := controlAt(value); i >= 0 {
-			return invalid("WithAGSHeader", "value of %s contains a control character at byte %d", name, i)
-		}
-		c.agsHeaders.Add(name, value)
-		return nil
+	err := checkHeaderName("WithAGSHeader", name)
+	if i := controlAt(value); i >= 0 && err == nil {
+		err = invalid("WithAGSHeader", "value of %s contains a control character at byte %d", name, i)
 	}
+	return checked(err, func(c *config) { c.agsHeaders.Add(name, value) })
 }
 
 // parseBaseURL checks a service root: absolute http(s), no query or fragment, and plain http only to a
@@ -340,13 +298,11 @@ func parseBaseURL(option, raw string) (*url.URL, error) {
 	if err != nil {
 		// Never the URL itself (url.Error quotes it whole, escapes quote their bytes): its userinfo
 		// or query may hold a password or a token, refused below but only once it parses.
-		var ue *url.Error
 		var esc url.EscapeError
-		switch {
-		case errors.As(err, &esc):
+		if errors.As(err, &esc) {
 			err = errors.New("invalid URL escape")
-		case errors.As(err, &ue):
-			err = ue.Err
+		} else {
+			err = errors.Unwrap(err) // url.Parse's errors are *url.Error
 		}
 		return nil, invalid(option, "malformed URL: %v", err)
 	}
@@ -368,9 +324,6 @@ func parseBaseURL(option, raw string) (*url.URL, error) {
 }
 
 func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") ||
+		net.ParseIP(host).IsLoopback() // false for nil: host is no IP
 }

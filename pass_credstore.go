@@ -19,36 +19,31 @@ import (
 	"time"
 )
 
-// Adobe requires Dynamic Client Registration credentials to persist across restarts: profiles are
-// bound to the client, so registering again signs every user out. A CredentialStore keeps them.
-
-// CredentialStore loads and saves client credentials. Implementations must be safe for concurrent
-// use. Load returns ErrNoCredentials (possibly wrapped) when nothing is stored, and another error when
-// it cannot tell (a store that is down is never empty).
+// CredentialStore loads and saves client credentials, which must persist across restarts: Adobe
+// binds profiles to the client, so registering again signs every user out. Implementations must be
+// safe for concurrent use. Load returns ErrNoCredentials (possibly wrapped) when nothing is stored,
+// and another error when it cannot tell (a store that is down is never empty).
 //
 // The SDK's stores are write-once: Save stores creds only when nothing is stored, returns nil when
-// these very credentials are, and an error matching ErrCredentialsExist when other ones are. So a
-// replica whose lease lapsed while it registered (paused, or slow on the network) cannot replace the
-// credentials its successor stored and the fleet uses: LoadOrRegister adopts them instead. A store of
-// the caller's may replace; LoadOrRegister works with it, without that guarantee. To replace stored
-// credentials on purpose (Adobe revoked them), remove them from the store first.
+// these very credentials are, and an error matching ErrCredentialsExist when other ones are, so a
+// replica whose lease lapsed while it registered cannot replace what its successor stored:
+// LoadOrRegister adopts that. A store of the caller's may replace; LoadOrRegister works with it,
+// without that guarantee. To replace credentials on purpose (Adobe revoked them), remove them first.
 type CredentialStore interface {
 	Load(ctx context.Context) (ClientCredentials, error)
 	Save(ctx context.Context, creds ClientCredentials) error
 }
 
-// DefaultLeaseTime is how long a lease of the SDK's own stores lasts when its holder stops renewing
-// it (the registration lease of FileCredentialStore where flock is missing and of tvauthredis, the
-// token-fetch and refresh leases of tvauthredis). Its holder renews it every third of it while its
-// work runs, so it bounds how long a holder that crashed or stalled holds the others up, not how
-// long a registration or a token fetch may take (WithTokenFetchTimeout does).
+// DefaultLeaseTime is how long a lease of the SDK's stores outlives its holder's last renewal
+// (FileCredentialStore's without flock; tvauthredis's registration, fetch and refresh leases).
+// Renewed every third of it while the work runs, it bounds how long a crashed or stalled holder
+// holds the others up, not how long the work may take (WithTokenFetchTimeout does).
 const DefaultLeaseTime = 10 * time.Second
 
 // DefaultLeaseWaitTimeout is how long a call waits for a lease that another replica holds
-// (WithLeaseWaitTimeout): longer than a holder's whole token fetch (DefaultTokenFetchTimeout) plus
-// one lease (DefaultLeaseTime) after it, so that a waiter outlasts a holder that works its full
-// budget and then crashes, and with the defaults a crashed holder costs the others about one lease,
-// not their call.
+// (WithLeaseWaitTimeout): a holder's whole token fetch (DefaultTokenFetchTimeout) plus one lease
+// (DefaultLeaseTime) and a margin, so that a waiter outlasts a holder that works its full budget and
+// then crashes: a crashed holder costs the others about one lease, not their call.
 const DefaultLeaseWaitTimeout = DefaultTokenFetchTimeout + DefaultLeaseTime + 5*time.Second
 
 // ErrCredentialsExist is what a write-once CredentialStore's Save returns (possibly wrapped) when it
@@ -61,21 +56,18 @@ var ErrLeaseLost = errors.New("tvauth: the lease ran out before the work under i
 
 // CredentialLocker is implemented by a CredentialStore that can make LoadOrRegister exactly-once
 // across everything sharing the store: the goroutines of one process (MemoryCredentialStore), the
-// processes of one host (FileCredentialStore), a fleet (tvauthredis.Store). LoadOrRegister detects it
-// with a type assertion; a store without it still works, exactly-once only within what its own
-// Load/Save order.
+// processes of one host (FileCredentialStore), a fleet (tvauthredis.Store). Without it, exactly-once
+// holds only within what the store's own Load/Save order.
 type CredentialLocker interface {
 	// LockCredentials takes the store's registration lease, waiting while someone else holds it, and
 	// returns ctx.Err() (possibly wrapped) as soon as ctx ends. held is derived from ctx and ends
-	// before the lease can lapse: a lease that expires is renewed while held lives, and held ends
-	// (with cause ErrLeaseLost) once it cannot be, so that work done under held never outlives the
-	// lease. release ends the lease and held; it may be called more than once and never releases a
-	// lease someone else has taken since.
+	// before the lease can lapse: it is renewed while held lives, and held ends (cause ErrLeaseLost)
+	// once it cannot be, so that work under held never outlives the lease. release ends the lease and
+	// held; it may be called more than once and never releases a lease someone else has taken since.
 	LockCredentials(ctx context.Context) (held context.Context, release func(), err error)
 }
 
-// credentialsRecord is ClientCredentials in clear: how the SDK's stores persist them, and what
-// MarshalUnmaskedJSON writes.
+// credentialsRecord is ClientCredentials in clear: what stores and MarshalUnmaskedJSON write.
 type credentialsRecord struct {
 	ClientID     string    `json:"client_id"`
 	ClientSecret string    `json:"client_secret"`
@@ -85,8 +77,7 @@ type credentialsRecord struct {
 	Scopes       []string  `json:"scopes,omitempty"`
 }
 
-// recordOf and credentials copy every field (TestCredentialStoreImplementations fails on one they
-// drop).
+// recordOf and credentials copy every field (TestCredentialStoreImplementations checks).
 func recordOf(c ClientCredentials) credentialsRecord {
 	return credentialsRecord{ClientID: c.ClientID, ClientSecret: string(c.ClientSecret), IssuedAt: c.IssuedAt,
 		RedirectURIs: c.RedirectURIs, GrantTypes: c.GrantTypes, Scopes: c.Scopes}
@@ -153,17 +144,15 @@ func (m *MemoryCredentialStore) Save(ctx context.Context, creds ClientCredential
 	c := cloneCredentials(creds)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if stored := m.creds.Load(); stored != nil {
-		return storedAlready(*stored, creds, "the memory store")
+	if !m.creds.CompareAndSwap(nil, &c) {
+		return storedAlready(*m.creds.Load(), creds, "the memory store")
 	}
-	m.creds.Store(&c)
 	return nil
 }
 
 // UnmarshalJSON refuses every input with an error matching ErrMaskedSecret: json.Marshal writes a
-// store as {} (its credentials are not fields), and reading that back as an empty store would make
-// LoadOrRegister register again. Store the credentials themselves (MarshalUnmaskedJSON, a
-// FileCredentialStore).
+// store as {}, and reading that back as an empty store would make LoadOrRegister register again.
+// Store the credentials themselves (MarshalUnmaskedJSON, a FileCredentialStore).
 func (m *MemoryCredentialStore) UnmarshalJSON([]byte) error {
 	return fmt.Errorf("tvauth: a MemoryCredentialStore has no JSON form: %w", ErrMaskedSecret)
 }
@@ -191,20 +180,18 @@ var ErrFileModeTooOpen = errors.New("tvauth: the credentials file is open to gro
 
 // FileCredentialStore keeps credentials in a JSON file readable by its owner only (0600), write-once
 // (see CredentialStore): Save writes a temporary file in the same directory, syncs it and links it
-// to the path only if nothing is there, so a crash leaves either no file or a whole one, and
-// existing credentials are never replaced.
+// to the path only if nothing is there, so a crash leaves either no file or a whole one.
 //
-// The path may be a symbolic link (a Kubernetes secret volume mounts each key as one): Load reads
-// its target, and Save, which never replaces, leaves the link as it is. A link to a missing file is an
-// error, neither an empty store nor a place to write. The lock file <path>.lock is opened without following
+// The path may be a symbolic link (a Kubernetes secret volume mounts each key as one): Load reads its
+// target, and Save, which never replaces, leaves it as it is. A link to a missing file is an error,
+// neither an empty store nor a place to write. The lock file <path>.lock is opened without following
 // symbolic links where the system can (O_NOFOLLOW), so that someone who can write the directory
 // cannot make the process create or open a file elsewhere.
 type FileCredentialStore struct {
 	path      string
 	openModes bool          // AllowGroupOrOtherAccess
 	lease     time.Duration // the lease of the epoch-file lock; 0 = DefaultLeaseTime (tests shorten it)
-	// tryLock takes the lock file without waiting; nil is the platform's own, tryLockFile. Tests set
-	// tryLockExcl to run the lock of platforms without flock on this one.
+	// tryLock takes the lock file without waiting; nil: tryLockFile (tests set tryLockExcl).
 	tryLock func(lockPath string, lease time.Duration) (fileLock, error)
 }
 
@@ -226,8 +213,7 @@ func AllowGroupOrOtherAccess() FileStoreOption {
 	return func(f *FileCredentialStore) { f.openModes = true }
 }
 
-// NewFileCredentialStore returns a store for the file at path. The file need not exist yet; its
-// directory must.
+// NewFileCredentialStore returns a store for path: the file need not exist, its directory must.
 func NewFileCredentialStore(path string, opts ...FileStoreOption) *FileCredentialStore {
 	f := &FileCredentialStore{path: path}
 	for _, o := range opts {
@@ -241,9 +227,6 @@ func NewFileCredentialStore(path string, opts ...FileStoreOption) *FileCredentia
 // Path returns the file's path.
 func (f *FileCredentialStore) Path() string { return f.path }
 
-// maxCredentialsFile bounds what Load reads: a credentials file is a few hundred bytes.
-const maxCredentialsFile = 1 << 20
-
 // Load reads the file. A missing file is ErrNoCredentials; an unreadable or malformed one is another
 // error (never ErrNoCredentials: registering again would sign users out), and so is a file whose
 // group or others have any access (ErrFileModeTooOpen), unless AllowGroupOrOtherAccess.
@@ -251,8 +234,7 @@ func (f *FileCredentialStore) Load(ctx context.Context) (ClientCredentials, erro
 	return f.load(ctx, true)
 }
 
-// load is Load; again says whether a file that appeared between the open and the look at the path is
-// opened once more.
+// load is Load; again says whether a file that appeared after the open is opened once more.
 func (f *FileCredentialStore) load(ctx context.Context, again bool) (ClientCredentials, error) {
 	if err := ctx.Err(); err != nil {
 		return ClientCredentials{}, err
@@ -292,7 +274,7 @@ func (f *FileCredentialStore) load(ctx context.Context, again bool) (ClientCrede
 		return ClientCredentials{}, fmt.Errorf("%w: %s has mode %04o; chmod 600 it (or pass tvauth.AllowGroupOrOtherAccess)",
 			ErrFileModeTooOpen, f.path, perm)
 	}
-	b, err := io.ReadAll(io.LimitReader(file, maxCredentialsFile))
+	b, err := io.ReadAll(io.LimitReader(file, 1<<20)) // a credentials file is a few hundred bytes
 	if err != nil {
 		return ClientCredentials{}, fmt.Errorf("tvauth: reading client credentials: %w", err)
 	}
@@ -312,9 +294,8 @@ func (f *FileCredentialStore) load(ctx context.Context, again bool) (ClientCrede
 	return creds, nil
 }
 
-// Save writes the credentials with mode 0600 when no file is at the path (write-once: see
-// CredentialStore): it returns nil when the file holds these credentials already and an error
-// matching ErrCredentialsExist when it holds others.
+// Save writes the credentials with mode 0600 when no file is at the path (write-once, see
+// CredentialStore): nil when the file holds these already, ErrCredentialsExist for others.
 func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -330,16 +311,12 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 		return err
 	}
 	b = append(b, '\n')
-	dir, base := filepath.Split(f.path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp") // O_EXCL, mode 0600
+	dir := filepath.Dir(f.path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(f.path)+".*.tmp") // O_EXCL, mode 0600
 	if err != nil {
 		return fmt.Errorf("tvauth: saving client credentials: %w", err)
 	}
-	tmpName := tmp.Name()
-	defer os.Remove(tmpName) // once linked, the path keeps the file
+	defer os.Remove(tmp.Name()) // once linked, the path keeps the file
 	if err = tmp.Chmod(0o600); err == nil || errors.Is(err, errors.ErrUnsupported) {
 		err = writeSynced(tmp, b)
 	} else {
@@ -348,11 +325,14 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 	if err != nil {
 		return fmt.Errorf("tvauth: saving client credentials: %w", err)
 	}
-	// A hard link is created only where nothing is, symbolic links included (it never follows one),
-	// and the file appears whole.
-	err = os.Link(tmpName, f.path)
+	// A hard link appears whole, and only where nothing is (a symbolic link included).
+	err = os.Link(tmp.Name(), f.path)
 	if err != nil && !errors.Is(err, fs.ErrExist) {
-		err = createExclusive(f.path, b) // a file system without hard links
+		// No hard links: O_EXCL, as safe, but a reader may see the file while it is written.
+		var file *os.File
+		if file, err = os.OpenFile(f.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+			err = writeSynced(file, b)
+		}
 	}
 	if errors.Is(err, fs.ErrExist) {
 		stored, lerr := f.Load(ctx)
@@ -372,17 +352,6 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 	return nil
 }
 
-// createExclusive writes b to a new file at path (O_EXCL: never over anything, nor through a
-// symbolic link), for file systems without hard links. A reader may see it while it is written.
-func createExclusive(path string, b []byte) error {
-	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	return writeSynced(file, b)
-}
-
-// writeSynced writes b to file, syncs it and closes it.
 func writeSynced(file *os.File, b []byte) error {
 	_, err := file.Write(b)
 	if err == nil {
@@ -395,18 +364,14 @@ func writeSynced(file *os.File, b []byte) error {
 }
 
 // LockCredentials implements CredentialLocker across the processes of one host: it takes an
-// exclusive lock on the file <path>.lock next to the credentials (created 0600 if missing, never
-// removed, never opened through a symbolic link where the system has O_NOFOLLOW), polling until it
-// gets it or ctx ends. The operating system drops the lock when its holder exits, crashed or not, so
-// the lease lasts as long as the holder's process.
+// exclusive flock on the file <path>.lock next to the credentials (created 0600 if missing, never
+// removed), polling until it gets it or ctx ends. The system drops the lock when its holder exits,
+// crashed or not.
 //
-// On platforms without flock (Windows, Solaris, AIX, …) the lock is a sequence of small files
-// <path>.lock.1, <path>.lock.2, … created exclusively, each holding its holder's random token and
-// expiry: the highest one is the lock, and one whose expiry has passed was left by a holder that
-// crashed (or released it). Taking over such a stale lock is atomic: of the processes that see it
-// stale, exactly one gets the lease, and none removes a lock another has just taken. Its holder
-// renews the expiry every third of DefaultLeaseTime while it holds the lease, and held ends when it
-// cannot.
+// Without flock (Windows, Solaris, AIX, …) the lock is the highest of the files <path>.lock.1,
+// <path>.lock.2, …, each created exclusively with its holder's random token and expiry. Of the
+// processes that find it expired or released, exactly one takes the lease over; its holder renews
+// the expiry every third of DefaultLeaseTime, and held ends when it cannot.
 func (f *FileCredentialStore) LockCredentials(ctx context.Context) (context.Context, func(), error) {
 	if f.path == "" {
 		return nil, nil, invalid("path", "empty")
@@ -431,39 +396,34 @@ func (f *FileCredentialStore) LockCredentials(ctx context.Context) (context.Cont
 			}
 			return held, sync.OnceFunc(func() { stop(); l.release() }), nil
 		}
-		t := time.NewTimer(wait)
 		select {
-		case <-t.C:
+		case <-time.After(wait):
 		case <-ctx.Done():
-			t.Stop()
 			return nil, nil, ctx.Err()
 		}
 	}
 }
 
 // KeepLease keeps a lease alive for the work done under it, as redsync's Extend does: the lease
-// lapses at until unless renew moves it; renew runs every third of lease, and held (derived from ctx)
-// ends with cause ErrLeaseLost when renew says the lease is lost or when until passes without a
-// renewal (a renew that failed otherwise is tried again until then). stop ends held and the renewals;
-// it returns once they have stopped. The SDK's stores and tvauthredis use it; a CredentialLocker of
-// your own can return held from LockCredentials.
+// lapses at until unless renew moves it; renew runs every third of lease, and held (derived from
+// ctx) ends with cause ErrLeaseLost when renew says the lease is lost or until passes without a
+// renewal (a renew that failed otherwise is retried until then). stop ends held and the renewals,
+// and returns once they have stopped. A CredentialLocker of your own can return held.
 func KeepLease(ctx context.Context, until time.Time, lease time.Duration, renew func(context.Context) (time.Time, error)) (held context.Context, stop func()) {
 	held, cancel := context.WithCancelCause(ctx)
-	stopped, done := make(chan struct{}), make(chan struct{})
+	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		defer cancel(ErrLeaseLost) // a no-op unless the lease was lost: held has ended otherwise
 		t := time.NewTimer(time.Until(until.Add(-lease * 2 / 3)))
 		defer t.Stop()
 		for {
 			select {
-			case <-stopped:
-				return
 			case <-held.Done():
 				return
 			case <-t.C:
 			}
 			if !time.Now().Before(until) {
-				cancel(ErrLeaseLost)
 				return
 			}
 			rctx, rcancel := context.WithDeadline(held, until)
@@ -474,7 +434,6 @@ func KeepLease(ctx context.Context, until time.Time, lease time.Duration, renew 
 				until = next
 				t.Reset(time.Until(until.Add(-lease * 2 / 3)))
 			case errors.Is(err, ErrLeaseLost):
-				cancel(ErrLeaseLost)
 				return
 			default: // not reached the store: again soon, and no later than the lease's end
 				t.Reset(min(lease/10, max(time.Until(until), 0)))
@@ -482,9 +441,8 @@ func KeepLease(ctx context.Context, until time.Time, lease time.Duration, renew 
 		}
 	}()
 	return held, sync.OnceFunc(func() {
-		close(stopped)
-		<-done
 		cancel(context.Canceled)
+		<-done
 	})
 }
 
@@ -497,25 +455,23 @@ var (
 
 // LoadOrRegister returns the credentials in store, or registers with softwareStatement and saves the
 // new credentials when the store has none (ErrNoCredentials). Other store errors are returned as they
-// are: registering again over credentials that exist but could not be read (a store that is down, a
-// file that is unreadable) would sign users out.
+// are: registering over credentials that could not be read (a store that is down, an unreadable
+// file) would sign users out.
 //
 // When store is a CredentialLocker (MemoryCredentialStore, FileCredentialStore, tvauthredis.Store),
 // the registration is exactly-once across everything sharing the store: on an empty store it takes
-// the registration lease, loads again (another replica may have registered meanwhile) and only then
-// registers and saves. Waiting for the lease ends with ctx or after the lease wait timeout
-// (WithLeaseWaitTimeout, DefaultLeaseWaitTimeout); the registration, with ctx or when the lease is
-// lost (through WithPassCredentialStore, also with the fetch's budget: the lease wait plus the token
-// fetch timeout). A holder that crashed loses the lease when it expires, and the others go on.
+// the registration lease, loads again and only then registers and saves. Waiting for the lease ends
+// with ctx or after the lease wait timeout (WithLeaseWaitTimeout, DefaultLeaseWaitTimeout); the
+// registration, with ctx or when the lease is lost (through WithPassCredentialStore, also after the
+// lease wait plus the token fetch timeout). A holder that crashed loses the lease when it expires.
 //
-// The save is write-once with the SDK's stores: a registration that comes too late (its lease lapsed
-// while it ran, and another replica stored its own) does not replace the stored credentials; they are
-// returned instead, and the client's logger (WithLogger) says so at level Warn, naming the client
-// left unused at Adobe.
+// With the SDK's write-once stores, a registration that comes too late (its lease lapsed while it
+// ran, and another replica stored its own) replaces nothing: the stored credentials are returned, and
+// the client's logger (WithLogger) says so at level Warn, naming the client left unused at Adobe.
 //
 // The Client remembers the credentials it loaded, saved or registered for store, and writes them back
-// (write-once) rather than register again when it later finds the store empty: a store that lost its
-// data (a Redis restarted without persistence) is healed by the replicas that still run. When the
+// (write-once) rather than register again when it later finds the store empty, so the replicas that
+// still run heal a store that lost its data (a Redis restarted without persistence). When the
 // registration succeeds and the save fails, LoadOrRegister returns the store's error, and the next
 // call saves the remembered credentials.
 func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore, softwareStatement Secret) (ClientCredentials, error) {
@@ -571,16 +527,11 @@ func (s *PassService) LoadOrRegister(ctx context.Context, store CredentialStore,
 	return s.saveOrAdopt(ctx, store, softwareStatement, *registered, "saving registered client credentials")
 }
 
-// saveOrAdopt saves c, which the Client holds, into store (write-once). When the store holds other
-// credentials by then, they win: they are remembered and returned, and the logger says so. When the
-// save fails, c stays remembered for the next call.
+// saveOrAdopt saves c, which the Client holds, into store (write-once); other credentials stored by
+// then win (remembered, returned, logged). A failed save leaves c remembered for the next call.
 func (s *PassService) saveOrAdopt(ctx context.Context, store CredentialStore, statement Secret, c ClientCredentials, what string) (ClientCredentials, error) {
 	known := s.client.knownCredentials()
 	err := store.Save(ctx, c)
-	if err == nil {
-		known.remember(store, statement, c)
-		return c, nil
-	}
 	if errors.Is(err, ErrCredentialsExist) {
 		stored, lerr := store.Load(ctx)
 		if lerr == nil {
@@ -592,12 +543,14 @@ func (s *PassService) saveOrAdopt(ctx context.Context, store CredentialStore, st
 		err = lerr
 	}
 	kept := known.remember(store, statement, c)
-	return ClientCredentials{}, newUnsavedError(err, what, c, statement, kept)
+	if err != nil {
+		return ClientCredentials{}, newUnsavedError(err, what, c, statement, kept)
+	}
+	return c, nil
 }
 
-// takeLease takes a lease with lock, waiting at most the lease wait timeout, and returns the context
-// to work under it: it ends when the lease is lost, or after limit (0: no limit of its own). done ends
-// the lease.
+// takeLease takes a lease with lock, waiting at most the lease wait timeout. work ends when the lease
+// is lost or after limit (0: no limit of its own); done ends the lease.
 func (c *Client) takeLease(ctx context.Context, what string, limit time.Duration, lock func(context.Context) (context.Context, func(), error)) (work context.Context, done func(), err error) {
 	wait := c.cfg.leaseWait()
 	waitCtx, stopWaiting := context.WithCancelCause(ctx)
@@ -632,13 +585,11 @@ func leaseError(work context.Context, what string, err error) error {
 }
 
 // knownCredentials are the credentials a Client loaded, saved or registered, by store and software
-// statement: when it finds the store empty later, it writes them back instead of registering again,
-// which would leave one more unused client at Adobe and split the fleet. The Client holds them (not
-// the store, which may be anyone's type, and not a global); they die with it.
-type knownCredentials struct {
-	mu    sync.Mutex
-	creds map[knownKey]ClientCredentials
-}
+// statement: when it finds the store empty later, it writes them back rather than register again
+// (one more unused client at Adobe, a split fleet). The Client holds them, not the store (anyone's
+// type) nor a global. None are kept for a store whose type cannot be compared (a struct value
+// holding a slice, say): it cannot be told apart from another.
+type knownCredentials struct{ creds sync.Map } // knownKey → ClientCredentials
 
 type knownKey struct {
 	store     CredentialStore
@@ -654,50 +605,27 @@ func (c *Client) knownCredentials() *knownCredentials {
 	return c.known.Load()
 }
 
-// key returns the map key of store, or false for a store whose type cannot be compared (a struct
-// value holding a slice, say): its credentials cannot be told apart from another store's, so none
-// are kept for it.
-func (k *knownCredentials) key(store CredentialStore, statement Secret) (knownKey, bool) {
-	if !reflect.ValueOf(store).Comparable() {
-		return knownKey{}, false
-	}
-	return knownKey{store, statement}, true
-}
-
-// get returns the credentials known for store and statement.
 func (k *knownCredentials) get(store CredentialStore, statement Secret) (ClientCredentials, bool) {
-	key, ok := k.key(store, statement)
-	if !ok {
-		return ClientCredentials{}, false
+	if reflect.ValueOf(store).Comparable() {
+		if c, ok := k.creds.Load(knownKey{store, statement}); ok {
+			return cloneCredentials(c.(ClientCredentials)), true
+		}
 	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	c, ok := k.creds[key]
-	if !ok {
-		return ClientCredentials{}, false
-	}
-	return cloneCredentials(c), true
+	return ClientCredentials{}, false
 }
 
 // remember makes creds the credentials known for store and statement, and reports whether it could.
 func (k *knownCredentials) remember(store CredentialStore, statement Secret, creds ClientCredentials) bool {
-	key, ok := k.key(store, statement)
-	if !ok {
-		return false
+	ok := reflect.ValueOf(store).Comparable()
+	if ok {
+		k.creds.Store(knownKey{store, statement}, cloneCredentials(creds))
 	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.creds == nil {
-		k.creds = make(map[knownKey]ClientCredentials)
-	}
-	k.creds[key] = cloneCredentials(creds)
-	return true
+	return ok
 }
 
-// unsavedError is a store's failure to save credentials the client holds. Its text is scrubbed of the
-// client secret and the software statement, in case the store quotes what it failed to write, and so
-// is its chain: errors.Is reaches the store's error, errors.As only when its text is fit to show (see
-// redactor.cause).
+// unsavedError is a store's failure to save credentials the client holds. Its text and chain are
+// scrubbed of the client secret and the software statement (the store may quote what it failed to
+// write): errors.Is reaches the store's error, errors.As only when its text is fit to show.
 type unsavedError struct {
 	text string
 	err  error

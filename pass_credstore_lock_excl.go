@@ -17,29 +17,22 @@ import (
 
 // The lock of FileCredentialStore where flock is missing (Windows, Solaris, AIX, …), built on the one
 // atomic test-and-set every file system offers: creating a file that must not exist (O_EXCL). It is
-// compiled on every platform so that its tests run everywhere; pass_credstore_lock_noflock.go makes it the
+// compiled everywhere so that its tests run everywhere; pass_credstore_lock_noflock.go makes it the
 // default where flock is missing.
 //
-// A lease cannot live in a single lock file that is removed when stale: two processes that both see
-// it stale race to remove it, and the slower one removes (or renames away) the lock the faster one has
-// just made afresh; a third process then creates its own and two hold the lease. Nothing but flock
-// can remove a file only if it is still the one seen.
+// One lock file removed when stale cannot hold a lease: two processes that see it stale race to
+// remove it, the slower removes the lock the faster has just made afresh, and a third creates its
+// own: two holders. Only flock can remove a file only if it is still the one seen.
 //
-// So the lock is a sequence of epoch files, <lock>.1, <lock>.2, …, each created with O_EXCL by the
-// process it belongs to and written only by that process: "<token> <expiry in Unix ns>". The highest
-// epoch present is the lock. A process takes the lease by reading the highest epoch N, judging it
-// free (expired, released, or unwritten for longer than a lease: its creator crashed before writing),
-// creating N+1 exclusively and checking that N+1 is still the highest; then it removes the epochs
-// below its own. Why exactly one process holds the lease:
-//   - O_EXCL lets one process create N+1; every other creator of N+1 fails.
-//   - The highest epoch never goes away: the only files removed are those below a higher one (the
-//     holder's clean-up, and a late creator backing off), so the highest epoch only grows.
-//   - A process that read a stale listing and creates an epoch that has already been cleaned up
-//     finds a higher epoch when it checks, and backs off, removing only its own file.
-//   - Each epoch N+1 is created after N was read as free, so when N+1 is the highest its creator is
-//     the only holder: the holder of N released it or let its lease run out.
-//   - Release rewrites the holder's own epoch as expired; it never touches another process's file,
-//     so it cannot end a lease someone has taken since.
+// So the lock is a sequence of epoch files, <lock>.1, <lock>.2, …, each created with O_EXCL and
+// written only by its process: "<token> <expiry in Unix ns>". The highest epoch present is the lock.
+// A process reads the highest epoch N, judges it free (expired, released, or unwritten for longer
+// than a lease: its creator crashed before writing), creates N+1 exclusively and checks that N+1 is
+// still the highest; then it removes the epochs below its own. Exactly one process holds the lease:
+//   - O_EXCL lets one process create N+1, after N was read as free (released or run out).
+//   - Only files below a higher one are removed, so the highest epoch never goes away; a process
+//     that creates an epoch already cleaned up (a stale listing) finds a higher one and backs off.
+//   - Release rewrites the holder's own epoch as expired, never another process's file.
 //
 // Staleness is judged by the clock, as every lease is: a holder stopped for longer than its lease
 // loses it. The holder counts its lease from before it created its file, and gives the epoch up if
@@ -55,9 +48,8 @@ type exclLock struct {
 	expires  time.Time // the expiry written in it: the lease is counted from before the file was taken
 }
 
-// tryLockExcl takes the lease on the epoch files of lockPath without waiting: a nil lock and nil
-// error mean someone else holds it (or won the race for it). Its until is the expiry the epoch file
-// holds, which the holder must not outlive unless it renews: other processes judge the lease by it.
+// tryLockExcl takes the lease on lockPath's epoch files without waiting (nil lock and nil error:
+// someone else holds it). Its until is the epoch file's expiry, by which others judge the lease.
 func tryLockExcl(lockPath string, lease time.Duration) (fileLock, error) {
 	l, err := acquireExcl(lockPath, lease)
 	if l == nil || err != nil {
@@ -68,24 +60,21 @@ func tryLockExcl(lockPath string, lease time.Duration) (fileLock, error) {
 
 func (l *exclLock) until() time.Time { return l.expires }
 
-// renew moves the expiry in the holder's epoch file to lease from now, if the lease is still its own:
-// its file still holds its token and an expiry not passed yet, and no higher epoch exists once it has
-// written (a process that judged the epoch free a moment before would have created one). Otherwise
-// the lease is lost (ErrLeaseLost).
+// renew moves the expiry in the holder's epoch file to lease from now if the lease is still its own:
+// its file holds its token and an expiry not passed yet, and no higher epoch exists once it has
+// written (one judged free a moment before would have one). Otherwise it fails with ErrLeaseLost.
 func (l *exclLock) renew(lease time.Duration) (time.Time, error) {
 	start := time.Now()
 	b, err := readNoFollow(l.name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return time.Time{}, ErrLeaseLost // cleaned up by a later holder
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return time.Time{}, err
 	}
+	// A file gone (cleaned up by a later holder) holds no record: the lease is lost.
 	if token, expires, ok := parseLockRecord(b); !ok || token != l.token || !start.Before(expires) {
 		return time.Time{}, ErrLeaseLost
 	}
 	next := start.Add(lease)
-	if err := l.write(next); err != nil {
+	if err := l.write(os.O_TRUNC, next); err != nil {
 		return time.Time{}, err
 	}
 	if top, err := topEpoch(l.lockPath); err != nil || top != l.epoch {
@@ -95,10 +84,9 @@ func (l *exclLock) renew(lease time.Duration) (time.Time, error) {
 	return next, nil
 }
 
-// write rewrites the holder's own epoch file, never through a symbolic link (where the system can
-// tell): someone who can write the directory could have put one in its place.
-func (l *exclLock) write(expires time.Time) error {
-	f, err := os.OpenFile(l.name, os.O_WRONLY|os.O_TRUNC|oNoFollow, 0o600)
+// write writes the holder's own epoch file (flag: O_TRUNC, or O_CREATE|O_EXCL to take it).
+func (l *exclLock) write(flag int, expires time.Time) error {
+	f, err := os.OpenFile(l.name, os.O_WRONLY|flag|oNoFollow, 0o600)
 	if err != nil {
 		return err
 	}
@@ -122,33 +110,22 @@ func readNoFollow(name string) ([]byte, error) {
 func acquireExcl(lockPath string, lease time.Duration) (*exclLock, error) {
 	start := time.Now()
 	top, err := topEpoch(lockPath)
-	if err != nil {
+	if err != nil || top > 0 && !epochFree(epochName(lockPath, top), lease, start) {
 		return nil, err
-	}
-	if top > 0 && !epochFree(epochName(lockPath, top), lease, start) {
-		return nil, nil
 	}
 	return takeEpoch(lockPath, top+1, lease, start)
 }
 
-// takeEpoch creates epoch mine, the one after the highest seen free at start, and keeps it if it is
-// still the highest.
+// takeEpoch creates epoch mine, above the top seen free at start, and keeps it if still the top.
 func takeEpoch(lockPath string, mine uint64, lease time.Duration, start time.Time) (*exclLock, error) {
 	l := &exclLock{lockPath: lockPath, epoch: mine, name: epochName(lockPath, mine), token: newLockToken(), expires: start.Add(lease)}
-	f, err := os.OpenFile(l.name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	err := l.write(os.O_CREATE|os.O_EXCL, l.expires)
 	if errors.Is(err, fs.ErrExist) {
 		return nil, nil // another process took epoch mine
 	}
 	if err != nil {
-		return nil, err
-	}
-	_, err = f.WriteString(lockRecord(l.token, l.expires))
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		// The file stays: removing the highest epoch would let a late creator jump above a holder.
-		// Unwritten or torn, it counts as stale after a lease.
+		// A file created stays: removing the highest epoch would let a late creator jump above a
+		// holder. Unwritten or torn, it counts as stale after a lease.
 		return nil, err
 	}
 	if time.Since(start) > lease/2 {
@@ -176,13 +153,11 @@ func takeEpoch(lockPath string, mine uint64, lease time.Duration, start time.Tim
 	return l, nil
 }
 
-// release rewrites the holder's own epoch as expired. The file may be gone (a later holder cleaned it
-// up after this lease ran out): then there is nothing to release.
-func (l *exclLock) release() { _ = l.write(time.Time{}) }
+// release rewrites the holder's own epoch as expired, unless a later holder has removed it.
+func (l *exclLock) release() { _ = l.write(os.O_TRUNC, time.Time{}) }
 
-// epochFree reports whether the epoch file name no longer holds a lease: released, expired, or
-// never written by a creator that crashed more than a lease ago. A file that cannot be read now (gone,
-// being written, locked by another process on Windows) is not free: the caller tries again.
+// epochFree reports whether the epoch file name is free: released, expired, or unwritten for over a
+// lease (its creator crashed). One unreadable now (gone, being written, locked on Windows) is not.
 func epochFree(name string, lease time.Duration, now time.Time) bool {
 	b, err := readNoFollow(name)
 	if err != nil {
@@ -210,22 +185,15 @@ func topEpoch(lockPath string) (uint64, error) {
 
 // listEpochs returns the epochs of lockPath present in its directory, in ascending order.
 func listEpochs(lockPath string) ([]uint64, error) {
-	dir, base := filepath.Split(lockPath)
-	if dir == "" {
-		dir = "."
-	}
-	entries, err := os.ReadDir(dir)
+	entries, err := os.ReadDir(filepath.Dir(lockPath))
 	if err != nil {
 		return nil, err
 	}
-	prefix := base + "."
+	prefix := filepath.Base(lockPath) + "."
 	var epochs []uint64
 	for _, e := range entries {
 		rest, ok := strings.CutPrefix(e.Name(), prefix)
-		if !ok || rest == "" || rest[0] == '0' {
-			continue
-		}
-		if n, err := strconv.ParseUint(rest, 10, 64); err == nil {
+		if n, err := strconv.ParseUint(rest, 10, 64); ok && err == nil && rest[0] != '0' { // no leading 0
 			epochs = append(epochs, n)
 		}
 	}
@@ -256,8 +224,5 @@ func parseLockRecord(b []byte) (token string, expires time.Time, ok bool) {
 		return "", time.Time{}, false
 	}
 	ns, err := strconv.ParseInt(fields[1], 10, 64)
-	if err != nil {
-		return "", time.Time{}, false
-	}
-	return fields[0], time.Unix(0, ns), true
+	return fields[0], time.Unix(0, ns), err == nil
 }

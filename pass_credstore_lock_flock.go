@@ -23,26 +23,20 @@ func (flockLock) until() time.Time { return time.Time{} }
 func (flockLock) renew(time.Duration) (time.Time, error) { return time.Time{}, nil }
 
 // tryLockFile is the lock of FileCredentialStore where flock exists: an exclusive flock on path,
-// taken without waiting (a nil lock and nil error mean someone else holds it); the lease is unused.
-// The file is opened without following a symbolic link: one planted there fails the lock (ELOOP)
-// rather than make this process create or open a file elsewhere.
+// taken without waiting (nil lock and nil error: someone else holds it); the lease is unused.
 func tryLockFile(path string, _ time.Duration) (fileLock, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|oNoFollow, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	for {
+	for err = syscall.EINTR; errors.Is(err, syscall.EINTR); {
 		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if !errors.Is(err, syscall.EINTR) {
-			break
-		}
-	}
-	if errors.Is(err, syscall.EWOULDBLOCK) {
-		f.Close()
-		return nil, nil
 	}
 	if err != nil {
 		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, nil
+		}
 		return nil, err
 	}
 	return flockLock{f}, nil

@@ -4,8 +4,7 @@ package tvauth
 
 import "time"
 
-// tryLockFile is the lock of FileCredentialStore where flock is missing: exclusively created epoch
-// files (pass_credstore_lock_excl.go).
+// tryLockFile is the lock where flock is missing: epoch files (pass_credstore_lock_excl.go).
 func tryLockFile(lockPath string, lease time.Duration) (fileLock, error) {
 	return tryLockExcl(lockPath, lease)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,44 +20,32 @@ import (
 //	c, err := tvauth.New(tvauth.WithDevice(device),
 //		tvauth.WithPassCredentialStore(tvauth.NewFileCredentialStore(path), softwareStatement))
 //
-// The registration runs inside the first call, under that call's context, through the client's own
-// pipeline; a failed one (say, a rejected statement) fails that call and is tried again by the next.
+// The registration runs inside the first call, under its context, through the client's pipeline; a
+// failed one (say, a rejected statement) fails that call and is tried again by the next.
 //
-// The client then keeps the store and its own credentials in step: at every token fetch, and on a
-// call at most every 30 s, it reads the store. When the store holds other credentials (another
-// replica's, after a split), the client switches to them; when it is empty (it lost its data), the
-// client writes its own back, write-once; when it cannot be read, the client goes on with its own.
-// WithPassTokenSource wins over it; it wins over WithPassCredentials.
+// The client then reads the store at every token fetch, and on a call at most every 30 s: when it
+// holds other credentials (another replica's, after a split), the client switches to them; when it
+// is empty (it lost its data), the client writes its own back, write-once; when it cannot be read,
+// the client keeps its own. WithPassTokenSource wins over it; it wins over WithPassCredentials.
 func WithPassCredentialStore(store CredentialStore, softwareStatement Secret) Option {
-	return func(c *config) error {
-		if store == nil {
-			return invalid("WithPassCredentialStore", "nil CredentialStore")
-		}
-		if strings.TrimSpace(string(softwareStatement)) == "" {
-			return invalid("WithPassCredentialStore", "empty software statement")
-		}
+	err := notNil("WithPassCredentialStore", store, "CredentialStore")
+	if err == nil && strings.TrimSpace(string(softwareStatement)) == "" {
+		err = invalid("WithPassCredentialStore", "empty software statement")
+	}
+	return checked(err, func(c *config) {
 		sc := &passStoreConfig{store: store, statement: softwareStatement, checkEvery: storeCheckInterval}
 		c.passStoreTS = func(s *PassService) oauth2.TokenSource { return s.storeTokenSource(sc) }
 		c.held.add(string(softwareStatement))
-		return nil
-	}
+	})
 }
 
 // WithLeaseWaitTimeout bounds how long one registration, token fetch or AGS refresh of this client
-// waits for a lease that another replica holds (a shared store's: tvauthredis, FileCredentialStore),
-// before its own work, which WithTokenFetchTimeout bounds, starts (a registration that LoadOrRegister
-// makes when called directly is bounded by its context). The default,
-// DefaultLeaseWaitTimeout (45 s), outlasts a holder that fetches for its whole token fetch timeout
-// (30 s) and then crashes, leaving its lease to expire (DefaultLeaseTime, 10 s). Keep it above the
-// token fetch timeout plus the store's lease when you change either.
+// waits for a lease that another replica holds (a shared store's: tvauthredis, FileCredentialStore)
+// before its own work, which WithTokenFetchTimeout bounds, starts; a registration that LoadOrRegister
+// makes when called directly is bounded by its context. The default is DefaultLeaseWaitTimeout
+// (45 s): keep it above the token fetch timeout plus the store's lease when you change either.
 func WithLeaseWaitTimeout(d time.Duration) Option {
-	return func(c *config) error {
-		if d <= 0 {
-			return invalid("WithLeaseWaitTimeout", "must be positive, got %v", d)
-		}
-		c.leaseWaitTimeout = d
-		return nil
-	}
+	return checked(positive("WithLeaseWaitTimeout", d), func(c *config) { c.leaseWaitTimeout = d })
 }
 
 // storeCheckInterval is how often, at most, a call reads the credential store of
@@ -77,8 +64,7 @@ func (c *config) leaseWait() time.Duration {
 	return cmp.Or(c.leaseWaitTimeout, DefaultLeaseWaitTimeout)
 }
 
-// fetchBudget bounds a token source's detached fetch: a token fetch, after waiting for a lease when
-// shared (each lease: its wait plus the work under it).
+// fetchBudget bounds a source's detached fetch: a lease's wait (when shared) plus a token fetch.
 func (c *config) fetchBudget(shared bool) time.Duration {
 	if shared {
 		return c.leaseWait() + c.fetchTimeout()
@@ -86,7 +72,6 @@ func (c *config) fetchBudget(shared bool) time.Duration {
 	return c.fetchTimeout()
 }
 
-// warn writes a Warn line to the client's logger, if it has one.
 func (c *Client) warn(ctx context.Context, msg string, attrs ...slog.Attr) {
 	if c.cfg.logWarn != nil {
 		c.cfg.logWarn(ctx, msg, attrs...)
@@ -99,10 +84,8 @@ type passStoreConfig struct {
 	checkEvery time.Duration // storeCheckInterval; tests shorten it
 }
 
-// storeTokenSource is TokenSource with credentials that LoadOrRegister provides on the first fetch
-// and that every later fetch (and a call every checkEvery) keeps in step with the store; like
-// TokenSource, its fetches are bounded by the client's token fetch timeout and shared through
-// WithPassTokenStore when one is set.
+// storeTokenSource is WithPassCredentialStore's source: TokenSource's, with credentials kept in
+// step with the store (LoadOrRegister on the first fetch, inStep later and every checkEvery).
 func (s *PassService) storeTokenSource(sc *passStoreConfig) oauth2.TokenSource {
 	ts := &passStoreTokenSource{svc: s, sc: sc}
 	ts.cache = newTokenCache(0, ts.fetch)
@@ -117,36 +100,20 @@ type passStoreTokenSource struct {
 	sc    *passStoreConfig
 	cache *tokenCache
 
-	mu        sync.Mutex
-	creds     *ClientCredentials // nil until the first LoadOrRegister
-	lastCheck atomic.Int64       // Unix ns of the last read of the store on a call
-}
-
-func (t *passStoreTokenSource) current() *ClientCredentials {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.creds
-}
-
-func (t *passStoreTokenSource) set(c ClientCredentials) {
-	t.mu.Lock()
-	t.creds = &c
-	t.mu.Unlock()
+	creds     atomic.Pointer[ClientCredentials] // nil until the first LoadOrRegister
+	lastCheck atomic.Int64                      // Unix ns of the last read of the store on a call
 }
 
 // fetch is the cache's fetch: the credentials, in step with the store, then a token with them.
 func (t *passStoreTokenSource) fetch(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
 	var creds ClientCredentials
-	if cur := t.current(); cur != nil {
+	var err error
+	if cur := t.creds.Load(); cur != nil {
 		creds = t.inStep(ctx, *cur)
-	} else {
-		c, err := t.svc.LoadOrRegister(ctx, t.sc.store, t.sc.statement)
-		if err != nil {
-			return nil, err
-		}
-		creds = c
+	} else if creds, err = t.svc.LoadOrRegister(ctx, t.sc.store, t.sc.statement); err != nil {
+		return nil, err
 	}
-	t.set(creds)
+	t.creds.Store(&creds)
 	t.lastCheck.Store(time.Now().UnixNano())
 	fetch := func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) { return t.svc.fetchToken(ctx, creds) }
 	if store := t.svc.client.cfg.passTokenStore; store != nil {
@@ -181,13 +148,13 @@ func (t *passStoreTokenSource) Token() (*oauth2.Token, error) {
 // (inStep), and a change of client drops the cached token so that this call fetches one for it.
 func (t *passStoreTokenSource) tokenContext(ctx context.Context) (*oauth2.Token, error) {
 	last := t.lastCheck.Load()
-	if cur := t.current(); cur != nil && ctx != nil && time.Since(time.Unix(0, last)) >= t.sc.checkEvery &&
+	if cur := t.creds.Load(); cur != nil && ctx != nil && time.Since(time.Unix(0, last)) >= t.sc.checkEvery &&
 		t.lastCheck.CompareAndSwap(last, time.Now().UnixNano()) {
 		cctx, cancel := context.WithTimeout(ctx, storeCheckTimeout)
 		c := t.inStep(cctx, *cur)
 		cancel()
 		if c.ClientID != cur.ClientID {
-			t.set(c)
+			t.creds.Store(&c)
 			t.cache.invalidate("")
 		}
 	}

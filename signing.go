@@ -3,6 +3,7 @@ package tvauth
 // signing.go: NINA WebAPI request signing (SessionKey, SignatureBaseString, Sign, sig_sha256).
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -12,15 +13,9 @@ import (
 )
 
 // SessionKey = base64(HMAC-SHA256(key=password, data=sessionSecret)), standard padding. NINA signs
-// with the base64 text of this key, not its 32 raw bytes.
+// with the base64 text of this key, as AOL's own SDK and every working client do, not its bytes.
 func SessionKey(password, sessionSecret Secret) Secret {
-	return Secret(base64.StdEncoding.EncodeToString(hmacSHA256([]byte(password), []byte(sessionSecret))))
-}
-
-func hmacSHA256(key, data []byte) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write(data)
-	return m.Sum(nil)
+	return Secret(signBytes([]byte(sessionSecret), string(password)))
 }
 
 // SignatureBaseString = METHOD & enc(url without query, scheme and host lower-cased, default port
@@ -28,55 +23,42 @@ func hmacSHA256(key, data []byte) []byte {
 // RFC 3986 unreserved characters and writes every other byte as upper-case %XX. sig_sha256 itself is
 // excluded. Query parameters written in rawURL join the signed set (OAuth 1.0 §9.1.1).
 func SignatureBaseString(method, rawURL string, params url.Values) (string, error) {
-	u, all, err := signingInput(method, rawURL, params)
-	if err != nil {
-		return "", err
-	}
-	return string(appendSignatureBase(nil, method, u, canonicalPairs(all))), nil
+	base, err := signatureBase(method, rawURL, params)
+	return string(base), err
 }
 
-// signingInput checks Sign's arguments and merges the parameters of rawURL's query into params (a
-// copy is made only when there is a query).
-func signingInput(method, rawURL string, params url.Values) (*url.URL, url.Values, error) {
+// signatureBase checks Sign's arguments and returns the base string, the parameters of rawURL's
+// query merged into params (a copy is made only when there is a query).
+func signatureBase(method, rawURL string, params url.Values) ([]byte, error) {
 	if err := checkSigningMethod(method); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, nil, &ValidationError{Field: "rawURL", Reason: "malformed URL"}
+		return nil, &ValidationError{Field: "rawURL", Reason: "malformed URL"}
 	}
 	if u.Scheme == "" || u.Host == "" || u.Opaque != "" {
-		return nil, nil, &ValidationError{Field: "rawURL", Reason: "not an absolute URL"}
+		return nil, &ValidationError{Field: "rawURL", Reason: "not an absolute URL"}
 	}
-	if u.RawQuery == "" {
-		return u, params, nil
+	if u.RawQuery != "" {
+		q, err := url.ParseQuery(u.RawQuery)
+		if err != nil {
+			return nil, &ValidationError{Field: "rawURL", Reason: "malformed query"}
+		}
+		for k, vs := range params {
+			q[k] = append(q[k], vs...)
+		}
+		params = q
 	}
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil {
-		return nil, nil, &ValidationError{Field: "rawURL", Reason: "malformed query"}
-	}
-	for k, vs := range params {
-		q[k] = append(q[k], vs...)
-	}
-	return u, q, nil
+	return appendSignatureBase(nil, method, u, canonicalPairs(params)), nil
 }
 
-// appendSignatureBase writes the base string of canonical pairs in one buffer: the parameters are
-// encoded once (by canonicalPairs) and percent-encoded a second time here, as the base string
-// requires. The SDK's own signed calls use it so that what is signed and what is sent come from one list.
+// appendSignatureBase writes the base string in one buffer, encoding the encoded pairs once more as it
+// requires: the SDK's signed calls sign and send one list.
 func appendSignatureBase(dst []byte, method string, u *url.URL, c canonical) []byte {
 	base := baseStringURL(u)
-	n := len(method) + 2 + 3*len(base) + 3*c.encodedLen()
-	if dst == nil {
-		dst = make([]byte, 0, n)
-	}
-	for i := 0; i < len(method); i++ { // ASCII upper case (checkSigningMethod allows only ASCII)
-		ch := method[i]
-		if 'a' <= ch && ch <= 'z' {
-			ch -= 'a' - 'A'
-		}
-		dst = append(dst, ch)
-	}
+	dst = slices.Grow(dst, len(method)+2+3*len(base)+3*c.encodedLen())
+	dst = append(dst, strings.ToUpper(method)...) // allocates only for a method not in upper case
 	dst = append(dst, '&')
 	dst = appendPercentEncoded(dst, base)
 	dst = append(dst, '&')
@@ -96,11 +78,8 @@ func checkSigningMethod(method string) error {
 	if method == "" {
 		return &ValidationError{Field: "method", Reason: "empty"}
 	}
-	for i := 0; i < len(method); i++ {
-		c := method[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return &ValidationError{Field: "method", Reason: "not an HTTP method token"}
-		}
+	if strings.Trim(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		return &ValidationError{Field: "method", Reason: "not an HTTP method token"}
 	}
 	return nil
 }
@@ -116,11 +95,7 @@ func baseStringURL(u *url.URL) string {
 	if p := u.Port(); p != "" && !(scheme == "http" && p == "80") && !(scheme == "https" && p == "443") {
 		host += ":" + p
 	}
-	path := u.EscapedPath()
-	if path == "" {
-		path = "/"
-	}
-	return scheme + "://" + host + path
+	return scheme + "://" + host + cmp.Or(u.EscapedPath(), "/")
 }
 
 // canonical is a signed parameter list in signing order, each name and value already
@@ -151,8 +126,7 @@ func (c canonical) encode() string {
 }
 
 // canonicalPairs sorts the parameters by encoded name, then encoded value (byte order, as OAuth 1.0
-// §9.1.1 and the NINA servers compare them), without sig_sha256: the order both the base string and the
-// wire use.
+// §9.1.1 and the NINA servers compare them), without sig_sha256: the base string's and wire's order.
 func canonicalPairs(params url.Values) canonical {
 	n := 0
 	for k, vs := range params {
@@ -171,10 +145,7 @@ func canonicalPairs(params url.Values) canonical {
 		}
 	}
 	slices.SortFunc(all, func(a, b pair) int {
-		if c := strings.Compare(a.key, b.key); c != 0 {
-			return c
-		}
-		return strings.Compare(a.value, b.value)
+		return cmp.Or(strings.Compare(a.key, b.key), strings.Compare(a.value, b.value))
 	})
 	return all
 }
@@ -184,18 +155,17 @@ func Sign(method, rawURL string, params url.Values, sessionKey Secret) (string, 
 	if sessionKey == "" {
 		return "", &ValidationError{Field: "sessionKey", Reason: "empty"}
 	}
-	u, all, err := signingInput(method, rawURL, params)
+	base, err := signatureBase(method, rawURL, params)
 	if err != nil {
 		return "", err
 	}
-	return signBytes(appendSignatureBase(nil, method, u, canonicalPairs(all)), string(sessionKey)), nil
+	return signBytes(base, string(sessionKey)), nil
 }
 
-// signBytes keys the HMAC with the session key's base64 text, as AOL's own SDK and every working
-// client do, not with the 32 bytes it encodes.
-func signBytes(base []byte, sessionKey string) string {
-	m := hmac.New(sha256.New, []byte(sessionKey))
-	m.Write(base)
+// signBytes is base64(HMAC-SHA256(key, data)); signing keys it with the text of SessionKey.
+func signBytes(data []byte, key string) string {
+	m := hmac.New(sha256.New, []byte(key))
+	m.Write(data)
 	var sum [sha256.Size]byte
 	return base64.StdEncoding.EncodeToString(m.Sum(sum[:0]))
 }

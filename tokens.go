@@ -3,6 +3,7 @@ package tvauth
 // tokens.go: the token cache under every token source, and the Pass token store a fleet shares.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,28 +14,21 @@ import (
 )
 
 // DefaultTokenFetchTimeout bounds one token fetch of the SDK's token sources (a Pass access token, an
-// AGS refresh), retries included, when WithTokenFetchTimeout does not say otherwise. It is what makes
-// Token() — the oauth2.TokenSource face that oauth2.NewClient calls with no context — return on a
-// stalled token endpoint.
+// AGS refresh), retries included, unless WithTokenFetchTimeout says otherwise.
 const DefaultTokenFetchTimeout = 30 * time.Second
-
-// errNoToken is a fetch that returned neither a token nor an error.
-var errNoToken = errors.New("tvauth: the token fetch returned no token")
 
 // tokenCache is the caching core of the SDK's token sources (Pass DCR, AGS refresh): it keeps the
 // current token, refetches it early before expiry, and runs one fetch at a time.
 //
-// The fetch is detached from its callers: it runs in its own goroutine with its own deadline (timeout),
-// keeping the values but not the cancellation of the context of the caller that started it. Every
-// caller, the starter included, waits for it with its own context and leaves when that ends; the fetch
-// goes on for the others, and is cancelled only when the last waiter has left (unless finishAbandoned). When the fetch ends (a
-// token, an error or its deadline), its waiters get its result and the next caller that needs a token
-// starts a fresh one. The mutex is never held across I/O, so nothing waits on a stalled fetch without
-// a context of its own.
+// The fetch is detached: it runs in its own goroutine with its own deadline (timeout) and the values,
+// not the cancellation, of its starter's context. Every caller waits for it with its own context and
+// leaves when that ends; the fetch is cancelled only when the last waiter has left (unless
+// finishAbandoned), and once it ends the next caller that needs a token starts a fresh one. The mutex
+// is never held across I/O, so nothing waits on a stalled fetch without a context of its own.
 type tokenCache struct {
 	fetch   func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error)
 	now     func() time.Time
-	timeout time.Duration // bounds one fetch; <= 0 = DefaultTokenFetchTimeout
+	timeout time.Duration // bounds one fetch; 0 = DefaultTokenFetchTimeout
 	// finishAbandoned lets a fetch that all its waiters left run on to its timeout instead of
 	// cancelling it: an AGS refresh, which rotates the refresh token the moment AGS takes it, cut off
 	// would lose the rotated token. The next caller's fetch waits for it and uses its token.
@@ -66,8 +60,7 @@ func newTokenCache(early time.Duration, fetch func(ctx context.Context, old *oau
 	return &tokenCache{fetch: fetch, early: early, now: time.Now, running: make(chan struct{}, 1)}
 }
 
-// Token implements oauth2.TokenSource. With no context of its own, it waits at most for one fetch,
-// which its timeout bounds.
+// Token implements oauth2.TokenSource; it waits at most for one fetch, which its timeout bounds.
 func (c *tokenCache) Token() (*oauth2.Token, error) { return c.tokenContext(context.Background()) }
 
 func (c *tokenCache) tokenContext(ctx context.Context) (*oauth2.Token, error) {
@@ -87,10 +80,7 @@ func (c *tokenCache) tokenContext(ctx context.Context) (*oauth2.Token, error) {
 	f, kind := c.flight, "shared_wait"
 	if f == nil {
 		kind = "fetch_started"
-		timeout := c.timeout
-		if timeout <= 0 {
-			timeout = DefaultTokenFetchTimeout
-		}
+		timeout := cmp.Or(c.timeout, DefaultTokenFetchTimeout)
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		f = &tokenFlight{done: make(chan struct{}), cancel: cancel}
 		c.flight = f
@@ -111,8 +101,7 @@ func (c *tokenCache) tokenContext(ctx context.Context) (*oauth2.Token, error) {
 	}
 }
 
-// leave is a waiter giving up. A fetch that nobody waits for any more is abandoned and cancelled: the
-// next caller starts a fresh one rather than joining a fetch that may be stalled.
+// leave is a waiter giving up: a fetch left with none is cancelled; the next caller starts afresh.
 func (c *tokenCache) leave(f *tokenFlight) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -135,16 +124,12 @@ func (c *tokenCache) run(ctx context.Context, f *tokenFlight) {
 	case c.running <- struct{}{}:
 		defer func() { <-c.running }() // after the result is cached: the next fetch sees it
 		c.mu.Lock()
-		cached, old := c.tok, c.tok
-		if old == nil {
-			old = c.last
-		}
-		valid := c.valid(cached)
+		cached, old, valid := c.tok, cmp.Or(c.tok, c.last), c.valid(c.tok)
 		c.mu.Unlock()
 		if valid {
 			tok = cached
 		} else if tok, err = c.fetch(ctx, old); err == nil && tok == nil {
-			err = errNoToken
+			err = errors.New("tvauth: the token fetch returned no token")
 		}
 	case <-ctx.Done():
 		err = ctx.Err()
@@ -163,31 +148,23 @@ func (c *tokenCache) run(ctx context.Context, f *tokenFlight) {
 
 // valid reports whether t can be handed out. Call with c.mu held.
 func (c *tokenCache) valid(t *oauth2.Token) bool {
-	if t == nil || t.AccessToken == "" {
-		return false
-	}
-	return t.Expiry.IsZero() || c.now().Add(c.early).Before(t.Expiry)
+	return t != nil && t.AccessToken != "" && (t.Expiry.IsZero() || c.now().Add(c.early).Before(t.Expiry))
 }
 
-// setEarly changes how long before expiry the token is refetched (the AGS source derives it from
-// each token's lifetime).
+// setEarly sets how long before expiry the token is refetched (AGS derives it from each token).
 func (c *tokenCache) setEarly(d time.Duration) {
 	c.mu.Lock()
 	c.early = d
 	c.mu.Unlock()
 }
 
-// invalidate drops the cached token after a server rejected it, so the next call fetches a new one.
-// With rejected set, the token is dropped only if it is still that one: another caller may already
-// have replaced it. It never waits for a fetch (the mutex is not held across I/O), so it needs no
-// context; a fetch in progress goes on and its token is used.
+// invalidate drops the cached token after a server rejected it, so the next call fetches a new one;
+// with rejected set, only if it is still that one (another caller may have replaced it). It never
+// waits for a fetch, so it needs no context; a fetch in progress goes on and its token is used.
 func (c *tokenCache) invalidate(rejected string) {
 	c.mu.Lock()
 	if rejected == "" || (c.tok != nil && c.tok.AccessToken == rejected) {
-		if c.tok != nil {
-			c.last = c.tok
-		}
-		c.tok = nil
+		c.tok, c.last = nil, cmp.Or(c.tok, c.last)
 	}
 	c.mu.Unlock()
 }
@@ -210,18 +187,15 @@ type PassTokenStore interface {
 	LoadPassToken(ctx context.Context, clientID string) (*oauth2.Token, error)
 	// SavePassToken stores tok (AccessToken, TokenType, Expiry) for clientID.
 	SavePassToken(ctx context.Context, clientID string, tok *oauth2.Token) error
-	// LockPassToken takes clientID's fetch lease, waiting while someone else holds it and returning
-	// ctx.Err() when ctx ends. held is derived from ctx and ends before the lease can lapse (see
-	// CredentialLocker); release ends the lease and held, may be called more than once, and never
-	// releases a lease taken by someone else since.
+	// LockPassToken takes clientID's fetch lease as CredentialLocker.LockCredentials takes the
+	// registration lease: held, release and ctx's end behave as they do there.
 	LockPassToken(ctx context.Context, clientID string) (held context.Context, release func(), err error)
 }
 
 // sharedPassFetch wraps a Pass token fetch with a shared store: a stored token that is live and not
 // the one this replica holds (expired or rejected) is used as is; otherwise the replica takes the
-// fleet's lease (waiting at most the lease wait timeout), looks again, and only then fetches (under
-// the lease, within the token fetch timeout) and saves. A token that cannot be saved is still used
-// here: the other replicas then fetch their own.
+// fleet's lease (waiting at most the lease wait timeout), looks again, and only then fetches
+// (within the token fetch timeout) and saves. A token it cannot save is still used here.
 func sharedPassFetch(c *Client, store PassTokenStore, clientID string, fetch func(context.Context, *oauth2.Token) (*oauth2.Token, error)) func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
 	return func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
 		usable := func(t *oauth2.Token) bool {
