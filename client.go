@@ -118,7 +118,7 @@ func New(opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	c := &Client{cfg: cfg}
+	c := &Client{cfg: cfg, base: newBaseTransport(cfg.httpClient, cfg.timeouts), retry: cfg.retry.withDefaults()}
 	raw := [numServices]string{cfg.passURL, cfg.clientlessURL, cfg.webapiURL, cfg.agsURL}
 	for s := serviceID(0); s < numServices; s++ {
 		if raw[s] == "" && s == svcAGS {
@@ -136,9 +136,6 @@ func New(opts ...Option) (*Client, error) {
 			return nil, invalid("WithDevice", "%v", err)
 		}
 	}
-
-	c.base = newBaseTransport(cfg.httpClient, cfg.timeouts)
-	c.retry = cfg.retry.withDefaults()
 	c.common.client = c
 	c.Pass = (*PassService)(&c.common)
 	c.Clientless = (*ClientlessService)(&c.common)
@@ -165,7 +162,9 @@ func New(opts ...Option) (*Client, error) {
 // clients. A transport the caller supplied (WithHTTPClient's, or a replaced http.DefaultTransport) is
 // not touched: call its own CloseIdleConnections.
 func (c *Client) CloseIdleConnections() {
-	c.base.closeIdle()
+	if o := c.base.own.Load(); o != nil {
+		o.t.CloseIdleConnections()
+	}
 }
 
 type authMode int // how an attempt is authorised
@@ -272,20 +271,25 @@ func (c *Client) do(ctx context.Context, cl *call) (resp *response, err error) {
 	}
 	resp.Base = c.bases[cl.service]
 
-	if isAnswer(cl.answers, resp.StatusCode) {
-		if cl.decode == nil {
+	var cause error
+	switch answer := isAnswer(cl.answers, resp.StatusCode); {
+	case answer && cl.decode == nil:
+		return resp, nil
+	case answer:
+		if cause = cl.decode(resp); cause == nil {
 			return resp, nil
 		}
-		if err := cl.decode(resp); err != nil {
-			return resp, c.decodeFailure(cl, resp, red, err)
+		var ve *ValidationError
+		if _, typed := cause.(scrubber); typed || errors.As(cause, &ve) {
+			return resp, red.finishError(cause, cl, resp)
 		}
-		return resp, nil
+	case cl.decodeError != nil:
+		return resp, red.finishError(cl.decodeError(resp), cl, resp)
+	default: // a call built without its family's decoder; the fault matrix catches it
+		cause = errors.New("unexpected HTTP status")
 	}
-	if cl.decodeError == nil { // a call built without its family's decoder; the fault matrix catches it
-		return resp, red.finishError(&DecodeError{Service: cl.service.String(), HTTPStatus: resp.StatusCode,
-			ContentType: replyMediaType(resp), Err: errors.New("unexpected HTTP status")}, cl, resp)
-	}
-	return resp, red.finishError(cl.decodeError(resp), cl, resp)
+	return resp, red.finishError(&DecodeError{Service: cl.service.String(), HTTPStatus: resp.StatusCode,
+		ContentType: replyMediaType(resp), Err: cause}, cl, resp)
 }
 
 // send runs cl through the pipeline and decodes its answer with decode: the one shape of every
@@ -305,14 +309,6 @@ func isAnswer(answers []int, status int) bool {
 		return status >= 200 && status < 300
 	}
 	return slices.Contains(answers, status)
-}
-
-func (c *Client) decodeFailure(cl *call, resp *response, red *redactor, err error) error {
-	var ve *ValidationError
-	if _, typed := err.(scrubber); !typed && !errors.As(err, &ve) {
-		err = &DecodeError{Service: cl.service.String(), HTTPStatus: resp.StatusCode, ContentType: replyMediaType(resp), Err: err}
-	}
-	return red.finishError(err, cl, resp)
 }
 
 // send runs one call through retryablehttp's loop, the only retry loop, and returns the reply with

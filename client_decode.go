@@ -39,12 +39,9 @@ type flexBool bool
 func (v *flexBool) UnmarshalJSON(b []byte) error { return unmarshalTextOrString(b, v) }
 
 func (v *flexBool) UnmarshalText(b []byte) error {
-	if len(bytes.TrimSpace(b)) == 0 {
-		*v = false
-		return nil
-	}
-	p, err := strconv.ParseBool(strings.TrimSpace(string(b)))
-	if err != nil {
+	s := strings.TrimSpace(string(b))
+	p, err := strconv.ParseBool(s) // "" is false
+	if err != nil && s != "" {
 		return fmt.Errorf("boolean (%s): %w", valueShape(string(b)), strconv.ErrSyntax)
 	}
 	*v = flexBool(p)

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -80,16 +81,14 @@ func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastRe
 func (st *attemptState) RoundTrip(req *http.Request) (*http.Response, error) {
 	st.attempt++
 	st.resp = nil
-	if st.c.cfg.observer != nil {
-		st.start = time.Now()
-	}
-	log := st.c.cfg.logAttempt
-	if log == nil {
+	if st.c.cfg.observer == nil && st.c.cfg.logAttempt == nil {
 		return st.c.base.RoundTrip(req)
 	}
-	start := time.Now()
+	st.start = time.Now()
 	resp, err := st.c.base.RoundTrip(req)
-	log(req.Context(), st, req, resp, err, time.Since(start))
+	if log := st.c.cfg.logAttempt; log != nil {
+		log(req.Context(), st, req, resp, err, time.Since(st.start))
+	}
 	return resp, err
 }
 
@@ -204,11 +203,7 @@ func (st *attemptState) authorise(r *http.Request, retry bool) error {
 		if retry {
 			// retryablehttp's copy of the request shares its header map with the attempt before,
 			// which a transport may still hold.
-			h := make(http.Header, len(r.Header))
-			for k, v := range r.Header {
-				h[k] = v
-			}
-			r.Header = h
+			r.Header = maps.Clone(r.Header)
 		}
 		r.Header["Authorization"] = []string{"Bearer " + tok.AccessToken}
 	}
@@ -226,19 +221,15 @@ func (st *attemptState) authorise(r *http.Request, retry bool) error {
 	return nil
 }
 
-// retryableError: a network error on an idempotent call, or a failed dial on any call.
+// retryableError: a network error on an idempotent call, or on any call a failed dial (the connection
+// was never made, so no byte of the request reached the server).
 func retryableError(err error, idempotent bool) bool {
 	var ue *url.Error
 	if errors.As(err, &ue) { // http.Client's wrapper is a net.Error whatever it wraps
 		err = ue.Err
 	}
-	return isDialError(err) || idempotent && isNetworkError(err)
-}
-
-// isDialError: the connection was never made, so no byte of the request reached the server.
-func isDialError(err error) bool {
 	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
+	return errors.As(err, &op) && op.Op == "dial" || idempotent && isNetworkError(err)
 }
 
 // isNetworkError: the connection failed, broke or timed out (a net.Error, a syscall error such as

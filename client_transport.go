@@ -4,6 +4,7 @@ package tvauth
 // timeouts of the transport the SDK builds itself, and how its idle connections are released.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -49,19 +50,12 @@ type TransportTimeouts struct {
 }
 
 func (t TransportTimeouts) withDefaults() TransportTimeouts {
-	if t.Dial == 0 {
-		t.Dial = DefaultDialTimeout
+	return TransportTimeouts{
+		Dial:           cmp.Or(t.Dial, DefaultDialTimeout),
+		TLSHandshake:   cmp.Or(t.TLSHandshake, DefaultTLSHandshakeTimeout),
+		ResponseHeader: cmp.Or(t.ResponseHeader, DefaultResponseHeaderTimeout),
+		ResponseBody:   cmp.Or(t.ResponseBody, DefaultResponseBodyTimeout),
 	}
-	if t.TLSHandshake == 0 {
-		t.TLSHandshake = DefaultTLSHandshakeTimeout
-	}
-	if t.ResponseHeader == 0 {
-		t.ResponseHeader = DefaultResponseHeaderTimeout
-	}
-	if t.ResponseBody == 0 {
-		t.ResponseBody = DefaultResponseBodyTimeout
-	}
-	return t
 }
 
 // baseTransport is the http.RoundTripper under the SDK's per-attempt wrapping. It chooses the
@@ -119,12 +113,6 @@ func (b *baseTransport) ownTransport(src *http.Transport) *http.Transport {
 		old.t.CloseIdleConnections()
 	}
 	return o.t
-}
-
-func (b *baseTransport) closeIdle() {
-	if o := b.own.Load(); o != nil {
-		o.t.CloseIdleConnections()
-	}
 }
 
 // tunedClone copies src (keeping its proxy, TLS and dial settings) with the SDK's idle pool and

@@ -74,17 +74,14 @@ func checkHeaderName(field, name string) error {
 		return invalid(field, "empty header name")
 	}
 	for i := 0; i < len(name); i++ {
-		if !isTokenChar(name[i]) {
-			return invalid(field, "header name %q: %#02x is not allowed in a header name", name, name[i])
+		// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~"
+		// / DIGIT / ALPHA (RFC 9110 §5.6.2)
+		if c := name[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return invalid(field, "header name %q: %#02x is not allowed in a header name", name, c)
 		}
 	}
 	return nil
-}
-
-// isTokenChar: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`"
-// / "|" / "~" / DIGIT / ALPHA (RFC 9110 §5.6.2).
-func isTokenChar(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
 // requireConfigured is the "not configured" check, the only one. Every public method makes it first,

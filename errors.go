@@ -3,6 +3,7 @@ package tvauth
 // errors.go: the sentinels and typed errors, their bounded Error texts, and the families' error decoders.
 
 import (
+	"cmp"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -215,11 +216,7 @@ type PassError struct {
 
 // Error reads "tvauth: <service> <operation>: HTTP <status> <code> (status <body status>): <message>".
 func (e *PassError) Error() string {
-	service := e.Service
-	if service == "" {
-		service = svcPass.String()
-	}
-	t := newErrText(service, e.Op).int("HTTP ", e.HTTPStatus).add(" ", e.Code, maxCodeBytes)
+	t := newErrText(cmp.Or(e.Service, svcPass.String()), e.Op).int("HTTP ", e.HTTPStatus).add(" ", e.Code, maxCodeBytes)
 	if e.Status != 0 && e.Status != e.HTTPStatus {
 		t.int(" (status ", e.Status)
 		t.b = append(t.b, ')')
@@ -299,9 +296,7 @@ func decodeClientlessError(r *response) error {
 // decodeAdobeError reads a JSON error body, or with fromXML an XML one.
 func decodeAdobeError(r *response, fromXML func(*PassError, []byte)) *PassError {
 	e := &PassError{HTTPStatus: r.StatusCode, Location: redirectLocation(r)}
-	if d, ok := parseRetryAfter(r.Header.Get("Retry-After"), time.Now()); ok {
-		e.RetryAfter = d
-	}
+	e.RetryAfter, _ = parseRetryAfter(r.Header.Get("Retry-After"), time.Now())
 	body := trimBOM(r.Body)
 	switch {
 	case len(body) > 0 && body[0] == '{':

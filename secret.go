@@ -293,12 +293,7 @@ func cutText(s string, limit int) string {
 
 // url renders a URL for a log line or an error: userinfo and fragment dropped, secret-named query
 // parameters blanked (in their original order), then secret values scrubbed from what is left.
-func (r *redactor) url(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	return r.scrub(blankedURL(u))
-}
+func (r *redactor) url(u *url.URL) string { return r.scrub(blankedURL(u)) }
 
 // location is a Location header for an error field: a URL as url renders it, bounded; text that is no
 // URL is scrubbed as text.
@@ -341,35 +336,20 @@ func redactQuery(raw string) string {
 // space, %XX), RFC 3986-encoded (signed WebAPI parameters), path-escaped, JSON-escaped (with and
 // without encoding/json's HTML escaping) and XML-escaped (xmlEscapers).
 func appendWireForms(dst []string, s string) []string {
-	if len(s) < minSecretLen {
+	switch {
+	case len(s) < minSecretLen:
 		return dst
-	}
-	dst = append(dst, s)
-	if allUnreserved(s) { // every other form is s itself
-		return dst
+	case percentEncodedLen(s) == len(s): // every byte unreserved: every other form is s itself
+		return append(dst, s)
 	}
 	html, _ := json.Marshal(s)
 	plain := appendJSONString(nil, s)
-	forms := []string{url.QueryEscape(s), percentEncode(s), url.PathEscape(s), string(html[1 : len(html)-1]),
-		string(plain[1 : len(plain)-1])}
+	dst = append(dst, s, url.QueryEscape(s), percentEncode(s), url.PathEscape(s), string(html[1:len(html)-1]),
+		string(plain[1:len(plain)-1])) // buildMatcher drops the duplicates
 	for _, x := range xmlEscapers {
-		forms = append(forms, x.Replace(s))
-	}
-	for _, f := range forms {
-		if f != s { // buildMatcher drops the duplicates
-			dst = append(dst, f)
-		}
+		dst = append(dst, x.Replace(s))
 	}
 	return dst
-}
-
-func allUnreserved(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !unreserved(s[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // The XML escapings a secret is echoed in: encoding/xml's (&#34; &#39; &#xA;), the named entities
@@ -427,9 +407,7 @@ func buildMatcher(needles []string, done <-chan struct{}) *matcher {
 			}
 			work = 0
 		}
-		if m.minLen == 0 || len(n) < m.minLen {
-			m.minLen = len(n)
-		}
+		m.minLen = min(len(n), cmp.Or(m.minLen, len(n)))
 		l := 0
 		for l < len(prev) && l < len(n) && prev[l] == n[l] {
 			l++
