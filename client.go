@@ -7,18 +7,16 @@
 // matchable with errors.Is and errors.As, and redacts secrets from every log line and error string.
 //
 // Every secret of the API (a client secret, a software statement, a password, a token, a session key,
-// a SAML response, a media token …), in a field, a parameter or a result, is a Secret: it prints,
-// logs and marshals as REDACTED wherever fmt, slog (either handler) and encoding/json reach it, inside
-// any exported field, slice, map or pointer, so a value that holds one, logged by mistake, leaks
-// nothing, and the types that hold secrets need no masking methods of their own. string(s) reveals a
-// Secret; it is what the SDK sends. json.Unmarshal refuses the masked form (ErrMaskedSecret) rather
-// than read back a value that lost its secrets: store credentials, tokens and WebAPI sessions with
-// their MarshalUnmaskedJSON method (or a CredentialStore) and read them back with json.Unmarshal. An
-// AGS Parameter's value is a string, masked when its name looks secret (password, pin, token, …).
-// The Secret doc lists the few places fmt calls no method.
+// a SAML response, a media token …) is a Secret: it prints, logs and marshals as REDACTED wherever
+// fmt, slog (either handler) and encoding/json reach it, inside any exported field, slice, map or
+// pointer, so a value that holds one, logged by mistake, leaks nothing. string(s) reveals it; it is
+// what the SDK sends. json.Unmarshal refuses the masked form (ErrMaskedSecret): store credentials,
+// tokens and WebAPI sessions with their MarshalUnmaskedJSON method (or a CredentialStore) and read
+// them back with json.Unmarshal. An AGS Parameter's value is masked when its name looks secret
+// (password, pin, token, …). The Secret doc lists the few places fmt calls no method.
 package tvauth
 
-// client.go: the Client, its services, and the one request pipeline every endpoint method runs (do, send).
+// client.go: the Client, its services, and the one request pipeline every endpoint method runs.
 
 import (
 	"context"
@@ -45,15 +43,13 @@ type Client struct {
 	WebAPI     *WebAPIService     // NINA WebAPI auth (AOL OpenAuth protocol)
 	AGS        *AGSService        // OpenTV Authentication Gateway Service
 
-	common service
-	cfg    *config
-	bases  [numServices]*url.URL // nil: not configured
-	// baseURLs are the bases' String forms, computed once: every call's URL starts with one.
-	baseURLs [numServices]string
-	// defaultDevice holds the header values of WithDevice's device, encoded on first use.
-	defaultDevice deviceHeaderCache
-	retry         RetryPolicy    // with defaults
-	base          *baseTransport // chooses the transport per attempt; owns the SDK's pooled connections
+	common        service
+	cfg           *config
+	bases         [numServices]*url.URL // nil: not configured
+	baseURLs      [numServices]string   // the bases' String forms, computed once
+	defaultDevice deviceHeaderCache     // WithDevice's header values, encoded on first use
+	retry         RetryPolicy           // with defaults
+	base          *baseTransport        // chooses the transport per attempt; owns the pooled connections
 	// known holds the credentials LoadOrRegister loaded, saved or registered (credstore.go).
 	known atomic.Pointer[knownCredentials]
 }
@@ -71,9 +67,9 @@ type (
 	AGSService service
 )
 
-// serviceID tells the pipeline which base URL and names a call uses. The error decoder is not chosen
-// by it but set on each call by the family's code (call.decodeError): a switch here would link every
-// family's decoders, encoding/xml included, into a program that uses one family.
+// serviceID tells the pipeline which base URL and names a call uses. The error decoder is set on each
+// call instead (call.decodeError): a switch here would link every family's decoders, encoding/xml
+// included, into a program that uses one family.
 type serviceID int
 
 const (
@@ -141,8 +137,7 @@ func New(opts ...Option) (*Client, error) {
 	c.Clientless = (*ClientlessService)(&c.common)
 	c.WebAPI = (*WebAPIService)(&c.common)
 	c.AGS = (*AGSService)(&c.common)
-	// The options leave functions rather than values here, so that a program that uses neither links
-	// no DCR registration, credential store or token cache code through New.
+	// Functions, not values, so that a program that uses neither links no DCR, store or cache code.
 	if cfg.passStoreTS != nil && cfg.passTS == nil {
 		cfg.passTS = cfg.passStoreTS(c.Pass)
 	}
@@ -156,11 +151,10 @@ func New(opts ...Option) (*Client, error) {
 }
 
 // CloseIdleConnections closes the idle keep-alive connections of the transport the SDK built for this
-// client (see New); connections in use are left alone, and the client stays usable: a later call dials
-// again. Calling it is optional, as with http.Client.CloseIdleConnections: idle connections also close
-// after the transport's idle timeout (90 s). It is useful when a program makes many short-lived
-// clients. A transport the caller supplied (WithHTTPClient's, or a replaced http.DefaultTransport) is
-// not touched: call its own CloseIdleConnections.
+// client (see New); connections in use are left alone, and a later call dials again. It is optional
+// (idle connections close after 90 s anyway) and useful when a program makes many short-lived clients.
+// A transport the caller supplied (WithHTTPClient's, or a replaced http.DefaultTransport) is not
+// touched: call its own CloseIdleConnections.
 func (c *Client) CloseIdleConnections() {
 	if o := c.base.own.Load(); o != nil {
 		o.t.CloseIdleConnections()
@@ -177,8 +171,7 @@ const (
 // call describes one endpoint invocation on the wire. Endpoint methods build one and hand it to do.
 type call struct {
 	service serviceID
-	// op names the operation in errors (and to observers): "family.operation" in the vendor's spelling,
-	// "pass.logout", "webapi.clientLogin", "ags.subsequentSignOn".
+	// op names the operation in errors and to observers, in the vendor's spelling: "pass.logout".
 	op       string
 	method   string
 	path     string // escaped, appended to the service root; build it with pathf
@@ -188,24 +181,22 @@ type call struct {
 	body     []byte // sent as is; Content-Type goes in header
 	auth     authMode
 	secrets  []string // values to scrub from logs and errors (header values of secret names are added)
-	// hold: the secrets are the client's credentials or tokens (a client secret, a software statement,
-	// an AGS refresh token): the client holds them, and later calls scrub them too.
-	hold bool
-	// answers are the statuses decoded as a result; nil means any 2xx.
-	answers []int
+	// hold: the secrets are the client's credentials or tokens (a client secret, an AGS refresh
+	// token): the client holds them, and later calls scrub them too.
+	hold    bool
+	answers []int // the statuses decoded as a result; nil means any 2xx
 	// decode reads an answer. A typed error it returns is passed on; any other becomes a *DecodeError.
 	decode func(*response) error
-	// decodeError maps a non-answer to the family's typed error (decodePassError,
-	// decodeClientlessError, the WebAPI and AGS decoders); the family's code sets it on every call.
+	// decodeError maps a non-answer to the family's typed error; the family's code sets it on every call.
 	decodeError func(*response) error
 	// throttleFloor is the least wait after a 429 without Retry-After (Adobe: 1 s), capped by MaxWait.
 	throttleFloor time.Duration
-	// sign signs the call again before every retry: the query (GET) or form body (POST) to send, and
-	// the signature to scrub (WebAPI). The first attempt carries what the call was built with.
+	// sign re-signs the call before every retry (WebAPI): the query (GET) or form body (POST) to send,
+	// and the signature to scrub. The first attempt carries what the call was built with.
 	sign func() (wire, sig string)
-	// resend reads a reply that is not retried for its status and says whether to send the call once
-	// more, re-signed (WebAPI 400/1015 "invalid ts", after resynchronising the clock). It must not
-	// keep r's body beyond the call.
+	// resend says, of a reply not retried for its status, whether to send the call once more,
+	// re-signed (WebAPI 400/1015 "invalid ts", after resynchronising the clock). It must not keep
+	// r's body beyond the call.
 	resend func(r *response) bool
 }
 
@@ -234,8 +225,8 @@ func (c *Client) do(ctx context.Context, cl *call) (resp *response, err error) {
 	if ctx == nil {
 		return nil, invalid("ctx", "nil context")
 	}
-	// "Not configured" was checked by the endpoint method (requireConfigured), before it validated
-	// its input: every call reaching here has its base URL and, for authPassBearer, a token source.
+	// Every call reaching here has its base URL and, for authPassBearer, a token source: the endpoint
+	// method checked (requireConfigured).
 	red := &redactor{held: c.cfg.held, done: ctx.Done()}
 	red.add(cl.secrets...)
 	if cl.hold {
@@ -312,7 +303,7 @@ func isAnswer(answers []int, status int) bool {
 }
 
 // send runs one call through retryablehttp's loop, the only retry loop, and returns the reply with
-// its body read. The loop's hooks are methods of the call's own attemptState (client_retry.go), bound here.
+// its body read. The loop's hooks are methods of the call's attemptState (client_retry.go).
 func (c *Client) send(ctx context.Context, cl *call, u *url.URL, red *redactor) (*response, error) {
 	// The call's header becomes the request's: the call is built for this one request, and nothing
 	// below writes into a value slice (a retry that changes a header copies the map first).
@@ -340,12 +331,11 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, red *redactor) 
 		return nil, c.requestError(ctx, cl, u, red, err)
 	}
 	// A reply that comes back with an error was read by st.readReply or drained by the loop: its body
-	// is closed.
+	// is closed. Do succeeds only after readReply read this reply (checkRetry counts the retries
+	// itself, so the loop never stops on a retryable reply it did not read).
 	if _, err := st.rc.Do(req); err != nil {
 		return nil, c.requestError(ctx, cl, u, red, err)
 	}
-	// Do succeeds only after the response handler read this reply (client_retry.go: checkRetry counts the
-	// retries itself, so the loop never stops on a retryable reply it did not read).
 	c.cfg.held.add(st.bearer) // the client holds the Pass bearer it sent: every call scrubs it
 	return st.resp, nil
 }
@@ -409,8 +399,9 @@ type authError struct{ err error }
 func (e *authError) Error() string { return "authorisation: " + e.err.Error() }
 func (e *authError) Unwrap() error { return e.err }
 
-// tokenContexter is implemented by the SDK's own token sources: a fetch honours the calling request's
-// context, though oauth2.TokenSource.Token takes none.
+// tokenContexter is implemented by the SDK's own token sources, and New wraps any other Pass token
+// source in one (callerTokenSource): a fetch honours the calling request's context, though
+// oauth2.TokenSource.Token takes none.
 type tokenContexter interface {
 	tokenContext(ctx context.Context) (*oauth2.Token, error)
 }
@@ -418,13 +409,6 @@ type tokenContexter interface {
 // tokenInvalidator is implemented by token sources that can drop a token the server rejected. Only that
 // token is dropped: when many calls are rejected with it at once, one refetch serves them all.
 type tokenInvalidator interface{ invalidate(rejected string) }
-
-func tokenWithContext(ctx context.Context, ts oauth2.TokenSource) (*oauth2.Token, error) {
-	if tc, ok := ts.(tokenContexter); ok {
-		return tc.tokenContext(ctx)
-	}
-	return ts.Token()
-}
 
 // callerTokenSource is a token source of the caller's (WithPassTokenSource), whose Token takes no
 // context. A call whose context can end runs Token in a goroutine and stops waiting when the context

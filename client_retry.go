@@ -22,10 +22,9 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// attemptState is one call in retryablehttp's loop. The loop's hooks (CheckRetry, Backoff,
-// PrepareRetry, the response handler and the transport under http.Client) are its methods, bound to a
-// retryablehttp.Client made for the call, so that no hook reaches per-call state through the context.
-// They all run on the goroutine that called Do, one after the other.
+// attemptState is one call in retryablehttp's loop. Its methods are the loop's hooks (CheckRetry,
+// Backoff, PrepareRetry, the response handler, the transport), bound to the call's own
+// retryablehttp.Client: none reads per-call state from the context; all run in turn on Do's goroutine.
 type attemptState struct {
 	c    *Client
 	call *call
@@ -51,18 +50,18 @@ func newAttemptState(c *Client, cl *call, red *redactor, req *retryablehttp.Requ
 	// CloseIdleConnections, so retryablehttp's calls to hc.CloseIdleConnections after a failure do not
 	// empty the pool, nor close the idle connections of a transport the caller shares.
 	st.hc = http.Client{Transport: st, CheckRedirect: noRedirect}
-	p := c.retry
 	st.rc = retryablehttp.Client{
 		HTTPClient:   &st.hc,
 		Logger:       nil, // it would print URLs with tokens; the pipeline logs redacted lines itself
-		RetryWaitMin: p.MinWait,
-		RetryWaitMax: p.MaxWait,
+		RetryWaitMin: c.retry.MinWait,
+		RetryWaitMax: c.retry.MaxWait,
 		// A ceiling checkRetry never reaches: it counts the policy's retries itself, and adds at
 		// most one token refetch and one resend.
-		RetryMax:     p.MaxRetries + 2,
-		CheckRetry:   st.checkRetry,
-		Backoff:      st.backoff,
-		PrepareRetry: st.prepareRetry,
+		RetryMax:   c.retry.MaxRetries + 2,
+		CheckRetry: st.checkRetry,
+		Backoff:    st.backoff,
+		// Run after the backoff on the copy of the request the next attempt sends.
+		PrepareRetry: func(r *http.Request) error { return st.authorise(r, true) },
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
 	if c.cfg.observer != nil {
@@ -76,8 +75,7 @@ func newAttemptState(c *Client, cl *call, red *redactor, req *retryablehttp.Requ
 // headers to MVPD pages and fetch pages the caller never asked for.
 func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-// RoundTrip sends one attempt through the transport the client chose for it, and logs one redacted
-// line.
+// RoundTrip sends one attempt through the transport the client chose for it, and logs one redacted line.
 func (st *attemptState) RoundTrip(req *http.Request) (*http.Response, error) {
 	st.attempt++
 	st.resp = nil
@@ -106,21 +104,18 @@ func (st *attemptState) readReply(r *http.Response) error {
 
 // checkRetry is the retry policy. retryablehttp calls it after every attempt and, when it said no and
 // the attempt got a reply, once more after readReply read the body (err is then the read's error).
-//
-// The reasons to send a call again:
-//   - a network error: on an idempotent call, or on any call when the dial failed (no byte of the
-//     request reached the server);
+// A call is sent again on:
+//   - a network error: on an idempotent call, or on any call when the dial failed (retryableError);
 //   - 429 and 503 on any call, other 5xx but 501 on an idempotent one;
 //   - a 401 to a Pass bearer the client's own token source fetched: that token is dropped (only that
 //     one: calls rejected with it at once share one refetch) and the call is sent once more;
 //   - the family's resend (WebAPI 400/1015), once, decided on the body readReply read.
 //
 // The first two draw on RetryPolicy.MaxRetries and wait a backoff; a refetch or a resend does neither.
-// Why the resend can read the body: retryablehttp drains and closes a reply before its Backoff, and
-// for a retry decided on the first call it never runs the handler, so a body is never available to a
-// retry hook there. Here the first call says no (400 and 200 are not retried for their status), the
-// handler reads the whole body into st.resp, and the second call decides on it; the drain that
-// follows meets a closed body and reads nothing, and PrepareRetry re-signs the next attempt.
+// The resend can read the body because retryablehttp drains and closes a reply before its Backoff,
+// and runs the handler only on a reply the first call did not retry: here the first call says no (400
+// and 200 are not retried for their status), the handler reads the body into st.resp, and the second
+// call decides on it; the drain then meets a closed body, and PrepareRetry re-signs the next attempt.
 func (st *attemptState) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
@@ -135,7 +130,8 @@ func (st *attemptState) checkRetry(ctx context.Context, resp *http.Response, err
 	case resp.StatusCode == http.StatusUnauthorized && st.refetch():
 		st.refetched, st.free = true, true
 		return true, nil
-	case retryableStatus(resp.StatusCode, cl.idempotent()):
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
+	case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented && cl.idempotent():
 	case st.resp != nil && cl.resend != nil && !st.resent && cl.resend(st.resp):
 		st.resent, st.free = true, true
 		return true, nil
@@ -162,16 +158,6 @@ func (st *attemptState) refetch() bool {
 	return ok
 }
 
-func retryableStatus(status int, idempotent bool) bool {
-	switch {
-	case status == http.StatusTooManyRequests, status == http.StatusServiceUnavailable:
-		return true
-	case status >= 500 && status != http.StatusNotImplemented:
-		return idempotent
-	}
-	return false
-}
-
 // backoff is retryablehttp's Backoff: none before a refetch or a resend, else the policy's wait for
 // this call's retry count.
 func (st *attemptState) backoff(minWait, maxWait time.Duration, _ int, resp *http.Response) time.Duration {
@@ -181,17 +167,13 @@ func (st *attemptState) backoff(minWait, maxWait time.Duration, _ int, resp *htt
 	return backoff(minWait, maxWait, st.retries-1, resp, st.call.throttleFloor)
 }
 
-// prepareRetry is retryablehttp's PrepareRetry, run after the backoff on the copy of the request the
-// next attempt sends.
-func (st *attemptState) prepareRetry(r *http.Request) error { return st.authorise(r, true) }
-
 // authorise readies an attempt: the Pass bearer from the token source (a token refreshed or dropped
 // since the last attempt is picked up) and, on a retry, the family's fresh signature. A failure is an
 // *authError, never retried: a token fetch went through its own pipeline and retries.
 func (st *attemptState) authorise(r *http.Request, retry bool) error {
 	cl := st.call
 	if cl.auth == authPassBearer {
-		tok, err := tokenWithContext(r.Context(), st.c.cfg.passTS)
+		tok, err := st.c.cfg.passTS.(tokenContexter).tokenContext(r.Context()) // see New
 		if err != nil {
 			return &authError{err}
 		}
