@@ -49,15 +49,6 @@ type TransportTimeouts struct {
 	ResponseBody   time.Duration // from the reply's headers read to its body read in full
 }
 
-func (t TransportTimeouts) withDefaults() TransportTimeouts {
-	return TransportTimeouts{
-		Dial:           cmp.Or(t.Dial, DefaultDialTimeout),
-		TLSHandshake:   cmp.Or(t.TLSHandshake, DefaultTLSHandshakeTimeout),
-		ResponseHeader: cmp.Or(t.ResponseHeader, DefaultResponseHeaderTimeout),
-		ResponseBody:   cmp.Or(t.ResponseBody, DefaultResponseBodyTimeout),
-	}
-}
-
 // baseTransport is the http.RoundTripper under the SDK's per-attempt wrapping. It chooses the
 // transport for every attempt, by the rules New's doc lists, so that a test suite can swap transports
 // (httpmock's Activate and ActivateNonDefault) before or after New.
@@ -71,8 +62,13 @@ type baseTransport struct {
 
 type ownTransport struct{ src, t *http.Transport } // the SDK's clone t of src, an http.DefaultTransport
 
-func newBaseTransport(caller *http.Client, timeouts TransportTimeouts) *baseTransport {
-	return &baseTransport{caller: caller, timeouts: timeouts.withDefaults()}
+func newBaseTransport(caller *http.Client, t TransportTimeouts) *baseTransport {
+	return &baseTransport{caller: caller, timeouts: TransportTimeouts{
+		Dial:           cmp.Or(t.Dial, DefaultDialTimeout),
+		TLSHandshake:   cmp.Or(t.TLSHandshake, DefaultTLSHandshakeTimeout),
+		ResponseHeader: cmp.Or(t.ResponseHeader, DefaultResponseHeaderTimeout),
+		ResponseBody:   cmp.Or(t.ResponseBody, DefaultResponseBodyTimeout),
+	}}
 }
 
 var errNoTransport = errors.New("http.DefaultTransport is nil")
