@@ -442,7 +442,18 @@ func (s *callerTokenSource) tokenContext(ctx context.Context) (*oauth2.Token, er
 	if f == nil {
 		f = &callerFetch{done: make(chan struct{})}
 		s.running = f
-		go s.fetch(f)
+		go func() {
+			defer func() {
+				if v := recover(); v != nil {
+					f.panicked = v
+				}
+				s.mu.Lock()
+				s.running = nil
+				s.mu.Unlock()
+				close(f.done)
+			}()
+			f.tok, f.err = s.ts.Token()
+		}()
 	}
 	s.mu.Unlock()
 	select {
@@ -454,19 +465,6 @@ func (s *callerTokenSource) tokenContext(ctx context.Context) (*oauth2.Token, er
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-}
-
-func (s *callerTokenSource) fetch(f *callerFetch) {
-	defer func() {
-		if v := recover(); v != nil {
-			f.panicked = v
-		}
-		s.mu.Lock()
-		s.running = nil
-		s.mu.Unlock()
-		close(f.done)
-	}()
-	f.tok, f.err = s.ts.Token()
 }
 
 // A route is a call's escaped path and its template, the path with its ids as {names}
@@ -519,11 +517,10 @@ func requireAbsoluteURL(field, v string) error {
 	if plainAbsoluteURL(v) {
 		return nil
 	}
-	u, err := url.Parse(v)
-	if err != nil {
+	switch u, err := url.Parse(v); {
+	case err != nil:
 		return invalid(field, "malformed URL")
-	}
-	if u.Scheme == "" || u.Host == "" {
+	case u.Scheme == "" || u.Host == "":
 		return invalid(field, "%q is not an absolute URL", v)
 	}
 	return nil

@@ -126,14 +126,10 @@ func newErrText(service, op string) *errText {
 	if _, name, ok := strings.Cut(op, "."); ok {
 		op = name
 	}
-	service, op = cleanText(service, maxServiceText), cleanText(op, maxOperationText)
 	t := &errText{b: append(make([]byte, 0, 128), "tvauth: "...)}
-	t.b = append(t.b, service...)
-	if service != "" && op != "" {
-		t.b = append(t.b, ' ')
-	}
-	if t.b = append(t.b, op...); service != "" || op != "" {
-		t.b = append(t.b, ": "...)
+	name := strings.TrimSpace(cleanText(service, maxServiceText) + " " + cleanText(op, maxOperationText))
+	if name != "" {
+		t.b = append(append(t.b, name...), ": "...)
 	}
 	return t
 }

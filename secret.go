@@ -242,9 +242,6 @@ func (r *redactor) scrub(s string) string {
 // character boundary (Error makes it one line). The scrub reads only as far as the field needs plus
 // the longest secret, so that a secret the cut crosses is replaced whole, never left in part.
 func (r *redactor) text(s string, limit int) string {
-	if s == "" {
-		return ""
-	}
 	if r != nil && !r.holdsNone(s) {
 		lead := len(s) - len(strings.TrimLeft(s, " \t\r\n"))
 		s, _ = r.matcher().replace(s, lead+limit, r.done)
@@ -261,17 +258,7 @@ func cleanText(s string, limit int) string {
 		s = cutText(strings.ToValidUTF8(s, "\uFFFD"), limit)
 	}
 	if strings.IndexFunc(s, isControl) >= 0 || strings.Contains(s, "  ") {
-		b := make([]byte, 0, len(s))
-		for _, c := range s {
-			if isControl(c) || c == ' ' {
-				if len(b) > 0 && b[len(b)-1] == ' ' {
-					continue
-				}
-				c = ' '
-			}
-			b = utf8.AppendRune(b, c)
-		}
-		s = string(b)
+		s = strings.Join(strings.FieldsFunc(s, func(c rune) bool { return c == ' ' || isControl(c) }), " ")
 	}
 	return strings.TrimSpace(s)
 }
