@@ -114,7 +114,8 @@ func New(opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	c := &Client{cfg: cfg, base: newBaseTransport(cfg.httpClient, cfg.timeouts), retry: cfg.retry.withDefaults()}
+	c := &Client{cfg: cfg, base: newBaseTransport(cfg.httpClient, cfg.timeouts),
+		retry: cfg.retry.withDefaults()}
 	raw := [numServices]string{cfg.passURL, cfg.clientlessURL, cfg.webapiURL, cfg.agsURL}
 	for s := serviceID(0); s < numServices; s++ {
 		if raw[s] == "" && s == svcAGS {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -150,24 +151,21 @@ func (t *errText) int(prefix string, n int) *errText {
 // message writes ": <message>" and, for an unexpected redirect, where it pointed: " redirected to
 // <Location>" when there is no message, " (redirected to <Location cut to maxLocationText>)" after one.
 func (t *errText) message(msg string, status int, location string) *errText {
-	msg = cleanText(msg, maxTextBytes)
-	location = cleanText(location, maxTextBytes)
-	redirect := status >= 300 && status <= 399 && (location != "" || status == http.StatusMovedPermanently ||
-		status == http.StatusFound || status == http.StatusSeeOther || status == http.StatusTemporaryRedirect ||
-		status == http.StatusPermanentRedirect)
-	switch {
-	case msg != "":
-		t.add(": ", msg, maxTextBytes)
-		if redirect && location != "" {
-			t.add(" (redirected to ", location, maxLocationText)
-			t.b = append(t.b, ')')
-		} else if redirect {
-			t.b = append(t.b, " (redirected)"...)
-		}
-	case redirect && location != "":
+	msg, location = cleanText(msg, maxTextBytes), cleanText(location, maxTextBytes)
+	redirects := []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect}
+	redirect := status >= 300 && status <= 399 && (location != "" || slices.Contains(redirects, status))
+	switch t.add(": ", msg, maxTextBytes); {
+	case !redirect:
+	case msg == "" && location != "":
 		t.add(" redirected to ", location, maxTextBytes)
-	case redirect:
+	case msg == "":
 		t.b = append(t.b, " redirected"...)
+	case location != "":
+		t.add(" (redirected to ", location, maxLocationText)
+		t.b = append(t.b, ')')
+	default:
+		t.b = append(t.b, " (redirected)"...)
 	}
 	return t
 }
@@ -212,7 +210,8 @@ type PassError struct {
 
 // Error reads "tvauth: <service> <operation>: HTTP <status> <code> (status <body status>): <message>".
 func (e *PassError) Error() string {
-	t := newErrText(cmp.Or(e.Service, svcPass.String()), e.Op).int("HTTP ", e.HTTPStatus).add(" ", e.Code, maxCodeBytes)
+	t := newErrText(cmp.Or(e.Service, svcPass.String()), e.Op).int("HTTP ", e.HTTPStatus)
+	t.add(" ", e.Code, maxCodeBytes)
 	if e.Status != 0 && e.Status != e.HTTPStatus {
 		t.int(" (status ", e.Status)
 		t.b = append(t.b, ')')
