@@ -41,11 +41,10 @@ var (
 )
 
 // Error texts are short and fixed in shape: "tvauth: <service> <operation>: HTTP <status> <code>:
-// <message>", where the message is the vendor's, scrubbed of every secret the client holds or the
-// call sent and cut to maxTextBytes. The text fields of the typed errors are scrubbed and bounded the
-// same way when the pipeline returns them; Error cuts each part of its text again, so that any value
-// of these types, however built, reads in at most maxErrorText bytes. What the server sent is kept,
-// unscrubbed, behind RawBody and RawHeader.
+// <message>", the vendor's message scrubbed of every secret the client holds or the call sent and cut
+// to maxTextBytes. The pipeline scrubs and bounds the typed errors' text fields the same way, and
+// Error cuts each part again, so any value of these types reads in at most maxErrorText bytes. What
+// the server sent is kept, unscrubbed, behind RawBody and RawHeader.
 const (
 	maxErrorText = 512  // any Error() text
 	maxTextBytes = 200  // a free-text field: Message, Details, HelpURL, Trace, StatusText, Location, URL, a cause's text
@@ -67,10 +66,7 @@ type ValidationError struct {
 }
 
 func (e *ValidationError) Error() string {
-	s := "tvauth: invalid request"
-	if field := cleanText(e.Field, maxCodeBytes); field != "" {
-		s = "tvauth: invalid " + field
-	}
+	s := "tvauth: invalid " + cmp.Or(cleanText(e.Field, maxCodeBytes), "request")
 	if reason := cleanText(strings.TrimPrefix(strings.TrimSpace(e.Reason), "tvauth: "), maxTextBytes); reason != "" {
 		s += ": " + reason
 	}
@@ -84,10 +80,9 @@ func invalid(field, format string, args ...any) *ValidationError {
 	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
-// serverReply is the reply an error came from, as sent, reached only through RawBody and RawHeader.
-// Its bytes sit behind a pointer to a pointer, which fmt prints as an address whatever the verb (a
-// pointer to a struct it would print in full under %s or %q), and slog and encoding/json skip
-// unexported fields.
+// serverReply is the reply an error came from, reached only through RawBody and RawHeader. Its bytes
+// sit behind a pointer to a pointer, which fmt prints as an address whatever the verb (a struct
+// pointer it prints in full under %s or %q); slog and encoding/json skip unexported fields.
 type serverReply struct{ raw **rawReply }
 
 type rawReply struct {
@@ -219,8 +214,7 @@ func (e *PassError) Error() string {
 	return t.message(e.Message, e.HTTPStatus, e.Location).String()
 }
 
-// redirectLocation is the Location header of a 3xx reply, as sent ("" for other statuses): the
-// pipeline scrubs it (finishError).
+// redirectLocation is the Location header of a 3xx reply, as sent (finishError scrubs it).
 func redirectLocation(r *response) string {
 	if r.StatusCode < 300 || r.StatusCode > 399 {
 		return ""
@@ -249,8 +243,7 @@ func (e *PassError) scrub(r *redactor) {
 }
 
 // passErrorBody is every shape of Adobe error body in one: Enhanced Error Codes, DCR OAuth errors and
-// the legacy v1 bodies. status and error arrive with loose types, hence the raw fields; message and
-// details are strings but for a few servers (see unmarshalPassError).
+// the legacy v1 bodies; status and error arrive with loose types, hence the raw fields.
 type passErrorBody struct {
 	Action           string          `json:"action" xml:"action"`
 	Status           json.RawMessage `json:"status"`
@@ -275,13 +268,11 @@ type passXMLError struct {
 }
 
 // decodePassError turns a non-answer reply from Adobe Pass REST API v2 or DCR into a *PassError. It
-// never fails: a body it cannot read leaves only HTTPStatus (and RetryAfter, Location) set. v2 and DCR
-// error bodies are JSON; only the v1 decoder (decodeClientlessError) reads XML, so that a program that
-// never calls v1 links no XML decoder.
+// never fails: a body it cannot read leaves only HTTPStatus (and RetryAfter, Location) set. Only the
+// v1 decoder reads XML, so that a program that never calls v1 links no XML decoder.
 func decodePassError(r *response) error { return decodeAdobeError(r, nil) }
 
-// decodeClientlessError is decodePassError for the legacy REST API v1, which may also answer with an
-// XML <error> body: the error names the "clientless" service.
+// decodeClientlessError is decodePassError for the legacy REST API v1, which may also answer with XML.
 func decodeClientlessError(r *response) error {
 	e := decodeAdobeError(r, (*PassError).fillFromXML)
 	e.Service = svcClientless.String()
@@ -469,19 +460,16 @@ func decodeAGSError(r *response) error {
 	if len(body) == 0 || body[0] != '{' {
 		return e
 	}
-	// message is read as a string in encoding/json's one pass (as for Adobe, see unmarshalPassError),
-	// or again as JSON text when it is not one.
+	// message is read as for Adobe (unmarshalPassError): as a string, or again as JSON text.
 	var b struct {
 		Code    json.RawMessage `json:"code"`
 		Message string          `json:"message"`
 	}
 	err := json.Unmarshal(body, &b)
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field == "message" {
+	if te := (*json.UnmarshalTypeError)(nil); errors.As(err, &te) && te.Field == "message" {
 		var loose struct{ Message json.RawMessage }
-		if err = json.Unmarshal(body, &loose); err == nil {
-			b.Message = looseString(loose.Message)
-		}
+		err = json.Unmarshal(body, &loose)
+		b.Message = looseString(loose.Message)
 	}
 	if err == nil {
 		e.Code, e.Message = looseString(b.Code), b.Message
@@ -516,8 +504,8 @@ func (e *DecodeError) Error() string {
 
 func (e *DecodeError) Unwrap() error { return e.Err }
 
-// replyMediaType is the media type of a reply's Content-Type, its case kept: the scrubber finds a secret
-// a server echoed there only in the form it was sent in.
+// replyMediaType is the media type of a reply's Content-Type, its case kept: the scrubber finds a
+// secret a server echoed there only in the form it was sent in.
 func replyMediaType(r *response) string {
 	mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
 	return strings.TrimSpace(mt)
@@ -528,8 +516,7 @@ func (e *DecodeError) scrub(r *redactor) {
 	_, e.Err = r.cause(e.Err)
 }
 
-// causeText is a wrapped error's text without the "tvauth: " its own Error may start with, so that
-// the wrapper's prefix is the only one.
+// causeText is a wrapped error's text without its own "tvauth: ": the wrapper's prefix is the only one.
 func causeText(err error) string {
 	if err == nil {
 		return ""
@@ -604,14 +591,8 @@ func (e *RequestError) Error() string {
 		}
 		t.b = append(append(t.b, url...), ": "...)
 	}
-	msg := strings.TrimSpace(strings.TrimPrefix(e.msg, "tvauth: "))
-	if msg == "" {
-		msg = causeText(e.Err)
-	}
-	if msg = cleanText(msg, maxTextBytes); msg == "" {
-		msg = "request failed"
-	}
-	t.b = append(t.b, msg...)
+	msg := cmp.Or(strings.TrimSpace(strings.TrimPrefix(e.msg, "tvauth: ")), causeText(e.Err))
+	t.b = append(t.b, cmp.Or(cleanText(msg, maxTextBytes), "request failed")...)
 	return t.correlation(e.CorrelationID)
 }
 
@@ -634,7 +615,6 @@ func (e *wrapError) Error() string {
 
 func (e *wrapError) Unwrap() error { return e.err }
 
-// notConfigured is the error of a call made without the option its service needs.
 func notConfigured(svc serviceID, method, option string) error {
 	return &RequestError{Service: svc.String(), Method: method, Err: ErrNotConfigured,
 		msg: "service not configured (set " + option + ")"}
