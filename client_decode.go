@@ -15,18 +15,15 @@ import (
 // message as an object. These readers accept what they send; a value they cannot read is an error
 // (a *DecodeError at the pipeline), never a panic.
 
-// unmarshalTextOrString reads a JSON value that arrives bare (1601114932000, true) or as a string
-// ("1601114932000", "true") through u's text form; null reads as empty text.
+// unmarshalTextOrString reads a JSON value (one encoding/json has checked) that arrives bare
+// (1601114932000, true) or as a string ("1601114932000", "true") through u's text form; null reads
+// as empty text.
 func unmarshalTextOrString(b []byte, u encoding.TextUnmarshaler) error {
 	b = bytes.TrimSpace(b)
-	switch {
-	case string(b) == "null":
+	if string(b) == "null" {
 		return u.UnmarshalText(nil)
-	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
+	}
+	if s, ok := plainJSONString(b); ok {
 		return u.UnmarshalText([]byte(s))
 	}
 	return u.UnmarshalText(b)
@@ -87,16 +84,14 @@ func trimBOM(b []byte) []byte {
 // as an empty object it would pass for "no profiles", "no decisions" or "nothing to do".
 var errNullReply = errors.New("reply is null, not the documented object")
 
-// isJSONNull reports whether a reply body is the JSON literal null.
 func isJSONNull(body []byte) bool {
 	return string(bytes.TrimRight(trimBOM(body), " \t\r\n")) == "null"
 }
 
-// jsonValue is one value of the JSON document being decoded, like json.RawMessage but not copied: it
-// points into the document, so a decoder reads it before returning and never keeps it.
+// jsonValue is one value of the JSON document being decoded, like json.RawMessage but not copied (json
+// hands UnmarshalJSON a slice of its input): a decoder reads it before returning and never keeps it.
 type jsonValue []byte
 
-// UnmarshalJSON keeps b itself (json.Unmarshal hands over a slice of its input, already validated).
 func (v *jsonValue) UnmarshalJSON(b []byte) error {
 	*v = b
 	return nil

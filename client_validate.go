@@ -3,15 +3,14 @@ package tvauth
 import "strings"
 
 // One rule for the characters of what the SDK sends, wherever a value goes (a header, a path segment,
-// a query, a form body or a JSON body): no C0 control character (\x00–\x1f, tab included) and no DEL
+// a query, a form or a JSON body): no C0 control character (\x00–\x1f, tab included) and no DEL
 // (\x7f). Such a byte is never part of an identifier, a token, a URL or a name a user typed; in a
-// header it would split or end the header (Go's transport would refuse it, but only inside the
-// retries, as a *RequestError quoting the header), and in a query, form or JSON value it reaches a
-// server that may truncate at NUL or log a forged line. Refusing it everywhere gives one answer: a
-// *ValidationError naming the field, before any I/O. Header names must also be RFC 9110 tokens. Raw
-// JSON the caller hands over as is (SignOnRequest.DeviceInformation) is checked only for being valid
-// JSON: its string values are escaped by construction. The one exception: a resource (a resource id or
-// a whole MRSS document) may contain the white space XML allows between elements, tab, LF and CR.
+// header it would split or end the header (Go's transport refuses it only inside the retries, as a
+// *RequestError quoting the header), and in a value it reaches a server that may truncate at NUL or
+// log a forged line. Refusing it everywhere gives one answer: a *ValidationError naming the field,
+// before any I/O. Header names must also be RFC 9110 tokens. Raw JSON the caller hands over
+// (SignOnRequest.DeviceInformation) is only checked to be valid JSON. The one exception: a resource
+// (an id or a whole MRSS document) may contain XML's white space between elements: tab, LF and CR.
 
 // controlAt returns the index of the first control character of v (\x00–\x1f or \x7f), or -1.
 func controlAt(v string) int {
@@ -23,7 +22,6 @@ func controlAt(v string) int {
 	return -1
 }
 
-// checkText applies the rule to one value.
 func checkText(field, v string) error {
 	if i := controlAt(v); i >= 0 {
 		return invalid(field, "contains a control character at byte %d", i)
@@ -61,7 +59,6 @@ func requireText(field, v string) error {
 	return checkText(field, v)
 }
 
-// isBlank reports whether v is empty or only white space.
 func isBlank(v string) bool { return strings.TrimLeft(v, " \t\n\r\v\f") == "" }
 
 // checkHeaderValue is the rule for a value sent in a header.

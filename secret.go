@@ -25,18 +25,16 @@ import (
 // holds secrets, write its clear form explicitly: the credential and token stores do, as does the
 // MarshalUnmaskedJSON method of ClientCredentials, Tokens and WebAPISession.
 //
-// Where fmt calls no method, a Secret prints as the string it is: in an unexported field (of your
-// own types: in the SDK's exported types, secrets sit only where fmt prints an address); under %p,
-// which fmt handles before any method; and inside a pointer that fmt meets below the top level (in a
-// struct field, a slice or a map) under a verb it rejects for pointers (%s, %q, %t, …), whose pointee
-// it then prints field by field without methods. That last path is closed for the types the API
-// hands out or points to by pointer, ClientCredentials, Tokens, WebAPISession and MediaToken, which
-// format themselves; it stays open for a pointer to another struct that holds a Secret (a
-// *ShortMediaToken, a *PassHeaders, one of yours) kept in a struct, slice or map of yours. Keep
-// secrets in exported fields and print values that hold them with %v or %+v, which are safe everywhere.
+// Where fmt calls no method, a Secret prints as the string it is: in an unexported field of your own
+// types (the SDK's types keep secrets only where fmt prints an address); under %p; and inside a
+// pointer below the top level (in a struct field, a slice or a map) under a verb fmt rejects for
+// pointers (%s, %q, %t, …), whose pointee it prints field by field without methods. That last path is
+// closed for ClientCredentials, Tokens, WebAPISession and MediaToken, which format themselves, and
+// open for a pointer to another struct that holds a Secret (a *ShortMediaToken, a *PassHeaders, one of
+// yours) kept in a struct, slice or map of yours. Keep secrets in exported fields and print values
+// that hold them with %v or %+v, which are safe everywhere.
 type Secret string
 
-// redacted is what a set Secret prints as.
 const redacted = "REDACTED"
 
 func (s Secret) masked() string {
@@ -99,8 +97,7 @@ func (s *Secret) UnmarshalText(b []byte) error {
 // The one scrubber: every secret a call sent or the client holds, in each wire form, by one Aho–Corasick
 // matcher (one pass, whatever the number of secrets); secret-named query parameters blanked by name.
 
-// secretNames are the query, form and header names whose values are secrets in one of the four
-// protocols. Matching is case-insensitive.
+// secretNames are the query, form and header names (matched case-insensitively) of secret values.
 var secretNames = map[string]bool{
 	"a": true, "pwd": true, "password": true, "sig_sha256": true, "authorization": true, "user-token": true,
 	"client_secret": true, "access_token": true, "refresh_token": true, "id_token": true, "software_statement": true,
@@ -137,10 +134,9 @@ const (
 // maxHeldSecrets bounds the secrets a client holds for scrubbing (the most recent ones are kept).
 const maxHeldSecrets = 64
 
-// heldSecrets are the secrets a Client holds beyond one call: its configured credentials (the client
-// secret, the software statement), the secrets of its token and registration calls, every Pass bearer
-// it sent and the AGS tokens its refreshes returned. Every call's redactor matches them as well as the
-// call's own.
+// heldSecrets are the secrets a Client holds beyond one call, which every call's redactor matches too:
+// its credentials, the secrets of its token and registration calls, every Pass bearer it sent and the
+// AGS tokens its refreshes returned.
 type heldSecrets struct {
 	mu   sync.Mutex
 	vals []string // oldest first
@@ -250,8 +246,7 @@ func (r *redactor) text(s string, limit int) string {
 }
 
 // cleanText makes s one line: control characters and runs of white space become one space, invalid
-// UTF-8 becomes U+FFFD, the ends are trimmed, and s is cut to at most limit bytes on a character
-// boundary.
+// UTF-8 becomes U+FFFD, and s is trimmed and cut to at most limit bytes on a character boundary.
 func cleanText(s string, limit int) string {
 	s = cutText(strings.TrimSpace(s), limit)
 	if !utf8.ValidString(s) {
@@ -318,10 +313,9 @@ func redactQuery(raw string) string {
 	return strings.Join(pairs, "&")
 }
 
-// appendWireForms appends the forms the SDK itself puts s on the wire in, and a server echoes it
-// back in: as is (headers, JSON and query values of plain characters), query- or form-encoded (+ for
-// space, %XX), RFC 3986-encoded (signed WebAPI parameters), path-escaped, JSON-escaped (with and
-// without encoding/json's HTML escaping) and XML-escaped (xmlEscapers).
+// appendWireForms appends the forms the SDK puts s on the wire in, and a server echoes it back in: as
+// is, query- or form-encoded (+ for space), RFC 3986-encoded (signed WebAPI parameters), path-escaped,
+// JSON-escaped (with and without encoding/json's HTML escaping) and XML-escaped (xmlEscapers).
 func appendWireForms(dst []string, s string) []string {
 	switch {
 	case len(s) < minSecretLen:
@@ -438,7 +432,6 @@ func buildMatcher(needles []string, done <-chan struct{}) *matcher {
 	return m
 }
 
-// step is the automaton's transition from node n on byte c.
 func (m *matcher) step(n int32, c byte) int32 {
 	for n != 0 {
 		for ch := m.first[n]; ch != 0 && m.label[ch] <= c; ch = m.sib[ch] {
@@ -451,11 +444,10 @@ func (m *matcher) step(n int32, c byte) int32 {
 	return m.root[c]
 }
 
-// replace returns s with every needle occurrence replaced by REDACTED (overlapping or adjacent
-// occurrences as one).
-// With limit >= 0 it stops once at least limit bytes of the result are final: text is final once no
-// occurrence still to be found can reach back into it. ok is false, and the result "", when done ended
-// first; a nil matcher (its build was stopped) gives the same.
+// replace returns s with every needle occurrence replaced by REDACTED (overlapping or adjacent ones as
+// one). With limit >= 0 it stops once at least limit bytes of the result are final (no occurrence
+// still to be found can reach back into them). ok is false, and the result "", when done ended first
+// or the matcher is nil (its build was stopped).
 func (m *matcher) replace(s string, limit int, done <-chan struct{}) (string, bool) {
 	if m == nil {
 		return "", false
