@@ -91,19 +91,17 @@ func (s serviceID) option() string { // the With… option of this service's bas
 // New builds a Client. It fails, naming the option, on a malformed base URL or a plain http:// URL to a
 // host other than loopback.
 //
-// The transport is chosen at every attempt, not once here, so a test suite may swap it before or
-// after New (httpmock.Activate, httpmock.ActivateNonDefault):
+// The transport is chosen at every attempt, so a test suite may swap it before or after New
+// (httpmock.Activate, httpmock.ActivateNonDefault):
 //   - With WithHTTPClient(hc) and a non-nil hc.Transport: hc.Transport as it is at that attempt.
-//   - Otherwise, while http.DefaultTransport is an *http.Transport (whichever: the one at New, or the
-//     one httpmock.DeactivateAndReset puts back): a private clone of it made for this client (its
-//     proxy, TLS and dialer kept), with up to 16 idle connections per host and the timeouts of
-//     WithTransportTimeouts. Client.CloseIdleConnections releases its connections.
-//   - Otherwise (http.DefaultTransport is of another type, httpmock's say): the current
-//     http.DefaultTransport as is, with its own timeouts.
+//   - Otherwise, while http.DefaultTransport is an *http.Transport (the one at New, or the one
+//     httpmock.DeactivateAndReset puts back): a private clone of it (proxy, TLS and dialer kept) with
+//     up to 16 idle connections per host and the timeouts of WithTransportTimeouts.
+//   - Otherwise (httpmock's transport, say): http.DefaultTransport as is, with its own timeouts.
 //
-// In the last two cases TransportTimeouts.ResponseBody (by default DefaultResponseBodyTimeout) bounds
-// the reading of each reply. hc.Timeout, when set, bounds each attempt (reading the body included) and
-// is read at every attempt too. The context bounds the whole call, retries included.
+// In the last two cases TransportTimeouts.ResponseBody bounds the reading of each reply. hc.Timeout,
+// when set, bounds each attempt (body included) and is read at every attempt too. The context bounds
+// the whole call, retries included.
 func New(opts ...Option) (*Client, error) {
 	cfg := defaultConfig()
 	for _, opt := range opts {
@@ -151,11 +149,10 @@ func New(opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// CloseIdleConnections closes the idle keep-alive connections of the transport the SDK built for this
-// client (see New); connections in use are left alone, and a later call dials again. It is optional
-// (idle connections close after 90 s anyway) and useful when a program makes many short-lived clients.
-// A transport the caller supplied (WithHTTPClient's, or a replaced http.DefaultTransport) is not
-// touched: call its own CloseIdleConnections.
+// CloseIdleConnections closes the idle connections of the transport the SDK built for this client (see
+// New), not those in use; a later call dials again. It is optional (idle ones close after 90 s) and
+// useful to a program that makes many short-lived clients. A transport the caller supplied
+// (WithHTTPClient's, a replaced http.DefaultTransport) is not touched: call its CloseIdleConnections.
 func (c *Client) CloseIdleConnections() {
 	if o := c.base.own.Load(); o != nil {
 		o.t.CloseIdleConnections()
@@ -195,9 +192,8 @@ type call struct {
 	// sign re-signs the call before every retry (WebAPI): the query (GET) or form body (POST) to send,
 	// and the signature to scrub. The first attempt carries what the call was built with.
 	sign func() (wire, sig string)
-	// resend says, of a reply not retried for its status, whether to send the call once more,
-	// re-signed (WebAPI 400/1015 "invalid ts", after resynchronising the clock). It must not keep
-	// r's body beyond the call.
+	// resend says, of a reply not retried for its status, whether to send the call once more re-signed
+	// (WebAPI 400/1015 "invalid ts", after resynchronising the clock); it must not keep r's body.
 	resend func(r *response) bool
 }
 
@@ -226,8 +222,7 @@ func (c *Client) do(ctx context.Context, cl *call) (resp *response, err error) {
 	if ctx == nil {
 		return nil, invalid("ctx", "nil context")
 	}
-	// Every call reaching here has its base URL and, for authPassBearer, a token source: the endpoint
-	// method checked (requireConfigured).
+	// requireConfigured, in the endpoint method, saw the base URL (and the token source) set.
 	red := &redactor{held: c.cfg.held, done: ctx.Done()}
 	red.add(cl.secrets...)
 	if cl.hold {
@@ -264,7 +259,9 @@ func (c *Client) do(ctx context.Context, cl *call) (resp *response, err error) {
 	resp.Base = c.bases[cl.service]
 
 	var cause error
-	switch answer := isAnswer(cl.answers, resp.StatusCode); {
+	answer := slices.Contains(cl.answers, resp.StatusCode) || // nil answers: any 2xx
+		cl.answers == nil && resp.StatusCode >= 200 && resp.StatusCode < 300
+	switch {
 	case answer && cl.decode == nil:
 		return resp, nil
 	case answer:
@@ -296,13 +293,6 @@ func send[T any](ctx context.Context, c *Client, cl *call, decode func(*response
 	return out, nil
 }
 
-func isAnswer(answers []int, status int) bool {
-	if answers == nil {
-		return status >= 200 && status < 300
-	}
-	return slices.Contains(answers, status)
-}
-
 // send runs one call through retryablehttp's loop, the only retry loop, and returns the reply with
 // its body read. The loop's hooks are methods of the call's attemptState (client_retry.go).
 func (c *Client) send(ctx context.Context, cl *call, u *url.URL, red *redactor) (*response, error) {
@@ -331,9 +321,8 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, red *redactor) 
 	if err := st.authorise(hreq, false); err != nil {
 		return nil, c.requestError(ctx, cl, u, red, err)
 	}
-	// A reply that comes back with an error was read by st.readReply or drained by the loop: its body
-	// is closed. Do succeeds only after readReply read this reply (checkRetry counts the retries
-	// itself, so the loop never stops on a retryable reply it did not read).
+	// Do succeeds only after readReply read the reply (checkRetry counts the retries itself); a reply
+	// that comes back with an error was read by readReply or drained by the loop: its body is closed.
 	if _, err := st.rc.Do(req); err != nil {
 		return nil, c.requestError(ctx, cl, u, red, err)
 	}
@@ -400,9 +389,8 @@ type authError struct{ err error }
 func (e *authError) Error() string { return "authorisation: " + e.err.Error() }
 func (e *authError) Unwrap() error { return e.err }
 
-// tokenContexter is implemented by the SDK's own token sources, and New wraps any other Pass token
-// source in one (callerTokenSource): a fetch honours the calling request's context, though
-// oauth2.TokenSource.Token takes none.
+// tokenContexter: the SDK's own token sources, and callerTokenSource around any other (New), fetch
+// with the calling request's context, though oauth2.TokenSource.Token takes none.
 type tokenContexter interface {
 	tokenContext(ctx context.Context) (*oauth2.Token, error)
 }
@@ -469,8 +457,7 @@ func (s *callerTokenSource) tokenContext(ctx context.Context) (*oauth2.Token, er
 }
 
 // A route is a call's escaped path and its template, the path with its ids as {names}
-// ("/api/v2/{serviceProvider}/logout/{mvpd}"): observers get the template, which does not grow
-// with the ids.
+// ("/api/v2/{serviceProvider}/logout/{mvpd}"), which observers get: it does not grow with the ids.
 type route struct{ path, template string }
 
 // pathf builds a route: each {name} of template is one path segment, escaped once.

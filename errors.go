@@ -90,11 +90,6 @@ type rawReply struct {
 	body   []byte
 }
 
-func newReply(r *response) serverReply {
-	raw := &rawReply{header: r.Header, body: r.Body}
-	return serverReply{raw: &raw}
-}
-
 // RawBody returns the body of the reply the error came from, exactly as the server sent it: NOT
 // scrubbed (it holds whatever the server echoed, secrets included), at most the 4 MiB the pipeline
 // reads. nil for an error that came from no reply.
@@ -625,7 +620,8 @@ type scrubber interface{ scrub(*redactor) } // every error type that carries tex
 // finishError makes an error from a reply fit to return: the reply's text in it scrubbed and bounded,
 // the operation named, and the reply kept for RawBody and RawHeader.
 func (r *redactor) finishError(err error, cl *call, resp *response) error {
-	raw := newReply(resp)
+	reply := &rawReply{header: resp.Header, body: resp.Body}
+	raw := serverReply{raw: &reply}
 	switch e := err.(type) {
 	case *PassError:
 		e.Op, e.serverReply = cl.op, raw
