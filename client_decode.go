@@ -88,8 +88,8 @@ func isJSONNull(body []byte) bool {
 	return string(bytes.TrimRight(trimBOM(body), " \t\r\n")) == "null"
 }
 
-// jsonValue is one value of the JSON document being decoded, like json.RawMessage but not copied (json
-// hands UnmarshalJSON a slice of its input): a decoder reads it before returning and never keeps it.
+// jsonValue is one value of the JSON document being decoded, like json.RawMessage but not copied
+// (json hands UnmarshalJSON a slice of its input): a decoder reads it before returning, never keeps it.
 type jsonValue []byte
 
 func (v *jsonValue) UnmarshalJSON(b []byte) error {

@@ -256,13 +256,10 @@ func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response, f
 // maxRetryAfter caps what parseRetryAfter returns; the retry policy's MaxWait caps it further.
 const maxRetryAfter = 24 * time.Hour
 
-// parseRetryAfter reads delay-seconds or an HTTP date. A delay too long for an int64 (more digits than
-// fit) is a very long delay, so it is the cap, not a header to ignore.
+// parseRetryAfter reads delay-seconds or an HTTP date (false for neither, "" included). A delay too
+// long for an int64 is a very long delay, so it is the cap, not a header to ignore.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
 	if secs, err := strconv.ParseInt(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
 		if secs < 0 {
 			return 0, false

@@ -71,8 +71,8 @@ func checkHeaderName(field, name string) error {
 		return invalid(field, "empty header name")
 	}
 	for i := 0; i < len(name); i++ {
-		// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~"
-		// / DIGIT / ALPHA (RFC 9110 §5.6.2)
+		// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|"
+		// / "~" / DIGIT / ALPHA (RFC 9110 §5.6.2)
 		if c := name[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
 			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
 			return invalid(field, "header name %q: %#02x is not allowed in a header name", name, c)

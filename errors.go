@@ -519,11 +519,10 @@ func causeText(err error) string {
 	return strings.TrimSpace(strings.TrimPrefix(err.Error(), "tvauth: "))
 }
 
-// cause returns the text an error shows for its cause err, and err as the error's chain may hold it:
-// err itself when its text is short and holds no secret; otherwise a stand-in whose text is the
-// scrubbed, bounded one. The stand-in answers errors.Is as err did (context errors,
-// ErrResponseTooLarge, io.ErrUnexpectedEOF), and is a net.Error with err's Timeout when err was one;
-// errors.As reaches no value of err, since any of them could print what was scrubbed.
+// cause returns the text an error shows for its cause err, and the err its chain holds: err itself when
+// its text is short and holds no secret, else a stand-in with the scrubbed, bounded text that answers
+// errors.Is as err did (context errors, ErrResponseTooLarge, io.ErrUnexpectedEOF) and is a net.Error
+// with err's Timeout when err was one. errors.As reaches no value of err: it could print the secret.
 func (r *redactor) cause(err error) (string, error) {
 	if err == nil {
 		return "", nil
