@@ -89,7 +89,7 @@ func isJSONNull(body []byte) bool {
 }
 
 // jsonValue is one value of the JSON document being decoded, like json.RawMessage but not copied
-// (json hands UnmarshalJSON a slice of its input): a decoder reads it before returning, never keeps it.
+// (json hands UnmarshalJSON a slice of its input): a decoder reads it before returning.
 type jsonValue []byte
 
 func (v *jsonValue) UnmarshalJSON(b []byte) error {
