@@ -320,15 +320,13 @@ func unmarshalPassError(data []byte, b *passErrorBody) error {
 
 func (e *PassError) fillFromJSON(b *passErrorBody) {
 	e.Action, e.Code, e.HelpURL, e.Trace = b.Action, b.Code, b.HelpURL, b.Trace
-	e.Status = looseInt(b.Status)
-	e.Message, e.Details = b.Message, b.Details
+	e.Message, e.Details, e.Status = b.Message, b.Details, looseInt(b.Status)
 	// DCR and OAuth: {"error":"invalid_client"}. An EEC item may also carry "error" as an object.
-	if s := looseString(b.Error); s != "" && e.Code == "" && len(b.Error) > 0 && b.Error[0] == '"' {
-		e.Code = s
-		if e.Message == "" {
-			e.Message = b.ErrorDescription
-		}
-	} else if len(b.Error) > 0 && b.Error[0] == '{' && e.Code == "" {
+	switch s := looseString(b.Error); {
+	case e.Code != "" || len(b.Error) == 0:
+	case b.Error[0] == '"' && s != "":
+		e.Code, e.Message = s, cmp.Or(e.Message, b.ErrorDescription)
+	case b.Error[0] == '{':
 		var inner passErrorBody
 		if unmarshalPassError(b.Error, &inner) == nil {
 			e.fillFromJSON(&inner)

@@ -187,9 +187,6 @@ func newRedactor(secrets ...string) *redactor {
 // add registers secret values. One added alone (an attempt's bearer or signature) is not added again;
 // the duplicates of a list are left to buildMatcher.
 func (r *redactor) add(secrets ...string) {
-	if r == nil {
-		return
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range secrets {
