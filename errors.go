@@ -171,11 +171,9 @@ func (t *errText) String() string { return string(t.b) }
 
 // PassError is an Adobe Pass failure: an Enhanced Error Code object (REST API v2 and v1), a DCR
 // {"error":…} body, a legacy v1 {"status":…,"message":…} or XML <error> body, or a bare HTTP status
-// (the throttling layer's HTML 429 page, an unexpected redirect, an HTML error page).
-//
-// Its text fields are the server's, scrubbed of every secret the client holds or the call sent and
-// bounded: Code and Action at most 64 bytes, the others at most 200. RawBody and RawHeader give the
-// reply as it was sent.
+// (the throttling layer's HTML 429 page, an unexpected redirect, an HTML error page). Its text fields
+// are the server's, scrubbed of every secret the client holds or the call sent and bounded (Code and
+// Action at most 64 bytes, the others 200); RawBody and RawHeader give the reply as it was sent.
 type PassError struct {
 	HTTPStatus int           // the status of the HTTP reply
 	Action     string        // EEC action: none, configuration, application-registration, authentication, …
@@ -422,8 +420,7 @@ type AGSError struct {
 	serverReply
 }
 
-// Error reads "tvauth: opentv ags <operation>: HTTP <status> code <code>: <message> (correlation id
-// <id>)".
+// Error reads "tvauth: opentv ags <operation>: HTTP <status> code <code>: <message> (correlation id <id>)".
 func (e *AGSError) Error() string {
 	return newErrText(svcAGS.String(), e.Op).int("HTTP ", e.HTTPStatus).add(" code ", e.Code, maxCodeBytes).
 		message(e.Message, e.HTTPStatus, e.Location).correlation(e.CorrelationID)
@@ -470,9 +467,8 @@ func decodeAGSError(r *response) error {
 	return e
 }
 
-// DecodeError reports a reply with an answer status whose body could not be read as documented
-// (an HTML page instead of JSON, a truncated body, a wrong type). RawBody and RawHeader give the reply
-// as it was sent.
+// DecodeError reports a reply with an answer status whose body could not be read as documented (an
+// HTML page instead of JSON, a truncated body, a wrong type); RawBody and RawHeader give it as sent.
 type DecodeError struct {
 	Service       string // "adobe pass", "clientless", "nina webapi", "opentv ags"
 	HTTPStatus    int    // the status of the HTTP reply
