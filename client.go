@@ -7,13 +7,12 @@
 // matchable with errors.Is and errors.As, and redacts secrets from every log line and error string.
 //
 // Every secret of the API (a client secret, a software statement, a password, a token, a session key,
-// a SAML response, a media token …) is a Secret: it prints, logs and marshals as REDACTED wherever
+// a SAML response, a media token …) is a Secret, which prints, logs and marshals as REDACTED wherever
 // fmt, slog (either handler) and encoding/json reach it, inside any exported field, slice, map or
-// pointer, so a value that holds one, logged by mistake, leaks nothing. string(s) reveals it; it is
-// what the SDK sends. json.Unmarshal refuses the masked form (ErrMaskedSecret): store credentials,
-// tokens and WebAPI sessions with their MarshalUnmaskedJSON method (or a CredentialStore) and read
-// them back with json.Unmarshal. An AGS Parameter's value is masked when its name looks secret
-// (password, pin, token, …). The Secret doc lists the few places fmt calls no method.
+// pointer (the Secret doc lists the few exceptions); string(s) reveals it. json.Unmarshal refuses the
+// masked form (ErrMaskedSecret): store credentials, tokens and WebAPI sessions with their
+// MarshalUnmaskedJSON method (or a CredentialStore) and read them back with json.Unmarshal. An AGS
+// Parameter's value is masked when its name looks secret (password, pin, token, …).
 package tvauth
 
 // client.go: the Client, its services, and the one request pipeline every endpoint method runs.

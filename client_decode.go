@@ -15,9 +15,8 @@ import (
 // message as an object. These readers accept what they send; a value they cannot read is an error
 // (a *DecodeError at the pipeline), never a panic.
 
-// unmarshalTextOrString reads a JSON value (one encoding/json has checked) that arrives bare
-// (1601114932000, true) or as a string ("1601114932000", "true") through u's text form; null reads
-// as empty text.
+// unmarshalTextOrString reads a checked JSON value, bare (1601114932000, true) or a string
+// ("1601114932000", "true"), through u's text form; null reads as empty text.
 func unmarshalTextOrString(b []byte, u encoding.TextUnmarshaler) error {
 	b = bytes.TrimSpace(b)
 	if string(b) == "null" {

@@ -145,8 +145,7 @@ func (st *attemptState) checkRetry(ctx context.Context, resp *http.Response, err
 	return true, nil
 }
 
-// refetch drops the Pass bearer a 401 rejected, if the client's own token source fetched it and the
-// call has not refetched yet.
+// refetch drops the Pass bearer a 401 rejected, once a call, if the client's token source fetched it.
 func (st *attemptState) refetch() bool {
 	if st.call.auth != authPassBearer || st.refetched || st.bearer == "" {
 		return false
@@ -158,8 +157,7 @@ func (st *attemptState) refetch() bool {
 	return ok
 }
 
-// backoff is retryablehttp's Backoff: none before a refetch or a resend, else the policy's wait for
-// this call's retry count.
+// backoff is retryablehttp's Backoff: none before a refetch or a resend, else the policy's wait.
 func (st *attemptState) backoff(minWait, maxWait time.Duration, _ int, resp *http.Response) time.Duration {
 	if st.free {
 		return 0
@@ -203,8 +201,7 @@ func (st *attemptState) authorise(r *http.Request, retry bool) error {
 	return nil
 }
 
-// retryableError: a network error on an idempotent call, or on any call a failed dial (the connection
-// was never made, so no byte of the request reached the server).
+// retryableError: a network error on an idempotent call, or a failed dial (no byte sent) on any call.
 func retryableError(err error, idempotent bool) bool {
 	var ue *url.Error
 	if errors.As(err, &ue) { // http.Client's wrapper is a net.Error whatever it wraps

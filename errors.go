@@ -93,20 +93,17 @@ type rawReply struct {
 // RawBody returns the body of the reply the error came from, exactly as the server sent it: NOT
 // scrubbed (it holds whatever the server echoed, secrets included), at most the 4 MiB the pipeline
 // reads. nil for an error that came from no reply.
-func (r serverReply) RawBody() []byte {
-	if r.raw == nil {
-		return nil
-	}
-	return (*r.raw).body
-}
+func (r serverReply) RawBody() []byte { return r.reply().body }
 
 // RawHeader returns the header of the reply the error came from, exactly as the server sent it (NOT
 // scrubbed). nil for an error that came from no reply.
-func (r serverReply) RawHeader() http.Header {
-	if r.raw == nil {
-		return nil
+func (r serverReply) RawHeader() http.Header { return r.reply().header }
+
+func (r serverReply) reply() (rr rawReply) {
+	if r.raw != nil {
+		rr = **r.raw
 	}
-	return (*r.raw).header
+	return rr
 }
 
 // errText writes an Error() text part by part, each cut to its bound.
@@ -420,7 +417,7 @@ type AGSError struct {
 	serverReply
 }
 
-// Error reads "tvauth: opentv ags <operation>: HTTP <status> code <code>: <message> (correlation id <id>)".
+// Error reads "tvauth: opentv ags <op>: HTTP <status> code <code>: <message> (correlation id <id>)".
 func (e *AGSError) Error() string {
 	return newErrText(svcAGS.String(), e.Op).int("HTTP ", e.HTTPStatus).add(" code ", e.Code, maxCodeBytes).
 		message(e.Message, e.HTTPStatus, e.Location).correlation(e.CorrelationID)

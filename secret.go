@@ -165,10 +165,9 @@ func (h *heldSecrets) snapshot() []string {
 	return slices.Clone(h.vals)
 }
 
-// redactor scrubs the texts of one call: the secrets it sent (and those an attempt adds, such as a
-// freshly fetched bearer token) and the client's held ones. Its matcher is built on the first scrub
-// after a secret was added: a call that succeeds without logging never builds one. Scrubbing stops
-// when the call's context ends. Safe for concurrent use.
+// redactor scrubs one call's texts of its secrets (and those an attempt adds, a fresh bearer) and the
+// client's held ones. Its matcher is built on the first scrub after an add: a call that succeeds
+// without logging never builds one. Scrubbing stops when the call's context ends. Concurrency-safe.
 type redactor struct {
 	mu       sync.Mutex
 	secrets  []string
@@ -207,8 +206,7 @@ func (r *redactor) holdsNone(s string) bool {
 	return len(s) < minHeldLen && (r.shortest == 0 || len(s) < r.shortest)
 }
 
-// matcher returns the matcher of every wire form of every secret, building it if needed; nil when the
-// context ended first.
+// matcher returns (building it if needed) the matcher of every secret's wire forms; nil if ctx ended.
 func (r *redactor) matcher() *matcher {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -274,8 +272,7 @@ func cutText(s string, limit int) string {
 // parameters blanked (in their original order), then secret values scrubbed from what is left.
 func (r *redactor) url(u *url.URL) string { return r.scrub(blankedURL(u)) }
 
-// location is a Location header for an error field: a URL as url renders it, bounded; text that is no
-// URL is scrubbed as text.
+// location makes a Location header fit for an error field: a URL rendered as url does, text scrubbed.
 func (r *redactor) location(raw string, limit int) string {
 	if u, err := url.Parse(strings.TrimSpace(raw)); err == nil && raw != "" {
 		raw = blankedURL(u)
@@ -293,9 +290,6 @@ func blankedURL(u *url.URL) string {
 
 // redactQuery blanks the values of secret-named pairs in a raw query or form body, keeping its order.
 func redactQuery(raw string) string {
-	if raw == "" {
-		return raw
-	}
 	pairs := strings.Split(raw, "&")
 	for i, p := range pairs {
 		k, _, hasValue := strings.Cut(p, "=")
@@ -364,8 +358,7 @@ func ended(done <-chan struct{}) bool {
 	}
 }
 
-// buildMatcher builds the automaton of needles (each at least one byte long) in time linear in their
-// total length. nil when done ends first.
+// buildMatcher builds the automaton of needles (non-empty) in linear time; nil when done ends first.
 func buildMatcher(needles []string, done <-chan struct{}) *matcher {
 	slices.Sort(needles)
 	needles = slices.Compact(needles)
