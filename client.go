@@ -410,10 +410,8 @@ type callerTokenSource struct {
 }
 
 type callerFetch struct {
-	done     chan struct{} // closed when Token returned or panicked
-	tok      *oauth2.Token
-	err      error
-	panicked any
+	done  chan struct{}                 // closed when Token returned or panicked
+	token func() (*oauth2.Token, error) // sync.OnceValues: Token's results, or its panic again
 }
 
 func (s *callerTokenSource) Token() (*oauth2.Token, error) { return s.ts.Token() }
@@ -428,28 +426,23 @@ func (s *callerTokenSource) tokenContext(ctx context.Context) (*oauth2.Token, er
 	s.mu.Lock()
 	f := s.running
 	if f == nil {
-		f = &callerFetch{done: make(chan struct{})}
+		f = &callerFetch{done: make(chan struct{}), token: sync.OnceValues(s.ts.Token)}
 		s.running = f
 		go func() {
 			defer func() {
-				if v := recover(); v != nil {
-					f.panicked = v
-				}
+				_ = recover() // f.token panics again in the calls waiting for it
 				s.mu.Lock()
 				s.running = nil
 				s.mu.Unlock()
 				close(f.done)
 			}()
-			f.tok, f.err = s.ts.Token()
+			_, _ = f.token()
 		}()
 	}
 	s.mu.Unlock()
 	select {
 	case <-f.done:
-		if f.panicked != nil {
-			panic(f.panicked)
-		}
-		return f.tok, f.err
+		return f.token()
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}

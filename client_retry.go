@@ -212,9 +212,8 @@ func retryableError(err error, idempotent bool) bool {
 }
 
 // isNetworkError: the connection failed, broke or timed out (a net.Error, a syscall error such as
-// ECONNRESET or EPIPE, a reply cut short or a connection closed before one), and not because the
-// server's certificate or TLS alert refused it. Anything else a transport returns (a mock's "no
-// responder", a bad URL, a reply too large) would fail the same way again.
+// ECONNRESET, a reply cut short), and not because a certificate or TLS alert refused it. Anything else
+// (a mock's "no responder", a bad URL, a reply too large) would fail the same way again.
 func isNetworkError(err error) bool {
 	var certErr *tls.CertificateVerificationError
 	var alert tls.AlertError

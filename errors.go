@@ -15,16 +15,14 @@ import (
 	"time"
 )
 
-// Sentinels name the decision a caller has to make; every typed error below matches one of them with
-// errors.Is where it applies.
+// Sentinels name the decision a caller has to make; the typed errors below match them with errors.Is.
 var (
 	// ErrInvalidRequest: the SDK refused the call before any network I/O.
 	ErrInvalidRequest = errors.New("tvauth: invalid request")
 	// ErrUnauthorized: 401, a bad or expired token, a bad signature, or credentials that are gone.
 	// WebAPI statusCode 401 and 440–444 match it (441 matches ErrRateLimited too), as does 330/3011.
 	ErrUnauthorized = errors.New("tvauth: unauthorized")
-	// ErrRateLimited: HTTP 429 (any family, whatever the body says), or WebAPI statusCode 429, 430, 441
-	// or 607.
+	// ErrRateLimited: HTTP 429 (any family, whatever the body), or WebAPI statusCode 429, 430, 441, 607.
 	ErrRateLimited = errors.New("tvauth: rate limited")
 	// ErrNotConfigured: the service was used without the option it needs (AGS without WithAGSURL,
 	// Pass without WithPassTokenSource, …).

@@ -16,13 +16,11 @@ import (
 )
 
 // Secret is a string that never prints: String, GoString, Format (every verb), LogValue, MarshalJSON
-// and MarshalText give REDACTED (an empty Secret gives ""), so a value that holds one can be logged,
-// printed or marshalled by mistake and leak nothing, even inside a slice, a map, a pointer or a struct
-// of yours, whichever slog handler writes it.
-//
-// string(s) reveals it. UnmarshalJSON and UnmarshalText read the clear form; reading the masked form
-// back is an error matching ErrMaskedSecret, never a silent "REDACTED" secret. To store a value that
-// holds secrets, write its clear form explicitly: the credential and token stores do, as does the
+// and MarshalText give REDACTED ("" when empty), so a value that holds one, logged, printed or
+// marshalled by mistake (inside a slice, a map, a pointer or a struct of yours, whichever slog handler
+// writes it), leaks nothing. string(s) reveals it. UnmarshalJSON and UnmarshalText read the clear form
+// and refuse the masked one (ErrMaskedSecret), never reading back a "REDACTED" secret. To store a value
+// that holds secrets, write its clear form: the credential and token stores do, as does the
 // MarshalUnmaskedJSON method of ClientCredentials, Tokens and WebAPISession.
 //
 // Where fmt calls no method, a Secret prints as the string it is: in an unexported field of your own
