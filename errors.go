@@ -120,10 +120,10 @@ func newErrText(service, op string) *errText {
 	return t
 }
 
-// add writes prefix and s cut to limit, when s is not blank.
-func (t *errText) add(prefix, s string, limit int) *errText {
+// add writes prefix, s cut to limit and suffix, when s is not blank.
+func (t *errText) add(prefix, s string, limit int, suffix ...byte) *errText {
 	if s = cleanText(s, limit); s != "" {
-		t.b = append(append(t.b, prefix...), s...)
+		t.b = append(append(append(t.b, prefix...), s...), suffix...)
 	}
 	return t
 }
@@ -147,8 +147,7 @@ func (t *errText) message(msg string, status int, location string) *errText {
 	case msg == "":
 		t.b = append(t.b, " redirected"...)
 	case location != "":
-		t.add(" (redirected to ", location, maxLocationText)
-		t.b = append(t.b, ')')
+		t.add(" (redirected to ", location, maxLocationText, ')')
 	default:
 		t.b = append(t.b, " (redirected)"...)
 	}
@@ -156,10 +155,7 @@ func (t *errText) message(msg string, status int, location string) *errText {
 }
 
 func (t *errText) correlation(id string) string {
-	if id = cleanText(id, maxCodeBytes); id != "" {
-		t.b = append(append(append(t.b, " (correlation id "...), id...), ')')
-	}
-	return string(t.b)
+	return t.add(" (correlation id ", id, maxCodeBytes, ')').String()
 }
 
 func (t *errText) String() string { return string(t.b) }
@@ -366,9 +362,7 @@ func (e *WebAPIError) Error() string {
 	}
 	t.message(e.StatusText, e.HTTPStatus, e.Location)
 	if e.Challenge != nil {
-		if info := cleanText(e.Challenge.Info, maxChallengeText); info != "" {
-			t.b = append(append(append(t.b, " [challenge "...), info...), ']')
-		}
+		t.add(" [challenge ", e.Challenge.Info, maxChallengeText, ']')
 	}
 	return t.String()
 }
@@ -480,10 +474,8 @@ type DecodeError struct {
 func (e *DecodeError) Error() string {
 	t := newErrText(e.Service, e.Op).int("cannot decode HTTP ", e.HTTPStatus)
 	t.b = append(t.b, " reply"...)
-	if ct := cleanText(e.ContentType, maxCodeBytes); ct != "" {
-		t.b = append(append(append(t.b, " ("...), ct...), ')')
-	}
-	return t.add(": ", causeText(e.Err), maxTextBytes).correlation(e.CorrelationID)
+	return t.add(" (", e.ContentType, maxCodeBytes, ')').add(": ", causeText(e.Err), maxTextBytes).
+		correlation(e.CorrelationID)
 }
 
 func (e *DecodeError) Unwrap() error { return e.Err }
