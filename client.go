@@ -34,8 +34,7 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// Client is the SDK's entry point: one value per configuration, safe for concurrent use, with a
-// service field per API family.
+// Client is the SDK's entry point, safe for concurrent use, with a service field per API family.
 type Client struct {
 	Pass       *PassService       // Adobe Pass REST API v2 + Dynamic Client Registration
 	Clientless *ClientlessService // Adobe Pass legacy REST API v1 ("clientless")
@@ -66,9 +65,8 @@ type (
 	AGSService service
 )
 
-// serviceID tells the pipeline which base URL and names a call uses. The error decoder is set on each
-// call instead (call.decodeError): a switch here would link every family's decoders, encoding/xml
-// included, into a program that uses one family.
+// serviceID picks a call's base URL and names. The error decoder is set per call (call.decodeError):
+// a switch here would link every family's decoders, encoding/xml included, into every program.
 type serviceID int
 
 const (
@@ -122,8 +120,7 @@ func New(opts ...Option) (*Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.bases[s] = u
-		c.baseURLs[s] = u.String()
+		c.bases[s], c.baseURLs[s] = u, u.String()
 	}
 	if cfg.device != nil {
 		if _, err := cfg.device.Info.Encode(); err != nil {
@@ -178,8 +175,7 @@ type call struct {
 	body     []byte // sent as is; Content-Type goes in header
 	auth     authMode
 	secrets  []string // values to scrub from logs and errors (header values of secret names are added)
-	// hold: the secrets are the client's credentials or tokens (a client secret, an AGS refresh
-	// token): the client holds them, and later calls scrub them too.
+	// hold: the secrets are credentials or tokens the client holds, which later calls scrub too.
 	hold    bool
 	answers []int // the statuses decoded as a result; nil means any 2xx
 	// decode reads an answer. A typed error it returns is passed on; any other becomes a *DecodeError.

@@ -147,14 +147,12 @@ func (st *attemptState) checkRetry(ctx context.Context, resp *http.Response, err
 
 // refetch drops the Pass bearer a 401 rejected, once a call, if the client's token source fetched it.
 func (st *attemptState) refetch() bool {
-	if st.call.auth != authPassBearer || st.refetched || st.bearer == "" {
+	inv, ok := st.c.cfg.passTS.(tokenInvalidator)
+	if !ok || st.call.auth != authPassBearer || st.refetched || st.bearer == "" {
 		return false
 	}
-	inv, ok := st.c.cfg.passTS.(tokenInvalidator)
-	if ok {
-		inv.invalidate(st.bearer)
-	}
-	return ok
+	inv.invalidate(st.bearer)
+	return true
 }
 
 // backoff is retryablehttp's Backoff: none before a refetch or a resend, else the policy's wait.

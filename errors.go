@@ -192,8 +192,7 @@ func (e *PassError) Error() string {
 	t := newErrText(cmp.Or(e.Service, svcPass.String()), e.Op).int("HTTP ", e.HTTPStatus)
 	t.add(" ", e.Code, maxCodeBytes)
 	if e.Status != 0 && e.Status != e.HTTPStatus {
-		t.int(" (status ", e.Status)
-		t.b = append(t.b, ')')
+		t.add(" (status ", strconv.Itoa(e.Status), maxCodeBytes, ')')
 	}
 	return t.message(e.Message, e.HTTPStatus, e.Location).String()
 }
@@ -417,13 +416,8 @@ func (e *AGSError) Error() string {
 
 // Is matches ErrUnauthorized for 401 and ErrRateLimited for 429.
 func (e *AGSError) Is(target error) bool {
-	switch target {
-	case ErrUnauthorized:
-		return e.HTTPStatus == http.StatusUnauthorized
-	case ErrRateLimited:
-		return e.HTTPStatus == http.StatusTooManyRequests
-	}
-	return false
+	return target == ErrUnauthorized && e.HTTPStatus == http.StatusUnauthorized ||
+		target == ErrRateLimited && e.HTTPStatus == http.StatusTooManyRequests
 }
 
 func (e *AGSError) scrub(r *redactor) {

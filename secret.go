@@ -251,8 +251,7 @@ func cleanText(s string, limit int) string {
 	return strings.TrimSpace(s)
 }
 
-// isControl: C0 and C1 controls, DEL and the Unicode line and paragraph separators, none of which
-// belongs in a one-line error text.
+// isControl: C0 and C1 controls, DEL, U+2028 and U+2029, none of which belongs in a one-line text.
 func isControl(c rune) bool { return c < 0x20 || c >= 0x7f && c < 0xa0 || c == 0x2028 || c == 0x2029 }
 
 // cutText cuts s to at most limit bytes without splitting a UTF-8 sequence.
