@@ -205,17 +205,13 @@ func redirectLocation(r *response) string {
 	return r.Header.Get("Location")
 }
 
-// Is matches ErrUnauthorized for 401s and for DCR invalid_client (the credentials are gone), and
-// ErrRateLimited for 429s.
+// Is matches ErrUnauthorized for 401s and DCR invalid_client (the credentials are gone), ErrRateLimited
+// for 429s.
 func (e *PassError) Is(target error) bool {
-	switch target {
-	case ErrUnauthorized:
-		return e.HTTPStatus == http.StatusUnauthorized || e.Status == http.StatusUnauthorized ||
-			e.Code == "invalid_client"
-	case ErrRateLimited:
-		return e.HTTPStatus == http.StatusTooManyRequests || e.Status == http.StatusTooManyRequests
-	}
-	return false
+	unauthorized := e.HTTPStatus == http.StatusUnauthorized || e.Status == http.StatusUnauthorized ||
+		e.Code == "invalid_client"
+	limited := e.HTTPStatus == http.StatusTooManyRequests || e.Status == http.StatusTooManyRequests
+	return target == ErrUnauthorized && unauthorized || target == ErrRateLimited && limited
 }
 
 func (e *PassError) scrub(r *redactor) {
@@ -322,8 +318,7 @@ func (e *PassError) fillFromJSON(b *passErrorBody) {
 	}
 }
 
-// Challenge is what NINA asks a client to answer before clientLogin succeeds (statusCode 330):
-// a captcha, a SecurID code, or a second factor.
+// Challenge is what NINA asks before clientLogin succeeds (statusCode 330): a captcha, SecurID, 2FA.
 type Challenge struct {
 	Info    string // what is asked: captcha, securid, … (at most 64 bytes)
 	Context string // to send back with the answer (at most 2 KiB)
@@ -425,8 +420,7 @@ func (e *AGSError) scrub(r *redactor) {
 	e.CorrelationID, e.Location = r.text(e.CorrelationID, maxCodeBytes), r.location(e.Location, maxTextBytes)
 }
 
-// decodeAGSError never fails: code may be a number or a string, and a body that is not JSON leaves
-// Code and Message empty.
+// decodeAGSError never fails: code may be a number or a string; a non-JSON body leaves Code, Message empty.
 func decodeAGSError(r *response) error {
 	e := &AGSError{HTTPStatus: r.StatusCode, Location: redirectLocation(r)}
 	body := trimBOM(r.Body)
