@@ -394,10 +394,9 @@ type tokenContexter interface {
 // token is dropped: when many calls are rejected with it at once, one refetch serves them all.
 type tokenInvalidator interface{ invalidate(rejected string) }
 
-// callerTokenSource is a token source of the caller's (WithPassTokenSource), whose Token takes no
-// context. A call whose context can end runs Token in a goroutine and stops waiting when the context
-// ends; calls that come while one runs wait for that one, so a hung identity provider holds one
-// goroutine, not one per abandoned call. A panic in Token reaches the calls waiting for it.
+// callerTokenSource wraps a caller's token source (WithPassTokenSource), whose Token takes no context:
+// a call whose context can end runs Token in a goroutine and stops waiting when the context ends. Later
+// calls wait for the running one, so a hung identity provider holds one goroutine, not one per call.
 type callerTokenSource struct {
 	ts oauth2.TokenSource
 

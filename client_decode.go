@@ -130,35 +130,29 @@ func isJSONNumber(b []byte) bool {
 // SetEscapeHTML(false): \" \\ \b \f \n \r \t, other control bytes as \u00xx, invalid UTF-8 as
 // \ufffd, U+2028 and U+2029 escaped.
 func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			if j := strings.IndexByte("\\\"\b\f\n\r\t", c); j >= 0 {
-				dst = append(dst, '\\', "\\\"bfnrt"[j])
-			} else {
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			}
-			i++
-			start = i
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		if r >= 0x20 && r != '"' && r != '\\' && r != '\u2028' && r != '\u2029' &&
+			(r != utf8.RuneError || size > 1) {
+			i += size
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(append(dst, s[start:i]...), `\ufffd`...)
-			start = i + size
-		case r == '\u2028' || r == '\u2029':
-			dst = append(append(dst, s[start:i]...), '\\', 'u', '2', '0', '2', hex[r&0xF])
-			start = i + size
+		dst = append(dst, s[start:i]...)
+		switch j := strings.IndexRune("\\\"\b\f\n\r\t", r); {
+		case j >= 0:
+			dst = append(dst, '\\', "\\\"bfnrt"[j])
+		case r == utf8.RuneError:
+			dst = append(dst, `\ufffd`...)
+		default: // the other control bytes, U+2028 and U+2029
+			dst = fmt.Appendf(dst, `\u%04x`, r)
 		}
 		i += size
+		start = i
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')

@@ -46,17 +46,15 @@ type attemptState struct {
 
 func newAttemptState(c *Client, cl *call, red *redactor, req *retryablehttp.Request) *attemptState {
 	st := &attemptState{c: c, call: cl, red: red, req: req}
-	// No Timeout here: the caller's is read per attempt by c.base. attemptState has no
-	// CloseIdleConnections, so retryablehttp's calls to hc.CloseIdleConnections after a failure do not
-	// empty the pool, nor close the idle connections of a transport the caller shares.
+	// No Timeout: c.base reads the caller's per attempt. st has no CloseIdleConnections, so the calls
+	// retryablehttp makes to it after a failure reach neither the SDK's pool nor a caller's transport.
 	st.hc = http.Client{Transport: st, CheckRedirect: noRedirect}
 	st.rc = retryablehttp.Client{
 		HTTPClient:   &st.hc,
 		Logger:       nil, // it would print URLs with tokens; the pipeline logs redacted lines itself
 		RetryWaitMin: c.retry.MinWait,
 		RetryWaitMax: c.retry.MaxWait,
-		// A ceiling checkRetry never reaches: it counts the policy's retries itself, and adds at
-		// most one token refetch and one resend.
+		// Never reached: checkRetry counts the policy's retries, and at most one refetch and one resend.
 		RetryMax:   c.retry.MaxRetries + 2,
 		CheckRetry: st.checkRetry,
 		Backoff:    st.backoff,

@@ -67,8 +67,6 @@ func newBaseTransport(caller *http.Client, t TransportTimeouts) *baseTransport {
 	}}
 }
 
-var errNoTransport = errors.New("http.DefaultTransport is nil")
-
 // pick returns the transport for one attempt, and whether it is the caller's (WithHTTPClient's).
 func (b *baseTransport) pick() (rt http.RoundTripper, callers bool) {
 	if b.caller != nil {
@@ -176,6 +174,7 @@ func (b *baseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 var (
+	errNoTransport    = errors.New("http.DefaultTransport is nil")
 	errAttemptTimeout = errors.New("http.Client.Timeout of the attempt exceeded")
 	errBodyTimeout    = errors.New("TransportTimeouts.ResponseBody exceeded")
 )

@@ -29,8 +29,7 @@ func checkText(field, v string) error {
 	return nil
 }
 
-// checkResource is the rule for a resource, which may be an MRSS document: XML white space (tab, LF,
-// CR) is allowed, every other control character is not.
+// checkResource is the rule for a resource (an MRSS document, maybe): XML white space is allowed.
 func checkResource(field, v string) error {
 	for i := 0; i < len(v); i++ {
 		if c := v[i]; (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f {
@@ -50,8 +49,7 @@ func checkTexts(fieldValues ...string) error {
 	return nil
 }
 
-// requireText checks a required value: present, not only white space (a blank value is as missing
-// as an empty one), and free of control characters.
+// requireText checks a required value: not blank (as missing as empty), free of control characters.
 func requireText(field, v string) error {
 	if isBlank(v) {
 		return invalid(field, "empty")

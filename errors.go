@@ -88,9 +88,8 @@ type rawReply struct {
 	body   []byte
 }
 
-// RawBody returns the body of the reply the error came from, exactly as the server sent it: NOT
-// scrubbed (it holds whatever the server echoed, secrets included), at most the 4 MiB the pipeline
-// reads. nil for an error that came from no reply.
+// RawBody returns the body of the reply the error came from as the server sent it, NOT scrubbed (it
+// holds whatever the server echoed, secrets included), at most 4 MiB; nil for an error without one.
 func (r serverReply) RawBody() []byte { return r.reply().body }
 
 // RawHeader returns the header of the reply the error came from, exactly as the server sent it (NOT
@@ -249,18 +248,16 @@ type passXMLError struct {
 // decodePassError turns a non-answer reply from Adobe Pass REST API v2 or DCR into a *PassError. It
 // never fails: a body it cannot read leaves only HTTPStatus (and RetryAfter, Location) set. Only the
 // v1 decoder reads XML, so that a program that never calls v1 links no XML decoder.
-func decodePassError(r *response) error { return decodeAdobeError(r, nil) }
+func decodePassError(r *response) error { return decodeAdobeError(r, "", nil) }
 
 // decodeClientlessError is decodePassError for the legacy REST API v1, which may also answer with XML.
 func decodeClientlessError(r *response) error {
-	e := decodeAdobeError(r, (*PassError).fillFromXML)
-	e.Service = svcClientless.String()
-	return e
+	return decodeAdobeError(r, svcClientless.String(), (*PassError).fillFromXML)
 }
 
 // decodeAdobeError reads a JSON error body, or with fromXML an XML one.
-func decodeAdobeError(r *response, fromXML func(*PassError, []byte)) *PassError {
-	e := &PassError{HTTPStatus: r.StatusCode, Location: redirectLocation(r)}
+func decodeAdobeError(r *response, service string, fromXML func(*PassError, []byte)) *PassError {
+	e := &PassError{HTTPStatus: r.StatusCode, Location: redirectLocation(r), Service: service}
 	e.RetryAfter, _ = parseRetryAfter(r.Header.Get("Retry-After"), time.Now())
 	body := trimBOM(r.Body)
 	switch {

@@ -125,12 +125,10 @@ func isSecretName(name string) bool {
 // minSecretLen: shorter values cannot be told apart from ordinary text. A value the client holds, and
 // so scrubs from every call's texts, must be longer (minHeldLen): a credential or a token is.
 const (
-	minSecretLen = 3
-	minHeldLen   = 8
+	minSecretLen   = 3
+	minHeldLen     = 8
+	maxHeldSecrets = 64 // the secrets a client holds for scrubbing, the most recent kept
 )
-
-// maxHeldSecrets bounds the secrets a client holds for scrubbing (the most recent ones are kept).
-const maxHeldSecrets = 64
 
 // heldSecrets are the secrets a Client holds beyond one call, which every call's redactor matches too:
 // its credentials, the secrets of its token and registration calls, every Pass bearer it sent and the
