@@ -134,13 +134,16 @@ func appendJSONString(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		r, size := rune(s[i]), 1
+		if r >= 0x20 && r < utf8.RuneSelf && r != '"' && r != '\\' {
+			i++
+			continue
+		}
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(s[i:])
-		}
-		if r >= 0x20 && r != '"' && r != '\\' && r != '\u2028' && r != '\u2029' &&
-			(r != utf8.RuneError || size > 1) {
-			i += size
-			continue
+			if r != '\u2028' && r != '\u2029' && (r != utf8.RuneError || size > 1) {
+				i += size
+				continue
+			}
 		}
 		dst = append(dst, s[start:i]...)
 		switch j := strings.IndexRune("\\\"\b\f\n\r\t", r); {
