@@ -325,8 +325,7 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, red *redactor) 
 	return st.resp, nil
 }
 
-// requestError maps a failure to get a reply. A token fetch that failed with a typed error (say
-// invalid_client) is returned as that error.
+// requestError maps a failure to get a reply; a token fetch's typed error (invalid_client) is returned.
 func (c *Client) requestError(ctx context.Context, cl *call, u *url.URL, red *redactor, err error) error {
 	var ae *authError
 	if errors.As(err, &ae) {
@@ -377,8 +376,7 @@ func readBody(body io.ReadCloser, contentLength int64) ([]byte, error) {
 	return b, nil
 }
 
-// authError marks a failure to authorise an attempt (a token fetch that already went through its own
-// pipeline and retries), so that it is not retried again.
+// authError marks a failed authorisation (a token fetch, retried in its own pipeline): not retried again.
 type authError struct{ err error }
 
 func (e *authError) Error() string { return "authorisation: " + e.err.Error() }
@@ -390,8 +388,7 @@ type tokenContexter interface {
 	tokenContext(ctx context.Context) (*oauth2.Token, error)
 }
 
-// tokenInvalidator is implemented by token sources that can drop a token the server rejected. Only that
-// token is dropped: when many calls are rejected with it at once, one refetch serves them all.
+// tokenInvalidator drops a rejected token, only that one: calls rejected with it at once share a refetch.
 type tokenInvalidator interface{ invalidate(rejected string) }
 
 // callerTokenSource wraps a caller's token source (WithPassTokenSource), whose Token takes no context:

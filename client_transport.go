@@ -168,8 +168,7 @@ func (b *baseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if bodyLimit > 0 {
 		tb.body = time.AfterFunc(bodyLimit, func() { cancel(errBodyTimeout) })
 	}
-	tb.ReadCloser = resp.Body
-	resp.Body = tb
+	tb.ReadCloser, resp.Body = resp.Body, tb
 	return resp, nil
 }
 
@@ -210,9 +209,8 @@ func (b *timedBody) Read(p []byte) (int, error) {
 }
 
 func (b *timedBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.stop()
-	return err
+	defer b.stop()
+	return b.ReadCloser.Close()
 }
 
 func (b *timedBody) stop() {
