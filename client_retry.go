@@ -121,10 +121,9 @@ func (st *attemptState) checkRetry(ctx context.Context, resp *http.Response, err
 	cl := st.call
 	st.free = false
 	switch {
-	case err != nil:
-		if !retryableError(err, cl.idempotent()) {
-			return false, nil
-		}
+	case err != nil && !retryableError(err, cl.idempotent()):
+		return false, nil
+	case err != nil: // a retryable error; the cases without a return draw on MaxRetries below
 	case resp.StatusCode == http.StatusUnauthorized && st.refetch():
 		st.refetched, st.free = true, true
 		return true, nil
