@@ -11,9 +11,8 @@ import (
 	"unicode/utf8"
 )
 
-// The vendors' replies are loose about JSON types: a number arrives as a string, a flag as "true", a
-// message as an object. These readers accept what they send; a value they cannot read is an error
-// (a *DecodeError at the pipeline), never a panic.
+// The vendors' replies are loose about JSON types (a number as a string, a flag as "true", a message
+// as an object): these readers accept it; what they cannot read is an error, never a panic.
 
 // unmarshalTextOrString reads a checked JSON value, bare (1601114932000, true) or a string
 // ("1601114932000", "true"), through u's text form; null reads as empty text.

@@ -110,10 +110,9 @@ func (st *attemptState) readReply(r *http.Response) error {
 //   - the family's resend (WebAPI 400/1015), once, decided on the body readReply read.
 //
 // The first two draw on RetryPolicy.MaxRetries and wait a backoff; a refetch or a resend does neither.
-// The resend can read the body because retryablehttp drains and closes a reply before its Backoff,
-// and runs the handler only on a reply the first call did not retry: here the first call says no (400
-// and 200 are not retried for their status), the handler reads the body into st.resp, and the second
-// call decides on it; the drain then meets a closed body, and PrepareRetry re-signs the next attempt.
+// The resend can read the body: retryablehttp runs the handler only on a reply the first call did not
+// retry (400 and 200 are not retried for their status), so the handler reads the body into st.resp
+// and the second call decides on it; the drain before Backoff then reads nothing; PrepareRetry re-signs.
 func (st *attemptState) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
@@ -247,10 +246,12 @@ func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response, f
 // maxRetryAfter caps what parseRetryAfter returns; the retry policy's MaxWait caps it further.
 const maxRetryAfter = 24 * time.Hour
 
-// parseRetryAfter reads delay-seconds or an HTTP date (false for neither, "" included). A delay too
-// long for an int64 is a very long delay, so it is the cap, not a header to ignore.
+// parseRetryAfter reads delay-seconds or an HTTP date. A delay too long for an int64 is a very long
+// delay, so it is the cap, not a header to ignore.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
+	if v = strings.TrimSpace(v); v == "" { // the common case: no header, no failed parses to allocate
+		return 0, false
+	}
 	if secs, err := strconv.ParseInt(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
 		if secs < 0 {
 			return 0, false

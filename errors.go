@@ -39,10 +39,9 @@ var (
 )
 
 // Error texts are short and fixed in shape: "tvauth: <service> <operation>: HTTP <status> <code>:
-// <message>", the vendor's message scrubbed of every secret the client holds or the call sent and cut
-// to maxTextBytes. The pipeline scrubs and bounds the typed errors' text fields the same way, and
-// Error cuts each part again, so any value of these types reads in at most maxErrorText bytes. What
-// the server sent is kept, unscrubbed, behind RawBody and RawHeader.
+// <message>", the vendor's message and the typed errors' text fields scrubbed of every secret the
+// client holds or the call sent and cut to their bounds; Error cuts each part again, so any value
+// reads in at most maxErrorText bytes. RawBody and RawHeader keep what the server sent, unscrubbed.
 const (
 	maxErrorText = 512  // any Error() text
 	maxTextBytes = 200  // a free-text field: Message, Details, HelpURL, Trace, StatusText, Location, URL, a cause's text

@@ -225,9 +225,8 @@ func (r *redactor) scrub(s string) string {
 	return out
 }
 
-// text is s made fit for an error field: scrubbed, trimmed, and cut to at most limit bytes on a
-// character boundary (Error makes it one line). The scrub reads only as far as the field needs plus
-// the longest secret, so that a secret the cut crosses is replaced whole, never left in part.
+// text is s fit for an error field: scrubbed, trimmed and cut to limit bytes on a character boundary.
+// The scrub reads only as far as the cut plus the longest secret, so a secret it crosses goes whole.
 func (r *redactor) text(s string, limit int) string {
 	if r != nil && !r.holdsNone(s) {
 		lead := len(s) - len(strings.TrimLeft(s, " \t\r\n"))
@@ -285,6 +284,9 @@ func blankedURL(u *url.URL) string {
 
 // redactQuery blanks the values of secret-named pairs in a raw query or form body, keeping its order.
 func redactQuery(raw string) string {
+	if raw == "" { // no split to allocate
+		return raw
+	}
 	pairs := strings.Split(raw, "&")
 	for i, p := range pairs {
 		k, _, hasValue := strings.Cut(p, "=")
