@@ -7,18 +7,15 @@
 // matchable with errors.Is and errors.As, and redacts secrets from every log line and error string.
 //
 // Every secret of the API (a client secret, a software statement, a password, a token, a session key,
-// a SAML response, a media token …), in a field, a parameter or a result, is a Secret: it prints,
-// logs and marshals as REDACTED wherever fmt, slog (either handler) and encoding/json reach it, inside
-// any exported field, slice, map or pointer, so a value that holds one, logged by mistake, leaks
-// nothing, and the types that hold secrets need no masking methods of their own. string(s) reveals a
-// Secret; it is what the SDK sends. json.Unmarshal refuses the masked form (ErrMaskedSecret) rather
-// than read back a value that lost its secrets: store credentials, tokens and WebAPI sessions with
-// their MarshalUnmaskedJSON method (or a CredentialStore) and read them back with json.Unmarshal. An
-// AGS Parameter's value is a string, masked when its name looks secret (password, pin, token, …).
-// The Secret doc lists the few places fmt calls no method.
+// a SAML response, a media token …) is a Secret, which prints, logs and marshals as REDACTED wherever
+// fmt, slog (either handler) and encoding/json reach it, inside any exported field, slice, map or
+// pointer (the Secret doc lists the few exceptions); string(s) reveals it. json.Unmarshal refuses the
+// masked form (ErrMaskedSecret): store credentials, tokens and WebAPI sessions with their
+// MarshalUnmaskedJSON method (or a CredentialStore) and read them back with json.Unmarshal. An AGS
+// Parameter's value is masked when its name looks secret (password, pin, token, …).
 package tvauth
 
-// client.go: the Client, its services, and the one request pipeline every endpoint method runs (do, send).
+// client.go: the Client, its services, and the one request pipeline every endpoint method runs.
 
 import (
 	"context"
@@ -37,23 +34,20 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// Client is the SDK's entry point: one value per configuration, safe for concurrent use, with a
-// service field per API family.
+// Client is the SDK's entry point, safe for concurrent use, with a service field per API family.
 type Client struct {
 	Pass       *PassService       // Adobe Pass REST API v2 + Dynamic Client Registration
 	Clientless *ClientlessService // Adobe Pass legacy REST API v1 ("clientless")
 	WebAPI     *WebAPIService     // NINA WebAPI auth (AOL OpenAuth protocol)
 	AGS        *AGSService        // OpenTV Authentication Gateway Service
 
-	common service
-	cfg    *config
-	bases  [numServices]*url.URL // nil: not configured
-	// baseURLs are the bases' String forms, computed once: every call's URL starts with one.
-	baseURLs [numServices]string
-	// defaultDevice holds the header values of WithDevice's device, encoded on first use.
-	defaultDevice deviceHeaderCache
-	retry         RetryPolicy    // with defaults
-	base          *baseTransport // chooses the transport per attempt; owns the SDK's pooled connections
+	common        service
+	cfg           *config
+	bases         [numServices]*url.URL // nil: not configured
+	baseURLs      [numServices]string   // the bases' String forms, computed once
+	defaultDevice deviceHeaderCache     // WithDevice's header values, encoded on first use
+	retry         RetryPolicy           // with defaults
+	base          *baseTransport        // chooses the transport per attempt; owns the pooled connections
 	// known holds the credentials LoadOrRegister loaded, saved or registered (credstore.go).
 	known atomic.Pointer[knownCredentials]
 }
@@ -71,9 +65,8 @@ type (
 	AGSService service
 )
 
-// serviceID tells the pipeline which base URL and names a call uses. The error decoder is not chosen
-// by it but set on each call by the family's code (call.decodeError): a switch here would link every
-// family's decoders, encoding/xml included, into a program that uses one family.
+// serviceID picks a call's base URL and names. The error decoder is set per call (call.decodeError):
+// a switch here would link every family's decoders, encoding/xml included, into every program.
 type serviceID int
 
 const (
@@ -95,19 +88,17 @@ func (s serviceID) option() string { // the With… option of this service's bas
 // New builds a Client. It fails, naming the option, on a malformed base URL or a plain http:// URL to a
 // host other than loopback.
 //
-// The transport is chosen at every attempt, not once here, so a test suite may swap it before or
-// after New (httpmock.Activate, httpmock.ActivateNonDefault):
+// The transport is chosen at every attempt, so a test suite may swap it before or after New
+// (httpmock.Activate, httpmock.ActivateNonDefault):
 //   - With WithHTTPClient(hc) and a non-nil hc.Transport: hc.Transport as it is at that attempt.
-//   - Otherwise, while http.DefaultTransport is an *http.Transport (whichever: the one at New, or the
-//     one httpmock.DeactivateAndReset puts back): a private clone of it made for this client (its
-//     proxy, TLS and dialer kept), with up to 16 idle connections per host and the timeouts of
-//     WithTransportTimeouts. Client.CloseIdleConnections releases its connections.
-//   - Otherwise (http.DefaultTransport is of another type, httpmock's say): the current
-//     http.DefaultTransport as is, with its own timeouts.
+//   - Otherwise, while http.DefaultTransport is an *http.Transport (the one at New, or the one
+//     httpmock.DeactivateAndReset puts back): a private clone of it (proxy, TLS and dialer kept) with
+//     up to 16 idle connections per host and the timeouts of WithTransportTimeouts.
+//   - Otherwise (httpmock's transport, say): http.DefaultTransport as is, with its own timeouts.
 //
-// In the last two cases TransportTimeouts.ResponseBody (by default DefaultResponseBodyTimeout) bounds
-// the reading of each reply. hc.Timeout, when set, bounds each attempt (reading the body included) and
-// is read at every attempt too. The context bounds the whole call, retries included.
+// In the last two cases TransportTimeouts.ResponseBody bounds the reading of each reply. hc.Timeout,
+// when set, bounds each attempt (body included) and is read at every attempt too. The context bounds
+// the whole call, retries included.
 func New(opts ...Option) (*Client, error) {
 	cfg := defaultConfig()
 	for _, opt := range opts {
@@ -118,7 +109,8 @@ func New(opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	c := &Client{cfg: cfg}
+	c := &Client{cfg: cfg, base: newBaseTransport(cfg.httpClient, cfg.timeouts),
+		retry: cfg.retry.withDefaults()}
 	raw := [numServices]string{cfg.passURL, cfg.clientlessURL, cfg.webapiURL, cfg.agsURL}
 	for s := serviceID(0); s < numServices; s++ {
 		if raw[s] == "" && s == svcAGS {
@@ -128,24 +120,19 @@ func New(opts ...Option) (*Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.bases[s] = u
-		c.baseURLs[s] = u.String()
+		c.bases[s], c.baseURLs[s] = u, u.String()
 	}
 	if cfg.device != nil {
 		if _, err := cfg.device.Info.Encode(); err != nil {
 			return nil, invalid("WithDevice", "%v", err)
 		}
 	}
-
-	c.base = newBaseTransport(cfg.httpClient, cfg.timeouts)
-	c.retry = cfg.retry.withDefaults()
 	c.common.client = c
 	c.Pass = (*PassService)(&c.common)
 	c.Clientless = (*ClientlessService)(&c.common)
 	c.WebAPI = (*WebAPIService)(&c.common)
 	c.AGS = (*AGSService)(&c.common)
-	// The options leave functions rather than values here, so that a program that uses neither links
-	// no DCR registration, credential store or token cache code through New.
+	// Functions, not values, so that a program that uses neither links no DCR, store or cache code.
 	if cfg.passStoreTS != nil && cfg.passTS == nil {
 		cfg.passTS = cfg.passStoreTS(c.Pass)
 	}
@@ -158,14 +145,14 @@ func New(opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// CloseIdleConnections closes the idle keep-alive connections of the transport the SDK built for this
-// client (see New); connections in use are left alone, and the client stays usable: a later call dials
-// again. Calling it is optional, as with http.Client.CloseIdleConnections: idle connections also close
-// after the transport's idle timeout (90 s). It is useful when a program makes many short-lived
-// clients. A transport the caller supplied (WithHTTPClient's, or a replaced http.DefaultTransport) is
-// not touched: call its own CloseIdleConnections.
+// CloseIdleConnections closes the idle connections of the transport the SDK built for this client (see
+// New), not those in use; a later call dials again. It is optional (idle ones close after 90 s) and
+// useful to a program that makes many short-lived clients. A transport the caller supplied
+// (WithHTTPClient's, a replaced http.DefaultTransport) is not touched: call its CloseIdleConnections.
 func (c *Client) CloseIdleConnections() {
-	c.base.closeIdle()
+	if o := c.base.own.Load(); o != nil {
+		o.t.CloseIdleConnections()
+	}
 }
 
 type authMode int // how an attempt is authorised
@@ -178,8 +165,7 @@ const (
 // call describes one endpoint invocation on the wire. Endpoint methods build one and hand it to do.
 type call struct {
 	service serviceID
-	// op names the operation in errors (and to observers): "family.operation" in the vendor's spelling,
-	// "pass.logout", "webapi.clientLogin", "ags.subsequentSignOn".
+	// op names the operation in errors and to observers, in the vendor's spelling: "pass.logout".
 	op       string
 	method   string
 	path     string // escaped, appended to the service root; build it with pathf
@@ -189,24 +175,20 @@ type call struct {
 	body     []byte // sent as is; Content-Type goes in header
 	auth     authMode
 	secrets  []string // values to scrub from logs and errors (header values of secret names are added)
-	// hold: the secrets are the client's credentials or tokens (a client secret, a software statement,
-	// an AGS refresh token): the client holds them, and later calls scrub them too.
-	hold bool
-	// answers are the statuses decoded as a result; nil means any 2xx.
-	answers []int
+	// hold: the secrets are credentials or tokens the client holds, which later calls scrub too.
+	hold    bool
+	answers []int // the statuses decoded as a result; nil means any 2xx
 	// decode reads an answer. A typed error it returns is passed on; any other becomes a *DecodeError.
 	decode func(*response) error
-	// decodeError maps a non-answer to the family's typed error (decodePassError,
-	// decodeClientlessError, the WebAPI and AGS decoders); the family's code sets it on every call.
+	// decodeError maps a non-answer to the family's typed error; the family's code sets it on every call.
 	decodeError func(*response) error
 	// throttleFloor is the least wait after a 429 without Retry-After (Adobe: 1 s), capped by MaxWait.
 	throttleFloor time.Duration
-	// sign signs the call again before every retry: the query (GET) or form body (POST) to send, and
-	// the signature to scrub (WebAPI). The first attempt carries what the call was built with.
+	// sign re-signs the call before every retry (WebAPI): the query (GET) or form body (POST) to send,
+	// and the signature to scrub. The first attempt carries what the call was built with.
 	sign func() (wire, sig string)
-	// resend reads a reply that is not retried for its status and says whether to send the call once
-	// more, re-signed (WebAPI 400/1015 "invalid ts", after resynchronising the clock). It must not
-	// keep r's body beyond the call.
+	// resend says, of a reply not retried for its status, whether to send the call once more re-signed
+	// (WebAPI 400/1015 "invalid ts", after resynchronising the clock); it must not keep r's body.
 	resend func(r *response) bool
 }
 
@@ -235,8 +217,7 @@ func (c *Client) do(ctx context.Context, cl *call) (resp *response, err error) {
 	if ctx == nil {
 		return nil, invalid("ctx", "nil context")
 	}
-	// "Not configured" was checked by the endpoint method (requireConfigured), before it validated
-	// its input: every call reaching here has its base URL and, for authPassBearer, a token source.
+	// requireConfigured, in the endpoint method, saw the base URL (and the token source) set.
 	red := &redactor{held: c.cfg.held, done: ctx.Done()}
 	red.add(cl.secrets...)
 	if cl.hold {
@@ -272,20 +253,27 @@ func (c *Client) do(ctx context.Context, cl *call) (resp *response, err error) {
 	}
 	resp.Base = c.bases[cl.service]
 
-	if isAnswer(cl.answers, resp.StatusCode) {
-		if cl.decode == nil {
+	var cause error
+	answer := slices.Contains(cl.answers, resp.StatusCode) || // nil answers: any 2xx
+		cl.answers == nil && resp.StatusCode >= 200 && resp.StatusCode < 300
+	switch {
+	case answer && cl.decode == nil:
+		return resp, nil
+	case answer:
+		if cause = cl.decode(resp); cause == nil {
 			return resp, nil
 		}
-		if err := cl.decode(resp); err != nil {
-			return resp, c.decodeFailure(cl, resp, red, err)
+		var ve *ValidationError
+		if _, typed := cause.(scrubber); typed || errors.As(cause, &ve) {
+			return resp, red.finishError(cause, cl, resp)
 		}
-		return resp, nil
+	case cl.decodeError != nil:
+		return resp, red.finishError(cl.decodeError(resp), cl, resp)
+	default: // a call built without its family's decoder; the fault matrix catches it
+		cause = errors.New("unexpected HTTP status")
 	}
-	if cl.decodeError == nil { // a call built without its family's decoder; the fault matrix catches it
-		return resp, red.finishError(&DecodeError{Service: cl.service.String(), HTTPStatus: resp.StatusCode,
-			ContentType: replyMediaType(resp), Err: errors.New("unexpected HTTP status")}, cl, resp)
-	}
-	return resp, red.finishError(cl.decodeError(resp), cl, resp)
+	return resp, red.finishError(&DecodeError{Service: cl.service.String(), HTTPStatus: resp.StatusCode,
+		ContentType: replyMediaType(resp), Err: cause}, cl, resp)
 }
 
 // send runs cl through the pipeline and decodes its answer with decode: the one shape of every
@@ -300,23 +288,8 @@ func send[T any](ctx context.Context, c *Client, cl *call, decode func(*response
 	return out, nil
 }
 
-func isAnswer(answers []int, status int) bool {
-	if answers == nil {
-		return status >= 200 && status < 300
-	}
-	return slices.Contains(answers, status)
-}
-
-func (c *Client) decodeFailure(cl *call, resp *response, red *redactor, err error) error {
-	var ve *ValidationError
-	if _, typed := err.(scrubber); !typed && !errors.As(err, &ve) {
-		err = &DecodeError{Service: cl.service.String(), HTTPStatus: resp.StatusCode, ContentType: replyMediaType(resp), Err: err}
-	}
-	return red.finishError(err, cl, resp)
-}
-
 // send runs one call through retryablehttp's loop, the only retry loop, and returns the reply with
-// its body read. The loop's hooks are methods of the call's own attemptState (client_retry.go), bound here.
+// its body read. The loop's hooks are methods of the call's attemptState (client_retry.go).
 func (c *Client) send(ctx context.Context, cl *call, u *url.URL, red *redactor) (*response, error) {
 	// The call's header becomes the request's: the call is built for this one request, and nothing
 	// below writes into a value slice (a retry that changes a header copies the map first).
@@ -343,19 +316,16 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, red *redactor) 
 	if err := st.authorise(hreq, false); err != nil {
 		return nil, c.requestError(ctx, cl, u, red, err)
 	}
-	// A reply that comes back with an error was read by st.readReply or drained by the loop: its body
-	// is closed.
+	// Do succeeds only after readReply read the reply (checkRetry counts the retries itself); a reply
+	// that comes back with an error was read by readReply or drained by the loop: its body is closed.
 	if _, err := st.rc.Do(req); err != nil {
 		return nil, c.requestError(ctx, cl, u, red, err)
 	}
-	// Do succeeds only after the response handler read this reply (client_retry.go: checkRetry counts the
-	// retries itself, so the loop never stops on a retryable reply it did not read).
 	c.cfg.held.add(st.bearer) // the client holds the Pass bearer it sent: every call scrubs it
 	return st.resp, nil
 }
 
-// requestError maps a failure to get a reply. A token fetch that failed with a typed error (say
-// invalid_client) is returned as that error.
+// requestError maps a failure to get a reply; a token fetch's typed error (invalid_client) is returned.
 func (c *Client) requestError(ctx context.Context, cl *call, u *url.URL, red *redactor, err error) error {
 	var ae *authError
 	if errors.As(err, &ae) {
@@ -406,34 +376,24 @@ func readBody(body io.ReadCloser, contentLength int64) ([]byte, error) {
 	return b, nil
 }
 
-// authError marks a failure to authorise an attempt (a token fetch that already went through its own
-// pipeline and retries), so that it is not retried again.
+// authError marks a failed authorisation (a token fetch, retried in its own pipeline): not retried again.
 type authError struct{ err error }
 
 func (e *authError) Error() string { return "authorisation: " + e.err.Error() }
 func (e *authError) Unwrap() error { return e.err }
 
-// tokenContexter is implemented by the SDK's own token sources: a fetch honours the calling request's
-// context, though oauth2.TokenSource.Token takes none.
+// tokenContexter: the SDK's own token sources, and callerTokenSource around any other (New), fetch
+// with the calling request's context, though oauth2.TokenSource.Token takes none.
 type tokenContexter interface {
 	tokenContext(ctx context.Context) (*oauth2.Token, error)
 }
 
-// tokenInvalidator is implemented by token sources that can drop a token the server rejected. Only that
-// token is dropped: when many calls are rejected with it at once, one refetch serves them all.
+// tokenInvalidator drops a rejected token, only that one: calls rejected with it at once share a refetch.
 type tokenInvalidator interface{ invalidate(rejected string) }
 
-func tokenWithContext(ctx context.Context, ts oauth2.TokenSource) (*oauth2.Token, error) {
-	if tc, ok := ts.(tokenContexter); ok {
-		return tc.tokenContext(ctx)
-	}
-	return ts.Token()
-}
-
-// callerTokenSource is a token source of the caller's (WithPassTokenSource), whose Token takes no
-// context. A call whose context can end runs Token in a goroutine and stops waiting when the context
-// ends; calls that come while one runs wait for that one, so a hung identity provider holds one
-// goroutine, not one per abandoned call. A panic in Token reaches the calls waiting for it.
+// callerTokenSource wraps a caller's token source (WithPassTokenSource), whose Token takes no context:
+// a call whose context can end runs Token in a goroutine and stops waiting when the context ends. Later
+// calls wait for the running one, so a hung identity provider holds one goroutine, not one per call.
 type callerTokenSource struct {
 	ts oauth2.TokenSource
 
@@ -442,10 +402,8 @@ type callerTokenSource struct {
 }
 
 type callerFetch struct {
-	done     chan struct{} // closed when Token returned or panicked
-	tok      *oauth2.Token
-	err      error
-	panicked any
+	done  chan struct{}                 // closed when Token returned or panicked
+	token func() (*oauth2.Token, error) // sync.OnceValues: Token's results, or its panic again
 }
 
 func (s *callerTokenSource) Token() (*oauth2.Token, error) { return s.ts.Token() }
@@ -460,38 +418,30 @@ func (s *callerTokenSource) tokenContext(ctx context.Context) (*oauth2.Token, er
 	s.mu.Lock()
 	f := s.running
 	if f == nil {
-		f = &callerFetch{done: make(chan struct{})}
+		f = &callerFetch{done: make(chan struct{}), token: sync.OnceValues(s.ts.Token)}
 		s.running = f
-		go s.fetch(f)
+		go func() {
+			defer func() {
+				_ = recover() // f.token panics again in the calls waiting for it
+				s.mu.Lock()
+				s.running = nil
+				s.mu.Unlock()
+				close(f.done)
+			}()
+			_, _ = f.token()
+		}()
 	}
 	s.mu.Unlock()
 	select {
 	case <-f.done:
-		if f.panicked != nil {
-			panic(f.panicked)
-		}
-		return f.tok, f.err
+		return f.token()
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 }
 
-func (s *callerTokenSource) fetch(f *callerFetch) {
-	defer func() {
-		if v := recover(); v != nil {
-			f.panicked = v
-		}
-		s.mu.Lock()
-		s.running = nil
-		s.mu.Unlock()
-		close(f.done)
-	}()
-	f.tok, f.err = s.ts.Token()
-}
-
 // A route is a call's escaped path and its template, the path with its ids as {names}
-// ("/api/v2/{serviceProvider}/logout/{mvpd}"): observers get the template, which does not grow
-// with the ids.
+// ("/api/v2/{serviceProvider}/logout/{mvpd}"), which observers get: it does not grow with the ids.
 type route struct{ path, template string }
 
 // pathf builds a route: each {name} of template is one path segment, escaped once.
@@ -539,11 +489,10 @@ func requireAbsoluteURL(field, v string) error {
 	if plainAbsoluteURL(v) {
 		return nil
 	}
-	u, err := url.Parse(v)
-	if err != nil {
+	switch u, err := url.Parse(v); {
+	case err != nil:
 		return invalid(field, "malformed URL")
-	}
-	if u.Scheme == "" || u.Host == "" {
+	case u.Scheme == "" || u.Host == "":
 		return invalid(field, "%q is not an absolute URL", v)
 	}
 	return nil

@@ -11,22 +11,17 @@ import (
 	"unicode/utf8"
 )
 
-// The vendors' replies are loose about JSON types: a number arrives as a string, a flag as "true", a
-// message as an object. These readers accept what they send; a value they cannot read is an error
-// (a *DecodeError at the pipeline), never a panic.
+// The vendors' replies are loose about JSON types (a number as a string, a flag as "true", a message
+// as an object): these readers accept it; what they cannot read is an error, never a panic.
 
-// unmarshalTextOrString reads a JSON value that arrives bare (1601114932000, true) or as a string
-// ("1601114932000", "true") through u's text form; null reads as empty text.
+// unmarshalTextOrString reads a checked JSON value, bare (1601114932000, true) or a string
+// ("1601114932000", "true"), through u's text form; null reads as empty text.
 func unmarshalTextOrString(b []byte, u encoding.TextUnmarshaler) error {
 	b = bytes.TrimSpace(b)
-	switch {
-	case string(b) == "null":
+	if string(b) == "null" {
 		return u.UnmarshalText(nil)
-	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
+	}
+	if s, ok := plainJSONString(b); ok {
 		return u.UnmarshalText([]byte(s))
 	}
 	return u.UnmarshalText(b)
@@ -39,12 +34,9 @@ type flexBool bool
 func (v *flexBool) UnmarshalJSON(b []byte) error { return unmarshalTextOrString(b, v) }
 
 func (v *flexBool) UnmarshalText(b []byte) error {
-	if len(bytes.TrimSpace(b)) == 0 {
-		*v = false
-		return nil
-	}
-	p, err := strconv.ParseBool(strings.TrimSpace(string(b)))
-	if err != nil {
+	s := strings.TrimSpace(string(b))
+	p, err := strconv.ParseBool(s) // "" is false
+	if err != nil && s != "" {
 		return fmt.Errorf("boolean (%s): %w", valueShape(string(b)), strconv.ErrSyntax)
 	}
 	*v = flexBool(p)
@@ -90,16 +82,14 @@ func trimBOM(b []byte) []byte {
 // as an empty object it would pass for "no profiles", "no decisions" or "nothing to do".
 var errNullReply = errors.New("reply is null, not the documented object")
 
-// isJSONNull reports whether a reply body is the JSON literal null.
 func isJSONNull(body []byte) bool {
 	return string(bytes.TrimRight(trimBOM(body), " \t\r\n")) == "null"
 }
 
-// jsonValue is one value of the JSON document being decoded, like json.RawMessage but not copied: it
-// points into the document, so a decoder reads it before returning and never keeps it.
+// jsonValue is one value of the JSON document being decoded, like json.RawMessage but not copied
+// (json hands UnmarshalJSON a slice of its input): a decoder reads it before returning.
 type jsonValue []byte
 
-// UnmarshalJSON keeps b itself (json.Unmarshal hands over a slice of its input, already validated).
 func (v *jsonValue) UnmarshalJSON(b []byte) error {
 	*v = b
 	return nil
@@ -139,35 +129,32 @@ func isJSONNumber(b []byte) bool {
 // SetEscapeHTML(false): \" \\ \b \f \n \r \t, other control bytes as \u00xx, invalid UTF-8 as
 // \ufffd, U+2028 and U+2029 escaped.
 func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			if j := strings.IndexByte("\\\"\b\f\n\r\t", c); j >= 0 {
-				dst = append(dst, '\\', "\\\"bfnrt"[j])
-			} else {
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			}
+		r, size := rune(s[i]), 1
+		if r >= 0x20 && r < utf8.RuneSelf && r != '"' && r != '\\' {
 			i++
-			start = i
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(append(dst, s[start:i]...), `\ufffd`...)
-			start = i + size
-		case r == '\u2028' || r == '\u2029':
-			dst = append(append(dst, s[start:i]...), '\\', 'u', '2', '0', '2', hex[r&0xF])
-			start = i + size
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+			if r != '\u2028' && r != '\u2029' && (r != utf8.RuneError || size > 1) {
+				i += size
+				continue
+			}
+		}
+		dst = append(dst, s[start:i]...)
+		switch j := strings.IndexRune("\\\"\b\f\n\r\t", r); {
+		case j >= 0:
+			dst = append(dst, '\\', "\\\"bfnrt"[j])
+		case r == utf8.RuneError:
+			dst = append(dst, `\ufffd`...)
+		default: // the other control bytes, U+2028 and U+2029
+			dst = fmt.Appendf(dst, `\u%04x`, r)
 		}
 		i += size
+		start = i
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')

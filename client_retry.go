@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -21,10 +22,9 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// attemptState is one call in retryablehttp's loop. The loop's hooks (CheckRetry, Backoff,
-// PrepareRetry, the response handler and the transport under http.Client) are its methods, bound to a
-// retryablehttp.Client made for the call, so that no hook reaches per-call state through the context.
-// They all run on the goroutine that called Do, one after the other.
+// attemptState is one call in retryablehttp's loop. Its methods are the loop's hooks (CheckRetry,
+// Backoff, PrepareRetry, the response handler, the transport), bound to the call's own
+// retryablehttp.Client: none reads per-call state from the context; all run in turn on Do's goroutine.
 type attemptState struct {
 	c    *Client
 	call *call
@@ -46,22 +46,20 @@ type attemptState struct {
 
 func newAttemptState(c *Client, cl *call, red *redactor, req *retryablehttp.Request) *attemptState {
 	st := &attemptState{c: c, call: cl, red: red, req: req}
-	// No Timeout here: the caller's is read per attempt by c.base. attemptState has no
-	// CloseIdleConnections, so retryablehttp's calls to hc.CloseIdleConnections after a failure do not
-	// empty the pool, nor close the idle connections of a transport the caller shares.
+	// No Timeout: c.base reads the caller's per attempt. st has no CloseIdleConnections, so the calls
+	// retryablehttp makes to it after a failure reach neither the SDK's pool nor a caller's transport.
 	st.hc = http.Client{Transport: st, CheckRedirect: noRedirect}
-	p := c.retry
 	st.rc = retryablehttp.Client{
 		HTTPClient:   &st.hc,
 		Logger:       nil, // it would print URLs with tokens; the pipeline logs redacted lines itself
-		RetryWaitMin: p.MinWait,
-		RetryWaitMax: p.MaxWait,
-		// A ceiling checkRetry never reaches: it counts the policy's retries itself, and adds at
-		// most one token refetch and one resend.
-		RetryMax:     p.MaxRetries + 2,
-		CheckRetry:   st.checkRetry,
-		Backoff:      st.backoff,
-		PrepareRetry: st.prepareRetry,
+		RetryWaitMin: c.retry.MinWait,
+		RetryWaitMax: c.retry.MaxWait,
+		// Never reached: checkRetry counts the policy's retries, and at most one refetch and one resend.
+		RetryMax:   c.retry.MaxRetries + 2,
+		CheckRetry: st.checkRetry,
+		Backoff:    st.backoff,
+		// Run after the backoff on the copy of the request the next attempt sends.
+		PrepareRetry: func(r *http.Request) error { return st.authorise(r, true) },
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
 	if c.cfg.observer != nil {
@@ -75,21 +73,18 @@ func newAttemptState(c *Client, cl *call, red *redactor, req *retryablehttp.Requ
 // headers to MVPD pages and fetch pages the caller never asked for.
 func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-// RoundTrip sends one attempt through the transport the client chose for it, and logs one redacted
-// line.
+// RoundTrip sends one attempt through the transport the client chose for it, and logs one redacted line.
 func (st *attemptState) RoundTrip(req *http.Request) (*http.Response, error) {
 	st.attempt++
 	st.resp = nil
-	if st.c.cfg.observer != nil {
-		st.start = time.Now()
-	}
-	log := st.c.cfg.logAttempt
-	if log == nil {
+	if st.c.cfg.observer == nil && st.c.cfg.logAttempt == nil {
 		return st.c.base.RoundTrip(req)
 	}
-	start := time.Now()
+	st.start = time.Now()
 	resp, err := st.c.base.RoundTrip(req)
-	log(req.Context(), st, req, resp, err, time.Since(start))
+	if log := st.c.cfg.logAttempt; log != nil {
+		log(req.Context(), st, req, resp, err, time.Since(st.start))
+	}
 	return resp, err
 }
 
@@ -107,21 +102,17 @@ func (st *attemptState) readReply(r *http.Response) error {
 
 // checkRetry is the retry policy. retryablehttp calls it after every attempt and, when it said no and
 // the attempt got a reply, once more after readReply read the body (err is then the read's error).
-//
-// The reasons to send a call again:
-//   - a network error: on an idempotent call, or on any call when the dial failed (no byte of the
-//     request reached the server);
+// A call is sent again on:
+//   - a network error: on an idempotent call, or on any call when the dial failed (retryableError);
 //   - 429 and 503 on any call, other 5xx but 501 on an idempotent one;
 //   - a 401 to a Pass bearer the client's own token source fetched: that token is dropped (only that
 //     one: calls rejected with it at once share one refetch) and the call is sent once more;
 //   - the family's resend (WebAPI 400/1015), once, decided on the body readReply read.
 //
 // The first two draw on RetryPolicy.MaxRetries and wait a backoff; a refetch or a resend does neither.
-// Why the resend can read the body: retryablehttp drains and closes a reply before its Backoff, and
-// for a retry decided on the first call it never runs the handler, so a body is never available to a
-// retry hook there. Here the first call says no (400 and 200 are not retried for their status), the
-// handler reads the whole body into st.resp, and the second call decides on it; the drain that
-// follows meets a closed body and reads nothing, and PrepareRetry re-signs the next attempt.
+// The resend can read the body: retryablehttp runs the handler only on a reply the first call did not
+// retry (400 and 200 are not retried for their status), so the handler reads the body into st.resp
+// and the second call decides on it; the drain before Backoff then reads nothing; PrepareRetry re-signs.
 func (st *attemptState) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
@@ -129,14 +120,14 @@ func (st *attemptState) checkRetry(ctx context.Context, resp *http.Response, err
 	cl := st.call
 	st.free = false
 	switch {
-	case err != nil:
-		if !retryableError(err, cl.idempotent()) {
-			return false, nil
-		}
+	case err != nil && !retryableError(err, cl.idempotent()):
+		return false, nil
+	case err != nil: // a retryable error; the cases without a return draw on MaxRetries below
 	case resp.StatusCode == http.StatusUnauthorized && st.refetch():
 		st.refetched, st.free = true, true
 		return true, nil
-	case retryableStatus(resp.StatusCode, cl.idempotent()):
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
+	case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented && cl.idempotent():
 	case st.resp != nil && cl.resend != nil && !st.resent && cl.resend(st.resp):
 		st.resent, st.free = true, true
 		return true, nil
@@ -150,31 +141,17 @@ func (st *attemptState) checkRetry(ctx context.Context, resp *http.Response, err
 	return true, nil
 }
 
-// refetch drops the Pass bearer a 401 rejected, if the client's own token source fetched it and the
-// call has not refetched yet.
+// refetch drops the Pass bearer a 401 rejected, once a call, if the client's token source fetched it.
 func (st *attemptState) refetch() bool {
-	if st.call.auth != authPassBearer || st.refetched || st.bearer == "" {
+	inv, ok := st.c.cfg.passTS.(tokenInvalidator)
+	if !ok || st.call.auth != authPassBearer || st.refetched || st.bearer == "" {
 		return false
 	}
-	inv, ok := st.c.cfg.passTS.(tokenInvalidator)
-	if ok {
-		inv.invalidate(st.bearer)
-	}
-	return ok
+	inv.invalidate(st.bearer)
+	return true
 }
 
-func retryableStatus(status int, idempotent bool) bool {
-	switch {
-	case status == http.StatusTooManyRequests, status == http.StatusServiceUnavailable:
-		return true
-	case status >= 500 && status != http.StatusNotImplemented:
-		return idempotent
-	}
-	return false
-}
-
-// backoff is retryablehttp's Backoff: none before a refetch or a resend, else the policy's wait for
-// this call's retry count.
+// backoff is retryablehttp's Backoff: none before a refetch or a resend, else the policy's wait.
 func (st *attemptState) backoff(minWait, maxWait time.Duration, _ int, resp *http.Response) time.Duration {
 	if st.free {
 		return 0
@@ -182,17 +159,13 @@ func (st *attemptState) backoff(minWait, maxWait time.Duration, _ int, resp *htt
 	return backoff(minWait, maxWait, st.retries-1, resp, st.call.throttleFloor)
 }
 
-// prepareRetry is retryablehttp's PrepareRetry, run after the backoff on the copy of the request the
-// next attempt sends.
-func (st *attemptState) prepareRetry(r *http.Request) error { return st.authorise(r, true) }
-
 // authorise readies an attempt: the Pass bearer from the token source (a token refreshed or dropped
 // since the last attempt is picked up) and, on a retry, the family's fresh signature. A failure is an
 // *authError, never retried: a token fetch went through its own pipeline and retries.
 func (st *attemptState) authorise(r *http.Request, retry bool) error {
 	cl := st.call
 	if cl.auth == authPassBearer {
-		tok, err := tokenWithContext(r.Context(), st.c.cfg.passTS)
+		tok, err := st.c.cfg.passTS.(tokenContexter).tokenContext(r.Context()) // see New
 		if err != nil {
 			return &authError{err}
 		}
@@ -204,11 +177,7 @@ func (st *attemptState) authorise(r *http.Request, retry bool) error {
 		if retry {
 			// retryablehttp's copy of the request shares its header map with the attempt before,
 			// which a transport may still hold.
-			h := make(http.Header, len(r.Header))
-			for k, v := range r.Header {
-				h[k] = v
-			}
-			r.Header = h
+			r.Header = maps.Clone(r.Header)
 		}
 		r.Header["Authorization"] = []string{"Bearer " + tok.AccessToken}
 	}
@@ -226,25 +195,19 @@ func (st *attemptState) authorise(r *http.Request, retry bool) error {
 	return nil
 }
 
-// retryableError: a network error on an idempotent call, or a failed dial on any call.
+// retryableError: a network error on an idempotent call, or a failed dial (no byte sent) on any call.
 func retryableError(err error, idempotent bool) bool {
 	var ue *url.Error
 	if errors.As(err, &ue) { // http.Client's wrapper is a net.Error whatever it wraps
 		err = ue.Err
 	}
-	return isDialError(err) || idempotent && isNetworkError(err)
-}
-
-// isDialError: the connection was never made, so no byte of the request reached the server.
-func isDialError(err error) bool {
 	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
+	return errors.As(err, &op) && op.Op == "dial" || idempotent && isNetworkError(err)
 }
 
 // isNetworkError: the connection failed, broke or timed out (a net.Error, a syscall error such as
-// ECONNRESET or EPIPE, a reply cut short or a connection closed before one), and not because the
-// server's certificate or TLS alert refused it. Anything else a transport returns (a mock's "no
-// responder", a bad URL, a reply too large) would fail the same way again.
+// ECONNRESET, a reply cut short), and not because a certificate or TLS alert refused it. Anything else
+// (a mock's "no responder", a bad URL, a reply too large) would fail the same way again.
 func isNetworkError(err error) bool {
 	var certErr *tls.CertificateVerificationError
 	var alert tls.AlertError
@@ -283,11 +246,10 @@ func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response, f
 // maxRetryAfter caps what parseRetryAfter returns; the retry policy's MaxWait caps it further.
 const maxRetryAfter = 24 * time.Hour
 
-// parseRetryAfter reads delay-seconds or an HTTP date. A delay too long for an int64 (more digits than
-// fit) is a very long delay, so it is the cap, not a header to ignore.
+// parseRetryAfter reads delay-seconds or an HTTP date. A delay too long for an int64 is a very long
+// delay, so it is the cap, not a header to ignore.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
+	if v = strings.TrimSpace(v); v == "" { // the common case: no header, no failed parses to allocate
 		return 0, false
 	}
 	if secs, err := strconv.ParseInt(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {

@@ -856,8 +856,8 @@ func (s countingStallSource) Token() (*oauth2.Token, error) {
 	return &oauth2.Token{AccessToken: "late-token", TokenType: "Bearer"}, nil
 }
 
-// tokenWithContext (client.go) starts a goroutine per call for a caller's token source and leaves
-// it behind when the call's context ends. While the source hangs (an IdP that never answers, a
+// A goroutine per call for a caller's token source (callerTokenSource, client.go) would be left
+// behind when the call's context ends. While the source hangs (an IdP that never answers, a
 // ReuseTokenSource queueing every caller behind the hung one), every call that gives up leaves one
 // more goroutine: an app retrying each second grows by 3600 goroutines an hour, each holding its
 // stack until the IdP answers. The calls have all returned here; one fetch in flight (waiters

@@ -4,6 +4,7 @@ package tvauth
 // timeouts of the transport the SDK builds itself, and how its idle connections are released.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -14,9 +15,8 @@ import (
 	"time"
 )
 
-// Timeouts of an attempt (see TransportTimeouts). They bound each phase of one attempt, so that a
-// call made with context.Background() cannot hang for ever on a black-holed, stalled or trickling
-// server; a context deadline still bounds the whole call, retries included.
+// Timeouts of each phase of an attempt (see TransportTimeouts), so that a call made with
+// context.Background() cannot hang for ever on a black-holed, stalled or trickling server.
 const (
 	// DefaultDialTimeout bounds name resolution and the TCP connect.
 	DefaultDialTimeout = 10 * time.Second
@@ -29,13 +29,11 @@ const (
 	DefaultResponseBodyTimeout = 30 * time.Second
 )
 
-// maxIdleConnsPerHost: net/http's default of 2 makes concurrent callers of one service open and close
-// a connection per call.
+// maxIdleConnsPerHost: net/http's default of 2 makes concurrent callers dial a connection per call.
 const maxIdleConnsPerHost = 16
 
-// TransportTimeouts bounds the phases of an attempt. A zero field takes its default
-// (DefaultDialTimeout, DefaultTLSHandshakeTimeout, DefaultResponseHeaderTimeout,
-// DefaultResponseBodyTimeout).
+// TransportTimeouts bounds the phases of an attempt. A zero field takes its default, the
+// Default…Timeout constant of its name.
 //
 // Dial, TLSHandshake and ResponseHeader are settings of the transport the SDK builds itself (see New).
 // ResponseBody is kept by the SDK around the transport, so it also bounds the bodies an
@@ -48,25 +46,8 @@ type TransportTimeouts struct {
 	ResponseBody   time.Duration // from the reply's headers read to its body read in full
 }
 
-func (t TransportTimeouts) withDefaults() TransportTimeouts {
-	if t.Dial == 0 {
-		t.Dial = DefaultDialTimeout
-	}
-	if t.TLSHandshake == 0 {
-		t.TLSHandshake = DefaultTLSHandshakeTimeout
-	}
-	if t.ResponseHeader == 0 {
-		t.ResponseHeader = DefaultResponseHeaderTimeout
-	}
-	if t.ResponseBody == 0 {
-		t.ResponseBody = DefaultResponseBodyTimeout
-	}
-	return t
-}
-
-// baseTransport is the http.RoundTripper under the SDK's per-attempt wrapping. It chooses the
-// transport for every attempt, by the rules New's doc lists, so that a test suite can swap transports
-// (httpmock's Activate and ActivateNonDefault) before or after New.
+// baseTransport, the http.RoundTripper under the per-attempt wrapping, picks the transport at every
+// attempt by the rules of New's doc, so that a test suite can swap transports before or after New.
 type baseTransport struct {
 	caller   *http.Client      // WithHTTPClient's; nil without it
 	timeouts TransportTimeouts // with defaults
@@ -77,14 +58,16 @@ type baseTransport struct {
 
 type ownTransport struct{ src, t *http.Transport } // the SDK's clone t of src, an http.DefaultTransport
 
-func newBaseTransport(caller *http.Client, timeouts TransportTimeouts) *baseTransport {
-	return &baseTransport{caller: caller, timeouts: timeouts.withDefaults()}
+func newBaseTransport(caller *http.Client, t TransportTimeouts) *baseTransport {
+	return &baseTransport{caller: caller, timeouts: TransportTimeouts{
+		Dial:           cmp.Or(t.Dial, DefaultDialTimeout),
+		TLSHandshake:   cmp.Or(t.TLSHandshake, DefaultTLSHandshakeTimeout),
+		ResponseHeader: cmp.Or(t.ResponseHeader, DefaultResponseHeaderTimeout),
+		ResponseBody:   cmp.Or(t.ResponseBody, DefaultResponseBodyTimeout),
+	}}
 }
 
-var errNoTransport = errors.New("http.DefaultTransport is nil")
-
-// pick returns the transport for one attempt (rules in baseTransport's comment), and whether it is the
-// caller's (WithHTTPClient's Transport).
+// pick returns the transport for one attempt, and whether it is the caller's (WithHTTPClient's).
 func (b *baseTransport) pick() (rt http.RoundTripper, callers bool) {
 	if b.caller != nil {
 		if rt := b.caller.Transport; rt != nil {
@@ -121,12 +104,6 @@ func (b *baseTransport) ownTransport(src *http.Transport) *http.Transport {
 	return o.t
 }
 
-func (b *baseTransport) closeIdle() {
-	if o := b.own.Load(); o != nil {
-		o.t.CloseIdleConnections()
-	}
-}
-
 // tunedClone copies src (keeping its proxy, TLS and dial settings) with the SDK's idle pool and
 // timeouts. The dial timeout wraps src's own DialContext, so a custom dialer is kept.
 func tunedClone(src *http.Transport, to TransportTimeouts) *http.Transport {
@@ -158,9 +135,8 @@ func boundedDial(dial dialFunc, d time.Duration) dialFunc {
 }
 
 // RoundTrip sends one attempt through the transport pick chooses, bounded by the caller's
-// http.Client.Timeout if set, and its body by TransportTimeouts.ResponseBody unless the transport is
-// the caller's. Both end the attempt by cancelling its context, as http.Client does, with a cause that
-// names the limit.
+// http.Client.Timeout if set and, unless the transport is the caller's, its body by ResponseBody: each
+// ends the attempt by cancelling its context, as http.Client does, with a cause that names the limit.
 func (b *baseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	rt, callers := b.pick()
 	if rt == nil {
@@ -192,12 +168,12 @@ func (b *baseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if bodyLimit > 0 {
 		tb.body = time.AfterFunc(bodyLimit, func() { cancel(errBodyTimeout) })
 	}
-	tb.ReadCloser = resp.Body
-	resp.Body = tb
+	tb.ReadCloser, resp.Body = resp.Body, tb
 	return resp, nil
 }
 
 var (
+	errNoTransport    = errors.New("http.DefaultTransport is nil")
 	errAttemptTimeout = errors.New("http.Client.Timeout of the attempt exceeded")
 	errBodyTimeout    = errors.New("TransportTimeouts.ResponseBody exceeded")
 )
@@ -233,9 +209,8 @@ func (b *timedBody) Read(p []byte) (int, error) {
 }
 
 func (b *timedBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.stop()
-	return err
+	defer b.stop()
+	return b.ReadCloser.Close()
 }
 
 func (b *timedBody) stop() {

@@ -3,15 +3,14 @@ package tvauth
 import "strings"
 
 // One rule for the characters of what the SDK sends, wherever a value goes (a header, a path segment,
-// a query, a form body or a JSON body): no C0 control character (\x00–\x1f, tab included) and no DEL
+// a query, a form or a JSON body): no C0 control character (\x00–\x1f, tab included) and no DEL
 // (\x7f). Such a byte is never part of an identifier, a token, a URL or a name a user typed; in a
-// header it would split or end the header (Go's transport would refuse it, but only inside the
-// retries, as a *RequestError quoting the header), and in a query, form or JSON value it reaches a
-// server that may truncate at NUL or log a forged line. Refusing it everywhere gives one answer: a
-// *ValidationError naming the field, before any I/O. Header names must also be RFC 9110 tokens. Raw
-// JSON the caller hands over as is (SignOnRequest.DeviceInformation) is checked only for being valid
-// JSON: its string values are escaped by construction. The one exception: a resource (a resource id or
-// a whole MRSS document) may contain the white space XML allows between elements, tab, LF and CR.
+// header it would split or end the header (Go's transport refuses it only inside the retries, as a
+// *RequestError quoting the header), and in a value it reaches a server that may truncate at NUL or
+// log a forged line. Refusing it everywhere gives one answer: a *ValidationError naming the field,
+// before any I/O. Header names must also be RFC 9110 tokens. Raw JSON the caller hands over
+// (SignOnRequest.DeviceInformation) is only checked to be valid JSON. The one exception: a resource
+// (an id or a whole MRSS document) may contain XML's white space between elements: tab, LF and CR.
 
 // controlAt returns the index of the first control character of v (\x00–\x1f or \x7f), or -1.
 func controlAt(v string) int {
@@ -23,7 +22,6 @@ func controlAt(v string) int {
 	return -1
 }
 
-// checkText applies the rule to one value.
 func checkText(field, v string) error {
 	if i := controlAt(v); i >= 0 {
 		return invalid(field, "contains a control character at byte %d", i)
@@ -31,8 +29,7 @@ func checkText(field, v string) error {
 	return nil
 }
 
-// checkResource is the rule for a resource, which may be an MRSS document: XML white space (tab, LF,
-// CR) is allowed, every other control character is not.
+// checkResource is the rule for a resource (an MRSS document, maybe): XML white space is allowed.
 func checkResource(field, v string) error {
 	for i := 0; i < len(v); i++ {
 		if c := v[i]; (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f {
@@ -52,8 +49,7 @@ func checkTexts(fieldValues ...string) error {
 	return nil
 }
 
-// requireText checks a required value: present, not only white space (a blank value is as missing
-// as an empty one), and free of control characters.
+// requireText checks a required value: not blank (as missing as empty), free of control characters.
 func requireText(field, v string) error {
 	if isBlank(v) {
 		return invalid(field, "empty")
@@ -61,7 +57,6 @@ func requireText(field, v string) error {
 	return checkText(field, v)
 }
 
-// isBlank reports whether v is empty or only white space.
 func isBlank(v string) bool { return strings.TrimLeft(v, " \t\n\r\v\f") == "" }
 
 // checkHeaderValue is the rule for a value sent in a header.
@@ -74,17 +69,14 @@ func checkHeaderName(field, name string) error {
 		return invalid(field, "empty header name")
 	}
 	for i := 0; i < len(name); i++ {
-		if !isTokenChar(name[i]) {
-			return invalid(field, "header name %q: %#02x is not allowed in a header name", name, name[i])
+		// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|"
+		// / "~" / DIGIT / ALPHA (RFC 9110 §5.6.2)
+		if c := name[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return invalid(field, "header name %q: %#02x is not allowed in a header name", name, c)
 		}
 	}
 	return nil
-}
-
-// isTokenChar: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`"
-// / "|" / "~" / DIGIT / ALPHA (RFC 9110 §5.6.2).
-func isTokenChar(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
 // requireConfigured is the "not configured" check, the only one. Every public method makes it first,

@@ -3,26 +3,26 @@ package tvauth
 // errors.go: the sentinels and typed errors, their bounded Error texts, and the families' error decoders.
 
 import (
+	"cmp"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Sentinels name the decision a caller has to make; every typed error below matches one of them with
-// errors.Is where it applies.
+// Sentinels name the decision a caller has to make; the typed errors below match them with errors.Is.
 var (
 	// ErrInvalidRequest: the SDK refused the call before any network I/O.
 	ErrInvalidRequest = errors.New("tvauth: invalid request")
 	// ErrUnauthorized: 401, a bad or expired token, a bad signature, or credentials that are gone.
 	// WebAPI statusCode 401 and 440–444 match it (441 matches ErrRateLimited too), as does 330/3011.
 	ErrUnauthorized = errors.New("tvauth: unauthorized")
-	// ErrRateLimited: HTTP 429 (any family, whatever the body says), or WebAPI statusCode 429, 430, 441
-	// or 607.
+	// ErrRateLimited: HTTP 429 (any family, whatever the body), or WebAPI statusCode 429, 430, 441, 607.
 	ErrRateLimited = errors.New("tvauth: rate limited")
 	// ErrNotConfigured: the service was used without the option it needs (AGS without WithAGSURL,
 	// Pass without WithPassTokenSource, …).
@@ -39,11 +39,9 @@ var (
 )
 
 // Error texts are short and fixed in shape: "tvauth: <service> <operation>: HTTP <status> <code>:
-// <message>", where the message is the vendor's, scrubbed of every secret the client holds or the
-// call sent and cut to maxTextBytes. The text fields of the typed errors are scrubbed and bounded the
-// same way when the pipeline returns them; Error cuts each part of its text again, so that any value
-// of these types, however built, reads in at most maxErrorText bytes. What the server sent is kept,
-// unscrubbed, behind RawBody and RawHeader.
+// <message>", the vendor's message and the typed errors' text fields scrubbed of every secret the
+// client holds or the call sent and cut to their bounds; Error cuts each part again, so any value
+// reads in at most maxErrorText bytes. RawBody and RawHeader keep what the server sent, unscrubbed.
 const (
 	maxErrorText = 512  // any Error() text
 	maxTextBytes = 200  // a free-text field: Message, Details, HelpURL, Trace, StatusText, Location, URL, a cause's text
@@ -65,10 +63,7 @@ type ValidationError struct {
 }
 
 func (e *ValidationError) Error() string {
-	s := "tvauth: invalid request"
-	if field := cleanText(e.Field, maxCodeBytes); field != "" {
-		s = "tvauth: invalid " + field
-	}
+	s := "tvauth: invalid " + cmp.Or(cleanText(e.Field, maxCodeBytes), "request")
 	if reason := cleanText(strings.TrimPrefix(strings.TrimSpace(e.Reason), "tvauth: "), maxTextBytes); reason != "" {
 		s += ": " + reason
 	}
@@ -82,10 +77,9 @@ func invalid(field, format string, args ...any) *ValidationError {
 	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
-// serverReply is the reply an error came from, as sent, reached only through RawBody and RawHeader.
-// Its bytes sit behind a pointer to a pointer, which fmt prints as an address whatever the verb (a
-// pointer to a struct it would print in full under %s or %q), and slog and encoding/json skip
-// unexported fields.
+// serverReply is the reply an error came from, reached only through RawBody and RawHeader. Its bytes
+// sit behind a pointer to a pointer, which fmt prints as an address whatever the verb (a struct
+// pointer it prints in full under %s or %q); slog and encoding/json skip unexported fields.
 type serverReply struct{ raw **rawReply }
 
 type rawReply struct {
@@ -93,28 +87,19 @@ type rawReply struct {
 	body   []byte
 }
 
-func newReply(r *response) serverReply {
-	raw := &rawReply{header: r.Header, body: r.Body}
-	return serverReply{raw: &raw}
-}
-
-// RawBody returns the body of the reply the error came from, exactly as the server sent it: NOT
-// scrubbed (it holds whatever the server echoed, secrets included), at most the 4 MiB the pipeline
-// reads. nil for an error that came from no reply.
-func (r serverReply) RawBody() []byte {
-	if r.raw == nil {
-		return nil
-	}
-	return (*r.raw).body
-}
+// RawBody returns the body of the reply the error came from as the server sent it, NOT scrubbed (it
+// holds whatever the server echoed, secrets included), at most 4 MiB; nil for an error without one.
+func (r serverReply) RawBody() []byte { return r.reply().body }
 
 // RawHeader returns the header of the reply the error came from, exactly as the server sent it (NOT
 // scrubbed). nil for an error that came from no reply.
-func (r serverReply) RawHeader() http.Header {
-	if r.raw == nil {
-		return nil
+func (r serverReply) RawHeader() http.Header { return r.reply().header }
+
+func (r serverReply) reply() (rr rawReply) {
+	if r.raw != nil {
+		rr = **r.raw
 	}
-	return (*r.raw).header
+	return rr
 }
 
 // errText writes an Error() text part by part, each cut to its bound.
@@ -125,22 +110,18 @@ func newErrText(service, op string) *errText {
 	if _, name, ok := strings.Cut(op, "."); ok {
 		op = name
 	}
-	service, op = cleanText(service, maxServiceText), cleanText(op, maxOperationText)
 	t := &errText{b: append(make([]byte, 0, 128), "tvauth: "...)}
-	t.b = append(t.b, service...)
-	if service != "" && op != "" {
-		t.b = append(t.b, ' ')
-	}
-	if t.b = append(t.b, op...); service != "" || op != "" {
-		t.b = append(t.b, ": "...)
+	name := strings.TrimSpace(cleanText(service, maxServiceText) + " " + cleanText(op, maxOperationText))
+	if name != "" {
+		t.b = append(append(t.b, name...), ": "...)
 	}
 	return t
 }
 
-// add writes prefix and s cut to limit, when s is not blank.
-func (t *errText) add(prefix, s string, limit int) *errText {
+// add writes prefix, s cut to limit and suffix, when s is not blank.
+func (t *errText) add(prefix, s string, limit int, suffix ...byte) *errText {
 	if s = cleanText(s, limit); s != "" {
-		t.b = append(append(t.b, prefix...), s...)
+		t.b = append(append(append(t.b, prefix...), s...), suffix...)
 	}
 	return t
 }
@@ -153,44 +134,35 @@ func (t *errText) int(prefix string, n int) *errText {
 // message writes ": <message>" and, for an unexpected redirect, where it pointed: " redirected to
 // <Location>" when there is no message, " (redirected to <Location cut to maxLocationText>)" after one.
 func (t *errText) message(msg string, status int, location string) *errText {
-	msg = cleanText(msg, maxTextBytes)
-	location = cleanText(location, maxTextBytes)
-	redirect := status >= 300 && status <= 399 && (location != "" || status == http.StatusMovedPermanently ||
-		status == http.StatusFound || status == http.StatusSeeOther || status == http.StatusTemporaryRedirect ||
-		status == http.StatusPermanentRedirect)
-	switch {
-	case msg != "":
-		t.add(": ", msg, maxTextBytes)
-		if redirect && location != "" {
-			t.add(" (redirected to ", location, maxLocationText)
-			t.b = append(t.b, ')')
-		} else if redirect {
-			t.b = append(t.b, " (redirected)"...)
-		}
-	case redirect && location != "":
+	msg, location = cleanText(msg, maxTextBytes), cleanText(location, maxTextBytes)
+	redirects := []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect}
+	redirect := status >= 300 && status <= 399 && (location != "" || slices.Contains(redirects, status))
+	switch t.add(": ", msg, maxTextBytes); {
+	case !redirect:
+	case msg == "" && location != "":
 		t.add(" redirected to ", location, maxTextBytes)
-	case redirect:
+	case msg == "":
 		t.b = append(t.b, " redirected"...)
+	case location != "":
+		t.add(" (redirected to ", location, maxLocationText, ')')
+	default:
+		t.b = append(t.b, " (redirected)"...)
 	}
 	return t
 }
 
 func (t *errText) correlation(id string) string {
-	if id = cleanText(id, maxCodeBytes); id != "" {
-		t.b = append(append(append(t.b, " (correlation id "...), id...), ')')
-	}
-	return string(t.b)
+	return t.add(" (correlation id ", id, maxCodeBytes, ')').String()
 }
 
 func (t *errText) String() string { return string(t.b) }
 
 // PassError is an Adobe Pass failure: an Enhanced Error Code object (REST API v2 and v1), a DCR
 // {"error":…} body, a legacy v1 {"status":…,"message":…} or XML <error> body, or a bare HTTP status
-// (the throttling layer's HTML 429 page, an unexpected redirect, an HTML error page).
-//
-// Its text fields are the server's, scrubbed of every secret the client holds or the call sent and
-// bounded: Code and Action at most 64 bytes, the others at most 200. RawBody and RawHeader give the
-// reply as it was sent.
+// (the throttling layer's HTML 429 page, an unexpected redirect, an HTML error page). Its text fields
+// are the server's, scrubbed of every secret the client holds or the call sent and bounded (Code and
+// Action at most 64 bytes, the others 200); RawBody and RawHeader give the reply as it was sent.
 type PassError struct {
 	HTTPStatus int           // the status of the HTTP reply
 	Action     string        // EEC action: none, configuration, application-registration, authentication, …
@@ -215,20 +187,15 @@ type PassError struct {
 
 // Error reads "tvauth: <service> <operation>: HTTP <status> <code> (status <body status>): <message>".
 func (e *PassError) Error() string {
-	service := e.Service
-	if service == "" {
-		service = svcPass.String()
-	}
-	t := newErrText(service, e.Op).int("HTTP ", e.HTTPStatus).add(" ", e.Code, maxCodeBytes)
+	t := newErrText(cmp.Or(e.Service, svcPass.String()), e.Op).int("HTTP ", e.HTTPStatus)
+	t.add(" ", e.Code, maxCodeBytes)
 	if e.Status != 0 && e.Status != e.HTTPStatus {
-		t.int(" (status ", e.Status)
-		t.b = append(t.b, ')')
+		t.add(" (status ", strconv.Itoa(e.Status), maxCodeBytes, ')')
 	}
 	return t.message(e.Message, e.HTTPStatus, e.Location).String()
 }
 
-// redirectLocation is the Location header of a 3xx reply, as sent ("" for other statuses): the
-// pipeline scrubs it (finishError).
+// redirectLocation is the Location header of a 3xx reply, as sent (finishError scrubs it).
 func redirectLocation(r *response) string {
 	if r.StatusCode < 300 || r.StatusCode > 399 {
 		return ""
@@ -236,17 +203,13 @@ func redirectLocation(r *response) string {
 	return r.Header.Get("Location")
 }
 
-// Is matches ErrUnauthorized for 401s and for DCR invalid_client (the credentials are gone), and
-// ErrRateLimited for 429s.
+// Is matches ErrUnauthorized for 401s and DCR invalid_client (the credentials are gone), ErrRateLimited
+// for 429s.
 func (e *PassError) Is(target error) bool {
-	switch target {
-	case ErrUnauthorized:
-		return e.HTTPStatus == http.StatusUnauthorized || e.Status == http.StatusUnauthorized ||
-			e.Code == "invalid_client"
-	case ErrRateLimited:
-		return e.HTTPStatus == http.StatusTooManyRequests || e.Status == http.StatusTooManyRequests
-	}
-	return false
+	unauthorized := e.HTTPStatus == http.StatusUnauthorized || e.Status == http.StatusUnauthorized ||
+		e.Code == "invalid_client"
+	limited := e.HTTPStatus == http.StatusTooManyRequests || e.Status == http.StatusTooManyRequests
+	return target == ErrUnauthorized && unauthorized || target == ErrRateLimited && limited
 }
 
 func (e *PassError) scrub(r *redactor) {
@@ -257,8 +220,7 @@ func (e *PassError) scrub(r *redactor) {
 }
 
 // passErrorBody is every shape of Adobe error body in one: Enhanced Error Codes, DCR OAuth errors and
-// the legacy v1 bodies. status and error arrive with loose types, hence the raw fields; message and
-// details are strings but for a few servers (see unmarshalPassError).
+// the legacy v1 bodies; status and error arrive with loose types, hence the raw fields.
 type passErrorBody struct {
 	Action           string          `json:"action" xml:"action"`
 	Status           json.RawMessage `json:"status"`
@@ -283,25 +245,19 @@ type passXMLError struct {
 }
 
 // decodePassError turns a non-answer reply from Adobe Pass REST API v2 or DCR into a *PassError. It
-// never fails: a body it cannot read leaves only HTTPStatus (and RetryAfter, Location) set. v2 and DCR
-// error bodies are JSON; only the v1 decoder (decodeClientlessError) reads XML, so that a program that
-// never calls v1 links no XML decoder.
-func decodePassError(r *response) error { return decodeAdobeError(r, nil) }
+// never fails: a body it cannot read leaves only HTTPStatus (and RetryAfter, Location) set. Only the
+// v1 decoder reads XML, so that a program that never calls v1 links no XML decoder.
+func decodePassError(r *response) error { return decodeAdobeError(r, "", nil) }
 
-// decodeClientlessError is decodePassError for the legacy REST API v1, which may also answer with an
-// XML <error> body: the error names the "clientless" service.
+// decodeClientlessError is decodePassError for the legacy REST API v1, which may also answer with XML.
 func decodeClientlessError(r *response) error {
-	e := decodeAdobeError(r, (*PassError).fillFromXML)
-	e.Service = svcClientless.String()
-	return e
+	return decodeAdobeError(r, svcClientless.String(), (*PassError).fillFromXML)
 }
 
 // decodeAdobeError reads a JSON error body, or with fromXML an XML one.
-func decodeAdobeError(r *response, fromXML func(*PassError, []byte)) *PassError {
-	e := &PassError{HTTPStatus: r.StatusCode, Location: redirectLocation(r)}
-	if d, ok := parseRetryAfter(r.Header.Get("Retry-After"), time.Now()); ok {
-		e.RetryAfter = d
-	}
+func decodeAdobeError(r *response, service string, fromXML func(*PassError, []byte)) *PassError {
+	e := &PassError{HTTPStatus: r.StatusCode, Location: redirectLocation(r), Service: service}
+	e.RetryAfter, _ = parseRetryAfter(r.Header.Get("Retry-After"), time.Now())
 	body := trimBOM(r.Body)
 	switch {
 	case len(body) > 0 && body[0] == '{':
@@ -344,15 +300,13 @@ func unmarshalPassError(data []byte, b *passErrorBody) error {
 
 func (e *PassError) fillFromJSON(b *passErrorBody) {
 	e.Action, e.Code, e.HelpURL, e.Trace = b.Action, b.Code, b.HelpURL, b.Trace
-	e.Status = looseInt(b.Status)
-	e.Message, e.Details = b.Message, b.Details
+	e.Message, e.Details, e.Status = b.Message, b.Details, looseInt(b.Status)
 	// DCR and OAuth: {"error":"invalid_client"}. An EEC item may also carry "error" as an object.
-	if s := looseString(b.Error); s != "" && e.Code == "" && len(b.Error) > 0 && b.Error[0] == '"' {
-		e.Code = s
-		if e.Message == "" {
-			e.Message = b.ErrorDescription
-		}
-	} else if len(b.Error) > 0 && b.Error[0] == '{' && e.Code == "" {
+	switch s := looseString(b.Error); {
+	case e.Code != "" || len(b.Error) == 0:
+	case b.Error[0] == '"' && s != "":
+		e.Code, e.Message = s, cmp.Or(e.Message, b.ErrorDescription)
+	case b.Error[0] == '{':
 		var inner passErrorBody
 		if unmarshalPassError(b.Error, &inner) == nil {
 			e.fillFromJSON(&inner)
@@ -360,8 +314,7 @@ func (e *PassError) fillFromJSON(b *passErrorBody) {
 	}
 }
 
-// Challenge is what NINA asks a client to answer before clientLogin succeeds (statusCode 330):
-// a captcha, a SecurID code, or a second factor.
+// Challenge is what NINA asks before clientLogin succeeds (statusCode 330): a captcha, SecurID, 2FA.
 type Challenge struct {
 	Info    string // what is asked: captcha, securid, … (at most 64 bytes)
 	Context string // to send back with the answer (at most 2 KiB)
@@ -399,9 +352,7 @@ func (e *WebAPIError) Error() string {
 	}
 	t.message(e.StatusText, e.HTTPStatus, e.Location)
 	if e.Challenge != nil {
-		if info := cleanText(e.Challenge.Info, maxChallengeText); info != "" {
-			t.b = append(append(append(t.b, " [challenge "...), info...), ']')
-		}
+		t.add(" [challenge ", e.Challenge.Info, maxChallengeText, ']')
 	}
 	return t.String()
 }
@@ -448,8 +399,7 @@ type AGSError struct {
 	serverReply
 }
 
-// Error reads "tvauth: opentv ags <operation>: HTTP <status> code <code>: <message> (correlation id
-// <id>)".
+// Error reads "tvauth: opentv ags <op>: HTTP <status> code <code>: <message> (correlation id <id>)".
 func (e *AGSError) Error() string {
 	return newErrText(svcAGS.String(), e.Op).int("HTTP ", e.HTTPStatus).add(" code ", e.Code, maxCodeBytes).
 		message(e.Message, e.HTTPStatus, e.Location).correlation(e.CorrelationID)
@@ -457,13 +407,8 @@ func (e *AGSError) Error() string {
 
 // Is matches ErrUnauthorized for 401 and ErrRateLimited for 429.
 func (e *AGSError) Is(target error) bool {
-	switch target {
-	case ErrUnauthorized:
-		return e.HTTPStatus == http.StatusUnauthorized
-	case ErrRateLimited:
-		return e.HTTPStatus == http.StatusTooManyRequests
-	}
-	return false
+	return target == ErrUnauthorized && e.HTTPStatus == http.StatusUnauthorized ||
+		target == ErrRateLimited && e.HTTPStatus == http.StatusTooManyRequests
 }
 
 func (e *AGSError) scrub(r *redactor) {
@@ -471,27 +416,23 @@ func (e *AGSError) scrub(r *redactor) {
 	e.CorrelationID, e.Location = r.text(e.CorrelationID, maxCodeBytes), r.location(e.Location, maxTextBytes)
 }
 
-// decodeAGSError never fails: code may be a number or a string, and a body that is not JSON leaves
-// Code and Message empty.
+// decodeAGSError never fails: code may be a number or a string; a non-JSON body leaves Code, Message empty.
 func decodeAGSError(r *response) error {
 	e := &AGSError{HTTPStatus: r.StatusCode, Location: redirectLocation(r)}
 	body := trimBOM(r.Body)
 	if len(body) == 0 || body[0] != '{' {
 		return e
 	}
-	// message is read as a string in encoding/json's one pass (as for Adobe, see unmarshalPassError),
-	// or again as JSON text when it is not one.
+	// message is read as for Adobe (unmarshalPassError): as a string, or again as JSON text.
 	var b struct {
 		Code    json.RawMessage `json:"code"`
 		Message string          `json:"message"`
 	}
 	err := json.Unmarshal(body, &b)
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field == "message" {
+	if te := (*json.UnmarshalTypeError)(nil); errors.As(err, &te) && te.Field == "message" {
 		var loose struct{ Message json.RawMessage }
-		if err = json.Unmarshal(body, &loose); err == nil {
-			b.Message = looseString(loose.Message)
-		}
+		err = json.Unmarshal(body, &loose)
+		b.Message = looseString(loose.Message)
 	}
 	if err == nil {
 		e.Code, e.Message = looseString(b.Code), b.Message
@@ -499,9 +440,8 @@ func decodeAGSError(r *response) error {
 	return e
 }
 
-// DecodeError reports a reply with an answer status whose body could not be read as documented
-// (an HTML page instead of JSON, a truncated body, a wrong type). RawBody and RawHeader give the reply
-// as it was sent.
+// DecodeError reports a reply with an answer status whose body could not be read as documented (an
+// HTML page instead of JSON, a truncated body, a wrong type); RawBody and RawHeader give it as sent.
 type DecodeError struct {
 	Service       string // "adobe pass", "clientless", "nina webapi", "opentv ags"
 	HTTPStatus    int    // the status of the HTTP reply
@@ -518,16 +458,14 @@ type DecodeError struct {
 func (e *DecodeError) Error() string {
 	t := newErrText(e.Service, e.Op).int("cannot decode HTTP ", e.HTTPStatus)
 	t.b = append(t.b, " reply"...)
-	if ct := cleanText(e.ContentType, maxCodeBytes); ct != "" {
-		t.b = append(append(append(t.b, " ("...), ct...), ')')
-	}
-	return t.add(": ", causeText(e.Err), maxTextBytes).correlation(e.CorrelationID)
+	return t.add(" (", e.ContentType, maxCodeBytes, ')').add(": ", causeText(e.Err), maxTextBytes).
+		correlation(e.CorrelationID)
 }
 
 func (e *DecodeError) Unwrap() error { return e.Err }
 
-// replyMediaType is the media type of a reply's Content-Type, its case kept: the scrubber finds a secret
-// a server echoed there only in the form it was sent in.
+// replyMediaType is the media type of a reply's Content-Type, its case kept: the scrubber finds a
+// secret a server echoed there only in the form it was sent in.
 func replyMediaType(r *response) string {
 	mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
 	return strings.TrimSpace(mt)
@@ -538,8 +476,7 @@ func (e *DecodeError) scrub(r *redactor) {
 	_, e.Err = r.cause(e.Err)
 }
 
-// causeText is a wrapped error's text without the "tvauth: " its own Error may start with, so that
-// the wrapper's prefix is the only one.
+// causeText is a wrapped error's text without its own "tvauth: ": the wrapper's prefix is the only one.
 func causeText(err error) string {
 	if err == nil {
 		return ""
@@ -547,11 +484,10 @@ func causeText(err error) string {
 	return strings.TrimSpace(strings.TrimPrefix(err.Error(), "tvauth: "))
 }
 
-// cause returns the text an error shows for its cause err, and err as the error's chain may hold it:
-// err itself when its text is short and holds no secret; otherwise a stand-in whose text is the
-// scrubbed, bounded one. The stand-in answers errors.Is as err did (context errors,
-// ErrResponseTooLarge, io.ErrUnexpectedEOF), and is a net.Error with err's Timeout when err was one;
-// errors.As reaches no value of err, since any of them could print what was scrubbed.
+// cause returns the text an error shows for its cause err, and the err its chain holds: err itself when
+// its text is short and holds no secret, else a stand-in with the scrubbed, bounded text that answers
+// errors.Is as err did (context errors, ErrResponseTooLarge, io.ErrUnexpectedEOF) and is a net.Error
+// with err's Timeout when err was one. errors.As reaches no value of err: it could print the secret.
 func (r *redactor) cause(err error) (string, error) {
 	if err == nil {
 		return "", nil
@@ -614,14 +550,8 @@ func (e *RequestError) Error() string {
 		}
 		t.b = append(append(t.b, url...), ": "...)
 	}
-	msg := strings.TrimSpace(strings.TrimPrefix(e.msg, "tvauth: "))
-	if msg == "" {
-		msg = causeText(e.Err)
-	}
-	if msg = cleanText(msg, maxTextBytes); msg == "" {
-		msg = "request failed"
-	}
-	t.b = append(t.b, msg...)
+	msg := cmp.Or(strings.TrimSpace(strings.TrimPrefix(e.msg, "tvauth: ")), causeText(e.Err))
+	t.b = append(t.b, cmp.Or(cleanText(msg, maxTextBytes), "request failed")...)
 	return t.correlation(e.CorrelationID)
 }
 
@@ -644,7 +574,6 @@ func (e *wrapError) Error() string {
 
 func (e *wrapError) Unwrap() error { return e.err }
 
-// notConfigured is the error of a call made without the option its service needs.
 func notConfigured(svc serviceID, method, option string) error {
 	return &RequestError{Service: svc.String(), Method: method, Err: ErrNotConfigured,
 		msg: "service not configured (set " + option + ")"}
@@ -655,7 +584,8 @@ type scrubber interface{ scrub(*redactor) } // every error type that carries tex
 // finishError makes an error from a reply fit to return: the reply's text in it scrubbed and bounded,
 // the operation named, and the reply kept for RawBody and RawHeader.
 func (r *redactor) finishError(err error, cl *call, resp *response) error {
-	raw := newReply(resp)
+	reply := &rawReply{header: resp.Header, body: resp.Body}
+	raw := serverReply{raw: &reply}
 	switch e := err.(type) {
 	case *PassError:
 		e.Op, e.serverReply = cl.op, raw

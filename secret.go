@@ -16,27 +16,23 @@ import (
 )
 
 // Secret is a string that never prints: String, GoString, Format (every verb), LogValue, MarshalJSON
-// and MarshalText give REDACTED (an empty Secret gives ""), so a value that holds one can be logged,
-// printed or marshalled by mistake and leak nothing, even inside a slice, a map, a pointer or a struct
-// of yours, whichever slog handler writes it.
-//
-// string(s) reveals it. UnmarshalJSON and UnmarshalText read the clear form; reading the masked form
-// back is an error matching ErrMaskedSecret, never a silent "REDACTED" secret. To store a value that
-// holds secrets, write its clear form explicitly: the credential and token stores do, as does the
+// and MarshalText give REDACTED ("" when empty), so a value that holds one, logged, printed or
+// marshalled by mistake (inside a slice, a map, a pointer or a struct of yours, whichever slog handler
+// writes it), leaks nothing. string(s) reveals it. UnmarshalJSON and UnmarshalText read the clear form
+// and refuse the masked one (ErrMaskedSecret), never reading back a "REDACTED" secret. To store a value
+// that holds secrets, write its clear form: the credential and token stores do, as does the
 // MarshalUnmaskedJSON method of ClientCredentials, Tokens and WebAPISession.
 //
-// Where fmt calls no method, a Secret prints as the string it is: in an unexported field (of your
-// own types: in the SDK's exported types, secrets sit only where fmt prints an address); under %p,
-// which fmt handles before any method; and inside a pointer that fmt meets below the top level (in a
-// struct field, a slice or a map) under a verb it rejects for pointers (%s, %q, %t, …), whose pointee
-// it then prints field by field without methods. That last path is closed for the types the API
-// hands out or points to by pointer, ClientCredentials, Tokens, WebAPISession and MediaToken, which
-// format themselves; it stays open for a pointer to another struct that holds a Secret (a
-// *ShortMediaToken, a *PassHeaders, one of yours) kept in a struct, slice or map of yours. Keep
-// secrets in exported fields and print values that hold them with %v or %+v, which are safe everywhere.
+// Where fmt calls no method, a Secret prints as the string it is: in an unexported field of your own
+// types (the SDK's types keep secrets only where fmt prints an address); under %p; and inside a
+// pointer below the top level (in a struct field, a slice or a map) under a verb fmt rejects for
+// pointers (%s, %q, %t, …), whose pointee it prints field by field without methods. That last path is
+// closed for ClientCredentials, Tokens, WebAPISession and MediaToken, which format themselves, and
+// open for a pointer to another struct that holds a Secret (a *ShortMediaToken, a *PassHeaders, one of
+// yours) kept in a struct, slice or map of yours. Keep secrets in exported fields and print values
+// that hold them with %v or %+v, which are safe everywhere.
 type Secret string
 
-// redacted is what a set Secret prints as.
 const redacted = "REDACTED"
 
 func (s Secret) masked() string {
@@ -99,8 +95,7 @@ func (s *Secret) UnmarshalText(b []byte) error {
 // The one scrubber: every secret a call sent or the client holds, in each wire form, by one Aho–Corasick
 // matcher (one pass, whatever the number of secrets); secret-named query parameters blanked by name.
 
-// secretNames are the query, form and header names whose values are secrets in one of the four
-// protocols. Matching is case-insensitive.
+// secretNames are the query, form and header names (matched case-insensitively) of secret values.
 var secretNames = map[string]bool{
 	"a": true, "pwd": true, "password": true, "sig_sha256": true, "authorization": true, "user-token": true,
 	"client_secret": true, "access_token": true, "refresh_token": true, "id_token": true, "software_statement": true,
@@ -130,17 +125,14 @@ func isSecretName(name string) bool {
 // minSecretLen: shorter values cannot be told apart from ordinary text. A value the client holds, and
 // so scrubs from every call's texts, must be longer (minHeldLen): a credential or a token is.
 const (
-	minSecretLen = 3
-	minHeldLen   = 8
+	minSecretLen   = 3
+	minHeldLen     = 8
+	maxHeldSecrets = 64 // the secrets a client holds for scrubbing, the most recent kept
 )
 
-// maxHeldSecrets bounds the secrets a client holds for scrubbing (the most recent ones are kept).
-const maxHeldSecrets = 64
-
-// heldSecrets are the secrets a Client holds beyond one call: its configured credentials (the client
-// secret, the software statement), the secrets of its token and registration calls, every Pass bearer
-// it sent and the AGS tokens its refreshes returned. Every call's redactor matches them as well as the
-// call's own.
+// heldSecrets are the secrets a Client holds beyond one call, which every call's redactor matches too:
+// its credentials, the secrets of its token and registration calls, every Pass bearer it sent and the
+// AGS tokens its refreshes returned.
 type heldSecrets struct {
 	mu   sync.Mutex
 	vals []string // oldest first
@@ -169,10 +161,9 @@ func (h *heldSecrets) snapshot() []string {
 	return slices.Clone(h.vals)
 }
 
-// redactor scrubs the texts of one call: the secrets it sent (and those an attempt adds, such as a
-// freshly fetched bearer token) and the client's held ones. Its matcher is built on the first scrub
-// after a secret was added: a call that succeeds without logging never builds one. Scrubbing stops
-// when the call's context ends. Safe for concurrent use.
+// redactor scrubs one call's texts of its secrets (and those an attempt adds, a fresh bearer) and the
+// client's held ones. Its matcher is built on the first scrub after an add: a call that succeeds
+// without logging never builds one. Scrubbing stops when the call's context ends. Concurrency-safe.
 type redactor struct {
 	mu       sync.Mutex
 	secrets  []string
@@ -191,9 +182,6 @@ func newRedactor(secrets ...string) *redactor {
 // add registers secret values. One added alone (an attempt's bearer or signature) is not added again;
 // the duplicates of a list are left to buildMatcher.
 func (r *redactor) add(secrets ...string) {
-	if r == nil {
-		return
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range secrets {
@@ -214,8 +202,7 @@ func (r *redactor) holdsNone(s string) bool {
 	return len(s) < minHeldLen && (r.shortest == 0 || len(s) < r.shortest)
 }
 
-// matcher returns the matcher of every wire form of every secret, building it if needed; nil when the
-// context ended first.
+// matcher returns (building it if needed) the matcher of every secret's wire forms; nil if ctx ended.
 func (r *redactor) matcher() *matcher {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -238,13 +225,9 @@ func (r *redactor) scrub(s string) string {
 	return out
 }
 
-// text is s made fit for an error field: scrubbed, trimmed, and cut to at most limit bytes on a
-// character boundary (Error makes it one line). The scrub reads only as far as the field needs plus
-// the longest secret, so that a secret the cut crosses is replaced whole, never left in part.
+// text is s fit for an error field: scrubbed, trimmed and cut to limit bytes on a character boundary.
+// The scrub reads only as far as the cut plus the longest secret, so a secret it crosses goes whole.
 func (r *redactor) text(s string, limit int) string {
-	if s == "" {
-		return ""
-	}
 	if r != nil && !r.holdsNone(s) {
 		lead := len(s) - len(strings.TrimLeft(s, " \t\r\n"))
 		s, _ = r.matcher().replace(s, lead+limit, r.done)
@@ -253,31 +236,19 @@ func (r *redactor) text(s string, limit int) string {
 }
 
 // cleanText makes s one line: control characters and runs of white space become one space, invalid
-// UTF-8 becomes U+FFFD, the ends are trimmed, and s is cut to at most limit bytes on a character
-// boundary.
+// UTF-8 becomes U+FFFD, and s is trimmed and cut to at most limit bytes on a character boundary.
 func cleanText(s string, limit int) string {
 	s = cutText(strings.TrimSpace(s), limit)
 	if !utf8.ValidString(s) {
 		s = cutText(strings.ToValidUTF8(s, "\uFFFD"), limit)
 	}
 	if strings.IndexFunc(s, isControl) >= 0 || strings.Contains(s, "  ") {
-		b := make([]byte, 0, len(s))
-		for _, c := range s {
-			if isControl(c) || c == ' ' {
-				if len(b) > 0 && b[len(b)-1] == ' ' {
-					continue
-				}
-				c = ' '
-			}
-			b = utf8.AppendRune(b, c)
-		}
-		s = string(b)
+		s = strings.Join(strings.FieldsFunc(s, func(c rune) bool { return c == ' ' || isControl(c) }), " ")
 	}
 	return strings.TrimSpace(s)
 }
 
-// isControl: C0 and C1 controls, DEL and the Unicode line and paragraph separators, none of which
-// belongs in a one-line error text.
+// isControl: C0 and C1 controls, DEL, U+2028 and U+2029, none of which belongs in a one-line text.
 func isControl(c rune) bool { return c < 0x20 || c >= 0x7f && c < 0xa0 || c == 0x2028 || c == 0x2029 }
 
 // cutText cuts s to at most limit bytes without splitting a UTF-8 sequence.
@@ -293,15 +264,9 @@ func cutText(s string, limit int) string {
 
 // url renders a URL for a log line or an error: userinfo and fragment dropped, secret-named query
 // parameters blanked (in their original order), then secret values scrubbed from what is left.
-func (r *redactor) url(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	return r.scrub(blankedURL(u))
-}
+func (r *redactor) url(u *url.URL) string { return r.scrub(blankedURL(u)) }
 
-// location is a Location header for an error field: a URL as url renders it, bounded; text that is no
-// URL is scrubbed as text.
+// location makes a Location header fit for an error field: a URL rendered as url does, text scrubbed.
 func (r *redactor) location(raw string, limit int) string {
 	if u, err := url.Parse(strings.TrimSpace(raw)); err == nil && raw != "" {
 		raw = blankedURL(u)
@@ -319,7 +284,7 @@ func blankedURL(u *url.URL) string {
 
 // redactQuery blanks the values of secret-named pairs in a raw query or form body, keeping its order.
 func redactQuery(raw string) string {
-	if raw == "" {
+	if raw == "" { // no split to allocate
 		return raw
 	}
 	pairs := strings.Split(raw, "&")
@@ -336,40 +301,24 @@ func redactQuery(raw string) string {
 	return strings.Join(pairs, "&")
 }
 
-// appendWireForms appends the forms the SDK itself puts s on the wire in, and a server echoes it
-// back in: as is (headers, JSON and query values of plain characters), query- or form-encoded (+ for
-// space, %XX), RFC 3986-encoded (signed WebAPI parameters), path-escaped, JSON-escaped (with and
-// without encoding/json's HTML escaping) and XML-escaped (xmlEscapers).
+// appendWireForms appends the forms the SDK puts s on the wire in, and a server echoes it back in: as
+// is, query- or form-encoded (+ for space), RFC 3986-encoded (signed WebAPI parameters), path-escaped,
+// JSON-escaped (with and without encoding/json's HTML escaping) and XML-escaped (xmlEscapers).
 func appendWireForms(dst []string, s string) []string {
-	if len(s) < minSecretLen {
+	switch {
+	case len(s) < minSecretLen:
 		return dst
-	}
-	dst = append(dst, s)
-	if allUnreserved(s) { // every other form is s itself
-		return dst
+	case percentEncodedLen(s) == len(s): // every byte unreserved: every other form is s itself
+		return append(dst, s)
 	}
 	html, _ := json.Marshal(s)
 	plain := appendJSONString(nil, s)
-	forms := []string{url.QueryEscape(s), percentEncode(s), url.PathEscape(s), string(html[1 : len(html)-1]),
-		string(plain[1 : len(plain)-1])}
+	dst = append(dst, s, url.QueryEscape(s), percentEncode(s), url.PathEscape(s), string(html[1:len(html)-1]),
+		string(plain[1:len(plain)-1])) // buildMatcher drops the duplicates
 	for _, x := range xmlEscapers {
-		forms = append(forms, x.Replace(s))
-	}
-	for _, f := range forms {
-		if f != s { // buildMatcher drops the duplicates
-			dst = append(dst, f)
-		}
+		dst = append(dst, x.Replace(s))
 	}
 	return dst
-}
-
-func allUnreserved(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !unreserved(s[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // The XML escapings a secret is echoed in: encoding/xml's (&#34; &#39; &#xA;), the named entities
@@ -406,8 +355,7 @@ func ended(done <-chan struct{}) bool {
 	}
 }
 
-// buildMatcher builds the automaton of needles (each at least one byte long) in time linear in their
-// total length. nil when done ends first.
+// buildMatcher builds the automaton of needles (non-empty) in linear time; nil when done ends first.
 func buildMatcher(needles []string, done <-chan struct{}) *matcher {
 	slices.Sort(needles)
 	needles = slices.Compact(needles)
@@ -427,9 +375,7 @@ func buildMatcher(needles []string, done <-chan struct{}) *matcher {
 			}
 			work = 0
 		}
-		if m.minLen == 0 || len(n) < m.minLen {
-			m.minLen = len(n)
-		}
+		m.minLen = min(len(n), cmp.Or(m.minLen, len(n)))
 		l := 0
 		for l < len(prev) && l < len(n) && prev[l] == n[l] {
 			l++
@@ -473,7 +419,6 @@ func buildMatcher(needles []string, done <-chan struct{}) *matcher {
 	return m
 }
 
-// step is the automaton's transition from node n on byte c.
 func (m *matcher) step(n int32, c byte) int32 {
 	for n != 0 {
 		for ch := m.first[n]; ch != 0 && m.label[ch] <= c; ch = m.sib[ch] {
@@ -486,11 +431,10 @@ func (m *matcher) step(n int32, c byte) int32 {
 	return m.root[c]
 }
 
-// replace returns s with every needle occurrence replaced by REDACTED (overlapping or adjacent
-// occurrences as one).
-// With limit >= 0 it stops once at least limit bytes of the result are final: text is final once no
-// occurrence still to be found can reach back into it. ok is false, and the result "", when done ended
-// first; a nil matcher (its build was stopped) gives the same.
+// replace returns s with every needle occurrence replaced by REDACTED (overlapping or adjacent ones as
+// one). With limit >= 0 it stops once at least limit bytes of the result are final (no occurrence
+// still to be found can reach back into them). ok is false, and the result "", when done ended first
+// or the matcher is nil (its build was stopped).
 func (m *matcher) replace(s string, limit int, done <-chan struct{}) (string, bool) {
 	if m == nil {
 		return "", false
