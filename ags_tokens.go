@@ -181,8 +181,7 @@ func tokensStored[S ~string](t Tokens) any {
 		FixedRefreshExpiresIn: int64(t.FixedRefreshExpiresIn / time.Second),
 	}
 	if !t.ReceivedAt.IsZero() {
-		at := t.ReceivedAt
-		p.ReceivedAt = &at
+		p.ReceivedAt = &t.ReceivedAt
 	}
 	return p
 }
@@ -211,7 +210,7 @@ func agsString(raw []byte) (string, error) {
 // agsMaxLifetime bounds lifetimes so that seconds × 1e9 cannot overflow a time.Duration.
 const agsMaxLifetime = 100 * 365 * 24 * time.Hour
 
-// seconds reads a lifetime in seconds: a number (fractions allowed) or a numeric string; null is 0.
+// agsSeconds reads a lifetime in seconds: a number (fractions allowed) or a numeric string; null is 0.
 func agsSeconds(raw []byte) (time.Duration, error) {
 	if t := bytes.TrimSpace(raw); isJSONNumber(t) { // the documented form, read without a copy
 		f, err := strconv.ParseFloat(string(t), 64)
@@ -323,30 +322,22 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 			return nil, fmt.Errorf("accounts[%d]: want an object, got %s", i, agsJSONKind(el))
 		}
 		var aw struct {
-			AccountInformation string          `json:"accountInformation"` // as documented: JSON in a string
+			AccountInformation jsonValue       `json:"accountInformation"`
 			UserAccountToken   agsTokenMembers `json:"userAccountToken"`
 		}
-		// The only field that can have the wrong type is an accountInformation that is not a string.
-		var notString *json.UnmarshalTypeError
-		if err := json.Unmarshal(el, &aw); err != nil && !errors.As(err, &notString) {
+		if err := json.Unmarshal(el, &aw); err != nil {
 			return nil, fmt.Errorf("accounts[%d]: %v", i, err)
 		}
-		a := &accounts[i]
 		uat := aw.UserAccountToken
 		token, err := agsString(uat.last)
 		if err != nil {
 			return nil, fmt.Errorf("accounts[%d].userAccountToken: %w", i, err)
 		}
-		a.UserAccountToken = Secret(cmp.Or(token, shared))
 		tokens := [...][]byte{uat.last, raw.UserAccountToken}
-		a.Raw = agsAccountRaw(el, append(tokens[:], uat.earlier...)...)
-		a.AccountInformation = aw.AccountInformation
-		if notString != nil && a.AccountInformation == "" {
-			var f struct {
-				AccountInformation jsonValue `json:"accountInformation"`
-			}
-			_ = json.Unmarshal(el, &f)
-			a.AccountInformation = agsAccountInformation(f.AccountInformation)
+		accounts[i] = Account{
+			UserAccountToken:   Secret(cmp.Or(token, shared)),
+			AccountInformation: agsAccountInformation(aw.AccountInformation),
+			Raw:                agsAccountRaw(el, append(tokens[:], uat.earlier...)...),
 		}
 	}
 	return accounts, nil
@@ -394,7 +385,7 @@ func agsAccountRaw(element []byte, tokens ...[]byte) json.RawMessage {
 	return out
 }
 
-// agsAccountInformation is the text of an accountInformation that is not the documented string: a
+// agsAccountInformation is the text of an accountInformation: documented as JSON in a string, but a
 // gateway that sends the object itself gets its JSON text kept as is, so Information works on both.
 func agsAccountInformation(raw []byte) string {
 	if s, ok := plainJSONString(raw); ok {

@@ -1,11 +1,12 @@
 package tvauth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -32,9 +33,7 @@ type AGSTokenSource struct {
 	onRefresh func(Tokens)
 	cache     *tokenCache
 	cur       atomic.Pointer[Tokens] // the current tokens; nil = none
-
-	mu    sync.Mutex
-	final error // a refusal from AGS: no refresh will succeed
+	final     atomic.Pointer[error]  // a refusal from AGS: no refresh will succeed
 }
 
 // AGSTokenStore shares a user's AGS tokens between the replicas of a fleet (SharedTokenSource), so
@@ -86,22 +85,20 @@ func (s *AGSService) TokenSource(tokens *Tokens, req SignOnRequest, onRefresh fu
 	return ts
 }
 
-// SharedTokenSource is TokenSource over tokens shared through store under key: every replica that
-// makes one with the same store and key hands out the same tokens, and when they expire exactly one
-// replica refreshes (under the store's lease for key) while the others wait for it and read the
-// rotated tokens. The tokens must be in the store first: after SignOn (or SubsequentSignOn), save
-// them with store.CompareAndSwapTokens(ctx, key, "", *tokens). Without them Token fails with
-// ErrNoTokens.
+// SharedTokenSource is TokenSource over tokens shared through store under key: every replica with the
+// same store and key hands out the same tokens, and when they expire exactly one replica refreshes
+// (under the store's lease for key) while the others wait and read the rotated tokens. Store the
+// tokens first: after SignOn (or SubsequentSignOn), store.CompareAndSwapTokens(ctx, key, "", *tokens);
+// without them Token fails with ErrNoTokens.
 //
-// The refresh runs under the lease, which the store renews while it runs: it waits for the lease at
-// most the lease wait timeout (WithLeaseWaitTimeout), takes at most the token fetch timeout, and is
-// cancelled if the lease is lost, so that no other replica presents the same refresh token while it
-// runs. The new tokens are saved with a compare-and-swap on the refresh token they replace: a replica
-// that refreshed anyway (its lease lost to a stall) and lost the race uses the winner's tokens. A refusal from
-// AGS is not final here (another replica may sign on again and store new tokens): every call that
-// needs a refresh asks again. onRefresh, which may be nil, is called after every refresh this replica
-// makes (not for tokens read from the store); when the store cannot save the rotated tokens, this
-// replica still uses them and onRefresh still receives them.
+// The refresh waits for the lease at most the lease wait timeout (WithLeaseWaitTimeout), takes at most
+// the token fetch timeout, and is cancelled if the lease (renewed while it runs) is lost, so that no
+// other replica presents the same refresh token meanwhile. The new tokens are saved with a
+// compare-and-swap on the refresh token they replace: a replica that refreshed anyway (its lease lost
+// to a stall) and lost the race uses the winner's tokens. A refusal from AGS is not final here
+// (another replica may sign on again): every call that needs a refresh asks again. onRefresh, which
+// may be nil, gets every refresh this replica makes (not tokens read from the store), also when the
+// store cannot save them; this replica uses them anyway.
 func (s *AGSService) SharedTokenSource(store AGSTokenStore, key string, req SignOnRequest, onRefresh func(Tokens)) *AGSTokenSource {
 	ts := &AGSTokenSource{svc: s, onRefresh: onRefresh}
 	ts.cache = newTokenCache(0, func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
@@ -135,12 +132,11 @@ func (ts *AGSTokenSource) sharedRefresh(ctx context.Context, old *oauth2.Token, 
 		ts.cache.setEarly(margin)
 		return t.OAuth2(), true
 	}
-	load := func() (Tokens, error) {
-		t, err := store.LoadTokens(ctx, key)
-		if err != nil {
-			return Tokens{}, fmt.Errorf("tvauth: reading the shared AGS tokens: %w", err)
+	load := func() (t Tokens, err error) {
+		if t, err = store.LoadTokens(ctx, key); err != nil {
+			err = fmt.Errorf("tvauth: reading the shared AGS tokens: %w", err)
 		}
-		return t, nil
+		return t, err
 	}
 	stored, err := load()
 	if err != nil {
@@ -149,7 +145,6 @@ func (ts *AGSTokenSource) sharedRefresh(ctx context.Context, old *oauth2.Token, 
 	if tok, ok := adopt(stored); ok {
 		return tok, nil
 	}
-	// The refresh runs under the lease (renewed while it runs), within the token fetch timeout.
 	work, done, err := ts.svc.client.takeLease(ctx, "AGS refresh", ts.svc.client.cfg.fetchTimeout(), func(ctx context.Context) (context.Context, func(), error) {
 		return store.LockTokens(ctx, key)
 	})
@@ -203,15 +198,9 @@ func (ts *AGSTokenSource) rotated(nt *Tokens) *oauth2.Token {
 
 // fillRefreshed completes a refresh reply, which may leave out what does not change.
 func fillRefreshed(nt *Tokens, cur Tokens) {
-	if nt.ClientID == "" {
-		nt.ClientID = cur.ClientID
-	}
-	if nt.AccountID == "" {
-		nt.AccountID = cur.AccountID
-	}
-	if nt.TokenType == "" {
-		nt.TokenType = cur.TokenType
-	}
+	nt.ClientID = cmp.Or(nt.ClientID, cur.ClientID)
+	nt.AccountID = cmp.Or(nt.AccountID, cur.AccountID)
+	nt.TokenType = cmp.Or(nt.TokenType, cur.TokenType)
 }
 
 func agsMarginFor(lifetime time.Duration) time.Duration {
@@ -225,11 +214,10 @@ func (ts *AGSTokenSource) Token() (*oauth2.Token, error) {
 	return ts.cache.tokenContext(context.Background())
 }
 
-// TokenContext is Token with a context for waiting. The refresh itself runs detached from any one
-// caller, bounded by the fetch timeout: a caller whose context ends returns at once with ctx.Err(),
-// while the refresh goes on (even when nobody waits for it any more: AGS may already have rotated the
-// refresh token) and the next caller gets its tokens; after a failed or timed-out refresh the next
-// caller starts a fresh one.
+// TokenContext is Token with a context for waiting. The refresh runs detached, bounded by the fetch
+// timeout: a caller whose context ends returns at once with ctx.Err(), while the refresh goes on (even
+// with nobody waiting: AGS may already have rotated the refresh token) for the next caller; after a
+// failed or timed-out refresh the next caller starts a fresh one.
 func (ts *AGSTokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	return ts.cache.tokenContext(ctx)
 }
@@ -265,27 +253,22 @@ func (ts *AGSTokenSource) UnmarshalJSON([]byte) error {
 // refresh is the cache's fetch for a TokenSource: the cache runs one at a time, detached from its
 // callers and bounded by the fetch timeout (WithTokenFetchTimeout).
 func (ts *AGSTokenSource) refresh(ctx context.Context, req SignOnRequest) (*oauth2.Token, error) {
-	ts.mu.Lock()
-	final := ts.final
-	ts.mu.Unlock()
-	cur := ts.Tokens()
-	if final != nil {
-		return nil, final
+	if final := ts.final.Load(); final != nil {
+		return nil, *final
 	}
 	if err := ts.svc.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
 		return nil, err
 	}
+	cur := ts.Tokens()
 	if cur.RefreshToken == "" {
 		return nil, invalid("RefreshToken", "no refresh token to refresh with: sign on again")
 	}
 	nt, err := ts.svc.Refresh(ctx, cur.RefreshToken, req)
 	if err != nil {
 		var ae *AGSError
-		if errors.As(err, &ae) && !AGSGeoBlocked(err) && (ae.HTTPStatus == http.StatusBadRequest ||
-			ae.HTTPStatus == http.StatusUnauthorized || ae.HTTPStatus == http.StatusForbidden) {
-			ts.mu.Lock()
-			ts.final = err
-			ts.mu.Unlock()
+		final := []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden}
+		if errors.As(err, &ae) && !AGSGeoBlocked(err) && slices.Contains(final, ae.HTTPStatus) {
+			ts.final.Store(&err)
 		}
 		return nil, err
 	}

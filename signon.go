@@ -4,6 +4,7 @@ package tvauth
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -205,9 +207,6 @@ func (s *AGSService) Register(ctx context.Context, regType string, req SignOnReq
 	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(regType) == "" {
-		return nil, invalid("regType", "empty registration type (see service discovery)")
-	}
 	if err := requireSegment("regType", regType); err != nil {
 		return nil, err
 	}
@@ -331,7 +330,8 @@ var (
 	agsAnswerSignOn    = []int{http.StatusOK, http.StatusCreated, http.StatusMultipleChoices}
 )
 
-// agsBodyRule says which body an endpoint sends and which of clientId / deviceInformation it takes.
+// agsBodyRule says which body an endpoint sends and which of clientId / deviceInformation it takes;
+// each rule takes what the one before it takes, and more.
 type agsBodyRule int
 
 const (
@@ -356,10 +356,7 @@ func (s *AGSService) newCall(op, method string, path route, req *SignOnRequest, 
 		return nil, "", err
 	}
 	cfg := s.client.cfg
-	authService := req.AuthService
-	if authService == "" {
-		authService = cfg.agsAuthService
-	}
+	authService := cmp.Or(req.AuthService, cfg.agsAuthService)
 	if authService != "" && isBlank(authService) {
 		return nil, "", invalid("AuthService", "blank: leave it empty for the client's default or set an authServiceName")
 	}
@@ -433,8 +430,10 @@ func (s *AGSService) newCall(op, method string, path route, req *SignOnRequest, 
 	if err := checkText("ClientID", req.ClientID); err != nil {
 		return nil, "", err
 	}
-	switch rule {
-	case agsExactlyOneDevice, agsAtMostOneDevice:
+	if rule != agsParametersOnly {
+		body.ClientID = req.ClientID
+	}
+	if rule >= agsAtMostOneDevice {
 		if req.ClientID != "" && len(device) > 0 {
 			return nil, "", invalid("ClientID", "set exactly one of ClientID (a known device) and DeviceInformation (first sign-on), not both")
 		}
@@ -449,9 +448,6 @@ func (s *AGSService) newCall(op, method string, path route, req *SignOnRequest, 
 			}
 			body.DeviceInformation = compact.Bytes()
 		}
-		body.ClientID = req.ClientID
-	case agsClientIDOnly:
-		body.ClientID = req.ClientID
 	}
 	cl.body = body.appendJSON(nil)
 	set("Content-Type", "application/json")
@@ -522,14 +518,7 @@ func agsStripBearer(v string) string {
 // only costs a scrubbed word in an error message.
 func agsSecretParameter(name string) bool {
 	n := strings.ToLower(name)
-	if isSecretName(n) {
-		return true
-	}
-	for _, w := range []string{"pass", "pwd", "pin", "secret", "token", "otp", "key", "challenge", "credential", "code",
-		"clave", "contrase", "senha", "kennwort", "wachtwoord", "parola", "jelsz", "haslo", "hasło", "salasana", "lozink", "heslo"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
+	return isSecretName(n) || slices.ContainsFunc([]string{"pass", "pwd", "pin", "secret", "token", "otp", "key",
+		"challenge", "credential", "code", "clave", "contrase", "senha", "kennwort", "wachtwoord", "parola", "jelsz",
+		"haslo", "hasło", "salasana", "lozink", "heslo"}, func(w string) bool { return strings.Contains(n, w) })
 }
