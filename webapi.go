@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,12 +25,7 @@ const (
 	FormatQS   Format = "qs"
 )
 
-func (f Format) orDefault() Format {
-	if f == "" {
-		return FormatJSON
-	}
-	return f
-}
+func (f Format) orDefault() Format { return cmp.Or(f, FormatJSON) }
 
 func (f Format) check(field string) error {
 	switch f.orDefault() {
@@ -79,10 +75,9 @@ type WebAPISession struct {
 
 type webAPISession = WebAPISession // named inside Format, whose local copy of the type drops the methods
 
-// Format prints every field under any verb, the secrets masked by Secret. ClientLogin hands the
-// session out by pointer and WebAPILogoutRequest holds one, and fmt prints a pointer it meets inside
-// a struct under %s or %q field by field without calling their methods, unless the pointee has this
-// method.
+// Format prints every field under any verb, the secrets masked by Secret. The session is handed out
+// by pointer (ClientLogin, WebAPILogoutRequest), and fmt prints a pointer it meets inside a struct
+// under %s or %q field by field without calling their methods, unless the pointee has this method.
 func (s WebAPISession) Format(f fmt.State, verb rune) {
 	type WebAPISession webAPISession // no methods: each field prints, and masks, itself
 	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), WebAPISession(s))
@@ -172,18 +167,14 @@ func (s *WebAPISession) Sign(method, rawURL string, params url.Values) (string, 
 	if u, err := url.Parse(rawURL); err == nil && (u.RawQuery != "" || u.ForceQuery) {
 		return "", invalid("rawURL", "has a query: pass every parameter in params")
 	}
-	all := make(url.Values, len(params)+1)
-	for k, vs := range params {
-		all[k] = append([]string(nil), vs...)
-	}
-	if _, ok := all["a"]; !ok {
-		all.Set("a", string(s.Token))
-	}
-	base, err := SignatureBaseString(method, rawURL, all)
+	all := url.Values{"a": {string(s.Token)}} // unless params has one
+	maps.Copy(all, params)
+	u, all, err := signingInput(method, rawURL, all)
 	if err != nil {
 		return "", err
 	}
-	return webapiWire(canonicalPairs(all), signBytes([]byte(base), string(s.SessionKey))), nil
+	canonical := canonicalPairs(all)
+	return webapiWire(canonical, signBytes(appendSignatureBase(nil, method, u, canonical), string(s.SessionKey))), nil
 }
 
 func (s *WebAPISession) checkSigning(field string) error {
@@ -283,9 +274,6 @@ func webapiCheckJSONP(f Format, callback string) error {
 	if len(callback) > 100 {
 		return invalid("Callback", "longer than 100 characters")
 	}
-	if c := callback[0]; '0' <= c && c <= '9' {
-		return invalid("Callback", "%q starts with a digit", callback)
-	}
 	if webapiIdentLen([]byte(callback)) != len(callback) {
 		return invalid("Callback", "%q: only letters, digits, _ $ and . are allowed", callback)
 	}
@@ -370,9 +358,6 @@ func webapiExpiresIn(candidates ...string) (time.Duration, error) {
 
 // webapiUnixTime reads Unix seconds, integral or not (AOL's own SDK once sent a fractional ts).
 func webapiUnixTime(s string) (time.Time, bool) {
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 && n < 1<<40 {
-		return time.Unix(n, 0), true
-	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || f <= 0 || f >= 1<<40 {
 		return time.Time{}, false
@@ -533,9 +518,7 @@ func (sg *webapiSigner) sign() (wire, sig string) {
 	p := sg.params
 	if sg.withTS {
 		p = make(url.Values, len(sg.params)+1)
-		for k, vs := range sg.params {
-			p[k] = vs
-		}
+		maps.Copy(p, sg.params)
 		p.Set("ts", strconv.FormatInt(sg.hostNow().Unix(), 10))
 	}
 	canonical := canonicalPairs(p)

@@ -121,22 +121,18 @@ func parseWebAPIReply(body []byte) (*webapiReply, error) {
 	if len(b) == 0 {
 		return nil, errors.New("empty body")
 	}
-	var (
-		env *webapiEnvelope
-		err error
-	)
+	decode := webapiDecodeQS
 	switch {
 	case b[0] == '{':
-		env, err = webapiDecodeJSON(b)
+		decode = webapiDecodeJSON
 	case b[0] == '<':
-		env, err = webapiDecodeXML(b)
+		decode = webapiDecodeXML
 	default:
 		if inner, ok := webapiStripJSONP(b); ok {
-			env, err = webapiDecodeJSON(inner)
-		} else {
-			env, err = webapiDecodeQS(b)
+			decode, b = webapiDecodeJSON, inner
 		}
 	}
+	env, err := decode(b)
 	if err != nil {
 		return nil, err
 	}
@@ -281,26 +277,19 @@ type webapiLatin1 struct {
 }
 
 func (l *webapiLatin1) Read(p []byte) (n int, err error) {
-	if l.next != 0 && len(p) > 0 {
-		p[0], l.next, n = l.next, 0, 1
-	}
-	for n < len(p) {
+	for ; n < len(p); n++ {
+		if l.next != 0 {
+			p[n], l.next = l.next, 0
+			continue
+		}
 		c, err := l.r.ReadByte()
 		if err != nil {
 			return n, err
 		}
-		if c < utf8.RuneSelf {
-			p[n], n = c, n+1
-			continue
+		if c >= utf8.RuneSelf { // U+0080–U+00FF: two bytes in UTF-8
+			c, l.next = 0xC0|c>>6, 0x80|c&0x3F
 		}
-		var enc [2]byte
-		utf8.EncodeRune(enc[:], rune(c))
-		p[n], n = enc[0], n+1
-		if n < len(p) {
-			p[n], n = enc[1], n+1
-		} else {
-			l.next = enc[1]
-		}
+		p[n] = c
 	}
 	return n, nil
 }
