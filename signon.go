@@ -518,7 +518,8 @@ func agsStripBearer(v string) string {
 // only costs a scrubbed word in an error message.
 func agsSecretParameter(name string) bool {
 	n := strings.ToLower(name)
-	return isSecretName(n) || slices.ContainsFunc([]string{"pass", "pwd", "pin", "secret", "token", "otp", "key",
-		"challenge", "credential", "code", "clave", "contrase", "senha", "kennwort", "wachtwoord", "parola", "jelsz",
-		"haslo", "hasło", "salasana", "lozink", "heslo"}, func(w string) bool { return strings.Contains(n, w) })
+	words := []string{"pass", "pwd", "pin", "secret", "token", "otp", "key", "challenge", "credential", "code",
+		"clave", "contrase", "senha", "kennwort", "wachtwoord", "parola", "jelsz", "haslo", "hasło", "salasana",
+		"lozink", "heslo"}
+	return isSecretName(n) || slices.ContainsFunc(words, func(w string) bool { return strings.Contains(n, w) })
 }

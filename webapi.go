@@ -117,19 +117,17 @@ func (s *WebAPISession) HostNow() time.Time {
 			return host.Add(time.Since(local))
 		}
 	}
-	if s.HostTime.IsZero() {
+	switch {
+	case s.HostTime.IsZero():
 		return time.Now()
-	}
-	if s.ReceivedAt.IsZero() {
+	case s.ReceivedAt.IsZero():
 		return s.HostTime
 	}
 	return s.HostTime.Add(time.Since(s.ReceivedAt))
 }
 
 // TS is the ts parameter for a signed call: HostNow in Unix seconds.
-func (s *WebAPISession) TS() string {
-	return strconv.FormatInt(s.HostNow().Unix(), 10)
-}
+func (s *WebAPISession) TS() string { return strconv.FormatInt(s.HostNow().Unix(), 10) }
 
 // Resync sets the session's view of the server clock, e.g. from data.ts of a 400/1015 ("invalid ts")
 // reply to a call you signed yourself. The SDK's own calls do this for you. A session from ClientLogin
@@ -174,7 +172,8 @@ func (s *WebAPISession) Sign(method, rawURL string, params url.Values) (string, 
 		return "", err
 	}
 	canonical := canonicalPairs(all)
-	return webapiWire(canonical, signBytes(appendSignatureBase(nil, method, u, canonical), string(s.SessionKey))), nil
+	sig := signBytes(appendSignatureBase(nil, method, u, canonical), string(s.SessionKey))
+	return webapiWire(canonical, sig), nil
 }
 
 func (s *WebAPISession) checkSigning(field string) error {
@@ -367,16 +366,18 @@ func webapiUnixTime(s string) (time.Time, bool) {
 }
 
 // webapiDecode sets cl's error decoder (and, with resend, its resend) and returns its answer decoder,
-// which runs ok. The body's statusCode decides: statusCode 200 with an answer status runs ok, any other
-// statusCode becomes a *WebAPIError whatever the HTTP status, and so does statusCode 200 with a status
-// that is no answer (a 429 or a 5xx whose envelope says 200: the HTTP status decides, so a 429 matches
-// ErrRateLimited). A 2xx body that is no envelope is a *DecodeError; an error page with another status
-// is a *WebAPIError with only HTTPStatus set. resend sees each parsed reply before the decoders do,
-// and a reply is parsed once whichever reads it first.
+// which runs ok. The body's statusCode decides: 200 with an answer status runs ok; any other statusCode
+// is a *WebAPIError whatever the HTTP status, and so is 200 with a status that is no answer (a 429 or
+// 5xx whose envelope says 200: the HTTP status decides, so a 429 matches ErrRateLimited). A 2xx body
+// that is no envelope is a *DecodeError; an error page with another status is a *WebAPIError with
+// only HTTPStatus set. resend sees each parsed reply before the decoders do.
 func webapiDecode[T any](cl *call, resend func(*webapiReply) bool, ok func(*response, *webapiReply) (T, error)) func(*response) (T, error) {
-	d := &webapiDecoder{resend: resend}
+	d := new(webapiDecoder)
 	if resend != nil {
-		cl.resend = d.resendOn
+		cl.resend = func(r *response) bool {
+			rep, err := d.parse(r)
+			return err == nil && resend(rep)
+		}
 	}
 	cl.decodeError = func(r *response) error { _, err := d.handle(r, false); return err }
 	return func(r *response) (T, error) {
@@ -389,9 +390,8 @@ func webapiDecode[T any](cl *call, resend func(*webapiReply) bool, ok func(*resp
 	}
 }
 
+// webapiDecoder parses each reply once, whichever of the call's hooks reads it first.
 type webapiDecoder struct {
-	resend func(*webapiReply) bool
-
 	parsedFrom *response // the reply parsed last, and its parse
 	parsed     *webapiReply
 	parseErr   error
@@ -405,26 +405,18 @@ func (d *webapiDecoder) parse(r *response) (*webapiReply, error) {
 	return d.parsed, d.parseErr
 }
 
-func (d *webapiDecoder) resendOn(r *response) bool {
-	rep, err := d.parse(r)
-	return err == nil && d.resend(rep)
-}
-
 // handle returns the envelope of an answer with statusCode 200, or the reply's error.
 func (d *webapiDecoder) handle(r *response, answer bool) (*webapiReply, error) {
 	rep, err := d.parse(r)
-	if err != nil {
-		if answer {
-			return nil, err
-		}
+	switch {
+	case err != nil && answer:
+		return nil, err
+	case err != nil:
 		return nil, &WebAPIError{HTTPStatus: r.StatusCode, Location: redirectLocation(r)}
+	case answer && rep.StatusCode == http.StatusOK:
+		return rep, nil
 	}
-	if rep.StatusCode != http.StatusOK || !answer {
-		e := rep.err(r.StatusCode)
-		e.Location = redirectLocation(r)
-		return nil, e
-	}
-	return rep, nil
+	return nil, rep.err(r)
 }
 
 // WebAPILogoutRequest is /auth/logout, signed with the session.

@@ -327,10 +327,11 @@ func webapiDecodeQS(b []byte) (*webapiEnvelope, error) {
 	return &e, nil
 }
 
-// err turns a reply whose statusCode is not 200 into the error callers match on.
-func (r *webapiReply) err(httpStatus int) *WebAPIError {
-	return &WebAPIError{HTTPStatus: httpStatus, StatusCode: r.StatusCode, StatusDetailCode: r.StatusDetailCode,
-		StatusText: r.StatusText, RequestID: r.RequestID, Challenge: r.challenge()}
+// err turns a reply that is not an answer into the error callers match on.
+func (r *webapiReply) err(resp *response) *WebAPIError {
+	return &WebAPIError{HTTPStatus: resp.StatusCode, StatusCode: r.StatusCode,
+		StatusDetailCode: r.StatusDetailCode, StatusText: r.StatusText, RequestID: r.RequestID,
+		Challenge: r.challenge(), Location: redirectLocation(resp)}
 }
 
 // challenge is data.challenge{info,context,url} of a 330 reply, nil when absent.
