@@ -518,8 +518,9 @@ func agsStripBearer(v string) string {
 // only costs a scrubbed word in an error message.
 func agsSecretParameter(name string) bool {
 	n := strings.ToLower(name)
-	words := []string{"pass", "pwd", "pin", "secret", "token", "otp", "key", "challenge", "credential", "code",
-		"clave", "contrase", "senha", "kennwort", "wachtwoord", "parola", "jelsz", "haslo", "hasło", "salasana",
-		"lozink", "heslo"}
-	return isSecretName(n) || slices.ContainsFunc(words, func(w string) bool { return strings.Contains(n, w) })
+	words := []string{"pass", "pwd", "pin", "secret", "token", "otp", "key", "challenge", "credential",
+		"code", "clave", "contrase", "senha", "kennwort", "wachtwoord", "parola", "jelsz", "haslo", "hasło",
+		"salasana", "lozink", "heslo"}
+	contains := func(w string) bool { return strings.Contains(n, w) }
+	return isSecretName(n) || slices.ContainsFunc(words, contains)
 }
