@@ -179,21 +179,15 @@ func (p *ParameterProperty) fromWire(w agsParameterPropWire) error {
 }
 
 func agsBool(raw []byte) (bool, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+	switch raw = bytes.TrimSpace(raw); string(raw) { // the documented forms, read without allocating
+	case "", "null", "false":
 		return false, nil
-	}
-	switch string(raw) { // the documented form, read without allocating
 	case "true":
 		return true, nil
-	case "false":
-		return false, nil
 	}
 	s := string(raw)
 	if raw[0] == '"' {
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return false, err
-		}
+		s, _ = plainJSONString(raw) // encoding/json has checked the literal
 	}
 	b, err := strconv.ParseBool(strings.TrimSpace(s))
 	if err != nil {

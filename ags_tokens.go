@@ -18,9 +18,8 @@ import (
 // with. Lifetimes arrive in seconds and are kept as durations counted from ReceivedAt.
 //
 // Its JSON form is the AGS wire form (access_token, expires_in in seconds, …) plus "received_at":
-// MarshalUnmaskedJSON writes it in clear, so that a callback can persist the tokens, and a later run
-// resumes with json.Unmarshal. json.Marshal writes the same form with the tokens masked, which
-// json.Unmarshal refuses (ErrMaskedSecret).
+// MarshalUnmaskedJSON writes it in clear, to persist, and json.Unmarshal reads it back. json.Marshal
+// writes it with the tokens masked, which json.Unmarshal refuses (ErrMaskedSecret).
 type Tokens struct {
 	AccessToken           Secret        // access_token
 	RefreshToken          Secret        // refresh_token; AGS rotates it on every refresh
@@ -112,7 +111,7 @@ func (t *Tokens) UnmarshalJSON(b []byte) error {
 		name string
 		raw  jsonValue
 		dst  *string
-	}{
+	}{ // the tokens first
 		{"access_token", w.AccessToken, (*string)(&out.AccessToken)},
 		{"refresh_token", w.RefreshToken, (*string)(&out.RefreshToken)},
 		{"client_id", w.ClientID, &out.ClientID},
@@ -155,9 +154,8 @@ func (t *Tokens) UnmarshalJSON(b []byte) error {
 // in, which json.Unmarshal reads back. The result holds the access and refresh tokens.
 func (t Tokens) MarshalUnmaskedJSON() ([]byte, error) { return json.Marshal(tokensStored[string](t)) }
 
-// MarshalJSON writes the form MarshalUnmaskedJSON writes with the tokens masked, so that a log handler
-// that marshals tokens prints neither; json.Unmarshal refuses it (ErrMaskedSecret). Persist tokens
-// with MarshalUnmaskedJSON.
+// MarshalJSON writes the form MarshalUnmaskedJSON writes with the tokens masked, for log handlers that
+// marshal tokens; json.Unmarshal refuses it (ErrMaskedSecret). Persist with MarshalUnmaskedJSON.
 func (t Tokens) MarshalJSON() ([]byte, error) { return json.Marshal(tokensStored[Secret](t)) }
 
 // tokensStored is the stored form of Tokens: the tokens in clear (S string) or masked (S Secret).
@@ -173,15 +171,11 @@ func tokensStored[S ~string](t Tokens) any {
 		FixedRefreshExpiresIn int64      `json:"fixed_refresh_expires_in,omitempty"`
 		ReceivedAt            *time.Time `json:"received_at,omitempty"`
 	}
-	p := stored{
-		AccessToken: S(t.AccessToken), RefreshToken: S(t.RefreshToken), ClientID: t.ClientID,
-		AccountID: t.AccountID, TokenType: t.TokenType,
-		ExpiresIn:             int64(t.ExpiresIn / time.Second),
-		RefreshExpiresIn:      int64(t.RefreshExpiresIn / time.Second),
-		FixedRefreshExpiresIn: int64(t.FixedRefreshExpiresIn / time.Second),
-	}
-	if !t.ReceivedAt.IsZero() {
-		p.ReceivedAt = &t.ReceivedAt
+	p := stored{S(t.AccessToken), S(t.RefreshToken), t.ClientID, t.AccountID, t.TokenType,
+		int64(t.ExpiresIn / time.Second), int64(t.RefreshExpiresIn / time.Second),
+		int64(t.FixedRefreshExpiresIn / time.Second), &t.ReceivedAt}
+	if t.ReceivedAt.IsZero() {
+		p.ReceivedAt = nil
 	}
 	return p
 }
@@ -256,10 +250,10 @@ func agsJSONKind(raw []byte) string {
 	return "a number"
 }
 
-// agsDecodeTokens reads a token answer; a reply without an access token is not one.
+// agsDecodeTokens reads a token answer; a reply without an access token is not one. It calls
+// UnmarshalJSON directly: json.Unmarshal(body, t) would scan the body twice more first.
 func agsDecodeTokens(body []byte, receivedAt time.Time, correlationID string) (*Tokens, error) {
 	t := &Tokens{}
-	// UnmarshalJSON directly: json.Unmarshal(body, t) would scan the body twice more before calling it.
 	if err := t.UnmarshalJSON(trimBOM(body)); err != nil {
 		return nil, err
 	}

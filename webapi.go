@@ -191,10 +191,7 @@ func (s *WebAPISession) checkSigning(field string) error {
 // webapiWire is what goes on the wire: the signed pairs in the signed order and encoding, then the
 // signature, itself percent-encoded (its + / = would otherwise be read as space and separators).
 func webapiWire(canonical canonical, sig string) string {
-	if len(canonical) == 0 {
-		return "sig_sha256=" + percentEncode(sig)
-	}
-	return canonical.encode() + "&sig_sha256=" + percentEncode(sig)
+	return append(canonical, pair{"sig_sha256", percentEncode(sig)}).encode()
 }
 
 // ClientLogin signs a user in (POST /auth/clientLogin, every parameter in the form body, unsigned)

@@ -53,8 +53,7 @@ type webapiData struct {
 	TS webapiText `json:"ts" xml:"ts"` // the server's clock, in a 400/1015 reply
 }
 
-// webapiField is a value of the reply under its name in the query-string format, which drops "data."
-// and joins levels with "_".
+// webapiField is a reply value under its query-string name, which drops "data." and joins levels with "_".
 type webapiField struct {
 	name string
 	v    *webapiText
@@ -111,8 +110,7 @@ func (t *webapiText) UnmarshalXML(d *xml.Decoder, _ xml.StartElement) error {
 	}
 }
 
-// errWebAPINoEnvelope: the body is not a WebAPI envelope at all (an HTML page, a proxy's text).
-var errWebAPINoEnvelope = errors.New("not a NINA WebAPI reply envelope")
+var errWebAPINoEnvelope = errors.New("not a NINA WebAPI reply envelope") // an HTML page, a proxy's text
 
 // parseWebAPIReply sniffs the format from the body itself rather than trusting f or Content-Type:
 // servers fall back to JSON for formats they lack, and JSONP arrives as application/javascript.
@@ -136,20 +134,17 @@ func parseWebAPIReply(body []byte) (*webapiReply, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw := strings.TrimSpace(string(env.StatusCode))
-	if raw == "" {
+	if strings.TrimSpace(string(env.StatusCode)) == "" {
 		return nil, fmt.Errorf("%w: no statusCode", errWebAPINoEnvelope)
 	}
-	code, ok := webapiAtoi(raw)
+	code, ok := webapiAtoi(string(env.StatusCode))
 	if !ok {
 		return nil, errors.New("statusCode is not a number")
 	}
-	r := &webapiReply{StatusCode: code, StatusText: string(env.StatusText), RequestID: string(env.RequestID), Data: env.Data}
-	if d := strings.TrimSpace(string(env.StatusDetailCode)); d != "" {
-		// A detail code that is not a number is unknown, not broken: the statusCode decides.
-		r.StatusDetailCode, _ = webapiAtoi(d)
-	}
-	return r, nil
+	// A detail code that is not a number is unknown, not broken: the statusCode decides.
+	detail, _ := webapiAtoi(string(env.StatusDetailCode))
+	return &webapiReply{StatusCode: code, StatusText: string(env.StatusText), StatusDetailCode: detail,
+		RequestID: string(env.RequestID), Data: env.Data}, nil
 }
 
 // webapiDecodeJSON reads {"response":{…}}, or the envelope itself at the top level as some servers
@@ -208,8 +203,8 @@ func webapiStripJSONP(b []byte) ([]byte, bool) {
 	return bytes.TrimSpace(rest[:len(rest)-1]), true
 }
 
-// webapiIdentLen is the length of the JavaScript name (letters, digits, _ $ and ., no digit first) b
-// starts with.
+// webapiIdentLen is the length of the JavaScript name (letters, digits, _ $ and ., no digit first)
+// that b starts with.
 func webapiIdentLen(b []byte) int {
 	i := 0
 	for i < len(b) && (b[i] == '_' || b[i] == '$' || b[i] == '.' || b[i] >= 'A' && b[i] <= 'Z' ||
@@ -220,12 +215,11 @@ func webapiIdentLen(b []byte) int {
 }
 
 // webapiMaxXMLMarks bounds the '<' and '=' of an XML reply: encoding/xml allocates some hundred bytes
-// for every element and attribute (each needs one of them), so a 4 MiB reply of empty elements
-// would allocate 64 times its size. A real envelope has a few dozen.
+// per element and attribute, so 4 MiB of empty elements would allocate 64 times that. A real envelope
+// has a few dozen.
 const webapiMaxXMLMarks = 4096
 
-// webapiDecodeXML reads <response> in any namespace (AOL used several, NINA's are unknown, some
-// servers send none).
+// webapiDecodeXML reads <response> in any namespace (AOL used several, NINA's are unknown, some none).
 func webapiDecodeXML(b []byte) (*webapiEnvelope, error) {
 	if bytes.Count(b, []byte("<"))+bytes.Count(b, []byte("=")) > webapiMaxXMLMarks {
 		return nil, fmt.Errorf("XML reply has more than %d tags and attributes", webapiMaxXMLMarks)
@@ -261,11 +255,10 @@ func webapiDecodeXML(b []byte) (*webapiEnvelope, error) {
 func webapiCharsetReader(charset string, input io.Reader) (io.Reader, error) {
 	switch strings.ToLower(charset) {
 	case "iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii":
-		br, ok := input.(io.ByteReader)
-		if !ok {
-			br = bufio.NewReader(input)
+		if br, ok := input.(io.ByteReader); ok {
+			return &webapiLatin1{r: br}, nil
 		}
-		return &webapiLatin1{r: br}, nil
+		return &webapiLatin1{r: bufio.NewReader(input)}, nil
 	}
 	return nil, fmt.Errorf("unsupported XML charset %q", charset)
 }
