@@ -119,44 +119,35 @@ func (ts *AGSTokenSource) sharedRefresh(ctx context.Context, old *oauth2.Token, 
 		return nil, invalid("store", "nil AGSTokenStore")
 	}
 	// adopt takes stored tokens whose access token is live and not the one this replica holds
-	// (expired or rejected).
-	adopt := func(t Tokens) (*oauth2.Token, bool) {
-		if t.AccessToken == "" || (old != nil && string(t.AccessToken) == old.AccessToken) {
-			return nil, false
-		}
+	// (expired or rejected); nil when it does not.
+	adopt := func(t Tokens) *oauth2.Token {
 		margin := agsMarginFor(t.ExpiresIn)
-		if t.ExpiresIn > 0 && (t.ReceivedAt.IsZero() || !time.Now().Add(margin).Before(t.Expiry())) {
-			return nil, false
+		if t.AccessToken == "" || (old != nil && string(t.AccessToken) == old.AccessToken) ||
+			(t.ExpiresIn > 0 && (t.ReceivedAt.IsZero() || !time.Now().Add(margin).Before(t.Expiry()))) {
+			return nil
 		}
 		ts.cur.Store(&t)
 		ts.cache.setEarly(margin)
-		return t.OAuth2(), true
+		return t.OAuth2()
 	}
-	load := func() (t Tokens, err error) {
+	load := func() (t Tokens, tok *oauth2.Token, err error) {
 		if t, err = store.LoadTokens(ctx, key); err != nil {
-			err = fmt.Errorf("tvauth: reading the shared AGS tokens: %w", err)
+			return t, nil, fmt.Errorf("tvauth: reading the shared AGS tokens: %w", err)
 		}
-		return t, err
+		return t, adopt(t), nil
 	}
-	stored, err := load()
-	if err != nil {
-		return nil, err
+	if _, tok, err := load(); err != nil || tok != nil {
+		return tok, err
 	}
-	if tok, ok := adopt(stored); ok {
-		return tok, nil
-	}
-	work, done, err := ts.svc.client.takeLease(ctx, "AGS refresh", ts.svc.client.cfg.fetchTimeout(), func(ctx context.Context) (context.Context, func(), error) {
-		return store.LockTokens(ctx, key)
-	})
+	lock := func(ctx context.Context) (context.Context, func(), error) { return store.LockTokens(ctx, key) }
+	work, done, err := ts.svc.client.takeLease(ctx, "AGS refresh", ts.svc.client.cfg.fetchTimeout(), lock)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	if stored, err = load(); err != nil {
-		return nil, err
-	}
-	if tok, ok := adopt(stored); ok {
-		return tok, nil
+	stored, tok, err := load()
+	if err != nil || tok != nil {
+		return tok, err
 	}
 	if stored.RefreshToken == "" {
 		return nil, invalid("RefreshToken", "no refresh token to refresh with: sign on again")
@@ -164,8 +155,8 @@ func (ts *AGSTokenSource) sharedRefresh(ctx context.Context, old *oauth2.Token, 
 	nt, err := ts.svc.Refresh(work, stored.RefreshToken, req)
 	if err != nil {
 		// Another replica may have rotated the token meanwhile (our lease was lost).
-		if again, lerr := load(); lerr == nil && again.RefreshToken != stored.RefreshToken {
-			if tok, ok := adopt(again); ok {
+		if t, lerr := store.LoadTokens(ctx, key); lerr == nil && t.RefreshToken != stored.RefreshToken {
+			if tok := adopt(t); tok != nil {
 				return tok, nil
 			}
 		}
@@ -175,10 +166,8 @@ func (ts *AGSTokenSource) sharedRefresh(ctx context.Context, old *oauth2.Token, 
 	// Saved with the call's context, not the lease's: the compare-and-swap fences a late write.
 	swapped, err := store.CompareAndSwapTokens(ctx, key, stored.RefreshToken, *nt)
 	if err == nil && !swapped {
-		if winner, lerr := load(); lerr == nil {
-			if tok, ok := adopt(winner); ok {
-				return tok, nil
-			}
+		if _, tok, lerr := load(); lerr == nil && tok != nil {
+			return tok, nil
 		}
 	}
 	return ts.rotated(nt), nil
