@@ -83,9 +83,9 @@ func (s WebAPISession) Format(f fmt.State, verb rune) {
 	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), WebAPISession(s))
 }
 
-// MarshalUnmaskedJSON writes the session in clear, in the form json.Unmarshal reads back: the form to
-// store it in. The result holds the token, the session secret and the session key. (json.Marshal
-// writes them masked, and json.Unmarshal refuses that form with ErrMaskedSecret.)
+// MarshalUnmaskedJSON writes the session in clear (token, session secret and key included) in the form
+// json.Unmarshal reads back, to store it. json.Marshal masks them; json.Unmarshal refuses that form
+// with ErrMaskedSecret.
 func (s WebAPISession) MarshalUnmaskedJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		LoginID       string
@@ -140,13 +140,9 @@ func (s *WebAPISession) Resync(hostTime time.Time) {
 	if s.clock == nil {
 		s.clock = &webapiClock{}
 	}
-	s.clock.set(hostTime)
-}
-
-func (c *webapiClock) set(hostTime time.Time) {
-	c.mu.Lock()
-	c.host, c.local = hostTime, time.Now()
-	c.mu.Unlock()
+	s.clock.mu.Lock()
+	s.clock.host, s.clock.local = hostTime, time.Now()
+	s.clock.mu.Unlock()
 }
 
 // Sign signs a call of another WebAPI method with this session and returns the parameters to send:
@@ -333,9 +329,8 @@ func webapiSessionFrom(rep *webapiReply, req ClientLoginRequest) (*WebAPISession
 	return sess, nil
 }
 
-// webapiExpiresIn is the session lifetime: token.expiresIn, or oos's tokenExpiresIn when that is
-// absent, zero or negative (no lifetime at all is no answer). 0 when neither gives a positive number;
-// an error only when a value that would be used is not a number.
+// webapiExpiresIn is the session lifetime: token.expiresIn, or oos's tokenExpiresIn when that is absent,
+// zero or negative (no lifetime is no answer); else 0. An error only when a value used is no number.
 func webapiExpiresIn(candidates ...string) (time.Duration, error) {
 	for _, raw := range candidates {
 		if strings.TrimSpace(raw) == "" {
@@ -431,8 +426,7 @@ type WebAPILogoutRequest struct {
 	SendTS bool
 }
 
-// WebAPIResponse is the envelope of a WebAPI reply with statusCode 200. (NINA documents no data for
-// the calls that return it.)
+// WebAPIResponse is the envelope of a WebAPI reply with statusCode 200 (NINA documents no data for it).
 type WebAPIResponse struct {
 	StatusCode       int    // statusCode: 200
 	StatusText       string // statusText, scrubbed of the call's secrets
@@ -440,9 +434,9 @@ type WebAPIResponse struct {
 	RequestID        string // requestId: the request's r, echoed back
 }
 
-// webapiHeader sets the Accept that matches the reply format a call asks for with f (the parser sniffs
-// the body anyway, but a proxy or server that negotiates on Accept must not be told "JSON" for f=xml).
-// NINA documents no media type for f=qs: it is a form-encoded line.
+// webapiHeader sets the Accept that matches the format f asks for (the parser sniffs the body anyway,
+// but a proxy or server that negotiates on Accept must not be told "JSON" for f=xml). NINA documents
+// no media type for f=qs, a form-encoded line.
 func webapiHeader(h http.Header, f Format, jsonp bool) http.Header {
 	switch {
 	case f == FormatXML:
@@ -458,15 +452,14 @@ func webapiHeader(h http.Header, f Format, jsonp bool) http.Header {
 }
 
 // signed sends one signed WebAPI call: params (with ts when withTS) in canonical order in the query
-// (GET) or form body (POST), then sig_sha256. Every retry is signed afresh, so that it carries a
-// current ts. A 400/1015 ("invalid ts") reply with data.ts resynchronises the session's clock and the
-// pipeline sends the call once more, with ts (call.resend).
+// (GET) or form body (POST), then sig_sha256; every retry is signed afresh, with a current ts. A
+// 400/1015 ("invalid ts") reply with data.ts resyncs the clock and the call is sent once more, with ts.
 func (s *WebAPIService) signed(ctx context.Context, method, path string, params url.Values, sess *WebAPISession, withTS bool) (*webapiReply, error) {
 	endpoint, err := url.Parse(s.client.baseURLs[svcWebAPI] + path)
 	if err != nil {
 		return nil, invalid("path", "cannot build URL: %v", err)
 	}
-	sg := &webapiSigner{method: method, endpoint: endpoint, params: params, sess: sess, withTS: withTS, hostNow: sess.HostNow}
+	sg := &webapiSigner{method: method, endpoint: endpoint, params: params, sess: sess, withTS: withTS}
 	wire, sig := sg.sign()
 	cl := &call{
 		service: svcWebAPI,
@@ -498,9 +491,6 @@ type webapiSigner struct {
 	params   url.Values
 	sess     *WebAPISession
 	withTS   bool
-	// hostNow is the session's clock, or, for a hand-built session without one, the data.ts this
-	// call learnt (a hand-built session is not ours to mutate under the caller's feet).
-	hostNow func() time.Time
 }
 
 func (sg *webapiSigner) sign() (wire, sig string) {
@@ -508,15 +498,14 @@ func (sg *webapiSigner) sign() (wire, sig string) {
 	if sg.withTS {
 		p = make(url.Values, len(sg.params)+1)
 		maps.Copy(p, sg.params)
-		p.Set("ts", strconv.FormatInt(sg.hostNow().Unix(), 10))
+		p.Set("ts", sg.sess.TS())
 	}
 	canonical := canonicalPairs(p)
 	sig = signBytes(appendSignatureBase(nil, sg.method, sg.endpoint, canonical), string(sg.sess.SessionKey))
 	return webapiWire(canonical, sig), sig
 }
 
-// resync is the call's resend: a 400/1015 reply with data.ts sets the clock, and the next attempt
-// sends ts.
+// resync is the call's resend: a 400/1015 reply with data.ts sets the clock; the next attempt sends ts.
 func (sg *webapiSigner) resync(rep *webapiReply) bool {
 	if rep.StatusCode != http.StatusBadRequest || rep.StatusDetailCode != 1015 {
 		return false
@@ -525,12 +514,11 @@ func (sg *webapiSigner) resync(rep *webapiReply) bool {
 	if !ok {
 		return false
 	}
-	if sg.sess.clock != nil {
-		sg.sess.clock.set(ts)
-	} else {
-		learnt := time.Now()
-		sg.hostNow = func() time.Time { return ts.Add(time.Since(learnt)) }
+	if sg.sess.clock == nil { // a hand-built session is not ours to mutate under the caller's feet
+		own := *sg.sess
+		sg.sess = &own
 	}
+	sg.sess.Resync(ts)
 	sg.withTS = true
 	return true
 }
