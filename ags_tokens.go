@@ -32,16 +32,15 @@ type Tokens struct {
 
 	// ReceivedAt is the local clock when the reply arrived; the lifetimes count from it.
 	ReceivedAt time.Time
-	// CorrelationID is the x-correlation-id of the call that returned these tokens. It is not
-	// persisted by MarshalUnmaskedJSON.
+	// CorrelationID is the x-correlation-id of the call that returned these tokens (not persisted).
 	CorrelationID string
 }
 
 type tokens = Tokens // named inside Format, whose local copy of the type drops the methods
 
-// Format prints every field under any verb, the tokens masked by Secret. The API hands tokens out by
-// pointer (SignOnResult.Tokens, Refresh), and fmt prints a pointer it meets inside a struct under %s
-// or %q field by field without calling their methods, unless the pointee has this method.
+// Format prints every field under any verb, the tokens masked by Secret. Tokens are handed out by
+// pointer (SignOnResult.Tokens, Refresh), and fmt prints a pointer inside a struct under %s or %q field
+// by field without calling their methods, unless the pointee has this method.
 func (t Tokens) Format(f fmt.State, verb rune) {
 	type Tokens tokens // no methods: each field prints, and masks, itself
 	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), Tokens(t))
@@ -86,8 +85,8 @@ func (t *Tokens) OAuth2() *oauth2.Token {
 	return tok.WithExtra(map[string]any{"client_id": t.ClientID, "accountId": t.AccountID})
 }
 
-// agsTokensWire is the AGS token reply. Types are loose on purpose: gateways send accountId as a number
-// and lifetimes as strings often enough.
+// agsTokensWire is the AGS token reply, loosely typed: gateways send accountId as a number and
+// lifetimes as strings often enough.
 type agsTokensWire struct {
 	AccessToken           jsonValue  `json:"access_token"`
 	RefreshToken          jsonValue  `json:"refresh_token"`
@@ -150,8 +149,8 @@ func (t *Tokens) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalUnmaskedJSON writes the AGS wire form plus received_at, in clear: the form to persist tokens
-// in, which json.Unmarshal reads back. The result holds the access and refresh tokens.
+// MarshalUnmaskedJSON writes the AGS wire form plus received_at with the tokens in clear: the form to
+// persist them in, which json.Unmarshal reads back.
 func (t Tokens) MarshalUnmaskedJSON() ([]byte, error) { return json.Marshal(tokensStored[string](t)) }
 
 // MarshalJSON writes the form MarshalUnmaskedJSON writes with the tokens masked, for log handlers that
@@ -291,10 +290,9 @@ func (a Account) Information() (map[string]any, error) {
 	return m, nil
 }
 
-// agsDecodeAccounts reads a 300 body: {"accounts":[{…},…]} with an optional top-level userAccountToken,
-// which is copied into every account that has none of its own. Each account is decoded from its own
-// element: a body that repeats "accounts" makes encoding/json decode the second list into the first
-// one's structs without zeroing them, and an account would keep a field it does not have.
+// agsDecodeAccounts reads a 300 body: {"accounts":[{…},…]} with an optional top-level userAccountToken
+// for every account without its own. Each account is decoded from its own element: given "accounts"
+// twice, encoding/json would decode the second list into the first one's structs without zeroing them.
 func agsDecodeAccounts(body []byte) ([]Account, error) {
 	var raw struct {
 		Accounts         []jsonValue `json:"accounts"`
@@ -354,9 +352,8 @@ func (m *agsTokenMembers) UnmarshalJSON(b []byte) error {
 }
 
 // agsAccountRaw is an account element with every occurrence of tokens (raw JSON values of its user
-// account token, as received) masked, so that Raw, which fmt, slog and encoding/json print as they
-// are, holds no secret. An element the masking would leave invalid (a token sent as a number that
-// also occurs inside another one, say) is dropped: Raw is nil.
+// account token) masked, so that Raw, which fmt, slog and encoding/json print as is, holds no secret.
+// An element the masking would leave invalid (a number token inside another value, say) gives nil.
 func agsAccountRaw(element []byte, tokens ...[]byte) json.RawMessage {
 	var out json.RawMessage
 	for _, t := range tokens {

@@ -20,10 +20,9 @@ import (
 // Parameter is one provider-defined parameter of an AGS request body. Names come from service
 // discovery and are case-sensitive.
 //
-// Value is a string, but a parameter whose name looks secret (password, pin, token, secret, otp,
-// key, …, and their translations: see agsSecretParameter) prints, logs and marshals its value as
-// REDACTED, and json.Unmarshal refuses that masked form (ErrMaskedSecret). The SDK sends parameters
-// in clear through its own wire form.
+// A parameter whose name looks secret (password, pin, token, secret, otp, key, …, and translations:
+// see agsSecretParameter) prints, logs and marshals its value as REDACTED, and json.Unmarshal refuses
+// that masked form (ErrMaskedSecret). The SDK sends parameters in clear through its own wire form.
 type Parameter struct {
 	Name  string `json:"name"`  // case-sensitive, as service discovery spells it
 	Value string `json:"value"` // masked in prints when Name looks secret
@@ -48,9 +47,8 @@ func (p Parameter) Format(f fmt.State, verb rune) {
 // MarshalJSON writes {"name":…,"value":…}, the value masked when the name looks secret.
 func (p Parameter) MarshalJSON() ([]byte, error) { return json.Marshal(agsWireParameter(p.masked())) }
 
-// UnmarshalJSON reads {"name":…,"value":…} (null leaves p as it is); the masked value of a
-// secret-looking name is refused with an error matching ErrMaskedSecret, never read back as a
-// "REDACTED" password.
+// UnmarshalJSON reads {"name":…,"value":…} (null leaves p as it is); it refuses the masked value of a
+// secret-looking name (ErrMaskedSecret) rather than read back a "REDACTED" password.
 func (p *Parameter) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
@@ -72,8 +70,7 @@ type agsWireParameter struct {
 	Value string `json:"value"`
 }
 
-// agsWireParameters is params for a request body; never nil, as the key is mandatory ([] rather than
-// null).
+// agsWireParameters is params for a request body: never nil, as the key is mandatory ([], not null).
 func agsWireParameters(params []Parameter) []agsWireParameter {
 	out := make([]agsWireParameter, len(params))
 	for i, p := range params {
@@ -130,8 +127,7 @@ func (s *AGSService) ServiceDiscovery(ctx context.Context) (*ServiceDiscovery, e
 	return s.ServiceDiscoveryWith(ctx, ServiceDiscoveryRequest{})
 }
 
-// ServiceDiscoveryWith is ServiceDiscovery with the optional token, x-auth-service-id and
-// x-correlation-id headers.
+// ServiceDiscoveryWith is ServiceDiscovery with the optional token, x-auth-service-id and x-correlation-id.
 func (s *AGSService) ServiceDiscoveryWith(ctx context.Context, req ServiceDiscoveryRequest) (*ServiceDiscovery, error) {
 	cl, _, err := s.newCall("ags.serviceDiscovery", http.MethodGet, pathf("/servicediscovery"),
 		&SignOnRequest{AuthService: req.AuthService, CorrelationID: req.CorrelationID}, agsNoBody)
@@ -185,9 +181,8 @@ func (s *AGSService) Refresh(ctx context.Context, refreshToken Secret, req SignO
 		return nil, err
 	}
 	cl.hold, cl.answers = true, agsAnswerOKCreated
-	decode := agsTokenDecoder(cid)
 	return send(ctx, s.client, cl, func(r *response) (*Tokens, error) {
-		t, err := decode(r)
+		t, err := agsDecodeTokens(r.Body, time.Now(), cid)
 		if err != nil {
 			return nil, err
 		}
@@ -199,10 +194,9 @@ func (s *AGSService) Refresh(ctx context.Context, refreshToken Secret, req SignO
 	})
 }
 
-// Register activates a TVkey device (POST /register/{regType}; the valid types are listed by service
-// discovery). It answers like SignOn: Tokens on 201 (nil when the 201 has no body, as some releases
-// send), Accounts on 300, then SubsequentRegister. ClientID and DeviceInformation are optional here;
-// at most one may be set.
+// Register activates a TVkey device (POST /register/{regType}; service discovery lists the types). It
+// answers like SignOn: Tokens on 201 (nil when the 201 has no body, as some releases send), Accounts on
+// 300, then SubsequentRegister. ClientID and DeviceInformation are optional; at most one may be set.
 func (s *AGSService) Register(ctx context.Context, regType string, req SignOnRequest) (*SignOnResult, error) {
 	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
 		return nil, err
@@ -218,9 +212,8 @@ func (s *AGSService) Register(ctx context.Context, regType string, req SignOnReq
 	return send(ctx, s.client, cl, agsDecodeSignOn(cid, false))
 }
 
-// SubsequentRegister finishes a Register that answered 300 with the chosen account
-// (POST /subsequentRegister, User-Token: account.UserAccountToken). Tokens is nil when the 201 has no
-// body.
+// SubsequentRegister finishes a Register that answered 300 with the chosen account (POST
+// /subsequentRegister, User-Token: account.UserAccountToken). Tokens is nil when the 201 has no body.
 func (s *AGSService) SubsequentRegister(ctx context.Context, account Account, req SignOnRequest) (*SignOnResult, error) {
 	cl, cid, err := s.subsequentCall("ags.subsequentRegister", pathf("/subsequentRegister"), account, &req)
 	if err != nil {
@@ -350,7 +343,7 @@ type agsRequestBody struct {
 }
 
 // newCall checks that AGS is configured, validates req and starts an AGS call with the headers and
-// body every AGS endpoint takes. It returns the correlation id it sends.
+// body every AGS endpoint takes, returning the correlation id it sends.
 func (s *AGSService) newCall(op, method string, path route, req *SignOnRequest, rule agsBodyRule) (*call, string, error) {
 	if err := s.client.requireConfigured(svcAGS, method, authNone); err != nil {
 		return nil, "", err
@@ -454,9 +447,8 @@ func (s *AGSService) newCall(op, method string, path route, req *SignOnRequest, 
 	return cl, cid, nil
 }
 
-// appendJSON writes the body as encoding/json would with SetEscapeHTML(false) (passwords with < > &
-// go out as typed), in the documented field order, without reflection. DeviceInformation is already
-// compact.
+// appendJSON writes the body (DeviceInformation already compact) as encoding/json would with
+// SetEscapeHTML(false), so that passwords with < > & go out as typed, without reflection.
 func (b *agsRequestBody) appendJSON(dst []byte) []byte {
 	n := 32 + len(b.ClientID) + len(b.DeviceInformation)
 	for _, p := range b.Parameters {
@@ -513,9 +505,8 @@ func agsStripBearer(v string) string {
 }
 
 // agsSecretParameter guesses from a provider-defined parameter name whether its value is a secret.
-// Operators name parameters in their own language, hence the translations of "password" (Spanish,
-// Portuguese, German, Dutch, Italian, Hungarian, Polish, Finnish, Croatian/Serbian, Czech). Guessing wide
-// only costs a scrubbed word in an error message.
+// Operators name parameters in their own language, hence translations of "password" (es, pt, de, nl,
+// it, hu, pl, fi, hr/sr, cs). Guessing wide only costs a scrubbed word in an error message.
 func agsSecretParameter(name string) bool {
 	n := strings.ToLower(name)
 	words := []string{"pass", "pwd", "pin", "secret", "token", "otp", "key", "challenge", "credential",
