@@ -97,8 +97,8 @@ func (e Endpoint) IsPassword(name string) bool {
 	return false
 }
 
-// UnmarshalJSON reads the documented keys; booleans may also arrive as "true"/"false" strings, as
-// hand-configured gateways write them.
+// UnmarshalJSON reads the documented keys; booleans may also be "true"/"false" strings (hand-configured
+// gateways write them).
 func (p *ParameterProperty) UnmarshalJSON(b []byte) error {
 	var w agsParameterPropWire
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -107,9 +107,8 @@ func (p *ParameterProperty) UnmarshalJSON(b []byte) error {
 	return p.fromWire(w)
 }
 
-// decode reads a discovery reply in one pass of encoding/json: the parameter properties are read
-// from their raw values as ParameterProperty.UnmarshalJSON reads them, without the two further scans
-// each that json.Unmarshal into ServiceDiscovery would make.
+// decode reads a discovery reply in one pass of encoding/json: parameter properties are read from
+// their raw values, without the two further scans each of json.Unmarshal into ServiceDiscovery.
 func (d *ServiceDiscovery) decode(body []byte) error {
 	var w struct {
 		AvailableServices []struct {

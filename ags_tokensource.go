@@ -26,9 +26,8 @@ import (
 //
 // Print it or log it freely: it shows no tokens and no parameter values.
 type AGSTokenSource struct {
-	// fmt prints unexported fields without their methods, so nothing secret is held in one: the
-	// tokens are behind an atomic pointer, which fmt prints as an address under every verb, and the
-	// request (its Parameters) and a shared store live in the cache's fetch function.
+	// fmt prints unexported fields without their methods, so none holds a secret: the tokens are
+	// behind an atomic pointer (printed as an address), the request and store in the cache's fetch.
 	svc       *AGSService
 	onRefresh func(Tokens)
 	cache     *tokenCache
@@ -71,8 +70,7 @@ func (s *AGSService) TokenSource(tokens *Tokens, req SignOnRequest, onRefresh fu
 	ts.cache = newTokenCache(0, func(ctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
 		return ts.refresh(ctx, req)
 	})
-	ts.cache.timeout = s.client.cfg.tokenFetchTimeout
-	ts.cache.finishAbandoned = true
+	ts.cache.timeout, ts.cache.finishAbandoned = s.client.cfg.tokenFetchTimeout, true
 	ts.cache.observer, ts.cache.family = s.client.cfg.observer, "ags"
 	if tokens != nil {
 		cur := *tokens
@@ -104,8 +102,7 @@ func (s *AGSService) SharedTokenSource(store AGSTokenStore, key string, req Sign
 	ts.cache = newTokenCache(0, func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
 		return ts.sharedRefresh(ctx, old, store, key, req)
 	})
-	ts.cache.timeout = s.client.cfg.fetchBudget(true)
-	ts.cache.finishAbandoned = true
+	ts.cache.timeout, ts.cache.finishAbandoned = s.client.cfg.fetchBudget(true), true
 	ts.cache.observer, ts.cache.family = s.client.cfg.observer, "ags"
 	return ts
 }
@@ -173,8 +170,8 @@ func (ts *AGSTokenSource) sharedRefresh(ctx context.Context, old *oauth2.Token, 
 	return ts.rotated(nt), nil
 }
 
-// rotated makes nt the source's tokens after a refresh, schedules the next one and reports the
-// rotation (before any caller gets the new token).
+// rotated makes nt the source's tokens, schedules the next refresh and reports it (before any caller
+// gets the new token).
 func (ts *AGSTokenSource) rotated(nt *Tokens) *oauth2.Token {
 	cur := *nt
 	ts.cur.Store(&cur)
@@ -232,15 +229,13 @@ func (ts *AGSTokenSource) Tokens() Tokens {
 	return Tokens{}
 }
 
-// UnmarshalJSON refuses every input with an error matching ErrMaskedSecret: json.Marshal writes a
-// token source as {} (its tokens are not fields), and nothing can be read back from that. Persist
-// Tokens() with MarshalUnmaskedJSON (onRefresh gets every rotation) and start a new source from them.
+// UnmarshalJSON refuses every input (ErrMaskedSecret): json.Marshal writes a token source as {}, its
+// tokens not being fields. Persist Tokens() with MarshalUnmaskedJSON and start a new source from them.
 func (ts *AGSTokenSource) UnmarshalJSON([]byte) error {
 	return fmt.Errorf("tvauth: an AGSTokenSource has no JSON form: %w", ErrMaskedSecret)
 }
 
-// refresh is the cache's fetch for a TokenSource: the cache runs one at a time, detached from its
-// callers and bounded by the fetch timeout (WithTokenFetchTimeout).
+// refresh is the cache's fetch for a TokenSource (one at a time, detached, within the fetch timeout).
 func (ts *AGSTokenSource) refresh(ctx context.Context, req SignOnRequest) (*oauth2.Token, error) {
 	if final := ts.final.Load(); final != nil {
 		return nil, *final

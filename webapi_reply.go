@@ -166,9 +166,8 @@ func webapiDecodeJSON(b []byte) (*webapiEnvelope, error) {
 	return &w.webapiEnvelope, nil
 }
 
-// webapiAtoi reads an integer sent as a number or a string ("200", " 200 ", 200, 200.0). Both forms
-// are bounded to 32 bits: no status code or lifetime is larger, and a huge expiresIn would otherwise
-// overflow time.Duration into a negative lifetime.
+// webapiAtoi reads an integer sent as a number or a string ("200", " 200 ", 200, 200.0), bounded to
+// 32 bits: no status code or lifetime is larger, and a huge expiresIn would overflow time.Duration.
 func webapiAtoi(s string) (int, bool) {
 	s = strings.TrimSpace(s)
 	if n, err := strconv.ParseInt(s, 10, 32); err == nil {
@@ -203,8 +202,7 @@ func webapiStripJSONP(b []byte) ([]byte, bool) {
 	return bytes.TrimSpace(rest[:len(rest)-1]), true
 }
 
-// webapiIdentLen is the length of the JavaScript name (letters, digits, _ $ and ., no digit first)
-// that b starts with.
+// webapiIdentLen is the length of the JavaScript name (letters, digits, _ $ ., no digit first) b opens.
 func webapiIdentLen(b []byte) int {
 	i := 0
 	for i < len(b) && (b[i] == '_' || b[i] == '$' || b[i] == '.' || b[i] >= 'A' && b[i] <= 'Z' ||
