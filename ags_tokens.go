@@ -106,39 +106,29 @@ func (t *Tokens) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	var out Tokens
-	strs := [...]struct {
+	fields := [...]struct {
 		name string
 		raw  jsonValue
-		dst  *string
+		str  *string        // a text field, or
+		dur  *time.Duration // a lifetime
 	}{ // the tokens first
-		{"access_token", w.AccessToken, (*string)(&out.AccessToken)},
-		{"refresh_token", w.RefreshToken, (*string)(&out.RefreshToken)},
-		{"client_id", w.ClientID, &out.ClientID},
-		{"accountId", w.AccountID, &out.AccountID},
-		{"token_type", w.TokenType, &out.TokenType},
+		{"access_token", w.AccessToken, (*string)(&out.AccessToken), nil},
+		{"refresh_token", w.RefreshToken, (*string)(&out.RefreshToken), nil},
+		{"client_id", w.ClientID, &out.ClientID, nil},
+		{"accountId", w.AccountID, &out.AccountID, nil},
+		{"token_type", w.TokenType, &out.TokenType, nil},
+		{"expires_in", w.ExpiresIn, nil, &out.ExpiresIn},
+		{"refresh_expires_in", w.RefreshExpiresIn, nil, &out.RefreshExpiresIn},
+		{"fixed_refresh_expires_in", w.FixedRefreshExpiresIn, nil, &out.FixedRefreshExpiresIn},
 	}
-	for i, f := range strs {
-		s, err := agsString(f.raw)
-		if err == nil && i < 2 && s == redacted { // a masked token (json.Marshal's form), refused as Secret refuses it
-			err = ErrMaskedSecret
+	for i, f := range fields {
+		var err error
+		if f.dur != nil {
+			*f.dur, err = agsSeconds(f.raw)
+		} else if *f.str, err = agsString(f.raw); err == nil && i < 2 && *f.str == redacted {
+			err = ErrMaskedSecret // a masked token (json.Marshal's form), refused as Secret refuses it
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", f.name, err)
-		}
-		*f.dst = s
-	}
-	durs := [...]struct {
-		name string
-		raw  jsonValue
-		dst  *time.Duration
-	}{
-		{"expires_in", w.ExpiresIn, &out.ExpiresIn},
-		{"refresh_expires_in", w.RefreshExpiresIn, &out.RefreshExpiresIn},
-		{"fixed_refresh_expires_in", w.FixedRefreshExpiresIn, &out.FixedRefreshExpiresIn},
-	}
-	for _, f := range durs {
-		var err error
-		if *f.dst, err = agsSeconds(f.raw); err != nil {
 			return fmt.Errorf("%s: %w", f.name, err)
 		}
 	}

@@ -294,9 +294,7 @@ func webapiDecodeQS(b []byte) (*webapiEnvelope, error) {
 	var e webapiEnvelope
 	fields := e.fields()
 	var seen uint32
-	for rest := b; len(rest) > 0; {
-		var part []byte
-		part, rest, _ = bytes.Cut(rest, []byte("&"))
+	for part := range bytes.SplitSeq(b, []byte("&")) {
 		k, v, _ := bytes.Cut(bytes.TrimSpace(part), []byte("="))
 		key := string(k) // compared without a copy; copied only when it holds escapes
 		if bytes.ContainsAny(k, "%+") {
