@@ -84,7 +84,7 @@ type AGSGPU struct {
 type agsDeviceWire struct {
 	SecurePlayer       *AGSSecurePlayer `json:"securePlayer,omitempty"`
 	PlayoutDeviceClass string           `json:"playoutDeviceClass,omitempty"`
-	Device             *agsDeviceDetail `json:"device,omitempty"`
+	Device             agsDeviceDetail  `json:"device,omitzero"`
 	DeviceType         string           `json:"deviceType,omitempty"`
 	MsgPlatform        string           `json:"msgPlatform,omitempty"`
 }
@@ -99,12 +99,8 @@ type agsDeviceDetail struct {
 
 // MarshalJSON encodes the documented deviceInformation object (see AGSDeviceInformation).
 func (d AGSDeviceInformation) MarshalJSON() ([]byte, error) {
-	w := agsDeviceWire{SecurePlayer: d.SecurePlayer, PlayoutDeviceClass: d.PlayoutDeviceClass,
-		DeviceType: d.DeviceType, MsgPlatform: d.MsgPlatform}
-	detail := agsDeviceDetail{Screen: d.Screen, Hardware: d.Hardware, OS: d.OS, CPU: d.CPU, GPU: d.GPU}
-	if detail != (agsDeviceDetail{}) {
-		w.Device = &detail
-	}
+	detail := agsDeviceDetail{d.Screen, d.Hardware, d.OS, d.CPU, d.GPU}
+	w := agsDeviceWire{d.SecurePlayer, d.PlayoutDeviceClass, detail, d.DeviceType, d.MsgPlatform}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -120,11 +116,9 @@ func (d *AGSDeviceInformation) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*d = AGSDeviceInformation{SecurePlayer: w.SecurePlayer, PlayoutDeviceClass: w.PlayoutDeviceClass,
-		DeviceType: w.DeviceType, MsgPlatform: w.MsgPlatform}
-	if w.Device != nil {
-		d.Screen, d.Hardware, d.OS, d.CPU, d.GPU = w.Device.Screen, w.Device.Hardware, w.Device.OS, w.Device.CPU, w.Device.GPU
-	}
+	dev := w.Device
+	*d = AGSDeviceInformation{w.SecurePlayer, w.PlayoutDeviceClass, dev.Screen, dev.Hardware, dev.OS, dev.CPU,
+		dev.GPU, w.DeviceType, w.MsgPlatform}
 	return nil
 }
 
