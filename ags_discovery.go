@@ -69,10 +69,7 @@ func (a AuthService) Endpoint(name string) (Endpoint, bool) {
 // CheckSignOn checks params against the service's SIGNON endpoint (see Endpoint.CheckParameters). A
 // service that lists no SIGNON endpoint has nothing to check against, so any params pass.
 func (a AuthService) CheckSignOn(params []Parameter) error {
-	e, ok := a.Endpoint(EndpointSignOn)
-	if !ok {
-		return nil
-	}
+	e, _ := a.Endpoint(EndpointSignOn) // the zero Endpoint has no mandatory parameter
 	return e.CheckParameters(params)
 }
 

@@ -483,10 +483,7 @@ func (b *agsRequestBody) appendJSON(dst []byte) []byte {
 // agsSecretHeader sets a header carrying a secret (prefix + value), validating the value first.
 func agsSecretHeader(cl *call, name, field, prefix, value string) error {
 	value = agsStripBearer(value)
-	if value == "" {
-		return invalid(field, "empty")
-	}
-	if err := checkHeaderValue(field, value); err != nil {
+	if err := requireText(field, value); err != nil {
 		return err
 	}
 	cl.header.Set(name, prefix+value)

@@ -106,19 +106,16 @@ type webapiClock struct {
 // HostNow is the server's clock now, as the session last learnt it: HostTime + (now − ReceivedAt),
 // or the time of the last Resync. Without a HostTime it is the local clock.
 func (s *WebAPISession) HostNow() time.Time {
-	if s == nil {
-		return time.Now()
-	}
-	if c := s.clock; c != nil {
-		c.mu.Lock()
-		host, local := c.host, c.local
-		c.mu.Unlock()
+	if s != nil && s.clock != nil {
+		s.clock.mu.Lock()
+		host, local := s.clock.host, s.clock.local
+		s.clock.mu.Unlock()
 		if !host.IsZero() {
 			return host.Add(time.Since(local))
 		}
 	}
 	switch {
-	case s.HostTime.IsZero():
+	case s == nil || s.HostTime.IsZero():
 		return time.Now()
 	case s.ReceivedAt.IsZero():
 		return s.HostTime
@@ -315,9 +312,17 @@ func webapiSessionFrom(rep *webapiReply, req ClientLoginRequest) (*WebAPISession
 	if req.Password != "" {
 		sess.SessionKey = SessionKey(req.Password, secret)
 	}
-	var err error
-	if sess.ExpiresIn, err = webapiExpiresIn(string(d.Token.ExpiresIn), string(d.TokenExpiresIn)); err != nil {
-		return nil, err
+	// The lifetime is token.expiresIn, or oos's tokenExpiresIn when that is absent, zero or negative
+	// (no lifetime is no answer); else 0.
+	for _, raw := range []webapiText{d.Token.ExpiresIn, d.TokenExpiresIn} {
+		n, ok := webapiAtoi(string(raw))
+		if !ok && strings.TrimSpace(string(raw)) != "" {
+			return nil, errors.New("token.expiresIn is not a number of seconds")
+		}
+		if n > 0 {
+			sess.ExpiresIn = time.Duration(n) * time.Second
+			break
+		}
 	}
 	if ht := strings.TrimSpace(string(d.HostTime)); ht != "" {
 		t, ok := webapiUnixTime(ht)
@@ -327,24 +332,6 @@ func webapiSessionFrom(rep *webapiReply, req ClientLoginRequest) (*WebAPISession
 		sess.HostTime = t
 	}
 	return sess, nil
-}
-
-// webapiExpiresIn is the session lifetime: token.expiresIn, or oos's tokenExpiresIn when that is absent,
-// zero or negative (no lifetime is no answer); else 0. An error only when a value used is no number.
-func webapiExpiresIn(candidates ...string) (time.Duration, error) {
-	for _, raw := range candidates {
-		if strings.TrimSpace(raw) == "" {
-			continue
-		}
-		n, ok := webapiAtoi(raw)
-		if !ok {
-			return 0, errors.New("token.expiresIn is not a number of seconds")
-		}
-		if n > 0 {
-			return time.Duration(n) * time.Second, nil
-		}
-	}
-	return 0, nil
 }
 
 // webapiUnixTime reads Unix seconds, integral or not (AOL's own SDK once sent a fractional ts).
