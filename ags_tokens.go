@@ -172,19 +172,13 @@ func tokensStored[S ~string](t Tokens) any {
 // agsString reads a JSON string, or a number as its text; null is "". Objects, arrays and booleans
 // are errors: a token that arrives as one is a broken reply, not a value to guess at.
 func agsString(raw []byte) (string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+	switch raw = bytes.TrimSpace(raw); {
+	case len(raw) == 0 || string(raw) == "null":
 		return "", nil
-	}
-	switch c := raw[0]; {
-	case c == '"':
-		if s, ok := plainJSONString(raw); ok {
-			return s, nil
-		}
-		var s string
-		err := json.Unmarshal(raw, &s)
-		return s, err
-	case c == '-' || (c >= '0' && c <= '9'):
+	case raw[0] == '"':
+		s, _ := plainJSONString(raw) // encoding/json has checked the literal
+		return s, nil
+	case isJSONNumber(raw):
 		return string(raw), nil // a number, as written
 	}
 	return "", errors.New("want a string, got " + agsJSONKind(raw))

@@ -183,23 +183,16 @@ func webapiAtoi(s string) (int, bool) {
 // webapiStripJSONP unwraps `cb({...});` (optionally after the `/**/` some servers prepend against
 // content sniffing). The callback must be a JavaScript identifier path, as NINA allows.
 func webapiStripJSONP(b []byte) ([]byte, bool) {
-	b = bytes.TrimPrefix(b, []byte("/**/"))
-	b = bytes.TrimLeft(b, " \t\r\n")
-	i := webapiIdentLen(b)
-	if i == 0 {
+	const space = " \t\r\n"
+	b = bytes.TrimLeft(bytes.TrimPrefix(b, []byte("/**/")), space)
+	name := webapiIdentLen(b)
+	rest, open := bytes.CutPrefix(bytes.TrimLeft(b[name:], space), []byte("("))
+	rest = bytes.TrimRight(bytes.TrimSuffix(bytes.TrimRight(rest, space), []byte(";")), space)
+	rest, closed := bytes.CutSuffix(rest, []byte(")"))
+	if name == 0 || !open || !closed {
 		return nil, false
 	}
-	rest := bytes.TrimLeft(b[i:], " \t\r\n")
-	if len(rest) == 0 || rest[0] != '(' {
-		return nil, false
-	}
-	rest = bytes.TrimRight(rest[1:], " \t\r\n")
-	rest = bytes.TrimSuffix(rest, []byte(";"))
-	rest = bytes.TrimRight(rest, " \t\r\n")
-	if !bytes.HasSuffix(rest, []byte(")")) {
-		return nil, false
-	}
-	return bytes.TrimSpace(rest[:len(rest)-1]), true
+	return bytes.TrimSpace(rest), true
 }
 
 // webapiIdentLen is the length of the JavaScript name (letters, digits, _ $ ., no digit first) b opens.
