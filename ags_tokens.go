@@ -301,9 +301,7 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 			AccountInformation jsonValue       `json:"accountInformation"`
 			UserAccountToken   agsTokenMembers `json:"userAccountToken"`
 		}
-		if err := json.Unmarshal(el, &aw); err != nil {
-			return nil, fmt.Errorf("accounts[%d]: %v", i, err)
-		}
+		_ = json.Unmarshal(el, &aw) // el is a checked object, and both fields take any value
 		uat := aw.UserAccountToken
 		token, err := agsString(uat.last)
 		if err != nil {

@@ -173,8 +173,7 @@ func (ts *AGSTokenSource) sharedRefresh(ctx context.Context, old *oauth2.Token, 
 // rotated makes nt the source's tokens, schedules the next refresh and reports it (before any caller
 // gets the new token).
 func (ts *AGSTokenSource) rotated(nt *Tokens) *oauth2.Token {
-	cur := *nt
-	ts.cur.Store(&cur)
+	ts.cur.Store(nt)
 	ts.cache.setEarly(agsMarginFor(nt.ExpiresIn))
 	if ts.onRefresh != nil {
 		ts.onRefresh(*nt)

@@ -273,17 +273,14 @@ func webapiCheckJSONP(f Format, callback string) error {
 // hyphen, and a region of 2 letters or 3 digits (en-us, pt-BR, es-419). It goes on the wire as is
 // (encoded), and a typo here would only surface as a server's 462.
 func webapiCheckLanguage(lang string) error {
-	if lang == "" {
-		return nil
-	}
 	const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	tag, locale, ok := strings.Cut(lang, "-")
-	ok = ok && (len(tag) == 2 || len(tag) == 3) && strings.Trim(tag, letters) == "" &&
-		(len(locale) == 2 && strings.Trim(locale, letters) == "" || len(locale) == 3 && strings.Trim(locale, "0123456789") == "")
-	if !ok {
-		return invalid("Language", "%q is not a <lang>-<locale> tag such as en-us", lang)
+	region := len(locale) == 2 && strings.Trim(locale, letters) == "" ||
+		len(locale) == 3 && strings.Trim(locale, "0123456789") == ""
+	if lang == "" || ok && region && (len(tag) == 2 || len(tag) == 3) && strings.Trim(tag, letters) == "" {
+		return nil
 	}
-	return nil
+	return invalid("Language", "%q is not a <lang>-<locale> tag such as en-us", lang)
 }
 
 // webapiSessionFrom reads a 200 clientLogin reply: token.a, token.expiresIn (or oos's tokenExpiresIn),

@@ -18,11 +18,9 @@ import (
 // webapiReply is a NINA WebAPI reply in any of its four formats, reduced to what the SDK reads: the
 // envelope, and of data the clientLogin session, a 330's challenge and a 1015's ts.
 type webapiReply struct {
-	StatusCode       int
-	StatusText       string
-	StatusDetailCode int
-	RequestID        string
-	Data             webapiData
+	StatusCode, StatusDetailCode int
+	StatusText, RequestID        string
+	Data                         webapiData
 }
 
 // webapiEnvelope is the reply as sent, {"response":{…}} in JSON and <response>…</response> in XML.
