@@ -317,9 +317,8 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 	return accounts, nil
 }
 
-// agsTokenMembers is the raw value of every userAccountToken member of an account, all of which Raw
-// masks: encoding/json hands each one (a repeated name, or the name in another case) to UnmarshalJSON
-// in turn, and the last one counts.
+// agsTokenMembers is the raw value of every userAccountToken member of an account (a repeated name, or
+// the name in another case), all of which Raw masks; encoding/json hands each in turn, the last counts.
 type agsTokenMembers struct {
 	last    jsonValue
 	earlier [][]byte

@@ -199,10 +199,9 @@ func (ts *AGSTokenSource) Token() (*oauth2.Token, error) {
 	return ts.cache.tokenContext(context.Background())
 }
 
-// TokenContext is Token with a context for waiting. The refresh runs detached, bounded by the fetch
-// timeout: a caller whose context ends returns at once with ctx.Err(), while the refresh goes on (even
-// with nobody waiting: AGS may already have rotated the refresh token) for the next caller; after a
-// failed or timed-out refresh the next caller starts a fresh one.
+// TokenContext is Token with a context for waiting. A caller whose context ends returns at once with
+// ctx.Err(); the detached refresh goes on within the fetch timeout (AGS may already have rotated the
+// refresh token) for the next caller, who starts a fresh one after a failed or timed-out refresh.
 func (ts *AGSTokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	return ts.cache.tokenContext(ctx)
 }

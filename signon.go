@@ -242,9 +242,8 @@ func (s *AGSService) SignOnWithSessionToken(ctx context.Context, sessionToken Se
 	return send(ctx, s.client, cl, agsTokenDecoder(cid))
 }
 
-// GetSessionToken asks AGS for a session token (POST /getSessionToken, answer 200
-// {"sessionToken":…}). It is for operator head-ends, which authenticate with parameters such as a
-// signed OperatorAuthToken; end-user apps never call it.
+// GetSessionToken asks AGS for a session token (POST /getSessionToken, answer 200 {"sessionToken":…}),
+// for operator head-ends, which authenticate with parameters such as a signed OperatorAuthToken.
 func (s *AGSService) GetSessionToken(ctx context.Context, req SignOnRequest) (Secret, error) {
 	cl, _, err := s.newCall("ags.getSessionToken", http.MethodPost, pathf("/getSessionToken"), &req, agsParametersOnly)
 	if err != nil {

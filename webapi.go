@@ -127,9 +127,8 @@ func (s *WebAPISession) HostNow() time.Time {
 func (s *WebAPISession) TS() string { return strconv.FormatInt(s.HostNow().Unix(), 10) }
 
 // Resync sets the session's view of the server clock, e.g. from data.ts of a 400/1015 ("invalid ts")
-// reply to a call you signed yourself. The SDK's own calls do this for you. A session from ClientLogin
-// may be resynchronised while other goroutines use it; a session built by hand gets its clock on the
-// first Resync, which must not race with other uses of that session.
+// reply to a call you signed yourself (the SDK's own calls do this). A session from ClientLogin may be
+// resynchronised while others use it; a hand-built one's first Resync must not race with other uses.
 func (s *WebAPISession) Resync(hostTime time.Time) {
 	if s == nil {
 		return
@@ -269,9 +268,8 @@ func webapiCheckJSONP(f Format, callback string) error {
 	return nil
 }
 
-// webapiCheckLanguage accepts what NINA documents, "<lang>-<locale>": a language of 2–3 letters, one
-// hyphen, and a region of 2 letters or 3 digits (en-us, pt-BR, es-419). It goes on the wire as is
-// (encoded), and a typo here would only surface as a server's 462.
+// webapiCheckLanguage accepts what NINA documents, "<lang>-<locale>": 2–3 letters, a hyphen, and 2
+// letters or 3 digits (en-us, pt-BR, es-419). Sent as is, a typo would only surface as a server's 462.
 func webapiCheckLanguage(lang string) error {
 	const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	tag, locale, ok := strings.Cut(lang, "-")

@@ -204,8 +204,7 @@ func webapiIdentLen(b []byte) int {
 }
 
 // webapiMaxXMLMarks bounds the '<' and '=' of an XML reply: encoding/xml allocates some hundred bytes
-// per element and attribute, so 4 MiB of empty elements would allocate 64 times that. A real envelope
-// has a few dozen.
+// per element and attribute (4 MiB of empty elements: 64 times that). A real envelope has a few dozen.
 const webapiMaxXMLMarks = 4096
 
 // webapiDecodeXML reads <response> in any namespace (AOL used several, NINA's are unknown, some none).
