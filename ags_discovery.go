@@ -86,12 +86,8 @@ func (e Endpoint) CheckParameters(params []Parameter) error {
 
 // IsPassword reports whether discovery marks the parameter called name as a password.
 func (e Endpoint) IsPassword(name string) bool {
-	for _, p := range e.ParameterProperties {
-		if p.Name == name {
-			return p.IsPassword
-		}
-	}
-	return false
+	i := slices.IndexFunc(e.ParameterProperties, func(p ParameterProperty) bool { return p.Name == name })
+	return i >= 0 && e.ParameterProperties[i].IsPassword
 }
 
 // UnmarshalJSON reads the documented keys; booleans may also be "true"/"false" strings (hand-configured

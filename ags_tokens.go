@@ -53,13 +53,10 @@ func (t *Tokens) Expiry() time.Time { return t.after(t.ExpiresIn) }
 // fixed_refresh_expires_in, or the zero time when AGS gave neither.
 func (t *Tokens) RefreshExpiry() time.Time {
 	a, b := t.after(t.RefreshExpiresIn), t.after(t.FixedRefreshExpiresIn)
-	switch {
-	case a.IsZero():
+	if a.IsZero() || !b.IsZero() && b.Before(a) {
 		return b
-	case b.IsZero() || a.Before(b):
-		return a
 	}
-	return b
+	return a
 }
 
 func (t *Tokens) after(d time.Duration) time.Time {
@@ -360,11 +357,8 @@ func agsAccountRaw(element []byte, tokens ...[]byte) json.RawMessage {
 // agsAccountInformation is the text of an accountInformation: documented as JSON in a string, but a
 // gateway that sends the object itself gets its JSON text kept as is, so Information works on both.
 func agsAccountInformation(raw []byte) string {
-	if s, ok := plainJSONString(raw); ok {
+	if s, ok := plainJSONString(raw); ok || string(raw) == "null" {
 		return s
-	}
-	if len(raw) == 0 || string(raw) == "null" {
-		return ""
 	}
 	return string(raw)
 }

@@ -88,13 +88,10 @@ func (s WebAPISession) Format(f fmt.State, verb rune) {
 // with ErrMaskedSecret.
 func (s WebAPISession) MarshalUnmaskedJSON() ([]byte, error) {
 	return json.Marshal(struct {
-		LoginID       string
-		Token         string
-		ExpiresIn     time.Duration
-		SessionSecret string
-		SessionKey    string
-		HostTime      time.Time
-		ReceivedAt    time.Time
+		LoginID, Token            string
+		ExpiresIn                 time.Duration
+		SessionSecret, SessionKey string
+		HostTime, ReceivedAt      time.Time
 	}{s.LoginID, string(s.Token), s.ExpiresIn, string(s.SessionSecret), string(s.SessionKey), s.HostTime, s.ReceivedAt})
 }
 
