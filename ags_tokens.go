@@ -187,8 +187,7 @@ const agsMaxLifetime = 100 * 365 * 24 * time.Hour
 // agsSeconds reads a lifetime in seconds: a number (fractions allowed) or a numeric string; null is 0.
 func agsSeconds(raw []byte) (time.Duration, error) {
 	if t := bytes.TrimSpace(raw); isJSONNumber(t) { // the documented form, read without a copy
-		f, err := strconv.ParseFloat(string(t), 64)
-		if err == nil {
+		if f, err := strconv.ParseFloat(string(t), 64); err == nil {
 			return agsLifetime(f)
 		}
 	}
@@ -208,10 +207,7 @@ func agsLifetime(f float64) (time.Duration, error) {
 	if f < 0 {
 		return 0, fmt.Errorf("negative lifetime %v", f)
 	}
-	if f*float64(time.Second) >= float64(agsMaxLifetime) {
-		return agsMaxLifetime, nil
-	}
-	return time.Duration(f * float64(time.Second)), nil
+	return time.Duration(min(f*float64(time.Second), float64(agsMaxLifetime))), nil
 }
 
 func agsJSONKind(raw []byte) string {

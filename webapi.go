@@ -317,11 +317,10 @@ func webapiSessionFrom(rep *webapiReply, req ClientLoginRequest) (*WebAPISession
 		}
 	}
 	if ht := strings.TrimSpace(string(d.HostTime)); ht != "" {
-		t, ok := webapiUnixTime(ht)
-		if !ok {
+		var ok bool
+		if sess.HostTime, ok = webapiUnixTime(ht); !ok {
 			return nil, errors.New("hostTime is not a Unix time")
 		}
-		sess.HostTime = t
 	}
 	return sess, nil
 }
