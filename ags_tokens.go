@@ -29,11 +29,8 @@ type Tokens struct {
 	ExpiresIn             time.Duration // expires_in: the access token's lifetime
 	RefreshExpiresIn      time.Duration // refresh_expires_in: the refresh token's lifetime
 	FixedRefreshExpiresIn time.Duration // a cap that refreshing does not extend
-
-	// ReceivedAt is the local clock when the reply arrived; the lifetimes count from it.
-	ReceivedAt time.Time
-	// CorrelationID is the x-correlation-id of the call that returned these tokens (not persisted).
-	CorrelationID string
+	ReceivedAt            time.Time     // local clock when the reply arrived; the lifetimes count from it
+	CorrelationID         string        // x-correlation-id of the call that returned them (not persisted)
 }
 
 type tokens = Tokens // named inside Format, whose local copy of the type drops the methods

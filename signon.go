@@ -98,10 +98,9 @@ type SignOnRequest struct {
 
 // SignOnResult is a signOn (or register) answer: Tokens on 201, Accounts on 300.
 type SignOnResult struct {
-	Tokens   *Tokens   // set on 201
-	Accounts []Account // set on 300: choose one and call SubsequentSignOn
-	// CorrelationID is the x-correlation-id the call was sent with (the request's, or the fresh one).
-	CorrelationID string
+	Tokens        *Tokens   // set on 201
+	Accounts      []Account // set on 300: choose one and call SubsequentSignOn
+	CorrelationID string    // the x-correlation-id the call was sent with (the request's, or a fresh one)
 }
 
 // ServiceDiscoveryRequest holds the optional headers of GET /servicediscovery.
