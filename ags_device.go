@@ -135,10 +135,7 @@ func (r *SignOnRequest) deviceInformation() (json.RawMessage, error) {
 	if len(raw) > 0 {
 		return nil, invalid("Device", "set Device (typed) or DeviceInformation (raw JSON), not both")
 	}
-	b, err := r.Device.MarshalJSON()
-	if err != nil {
-		return nil, invalid("Device", "cannot encode: %v", err)
-	}
+	b, _ := r.Device.MarshalJSON() // cannot fail: strings, numbers, booleans and slices of strings
 	if string(b) == "{}" {
 		return nil, invalid("Device", "empty: set at least one field (a device AGS registers with no information cannot be told apart)")
 	}

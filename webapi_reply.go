@@ -308,17 +308,12 @@ func webapiDecodeQS(b []byte) (*webapiEnvelope, error) {
 
 // err turns a reply that is not an answer into the error callers match on.
 func (r *webapiReply) err(resp *response) *WebAPIError {
+	ch := &r.Data.Challenge // a 330's data.challenge{info,context,url}; nil when absent
+	c := &Challenge{Info: string(ch.Info), Context: string(ch.Context), URL: string(ch.URL)}
+	if *c == (Challenge{}) {
+		c = nil
+	}
 	return &WebAPIError{HTTPStatus: resp.StatusCode, StatusCode: r.StatusCode,
 		StatusDetailCode: r.StatusDetailCode, StatusText: r.StatusText, RequestID: r.RequestID,
-		Challenge: r.challenge(), Location: redirectLocation(resp)}
-}
-
-// challenge is data.challenge{info,context,url} of a 330 reply, nil when absent.
-func (r *webapiReply) challenge() *Challenge {
-	ch := &r.Data.Challenge
-	c := Challenge{Info: string(ch.Info), Context: string(ch.Context), URL: string(ch.URL)}
-	if c == (Challenge{}) {
-		return nil
-	}
-	return &c
+		Challenge: c, Location: redirectLocation(resp)}
 }
