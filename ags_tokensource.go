@@ -13,16 +13,15 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// AGSTokenSource is an oauth2.TokenSource over AGS tokens: it hands out the current access token and,
-// shortly before it expires, refreshes it through POST /refresh. One refresh runs at a time however
-// many goroutines ask; the rotated refresh token replaces the old one; and every refresh is reported
-// to the callback so the caller can persist the new tokens (with their ClientID: signing on again with
-// DeviceInformation would register a brand-new device).
+// AGSTokenSource is an oauth2.TokenSource over AGS tokens: it hands out the current access token and
+// refreshes it (POST /refresh) shortly before it expires, one refresh at a time however many goroutines
+// ask. The rotated refresh token replaces the old one, and every refresh is reported to the callback to
+// persist the new tokens (with their ClientID: signing on again with DeviceInformation would register
+// a brand-new device).
 //
-// A refresh that AGS refuses (400, 401, 403: the refresh token is expired or revoked, the account or
-// device is gone) is final: later calls return the same error without asking again, and the user has
-// to sign on anew. A location refusal (AGSGeoBlocked: VPN, geo-blocking) is not final: the refresh
-// token is still good once the user connects from an allowed place.
+// A refusal from AGS (400, 401, 403: the refresh token expired or revoked, the account or device gone)
+// is final: later calls return the same error without asking again, and the user must sign on anew. A
+// location refusal (AGSGeoBlocked: VPN, geo-blocking) is not: the refresh token stays good.
 //
 // Print it or log it freely: it shows no tokens and no parameter values.
 type AGSTokenSource struct {
@@ -46,10 +45,9 @@ type AGSTokenStore interface {
 	// oldRefreshToken (with "", only if nothing is stored), atomically, and reports whether it did.
 	CompareAndSwapTokens(ctx context.Context, key string, oldRefreshToken Secret, next Tokens) (bool, error)
 	// LockTokens takes key's refresh lease, waiting while someone else holds it and returning
-	// ctx.Err() when ctx ends. held is derived from ctx and ends before the lease can lapse (see
-	// CredentialLocker): the refresh runs under it, so it never outlives the lease and no other
-	// replica presents the same refresh token meanwhile. release ends the lease and held, may be
-	// called more than once, and never releases a lease taken by someone else since.
+	// ctx.Err() when ctx ends. held, derived from ctx, ends before the lease can lapse (see
+	// CredentialLocker): the refresh runs under it, so no other replica presents the same refresh token
+	// meanwhile. release ends lease and held, may be called again, and never frees another's lease.
 	LockTokens(ctx context.Context, key string) (held context.Context, release func(), err error)
 }
 
@@ -58,10 +56,9 @@ type AGSTokenStore interface {
 const agsRefreshMargin = 5 * time.Minute
 
 // TokenSource returns a token source that starts from tokens (from SignOn, SubsequentSignOn, or
-// persisted ones) and refreshes them with req (its Parameters, AuthService and CorrelationID; leave
-// CorrelationID empty for a fresh one per refresh). onRefresh, which may be nil, is called with the
-// new tokens after every refresh, before any caller gets them; calls are never concurrent. It must not
-// call the token source itself.
+// persisted ones) and refreshes them with req (leave its CorrelationID empty for a fresh one per
+// refresh). onRefresh, which may be nil, gets the new tokens after every refresh, before any caller
+// does; calls are never concurrent, and it must not call the token source itself.
 //
 // Tokens without ReceivedAt but with an ExpiresIn are of unknown age: the first use refreshes them.
 // Tokens without ExpiresIn are used until Invalidate is called.

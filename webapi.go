@@ -140,11 +140,10 @@ func (s *WebAPISession) Resync(hostTime time.Time) {
 
 // Sign signs a call of another WebAPI method with this session and returns the parameters to send:
 // params plus a (the session token, unless params has one) in canonical order and encoding, then
-// &sig_sha256=<signature>. For GET append it to rawURL after "?"; for POST send it as an
-// application/x-www-form-urlencoded body to rawURL. rawURL must have no query: every parameter goes in
-// params, so that the request carries exactly the signed pairs in the signed order (a query kept in
-// the URL would come first on the wire and break servers that verify the raw string). Methods that
-// need ts take it from TS:
+// &sig_sha256=<signature>: append it to rawURL after "?" (GET) or send it as a form body (POST).
+// rawURL must have no query: every parameter goes in params, so that the request carries exactly the
+// signed pairs in the signed order (a query in the URL would come first on the wire and break servers
+// that verify the raw string). Methods that need ts take it from TS:
 //
 //	q, err := sess.Sign("GET", base+"/auth/getInfo", url.Values{"devId": {devID}, "f": {"json"}, "ts": {sess.TS()}})
 func (s *WebAPISession) Sign(method, rawURL string, params url.Values) (string, error) {
