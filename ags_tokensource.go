@@ -87,13 +87,11 @@ func (s *AGSService) TokenSource(tokens *Tokens, req SignOnRequest, onRefresh fu
 // without them Token fails with ErrNoTokens.
 //
 // The refresh waits for the lease at most the lease wait timeout (WithLeaseWaitTimeout), takes at most
-// the token fetch timeout, and is cancelled if the lease (renewed while it runs) is lost, so that no
-// other replica presents the same refresh token meanwhile. The new tokens are saved with a
-// compare-and-swap on the refresh token they replace: a replica that refreshed anyway (its lease lost
-// to a stall) and lost the race uses the winner's tokens. A refusal from AGS is not final here
-// (another replica may sign on again): every call that needs a refresh asks again. onRefresh, which
-// may be nil, gets every refresh this replica makes (not tokens read from the store), also when the
-// store cannot save them; this replica uses them anyway.
+// the token fetch timeout, and is cancelled if the lease (renewed while it runs) is lost. The new
+// tokens are saved with a compare-and-swap on the refresh token they replace: a replica that refreshed
+// anyway (its lease lost to a stall) and lost the race uses the winner's tokens. A refusal from AGS is
+// not final here (another replica may sign on again). onRefresh, which may be nil, gets every refresh
+// this replica makes (not tokens read from the store), also one the store cannot save (used anyway).
 func (s *AGSService) SharedTokenSource(store AGSTokenStore, key string, req SignOnRequest, onRefresh func(Tokens)) *AGSTokenSource {
 	ts := &AGSTokenSource{svc: s, onRefresh: onRefresh}
 	ts.cache = newTokenCache(0, func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {

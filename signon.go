@@ -186,9 +186,7 @@ func (s *AGSService) Refresh(ctx context.Context, refreshToken Secret, req SignO
 			return nil, err
 		}
 		s.client.cfg.held.add(string(t.AccessToken), string(t.RefreshToken))
-		if t.RefreshToken == "" {
-			t.RefreshToken = Secret(agsStripBearer(string(refreshToken)))
-		}
+		t.RefreshToken = cmp.Or(t.RefreshToken, Secret(agsStripBearer(string(refreshToken))))
 		return t, nil
 	})
 }
@@ -236,8 +234,7 @@ func (s *AGSService) SignOnWithSessionToken(ctx context.Context, sessionToken Se
 	if err != nil {
 		return nil, err
 	}
-	cl.secrets = append(cl.secrets, string(sessionToken))
-	cl.answers = agsAnswerOKCreated
+	cl.answers = agsAnswerOKCreated // the sessionToken parameter is among cl.secrets: its name looks secret
 	return send(ctx, s.client, cl, agsTokenDecoder(cid))
 }
 
