@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,8 +29,7 @@ const (
 func (f Format) orDefault() Format { return cmp.Or(f, FormatJSON) }
 
 func (f Format) check(field string) error {
-	switch f.orDefault() {
-	case FormatJSON, FormatXML, FormatQS:
+	if slices.Contains([]Format{FormatJSON, FormatXML, FormatQS}, f.orDefault()) {
 		return nil
 	}
 	return invalid(field, "unknown format %q (want json, xml or qs)", string(f))
@@ -217,13 +217,12 @@ func (s *WebAPIService) ClientLogin(ctx context.Context, req ClientLoginRequest)
 }
 
 func (req *ClientLoginRequest) validate() error {
-	if strings.TrimSpace(req.LoginID) == "" {
+	switch {
+	case strings.TrimSpace(req.LoginID) == "":
 		return invalid("LoginID", "empty")
-	}
-	if req.Password == "" && req.Context == "" {
+	case req.Password == "" && req.Context == "":
 		return invalid("Password", "empty (only a challenge answer with Context may omit it)")
-	}
-	if req.Password != "" && isBlank(string(req.Password)) {
+	case req.Password != "" && isBlank(string(req.Password)):
 		return invalid("Password", "empty: only white space")
 	}
 	if err := checkTexts("LoginID", req.LoginID, "Password", string(req.Password), "TokenType", req.TokenType,
@@ -249,16 +248,14 @@ func (req *ClientLoginRequest) validate() error {
 
 // webapiCheckJSONP checks an optional JSONP callback (c): a JavaScript name, with FormatJSON.
 func webapiCheckJSONP(f Format, callback string) error {
-	if callback == "" {
+	switch {
+	case callback == "":
 		return nil
-	}
-	if f.orDefault() != FormatJSON {
+	case f.orDefault() != FormatJSON:
 		return invalid("Callback", "JSONP needs FormatJSON, not %q", string(f))
-	}
-	if len(callback) > 100 {
+	case len(callback) > 100:
 		return invalid("Callback", "longer than 100 characters")
-	}
-	if webapiIdentLen([]byte(callback)) != len(callback) {
+	case webapiIdentLen([]byte(callback)) != len(callback):
 		return invalid("Callback", "%q: only letters, digits, _ $ and . are allowed", callback)
 	}
 	return nil
@@ -334,12 +331,11 @@ func webapiUnixTime(s string) (time.Time, bool) {
 	return time.Unix(sec, int64((f-float64(sec))*1e9)), true
 }
 
-// webapiDecode sets cl's error decoder (and, with resend, its resend) and returns its answer decoder,
-// which runs ok. The body's statusCode decides: 200 with an answer status runs ok; any other statusCode
-// is a *WebAPIError whatever the HTTP status, and so is 200 with a status that is no answer (a 429 or
-// 5xx whose envelope says 200: the HTTP status decides, so a 429 matches ErrRateLimited). A 2xx body
-// that is no envelope is a *DecodeError; an error page with another status is a *WebAPIError with
-// only HTTPStatus set. resend sees each parsed reply before the decoders do.
+// webapiDecode sets cl's error decoder (and resend) and returns its answer decoder, which runs ok. The
+// body's statusCode decides: 200 with an answer status runs ok; any other is a *WebAPIError whatever
+// the HTTP status, and so is 200 with a status that is no answer (a 429 or 5xx whose envelope says 200:
+// a 429 matches ErrRateLimited). A 2xx body that is no envelope is a *DecodeError; an error page with
+// another status, a *WebAPIError with only HTTPStatus. resend sees each parsed reply first.
 func webapiDecode[T any](cl *call, resend func(*webapiReply) bool, ok func(*response, *webapiReply) (T, error)) func(*response) (T, error) {
 	d := new(webapiDecoder)
 	if resend != nil {
