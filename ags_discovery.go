@@ -9,8 +9,7 @@ import (
 	"strings"
 )
 
-// ServiceDiscovery is the reply of GET /servicediscovery: the SSO services an operator offers and the
-// parameters each endpoint takes.
+// ServiceDiscovery is the reply of GET /servicediscovery: an operator's SSO services and their endpoints.
 type ServiceDiscovery struct {
 	AvailableServices []AuthService `json:"availableServices"` // the operator's SSO services
 }
@@ -33,8 +32,7 @@ type Endpoint struct {
 	ParameterProperties []ParameterProperty `json:"parameterProperties"` // the provider-defined parameters it takes
 }
 
-// ParameterProperty describes one provider-defined parameter. Names are case-sensitive and are sent
-// exactly as discovery spells them.
+// ParameterProperty describes one provider-defined parameter, sent exactly as discovery spells it.
 type ParameterProperty struct {
 	Name       string `json:"name"`       // the parameter name, sent exactly as spelt here
 	Mandatory  bool   `json:"mandatory"`  // the endpoint refuses a request without it
@@ -90,8 +88,7 @@ func (e Endpoint) IsPassword(name string) bool {
 	return i >= 0 && e.ParameterProperties[i].IsPassword
 }
 
-// UnmarshalJSON reads the documented keys; booleans may also be "true"/"false" strings (hand-configured
-// gateways write them).
+// UnmarshalJSON reads the documented keys; booleans may also be strings (hand-configured gateways).
 func (p *ParameterProperty) UnmarshalJSON(b []byte) error {
 	var w agsParameterPropWire
 	if err := json.Unmarshal(b, &w); err != nil {

@@ -79,8 +79,7 @@ func (t *Tokens) OAuth2() *oauth2.Token {
 	return tok.WithExtra(map[string]any{"client_id": t.ClientID, "accountId": t.AccountID})
 }
 
-// agsTokensWire is the AGS token reply, loosely typed: gateways send accountId as a number and
-// lifetimes as strings often enough.
+// agsTokensWire is the AGS token reply, loosely typed: gateways send numbers and strings interchangeably.
 type agsTokensWire struct {
 	AccessToken           jsonValue  `json:"access_token"`
 	RefreshToken          jsonValue  `json:"refresh_token"`

@@ -165,8 +165,7 @@ func (ts *AGSTokenSource) sharedRefresh(ctx context.Context, old *oauth2.Token, 
 	return ts.rotated(nt), nil
 }
 
-// rotated makes nt the source's tokens, schedules the next refresh and reports it (before any caller
-// gets the new token).
+// rotated makes nt the source's tokens, schedules the next refresh and reports it, before callers get it.
 func (ts *AGSTokenSource) rotated(nt *Tokens) *oauth2.Token {
 	ts.cur.Store(nt)
 	ts.cache.setEarly(agsMarginFor(nt.ExpiresIn))

@@ -274,8 +274,7 @@ func webapiCheckLanguage(lang string) error {
 	return invalid("Language", "%q is not a <lang>-<locale> tag such as en-us", lang)
 }
 
-// webapiSessionFrom reads a 200 clientLogin reply: token.a, token.expiresIn (or oos's tokenExpiresIn),
-// sessionSecret, hostTime, loginId.
+// webapiSessionFrom reads a 200 clientLogin reply: token.a, the lifetime, sessionSecret, hostTime, loginId.
 func webapiSessionFrom(rep *webapiReply, req ClientLoginRequest) (*WebAPISession, error) {
 	received, d := time.Now(), &rep.Data
 	tok := string(d.Token.A)
