@@ -122,8 +122,7 @@ func (d *AGSDeviceInformation) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// deviceInformation is the deviceInformation JSON a request sends: Device encoded, or the raw
-// DeviceInformation; nil when neither is set. Setting both is a *ValidationError.
+// deviceInformation is the JSON a request sends: Device encoded, the raw DeviceInformation, or nil.
 func (r *SignOnRequest) deviceInformation() (json.RawMessage, error) {
 	raw := bytes.TrimSpace(r.DeviceInformation)
 	if string(raw) == "null" {

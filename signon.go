@@ -318,8 +318,7 @@ var (
 	agsAnswerSignOn    = []int{http.StatusOK, http.StatusCreated, http.StatusMultipleChoices}
 )
 
-// agsBodyRule says which body an endpoint sends and which of clientId / deviceInformation it takes;
-// each rule takes what the one before it takes, and more.
+// agsBodyRule says which of clientId / deviceInformation a body takes: each rule, the one before's and more.
 type agsBodyRule int
 
 const (
@@ -337,8 +336,7 @@ type agsRequestBody struct {
 	DeviceInformation json.RawMessage    `json:"deviceInformation,omitempty"`
 }
 
-// newCall checks that AGS is configured, validates req and starts an AGS call with the headers and
-// body every AGS endpoint takes, returning the correlation id it sends.
+// newCall checks that AGS is configured, validates req and starts an AGS call with its x-correlation-id.
 func (s *AGSService) newCall(op, method string, path route, req *SignOnRequest, rule agsBodyRule) (*call, string, error) {
 	if err := s.client.requireConfigured(svcAGS, method, authNone); err != nil {
 		return nil, "", err
