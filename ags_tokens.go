@@ -222,6 +222,8 @@ func agsJSONKind(raw []byte) string {
 	return "a number"
 }
 
+var errAGSNoAccessToken = errors.New("reply has no access_token")
+
 // agsDecodeTokens reads a token answer; a reply without an access token is not one. It calls
 // UnmarshalJSON directly: json.Unmarshal(body, t) would scan the body twice more first.
 func agsDecodeTokens(body []byte, receivedAt time.Time, correlationID string) (*Tokens, error) {
@@ -230,7 +232,7 @@ func agsDecodeTokens(body []byte, receivedAt time.Time, correlationID string) (*
 		return nil, err
 	}
 	if t.AccessToken == "" {
-		return nil, errors.New("reply has no access_token")
+		return nil, errAGSNoAccessToken
 	}
 	t.ReceivedAt, t.CorrelationID = receivedAt, correlationID
 	return t, nil

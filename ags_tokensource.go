@@ -182,9 +182,7 @@ func fillRefreshed(nt *Tokens, cur Tokens) {
 	nt.TokenType = cmp.Or(nt.TokenType, cur.TokenType)
 }
 
-func agsMarginFor(lifetime time.Duration) time.Duration {
-	return min(agsRefreshMargin, lifetime/5)
-}
+func agsMarginFor(lifetime time.Duration) time.Duration { return min(agsRefreshMargin, lifetime/5) }
 
 // Token returns a valid access token, refreshing it first when it is about to expire. It has no
 // context: it waits at most for one refresh, which the client's token fetch timeout bounds

@@ -287,16 +287,13 @@ func agsDecodeSignOn(correlationID string, tokensRequired bool) func(*response) 
 	return func(r *response) (*SignOnResult, error) {
 		res := &SignOnResult{CorrelationID: correlationID}
 		var err error
-		switch body := trimBOM(r.Body); {
+		switch {
 		case r.StatusCode == http.StatusMultipleChoices:
 			res.Accounts, err = agsDecodeAccounts(r.Body)
-		case tokensRequired:
+		case tokensRequired || len(trimBOM(r.Body)) > 0:
 			res.Tokens, err = agsDecodeTokens(r.Body, time.Now(), correlationID)
-		case len(body) > 0:
-			t := new(Tokens)
-			if err = t.UnmarshalJSON(body); err == nil && t.AccessToken != "" {
-				t.ReceivedAt, t.CorrelationID = time.Now(), correlationID
-				res.Tokens = t
+			if err == errAGSNoAccessToken && !tokensRequired {
+				err = nil
 			}
 		}
 		if err != nil {

@@ -153,10 +153,9 @@ func webapiDecodeJSON(b []byte) (*webapiEnvelope, error) {
 		Response webapiEnvelope `json:"response"`
 		webapiEnvelope
 	})
-	if err := json.Unmarshal(b, w); err != nil {
-		if _, skipped := err.(*json.UnmarshalTypeError); !skipped {
-			return nil, err
-		}
+	err := json.Unmarshal(b, w)
+	if _, skipped := err.(*json.UnmarshalTypeError); err != nil && !skipped {
+		return nil, err
 	}
 	if w.Response.StatusCode != "" {
 		return &w.Response, nil
