@@ -223,17 +223,11 @@ func webapiDecodeXML(b []byte) (*webapiEnvelope, error) {
 	if x.XMLName.Local != "response" {
 		return nil, fmt.Errorf("%w: XML root is not <response>", errWebAPINoEnvelope)
 	}
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if _, ok := tok.(xml.StartElement); ok {
-			return nil, errors.New("more than one root element")
-		}
+	switch err := dec.Decode(new(struct{})); { // only comments and the like may follow the root
+	case err == nil:
+		return nil, errors.New("more than one root element")
+	case err != io.EOF:
+		return nil, err
 	}
 	return &x.webapiEnvelope, nil
 }
