@@ -289,10 +289,21 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 			return nil, fmt.Errorf("accounts[%d]: want an object, got %s", i, agsJSONKind(el))
 		}
 		var aw struct {
-			AccountInformation jsonValue       `json:"accountInformation"`
+			AccountInformation string          `json:"accountInformation"` // as documented: JSON in a string
 			UserAccountToken   agsTokenMembers `json:"userAccountToken"`
 		}
-		_ = json.Unmarshal(el, &aw) // el is a checked object, and both fields take any value
+		// The only field that can have the wrong type is an accountInformation that is not a string.
+		var notString *json.UnmarshalTypeError
+		if err := json.Unmarshal(el, &aw); err != nil && !errors.As(err, &notString) {
+			return nil, fmt.Errorf("accounts[%d]: %v", i, err)
+		}
+		if notString != nil && aw.AccountInformation == "" {
+			var f struct {
+				AccountInformation jsonValue `json:"accountInformation"`
+			}
+			_ = json.Unmarshal(el, &f)
+			aw.AccountInformation = agsAccountInformation(f.AccountInformation)
+		}
 		uat := aw.UserAccountToken
 		token, err := agsString(uat.last)
 		if err != nil {
@@ -301,7 +312,7 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 		tokens := [...][]byte{uat.last, raw.UserAccountToken}
 		accounts[i] = Account{
 			UserAccountToken:   Secret(cmp.Or(token, shared)),
-			AccountInformation: agsAccountInformation(aw.AccountInformation),
+			AccountInformation: aw.AccountInformation,
 			Raw:                agsAccountRaw(el, append(tokens[:], uat.earlier...)...),
 		}
 	}
@@ -348,7 +359,7 @@ func agsAccountRaw(element []byte, tokens ...[]byte) json.RawMessage {
 	return out
 }
 
-// agsAccountInformation is the text of an accountInformation: documented as JSON in a string, but a
+// agsAccountInformation is the text of an accountInformation that is not the documented string: a
 // gateway that sends the object itself gets its JSON text kept as is, so Information works on both.
 func agsAccountInformation(raw []byte) string {
 	if s, ok := plainJSONString(raw); ok || string(raw) == "null" {

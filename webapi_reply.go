@@ -139,10 +139,13 @@ func parseWebAPIReply(body []byte) (*webapiReply, error) {
 	if !ok {
 		return nil, errors.New("statusCode is not a number")
 	}
-	// A detail code that is not a number is unknown, not broken: the statusCode decides.
-	detail, _ := webapiAtoi(string(env.StatusDetailCode))
-	return &webapiReply{StatusCode: code, StatusText: string(env.StatusText), StatusDetailCode: detail,
-		RequestID: string(env.RequestID), Data: env.Data}, nil
+	r := &webapiReply{StatusCode: code, StatusText: string(env.StatusText), RequestID: string(env.RequestID),
+		Data: env.Data}
+	if d := strings.TrimSpace(string(env.StatusDetailCode)); d != "" { // absent: no strconv error to build
+		// A detail code that is not a number is unknown, not broken: the statusCode decides.
+		r.StatusDetailCode, _ = webapiAtoi(d)
+	}
+	return r, nil
 }
 
 // webapiDecodeJSON reads {"response":{…}}, or the envelope itself at the top level as some servers
