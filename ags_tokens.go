@@ -15,11 +15,10 @@ import (
 )
 
 // Tokens is what AGS answers a successful signOn, subsequentSignOn, refresh or signOnWithSessionToken
-// with. Lifetimes arrive in seconds and are kept as durations counted from ReceivedAt.
-//
-// Its JSON form is the AGS wire form (access_token, expires_in in seconds, …) plus "received_at":
-// MarshalUnmaskedJSON writes it in clear, to persist, and json.Unmarshal reads it back. json.Marshal
-// writes it with the tokens masked, which json.Unmarshal refuses (ErrMaskedSecret).
+// with. Lifetimes arrive in seconds and are kept as durations counted from ReceivedAt. Its JSON form is
+// the AGS wire form (access_token, expires_in in seconds, …) plus "received_at": MarshalUnmaskedJSON
+// writes it in clear, to persist, and json.Unmarshal reads it back. json.Marshal writes it with the
+// tokens masked, which json.Unmarshal refuses (ErrMaskedSecret).
 type Tokens struct {
 	AccessToken           Secret        // access_token
 	RefreshToken          Secret        // refresh_token; AGS rotates it on every refresh

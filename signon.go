@@ -17,12 +17,10 @@ import (
 	"time"
 )
 
-// Parameter is one provider-defined parameter of an AGS request body. Names come from service
-// discovery and are case-sensitive.
-//
-// A parameter whose name looks secret (password, pin, token, secret, otp, key, …, and translations:
-// see agsSecretParameter) prints, logs and marshals its value as REDACTED, and json.Unmarshal refuses
-// that masked form (ErrMaskedSecret). The SDK sends parameters in clear through its own wire form.
+// Parameter is one provider-defined parameter of an AGS request body, named as service discovery spells
+// it (case-sensitive). A parameter whose name looks secret (password, pin, token, secret, otp, key, …,
+// and translations: see agsSecretParameter) prints, logs and marshals its value as REDACTED, and
+// json.Unmarshal refuses that masked form (ErrMaskedSecret). The SDK sends them in clear on the wire.
 type Parameter struct {
 	Name  string `json:"name"`  // case-sensitive, as service discovery spells it
 	Value string `json:"value"` // masked in prints when Name looks secret
@@ -64,11 +62,8 @@ func (p *Parameter) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// agsWireParameter is a Parameter as it goes on the wire: in clear.
-type agsWireParameter struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
+// agsWireParameter is a Parameter as it goes on the wire: in clear (the type has none of its methods).
+type agsWireParameter Parameter
 
 // agsWireParameters is params for a request body: never nil, as the key is mandatory ([], not null).
 func agsWireParameters(params []Parameter) []agsWireParameter {
@@ -80,10 +75,8 @@ func agsWireParameters(params []Parameter) []agsWireParameter {
 }
 
 // SignOnRequest is what an AGS call sends besides its tokens. Endpoints use the fields their
-// documentation lists: Refresh, SignOut and the subsequent calls ignore DeviceInformation.
-//
-// Parameter values whose names look secret (password, pin, token, secret, otp, key, …) are masked
-// wherever the request prints, and scrubbed from errors.
+// documentation lists: Refresh, SignOut and the subsequent calls ignore DeviceInformation. Parameter
+// values whose names look secret (password, pin, token, …) are masked in prints and scrubbed from errors.
 type SignOnRequest struct {
 	Parameters        []Parameter     // the provider-defined parameters (service discovery lists them)
 	ClientID          string          // n-th sign-on (from a previous Tokens.ClientID)
