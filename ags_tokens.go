@@ -237,10 +237,9 @@ func agsDecodeTokens(body []byte, receivedAt time.Time, correlationID string) (*
 	return t, nil
 }
 
-// Account is one selectable OPF account of a 300 reply ("more than one account matches"): show the
-// user AccountInformation, then pass the chosen one to SubsequentSignOn (or SubsequentRegister). The
-// reply's field names match as in encoding/json: exactly, or else regardless of case (userAccountToken,
-// UserAccountToken, USERACCOUNTTOKEN); of a name sent twice, the last counts.
+// Account is one selectable OPF account of a 300 reply: show the user AccountInformation, then pass the
+// chosen one to SubsequentSignOn (or SubsequentRegister). The reply's field names match as in
+// encoding/json: exactly, or else regardless of case; of a name sent twice, the last counts.
 type Account struct {
 	UserAccountToken   Secret          // for the User-Token header of SubsequentSignOn
 	AccountInformation string          // the raw provider JSON string

@@ -34,10 +34,9 @@ type AGSTokenSource struct {
 	final     atomic.Pointer[error]  // a refusal from AGS: no refresh will succeed
 }
 
-// AGSTokenStore shares a user's AGS tokens between the replicas of a fleet (SharedTokenSource), so
-// that a refresh, which rotates the refresh token and kills the old one, happens once: the others
-// read its result instead of presenting a dead refresh token. Keys are the caller's (a user or
-// device id, say). Implementations must be safe for concurrent use; tvauthredis.Store is one.
+// AGSTokenStore shares a user's AGS tokens between a fleet's replicas (SharedTokenSource), so that a
+// refresh, which rotates the refresh token and kills the old one, happens once and the others read its
+// result. Keys are the caller's; implementations must be safe for concurrent use (tvauthredis.Store is).
 type AGSTokenStore interface {
 	// LoadTokens returns the tokens stored under key, or ErrNoTokens.
 	LoadTokens(ctx context.Context, key string) (Tokens, error)

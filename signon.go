@@ -150,9 +150,8 @@ func (s *AGSService) SignOn(ctx context.Context, req SignOnRequest) (*SignOnResu
 	return send(ctx, s.client, cl, agsDecodeSignOn(cid, true))
 }
 
-// SubsequentSignOn finishes a sign-on that answered 300 with the account the user chose
-// (POST /subsequentSignOn, User-Token: account.UserAccountToken). The body is req.Parameters, plus
-// clientId when req.ClientID is set; DeviceInformation is not sent.
+// SubsequentSignOn finishes a sign-on that answered 300 with the account the user chose (POST
+// /subsequentSignOn, User-Token: account.UserAccountToken, body req.Parameters and ClientID if set).
 func (s *AGSService) SubsequentSignOn(ctx context.Context, account Account, req SignOnRequest) (*Tokens, error) {
 	cl, cid, err := s.subsequentCall("ags.subsequentSignOn", pathf("/subsequentSignOn"), account, &req)
 	if err != nil {
@@ -162,8 +161,7 @@ func (s *AGSService) SubsequentSignOn(ctx context.Context, account Account, req 
 }
 
 // Refresh trades a refresh token for new tokens (POST /refresh, Authorization: Bearer <refreshToken>,
-// answer 200). AGS rotates the refresh token: store the returned one. When a reply carries no
-// refresh_token, the result keeps the one sent. The body is req.Parameters.
+// body req.Parameters). AGS rotates it: store the returned one (a reply without one keeps the one sent).
 func (s *AGSService) Refresh(ctx context.Context, refreshToken Secret, req SignOnRequest) (*Tokens, error) {
 	cl, cid, err := s.newCall("ags.refresh", http.MethodPost, pathf("/refresh"), &req, agsParametersOnly)
 	if err != nil {
