@@ -183,9 +183,8 @@ func fillRefreshed(nt *Tokens, cur Tokens) {
 
 func agsMarginFor(lifetime time.Duration) time.Duration { return min(agsRefreshMargin, lifetime/5) }
 
-// Token returns a valid access token, refreshing it first when it is about to expire. It has no
-// context: it waits at most for one refresh, which the client's token fetch timeout bounds
-// (WithTokenFetchTimeout, DefaultTokenFetchTimeout); use TokenContext to wait less.
+// Token returns a valid access token, refreshing it first when about to expire; without a context it
+// waits at most one refresh (WithTokenFetchTimeout, DefaultTokenFetchTimeout): TokenContext waits less.
 func (ts *AGSTokenSource) Token() (*oauth2.Token, error) {
 	return ts.cache.tokenContext(context.Background())
 }

@@ -148,9 +148,8 @@ func parseWebAPIReply(body []byte) (*webapiReply, error) {
 	return r, nil
 }
 
-// webapiDecodeJSON reads {"response":{…}}, or the envelope itself at the top level as some servers
-// send it: the response object is the envelope when it has a statusCode. A container that is not an
-// object (data: "text") holds nothing the SDK reads: it is skipped, not an error.
+// webapiDecodeJSON reads {"response":{…}}, or the envelope at the top level as some servers send it
+// (response is it when it has a statusCode). A non-object container (data: "text") is skipped.
 func webapiDecodeJSON(b []byte) (*webapiEnvelope, error) {
 	w := new(struct {
 		Response webapiEnvelope `json:"response"`
