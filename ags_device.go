@@ -84,7 +84,7 @@ type AGSGPU struct {
 type agsDeviceWire struct {
 	SecurePlayer       *AGSSecurePlayer `json:"securePlayer,omitempty"`
 	PlayoutDeviceClass string           `json:"playoutDeviceClass,omitempty"`
-	Device             *agsDeviceDetail `json:"device,omitempty"`
+	Device             agsDeviceDetail  `json:"device,omitzero"`
 	DeviceType         string           `json:"deviceType,omitempty"`
 	MsgPlatform        string           `json:"msgPlatform,omitempty"`
 }
@@ -99,12 +99,8 @@ type agsDeviceDetail struct {
 
 // MarshalJSON encodes the documented deviceInformation object (see AGSDeviceInformation).
 func (d AGSDeviceInformation) MarshalJSON() ([]byte, error) {
-	w := agsDeviceWire{SecurePlayer: d.SecurePlayer, PlayoutDeviceClass: d.PlayoutDeviceClass,
-		DeviceType: d.DeviceType, MsgPlatform: d.MsgPlatform}
-	detail := agsDeviceDetail{Screen: d.Screen, Hardware: d.Hardware, OS: d.OS, CPU: d.CPU, GPU: d.GPU}
-	if detail != (agsDeviceDetail{}) {
-		w.Device = &detail
-	}
+	detail := agsDeviceDetail{d.Screen, d.Hardware, d.OS, d.CPU, d.GPU}
+	w := agsDeviceWire{d.SecurePlayer, d.PlayoutDeviceClass, detail, d.DeviceType, d.MsgPlatform}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -120,16 +116,13 @@ func (d *AGSDeviceInformation) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*d = AGSDeviceInformation{SecurePlayer: w.SecurePlayer, PlayoutDeviceClass: w.PlayoutDeviceClass,
-		DeviceType: w.DeviceType, MsgPlatform: w.MsgPlatform}
-	if w.Device != nil {
-		d.Screen, d.Hardware, d.OS, d.CPU, d.GPU = w.Device.Screen, w.Device.Hardware, w.Device.OS, w.Device.CPU, w.Device.GPU
-	}
+	dev := w.Device
+	*d = AGSDeviceInformation{w.SecurePlayer, w.PlayoutDeviceClass, dev.Screen, dev.Hardware, dev.OS, dev.CPU,
+		dev.GPU, w.DeviceType, w.MsgPlatform}
 	return nil
 }
 
-// deviceInformation is the deviceInformation JSON a request sends: Device encoded, or the raw
-// DeviceInformation; nil when neither is set. Setting both is a *ValidationError.
+// deviceInformation is the JSON a request sends: Device encoded, the raw DeviceInformation, or nil.
 func (r *SignOnRequest) deviceInformation() (json.RawMessage, error) {
 	raw := bytes.TrimSpace(r.DeviceInformation)
 	if string(raw) == "null" {
@@ -141,10 +134,7 @@ func (r *SignOnRequest) deviceInformation() (json.RawMessage, error) {
 	if len(raw) > 0 {
 		return nil, invalid("Device", "set Device (typed) or DeviceInformation (raw JSON), not both")
 	}
-	b, err := r.Device.MarshalJSON()
-	if err != nil {
-		return nil, invalid("Device", "cannot encode: %v", err)
-	}
+	b, _ := r.Device.MarshalJSON() // cannot fail: strings, numbers, booleans and slices of strings
 	if string(b) == "{}" {
 		return nil, invalid("Device", "empty: set at least one field (a device AGS registers with no information cannot be told apart)")
 	}

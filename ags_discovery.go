@@ -9,8 +9,7 @@ import (
 	"strings"
 )
 
-// ServiceDiscovery is the reply of GET /servicediscovery: the SSO services an operator offers and the
-// parameters each endpoint takes.
+// ServiceDiscovery is the reply of GET /servicediscovery: an operator's SSO services and their endpoints.
 type ServiceDiscovery struct {
 	AvailableServices []AuthService `json:"availableServices"` // the operator's SSO services
 }
@@ -33,8 +32,7 @@ type Endpoint struct {
 	ParameterProperties []ParameterProperty `json:"parameterProperties"` // the provider-defined parameters it takes
 }
 
-// ParameterProperty describes one provider-defined parameter. Names are case-sensitive and are sent
-// exactly as discovery spells them.
+// ParameterProperty describes one provider-defined parameter, sent exactly as discovery spells it.
 type ParameterProperty struct {
 	Name       string `json:"name"`       // the parameter name, sent exactly as spelt here
 	Mandatory  bool   `json:"mandatory"`  // the endpoint refuses a request without it
@@ -69,10 +67,7 @@ func (a AuthService) Endpoint(name string) (Endpoint, bool) {
 // CheckSignOn checks params against the service's SIGNON endpoint (see Endpoint.CheckParameters). A
 // service that lists no SIGNON endpoint has nothing to check against, so any params pass.
 func (a AuthService) CheckSignOn(params []Parameter) error {
-	e, ok := a.Endpoint(EndpointSignOn)
-	if !ok {
-		return nil
-	}
+	e, _ := a.Endpoint(EndpointSignOn) // the zero Endpoint has no mandatory parameter
 	return e.CheckParameters(params)
 }
 
@@ -89,16 +84,11 @@ func (e Endpoint) CheckParameters(params []Parameter) error {
 
 // IsPassword reports whether discovery marks the parameter called name as a password.
 func (e Endpoint) IsPassword(name string) bool {
-	for _, p := range e.ParameterProperties {
-		if p.Name == name {
-			return p.IsPassword
-		}
-	}
-	return false
+	i := slices.IndexFunc(e.ParameterProperties, func(p ParameterProperty) bool { return p.Name == name })
+	return i >= 0 && e.ParameterProperties[i].IsPassword
 }
 
-// UnmarshalJSON reads the documented keys; booleans may also arrive as "true"/"false" strings, as
-// hand-configured gateways write them.
+// UnmarshalJSON reads the documented keys; booleans may also be strings (hand-configured gateways).
 func (p *ParameterProperty) UnmarshalJSON(b []byte) error {
 	var w agsParameterPropWire
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -107,9 +97,8 @@ func (p *ParameterProperty) UnmarshalJSON(b []byte) error {
 	return p.fromWire(w)
 }
 
-// decode reads a discovery reply in one pass of encoding/json: the parameter properties are read
-// from their raw values as ParameterProperty.UnmarshalJSON reads them, without the two further scans
-// each that json.Unmarshal into ServiceDiscovery would make.
+// decode reads a discovery reply in one pass of encoding/json: parameter properties are read from
+// their raw values, without the two further scans each of json.Unmarshal into ServiceDiscovery.
 func (d *ServiceDiscovery) decode(body []byte) error {
 	var w struct {
 		AvailableServices []struct {
@@ -179,21 +168,15 @@ func (p *ParameterProperty) fromWire(w agsParameterPropWire) error {
 }
 
 func agsBool(raw []byte) (bool, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+	switch raw = bytes.TrimSpace(raw); string(raw) { // the documented forms, read without allocating
+	case "", "null", "false":
 		return false, nil
-	}
-	switch string(raw) { // the documented form, read without allocating
 	case "true":
 		return true, nil
-	case "false":
-		return false, nil
 	}
 	s := string(raw)
 	if raw[0] == '"' {
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return false, err
-		}
+		s, _ = plainJSONString(raw) // encoding/json has checked the literal
 	}
 	b, err := strconv.ParseBool(strings.TrimSpace(s))
 	if err != nil {

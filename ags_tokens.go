@@ -15,12 +15,10 @@ import (
 )
 
 // Tokens is what AGS answers a successful signOn, subsequentSignOn, refresh or signOnWithSessionToken
-// with. Lifetimes arrive in seconds and are kept as durations counted from ReceivedAt.
-//
-// Its JSON form is the AGS wire form (access_token, expires_in in seconds, …) plus "received_at":
-// MarshalUnmaskedJSON writes it in clear, so that a callback can persist the tokens, and a later run
-// resumes with json.Unmarshal. json.Marshal writes the same form with the tokens masked, which
-// json.Unmarshal refuses (ErrMaskedSecret).
+// with. Lifetimes arrive in seconds and are kept as durations counted from ReceivedAt. Its JSON form is
+// the AGS wire form (access_token, expires_in in seconds, …) plus "received_at": MarshalUnmaskedJSON
+// writes it in clear, to persist, and json.Unmarshal reads it back. json.Marshal writes it with the
+// tokens masked, which json.Unmarshal refuses (ErrMaskedSecret).
 type Tokens struct {
 	AccessToken           Secret        // access_token
 	RefreshToken          Secret        // refresh_token; AGS rotates it on every refresh
@@ -30,19 +28,15 @@ type Tokens struct {
 	ExpiresIn             time.Duration // expires_in: the access token's lifetime
 	RefreshExpiresIn      time.Duration // refresh_expires_in: the refresh token's lifetime
 	FixedRefreshExpiresIn time.Duration // a cap that refreshing does not extend
-
-	// ReceivedAt is the local clock when the reply arrived; the lifetimes count from it.
-	ReceivedAt time.Time
-	// CorrelationID is the x-correlation-id of the call that returned these tokens. It is not
-	// persisted by MarshalUnmaskedJSON.
-	CorrelationID string
+	ReceivedAt            time.Time     // local clock when the reply arrived; the lifetimes count from it
+	CorrelationID         string        // x-correlation-id of the call that returned them (not persisted)
 }
 
 type tokens = Tokens // named inside Format, whose local copy of the type drops the methods
 
-// Format prints every field under any verb, the tokens masked by Secret. The API hands tokens out by
-// pointer (SignOnResult.Tokens, Refresh), and fmt prints a pointer it meets inside a struct under %s
-// or %q field by field without calling their methods, unless the pointee has this method.
+// Format prints every field under any verb, the tokens masked by Secret. Tokens are handed out by
+// pointer (SignOnResult.Tokens, Refresh), and fmt prints a pointer inside a struct under %s or %q field
+// by field without calling their methods, unless the pointee has this method.
 func (t Tokens) Format(f fmt.State, verb rune) {
 	type Tokens tokens // no methods: each field prints, and masks, itself
 	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), Tokens(t))
@@ -55,13 +49,10 @@ func (t *Tokens) Expiry() time.Time { return t.after(t.ExpiresIn) }
 // fixed_refresh_expires_in, or the zero time when AGS gave neither.
 func (t *Tokens) RefreshExpiry() time.Time {
 	a, b := t.after(t.RefreshExpiresIn), t.after(t.FixedRefreshExpiresIn)
-	switch {
-	case a.IsZero():
+	if a.IsZero() || !b.IsZero() && b.Before(a) {
 		return b
-	case b.IsZero() || a.Before(b):
-		return a
 	}
-	return b
+	return a
 }
 
 func (t *Tokens) after(d time.Duration) time.Time {
@@ -87,8 +78,7 @@ func (t *Tokens) OAuth2() *oauth2.Token {
 	return tok.WithExtra(map[string]any{"client_id": t.ClientID, "accountId": t.AccountID})
 }
 
-// agsTokensWire is the AGS token reply. Types are loose on purpose: gateways send accountId as a number
-// and lifetimes as strings often enough.
+// agsTokensWire is the AGS token reply, loosely typed: gateways send numbers and strings interchangeably.
 type agsTokensWire struct {
 	AccessToken           jsonValue  `json:"access_token"`
 	RefreshToken          jsonValue  `json:"refresh_token"`
@@ -108,39 +98,29 @@ func (t *Tokens) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	var out Tokens
-	strs := [...]struct {
+	fields := [...]struct {
 		name string
 		raw  jsonValue
-		dst  *string
-	}{
-		{"access_token", w.AccessToken, (*string)(&out.AccessToken)},
-		{"refresh_token", w.RefreshToken, (*string)(&out.RefreshToken)},
-		{"client_id", w.ClientID, &out.ClientID},
-		{"accountId", w.AccountID, &out.AccountID},
-		{"token_type", w.TokenType, &out.TokenType},
+		str  *string        // a text field, or
+		dur  *time.Duration // a lifetime
+	}{ // the tokens first
+		{"access_token", w.AccessToken, (*string)(&out.AccessToken), nil},
+		{"refresh_token", w.RefreshToken, (*string)(&out.RefreshToken), nil},
+		{"client_id", w.ClientID, &out.ClientID, nil},
+		{"accountId", w.AccountID, &out.AccountID, nil},
+		{"token_type", w.TokenType, &out.TokenType, nil},
+		{"expires_in", w.ExpiresIn, nil, &out.ExpiresIn},
+		{"refresh_expires_in", w.RefreshExpiresIn, nil, &out.RefreshExpiresIn},
+		{"fixed_refresh_expires_in", w.FixedRefreshExpiresIn, nil, &out.FixedRefreshExpiresIn},
 	}
-	for i, f := range strs {
-		s, err := agsString(f.raw)
-		if err == nil && i < 2 && s == redacted { // a masked token (json.Marshal's form), refused as Secret refuses it
-			err = ErrMaskedSecret
+	for i, f := range fields {
+		var err error
+		if f.dur != nil {
+			*f.dur, err = agsSeconds(f.raw)
+		} else if *f.str, err = agsString(f.raw); err == nil && i < 2 && *f.str == redacted {
+			err = ErrMaskedSecret // a masked token (json.Marshal's form), refused as Secret refuses it
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", f.name, err)
-		}
-		*f.dst = s
-	}
-	durs := [...]struct {
-		name string
-		raw  jsonValue
-		dst  *time.Duration
-	}{
-		{"expires_in", w.ExpiresIn, &out.ExpiresIn},
-		{"refresh_expires_in", w.RefreshExpiresIn, &out.RefreshExpiresIn},
-		{"fixed_refresh_expires_in", w.FixedRefreshExpiresIn, &out.FixedRefreshExpiresIn},
-	}
-	for _, f := range durs {
-		var err error
-		if *f.dst, err = agsSeconds(f.raw); err != nil {
 			return fmt.Errorf("%s: %w", f.name, err)
 		}
 	}
@@ -151,13 +131,12 @@ func (t *Tokens) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalUnmaskedJSON writes the AGS wire form plus received_at, in clear: the form to persist tokens
-// in, which json.Unmarshal reads back. The result holds the access and refresh tokens.
+// MarshalUnmaskedJSON writes the AGS wire form plus received_at with the tokens in clear: the form to
+// persist them in, which json.Unmarshal reads back.
 func (t Tokens) MarshalUnmaskedJSON() ([]byte, error) { return json.Marshal(tokensStored[string](t)) }
 
-// MarshalJSON writes the form MarshalUnmaskedJSON writes with the tokens masked, so that a log handler
-// that marshals tokens prints neither; json.Unmarshal refuses it (ErrMaskedSecret). Persist tokens
-// with MarshalUnmaskedJSON.
+// MarshalJSON writes the form MarshalUnmaskedJSON writes with the tokens masked, for log handlers that
+// marshal tokens; json.Unmarshal refuses it (ErrMaskedSecret). Persist with MarshalUnmaskedJSON.
 func (t Tokens) MarshalJSON() ([]byte, error) { return json.Marshal(tokensStored[Secret](t)) }
 
 // tokensStored is the stored form of Tokens: the tokens in clear (S string) or masked (S Secret).
@@ -173,16 +152,11 @@ func tokensStored[S ~string](t Tokens) any {
 		FixedRefreshExpiresIn int64      `json:"fixed_refresh_expires_in,omitempty"`
 		ReceivedAt            *time.Time `json:"received_at,omitempty"`
 	}
-	p := stored{
-		AccessToken: S(t.AccessToken), RefreshToken: S(t.RefreshToken), ClientID: t.ClientID,
-		AccountID: t.AccountID, TokenType: t.TokenType,
-		ExpiresIn:             int64(t.ExpiresIn / time.Second),
-		RefreshExpiresIn:      int64(t.RefreshExpiresIn / time.Second),
-		FixedRefreshExpiresIn: int64(t.FixedRefreshExpiresIn / time.Second),
-	}
-	if !t.ReceivedAt.IsZero() {
-		at := t.ReceivedAt
-		p.ReceivedAt = &at
+	p := stored{S(t.AccessToken), S(t.RefreshToken), t.ClientID, t.AccountID, t.TokenType,
+		int64(t.ExpiresIn / time.Second), int64(t.RefreshExpiresIn / time.Second),
+		int64(t.FixedRefreshExpiresIn / time.Second), &t.ReceivedAt}
+	if t.ReceivedAt.IsZero() {
+		p.ReceivedAt = nil
 	}
 	return p
 }
@@ -190,19 +164,13 @@ func tokensStored[S ~string](t Tokens) any {
 // agsString reads a JSON string, or a number as its text; null is "". Objects, arrays and booleans
 // are errors: a token that arrives as one is a broken reply, not a value to guess at.
 func agsString(raw []byte) (string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+	switch raw = bytes.TrimSpace(raw); {
+	case len(raw) == 0 || string(raw) == "null":
 		return "", nil
-	}
-	switch c := raw[0]; {
-	case c == '"':
-		if s, ok := plainJSONString(raw); ok {
-			return s, nil
-		}
-		var s string
-		err := json.Unmarshal(raw, &s)
-		return s, err
-	case c == '-' || (c >= '0' && c <= '9'):
+	case raw[0] == '"':
+		s, _ := plainJSONString(raw) // encoding/json has checked the literal
+		return s, nil
+	case isJSONNumber(raw):
 		return string(raw), nil // a number, as written
 	}
 	return "", errors.New("want a string, got " + agsJSONKind(raw))
@@ -211,11 +179,10 @@ func agsString(raw []byte) (string, error) {
 // agsMaxLifetime bounds lifetimes so that seconds × 1e9 cannot overflow a time.Duration.
 const agsMaxLifetime = 100 * 365 * 24 * time.Hour
 
-// seconds reads a lifetime in seconds: a number (fractions allowed) or a numeric string; null is 0.
+// agsSeconds reads a lifetime in seconds: a number (fractions allowed) or a numeric string; null is 0.
 func agsSeconds(raw []byte) (time.Duration, error) {
 	if t := bytes.TrimSpace(raw); isJSONNumber(t) { // the documented form, read without a copy
-		f, err := strconv.ParseFloat(string(t), 64)
-		if err == nil {
+		if f, err := strconv.ParseFloat(string(t), 64); err == nil {
 			return agsLifetime(f)
 		}
 	}
@@ -235,10 +202,7 @@ func agsLifetime(f float64) (time.Duration, error) {
 	if f < 0 {
 		return 0, fmt.Errorf("negative lifetime %v", f)
 	}
-	if f*float64(time.Second) >= float64(agsMaxLifetime) {
-		return agsMaxLifetime, nil
-	}
-	return time.Duration(f * float64(time.Second)), nil
+	return time.Duration(min(f*float64(time.Second), float64(agsMaxLifetime))), nil
 }
 
 func agsJSONKind(raw []byte) string {
@@ -257,24 +221,25 @@ func agsJSONKind(raw []byte) string {
 	return "a number"
 }
 
-// agsDecodeTokens reads a token answer; a reply without an access token is not one.
+var errAGSNoAccessToken = errors.New("reply has no access_token")
+
+// agsDecodeTokens reads a token answer; a reply without an access token is not one. It calls
+// UnmarshalJSON directly: json.Unmarshal(body, t) would scan the body twice more first.
 func agsDecodeTokens(body []byte, receivedAt time.Time, correlationID string) (*Tokens, error) {
 	t := &Tokens{}
-	// UnmarshalJSON directly: json.Unmarshal(body, t) would scan the body twice more before calling it.
 	if err := t.UnmarshalJSON(trimBOM(body)); err != nil {
 		return nil, err
 	}
 	if t.AccessToken == "" {
-		return nil, errors.New("reply has no access_token")
+		return nil, errAGSNoAccessToken
 	}
 	t.ReceivedAt, t.CorrelationID = receivedAt, correlationID
 	return t, nil
 }
 
-// Account is one selectable OPF account of a 300 reply ("more than one account matches"): show the
-// user AccountInformation, then pass the chosen one to SubsequentSignOn (or SubsequentRegister). The
-// reply's field names match as in encoding/json: exactly, or else regardless of case (userAccountToken,
-// UserAccountToken, USERACCOUNTTOKEN); of a name sent twice, the last counts.
+// Account is one selectable OPF account of a 300 reply: show the user AccountInformation, then pass the
+// chosen one to SubsequentSignOn (or SubsequentRegister). The reply's field names match as in
+// encoding/json: exactly, or else regardless of case; of a name sent twice, the last counts.
 type Account struct {
 	UserAccountToken   Secret          // for the User-Token header of SubsequentSignOn
 	AccountInformation string          // the raw provider JSON string
@@ -298,10 +263,9 @@ func (a Account) Information() (map[string]any, error) {
 	return m, nil
 }
 
-// agsDecodeAccounts reads a 300 body: {"accounts":[{…},…]} with an optional top-level userAccountToken,
-// which is copied into every account that has none of its own. Each account is decoded from its own
-// element: a body that repeats "accounts" makes encoding/json decode the second list into the first
-// one's structs without zeroing them, and an account would keep a field it does not have.
+// agsDecodeAccounts reads a 300 body: {"accounts":[{…},…]} with an optional top-level userAccountToken
+// for every account without its own. Each account is decoded from its own element: given "accounts"
+// twice, encoding/json would decode the second list into the first one's structs without zeroing them.
 func agsDecodeAccounts(body []byte) ([]Account, error) {
 	var raw struct {
 		Accounts         []jsonValue `json:"accounts"`
@@ -331,30 +295,30 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 		if err := json.Unmarshal(el, &aw); err != nil && !errors.As(err, &notString) {
 			return nil, fmt.Errorf("accounts[%d]: %v", i, err)
 		}
-		a := &accounts[i]
+		if notString != nil && aw.AccountInformation == "" {
+			var f struct {
+				AccountInformation jsonValue `json:"accountInformation"`
+			}
+			_ = json.Unmarshal(el, &f)
+			aw.AccountInformation = agsAccountInformation(f.AccountInformation)
+		}
 		uat := aw.UserAccountToken
 		token, err := agsString(uat.last)
 		if err != nil {
 			return nil, fmt.Errorf("accounts[%d].userAccountToken: %w", i, err)
 		}
-		a.UserAccountToken = Secret(cmp.Or(token, shared))
 		tokens := [...][]byte{uat.last, raw.UserAccountToken}
-		a.Raw = agsAccountRaw(el, append(tokens[:], uat.earlier...)...)
-		a.AccountInformation = aw.AccountInformation
-		if notString != nil && a.AccountInformation == "" {
-			var f struct {
-				AccountInformation jsonValue `json:"accountInformation"`
-			}
-			_ = json.Unmarshal(el, &f)
-			a.AccountInformation = agsAccountInformation(f.AccountInformation)
+		accounts[i] = Account{
+			UserAccountToken:   Secret(cmp.Or(token, shared)),
+			AccountInformation: aw.AccountInformation,
+			Raw:                agsAccountRaw(el, append(tokens[:], uat.earlier...)...),
 		}
 	}
 	return accounts, nil
 }
 
-// agsTokenMembers is the raw value of every userAccountToken member of an account, all of which Raw
-// masks: encoding/json hands each one (a repeated name, or the name in another case) to UnmarshalJSON
-// in turn, and the last one counts.
+// agsTokenMembers is the raw value of every userAccountToken member of an account (a repeated name, or
+// the name in another case), all of which Raw masks; encoding/json hands each in turn, the last counts.
 type agsTokenMembers struct {
 	last    jsonValue
 	earlier [][]byte
@@ -369,9 +333,8 @@ func (m *agsTokenMembers) UnmarshalJSON(b []byte) error {
 }
 
 // agsAccountRaw is an account element with every occurrence of tokens (raw JSON values of its user
-// account token, as received) masked, so that Raw, which fmt, slog and encoding/json print as they
-// are, holds no secret. An element the masking would leave invalid (a token sent as a number that
-// also occurs inside another one, say) is dropped: Raw is nil.
+// account token) masked, so that Raw, which fmt, slog and encoding/json print as is, holds no secret.
+// An element the masking would leave invalid (a number token inside another value, say) gives nil.
 func agsAccountRaw(element []byte, tokens ...[]byte) json.RawMessage {
 	var out json.RawMessage
 	for _, t := range tokens {
@@ -397,11 +360,8 @@ func agsAccountRaw(element []byte, tokens ...[]byte) json.RawMessage {
 // agsAccountInformation is the text of an accountInformation that is not the documented string: a
 // gateway that sends the object itself gets its JSON text kept as is, so Information works on both.
 func agsAccountInformation(raw []byte) string {
-	if s, ok := plainJSONString(raw); ok {
+	if s, ok := plainJSONString(raw); ok || string(raw) == "null" {
 		return s
-	}
-	if len(raw) == 0 || string(raw) == "null" {
-		return ""
 	}
 	return string(raw)
 }

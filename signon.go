@@ -4,6 +4,7 @@ package tvauth
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -11,17 +12,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
 
-// Parameter is one provider-defined parameter of an AGS request body. Names come from service
-// discovery and are case-sensitive.
-//
-// Value is a string, but a parameter whose name looks secret (password, pin, token, secret, otp,
-// key, …, and their translations: see agsSecretParameter) prints, logs and marshals its value as
-// REDACTED, and json.Unmarshal refuses that masked form (ErrMaskedSecret). The SDK sends parameters
-// in clear through its own wire form.
+// Parameter is one provider-defined parameter of an AGS request body, named as service discovery spells
+// it (case-sensitive). A parameter whose name looks secret (password, pin, token, secret, otp, key, …,
+// and translations: see agsSecretParameter) prints, logs and marshals its value as REDACTED, and
+// json.Unmarshal refuses that masked form (ErrMaskedSecret). The SDK sends them in clear on the wire.
 type Parameter struct {
 	Name  string `json:"name"`  // case-sensitive, as service discovery spells it
 	Value string `json:"value"` // masked in prints when Name looks secret
@@ -46,9 +45,8 @@ func (p Parameter) Format(f fmt.State, verb rune) {
 // MarshalJSON writes {"name":…,"value":…}, the value masked when the name looks secret.
 func (p Parameter) MarshalJSON() ([]byte, error) { return json.Marshal(agsWireParameter(p.masked())) }
 
-// UnmarshalJSON reads {"name":…,"value":…} (null leaves p as it is); the masked value of a
-// secret-looking name is refused with an error matching ErrMaskedSecret, never read back as a
-// "REDACTED" password.
+// UnmarshalJSON reads {"name":…,"value":…} (null leaves p as it is); it refuses the masked value of a
+// secret-looking name (ErrMaskedSecret) rather than read back a "REDACTED" password.
 func (p *Parameter) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
@@ -64,14 +62,10 @@ func (p *Parameter) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// agsWireParameter is a Parameter as it goes on the wire: in clear.
-type agsWireParameter struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
+// agsWireParameter is a Parameter as it goes on the wire: in clear (the type has none of its methods).
+type agsWireParameter Parameter
 
-// agsWireParameters is params for a request body; never nil, as the key is mandatory ([] rather than
-// null).
+// agsWireParameters is params for a request body: never nil, as the key is mandatory ([], not null).
 func agsWireParameters(params []Parameter) []agsWireParameter {
 	out := make([]agsWireParameter, len(params))
 	for i, p := range params {
@@ -81,10 +75,8 @@ func agsWireParameters(params []Parameter) []agsWireParameter {
 }
 
 // SignOnRequest is what an AGS call sends besides its tokens. Endpoints use the fields their
-// documentation lists: Refresh, SignOut and the subsequent calls ignore DeviceInformation.
-//
-// Parameter values whose names look secret (password, pin, token, secret, otp, key, …) are masked
-// wherever the request prints, and scrubbed from errors.
+// documentation lists: Refresh, SignOut and the subsequent calls ignore DeviceInformation. Parameter
+// values whose names look secret (password, pin, token, …) are masked in prints and scrubbed from errors.
 type SignOnRequest struct {
 	Parameters        []Parameter     // the provider-defined parameters (service discovery lists them)
 	ClientID          string          // n-th sign-on (from a previous Tokens.ClientID)
@@ -99,10 +91,9 @@ type SignOnRequest struct {
 
 // SignOnResult is a signOn (or register) answer: Tokens on 201, Accounts on 300.
 type SignOnResult struct {
-	Tokens   *Tokens   // set on 201
-	Accounts []Account // set on 300: choose one and call SubsequentSignOn
-	// CorrelationID is the x-correlation-id the call was sent with (the request's, or the fresh one).
-	CorrelationID string
+	Tokens        *Tokens   // set on 201
+	Accounts      []Account // set on 300: choose one and call SubsequentSignOn
+	CorrelationID string    // the x-correlation-id the call was sent with (the request's, or a fresh one)
 }
 
 // ServiceDiscoveryRequest holds the optional headers of GET /servicediscovery.
@@ -128,8 +119,7 @@ func (s *AGSService) ServiceDiscovery(ctx context.Context) (*ServiceDiscovery, e
 	return s.ServiceDiscoveryWith(ctx, ServiceDiscoveryRequest{})
 }
 
-// ServiceDiscoveryWith is ServiceDiscovery with the optional token, x-auth-service-id and
-// x-correlation-id headers.
+// ServiceDiscoveryWith is ServiceDiscovery with the optional token, x-auth-service-id and x-correlation-id.
 func (s *AGSService) ServiceDiscoveryWith(ctx context.Context, req ServiceDiscoveryRequest) (*ServiceDiscovery, error) {
 	cl, _, err := s.newCall("ags.serviceDiscovery", http.MethodGet, pathf("/servicediscovery"),
 		&SignOnRequest{AuthService: req.AuthService, CorrelationID: req.CorrelationID}, agsNoBody)
@@ -160,9 +150,8 @@ func (s *AGSService) SignOn(ctx context.Context, req SignOnRequest) (*SignOnResu
 	return send(ctx, s.client, cl, agsDecodeSignOn(cid, true))
 }
 
-// SubsequentSignOn finishes a sign-on that answered 300 with the account the user chose
-// (POST /subsequentSignOn, User-Token: account.UserAccountToken). The body is req.Parameters, plus
-// clientId when req.ClientID is set; DeviceInformation is not sent.
+// SubsequentSignOn finishes a sign-on that answered 300 with the account the user chose (POST
+// /subsequentSignOn, User-Token: account.UserAccountToken, body req.Parameters and ClientID if set).
 func (s *AGSService) SubsequentSignOn(ctx context.Context, account Account, req SignOnRequest) (*Tokens, error) {
 	cl, cid, err := s.subsequentCall("ags.subsequentSignOn", pathf("/subsequentSignOn"), account, &req)
 	if err != nil {
@@ -172,8 +161,7 @@ func (s *AGSService) SubsequentSignOn(ctx context.Context, account Account, req 
 }
 
 // Refresh trades a refresh token for new tokens (POST /refresh, Authorization: Bearer <refreshToken>,
-// answer 200). AGS rotates the refresh token: store the returned one. When a reply carries no
-// refresh_token, the result keeps the one sent. The body is req.Parameters.
+// body req.Parameters). AGS rotates it: store the returned one (a reply without one keeps the one sent).
 func (s *AGSService) Refresh(ctx context.Context, refreshToken Secret, req SignOnRequest) (*Tokens, error) {
 	cl, cid, err := s.newCall("ags.refresh", http.MethodPost, pathf("/refresh"), &req, agsParametersOnly)
 	if err != nil {
@@ -183,30 +171,23 @@ func (s *AGSService) Refresh(ctx context.Context, refreshToken Secret, req SignO
 		return nil, err
 	}
 	cl.hold, cl.answers = true, agsAnswerOKCreated
-	decode := agsTokenDecoder(cid)
 	return send(ctx, s.client, cl, func(r *response) (*Tokens, error) {
-		t, err := decode(r)
+		t, err := agsDecodeTokens(r.Body, time.Now(), cid)
 		if err != nil {
 			return nil, err
 		}
 		s.client.cfg.held.add(string(t.AccessToken), string(t.RefreshToken))
-		if t.RefreshToken == "" {
-			t.RefreshToken = Secret(agsStripBearer(string(refreshToken)))
-		}
+		t.RefreshToken = cmp.Or(t.RefreshToken, Secret(agsStripBearer(string(refreshToken))))
 		return t, nil
 	})
 }
 
-// Register activates a TVkey device (POST /register/{regType}; the valid types are listed by service
-// discovery). It answers like SignOn: Tokens on 201 (nil when the 201 has no body, as some releases
-// send), Accounts on 300, then SubsequentRegister. ClientID and DeviceInformation are optional here;
-// at most one may be set.
+// Register activates a TVkey device (POST /register/{regType}; service discovery lists the types). It
+// answers like SignOn: Tokens on 201 (nil when the 201 has no body, as some releases send), Accounts on
+// 300, then SubsequentRegister. ClientID and DeviceInformation are optional; at most one may be set.
 func (s *AGSService) Register(ctx context.Context, regType string, req SignOnRequest) (*SignOnResult, error) {
 	if err := s.client.requireConfigured(svcAGS, http.MethodPost, authNone); err != nil {
 		return nil, err
-	}
-	if strings.TrimSpace(regType) == "" {
-		return nil, invalid("regType", "empty registration type (see service discovery)")
 	}
 	if err := requireSegment("regType", regType); err != nil {
 		return nil, err
@@ -219,9 +200,8 @@ func (s *AGSService) Register(ctx context.Context, regType string, req SignOnReq
 	return send(ctx, s.client, cl, agsDecodeSignOn(cid, false))
 }
 
-// SubsequentRegister finishes a Register that answered 300 with the chosen account
-// (POST /subsequentRegister, User-Token: account.UserAccountToken). Tokens is nil when the 201 has no
-// body.
+// SubsequentRegister finishes a Register that answered 300 with the chosen account (POST
+// /subsequentRegister, User-Token: account.UserAccountToken). Tokens is nil when the 201 has no body.
 func (s *AGSService) SubsequentRegister(ctx context.Context, account Account, req SignOnRequest) (*SignOnResult, error) {
 	cl, cid, err := s.subsequentCall("ags.subsequentRegister", pathf("/subsequentRegister"), account, &req)
 	if err != nil {
@@ -245,14 +225,12 @@ func (s *AGSService) SignOnWithSessionToken(ctx context.Context, sessionToken Se
 	if err != nil {
 		return nil, err
 	}
-	cl.secrets = append(cl.secrets, string(sessionToken))
-	cl.answers = agsAnswerOKCreated
+	cl.answers = agsAnswerOKCreated // the sessionToken parameter is among cl.secrets: its name looks secret
 	return send(ctx, s.client, cl, agsTokenDecoder(cid))
 }
 
-// GetSessionToken asks AGS for a session token (POST /getSessionToken, answer 200
-// {"sessionToken":…}). It is for operator head-ends, which authenticate with parameters such as a
-// signed OperatorAuthToken; end-user apps never call it.
+// GetSessionToken asks AGS for a session token (POST /getSessionToken, answer 200 {"sessionToken":…}),
+// for operator head-ends, which authenticate with parameters such as a signed OperatorAuthToken.
 func (s *AGSService) GetSessionToken(ctx context.Context, req SignOnRequest) (Secret, error) {
 	cl, _, err := s.newCall("ags.getSessionToken", http.MethodPost, pathf("/getSessionToken"), &req, agsParametersOnly)
 	if err != nil {
@@ -300,16 +278,13 @@ func agsDecodeSignOn(correlationID string, tokensRequired bool) func(*response) 
 	return func(r *response) (*SignOnResult, error) {
 		res := &SignOnResult{CorrelationID: correlationID}
 		var err error
-		switch body := trimBOM(r.Body); {
+		switch {
 		case r.StatusCode == http.StatusMultipleChoices:
 			res.Accounts, err = agsDecodeAccounts(r.Body)
-		case tokensRequired:
+		case tokensRequired || len(trimBOM(r.Body)) > 0:
 			res.Tokens, err = agsDecodeTokens(r.Body, time.Now(), correlationID)
-		case len(body) > 0:
-			t := new(Tokens)
-			if err = t.UnmarshalJSON(body); err == nil && t.AccessToken != "" {
-				t.ReceivedAt, t.CorrelationID = time.Now(), correlationID
-				res.Tokens = t
+			if err == errAGSNoAccessToken && !tokensRequired {
+				err = nil
 			}
 		}
 		if err != nil {
@@ -331,7 +306,7 @@ var (
 	agsAnswerSignOn    = []int{http.StatusOK, http.StatusCreated, http.StatusMultipleChoices}
 )
 
-// agsBodyRule says which body an endpoint sends and which of clientId / deviceInformation it takes.
+// agsBodyRule says which of clientId / deviceInformation a body takes: each rule, the one before's and more.
 type agsBodyRule int
 
 const (
@@ -349,17 +324,13 @@ type agsRequestBody struct {
 	DeviceInformation json.RawMessage    `json:"deviceInformation,omitempty"`
 }
 
-// newCall checks that AGS is configured, validates req and starts an AGS call with the headers and
-// body every AGS endpoint takes. It returns the correlation id it sends.
+// newCall checks that AGS is configured, validates req and starts an AGS call with its x-correlation-id.
 func (s *AGSService) newCall(op, method string, path route, req *SignOnRequest, rule agsBodyRule) (*call, string, error) {
 	if err := s.client.requireConfigured(svcAGS, method, authNone); err != nil {
 		return nil, "", err
 	}
 	cfg := s.client.cfg
-	authService := req.AuthService
-	if authService == "" {
-		authService = cfg.agsAuthService
-	}
+	authService := cmp.Or(req.AuthService, cfg.agsAuthService)
 	if authService != "" && isBlank(authService) {
 		return nil, "", invalid("AuthService", "blank: leave it empty for the client's default or set an authServiceName")
 	}
@@ -433,8 +404,10 @@ func (s *AGSService) newCall(op, method string, path route, req *SignOnRequest, 
 	if err := checkText("ClientID", req.ClientID); err != nil {
 		return nil, "", err
 	}
-	switch rule {
-	case agsExactlyOneDevice, agsAtMostOneDevice:
+	if rule != agsParametersOnly {
+		body.ClientID = req.ClientID
+	}
+	if rule >= agsAtMostOneDevice {
 		if req.ClientID != "" && len(device) > 0 {
 			return nil, "", invalid("ClientID", "set exactly one of ClientID (a known device) and DeviceInformation (first sign-on), not both")
 		}
@@ -449,18 +422,14 @@ func (s *AGSService) newCall(op, method string, path route, req *SignOnRequest, 
 			}
 			body.DeviceInformation = compact.Bytes()
 		}
-		body.ClientID = req.ClientID
-	case agsClientIDOnly:
-		body.ClientID = req.ClientID
 	}
 	cl.body = body.appendJSON(nil)
 	set("Content-Type", "application/json")
 	return cl, cid, nil
 }
 
-// appendJSON writes the body as encoding/json would with SetEscapeHTML(false) (passwords with < > &
-// go out as typed), in the documented field order, without reflection. DeviceInformation is already
-// compact.
+// appendJSON writes the body (DeviceInformation already compact) as encoding/json would with
+// SetEscapeHTML(false), so that passwords with < > & go out as typed, without reflection.
 func (b *agsRequestBody) appendJSON(dst []byte) []byte {
 	n := 32 + len(b.ClientID) + len(b.DeviceInformation)
 	for _, p := range b.Parameters {
@@ -495,10 +464,7 @@ func (b *agsRequestBody) appendJSON(dst []byte) []byte {
 // agsSecretHeader sets a header carrying a secret (prefix + value), validating the value first.
 func agsSecretHeader(cl *call, name, field, prefix, value string) error {
 	value = agsStripBearer(value)
-	if value == "" {
-		return invalid(field, "empty")
-	}
-	if err := checkHeaderValue(field, value); err != nil {
+	if err := requireText(field, value); err != nil {
 		return err
 	}
 	cl.header.Set(name, prefix+value)
@@ -517,19 +483,13 @@ func agsStripBearer(v string) string {
 }
 
 // agsSecretParameter guesses from a provider-defined parameter name whether its value is a secret.
-// Operators name parameters in their own language, hence the translations of "password" (Spanish,
-// Portuguese, German, Dutch, Italian, Hungarian, Polish, Finnish, Croatian/Serbian, Czech). Guessing wide
-// only costs a scrubbed word in an error message.
+// Operators name parameters in their own language, hence translations of "password" (es, pt, de, nl,
+// it, hu, pl, fi, hr/sr, cs). Guessing wide only costs a scrubbed word in an error message.
 func agsSecretParameter(name string) bool {
 	n := strings.ToLower(name)
-	if isSecretName(n) {
-		return true
-	}
-	for _, w := range []string{"pass", "pwd", "pin", "secret", "token", "otp", "key", "challenge", "credential", "code",
-		"clave", "contrase", "senha", "kennwort", "wachtwoord", "parola", "jelsz", "haslo", "hasło", "salasana", "lozink", "heslo"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
+	words := []string{"pass", "pwd", "pin", "secret", "token", "otp", "key", "challenge", "credential",
+		"code", "clave", "contrase", "senha", "kennwort", "wachtwoord", "parola", "jelsz", "haslo", "hasło",
+		"salasana", "lozink", "heslo"}
+	contains := func(w string) bool { return strings.Contains(n, w) }
+	return isSecretName(n) || slices.ContainsFunc(words, contains)
 }

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,16 +26,10 @@ const (
 	FormatQS   Format = "qs"
 )
 
-func (f Format) orDefault() Format {
-	if f == "" {
-		return FormatJSON
-	}
-	return f
-}
+func (f Format) orDefault() Format { return cmp.Or(f, FormatJSON) }
 
 func (f Format) check(field string) error {
-	switch f.orDefault() {
-	case FormatJSON, FormatXML, FormatQS:
+	if slices.Contains([]Format{FormatJSON, FormatXML, FormatQS}, f.orDefault()) {
 		return nil
 	}
 	return invalid(field, "unknown format %q (want json, xml or qs)", string(f))
@@ -79,27 +75,23 @@ type WebAPISession struct {
 
 type webAPISession = WebAPISession // named inside Format, whose local copy of the type drops the methods
 
-// Format prints every field under any verb, the secrets masked by Secret. ClientLogin hands the
-// session out by pointer and WebAPILogoutRequest holds one, and fmt prints a pointer it meets inside
-// a struct under %s or %q field by field without calling their methods, unless the pointee has this
-// method.
+// Format prints every field under any verb, the secrets masked by Secret. The session is handed out
+// by pointer (ClientLogin, WebAPILogoutRequest), and fmt prints a pointer it meets inside a struct
+// under %s or %q field by field without calling their methods, unless the pointee has this method.
 func (s WebAPISession) Format(f fmt.State, verb rune) {
 	type WebAPISession webAPISession // no methods: each field prints, and masks, itself
 	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), WebAPISession(s))
 }
 
-// MarshalUnmaskedJSON writes the session in clear, in the form json.Unmarshal reads back: the form to
-// store it in. The result holds the token, the session secret and the session key. (json.Marshal
-// writes them masked, and json.Unmarshal refuses that form with ErrMaskedSecret.)
+// MarshalUnmaskedJSON writes the session in clear (token, session secret and key included) in the form
+// json.Unmarshal reads back, to store it. json.Marshal masks them; json.Unmarshal refuses that form
+// with ErrMaskedSecret.
 func (s WebAPISession) MarshalUnmaskedJSON() ([]byte, error) {
 	return json.Marshal(struct {
-		LoginID       string
-		Token         string
-		ExpiresIn     time.Duration
-		SessionSecret string
-		SessionKey    string
-		HostTime      time.Time
-		ReceivedAt    time.Time
+		LoginID, Token            string
+		ExpiresIn                 time.Duration
+		SessionSecret, SessionKey string
+		HostTime, ReceivedAt      time.Time
 	}{s.LoginID, string(s.Token), s.ExpiresIn, string(s.SessionSecret), string(s.SessionKey), s.HostTime, s.ReceivedAt})
 }
 
@@ -111,35 +103,29 @@ type webapiClock struct {
 // HostNow is the server's clock now, as the session last learnt it: HostTime + (now − ReceivedAt),
 // or the time of the last Resync. Without a HostTime it is the local clock.
 func (s *WebAPISession) HostNow() time.Time {
-	if s == nil {
-		return time.Now()
-	}
-	if c := s.clock; c != nil {
-		c.mu.Lock()
-		host, local := c.host, c.local
-		c.mu.Unlock()
+	if s != nil && s.clock != nil {
+		s.clock.mu.Lock()
+		host, local := s.clock.host, s.clock.local
+		s.clock.mu.Unlock()
 		if !host.IsZero() {
 			return host.Add(time.Since(local))
 		}
 	}
-	if s.HostTime.IsZero() {
+	switch {
+	case s == nil || s.HostTime.IsZero():
 		return time.Now()
-	}
-	if s.ReceivedAt.IsZero() {
+	case s.ReceivedAt.IsZero():
 		return s.HostTime
 	}
 	return s.HostTime.Add(time.Since(s.ReceivedAt))
 }
 
 // TS is the ts parameter for a signed call: HostNow in Unix seconds.
-func (s *WebAPISession) TS() string {
-	return strconv.FormatInt(s.HostNow().Unix(), 10)
-}
+func (s *WebAPISession) TS() string { return strconv.FormatInt(s.HostNow().Unix(), 10) }
 
 // Resync sets the session's view of the server clock, e.g. from data.ts of a 400/1015 ("invalid ts")
-// reply to a call you signed yourself. The SDK's own calls do this for you. A session from ClientLogin
-// may be resynchronised while other goroutines use it; a session built by hand gets its clock on the
-// first Resync, which must not race with other uses of that session.
+// reply to a call you signed yourself (the SDK's own calls do this). A session from ClientLogin may be
+// resynchronised while others use it; a hand-built one's first Resync must not race with other uses.
 func (s *WebAPISession) Resync(hostTime time.Time) {
 	if s == nil {
 		return
@@ -147,22 +133,17 @@ func (s *WebAPISession) Resync(hostTime time.Time) {
 	if s.clock == nil {
 		s.clock = &webapiClock{}
 	}
-	s.clock.set(hostTime)
-}
-
-func (c *webapiClock) set(hostTime time.Time) {
-	c.mu.Lock()
-	c.host, c.local = hostTime, time.Now()
-	c.mu.Unlock()
+	s.clock.mu.Lock()
+	s.clock.host, s.clock.local = hostTime, time.Now()
+	s.clock.mu.Unlock()
 }
 
 // Sign signs a call of another WebAPI method with this session and returns the parameters to send:
 // params plus a (the session token, unless params has one) in canonical order and encoding, then
-// &sig_sha256=<signature>. For GET append it to rawURL after "?"; for POST send it as an
-// application/x-www-form-urlencoded body to rawURL. rawURL must have no query: every parameter goes in
-// params, so that the request carries exactly the signed pairs in the signed order (a query kept in
-// the URL would come first on the wire and break servers that verify the raw string). Methods that
-// need ts take it from TS:
+// &sig_sha256=<signature>: append it to rawURL after "?" (GET) or send it as a form body (POST).
+// rawURL must have no query: every parameter goes in params, so that the request carries exactly the
+// signed pairs in the signed order (a query in the URL would come first on the wire and break servers
+// that verify the raw string). Methods that need ts take it from TS:
 //
 //	q, err := sess.Sign("GET", base+"/auth/getInfo", url.Values{"devId": {devID}, "f": {"json"}, "ts": {sess.TS()}})
 func (s *WebAPISession) Sign(method, rawURL string, params url.Values) (string, error) {
@@ -172,18 +153,15 @@ func (s *WebAPISession) Sign(method, rawURL string, params url.Values) (string, 
 	if u, err := url.Parse(rawURL); err == nil && (u.RawQuery != "" || u.ForceQuery) {
 		return "", invalid("rawURL", "has a query: pass every parameter in params")
 	}
-	all := make(url.Values, len(params)+1)
-	for k, vs := range params {
-		all[k] = append([]string(nil), vs...)
-	}
-	if _, ok := all["a"]; !ok {
-		all.Set("a", string(s.Token))
-	}
-	base, err := SignatureBaseString(method, rawURL, all)
+	all := url.Values{"a": {string(s.Token)}} // unless params has one
+	maps.Copy(all, params)
+	u, all, err := signingInput(method, rawURL, all)
 	if err != nil {
 		return "", err
 	}
-	return webapiWire(canonicalPairs(all), signBytes([]byte(base), string(s.SessionKey))), nil
+	canonical := canonicalPairs(all)
+	sig := signBytes(appendSignatureBase(nil, method, u, canonical), string(s.SessionKey))
+	return webapiWire(canonical, sig), nil
 }
 
 func (s *WebAPISession) checkSigning(field string) error {
@@ -201,10 +179,7 @@ func (s *WebAPISession) checkSigning(field string) error {
 // webapiWire is what goes on the wire: the signed pairs in the signed order and encoding, then the
 // signature, itself percent-encoded (its + / = would otherwise be read as space and separators).
 func webapiWire(canonical canonical, sig string) string {
-	if len(canonical) == 0 {
-		return "sig_sha256=" + percentEncode(sig)
-	}
-	return canonical.encode() + "&sig_sha256=" + percentEncode(sig)
+	return append(canonical, pair{"sig_sha256", percentEncode(sig)}).encode()
 }
 
 // ClientLogin signs a user in (POST /auth/clientLogin, every parameter in the form body, unsigned)
@@ -242,13 +217,12 @@ func (s *WebAPIService) ClientLogin(ctx context.Context, req ClientLoginRequest)
 }
 
 func (req *ClientLoginRequest) validate() error {
-	if strings.TrimSpace(req.LoginID) == "" {
+	switch {
+	case strings.TrimSpace(req.LoginID) == "":
 		return invalid("LoginID", "empty")
-	}
-	if req.Password == "" && req.Context == "" {
+	case req.Password == "" && req.Context == "":
 		return invalid("Password", "empty (only a challenge answer with Context may omit it)")
-	}
-	if req.Password != "" && isBlank(string(req.Password)) {
+	case req.Password != "" && isBlank(string(req.Password)):
 		return invalid("Password", "empty: only white space")
 	}
 	if err := checkTexts("LoginID", req.LoginID, "Password", string(req.Password), "TokenType", req.TokenType,
@@ -274,43 +248,33 @@ func (req *ClientLoginRequest) validate() error {
 
 // webapiCheckJSONP checks an optional JSONP callback (c): a JavaScript name, with FormatJSON.
 func webapiCheckJSONP(f Format, callback string) error {
-	if callback == "" {
+	switch {
+	case callback == "":
 		return nil
-	}
-	if f.orDefault() != FormatJSON {
+	case f.orDefault() != FormatJSON:
 		return invalid("Callback", "JSONP needs FormatJSON, not %q", string(f))
-	}
-	if len(callback) > 100 {
+	case len(callback) > 100:
 		return invalid("Callback", "longer than 100 characters")
-	}
-	if c := callback[0]; '0' <= c && c <= '9' {
-		return invalid("Callback", "%q starts with a digit", callback)
-	}
-	if webapiIdentLen([]byte(callback)) != len(callback) {
+	case webapiIdentLen([]byte(callback)) != len(callback):
 		return invalid("Callback", "%q: only letters, digits, _ $ and . are allowed", callback)
 	}
 	return nil
 }
 
-// webapiCheckLanguage accepts what NINA documents, "<lang>-<locale>": a language of 2–3 letters, one
-// hyphen, and a region of 2 letters or 3 digits (en-us, pt-BR, es-419). It goes on the wire as is
-// (encoded), and a typo here would only surface as a server's 462.
+// webapiCheckLanguage accepts what NINA documents, "<lang>-<locale>": 2–3 letters, a hyphen, and 2
+// letters or 3 digits (en-us, pt-BR, es-419). Sent as is, a typo would only surface as a server's 462.
 func webapiCheckLanguage(lang string) error {
-	if lang == "" {
-		return nil
-	}
 	const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	tag, locale, ok := strings.Cut(lang, "-")
-	ok = ok && (len(tag) == 2 || len(tag) == 3) && strings.Trim(tag, letters) == "" &&
-		(len(locale) == 2 && strings.Trim(locale, letters) == "" || len(locale) == 3 && strings.Trim(locale, "0123456789") == "")
-	if !ok {
-		return invalid("Language", "%q is not a <lang>-<locale> tag such as en-us", lang)
+	region := len(locale) == 2 && strings.Trim(locale, letters) == "" ||
+		len(locale) == 3 && strings.Trim(locale, "0123456789") == ""
+	if lang == "" || ok && region && (len(tag) == 2 || len(tag) == 3) && strings.Trim(tag, letters) == "" {
+		return nil
 	}
-	return nil
+	return invalid("Language", "%q is not a <lang>-<locale> tag such as en-us", lang)
 }
 
-// webapiSessionFrom reads a 200 clientLogin reply: token.a, token.expiresIn (or oos's tokenExpiresIn),
-// sessionSecret, hostTime, loginId.
+// webapiSessionFrom reads a 200 clientLogin reply: token.a, the lifetime, sessionSecret, hostTime, loginId.
 func webapiSessionFrom(rep *webapiReply, req ClientLoginRequest) (*WebAPISession, error) {
 	received, d := time.Now(), &rep.Data
 	tok := string(d.Token.A)
@@ -335,44 +299,29 @@ func webapiSessionFrom(rep *webapiReply, req ClientLoginRequest) (*WebAPISession
 	if req.Password != "" {
 		sess.SessionKey = SessionKey(req.Password, secret)
 	}
-	var err error
-	if sess.ExpiresIn, err = webapiExpiresIn(string(d.Token.ExpiresIn), string(d.TokenExpiresIn)); err != nil {
-		return nil, err
+	// The lifetime is token.expiresIn, or oos's tokenExpiresIn when that is absent, zero or negative
+	// (no lifetime is no answer); else 0.
+	for _, raw := range []webapiText{d.Token.ExpiresIn, d.TokenExpiresIn} {
+		n, ok := webapiAtoi(string(raw))
+		if !ok && strings.TrimSpace(string(raw)) != "" {
+			return nil, errors.New("token.expiresIn is not a number of seconds")
+		}
+		if n > 0 {
+			sess.ExpiresIn = time.Duration(n) * time.Second
+			break
+		}
 	}
 	if ht := strings.TrimSpace(string(d.HostTime)); ht != "" {
-		t, ok := webapiUnixTime(ht)
-		if !ok {
+		var ok bool
+		if sess.HostTime, ok = webapiUnixTime(ht); !ok {
 			return nil, errors.New("hostTime is not a Unix time")
 		}
-		sess.HostTime = t
 	}
 	return sess, nil
 }
 
-// webapiExpiresIn is the session lifetime: token.expiresIn, or oos's tokenExpiresIn when that is
-// absent, zero or negative (no lifetime at all is no answer). 0 when neither gives a positive number;
-// an error only when a value that would be used is not a number.
-func webapiExpiresIn(candidates ...string) (time.Duration, error) {
-	for _, raw := range candidates {
-		if strings.TrimSpace(raw) == "" {
-			continue
-		}
-		n, ok := webapiAtoi(raw)
-		if !ok {
-			return 0, errors.New("token.expiresIn is not a number of seconds")
-		}
-		if n > 0 {
-			return time.Duration(n) * time.Second, nil
-		}
-	}
-	return 0, nil
-}
-
 // webapiUnixTime reads Unix seconds, integral or not (AOL's own SDK once sent a fractional ts).
 func webapiUnixTime(s string) (time.Time, bool) {
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 && n < 1<<40 {
-		return time.Unix(n, 0), true
-	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || f <= 0 || f >= 1<<40 {
 		return time.Time{}, false
@@ -381,17 +330,18 @@ func webapiUnixTime(s string) (time.Time, bool) {
 	return time.Unix(sec, int64((f-float64(sec))*1e9)), true
 }
 
-// webapiDecode sets cl's error decoder (and, with resend, its resend) and returns its answer decoder,
-// which runs ok. The body's statusCode decides: statusCode 200 with an answer status runs ok, any other
-// statusCode becomes a *WebAPIError whatever the HTTP status, and so does statusCode 200 with a status
-// that is no answer (a 429 or a 5xx whose envelope says 200: the HTTP status decides, so a 429 matches
-// ErrRateLimited). A 2xx body that is no envelope is a *DecodeError; an error page with another status
-// is a *WebAPIError with only HTTPStatus set. resend sees each parsed reply before the decoders do,
-// and a reply is parsed once whichever reads it first.
+// webapiDecode sets cl's error decoder (and resend) and returns its answer decoder, which runs ok. The
+// body's statusCode decides: 200 with an answer status runs ok; any other is a *WebAPIError whatever
+// the HTTP status, and so is 200 with a status that is no answer (a 429 or 5xx whose envelope says 200:
+// a 429 matches ErrRateLimited). A 2xx body that is no envelope is a *DecodeError; an error page with
+// another status, a *WebAPIError with only HTTPStatus. resend sees each parsed reply first.
 func webapiDecode[T any](cl *call, resend func(*webapiReply) bool, ok func(*response, *webapiReply) (T, error)) func(*response) (T, error) {
-	d := &webapiDecoder{resend: resend}
+	d := new(webapiDecoder)
 	if resend != nil {
-		cl.resend = d.resendOn
+		cl.resend = func(r *response) bool {
+			rep, err := d.parse(r)
+			return err == nil && resend(rep)
+		}
 	}
 	cl.decodeError = func(r *response) error { _, err := d.handle(r, false); return err }
 	return func(r *response) (T, error) {
@@ -404,9 +354,8 @@ func webapiDecode[T any](cl *call, resend func(*webapiReply) bool, ok func(*resp
 	}
 }
 
+// webapiDecoder parses each reply once, whichever of the call's hooks reads it first.
 type webapiDecoder struct {
-	resend func(*webapiReply) bool
-
 	parsedFrom *response // the reply parsed last, and its parse
 	parsed     *webapiReply
 	parseErr   error
@@ -420,26 +369,18 @@ func (d *webapiDecoder) parse(r *response) (*webapiReply, error) {
 	return d.parsed, d.parseErr
 }
 
-func (d *webapiDecoder) resendOn(r *response) bool {
-	rep, err := d.parse(r)
-	return err == nil && d.resend(rep)
-}
-
 // handle returns the envelope of an answer with statusCode 200, or the reply's error.
 func (d *webapiDecoder) handle(r *response, answer bool) (*webapiReply, error) {
 	rep, err := d.parse(r)
-	if err != nil {
-		if answer {
-			return nil, err
-		}
+	switch {
+	case err != nil && answer:
+		return nil, err
+	case err != nil:
 		return nil, &WebAPIError{HTTPStatus: r.StatusCode, Location: redirectLocation(r)}
+	case answer && rep.StatusCode == http.StatusOK:
+		return rep, nil
 	}
-	if rep.StatusCode != http.StatusOK || !answer {
-		e := rep.err(r.StatusCode)
-		e.Location = redirectLocation(r)
-		return nil, e
-	}
-	return rep, nil
+	return nil, rep.err(r)
 }
 
 // WebAPILogoutRequest is /auth/logout, signed with the session.
@@ -457,8 +398,7 @@ type WebAPILogoutRequest struct {
 	SendTS bool
 }
 
-// WebAPIResponse is the envelope of a WebAPI reply with statusCode 200. (NINA documents no data for
-// the calls that return it.)
+// WebAPIResponse is the envelope of a WebAPI reply with statusCode 200 (NINA documents no data for it).
 type WebAPIResponse struct {
 	StatusCode       int    // statusCode: 200
 	StatusText       string // statusText, scrubbed of the call's secrets
@@ -466,9 +406,9 @@ type WebAPIResponse struct {
 	RequestID        string // requestId: the request's r, echoed back
 }
 
-// webapiHeader sets the Accept that matches the reply format a call asks for with f (the parser sniffs
-// the body anyway, but a proxy or server that negotiates on Accept must not be told "JSON" for f=xml).
-// NINA documents no media type for f=qs: it is a form-encoded line.
+// webapiHeader sets the Accept that matches the format f asks for (the parser sniffs the body anyway,
+// but a proxy or server that negotiates on Accept must not be told "JSON" for f=xml). NINA documents
+// no media type for f=qs, a form-encoded line.
 func webapiHeader(h http.Header, f Format, jsonp bool) http.Header {
 	switch {
 	case f == FormatXML:
@@ -484,15 +424,14 @@ func webapiHeader(h http.Header, f Format, jsonp bool) http.Header {
 }
 
 // signed sends one signed WebAPI call: params (with ts when withTS) in canonical order in the query
-// (GET) or form body (POST), then sig_sha256. Every retry is signed afresh, so that it carries a
-// current ts. A 400/1015 ("invalid ts") reply with data.ts resynchronises the session's clock and the
-// pipeline sends the call once more, with ts (call.resend).
+// (GET) or form body (POST), then sig_sha256; every retry is signed afresh, with a current ts. A
+// 400/1015 ("invalid ts") reply with data.ts resyncs the clock and the call is sent once more, with ts.
 func (s *WebAPIService) signed(ctx context.Context, method, path string, params url.Values, sess *WebAPISession, withTS bool) (*webapiReply, error) {
 	endpoint, err := url.Parse(s.client.baseURLs[svcWebAPI] + path)
 	if err != nil {
 		return nil, invalid("path", "cannot build URL: %v", err)
 	}
-	sg := &webapiSigner{method: method, endpoint: endpoint, params: params, sess: sess, withTS: withTS, hostNow: sess.HostNow}
+	sg := &webapiSigner{method: method, endpoint: endpoint, params: params, sess: sess, withTS: withTS}
 	wire, sig := sg.sign()
 	cl := &call{
 		service: svcWebAPI,
@@ -524,27 +463,21 @@ type webapiSigner struct {
 	params   url.Values
 	sess     *WebAPISession
 	withTS   bool
-	// hostNow is the session's clock, or, for a hand-built session without one, the data.ts this
-	// call learnt (a hand-built session is not ours to mutate under the caller's feet).
-	hostNow func() time.Time
 }
 
 func (sg *webapiSigner) sign() (wire, sig string) {
 	p := sg.params
 	if sg.withTS {
 		p = make(url.Values, len(sg.params)+1)
-		for k, vs := range sg.params {
-			p[k] = vs
-		}
-		p.Set("ts", strconv.FormatInt(sg.hostNow().Unix(), 10))
+		maps.Copy(p, sg.params)
+		p.Set("ts", sg.sess.TS())
 	}
 	canonical := canonicalPairs(p)
 	sig = signBytes(appendSignatureBase(nil, sg.method, sg.endpoint, canonical), string(sg.sess.SessionKey))
 	return webapiWire(canonical, sig), sig
 }
 
-// resync is the call's resend: a 400/1015 reply with data.ts sets the clock, and the next attempt
-// sends ts.
+// resync is the call's resend: a 400/1015 reply with data.ts sets the clock; the next attempt sends ts.
 func (sg *webapiSigner) resync(rep *webapiReply) bool {
 	if rep.StatusCode != http.StatusBadRequest || rep.StatusDetailCode != 1015 {
 		return false
@@ -553,12 +486,11 @@ func (sg *webapiSigner) resync(rep *webapiReply) bool {
 	if !ok {
 		return false
 	}
-	if sg.sess.clock != nil {
-		sg.sess.clock.set(ts)
-	} else {
-		learnt := time.Now()
-		sg.hostNow = func() time.Time { return ts.Add(time.Since(learnt)) }
+	if sg.sess.clock == nil { // a hand-built session is not ours to mutate under the caller's feet
+		own := *sg.sess
+		sg.sess = &own
 	}
+	sg.sess.Resync(ts)
 	sg.withTS = true
 	return true
 }

@@ -18,11 +18,9 @@ import (
 // webapiReply is a NINA WebAPI reply in any of its four formats, reduced to what the SDK reads: the
 // envelope, and of data the clientLogin session, a 330's challenge and a 1015's ts.
 type webapiReply struct {
-	StatusCode       int
-	StatusText       string
-	StatusDetailCode int
-	RequestID        string
-	Data             webapiData
+	StatusCode, StatusDetailCode int
+	StatusText, RequestID        string
+	Data                         webapiData
 }
 
 // webapiEnvelope is the reply as sent, {"response":{…}} in JSON and <response>…</response> in XML.
@@ -53,8 +51,7 @@ type webapiData struct {
 	TS webapiText `json:"ts" xml:"ts"` // the server's clock, in a 400/1015 reply
 }
 
-// webapiField is a value of the reply under its name in the query-string format, which drops "data."
-// and joins levels with "_".
+// webapiField is a reply value under its query-string name, which drops "data." and joins levels with "_".
 type webapiField struct {
 	name string
 	v    *webapiText
@@ -111,8 +108,7 @@ func (t *webapiText) UnmarshalXML(d *xml.Decoder, _ xml.StartElement) error {
 	}
 }
 
-// errWebAPINoEnvelope: the body is not a WebAPI envelope at all (an HTML page, a proxy's text).
-var errWebAPINoEnvelope = errors.New("not a NINA WebAPI reply envelope")
+var errWebAPINoEnvelope = errors.New("not a NINA WebAPI reply envelope") // an HTML page, a proxy's text
 
 // parseWebAPIReply sniffs the format from the body itself rather than trusting f or Content-Type:
 // servers fall back to JSON for formats they lack, and JSONP arrives as application/javascript.
@@ -121,53 +117,47 @@ func parseWebAPIReply(body []byte) (*webapiReply, error) {
 	if len(b) == 0 {
 		return nil, errors.New("empty body")
 	}
-	var (
-		env *webapiEnvelope
-		err error
-	)
+	decode := webapiDecodeQS
 	switch {
 	case b[0] == '{':
-		env, err = webapiDecodeJSON(b)
+		decode = webapiDecodeJSON
 	case b[0] == '<':
-		env, err = webapiDecodeXML(b)
+		decode = webapiDecodeXML
 	default:
 		if inner, ok := webapiStripJSONP(b); ok {
-			env, err = webapiDecodeJSON(inner)
-		} else {
-			env, err = webapiDecodeQS(b)
+			decode, b = webapiDecodeJSON, inner
 		}
 	}
+	env, err := decode(b)
 	if err != nil {
 		return nil, err
 	}
-	raw := strings.TrimSpace(string(env.StatusCode))
-	if raw == "" {
+	if strings.TrimSpace(string(env.StatusCode)) == "" {
 		return nil, fmt.Errorf("%w: no statusCode", errWebAPINoEnvelope)
 	}
-	code, ok := webapiAtoi(raw)
+	code, ok := webapiAtoi(string(env.StatusCode))
 	if !ok {
 		return nil, errors.New("statusCode is not a number")
 	}
-	r := &webapiReply{StatusCode: code, StatusText: string(env.StatusText), RequestID: string(env.RequestID), Data: env.Data}
-	if d := strings.TrimSpace(string(env.StatusDetailCode)); d != "" {
+	r := &webapiReply{StatusCode: code, StatusText: string(env.StatusText), RequestID: string(env.RequestID),
+		Data: env.Data}
+	if d := strings.TrimSpace(string(env.StatusDetailCode)); d != "" { // absent: no strconv error to build
 		// A detail code that is not a number is unknown, not broken: the statusCode decides.
 		r.StatusDetailCode, _ = webapiAtoi(d)
 	}
 	return r, nil
 }
 
-// webapiDecodeJSON reads {"response":{…}}, or the envelope itself at the top level as some servers
-// send it: the response object is the envelope when it has a statusCode. A container that is not an
-// object (data: "text") holds nothing the SDK reads: it is skipped, not an error.
+// webapiDecodeJSON reads {"response":{…}}, or the envelope at the top level as some servers send it
+// (response is it when it has a statusCode). A non-object container (data: "text") is skipped.
 func webapiDecodeJSON(b []byte) (*webapiEnvelope, error) {
 	w := new(struct {
 		Response webapiEnvelope `json:"response"`
 		webapiEnvelope
 	})
-	if err := json.Unmarshal(b, w); err != nil {
-		if _, skipped := err.(*json.UnmarshalTypeError); !skipped {
-			return nil, err
-		}
+	err := json.Unmarshal(b, w)
+	if _, skipped := err.(*json.UnmarshalTypeError); err != nil && !skipped {
+		return nil, err
 	}
 	if w.Response.StatusCode != "" {
 		return &w.Response, nil
@@ -175,9 +165,8 @@ func webapiDecodeJSON(b []byte) (*webapiEnvelope, error) {
 	return &w.webapiEnvelope, nil
 }
 
-// webapiAtoi reads an integer sent as a number or a string ("200", " 200 ", 200, 200.0). Both forms
-// are bounded to 32 bits: no status code or lifetime is larger, and a huge expiresIn would otherwise
-// overflow time.Duration into a negative lifetime.
+// webapiAtoi reads an integer sent as a number or a string ("200", " 200 ", 200, 200.0), bounded to
+// 32 bits: no status code or lifetime is larger, and a huge expiresIn would overflow time.Duration.
 func webapiAtoi(s string) (int, bool) {
 	s = strings.TrimSpace(s)
 	if n, err := strconv.ParseInt(s, 10, 32); err == nil {
@@ -193,27 +182,19 @@ func webapiAtoi(s string) (int, bool) {
 // webapiStripJSONP unwraps `cb({...});` (optionally after the `/**/` some servers prepend against
 // content sniffing). The callback must be a JavaScript identifier path, as NINA allows.
 func webapiStripJSONP(b []byte) ([]byte, bool) {
-	b = bytes.TrimPrefix(b, []byte("/**/"))
-	b = bytes.TrimLeft(b, " \t\r\n")
-	i := webapiIdentLen(b)
-	if i == 0 {
+	const space = " \t\r\n"
+	b = bytes.TrimLeft(bytes.TrimPrefix(b, []byte("/**/")), space)
+	name := webapiIdentLen(b)
+	rest, open := bytes.CutPrefix(bytes.TrimLeft(b[name:], space), []byte("("))
+	rest = bytes.TrimRight(bytes.TrimSuffix(bytes.TrimRight(rest, space), []byte(";")), space)
+	rest, closed := bytes.CutSuffix(rest, []byte(")"))
+	if name == 0 || !open || !closed {
 		return nil, false
 	}
-	rest := bytes.TrimLeft(b[i:], " \t\r\n")
-	if len(rest) == 0 || rest[0] != '(' {
-		return nil, false
-	}
-	rest = bytes.TrimRight(rest[1:], " \t\r\n")
-	rest = bytes.TrimSuffix(rest, []byte(";"))
-	rest = bytes.TrimRight(rest, " \t\r\n")
-	if !bytes.HasSuffix(rest, []byte(")")) {
-		return nil, false
-	}
-	return bytes.TrimSpace(rest[:len(rest)-1]), true
+	return bytes.TrimSpace(rest), true
 }
 
-// webapiIdentLen is the length of the JavaScript name (letters, digits, _ $ and ., no digit first) b
-// starts with.
+// webapiIdentLen is the length of the JavaScript name (letters, digits, _ $ ., no digit first) b opens.
 func webapiIdentLen(b []byte) int {
 	i := 0
 	for i < len(b) && (b[i] == '_' || b[i] == '$' || b[i] == '.' || b[i] >= 'A' && b[i] <= 'Z' ||
@@ -224,12 +205,10 @@ func webapiIdentLen(b []byte) int {
 }
 
 // webapiMaxXMLMarks bounds the '<' and '=' of an XML reply: encoding/xml allocates some hundred bytes
-// for every element and attribute (each needs one of them), so a 4 MiB reply of empty elements
-// would allocate 64 times its size. A real envelope has a few dozen.
+// per element and attribute (4 MiB of empty elements: 64 times that). A real envelope has a few dozen.
 const webapiMaxXMLMarks = 4096
 
-// webapiDecodeXML reads <response> in any namespace (AOL used several, NINA's are unknown, some
-// servers send none).
+// webapiDecodeXML reads <response> in any namespace (AOL used several, NINA's are unknown, some none).
 func webapiDecodeXML(b []byte) (*webapiEnvelope, error) {
 	if bytes.Count(b, []byte("<"))+bytes.Count(b, []byte("=")) > webapiMaxXMLMarks {
 		return nil, fmt.Errorf("XML reply has more than %d tags and attributes", webapiMaxXMLMarks)
@@ -246,17 +225,11 @@ func webapiDecodeXML(b []byte) (*webapiEnvelope, error) {
 	if x.XMLName.Local != "response" {
 		return nil, fmt.Errorf("%w: XML root is not <response>", errWebAPINoEnvelope)
 	}
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if _, ok := tok.(xml.StartElement); ok {
-			return nil, errors.New("more than one root element")
-		}
+	switch err := dec.Decode(new(struct{})); { // only comments and the like may follow the root
+	case err == nil:
+		return nil, errors.New("more than one root element")
+	case err != io.EOF:
+		return nil, err
 	}
 	return &x.webapiEnvelope, nil
 }
@@ -265,11 +238,10 @@ func webapiDecodeXML(b []byte) (*webapiEnvelope, error) {
 func webapiCharsetReader(charset string, input io.Reader) (io.Reader, error) {
 	switch strings.ToLower(charset) {
 	case "iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii":
-		br, ok := input.(io.ByteReader)
-		if !ok {
-			br = bufio.NewReader(input)
+		if br, ok := input.(io.ByteReader); ok {
+			return &webapiLatin1{r: br}, nil
 		}
-		return &webapiLatin1{r: br}, nil
+		return &webapiLatin1{r: bufio.NewReader(input)}, nil
 	}
 	return nil, fmt.Errorf("unsupported XML charset %q", charset)
 }
@@ -281,26 +253,19 @@ type webapiLatin1 struct {
 }
 
 func (l *webapiLatin1) Read(p []byte) (n int, err error) {
-	if l.next != 0 && len(p) > 0 {
-		p[0], l.next, n = l.next, 0, 1
-	}
-	for n < len(p) {
+	for ; n < len(p); n++ {
+		if l.next != 0 {
+			p[n], l.next = l.next, 0
+			continue
+		}
 		c, err := l.r.ReadByte()
 		if err != nil {
 			return n, err
 		}
-		if c < utf8.RuneSelf {
-			p[n], n = c, n+1
-			continue
+		if c >= utf8.RuneSelf { // U+0080–U+00FF: two bytes in UTF-8
+			c, l.next = 0xC0|c>>6, 0x80|c&0x3F
 		}
-		var enc [2]byte
-		utf8.EncodeRune(enc[:], rune(c))
-		p[n], n = enc[0], n+1
-		if n < len(p) {
-			p[n], n = enc[1], n+1
-		} else {
-			l.next = enc[1]
-		}
+		p[n] = c
 	}
 	return n, nil
 }
@@ -314,9 +279,7 @@ func webapiDecodeQS(b []byte) (*webapiEnvelope, error) {
 	var e webapiEnvelope
 	fields := e.fields()
 	var seen uint32
-	for rest := b; len(rest) > 0; {
-		var part []byte
-		part, rest, _ = bytes.Cut(rest, []byte("&"))
+	for part := range bytes.SplitSeq(b, []byte("&")) {
 		k, v, _ := bytes.Cut(bytes.TrimSpace(part), []byte("="))
 		key := string(k) // compared without a copy; copied only when it holds escapes
 		if bytes.ContainsAny(k, "%+") {
@@ -338,18 +301,14 @@ func webapiDecodeQS(b []byte) (*webapiEnvelope, error) {
 	return &e, nil
 }
 
-// err turns a reply whose statusCode is not 200 into the error callers match on.
-func (r *webapiReply) err(httpStatus int) *WebAPIError {
-	return &WebAPIError{HTTPStatus: httpStatus, StatusCode: r.StatusCode, StatusDetailCode: r.StatusDetailCode,
-		StatusText: r.StatusText, RequestID: r.RequestID, Challenge: r.challenge()}
-}
-
-// challenge is data.challenge{info,context,url} of a 330 reply, nil when absent.
-func (r *webapiReply) challenge() *Challenge {
-	ch := &r.Data.Challenge
-	c := Challenge{Info: string(ch.Info), Context: string(ch.Context), URL: string(ch.URL)}
-	if c == (Challenge{}) {
-		return nil
+// err turns a reply that is not an answer into the error callers match on.
+func (r *webapiReply) err(resp *response) *WebAPIError {
+	ch := &r.Data.Challenge // a 330's data.challenge{info,context,url}; nil when absent
+	c := &Challenge{Info: string(ch.Info), Context: string(ch.Context), URL: string(ch.URL)}
+	if *c == (Challenge{}) {
+		c = nil
 	}
-	return &c
+	return &WebAPIError{HTTPStatus: resp.StatusCode, StatusCode: r.StatusCode,
+		StatusDetailCode: r.StatusDetailCode, StatusText: r.StatusText, RequestID: r.RequestID,
+		Challenge: c, Location: redirectLocation(resp)}
 }
