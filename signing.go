@@ -27,30 +27,39 @@ func SignatureBaseString(method, rawURL string, params url.Values) (string, erro
 	return string(base), err
 }
 
-// signatureBase checks Sign's arguments and returns the base string, the parameters of rawURL's
-// query merged into params (a copy is made only when there is a query).
-func signatureBase(method, rawURL string, params url.Values) ([]byte, error) {
+// signingInput checks Sign's arguments and merges the parameters of rawURL's query into params (a
+// copy is made only when there is a query).
+func signingInput(method, rawURL string, params url.Values) (*url.URL, url.Values, error) {
 	if err := checkSigningMethod(method); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, &ValidationError{Field: "rawURL", Reason: "malformed URL"}
+		return nil, nil, &ValidationError{Field: "rawURL", Reason: "malformed URL"}
 	}
 	if u.Scheme == "" || u.Host == "" || u.Opaque != "" {
-		return nil, &ValidationError{Field: "rawURL", Reason: "not an absolute URL"}
+		return nil, nil, &ValidationError{Field: "rawURL", Reason: "not an absolute URL"}
 	}
 	if u.RawQuery != "" {
 		q, err := url.ParseQuery(u.RawQuery)
 		if err != nil {
-			return nil, &ValidationError{Field: "rawURL", Reason: "malformed query"}
+			return nil, nil, &ValidationError{Field: "rawURL", Reason: "malformed query"}
 		}
 		for k, vs := range params {
 			q[k] = append(q[k], vs...)
 		}
 		params = q
 	}
-	return appendSignatureBase(nil, method, u, canonicalPairs(params)), nil
+	return u, params, nil
+}
+
+// signatureBase is the base string of Sign's arguments.
+func signatureBase(method, rawURL string, params url.Values) ([]byte, error) {
+	u, all, err := signingInput(method, rawURL, params)
+	if err != nil {
+		return nil, err
+	}
+	return appendSignatureBase(nil, method, u, canonicalPairs(all)), nil
 }
 
 // appendSignatureBase writes the base string in one buffer, encoding the encoded pairs once more as it

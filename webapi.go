@@ -255,6 +255,8 @@ func webapiCheckJSONP(f Format, callback string) error {
 		return invalid("Callback", "JSONP needs FormatJSON, not %q", string(f))
 	case len(callback) > 100:
 		return invalid("Callback", "longer than 100 characters")
+	case '0' <= callback[0] && callback[0] <= '9':
+		return invalid("Callback", "%q starts with a digit", callback)
 	case webapiIdentLen([]byte(callback)) != len(callback):
 		return invalid("Callback", "%q: only letters, digits, _ $ and . are allowed", callback)
 	}
