@@ -282,25 +282,24 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 		return nil, fmt.Errorf("userAccountToken: %w", err)
 	}
 	accounts := make([]Account, len(raw.Accounts))
+	var aw agsAccountWire // one for all accounts (it escapes to the heap), zeroed for each
 	for i, el := range raw.Accounts {
 		if el[0] != '{' {
 			return nil, fmt.Errorf("accounts[%d]: want an object, got %s", i, agsJSONKind(el))
 		}
-		var aw struct {
-			AccountInformation string          `json:"accountInformation"` // as documented: JSON in a string
-			UserAccountToken   agsTokenMembers `json:"userAccountToken"`
-		}
-		// The only field that can have the wrong type is an accountInformation that is not a string.
-		var notString *json.UnmarshalTypeError
-		if err := json.Unmarshal(el, &aw); err != nil && !errors.As(err, &notString) {
-			return nil, fmt.Errorf("accounts[%d]: %v", i, err)
-		}
-		if notString != nil && aw.AccountInformation == "" {
-			var f struct {
-				AccountInformation jsonValue `json:"accountInformation"`
+		aw = agsAccountWire{}
+		if err := json.Unmarshal(el, &aw); err != nil {
+			// The only field that can have the wrong type is an accountInformation that is not a string.
+			if notString := new(*json.UnmarshalTypeError); !errors.As(err, notString) {
+				return nil, fmt.Errorf("accounts[%d]: %v", i, err)
 			}
-			_ = json.Unmarshal(el, &f)
-			aw.AccountInformation = agsAccountInformation(f.AccountInformation)
+			if aw.AccountInformation == "" {
+				var f struct {
+					AccountInformation jsonValue `json:"accountInformation"`
+				}
+				_ = json.Unmarshal(el, &f)
+				aw.AccountInformation = agsAccountInformation(f.AccountInformation)
+			}
 		}
 		uat := aw.UserAccountToken
 		token, err := agsString(uat.last)
@@ -315,6 +314,12 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 		}
 	}
 	return accounts, nil
+}
+
+// agsAccountWire is one element of a 300 reply's accounts.
+type agsAccountWire struct {
+	AccountInformation string          `json:"accountInformation"` // as documented: JSON in a string
+	UserAccountToken   agsTokenMembers `json:"userAccountToken"`
 }
 
 // agsTokenMembers is the raw value of every userAccountToken member of an account (a repeated name, or
@@ -338,13 +343,23 @@ func (m *agsTokenMembers) UnmarshalJSON(b []byte) error {
 func agsAccountRaw(element []byte, tokens ...[]byte) json.RawMessage {
 	var out json.RawMessage
 	for _, t := range tokens {
-		if len(t) == 0 || string(t) == "null" || string(t) == `""` || !bytes.Contains(element, t) {
+		if len(t) == 0 || string(t) == "null" || string(t) == `""` {
 			continue
 		}
-		if out == nil {
-			out = element
+		src := element
+		if out != nil {
+			src = out
 		}
-		out = bytes.ReplaceAll(out, t, []byte(`"`+redacted+`"`)) // a copy
+		i := bytes.Index(src, t)
+		if i < 0 {
+			continue
+		}
+		out = make(json.RawMessage, 0, len(src)+len(redacted)) // one pass (ReplaceAll takes three)
+		for ; i >= 0; i = bytes.Index(src, t) {
+			out = append(append(out, src[:i]...), `"`+redacted+`"`...)
+			src = src[i+len(t):]
+		}
+		out = append(out, src...)
 		// A string without escapes, replaced by another, leaves valid JSON valid (its quotes stay
 		// where they were, neither escaped nor escaping); anything else is checked.
 		if plain := t[0] == '"' && !bytes.ContainsAny(t[1:len(t)-1], `"\`); !plain && !json.Valid(out) {

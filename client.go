@@ -349,14 +349,21 @@ func (c *Client) requestError(ctx context.Context, cl *call, u *url.URL, red *re
 
 // readBody reads at most maxBodyBytes (+1, to tell a body of exactly the cap from a larger one). A
 // declared Content-Length sizes the buffer once; the limit holds whatever the server declared.
+// Without one, io.ReadAll: since Go 1.26 it gathers chunks and copies once (half the bytes of doubling).
 func readBody(body io.ReadCloser, contentLength int64) ([]byte, error) {
 	defer body.Close()
-	size := int64(512)
-	if contentLength >= 0 && contentLength <= maxBodyBytes {
-		size = contentLength + 1 // room to see EOF without growing
+	if contentLength < 0 || contentLength > maxBodyBytes {
+		switch b, err := io.ReadAll(io.LimitReader(body, maxBodyBytes+1)); {
+		case err != nil:
+			return nil, err
+		case len(b) > maxBodyBytes:
+			return nil, ErrResponseTooLarge
+		default:
+			return b, nil
+		}
 	}
 	lr := io.LimitedReader{R: body, N: maxBodyBytes + 1}
-	b := make([]byte, 0, size)
+	b := make([]byte, 0, contentLength+1) // room to see EOF without growing
 	for {
 		n, err := lr.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]

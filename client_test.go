@@ -330,18 +330,33 @@ func TestContextCancellation(t *testing.T) {
 func TestBodyCap(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		size    int
-		wantErr bool
+		size     int
+		declared int64 // Content-Length: -1 none (chunked), else what the reply says, true or not
+		wantErr  bool
 	}{
-		{maxBodyBytes, false},
-		{maxBodyBytes + 1, true},
-		{16 << 20, true},
+		{maxBodyBytes, -1, false},
+		{maxBodyBytes + 1, -1, true},
+		{16 << 20, -1, true},
+		{maxBodyBytes, maxBodyBytes, false},
+		{16 << 20, 16 << 20, true},
+		// A transport of the caller's may declare less than it sends; the cap holds all the same.
+		{100, 10, false},
+		{maxBodyBytes + 1, 10, true},
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprint(tt.size), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%d/declared=%d", tt.size, tt.declared), func(t *testing.T) {
 			t.Parallel()
 			srv, n := sizedServer(t, tt.size)
-			c := newTestClient(t, WithPassURL(srv.URL))
+			opts := []Option{WithPassURL(srv.URL)}
+			if tt.declared >= 0 {
+				declaring := rtFunc(func(r *http.Request) (*http.Response, error) {
+					n.Add(1)
+					return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Request: r,
+						ContentLength: tt.declared, Body: io.NopCloser(bytes.NewReader(make([]byte, tt.size)))}, nil
+				})
+				opts = append(opts, WithHTTPClient(&http.Client{Transport: declaring}))
+			}
+			c := newTestClient(t, opts...)
 			resp, err := c.do(context.Background(), rawCall(svcPass, "GET", "/big"))
 			if tt.wantErr {
 				if !errors.Is(err, ErrResponseTooLarge) {
