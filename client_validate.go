@@ -1,6 +1,9 @@
 package tvauth
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // One rule for the characters of what the SDK sends, wherever a value goes (a header, a path segment,
 // a query, a form or a JSON body): no C0 control character (\x00–\x1f, tab included) and no DEL
@@ -29,10 +32,14 @@ func checkText(field, v string) error {
 	return nil
 }
 
-// checkResource is the rule for a resource (an MRSS document, maybe): XML white space is allowed.
-func checkResource(field, v string) error {
+// checkResource is the rule for a resource (an MRSS document, maybe): XML white space is allowed. With
+// index >= 0 the field is field[index], formatted only for the error (a list is checked on every call).
+func checkResource(field string, index int, v string) error {
 	for i := 0; i < len(v); i++ {
 		if c := v[i]; (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f {
+			if index >= 0 {
+				field = fmt.Sprintf("%s[%d]", field, index)
+			}
 			return invalid(field, "contains a control character at byte %d", i)
 		}
 	}

@@ -148,7 +148,7 @@ func (s *PassService) decide(ctx context.Context, kind string, req DecisionReque
 		if strings.TrimSpace(r) == "" {
 			return nil, invalid("Resources", "resource %d is empty", i)
 		}
-		if err := checkResource(fmt.Sprintf("Resources[%d]", i), r); err != nil {
+		if err := checkResource("Resources", i, r); err != nil {
 			return nil, err
 		}
 		body, sep = appendJSONString(append(body, sep), r), ','
