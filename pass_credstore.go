@@ -311,8 +311,8 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 		return err
 	}
 	b = append(b, '\n')
-	dir := filepath.Dir(f.path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(f.path)+".*.tmp") // O_EXCL, mode 0600
+	dir, base := splitPath(f.path)
+	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp") // O_EXCL, mode 0600
 	if err != nil {
 		return fmt.Errorf("tvauth: saving client credentials: %w", err)
 	}
@@ -350,6 +350,13 @@ func (f *FileCredentialStore) Save(ctx context.Context, creds ClientCredentials)
 		d.Close()
 	}
 	return nil
+}
+
+// splitPath is filepath.Split with "." for no directory. Unlike filepath.Dir it leaves the path as
+// written: link/../creds.json is not in ".", but beside link's target, when link is a symbolic link.
+func splitPath(path string) (dir, file string) {
+	dir, file = filepath.Split(path)
+	return cmp.Or(dir, "."), file
 }
 
 func writeSynced(file *os.File, b []byte) error {

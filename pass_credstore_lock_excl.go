@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -185,11 +184,12 @@ func topEpoch(lockPath string) (uint64, error) {
 
 // listEpochs returns the epochs of lockPath present in its directory, in ascending order.
 func listEpochs(lockPath string) ([]uint64, error) {
-	entries, err := os.ReadDir(filepath.Dir(lockPath))
+	dir, base := splitPath(lockPath)
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	prefix := filepath.Base(lockPath) + "."
+	prefix := base + "."
 	var epochs []uint64
 	for _, e := range entries {
 		rest, ok := strings.CutPrefix(e.Name(), prefix)

@@ -534,3 +534,26 @@ func TestExclLockRenew(t *testing.T) {
 		})
 	}
 }
+
+// A lock path through a symbolic link and ".." is read as written, where the system resolves it:
+// beside the link's target, not in the directory the path's text would clean to.
+func TestExclLockPathThroughSymlink(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	target, links := filepath.Join(root, "target", "sub"), filepath.Join(root, "links")
+	for _, d := range []string{target, links} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(target, filepath.Join(links, "link")); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "target", "creds.json.lock.3"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lockPath := filepath.Join(links, "link") + "/../creds.json.lock" // filepath.Join would clean it
+	if epochs, err := listEpochs(lockPath); err != nil || len(epochs) != 1 || epochs[0] != 3 {
+		t.Errorf("epochs = %v, %v; want [3], the epoch beside the link's target", epochs, err)
+	}
+}

@@ -784,3 +784,18 @@ func TestKeepLease(t *testing.T) {
 		})
 	}
 }
+
+// The credentials file's temporary sibling and the lock files are looked for where the system
+// resolves the path: splitPath keeps the directory as written (link/.. is not cleaned away).
+func TestSplitPath(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ path, dir, file string }{
+		{"creds.json", ".", "creds.json"},
+		{"/etc/tvauth/creds.json", "/etc/tvauth/", "creds.json"},
+		{"link/../creds.json", "link/../", "creds.json"},
+	} {
+		if dir, file := splitPath(tc.path); dir != tc.dir || file != tc.file {
+			t.Errorf("splitPath(%q) = %q, %q; want %q, %q", tc.path, dir, file, tc.dir, tc.file)
+		}
+	}
+}
