@@ -409,8 +409,10 @@ type callerTokenSource struct {
 }
 
 type callerFetch struct {
-	done  chan struct{}                 // closed when Token returned or panicked
-	token func() (*oauth2.Token, error) // sync.OnceValues: Token's results, or its panic again
+	done     chan struct{} // closed when Token returned, panicked or exited its goroutine
+	tok      *oauth2.Token
+	err      error
+	panicked any
 }
 
 func (s *callerTokenSource) Token() (*oauth2.Token, error) { return s.ts.Token() }
@@ -425,26 +427,34 @@ func (s *callerTokenSource) tokenContext(ctx context.Context) (*oauth2.Token, er
 	s.mu.Lock()
 	f := s.running
 	if f == nil {
-		f = &callerFetch{done: make(chan struct{}), token: sync.OnceValues(s.ts.Token)}
+		f = &callerFetch{done: make(chan struct{})}
 		s.running = f
-		go func() {
-			defer func() {
-				_ = recover() // f.token panics again in the calls waiting for it
-				s.mu.Lock()
-				s.running = nil
-				s.mu.Unlock()
-				close(f.done)
-			}()
-			_, _ = f.token()
-		}()
+		go s.fetch(f)
 	}
 	s.mu.Unlock()
 	select {
 	case <-f.done:
-		return f.token()
+		if f.panicked != nil {
+			panic(f.panicked)
+		}
+		return f.tok, f.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// fetch runs Token for the calls waiting on f. Not sync.OnceValues: a Token that calls
+// runtime.Goexit (t.FailNow in a test's source) would become a panic(nil) in every waiting call;
+// here it is a nil token, refused as such.
+func (s *callerTokenSource) fetch(f *callerFetch) {
+	defer func() {
+		f.panicked = recover()
+		s.mu.Lock()
+		s.running = nil
+		s.mu.Unlock()
+		close(f.done)
+	}()
+	f.tok, f.err = s.ts.Token()
 }
 
 // A route is a call's escaped path and its template, the path with its ids as {names}

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -925,6 +926,22 @@ func TestForeignTokenSourcePanicReachesTheCaller(t *testing.T) {
 	}()
 	_, _ = c.Pass.Configuration(ctx, "REF30")
 	t.Error("the call returned after its token source panicked")
+}
+
+type exitingTokenSource struct{}
+
+func (exitingTokenSource) Token() (*oauth2.Token, error) { runtime.Goexit(); return nil, nil }
+
+// A caller's Token that ends its goroutine (t.FailNow in a test's source) is a fetch without a token:
+// an error of the call, neither a panic nor a wait for ever.
+func TestForeignTokenSourceGoexitIsAnError(t *testing.T) {
+	c, _, _ := setup(t, WithPassTokenSource(exitingTokenSource{}))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := c.Pass.Configuration(ctx, "REF30")
+	if err == nil || !strings.Contains(err.Error(), "no access token") {
+		t.Errorf("err = %v, want the token source's missing token", err)
+	}
 }
 
 // Every pathf call of the package passes one segment per {name} of its template: pathf drops a
