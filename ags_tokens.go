@@ -290,7 +290,8 @@ func agsDecodeAccounts(body []byte) ([]Account, error) {
 		aw = agsAccountWire{}
 		if err := json.Unmarshal(el, &aw); err != nil {
 			// The only field that can have the wrong type is an accountInformation that is not a string.
-			if notString := new(*json.UnmarshalTypeError); !errors.As(err, notString) {
+			var notString *json.UnmarshalTypeError
+			if !errors.As(err, &notString) {
 				return nil, fmt.Errorf("accounts[%d]: %v", i, err)
 			}
 			if aw.AccountInformation == "" {

@@ -32,18 +32,23 @@ func checkText(field, v string) error {
 	return nil
 }
 
-// checkResource is the rule for a resource (an MRSS document, maybe): XML white space is allowed. With
-// index >= 0 the field is field[index], formatted only for the error (a list is checked on every call).
-func checkResource(field string, index int, v string) error {
+// checkResource is the rule for a resource (an MRSS document, maybe): XML white space is allowed.
+func checkResource(field, v string) error {
 	for i := 0; i < len(v); i++ {
 		if c := v[i]; (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f {
-			if index >= 0 {
-				field = fmt.Sprintf("%s[%d]", field, index)
-			}
 			return invalid(field, "contains a control character at byte %d", i)
 		}
 	}
 	return nil
+}
+
+// listItem names the list item a check of its failed on (Parameters[2].Name, Resources[0]): the items
+// are checked on every call, so their names are formatted only for the error.
+func listItem(err error, list string, i int) error {
+	if ve, ok := err.(*ValidationError); ok {
+		ve.Field = strings.TrimSuffix(fmt.Sprintf("%s[%d].%s", list, i, ve.Field), ".")
+	}
+	return err
 }
 
 // checkTexts applies the rule to name/value pairs and names the first bad one.

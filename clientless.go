@@ -417,7 +417,7 @@ func (s *ClientlessService) resourceCall(op string, path route, req ClientlessRe
 	if strings.TrimSpace(resource) == "" {
 		return nil, invalid("Resource", "required")
 	}
-	if err := checkResource("Resource", -1, resource); err != nil {
+	if err := checkResource("Resource", resource); err != nil {
 		return nil, err
 	}
 	if err := checkText("GenericData", genericData); err != nil {
@@ -472,8 +472,8 @@ func v1ResourceList(ids []string) (string, error) {
 		case strings.Contains(id, ","):
 			return "", invalid("Resources", "resource %d contains a comma, the list separator", i)
 		}
-		if err := checkResource("Resources", i, id); err != nil {
-			return "", err
+		if err := checkResource("", id); err != nil {
+			return "", listItem(err, "Resources", i)
 		}
 	}
 	return strings.Join(ids, ","), nil

@@ -148,8 +148,8 @@ func (s *PassService) decide(ctx context.Context, kind string, req DecisionReque
 		if strings.TrimSpace(r) == "" {
 			return nil, invalid("Resources", "resource %d is empty", i)
 		}
-		if err := checkResource("Resources", i, r); err != nil {
-			return nil, err
+		if err := checkResource("", r); err != nil {
+			return nil, listItem(err, "Resources", i)
 		}
 		body, sep = appendJSONString(append(body, sep), r), ','
 	}

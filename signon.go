@@ -387,9 +387,8 @@ func (s *AGSService) newCall(op, method string, path route, req *SignOnRequest, 
 		if p.Name == "" {
 			return nil, "", invalid("Parameters", "parameter %d has no name", i)
 		}
-		if controlAt(p.Name) >= 0 || controlAt(p.Value) >= 0 { // field names formatted only for the error
-			name, value := fmt.Sprintf("Parameters[%d].Name", i), fmt.Sprintf("Parameters[%d].Value", i)
-			return nil, "", checkTexts(name, p.Name, value, p.Value)
+		if err := checkTexts("Name", p.Name, "Value", p.Value); err != nil {
+			return nil, "", listItem(err, "Parameters", i)
 		}
 		if agsSecretParameter(p.Name) {
 			cl.secrets = append(cl.secrets, p.Value)
